@@ -1,0 +1,139 @@
+"""The ``tryon`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from adapters.settings import Settings
+
+
+def _container(args: argparse.Namespace, **kwargs: object):  # type: ignore[no-untyped-def]
+    from adapters.bootstrap import bootstrap
+    from adapters.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return bootstrap(settings, **kwargs)  # type: ignore[arg-type]
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from adapters.http.app import create_app
+    from adapters.seed import seed_demo_catalog
+
+    container = _container(args, start_projections=True)
+    if not args.no_seed:
+        listed = seed_demo_catalog(container.shop)
+        container.runner.catch_up()
+        if listed:
+            print(f"Seeded the demo catalog: {listed} products.", file=sys.stderr)
+    app = create_app(container)
+    where = "embedded SQLite in " + str(container.settings.data_dir.resolve()) \
+        if not container.settings.uses_postgres else "PostgreSQL"
+    print(f"tryon API on http://{args.host}:{args.port} ({where})\n"
+          f"  API docs: http://{args.host}:{args.port}/docs\n"
+          f"  OpenAPI:  http://{args.host}:{args.port}/openapi.json", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                    access_log=False)
+    finally:
+        container.close()
+    return 0
+
+
+def projector(args: argparse.Namespace) -> int:
+    """Runs the projections as their own process (with TRYON_PROJECTIONS=external on the API)."""
+    container = _container(args)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print("projector: following the event logs; Ctrl-C to stop", file=sys.stderr)
+    while not stop.is_set():
+        container.runner.catch_up()
+        stop.wait(args.interval)
+    container.close()
+    return 0
+
+
+def grant_role(args: argparse.Namespace) -> int:
+    from domain.errors import DomainError
+
+    container = _container(args)
+    try:
+        user_id = container.accounts.user_id_for(args.email)
+        if user_id is None:
+            print(f"no user with email {args.email}", file=sys.stderr)
+            return 1
+        container.accounts.grant_role(user_id, args.role)
+        container.runner.catch_up()
+        print(f"granted {args.role} to {args.email}")
+        return 0
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        container.close()
+
+
+def rebuild(args: argparse.Namespace) -> int:
+    container = _container(args)
+    names = [args.name] if args.name else None
+    known = {p.name for p in container.runner.projections}
+    if args.name and args.name not in known:
+        print(f"unknown projection {args.name}; known: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
+    container.runner.rebuild(names)
+    print("rebuilt " + (args.name or "all projections"))
+    container.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tryon", description="tryon: virtual try-on shop backend")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the API with projections (demo data on first start)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--no-seed", action="store_true", help="do not seed the demo catalog")
+    s.set_defaults(func=serve)
+
+    pr = sub.add_parser("projector", help="run the projections in their own process")
+    pr.add_argument("--interval", type=float, default=0.1)
+    pr.set_defaults(func=projector)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="action",
+                                                                        required=True)
+    g = users.add_parser("grant-role", help="grant a role (admin, auditor, analyst)")
+    g.add_argument("email")
+    g.add_argument("role")
+    g.set_defaults(func=grant_role)
+
+    projections = sub.add_parser("projections", help="read models").add_subparsers(
+        dest="action", required=True)
+    r = projections.add_parser("rebuild", help="drop and replay read models")
+    r.add_argument("name", nargs="?")
+    r.set_defaults(func=rebuild)
+
+    try:
+        from render_engine.cli import add_render_engine_commands
+    except ImportError:
+        pass
+    else:
+        add_render_engine_commands(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The FastAPI application: routers, error handlers and middleware around one container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from adapters.bootstrap import Container
+from adapters.http import errors
+from adapters.http.middleware import Idempotency, Metrics, RequestContext
+from adapters.http.routers import auth, cart, operations, orders, payments, products, users
+
+DESCRIPTION = """Event-sourced backend of the tryon virtual try-on shop.
+
+Every error answers with the `ErrorResponse` shape. Authenticate with
+`Authorization: Bearer <accessToken>` from `/v1/auth/register` or `/v1/auth/login`.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="tryon API", version="1.0.0", description=DESCRIPTION)
+    app.state.container = container
+    app.state.metrics = Metrics()
+    for module in (auth, users, products, cart, orders, payments, operations):
+        app.include_router(module.router)
+    errors.install(app)
+    app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
+    app.add_middleware(RequestContext, metrics=app.state.metrics,
+                       max_body_bytes=container.settings.max_body_bytes)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        # Request validation answers 400 (documented on every route), never FastAPI's 422.
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if "422" in responses and "HTTPValidationError" in str(responses["422"]):
+                    del responses["422"]
+                responses.setdefault("400", {
+                    "description": "Invalid request (VALIDATION_ERROR)",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
+        components = schema.get("components", {}).get("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

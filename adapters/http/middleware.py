@@ -1,0 +1,207 @@
+"""ASGI middleware: request context (id, logs, metrics, body limit) and idempotency keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored
+from adapters.security.tokens import TokenService
+from domain.errors import NotAuthenticated
+
+log = structlog.get_logger("tryon.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def _json_error(status: int, code: str, message: str) -> bytes:
+    return json.dumps({"success": False, "error": {"code": code, "message": message}}).encode()
+
+
+async def _send_json(send: Send, status: int, body: bytes,
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("tryon_http_requests_total", "HTTP requests",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("tryon_http_request_seconds", "HTTP request latency",
+                                 ["method", "route"], registry=self.registry)
+
+
+class RequestContext:
+    """Request id (``X-Request-ID`` in and out), structured access logs, metrics, and a cap on
+    body size enforced on the bytes actually received, not only on Content-Length."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        limit = self.max_body
+        if scope["path"].startswith("/v1/uploads"):
+            limit = 100 * 1024 * 1024 + 64 * 1024
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _send_json(send, 413, _json_error(413, "PAYLOAD_TOO_LARGE",
+                                                    "The request body is too large"))
+            return
+        received = 0
+        too_large = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise _TooLarge()
+            return message
+
+        status = 500
+        started = time.perf_counter()
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            status = 413
+            await _send_json(send, 413, _json_error(413, "PAYLOAD_TOO_LARGE",
+                                                    "The request body is too large"))
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], path, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], path).observe(elapsed)
+            log.info("http.request", method=scope["method"], path=scope["path"], status=status,
+                     ms=round(elapsed * 1000, 2), too_large=too_large or None)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Idempotency:
+    """Replays the first response of a POST retried with the same ``Idempotency-Key``."""
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, tokens: TokenService) -> None:
+        self.app = app
+        self.store = store
+        self.tokens = tokens
+
+    def _owner(self, scope: Scope) -> str:
+        headers = dict(scope["headers"])
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth.lower().startswith("bearer "):
+            try:
+                return "user:" + str(self.tokens.decode(auth[7:].strip(), "access")["sub"])
+            except NotAuthenticated:
+                pass
+        client = scope.get("client") or ("unknown", 0)
+        return f"client:{client[0]}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key_raw = dict(scope["headers"]).get(b"idempotency-key")
+        if key_raw is None:
+            await self.app(scope, receive, send)
+            return
+        key = key_raw.decode("latin-1")
+        if not 1 <= len(key) <= 255:
+            await self.app(scope, receive, send)  # the route's header validation answers
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        owner = self._owner(scope)
+        fingerprint = hashlib.sha256(
+            scope["method"].encode() + b" " + scope["path"].encode() + b"?"
+            + scope.get("query_string", b"") + b"\n" + body).hexdigest()
+        try:
+            stored = self.store.claim(owner, key, fingerprint)
+        except KeyInUse:
+            await _send_json(send, 409, _json_error(
+                409, "IDEMPOTENCY_KEY_IN_USE",
+                "A request with this Idempotency-Key is still being processed"))
+            return
+        except KeyReused:
+            await _send_json(send, 422, _json_error(
+                422, "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was used with a different request"))
+            return
+        if stored is not None:
+            headers = [(k.encode(), v.encode()) for k, v in stored.headers.items()]
+            await send({"type": "http.response.start", "status": stored.status,
+                        "headers": [*headers, (b"idempotent-replayed", b"true")]})
+            await send({"type": "http.response.body", "body": stored.body})
+            return
+
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        response: dict[str, Any] = {"status": 500, "headers": {}, "body": []}
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = {k.decode("latin-1"): v.decode("latin-1")
+                                       for k, v in message.get("headers", [])
+                                       if k.lower() not in (b"content-length", b"x-request-id")}
+            elif message["type"] == "http.response.body":
+                response["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            status = int(response["status"])
+            if status >= 500 or status in (401, 429):
+                self.store.release(owner, key)
+            else:
+                self.store.complete(owner, key, Stored(status, response["headers"],
+                                                       b"".join(response["body"])))

@@ -1,0 +1,302 @@
+"""Request bodies, validated to the spec's rules. Unknown fields are rejected."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from adapters.http.validation import (
+    BirthDate, Country, HexColor, IdOf, Money, Name, Password, Phone, Text,
+)
+from domain.catalog import CATEGORIES
+
+Category = Literal["tops", "bottoms", "dresses", "outerwear", "shoes", "accessories",
+                   "activewear", "formal"]
+assert set(CATEGORIES) == set(Category.__args__)  # type: ignore[attr-defined]
+Email = Annotated[EmailStr, Field(max_length=254)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+Scalar = str | int | float | bool | None
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# -- auth -------------------------------------------------------------------------------------
+class RegisterBody(Body):
+    email: Email
+    password: Password
+    firstName: Name
+    lastName: Name
+
+
+class LoginBody(Body):
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class RefreshBody(Body):
+    refreshToken: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class VerifyEmailBody(Body):
+    token: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+# -- users ------------------------------------------------------------------------------------
+class Notifications(Body):
+    email: bool | None = None
+    push: bool | None = None
+    marketing: bool | None = None
+
+
+class Privacy(Body):
+    profileVisibility: Literal["public", "friends", "private"] | None = None
+    dataSharing: bool | None = None
+
+
+class Units(Body):
+    height: Literal["cm", "in"] | None = None
+    weight: Literal["kg", "lbs"] | None = None
+
+
+class PreferencesPatch(Body):
+    notifications: Notifications | None = None
+    privacy: Privacy | None = None
+    units: Units | None = None
+
+
+class ProfilePatch(Body):
+    firstName: Name | None = None
+    lastName: Name | None = None
+    dateOfBirth: BirthDate | None = None
+    gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
+    phoneNumber: Phone | None = None
+    preferences: PreferencesPatch | None = None
+
+
+class PasswordChange(Body):
+    currentPassword: Annotated[str, Field(min_length=1, max_length=128)]
+    newPassword: Password
+
+
+class AccountDeletion(Body):
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class AddressBody(Body):
+    firstName: Name
+    lastName: Name
+    street: Text
+    apartment: Annotated[str, StringConstraints(max_length=100)] | None = None
+    city: Text
+    state: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+    zipCode: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")]
+    country: Country
+    phone: Phone | None = None
+
+
+class AddressIn(AddressBody):
+    isDefault: bool = False
+
+
+class AddressPatch(Body):
+    firstName: Name | None = None
+    lastName: Name | None = None
+    street: Text | None = None
+    apartment: Annotated[str, StringConstraints(max_length=100)] | None = None
+    city: Text | None = None
+    state: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    zipCode: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")] | None = None
+    country: Country | None = None
+    phone: Phone | None = None
+    isDefault: bool | None = None
+
+
+# -- catalog ----------------------------------------------------------------------------------
+class ImageIn(Body):
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
+    type: Literal["front", "back", "side", "detail", "lifestyle"]
+    resolution: Literal["low", "medium", "high", "4k"] = "high"
+
+
+class Model3DIn(Body):
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
+    format: Literal["glb", "gltf", "fbx"]
+    size: Annotated[str, StringConstraints(max_length=20)] | None = None
+    polycount: Annotated[int, Field(ge=0, le=50_000_000)] | None = None
+
+
+class VariantIn(Body):
+    size: Short
+    color: Short
+    colorHex: HexColor
+    stock: Annotated[int, Field(ge=0, le=1_000_000)]
+    sku: Short
+    price: Money | None = None
+
+
+class VariantPatch(Body):
+    size: Short | None = None
+    color: Short | None = None
+    colorHex: HexColor | None = None
+    stock: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    sku: Short | None = None
+    price: Money | None = None
+
+
+SizeGuide = dict[Annotated[str, StringConstraints(min_length=1, max_length=16)],
+                 dict[Annotated[str, StringConstraints(min_length=1, max_length=32)],
+                      Annotated[float, Field(ge=0, le=500)]]]
+
+
+class SizingIn(Body):
+    fit: Literal["slim", "regular", "relaxed", "oversized"]
+    sizeGuide: Annotated[SizeGuide, Field(max_length=30)] = {}
+
+
+class Dimensions(Body):
+    length: Annotated[float, Field(ge=0, le=1000)]
+    width: Annotated[float, Field(ge=0, le=1000)]
+    height: Annotated[float, Field(ge=0, le=1000)]
+
+
+class ShippingIn(Body):
+    weight: Annotated[float, Field(ge=0, le=1000)]
+    dimensions: Dimensions
+    freeShippingThreshold: Money | None = None
+
+
+class ProductIn(Body):
+    name: Text
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    detailedDescription: LongText | None = None
+    price: Money
+    originalPrice: Money | None = None
+    currency: Literal["USD", "EUR", "GBP", "CAD", "AUD"] = "USD"
+    brand: Text
+    category: Category
+    subcategory: Short | None = None
+    specifications: Annotated[dict[Short, Annotated[str, StringConstraints(max_length=200)]],
+                              Field(max_length=50)] = {}
+    sizing: SizingIn | None = None
+    images: Annotated[list[ImageIn], Field(max_length=20)] = []
+    model3D: Model3DIn | None = None
+    variants: Annotated[list[VariantIn], Field(max_length=100)] = []
+    relatedProducts: Annotated[list[IdOf["prod"]], Field(max_length=20)] = []  # type: ignore[valid-type]
+    tryonAvailable: bool = False
+    tags: Annotated[list[Short], Field(max_length=30)] = []
+    material: Text | None = None
+    careInstructions: Annotated[str, StringConstraints(max_length=500)] | None = None
+    returnPolicy: Annotated[str, StringConstraints(max_length=500)] | None = None
+    shipping: ShippingIn | None = None
+
+
+class ProductPatch(Body):
+    name: Text | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    detailedDescription: LongText | None = None
+    price: Money | None = None
+    originalPrice: Money | None = None
+    currency: Literal["USD", "EUR", "GBP", "CAD", "AUD"] | None = None
+    brand: Text | None = None
+    category: Category | None = None
+    subcategory: Short | None = None
+    specifications: Annotated[dict[Short, Annotated[str, StringConstraints(max_length=200)]],
+                              Field(max_length=50)] | None = None
+    sizing: SizingIn | None = None
+    images: Annotated[list[ImageIn], Field(max_length=20)] | None = None
+    model3D: Model3DIn | None = None
+    relatedProducts: Annotated[list[IdOf["prod"]], Field(max_length=20)] | None = None  # type: ignore[valid-type]
+    tryonAvailable: bool | None = None
+    tags: Annotated[list[Short], Field(max_length=30)] | None = None
+    material: Text | None = None
+    careInstructions: Annotated[str, StringConstraints(max_length=500)] | None = None
+    returnPolicy: Annotated[str, StringConstraints(max_length=500)] | None = None
+    shipping: ShippingIn | None = None
+
+
+class ReviewIn(Body):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=2000)]
+
+
+# -- cart and orders --------------------------------------------------------------------------
+class CartItemIn(Body):
+    productId: IdOf["prod"]  # type: ignore[valid-type]
+    variantId: IdOf["var"]  # type: ignore[valid-type]
+    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+    metadata: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar],
+                        Field(max_length=20)] = {}
+
+
+class QuantityPatch(Body):
+    quantity: Annotated[int, Field(ge=1, le=99)]
+
+
+class CouponIn(Body):
+    couponCode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=32)]
+
+
+class OrderIn(Body):
+    shippingAddressId: IdOf["addr"] | None = None  # type: ignore[valid-type]
+    shippingAddress: AddressBody | None = None
+    billingAddress: AddressBody | None = None
+    shippingMethod: Literal["standard", "express", "overnight"] = "standard"
+    notes: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def one_shipping_address(self) -> OrderIn:
+        if self.shippingAddressId is not None and self.shippingAddress is not None:
+            raise ValueError("Give shippingAddressId or shippingAddress, not both")
+        return self
+
+
+class CancelIn(Body):
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class ShipIn(Body):
+    trackingNumber: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,40}$")]
+    carrier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
+                                              max_length=32)]
+
+
+class RefundIn(Body):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=500)]
+
+
+# -- payments ---------------------------------------------------------------------------------
+class PaymentOrderIn(Body):
+    orderId: IdOf["order"]  # type: ignore[valid-type]
+
+
+class VerifyPaymentIn(Body):
+    paymentOrderId: IdOf["pay"]  # type: ignore[valid-type]
+    transactionId: IdOf["txn"]  # type: ignore[valid-type]
+    signature: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class SandboxPayIn(Body):
+    cardNumber: Annotated[str, StringConstraints(pattern=r"^[0-9]{12,19}$")]
+    expiryMonth: Annotated[int, Field(ge=1, le=12)]
+    expiryYear: Annotated[int, Field(ge=2000, le=2100)]
+    cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["payment.succeeded", "payment.failed"]
+    data: dict[str, Any]
+
+
+def cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(amount * 100)

@@ -1,0 +1,281 @@
+"""Response shapes for the OpenAPI document: the spec's models, as the read models hold them."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Envelope(Model, Generic[T]):
+    success: Literal[True]
+    data: T
+
+
+class Pagination(Model):
+    currentPage: int
+    totalPages: int
+    totalItems: int
+    itemsPerPage: int
+    hasNext: bool
+    hasPrevious: bool
+
+
+class ListEnvelope(Model, Generic[T]):
+    success: Literal[True]
+    data: list[T]
+    pagination: Pagination
+
+
+class FieldError(Model):
+    field: str
+    message: str
+    code: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorResponse(Model):
+    success: Literal[False]
+    error: ErrorBody
+
+
+class User(Model):
+    id: str
+    email: str
+    firstName: str
+    lastName: str
+    avatar: str | None
+    emailVerified: bool
+    phoneVerified: bool
+    createdAt: str
+    updatedAt: str
+
+
+class AuthTokens(Model):
+    accessToken: str
+    accessTokenExpires: str
+    refreshToken: str
+    refreshTokenExpires: str
+
+
+class SignedIn(Model):
+    user: User
+    tokens: AuthTokens
+
+
+class Address(Model):
+    id: str
+    firstName: str
+    lastName: str
+    street: str
+    apartment: str | None = None
+    city: str
+    state: str
+    zipCode: str
+    country: str
+    phone: str | None = None
+    isDefault: bool
+
+
+class Stats(Model):
+    avatarScans: int
+    tryOnsGenerated: int
+    ordersPlaced: int
+    totalSpent: float
+
+
+class UserProfile(User):
+    dateOfBirth: str | None
+    gender: str | None
+    phoneNumber: str | None
+    preferences: dict[str, Any]
+    addresses: list[Address]
+    stats: Stats
+
+
+class Variant(Model):
+    id: str
+    size: str | None
+    color: str | None
+    colorHex: str | None
+    stock: int
+    sku: str | None
+    price: float
+
+
+class Rating(Model):
+    average: float
+    count: int
+
+
+class Product(Model):
+    id: str
+    name: str
+    description: str | None
+    price: float
+    originalPrice: float | None
+    currency: str
+    brand: str | None
+    category: str
+    subcategory: str | None
+    images: list[dict[str, Any]]
+    model3D: dict[str, Any] | None
+    variants: list[Variant]
+    rating: Rating
+    tryonAvailable: bool
+    tags: list[str]
+    createdAt: str
+    updatedAt: str
+
+
+class Review(Model):
+    id: str
+    userId: str
+    userName: str
+    rating: int
+    title: str
+    comment: str
+    helpful: int
+    verified: bool
+    createdAt: str
+
+
+class ProductDetail(Product):
+    detailedDescription: str | None
+    specifications: dict[str, Any]
+    sizing: dict[str, Any] | None
+    reviews: list[Review]
+    relatedProducts: list[str]
+    material: str | None
+    careInstructions: str | None
+    returnPolicy: str | None
+    shipping: dict[str, Any]
+
+
+class CartProduct(Model):
+    id: str
+    name: str
+    price: float
+    image: str | None
+    brand: str | None
+
+
+class CartItem(Model):
+    id: str
+    product: CartProduct
+    variantId: str
+    quantity: int
+    addedAt: str
+    metadata: dict[str, Any]
+
+
+class Cart(Model):
+    id: str
+    items: list[CartItem]
+    subtotal: float
+    tax: float
+    shipping: float
+    discount: float
+    total: float
+    itemCount: int
+    couponCode: str | None
+    estimatedDelivery: str | None
+    updatedAt: str
+
+
+class OrderItem(Model):
+    id: str
+    product: CartProduct
+    variantId: str
+    size: str | None
+    color: str | None
+    quantity: int
+
+
+OrderStatus = Literal["pending", "processing", "confirmed", "shipped", "delivered", "cancelled",
+                      "refunded"]
+
+
+class Order(Model):
+    id: str
+    userId: str
+    items: list[OrderItem]
+    subtotal: float
+    tax: float
+    shipping: float
+    discount: float
+    totalAmount: float
+    currency: str
+    status: OrderStatus
+    paymentStatus: Literal["pending", "completed", "failed", "refunded", "cancelled"]
+    shippingMethod: str
+    trackingNumber: str | None
+    trackingUrl: str | None
+    carrier: str | None
+    estimatedDelivery: str
+    notes: str | None
+    couponCode: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class TimelineEntry(Model):
+    status: str
+    timestamp: str
+    message: str
+
+
+class OrderDetail(Order):
+    shippingAddress: dict[str, Any]
+    billingAddress: dict[str, Any]
+    paymentMethod: dict[str, Any] | None
+    payment: dict[str, Any] | None
+    timeline: list[TimelineEntry]
+
+
+class PaymentOrder(Model):
+    paymentOrderId: str
+    orderId: str
+    amount: float
+    currency: str
+    status: Literal["pending", "authorized", "verified", "declined"]
+    paymentUrl: str
+    transactionId: str | None
+    createdAt: str
+
+
+class TransactionDetails(Model):
+    amount: float
+    currency: str
+    paymentMethod: str
+    last4: str | None
+    brand: str | None
+    processedAt: str
+
+
+class PaymentVerification(Model):
+    paymentId: str
+    status: Literal["verified"]
+    orderId: str
+    transactionDetails: TransactionDetails
+
+
+class SandboxResult(Model):
+    paymentOrderId: str
+    transactionId: str
+    signature: str
+
+
+class Received(Model):
+    received: bool

@@ -1,0 +1,90 @@
+"""Stored responses for ``Idempotency-Key`` retries (kept at least 24 h).
+
+A key is claimed before the request runs (status ``processing``), then completed with the
+response. A retry with the same body replays it; another body is rejected; a retry while the
+first is still running is told so. A claim older than the lease (a crashed request) may be
+taken over: the commands behind keyed requests are themselves idempotent (an order's id is
+derived from the key), so running one again cannot duplicate anything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from projections.store import ViewStore
+
+RETENTION_S = 24 * 3600
+LEASE_S = 60
+
+TABLE = (
+    "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+    "owner TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+    "status INTEGER, headers TEXT, body BYTEA, created DOUBLE PRECISION NOT NULL, "
+    "PRIMARY KEY (owner, key))"
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class KeyInUse(Exception):
+    pass
+
+
+class KeyReused(Exception):
+    pass
+
+
+class IdempotencyStore:
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def setup(self) -> None:
+        table = TABLE if self.store.dialect == "postgres" else TABLE.replace("BYTEA", "BLOB")
+        with self.store.transaction() as tx:
+            tx.execute(table)
+
+    def claim(self, owner: str, key: str, fingerprint: str) -> Stored | None:
+        """None: go ahead and run the request. A ``Stored``: replay it."""
+        now = time.time()
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM idempotency_keys WHERE created < ?", (now - RETENTION_S,))
+            lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+            row = tx.one("SELECT fingerprint, status, headers, body, created FROM "
+                         f"idempotency_keys WHERE owner = ? AND key = ?{lock}", (owner, key))
+            if row is None:
+                inserted = tx.execute(
+                    "INSERT INTO idempotency_keys (owner, key, fingerprint, created) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (owner, key) DO NOTHING",
+                    (owner, key, fingerprint, now))
+                if inserted == 0:
+                    raise KeyInUse(key)
+                return None
+            stored_fingerprint, status, headers, body, created = row
+            if stored_fingerprint != fingerprint:
+                raise KeyReused(key)
+            if status is None:
+                if now - float(created) < LEASE_S:
+                    raise KeyInUse(key)
+                tx.execute("UPDATE idempotency_keys SET created = ? WHERE owner = ? AND key = ?",
+                           (now, owner, key))
+                return None
+            return Stored(int(status), json.loads(headers), bytes(body))
+
+    def complete(self, owner: str, key: str, response: Stored) -> None:
+        with self.store.transaction() as tx:
+            tx.execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ? "
+                       "WHERE owner = ? AND key = ?",
+                       (response.status, json.dumps(response.headers), response.body, owner, key))
+
+    def release(self, owner: str, key: str) -> None:
+        """The request failed without effect (a 5xx): a retry may run it again."""
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? "
+                       "AND status IS NULL", (owner, key))

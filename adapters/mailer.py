@@ -1,0 +1,25 @@
+"""Mail delivery. Default: one ``.eml`` file per message under data_dir/mail."""
+
+from __future__ import annotations
+
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+
+class FileMailer:
+    def __init__(self, directory: Path, sender: str = "no-reply@tryon.local") -> None:
+        self.directory = directory
+        self.sender = sender
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
+        name = f"{uuid.uuid4().hex}.eml"
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        tmp.rename(self.directory / name)  # readers never see half a message

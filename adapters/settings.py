@@ -1,0 +1,44 @@
+"""All configuration, from ``TRYON_*`` environment variables (and a ``.env`` file if present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRYON_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    # postgresql://user:pass@host:port/db ; empty means the embedded SQLite files in data_dir.
+    database_url: str = ""
+    database_schema: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Security. An empty secret is generated once and kept in data_dir/secret.key.
+    secret_key: str = ""
+    access_token_minutes: int = 60
+    refresh_token_days: int = 7
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 2
+    payment_secret: str = ""
+
+    rate_limit_failed_logins: str = "5/15 minutes"
+    rate_limit_registrations: str = "30/hour"
+    rate_limit_auth_requests: str = "120/minute"
+    rate_limit_enabled: bool = True
+
+    # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
+    projections: Literal["in-process", "external"] = "in-process"
+    max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))

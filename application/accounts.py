@@ -1,0 +1,190 @@
+"""The accounts context: registration, sign-in sessions, profile, addresses, roles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from application.base import Position, TryonApplication, retry_on_conflict
+from application.ports import PasswordHasher
+from domain import ids
+from domain.accounts import EmailIndex, User
+from domain.errors import EmailTaken, InvalidInput, NotAuthenticated, NotFound
+
+
+def email_index_id(email: str) -> uuid.UUID:
+    return ids.derived("email", email.lower())
+
+
+class Accounts(TryonApplication):
+    name = "accounts"
+
+    def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self.hasher = hasher
+
+    # -- registration and sign-in ----------------------------------------------------------
+    def register(
+        self, email: str, password: str, first_name: str, last_name: str
+    ) -> tuple[uuid.UUID, Position]:
+        email = email.lower()
+        index_id = email_index_id(email)
+        index: EmailIndex | None = None
+        if self.exists(index_id):
+            index = self.load(EmailIndex, index_id, "Email")
+            if index.user_id is not None:
+                raise EmailTaken("An account with this email already exists")
+        user = User(
+            id=uuid.uuid4(), email=email, password_hash=self.hasher.hash(password),
+            first_name=first_name, last_name=last_name,
+        )
+        if index is None:
+            index = EmailIndex(id=index_id, user_id=user.id)
+        else:
+            index.reclaim(user_id=user.id)
+        try:
+            position = self.record(user, index)
+        except IntegrityError:  # a concurrent registration claimed the email first
+            raise EmailTaken("An account with this email already exists") from None
+        return user.id, position
+
+    def user_id_for(self, email: str) -> uuid.UUID | None:
+        index_id = email_index_id(email)
+        if not self.exists(index_id):
+            return None
+        index = self.load(EmailIndex, index_id, "Email")
+        return index.user_id
+
+    def authenticate(self, email: str, password: str) -> User:
+        """The user with these credentials; the same error whether the email exists or not."""
+        user_id = self.user_id_for(email)
+        if user_id is None:
+            self.hasher.hash(password)  # spend the same time as a real check
+            raise NotAuthenticated("Invalid email or password")
+        user = self.get_user(user_id)
+        if user.erased or not self.hasher.verify(user.password_hash, password):
+            raise NotAuthenticated("Invalid email or password")
+        return user
+
+    def get_user(self, user_id: uuid.UUID | None) -> User:
+        user = self.load(User, user_id, "User")
+        if user.erased:
+            raise NotFound("User not found")
+        return user
+
+    @retry_on_conflict()
+    def start_session(
+        self, user_id: uuid.UUID, family: str, token_id: str, expires_at: datetime
+    ) -> Position:
+        user = self.get_user(user_id)
+        user.start_session(family=family, token_id=token_id, expires_at=expires_at)
+        return self.record(user)
+
+    @retry_on_conflict()
+    def rotate_session(
+        self, user_id: uuid.UUID, family: str, token_id: str, new_token_id: str,
+        expires_at: datetime,
+    ) -> Position:
+        """Refresh: the presented token must be the family's current one. Presenting an older
+        one means it was stolen or replayed: the whole family is revoked (RFC 9700)."""
+        user = self.get_user(user_id)
+        state = user.session_state(family, token_id)
+        if state == "reused":
+            user.revoke_session(family=family, reason="refresh token reused")
+            self.record(user)
+            raise NotAuthenticated("Refresh token was already used; the session is revoked")
+        if state != "current":
+            raise NotAuthenticated("Refresh token is revoked")
+        user.rotate_session(family=family, token_id=new_token_id, expires_at=expires_at)
+        return self.record(user)
+
+    @retry_on_conflict()
+    def end_session(self, user_id: uuid.UUID, family: str, token_id: str) -> Position:
+        user = self.get_user(user_id)
+        if user.session_state(family, token_id) == "unknown":
+            raise NotAuthenticated("Unknown refresh token")
+        user.revoke_session(family=family, reason="logout")
+        return self.record(user)
+
+    @retry_on_conflict()
+    def verify_email(self, user_id: uuid.UUID, email: str) -> Position:
+        user = self.get_user(user_id)
+        if user.email != email.lower():
+            raise InvalidInput("token", "Verification token is for another email address")
+        if user.email_verified:
+            return 0
+        user.verify_email()
+        return self.record(user)
+
+    # -- profile -----------------------------------------------------------------------------
+    @retry_on_conflict()
+    def update_profile(
+        self, user_id: uuid.UUID, changes: dict[str, Any], preferences: dict[str, Any] | None
+    ) -> Position:
+        user = self.get_user(user_id)
+        user.update_profile(changes, preferences)
+        return self.record(user)
+
+    def change_password(
+        self, user_id: uuid.UUID, current_password: str, new_password: str
+    ) -> Position:
+        user = self.get_user(user_id)
+        if not self.hasher.verify(user.password_hash, current_password):
+            raise InvalidInput("currentPassword", "Current password is wrong", "INVALID")
+        user.change_password(password_hash=self.hasher.hash(new_password))
+        return self.record(user)
+
+    def erase(self, user_id: uuid.UUID, password: str) -> Position:
+        user = self.get_user(user_id)
+        if not self.hasher.verify(user.password_hash, password):
+            raise InvalidInput("password", "Password is wrong", "INVALID")
+        index = self.load(EmailIndex, email_index_id(user.email), "Email")
+        user.erase()
+        index.release()
+        return self.record(user, index)
+
+    @retry_on_conflict()
+    def grant_role(self, user_id: uuid.UUID, role: str) -> Position:
+        user = self.get_user(user_id)
+        user.check_role(role)
+        if role in user.roles:
+            return 0
+        user.grant_role(role=role)
+        return self.record(user)
+
+    # -- addresses ---------------------------------------------------------------------------
+    @retry_on_conflict()
+    def add_address(
+        self, user_id: uuid.UUID, address_id: str, fields: dict[str, Any], is_default: bool
+    ) -> Position:
+        user = self.get_user(user_id)
+        user.add_address(address_id, fields, is_default)
+        return self.record(user)
+
+    @retry_on_conflict()
+    def update_address(
+        self, user_id: uuid.UUID, address_id: str, changes: dict[str, Any],
+        is_default: bool | None,
+    ) -> Position:
+        user = self.get_user(user_id)
+        user.update_address(address_id, changes, is_default)
+        return self.record(user)
+
+    @retry_on_conflict()
+    def remove_address(self, user_id: uuid.UUID, address_id: str) -> Position:
+        user = self.get_user(user_id)
+        user.remove_address(address_id)
+        return self.record(user)
+
+    def address_of(self, user_id: uuid.UUID, address_id: str) -> dict[str, Any]:
+        user = self.get_user(user_id)
+        user.check_address(address_id)
+        return dict(user.addresses[address_id])
+
+    def default_address_of(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+        user = self.get_user(user_id)
+        return None if user.default_address is None else dict(
+            user.addresses[user.default_address])

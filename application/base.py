@@ -1,0 +1,73 @@
+"""What every bounded context's application shares: saving with positions, loading with
+domain errors, and retrying commands that are safe to replay after a version conflict."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import ConcurrencyConflict, NotFound
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
+
+Position = int  # a notification id in the application's log; 0 when nothing was saved
+
+
+class TryonApplication(Application[uuid.UUID]):
+    """Command methods return the log position of their last event so that the caller can
+    wait for the read models to reach it (read-your-writes)."""
+
+    def record(self, *aggregates: Aggregate | None) -> Position:
+        recordings = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=0)
+
+    def load(self, cls: type[A], aggregate_id: uuid.UUID | None, what: str) -> A:
+        if aggregate_id is None:
+            raise NotFound(f"{what} not found")
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what} not found")
+        return aggregate
+
+    def exists(self, aggregate_id: uuid.UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def head(self) -> Position:
+        return self.recorder.max_notification_id() or 0
+
+
+def retry_on_conflict(attempts: int = 60) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Replays a load-decide-save command when another writer saved first. Only for commands
+    whose decision is re-made from fresh state on each attempt (stock checks, token rotation)."""
+
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            for attempt in range(attempts):
+                try:
+                    return command(*args, **kwargs)
+                except IntegrityError:
+                    # Back off a little, randomly, so racing writers spread out.
+                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+            raise ConcurrencyConflict("Too many concurrent changes; try again")
+
+        run.__name__ = command.__name__
+        run.__doc__ = command.__doc__
+        return run
+
+    return decorate
+
+
+def clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}

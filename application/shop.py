@@ -1,0 +1,324 @@
+"""The shop context: catalog, carts, orders and payments.
+
+One application (one log) for all four, because placing an order must reserve stock on the
+products, create the order and empty the cart in one atomic save: a second buyer of the last
+unit collides on the product's version and is re-decided against the fresh stock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from application.base import Position, TryonApplication, retry_on_conflict
+from domain import ids, pricing
+from domain.cart import Cart
+from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product
+from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.ordering import Order
+from domain.payments import PaymentOrder
+
+
+def cart_id_for(user_id: uuid.UUID) -> uuid.UUID:
+    return ids.derived("cart", str(user_id))
+
+
+def order_id_for(user_id: uuid.UUID, idempotency_key: str) -> uuid.UUID:
+    """Same user and key, same order id: a retried placement can never create a second order,
+    even when the first attempt crashed before its response was stored."""
+    return ids.derived("order", str(user_id), idempotency_key)
+
+
+def payment_id_for(order_id: uuid.UUID) -> uuid.UUID:
+    return ids.derived("payment", str(order_id))
+
+
+class Shop(TryonApplication):
+    name = "shop"
+
+    # -- catalog -------------------------------------------------------------------------------
+    def list_product(
+        self, fields: dict[str, Any], price_cents: int, original_price_cents: int | None,
+        free_shipping_cents: int | None, variants: list[dict[str, Any]],
+        product_id: uuid.UUID | None = None,
+    ) -> tuple[uuid.UUID, Position]:
+        product = Product(
+            id=product_id or uuid.uuid4(), fields=fields, price_cents=price_cents,
+            original_price_cents=original_price_cents,
+            free_shipping_cents=(DEFAULT_FREE_SHIPPING_CENTS if free_shipping_cents is None
+                                 else free_shipping_cents),
+        )
+        for variant in variants:
+            product.add_variant(ids.new("var"), variant)
+        return product.id, self.record(product)
+
+    def get_product(self, product_id: uuid.UUID | None) -> Product:
+        return self.load(Product, product_id, "Product")
+
+    @retry_on_conflict()
+    def revise_product(
+        self, product_id: uuid.UUID, fields: dict[str, Any], price_cents: int | None,
+        original_price_cents: int | None, free_shipping_cents: int | None,
+    ) -> Position:
+        product = self.get_product(product_id)
+        product.revise(fields=fields, price_cents=price_cents,
+                       original_price_cents=original_price_cents,
+                       free_shipping_cents=free_shipping_cents)
+        return self.record(product)
+
+    @retry_on_conflict()
+    def add_variant(
+        self, product_id: uuid.UUID, variant_id: str, variant: dict[str, Any]
+    ) -> Position:
+        product = self.get_product(product_id)
+        product.add_variant(variant_id, variant)
+        return self.record(product)
+
+    @retry_on_conflict()
+    def revise_variant(
+        self, product_id: uuid.UUID, variant_id: str, changes: dict[str, Any]
+    ) -> Position:
+        product = self.get_product(product_id)
+        product.revise_variant(variant_id, changes)
+        return self.record(product)
+
+    @retry_on_conflict()
+    def review_product(
+        self, product_id: uuid.UUID, review_id: str, review: dict[str, Any]
+    ) -> Position:
+        product = self.get_product(product_id)
+        product.add_review(review_id=review_id, review=review)
+        return self.record(product)
+
+    # -- cart ------------------------------------------------------------------------------
+    def _cart(self, user_id: uuid.UUID) -> Cart:
+        cart_id = cart_id_for(user_id)
+        if self.exists(cart_id):
+            return self.load(Cart, cart_id, "Cart")
+        return Cart(id=cart_id, user_id=user_id)
+
+    def cart_of(self, user_id: uuid.UUID) -> Cart | None:
+        cart_id = cart_id_for(user_id)
+        return self.load(Cart, cart_id, "Cart") if self.exists(cart_id) else None
+
+    @retry_on_conflict()
+    def add_to_cart(
+        self, user_id: uuid.UUID, product_id: uuid.UUID | None, variant_id: str,
+        quantity: int, metadata: dict[str, Any],
+    ) -> tuple[str, Position]:
+        product = self.get_product(product_id)
+        product.check_variant(variant_id)
+        cart = self._cart(user_id)
+        product.check_stock(variant_id, cart.quantity_of(variant_id) + quantity)
+        images = product.fields.get("images") or []
+        snapshot = {
+            "id": ids.encode("prod", product.id),
+            "name": product.name,
+            "price_cents": product.variant_price_cents(variant_id),
+            "image": images[0]["url"] if images else None,
+            "brand": product.fields.get("brand"),
+            "freeShipping_cents": product.free_shipping_cents,
+        }
+        item_id = cart.add_item(ids.new("cart_item"), snapshot, variant_id, quantity, metadata)
+        return item_id, self.record(cart)
+
+    @retry_on_conflict()
+    def change_cart_quantity(self, user_id: uuid.UUID, item_id: str, quantity: int) -> Position:
+        cart = self._cart(user_id)
+        item = cart.check_item(item_id)
+        product = self.get_product(ids.decode("prod", item["product"]["id"]))
+        product.check_stock(item["variantId"], quantity)
+        cart.change_quantity(item_id, quantity)
+        return self.record(cart)
+
+    @retry_on_conflict()
+    def remove_from_cart(self, user_id: uuid.UUID, item_id: str) -> Position:
+        cart = self._cart(user_id)
+        cart.remove_item(item_id)
+        return self.record(cart)
+
+    @retry_on_conflict()
+    def apply_coupon(self, user_id: uuid.UUID, code: str, today: datetime) -> Position:
+        cart = self._cart(user_id)
+        coupon = pricing.COUPONS.get(code.upper())
+        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
+                       for i in cart.items.values())
+        if coupon is None:
+            raise InvalidInput("couponCode", "Unknown coupon code", "INVALID")
+        if not coupon.usable_on(today.date(), subtotal):
+            raise InvalidInput("couponCode", "This coupon has expired or does not apply",
+                               "EXPIRED")
+        cart.apply_coupon(code=coupon.code, basis_points=coupon.basis_points)
+        return self.record(cart)
+
+    @retry_on_conflict()
+    def remove_coupon(self, user_id: uuid.UUID) -> Position:
+        cart = self._cart(user_id)
+        if cart.coupon is None:
+            return 0
+        cart.remove_coupon()
+        return self.record(cart)
+
+    # -- orders ------------------------------------------------------------------------------
+    @retry_on_conflict()
+    def place_order(
+        self, user_id: uuid.UUID, order_id: uuid.UUID, shipping_method: str,
+        shipping_address: dict[str, Any], billing_address: dict[str, Any], notes: str | None,
+    ) -> Position:
+        """Reserve every line's stock, create the order and empty the cart: one save."""
+        if self.exists(order_id):
+            order = self.load(Order, order_id, "Order")
+            if order.user_id != user_id:
+                raise NotFound("Order not found")
+            return 0  # already placed by an earlier attempt with the same key
+        cart = self.cart_of(user_id)
+        if cart is None or not cart.items:
+            raise InvalidInput("cart", "The cart is empty", "EMPTY")
+        products: dict[uuid.UUID, Product] = {}
+        lines, items = [], []
+        currency = "USD"
+        threshold = 0
+        for item_id, item in cart.items.items():
+            product_id = ids.decode("prod", item["product"]["id"])
+            assert product_id is not None
+            product = products.get(product_id) or self.get_product(product_id)
+            products[product_id] = product
+            product.reserve_stock(item["variantId"], int(item["quantity"]), order_id)
+            unit = product.variant_price_cents(item["variantId"])
+            lines.append((unit, int(item["quantity"])))
+            threshold = max(threshold, product.free_shipping_cents)
+            currency = str(product.fields.get("currency", "USD"))
+            variant = product.variants[item["variantId"]]
+            items.append({
+                "id": item_id,
+                "product": {"id": item["product"]["id"], "name": product.name,
+                            "price_cents": unit, "image": item["product"].get("image"),
+                            "brand": product.fields.get("brand")},
+                "variantId": item["variantId"],
+                "size": variant.get("size"), "color": variant.get("color"),
+                "quantity": int(item["quantity"]),
+            })
+        totals = pricing.price(lines, cart.coupon_basis_points, shipping_method, threshold)
+        now = datetime.now(UTC)
+        order = Order(
+            id=order_id, user_id=user_id, items=items,
+            amounts={"subtotal": totals.subtotal, "tax": totals.tax,
+                     "shipping": totals.shipping, "discount": totals.discount,
+                     "total": totals.total},
+            currency=currency, shipping_method=shipping_method,
+            shipping_address=shipping_address, billing_address=billing_address, notes=notes,
+            estimated_delivery=pricing.estimated_delivery(now, shipping_method),
+            coupon=cart.coupon,
+        )
+        cart.check_out(order_id=order_id)
+        return self.record(*products.values(), order, cart)
+
+    def get_order(self, user_id: uuid.UUID | None, order_id: uuid.UUID | None) -> Order:
+        """The order, if it belongs to ``user_id`` (None: staff, any order)."""
+        order = self.load(Order, order_id, "Order")
+        if user_id is not None and order.user_id != user_id:
+            raise NotFound("Order not found")
+        return order
+
+    def _release_stock(self, order: Order) -> list[Product]:
+        products: dict[uuid.UUID, Product] = {}
+        for item in order.items:
+            product_id = ids.decode("prod", item["product"]["id"])
+            assert product_id is not None
+            product = products.get(product_id) or self.get_product(product_id)
+            products[product_id] = product
+            product.release_stock(variant_id=item["variantId"], quantity=int(item["quantity"]),
+                                  order_id=order.id)
+        return list(products.values())
+
+    @retry_on_conflict()
+    def cancel_order(
+        self, user_id: uuid.UUID | None, order_id: uuid.UUID, reason: str | None
+    ) -> Position:
+        order = self.get_order(user_id, order_id)
+        order.cancel(reason)
+        return self.record(order, *self._release_stock(order))
+
+    @retry_on_conflict()
+    def refund_order(self, order_id: uuid.UUID, reason: str) -> Position:
+        order = self.get_order(None, order_id)
+        held = order.holds_stock
+        order.refund(reason)
+        return self.record(order, *(self._release_stock(order) if held else []))
+
+    @retry_on_conflict()
+    def confirm_order(self, order_id: uuid.UUID) -> Position:
+        order = self.get_order(None, order_id)
+        order.confirm()
+        return self.record(order)
+
+    @retry_on_conflict()
+    def ship_order(self, order_id: uuid.UUID, tracking_number: str, carrier: str) -> Position:
+        order = self.get_order(None, order_id)
+        order.ship(tracking_number, carrier)
+        return self.record(order)
+
+    @retry_on_conflict()
+    def deliver_order(self, order_id: uuid.UUID) -> Position:
+        order = self.get_order(None, order_id)
+        order.deliver()
+        return self.record(order)
+
+    # -- payments ----------------------------------------------------------------------------
+    def create_payment(self, user_id: uuid.UUID, order_id: uuid.UUID) -> tuple[uuid.UUID, int]:
+        """One payment order per order (its id derived from the order's), created once."""
+        order = self.get_order(user_id, order_id)
+        if order.status != "pending":
+            raise InvalidStateTransition(f"An order that is {order.status} needs no payment")
+        payment_id = payment_id_for(order_id)
+        if self.exists(payment_id):
+            payment = self.load(PaymentOrder, payment_id, "Payment")
+            if payment.status == "declined":
+                raise InvalidStateTransition("The payment of this order was declined")
+            return payment_id, 0
+        payment = PaymentOrder(id=payment_id, order_id=order_id, user_id=user_id,
+                               amount=order.total_cents, currency=order.currency)
+        try:
+            return payment_id, self.record(payment)
+        except IntegrityError:
+            return payment_id, 0  # created concurrently by a retry of the same request
+
+    def get_payment(self, payment_id: uuid.UUID | None) -> PaymentOrder:
+        return self.load(PaymentOrder, payment_id, "Payment order")
+
+    @retry_on_conflict()
+    def authorize_payment(
+        self, payment_id: uuid.UUID, transaction_id: str, method: dict[str, Any]
+    ) -> Position:
+        payment = self.get_payment(payment_id)
+        payment.authorize(transaction_id, method)
+        return self.record(payment)
+
+    @retry_on_conflict()
+    def decline_payment(
+        self, payment_id: uuid.UUID, reason: str, method: dict[str, Any]
+    ) -> Position:
+        payment = self.get_payment(payment_id)
+        payment.decline(reason, method)
+        return self.record(payment)
+
+    @retry_on_conflict()
+    def verify_payment(
+        self, user_id: uuid.UUID | None, payment_id: uuid.UUID, transaction_id: str
+    ) -> Position:
+        """Marks the payment verified and the order paid, together."""
+        payment = self.get_payment(payment_id)
+        if user_id is not None and payment.user_id != user_id:
+            raise NotFound("Payment order not found")
+        order = self.get_order(None, payment.order_id)
+        already = payment.status == "verified"
+        now = datetime.now(UTC)
+        payment.verify(transaction_id, now)
+        if already:
+            return 0
+        order.record_payment(payment_order_id=payment.id, transaction_id=transaction_id,
+                             method=payment.method, paid_at=now)
+        return self.record(payment, order)

@@ -1,0 +1,56 @@
+"""Public identifiers: the spec's prefixed ids over the event store's UUIDs.
+
+The event store needs UUID aggregate ids; clients see ``prefix_`` + base62(uuid), always 22
+characters after the prefix, and any id coming in is decoded back (or rejected) here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+_WIDTH = 22  # ceil(128 / log2(62))
+
+PREFIXES = (
+    "usr", "avatar", "scan", "prod", "var", "cart", "cart_item", "order", "render",
+    "pay", "txn", "addr", "rev", "closet", "upl",
+)
+_PUBLIC_ID = re.compile(r"^([a-z_]+?)_([0-9A-Za-z]{22})$")
+
+# Namespace for ids derived from other ids (a user's cart, an order from an idempotency key).
+NAMESPACE = uuid.UUID("6d0b7d5e-8a3c-4d1e-9f3a-5c2b1e0f7a42")
+
+
+def encode(prefix: str, value: uuid.UUID) -> str:
+    n = value.int
+    chars = []
+    for _ in range(_WIDTH):
+        n, r = divmod(n, 62)
+        chars.append(_ALPHABET[r])
+    return f"{prefix}_{''.join(reversed(chars))}"
+
+
+def decode(prefix: str, public_id: str) -> uuid.UUID | None:
+    """The UUID behind ``public_id``, or None when it is not a well-formed id of ``prefix``."""
+    if not isinstance(public_id, str) or not public_id.startswith(prefix + "_"):
+        return None
+    body = public_id[len(prefix) + 1 :]
+    if len(body) != _WIDTH or any(c not in _INDEX for c in body):
+        return None
+    n = 0
+    for c in body:
+        n = n * 62 + _INDEX[c]
+    if n >= 1 << 128:
+        return None
+    return uuid.UUID(int=n)
+
+
+def new(prefix: str) -> str:
+    return encode(prefix, uuid.uuid4())
+
+
+def derived(*parts: str) -> uuid.UUID:
+    """A stable UUID for a name built from ``parts`` (same parts, same id)."""
+    return uuid.uuid5(NAMESPACE, "\x1f".join(parts))

@@ -1,0 +1,106 @@
+"""Carts: the spec's Cart with its totals, as the customer sees it before checkout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import ids, pricing
+from domain.cart import Cart
+from domain.money import to_decimal
+from projections.base import Projection, dumps, handles, iso, load_doc
+from projections.store import Tx
+
+
+def empty_cart(user_uuid: Any, updated_at: str) -> dict[str, Any]:
+    from application.shop import cart_id_for
+
+    return {"id": ids.encode("cart", cart_id_for(user_uuid)), "items": [], "subtotal": 0.0,
+            "tax": 0.0, "shipping": 0.0, "discount": 0.0, "total": 0.0, "itemCount": 0,
+            "couponCode": None, "estimatedDelivery": None, "updatedAt": updated_at}
+
+
+def priced(doc: dict[str, Any], when: Any) -> dict[str, Any]:
+    lines = [(int(i["_priceCents"]), int(i["quantity"])) for i in doc["items"]]
+    threshold = max((int(i["_freeShippingCents"]) for i in doc["items"]), default=None)
+    totals = pricing.price(lines, int(doc.get("_couponBp", 0)), "standard", threshold)
+    doc.update(subtotal=to_decimal(totals.subtotal), tax=to_decimal(totals.tax),
+               shipping=to_decimal(totals.shipping), discount=to_decimal(totals.discount),
+               total=to_decimal(totals.total), itemCount=totals.item_count,
+               estimatedDelivery=(pricing.estimated_delivery(when, "standard")
+                                  if totals.item_count else None))
+    return doc
+
+
+class CartsProjection(Projection):
+    name = "carts"
+    logs = ("shop",)
+    tables = (("rm_carts", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL"),)
+
+    def _change(self, tx: Tx, e: Any, change: Any) -> None:
+        key = ids.encode("cart", e.originator_id)
+        doc = load_doc(tx, "rm_carts", key)
+        if doc is None:
+            return
+        change(doc)
+        doc["updatedAt"] = iso(e.timestamp)
+        priced(doc, e.timestamp)
+        tx.execute("UPDATE rm_carts SET doc = ? WHERE id = ?", (dumps(doc), key))
+
+    @handles(Cart.Opened)
+    def opened(self, e: Any, tx: Tx) -> None:
+        doc = empty_cart(e.user_id, iso(e.timestamp))
+        doc["_couponBp"] = 0
+        tx.execute("INSERT INTO rm_carts (id, user_id, doc) VALUES (?, ?, ?) "
+                   "ON CONFLICT (id) DO NOTHING",
+                   (doc["id"], ids.encode("usr", e.user_id), dumps(doc)))
+
+    @handles(Cart.ItemAdded)
+    def item_added(self, e: Any, tx: Tx) -> None:
+        p = e.product
+
+        def change(doc: dict[str, Any]) -> None:
+            doc["items"].append({
+                "id": e.item_id,
+                "product": {"id": p["id"], "name": p["name"],
+                            "price": to_decimal(int(p["price_cents"])), "image": p.get("image"),
+                            "brand": p.get("brand")},
+                "variantId": e.variant_id, "quantity": e.quantity, "addedAt": iso(e.timestamp),
+                "metadata": e.metadata, "_priceCents": int(p["price_cents"]),
+                "_freeShippingCents": int(p.get("freeShipping_cents", 7500)),
+            })
+
+        self._change(tx, e, change)
+
+    @handles(Cart.QuantityChanged)
+    def quantity_changed(self, e: Any, tx: Tx) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            for item in doc["items"]:
+                if item["id"] == e.item_id:
+                    item["quantity"] = e.quantity
+
+        self._change(tx, e, change)
+
+    @handles(Cart.ItemRemoved)
+    def item_removed(self, e: Any, tx: Tx) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            doc["items"] = [i for i in doc["items"] if i["id"] != e.item_id]
+
+        self._change(tx, e, change)
+
+    @handles(Cart.CouponApplied)
+    def coupon_applied(self, e: Any, tx: Tx) -> None:
+        self._change(tx, e, lambda d: d.update(couponCode=e.code, _couponBp=e.basis_points))
+
+    @handles(Cart.CouponRemoved)
+    def coupon_removed(self, e: Any, tx: Tx) -> None:
+        self._change(tx, e, lambda d: d.update(couponCode=None, _couponBp=0))
+
+    @handles(Cart.CheckedOut)
+    def checked_out(self, e: Any, tx: Tx) -> None:
+        self._change(tx, e, lambda d: d.update(items=[], couponCode=None, _couponBp=0))
+
+
+def public_cart(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["items"] = [{k: v for k, v in i.items() if not k.startswith("_")} for i in doc["items"]]
+    return out

@@ -1,0 +1,172 @@
+"""Runs projections over the applications' logs, and answers how far they have got.
+
+``catch_up`` reads each log once per batch and applies it to every projection that follows
+the log, one transaction per projection and batch, tracking position included. It is safe to
+run from several threads or processes at once: the tracking row is re-read inside the
+transaction and only newer events are applied.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from eventsourcing.application import Application
+
+from projections.base import Projection
+from projections.store import Tx, ViewStore
+
+log = structlog.get_logger("tryon.projections")
+
+TRACKING = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    "projection TEXT NOT NULL, log TEXT NOT NULL, position BIGINT NOT NULL, "
+    "PRIMARY KEY (projection, log))"
+)
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        store: ViewStore,
+        apps: dict[str, Application[Any]],
+        projections: Sequence[Projection],
+        batch_size: int = 500,
+        in_process: bool = True,
+    ) -> None:
+        self.store = store
+        self.apps = apps
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.in_process = in_process
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- set-up ------------------------------------------------------------------------------
+    def setup(self) -> None:
+        with self.store.transaction() as tx:
+            tx.execute(TRACKING)
+            for projection in self.projections:
+                projection.create(tx)
+
+    def rebuild(self, names: Sequence[str] | None = None) -> None:
+        """Drops the named projections' tables (all when None) and replays their logs."""
+        chosen = [p for p in self.projections if names is None or p.name in names]
+        with self._lock:
+            with self.store.transaction() as tx:
+                for projection in chosen:
+                    projection.drop(tx)
+                    tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
+                               (projection.name,))
+                    projection.create(tx)
+        self.catch_up()
+
+    # -- positions ---------------------------------------------------------------------------
+    @staticmethod
+    def _position(tx: Tx, projection: str, log_name: str, lock: bool = False) -> int:
+        sql = "SELECT position FROM projection_tracking WHERE projection = ? AND log = ?"
+        if lock and tx.dialect == "postgres":
+            sql += " FOR UPDATE"
+        row = tx.one(sql, (projection, log_name))
+        return 0 if row is None else int(row[0])
+
+    def positions(self) -> dict[tuple[str, str], int]:
+        with self.store.transaction() as tx:
+            rows = tx.all("SELECT projection, log, position FROM projection_tracking")
+        found = {(r[0], r[1]): int(r[2]) for r in rows}
+        return {(p.name, lg): found.get((p.name, lg), 0)
+                for p in self.projections for lg in p.logs}
+
+    def lag(self) -> dict[str, int]:
+        """Events each projection still has to apply, summed over its logs."""
+        heads = {name: app.recorder.max_notification_id() or 0 for name, app in self.apps.items()}
+        lag: dict[str, int] = {}
+        for (projection, log_name), position in self.positions().items():
+            lag[projection] = lag.get(projection, 0) + max(0, heads[log_name] - position)
+        return lag
+
+    # -- applying ----------------------------------------------------------------------------
+    def catch_up(self) -> int:
+        """Applies everything recorded so far; returns the number of events applied."""
+        applied = 0
+        with self._lock:
+            for log_name, app in self.apps.items():
+                followers = [p for p in self.projections if log_name in p.logs]
+                if followers:
+                    applied += self._catch_up_log(log_name, app, followers)
+        return applied
+
+    def _catch_up_log(
+        self, log_name: str, app: Application[Any], followers: list[Projection]
+    ) -> int:
+        applied = 0
+        with self.store.transaction() as tx:
+            positions = {p.name: self._position(tx, p.name, log_name) for p in followers}
+        while True:
+            start = min(positions.values())
+            notifications = app.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                return applied
+            events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            last = notifications[-1].id
+            for projection in followers:
+                with self.store.transaction() as tx:
+                    current = self._position(tx, projection.name, log_name, lock=True)
+                    for notification_id, event in events:
+                        if notification_id > current:
+                            projection.apply(event, tx)
+                            applied += 1
+                    if last > current:
+                        self._save_position(tx, projection.name, log_name, last)
+                    positions[projection.name] = max(current, last)
+            log.debug("projections.applied", log=log_name, position=last)
+
+    @staticmethod
+    def _save_position(tx: Tx, projection: str, log_name: str, position: int) -> None:
+        tx.execute(
+            "INSERT INTO projection_tracking (projection, log, position) VALUES (?, ?, ?) "
+            "ON CONFLICT (projection, log) DO UPDATE SET position = excluded.position",
+            (projection, log_name, position),
+        )
+
+    def wait_for(self, log_name: str, position: int, timeout: float = 10.0) -> None:
+        """Returns once every projection of ``log_name`` has applied ``position``
+        (read-your-writes for the client that issued the command)."""
+        if position <= 0:
+            return
+        if self.in_process:
+            self.catch_up()
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            behind = [p for (_, lg), p in self.positions().items() if lg == log_name]
+            if all(p >= position for p in behind):
+                return
+            time.sleep(0.01)
+        raise TimeoutError(f"projections did not reach {log_name}@{position} in {timeout}s")
+
+    # -- background loop ---------------------------------------------------------------------
+    def start(self, interval: float = 0.2) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_forever, args=(interval,),
+                                        name="projections", daemon=True)
+        self._thread.start()
+
+    def run_forever(self, interval: float = 0.2) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # keep following the log; the error is logged with its trace
+                log.exception("projections.failed")
+                self._stop.wait(1.0)
+            self._stop.wait(interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

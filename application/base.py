@@ -11,8 +11,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Mapper
 
+from application.metadata import MetadataMapper
 from domain.errors import ConcurrencyConflict, NotFound
 
 P = ParamSpec("P")
@@ -25,6 +26,11 @@ Position = int  # a notification id in the application's log; 0 when nothing was
 class TryonApplication(Application[uuid.UUID]):
     """Command methods return the log position of their last event so that the caller can
     wait for the read models to reach it (read-your-writes)."""
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        base = super().construct_mapper()
+        return MetadataMapper(transcoder=base.transcoder, compressor=base.compressor,
+                              cipher=base.cipher)
 
     def record(self, *aggregates: Aggregate | None) -> Position:
         recordings = self.save(*aggregates)

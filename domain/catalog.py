@@ -50,7 +50,8 @@ class Product(Aggregate):
         original_price_cents: int | None,
         free_shipping_cents: int | None,
     ) -> None:
-        self.fields = {**self.fields, **{k: v for k, v in fields.items() if k in DESCRIPTIVE_FIELDS}}
+        changes = {k: v for k, v in fields.items() if k in DESCRIPTIVE_FIELDS}
+        self.fields = {**self.fields, **changes}
         if price_cents is not None:
             self.price_cents = price_cents
         if original_price_cents is not None:

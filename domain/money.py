@@ -30,4 +30,5 @@ def to_decimal(cents: Cents) -> float:
 
 def percent_of(cents: Cents, basis_points: int) -> Cents:
     """``basis_points`` / 10,000 of ``cents``, rounded half up to the cent."""
-    return int((Decimal(cents) * basis_points / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    exact = Decimal(cents) * basis_points / 10_000
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))

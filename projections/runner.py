@@ -56,13 +56,12 @@ class ProjectionRunner:
     def rebuild(self, names: Sequence[str] | None = None) -> None:
         """Drops the named projections' tables (all when None) and replays their logs."""
         chosen = [p for p in self.projections if names is None or p.name in names]
-        with self._lock:
-            with self.store.transaction() as tx:
-                for projection in chosen:
-                    projection.drop(tx)
-                    tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
-                               (projection.name,))
-                    projection.create(tx)
+        with self._lock, self.store.transaction() as tx:
+            for projection in chosen:
+                projection.drop(tx)
+                tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
+                           (projection.name,))
+                projection.create(tx)
         self.catch_up()
 
     # -- positions ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Sequence
 
 from adapters.settings import Settings
@@ -14,6 +15,9 @@ from adapters.settings import Settings
 def _container(args: argparse.Namespace, **kwargs: object):  # type: ignore[no-untyped-def]
     from adapters.bootstrap import bootstrap
     from adapters.logging import configure_logging
+    from application import metadata
+
+    metadata.bind(actor=f"system:cli:{args.command}", correlationId=uuid.uuid4().hex)
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)

@@ -28,7 +28,8 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
     app.add_middleware(RequestContext, metrics=app.state.metrics,
-                       max_body_bytes=container.settings.max_body_bytes)
+                       max_body_bytes=container.settings.max_body_bytes,
+                       tokens=container.tokens)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored
 from adapters.security.tokens import TokenService
+from application import metadata
 from domain.errors import NotAuthenticated
 
 log = structlog.get_logger("tryon.http")
@@ -46,10 +47,21 @@ class RequestContext:
     """Request id (``X-Request-ID`` in and out), structured access logs, metrics, and a cap on
     body size enforced on the bytes actually received, not only on Content-Length."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int,
+                 tokens: TokenService) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
+        self.tokens = tokens
+
+    def _actor(self, headers: dict[bytes, bytes]) -> str:
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth.lower().startswith("bearer "):
+            try:
+                return str(self.tokens.decode(auth[7:].strip(), "access")["sub"])
+            except NotAuthenticated:
+                pass
+        return "anonymous"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,9 +70,16 @@ class RequestContext:
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")
+        correlation_id = correlation if _REQUEST_ID.match(correlation) else request_id
         scope.setdefault("state", {})["request_id"] = request_id
+        actor = self._actor(headers)
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, user_id=actor,
+                                               correlation_id=correlation_id)
+        # Every event this request causes records who, which request and which conversation.
+        metadata.bind(actor=actor, requestId=request_id, correlationId=correlation_id,
+                      causationId=request_id)
         limit = self.max_body
         if scope["path"].startswith("/v1/uploads"):
             limit = 100 * 1024 * 1024 + 64 * 1024

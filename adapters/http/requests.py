@@ -8,7 +8,20 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from adapters.http.validation import (
-    BirthDate, Country, HexColor, IdOf, Money, Name, Password, Phone, Text,
+    AddressId,
+    BirthDate,
+    Country,
+    HexColor,
+    Money,
+    Name,
+    OrderId,
+    Password,
+    PaymentId,
+    Phone,
+    ProductId,
+    Text,
+    TransactionId,
+    VariantId,
 )
 from domain.catalog import CATEGORIES
 
@@ -187,7 +200,7 @@ class ProductIn(Body):
     images: Annotated[list[ImageIn], Field(max_length=20)] = []
     model3D: Model3DIn | None = None
     variants: Annotated[list[VariantIn], Field(max_length=100)] = []
-    relatedProducts: Annotated[list[IdOf["prod"]], Field(max_length=20)] = []  # type: ignore[valid-type]
+    relatedProducts: Annotated[list[ProductId], Field(max_length=20)] = []
     tryonAvailable: bool = False
     tags: Annotated[list[Short], Field(max_length=30)] = []
     material: Text | None = None
@@ -211,7 +224,7 @@ class ProductPatch(Body):
     sizing: SizingIn | None = None
     images: Annotated[list[ImageIn], Field(max_length=20)] | None = None
     model3D: Model3DIn | None = None
-    relatedProducts: Annotated[list[IdOf["prod"]], Field(max_length=20)] | None = None  # type: ignore[valid-type]
+    relatedProducts: Annotated[list[ProductId], Field(max_length=20)] | None = None
     tryonAvailable: bool | None = None
     tags: Annotated[list[Short], Field(max_length=30)] | None = None
     material: Text | None = None
@@ -229,8 +242,8 @@ class ReviewIn(Body):
 
 # -- cart and orders --------------------------------------------------------------------------
 class CartItemIn(Body):
-    productId: IdOf["prod"]  # type: ignore[valid-type]
-    variantId: IdOf["var"]  # type: ignore[valid-type]
+    productId: ProductId
+    variantId: VariantId
     quantity: Annotated[int, Field(ge=1, le=99)] = 1
     metadata: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar],
                         Field(max_length=20)] = {}
@@ -246,7 +259,7 @@ class CouponIn(Body):
 
 
 class OrderIn(Body):
-    shippingAddressId: IdOf["addr"] | None = None  # type: ignore[valid-type]
+    shippingAddressId: AddressId | None = None
     shippingAddress: AddressBody | None = None
     billingAddress: AddressBody | None = None
     shippingMethod: Literal["standard", "express", "overnight"] = "standard"
@@ -276,12 +289,12 @@ class RefundIn(Body):
 
 # -- payments ---------------------------------------------------------------------------------
 class PaymentOrderIn(Body):
-    orderId: IdOf["order"]  # type: ignore[valid-type]
+    orderId: OrderId
 
 
 class VerifyPaymentIn(Body):
-    paymentOrderId: IdOf["pay"]  # type: ignore[valid-type]
-    transactionId: IdOf["txn"]  # type: ignore[valid-type]
+    paymentOrderId: PaymentId
+    transactionId: TransactionId
     signature: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 

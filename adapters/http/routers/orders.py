@@ -7,8 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from adapters.http.deps import AdminUser, Ctr, CurrentUser, RequiredIdempotencyKey, decode_id
-from adapters.http.deps import IdempotencyKey
+from adapters.http.deps import (
+    AdminUser,
+    Ctr,
+    CurrentUser,
+    IdempotencyKey,
+    RequiredIdempotencyKey,
+    decode_id,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus

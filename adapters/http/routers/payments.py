@@ -16,7 +16,11 @@ from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey, RequiredIdempot
 from adapters.http.errors import documented
 from adapters.http.requests import PaymentOrderIn, SandboxPayIn, VerifyPaymentIn, WebhookIn
 from adapters.http.responses import (
-    Envelope, PaymentOrder, PaymentVerification, Received, SandboxResult,
+    Envelope,
+    PaymentOrder,
+    PaymentVerification,
+    Received,
+    SandboxResult,
 )
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined

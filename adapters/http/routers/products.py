@@ -11,10 +11,15 @@ from fastapi.responses import JSONResponse
 from adapters.http.deps import AdminUser, Ctr, CurrentUser, IdempotencyKey, decode_id
 from adapters.http.errors import documented
 from adapters.http.requests import (
-    Category, ProductIn, ProductPatch, ReviewIn, VariantIn, VariantPatch, cents,
+    Category,
+    ProductIn,
+    ProductPatch,
+    ReviewIn,
+    VariantIn,
+    VariantPatch,
+    cents,
 )
-from adapters.http.responses import ListEnvelope, Product, ProductDetail, Review, Variant
-from adapters.http.responses import Envelope
+from adapters.http.responses import Envelope, ListEnvelope, Product, ProductDetail, Review, Variant
 from domain import ids
 from domain.errors import NotFound
 from projections.queries import ProductFilter

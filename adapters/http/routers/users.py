@@ -10,7 +10,11 @@ from fastapi.responses import JSONResponse
 from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
 from adapters.http.errors import documented
 from adapters.http.requests import (
-    AccountDeletion, AddressIn, AddressPatch, PasswordChange, ProfilePatch,
+    AccountDeletion,
+    AddressIn,
+    AddressPatch,
+    PasswordChange,
+    ProfilePatch,
 )
 from adapters.http.responses import Address, Envelope, UserProfile
 from domain import ids

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.blobs.local import LocalBlobStore
+from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
 from adapters.mailer import FileMailer
 from adapters.payments_sandbox import SandboxProvider
@@ -18,12 +20,14 @@ from adapters.settings import Settings
 from application.accounts import Accounts
 from application.sessions import Sessions
 from application.shop import Shop
+from application.studio import Studio
 from projections.carts import CartsProjection
 from projections.catalog import CatalogProjection
 from projections.orders import OrdersProjection, PaymentsProjection
-from projections.queries import ReadModels
+from projections.queries import ReadModels, StudioReads
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
+from projections.studio import StudioProjection
 from projections.users import UsersProjection
 
 
@@ -46,7 +50,7 @@ def _persistent_secret(settings: Settings, configured: str, name: str) -> str:
 
 def all_projections() -> list[Any]:
     return [UsersProjection(), CatalogProjection(), CartsProjection(), OrdersProjection(),
-            PaymentsProjection()]
+            PaymentsProjection(), StudioProjection()]
 
 
 @dataclass
@@ -62,31 +66,60 @@ class Container:
     payments: SandboxProvider
     rate_limits: RateLimits
     idempotency: IdempotencyStore
+    studio: Studio
+    studio_reads: StudioReads
+    blobs: LocalBlobStore
+    dispatcher: Dispatcher | None = None
+    bus: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def applications(self) -> dict[str, Any]:
+        return {"accounts": self.accounts, "shop": self.shop, "studio": self.studio}
 
     def wait(self, log: str, position: int) -> None:
         self.runner.wait_for(log, position)
 
+    def start_background(self) -> None:
+        """Projections, the dispatcher and the embedded worker, for ``tryon serve``."""
+        if self.settings.projections == "in-process":
+            self.runner.catch_up()
+            self.runner.start()
+        if self.dispatcher is not None:
+            if self.settings.bus == "in-process":
+                self.bus.start()
+                self.dispatcher.dispatch_pending()
+                self.dispatcher.redeliver_unfinished()
+            self.dispatcher.start()
+
     def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        if self.bus is not None and hasattr(self.bus, "stop"):
+            self.bus.stop()
         self.runner.stop()
-        for app in (self.accounts, self.shop):
+        for app in self.applications.values():
             app.close()
         self.store.close()
 
 
-def bootstrap(settings: Settings | None = None, *, start_projections: bool = False) -> Container:
+def bootstrap(settings: Settings | None = None, *, start_projections: bool = False,
+              with_dispatcher: bool = True) -> Container:
     settings = settings or Settings()
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
     accounts = Accounts(hasher, env=event_store_env(settings, "accounts"))
     shop = Shop(env=event_store_env(settings, "shop"))
+    studio = Studio(env=event_store_env(settings, "studio"))
     store = view_store(settings)
-    runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop}, all_projections(),
+    runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
+                              all_projections(),
                               in_process=settings.projections == "in-process")
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
-    tokens = TokenService(_persistent_secret(settings, settings.secret_key, "secret"),
+    secret = _persistent_secret(settings, settings.secret_key, "secret")
+    tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
     mailer = FileMailer(settings.data_dir / "mail")
     container = Container(
@@ -99,9 +132,27 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                                settings.rate_limit_registrations,
                                settings.rate_limit_auth_requests,
                                settings.rate_limit_enabled),
-        idempotency=idempotency,
+        idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
+        blobs=LocalBlobStore(settings.data_dir / "blobs", secret + ":files",
+                             settings.public_url),
     )
-    if start_projections and settings.projections == "in-process":
-        runner.catch_up()
-        runner.start()
+    if with_dispatcher:
+        container.bus = command_bus(container)
+        container.dispatcher = Dispatcher(studio, container.bus, store)
+    if start_projections:
+        container.start_background()
     return container
+
+
+def command_bus(container: Container) -> Any:
+    """The bus the dispatcher publishes to: an embedded worker, or NATS JetStream."""
+    settings = container.settings
+    if settings.bus == "nats":
+        from adapters.bus.nats import NatsCommandBus
+
+        return NatsCommandBus(settings.nats_url)
+    from adapters.bus.inprocess import InProcessBus
+    from adapters.worker_host import embedded_worker
+
+    handler, give_up = embedded_worker(container)
+    return InProcessBus(handler, workers=settings.workers, on_give_up=give_up)

@@ -19,8 +19,8 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_overflow),
             "POSTGRES_LOCK_TIMEOUT": "10",
         }
         if settings.database_schema:
@@ -36,5 +36,6 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
 
 def view_store(settings: Settings) -> ViewStore:
     if settings.uses_postgres:
-        return PostgresViewStore(settings.database_url, schema=settings.database_schema or None)
+        return PostgresViewStore(settings.database_url, schema=settings.database_schema or None,
+                                 max_size=settings.view_pool_size)
     return SQLiteViewStore(settings.data_dir / "views.sqlite")

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # postgresql://user:pass@host:port/db ; empty means the embedded SQLite files in data_dir.
     database_url: str = ""
     database_schema: str = ""
+    # Connections per event store (each application has one) and for the read models.
+    db_pool_size: int = 3
+    db_pool_overflow: int = 6
+    view_pool_size: int = 12
     public_url: str = "http://127.0.0.1:8000"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.
@@ -35,6 +39,11 @@ class Settings(BaseSettings):
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"
+    # Render and scan commands: "in-process" (serve runs a worker thread) or "nats" (JetStream).
+    bus: Literal["in-process", "nats"] = "in-process"
+    nats_url: str = "nats://127.0.0.1:4222"
+    workers: int = 1
+    device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")
     log_level: str = "INFO"
     log_json: bool = True

@@ -13,3 +13,21 @@ class PasswordHasher(Protocol):
 
 class Mailer(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class BlobStore(Protocol):
+    """Where files live: uploads, avatar models and previews, render results."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def signed_url(self, key: str, ttl_s: int = 3600) -> str: ...
+
+
+class CommandBus(Protocol):
+    """Carries render and scan commands to workers (in-process or NATS JetStream)."""
+
+    def publish(self, command: dict[str, object]) -> None: ...

@@ -158,3 +158,63 @@ class ReadModels:
         with self.store.read() as tx:
             row = tx.one("SELECT user_id FROM rm_payments WHERE id = ?", (payment_id,))
         return None if row is None else str(row[0])
+
+
+class StudioReads:
+    """The studio's read models, with storage keys still in them (the API signs them)."""
+
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self.store.read() as tx:
+            row = tx.one(sql, params)
+        return None if row is None else json.loads(row[0])
+
+    def _page(self, table: str, where: str, params: list[Any], page: int,
+              limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        with self.store.read() as tx:
+            total_row = tx.one(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+            rows = tx.all(f"SELECT doc FROM {table} WHERE {where} ORDER BY created DESC, id "
+                          "LIMIT ? OFFSET ?", [*params, limit, (page - 1) * limit])
+        total = int(total_row[0]) if total_row else 0
+        return [json.loads(r[0]) for r in rows], pagination(page, limit, total)
+
+    def avatar(self, user_id: str, avatar_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT doc FROM rm_avatars WHERE id = ? AND user_id = ?",
+                         (avatar_id, user_id))
+
+    def avatars(self, user_id: str, page: int, limit: int) -> tuple[list[dict[str, Any]],
+                                                                     dict[str, Any]]:
+        return self._page("rm_avatars", "user_id = ?", [user_id], page, limit)
+
+    def scan(self, user_id: str, scan_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT doc FROM rm_scans WHERE id = ? AND user_id = ?",
+                         (scan_id, user_id))
+
+    def render(self, user_id: str, render_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT doc FROM rm_renders WHERE id = ? AND user_id = ?",
+                         (render_id, user_id))
+
+    def renders(self, user_id: str, avatar_id: str | None, product_id: str | None,
+                status: str | None, page: int, limit: int) -> tuple[list[dict[str, Any]],
+                                                                    dict[str, Any]]:
+        where, params = ["user_id = ?"], [user_id]
+        for column, value in (("avatar_id", avatar_id), ("product_id", product_id),
+                              ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return self._page("rm_renders", " AND ".join(where), params, page, limit)
+
+    def closet(self, user_id: str, page: int, limit: int) -> tuple[list[dict[str, Any]],
+                                                                    dict[str, Any]]:
+        return self._page("rm_closet", "user_id = ?", [user_id], page, limit)
+
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(kind, id) of every render and scan that has not finished yet."""
+        with self.store.read() as tx:
+            renders = tx.all("SELECT id FROM rm_renders WHERE status IN ('queued', "
+                             "'processing')")
+            scans = tx.all("SELECT id FROM rm_avatars WHERE status = 'processing'")
+        return [("render", str(r[0])) for r in renders] + [("scan", str(r[0])) for r in scans]

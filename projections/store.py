@@ -136,7 +136,7 @@ class PostgresViewStore:
         if schema:
             kwargs["options"] = f"-c search_path={schema}"
         self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, kwargs=kwargs,
-                                   open=True)
+                                   open=True, max_idle=60)
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:

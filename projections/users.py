@@ -8,8 +8,10 @@ from typing import Any
 
 from domain import ids
 from domain.accounts import DEFAULT_PREFERENCES, User, deep_merge
+from domain.avatars import Avatar
 from domain.money import to_decimal
 from domain.ordering import Order
+from domain.renders import Render
 from projections.base import Projection, dumps, handles, iso, load_doc
 from projections.store import Tx
 
@@ -24,13 +26,15 @@ def user_of(profile: dict[str, Any]) -> dict[str, Any]:
 
 class UsersProjection(Projection):
     name = "users"
-    logs = ("accounts", "shop")
+    logs = ("accounts", "shop", "studio")
     tables = (
         ("rm_users", "id TEXT PRIMARY KEY, email TEXT NOT NULL, roles TEXT NOT NULL, "
                      "doc TEXT NOT NULL"),
         # What the user stats need to know of each order when it is refunded or cancelled.
         ("rm_user_orders", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, total BIGINT NOT NULL, "
                            "paid INTEGER NOT NULL"),
+        # Whose scan or render an id is, for the avatarScans / tryOnsGenerated stats.
+        ("rm_user_work", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL"),
     )
 
     # -- accounts -------------------------------------------------------------------------
@@ -152,6 +156,25 @@ class UsersProjection(Projection):
         if found and found[2]:
             tx.execute("UPDATE rm_user_orders SET paid = 0 WHERE id = ?", (str(e.originator_id),))
             self._stats(tx, uuid.UUID(found[0]), spent=-found[1])
+
+
+    # -- studio: live stats ---------------------------------------------------------------
+    @handles(Avatar.ScanRequested, Render.Requested)
+    def work_requested(self, e: Any, tx: Tx) -> None:
+        tx.execute("INSERT INTO rm_user_work (id, user_id) VALUES (?, ?) "
+                   "ON CONFLICT (id) DO NOTHING", (str(e.originator_id), str(e.user_id)))
+
+    @handles(Avatar.ScanCompleted, Render.Completed)
+    def work_completed(self, e: Any, tx: Tx) -> None:
+        row = tx.one("SELECT user_id FROM rm_user_work WHERE id = ?", (str(e.originator_id),))
+        if row is None:
+            return
+        stat = "avatarScans" if isinstance(e, Avatar.ScanCompleted) else "tryOnsGenerated"
+
+        def change(d: dict[str, Any]) -> None:
+            d["stats"][stat] += 1
+
+        self._update(tx, uuid.UUID(str(row[0])), change)
 
 
 def _default_preferences() -> dict[str, Any]:

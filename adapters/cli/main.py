@@ -30,12 +30,12 @@ def serve(args: argparse.Namespace) -> int:
     from adapters.http.app import create_app
     from adapters.seed import seed_demo_catalog
 
-    container = _container(args, start_projections=True)
+    container = _container(args)
     if not args.no_seed:
         listed = seed_demo_catalog(container.shop)
-        container.runner.catch_up()
         if listed:
             print(f"Seeded the demo catalog: {listed} products.", file=sys.stderr)
+    container.start_background()
     app = create_app(container)
     where = "embedded SQLite in " + str(container.settings.data_dir.resolve()) \
         if not container.settings.uses_postgres else "PostgreSQL"

@@ -10,7 +10,19 @@ from fastapi.openapi.utils import get_openapi
 from adapters.bootstrap import Container
 from adapters.http import errors
 from adapters.http.middleware import Idempotency, Metrics, RequestContext
-from adapters.http.routers import auth, cart, operations, orders, payments, products, users
+from adapters.http.routers import (
+    auth,
+    avatars,
+    cart,
+    closet,
+    files,
+    operations,
+    orders,
+    payments,
+    products,
+    renders,
+    users,
+)
 
 DESCRIPTION = """Event-sourced backend of the tryon virtual try-on shop.
 
@@ -23,7 +35,8 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="tryon API", version="1.0.0", description=DESCRIPTION)
     app.state.container = container
     app.state.metrics = Metrics()
-    for module in (auth, users, products, cart, orders, payments, operations):
+    for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
+                   closet, operations):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)

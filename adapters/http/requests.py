@@ -313,3 +313,107 @@ class WebhookIn(BaseModel):
 
 def cents(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
+
+
+# -- studio -----------------------------------------------------------------------------------
+class ScanImage(Body):
+    url: Annotated[str, StringConstraints(max_length=2048)]
+    pose: Literal["front", "side_left", "side_right", "back", "custom", "side"]
+    quality: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class ScanPreferences(Body):
+    bodyType: Literal["slim", "athletic", "curvy", "plus_size"] | None = None
+    height: Annotated[int, Field(ge=100, le=250)] | None = None
+    weight: Annotated[float, Field(ge=30, le=300)] | None = None
+    gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
+    preferences: Annotated[list[Short], Field(max_length=20)] = []
+
+
+Centimetres = Annotated[float, Field(ge=10, le=250)]
+
+
+class BodyMeasurements(Body):
+    chest: Centimetres | None = None
+    waist: Centimetres | None = None
+    hips: Centimetres | None = None
+    shoulderWidth: Centimetres | None = None
+    armLength: Centimetres | None = None
+    legLength: Centimetres | None = None
+
+
+class ScanRequestIn(Body):
+    scanType: Literal["photo_based", "video_based", "body_measurement"]
+    images: Annotated[list[ScanImage], Field(max_length=10)] = []
+    userPreferences: ScanPreferences = ScanPreferences()
+    name: Name | None = None
+    measurements: BodyMeasurements | None = None
+
+    @model_validator(mode="after")
+    def inputs_match_type(self) -> ScanRequestIn:
+        if self.scanType == "photo_based" and not 3 <= len(self.images) <= 10:
+            raise ValueError("photo_based scans need 3 to 10 images")
+        if self.scanType == "video_based" and len(self.images) != 1:
+            raise ValueError("video_based scans take exactly one scan_video upload")
+        if self.scanType == "body_measurement" and self.images:
+            raise ValueError("body_measurement scans take no images")
+        if self.userPreferences.height is None:
+            raise ValueError("userPreferences.height is required (it scales the body)")
+        return self
+
+
+class AvatarPatch(Body):
+    name: Name
+
+
+class PoseIn(Body):
+    type: Literal["preset", "custom"] = "preset"
+    presetName: Annotated[str, StringConstraints(max_length=64)] = "standing_neutral"
+    customAdjustments: Annotated[dict[Annotated[str, StringConstraints(max_length=32)],
+                                      str | float | int],
+                                 Field(max_length=10)] = {}
+
+
+class LightingIn(Body):
+    type: Literal["studio", "natural", "custom"] = "studio"
+    preset: Annotated[str, StringConstraints(max_length=64)] = "soft_daylight"
+    intensity: Annotated[float, Field(ge=0, le=2)] = 1.0
+
+
+class CameraIn(Body):
+    angle: Literal["front", "side", "back", "three_quarter"] = "front"
+    zoom: Annotated[float, Field(ge=0.5, le=3.0)] = 1.0
+    perspective: Literal["realistic", "high_fashion", "editorial"] = "realistic"
+
+
+class OutputIn(Body):
+    format: Literal["png", "jpg", "webp", "gif"] = "png"
+    resolution: Literal["720p", "1080p", "4k"] = "1080p"
+    quality: Literal["low", "medium", "high"] = "high"
+    background: Literal["transparent", "white", "black", "custom"] = "transparent"
+    backgroundColor: HexColor | None = None
+
+    @model_validator(mode="after")
+    def custom_needs_colour(self) -> OutputIn:
+        if self.background == "custom" and self.backgroundColor is None:
+            raise ValueError("background 'custom' needs output.backgroundColor (#RRGGBB)")
+        return self
+
+
+class TryOnIn(Body):
+    avatarId: Annotated[str, StringConstraints(pattern=r"^avatar_[a-zA-Z0-9]{9,}$",
+                                               max_length=64)]
+    productId: ProductId
+    variantId: VariantId
+    pose: PoseIn = PoseIn()
+    lighting: LightingIn = LightingIn()
+    camera: CameraIn = CameraIn()
+    output: OutputIn = OutputIn()
+
+
+class ClosetIn(Body):
+    productId: ProductId
+    variantId: VariantId | None = None
+    renderId: Annotated[str, StringConstraints(pattern=r"^render_[a-zA-Z0-9]{9,}$",
+                                               max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None

@@ -279,3 +279,79 @@ class SandboxResult(Model):
 
 class Received(Model):
     received: bool
+
+
+# -- studio -----------------------------------------------------------------------------------
+class UploadOut(Model):
+    id: str
+    url: str
+    contentType: str
+    size: int
+    expiresAt: str
+
+
+class AvatarModel3D(Model):
+    url: str
+    format: str
+    size: str | None
+    polycount: int | None
+    textures: list[str]
+
+
+class AvatarPreview(Model):
+    thumbnail: str
+    fullSize: str
+
+
+class Avatar(Model):
+    id: str
+    name: str
+    status: Literal["active", "archived", "processing"]
+    model: AvatarModel3D | None
+    preview: AvatarPreview | None
+    measurements: dict[str, float] | None
+    qualityScore: float | None
+    processingTime: int | None
+    scanId: str
+    scanType: str
+    createdAt: str
+    updatedAt: str
+
+
+class ScanStatus(Model):
+    scanId: str
+    status: Literal["queued", "processing", "completed", "failed"]
+    progress: int
+    stage: str
+    estimatedTimeRemaining: int
+    messages: list[str]
+    avatarId: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class RenderStatus(Model):
+    renderId: str
+    status: Literal["queued", "processing", "completed", "failed", "cancelled"]
+    progress: int
+    stage: str
+    estimatedTimeRemaining: int
+    previewUrl: str | None
+    resultUrl: str | None
+    avatarId: str
+    productId: str
+    variantId: str
+    request: dict[str, Any]
+    fit: dict[str, Any] | None
+    output: dict[str, Any] | None = None
+    createdAt: str
+    completedAt: str | None
+    error: dict[str, Any] | None = None
+
+
+class ClosetItem(Model):
+    id: str
+    product: CartProduct
+    variantId: str | None
+    renderId: str | None
+    note: str | None
+    addedAt: str

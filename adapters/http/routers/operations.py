@@ -23,8 +23,7 @@ def readyz(ctr: Ctr) -> JSONResponse:
     checks: dict[str, object] = {}
     ready = True
     try:
-        checks["eventStore"] = {name: app.head() for name, app in
-                                (("accounts", ctr.accounts), ("shop", ctr.shop))}
+        checks["eventStore"] = {name: app.head() for name, app in ctr.applications.items()}
         lag = ctr.runner.lag()
         checks["projectionLag"] = lag
         ready = all(v <= MAX_READY_LAG for v in lag.values())
@@ -48,6 +47,6 @@ def metrics(request: Request, ctr: Ctr) -> PlainTextResponse:
         lines.append(f'tryon_projection_lag_events{{projection="{name}"}} {lag}\n')
     lines.append("# HELP tryon_event_log_head Last notification id of each event log\n"
                  "# TYPE tryon_event_log_head gauge\n")
-    for name, app in (("accounts", ctr.accounts), ("shop", ctr.shop)):
+    for name, app in ctr.applications.items():
         lines.append(f'tryon_event_log_head{{log="{name}"}} {app.head()}\n')
     return PlainTextResponse("".join(lines), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,80 @@
+"""Uploads in, signed files out. The server never fetches a URL it did not issue."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from adapters.blobs.local import BlobNotFound
+from adapters.blobs.sniff import image_is_intact, sniff
+from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
+from adapters.http.errors import ApiError, documented
+from adapters.http.responses import Envelope, UploadOut
+from domain import ids
+from domain.uploads import CONTENT_TYPES, MAX_BYTES
+
+router = APIRouter(tags=["files"])
+UPLOAD_URL_TTL_S = 24 * 3600
+
+
+def upload_key(user_public_id: str, upload_id: str) -> str:
+    return f"uploads/{user_public_id}/{upload_id}"
+
+
+@router.post("/v1/uploads", status_code=201, response_model=Envelope[UploadOut],
+             responses=documented(400, 401, 409, 413, 415, 422, 500))
+async def upload(
+    ctr: Ctr, user: CurrentUser,
+    file: Annotated[UploadFile, File(description="the file's bytes")],
+    purpose: Annotated[Literal["scan_image", "scan_video", "product_image", "product_model"],
+                       Form()],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    limit = MAX_BYTES[purpose]
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE",
+                       f"Files for {purpose} may be at most {limit // 2**20} MB")
+    if not data:
+        raise ApiError(400, "VALIDATION_ERROR", "The file is empty", {"fields": [
+            {"field": "file", "message": "The file is empty", "code": "REQUIRED"}]})
+    content_type = sniff(data)
+    if content_type not in CONTENT_TYPES[purpose]:
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
+                       f"{purpose} takes {', '.join(CONTENT_TYPES[purpose])}; "
+                       "the content was not recognised as one of them")
+    if content_type.startswith("image/") and not await run_in_threadpool(image_is_intact, data):
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "The image is corrupt or truncated")
+    upload_uuid = uuid.uuid4()
+    public_id = ids.encode("upl", upload_uuid)
+    key = upload_key(user.public_id, public_id)
+    await run_in_threadpool(ctr.blobs.put, key, data, content_type)
+    position = await run_in_threadpool(
+        ctr.studio.receive_upload, user.id, upload_uuid, purpose, key, content_type, len(data),
+        hashlib.sha256(data).hexdigest())
+    await run_in_threadpool(ctr.wait, "studio", position)
+    expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_URL_TTL_S)
+    return JSONResponse({"success": True, "data": {
+        "id": public_id, "url": ctr.blobs.signed_url(key, UPLOAD_URL_TTL_S),
+        "contentType": content_type, "size": len(data),
+        "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}, status_code=201)
+
+
+@router.get("/v1/files/{key:path}", response_class=Response,
+            responses={200: {"description": "The file's bytes"}, **documented(403, 404, 500)})
+def file(key: str, ctr: Ctr, expires: Annotated[int, Query(ge=0, le=2**40)],
+         signature: Annotated[str, Query(max_length=128)]) -> Response:
+    if not ctr.blobs.check_signature(key, expires, signature):
+        raise ApiError(403, "FORBIDDEN", "The link is invalid or has expired")
+    try:
+        data = ctr.blobs.get(key)
+    except BlobNotFound:
+        raise ApiError(404, "NOT_FOUND", "Not found") from None
+    return Response(data, media_type=ctr.blobs.content_type(key),
+                    headers={"Cache-Control": "private, max-age=300"})

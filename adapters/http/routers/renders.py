@@ -1,0 +1,174 @@
+"""Try-on renders: request, follow (polling or server-sent events), list, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey, decode_id
+from adapters.http.errors import documented
+from adapters.http.requests import TryOnIn
+from adapters.http.responses import Envelope, ListEnvelope, RenderStatus
+from domain import ids
+from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.renders import FINAL, Render
+
+router = APIRouter(prefix="/v1/tryon/renders", tags=["try-on"])
+SSE_POLL_S = 0.2
+SSE_MAX_S = 15 * 60
+
+
+def signed_render(ctr: Ctr, doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    if doc.get("_resultKey"):
+        out["resultUrl"] = ctr.blobs.signed_url(doc["_resultKey"])
+        out["previewUrl"] = out["resultUrl"]
+    if out.get("error") is None:
+        out.pop("error", None)
+    return out
+
+
+def _render(ctr: Ctr, user: CurrentUser, render_id: str, status_code: int = 200) -> JSONResponse:
+    doc = ctr.studio_reads.render(user.public_id, render_id)
+    if doc is None:
+        raise NotFound("Render not found")
+    return JSONResponse({"success": True, "data": signed_render(ctr, doc)},
+                        status_code=status_code)
+
+
+def _garment(ctr: Ctr, body: TryOnIn) -> dict[str, Any]:
+    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+    variant = product.check_variant(body.variantId)
+    if not product.tryon_available:
+        raise InvalidStateTransition("This product cannot be tried on")
+    sizing = product.fields.get("sizing") or {}
+    return {"category": product.fields.get("category"), "size": variant.get("size"),
+            "colorHex": variant.get("colorHex") or "#808080",
+            "sizeGuide": sizing.get("sizeGuide") or {}, "fit": sizing.get("fit") or "regular"}
+
+
+def _check_spec(body: TryOnIn) -> dict[str, Any]:
+    """The render engine's own validation (presets and their adjustments), before queueing."""
+    spec = body.model_dump(include={"pose", "lighting", "camera", "output"}, mode="json")
+    try:
+        from render_engine.request import RenderSpec
+    except ImportError:  # a server without the render extras still validates the shape
+        return spec
+    from render_engine.errors import InvalidRequest
+
+    try:
+        RenderSpec.from_request(spec)
+    except InvalidRequest as exc:
+        field = str(exc.details.get("field", "body")) if exc.details else "body"
+        raise InvalidInput(field, exc.message, "INVALID") from None
+    return spec
+
+
+@router.post("", status_code=202, response_model=Envelope[RenderStatus],
+             responses=documented(400, 401, 404, 409, 422, 500))
+def request_render(body: TryOnIn, ctr: Ctr, user: CurrentUser,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    spec = _check_spec(body)
+    render_id = uuid.uuid4()
+    position = ctr.studio.request_render(
+        user.id, render_id, decode_id("avatar", body.avatarId, "Avatar"),
+        decode_id("prod", body.productId, "Product"), body.variantId, spec, _garment(ctr, body))
+    ctr.wait("studio", position)
+    return _render(ctr, user, ids.encode("render", render_id), 202)
+
+
+@router.get("/{renderId}", response_model=Envelope[RenderStatus],
+            responses=documented(401, 404, 500))
+def get_render(renderId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
+    return _render(ctr, user, renderId)
+
+
+@router.get("", response_model=ListEnvelope[RenderStatus], responses=documented(400, 401, 500))
+def list_renders(
+    ctr: Ctr, user: CurrentUser,
+    avatarId: Annotated[str | None, Query(max_length=64)] = None,
+    productId: Annotated[str | None, Query(max_length=64)] = None,
+    status: Literal["queued", "processing", "completed", "failed", "cancelled"] | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JSONResponse:
+    docs, pages = ctr.studio_reads.renders(user.public_id, avatarId, productId, status, page,
+                                           limit)
+    return JSONResponse({"success": True, "data": [signed_render(ctr, d) for d in docs],
+                         "pagination": pages})
+
+
+@router.delete("/{renderId}", status_code=204, response_class=Response,
+               responses=documented(401, 404, 409, 500))
+def cancel_render(renderId: str, ctr: Ctr, user: CurrentUser) -> Response:
+    render_id = decode_id("render", renderId, "Render")
+    ctr.wait("studio", ctr.studio.cancel_render(user.id, render_id))
+    return Response(status_code=204)
+
+
+def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[int, dict[str,
+                                                                                       Any]]]:
+    """The render's events after version ``after``, as status updates (none is skipped)."""
+    updates = []
+    for event in ctr.studio.repository.event_store.get(render_uuid, gt=after):
+        version = int(event.originator_version)
+        if isinstance(event, Render.Requested):
+            updates.append((version, {"status": "queued", "stage": "queued", "progress": 0}))
+        elif isinstance(event, Render.Started):
+            updates.append((version, {"status": "processing", "stage": "asset_loading",
+                                      "progress": 1}))
+        elif isinstance(event, Render.Progressed):
+            updates.append((version, {"status": "processing", "stage": event.stage,
+                                      "progress": event.progress}))
+        elif isinstance(event, Render.Completed):
+            updates.append((version, {"status": "completed", "stage": "optimization",
+                                      "progress": 100}))
+        elif isinstance(event, Render.Failed):
+            updates.append((version, {"status": "failed", "error": {
+                "code": event.code, "message": event.message}}))
+        elif isinstance(event, Render.Cancelled):
+            updates.append((version, {"status": "cancelled"}))
+    return updates
+
+
+@router.get("/{renderId}/events", response_class=StreamingResponse,
+            responses={200: {"description": "text/event-stream of status changes",
+                             "content": {"text/event-stream": {}}},
+                       **documented(401, 404, 500)})
+async def render_events(renderId: str, request: Request, ctr: Ctr,
+                        user: CurrentUser) -> StreamingResponse:
+    render_uuid = decode_id("render", renderId, "Render")
+    await run_in_threadpool(ctr.studio.render_of, user.id, render_uuid)  # 404 if not theirs
+
+    async def stream() -> AsyncIterator[bytes]:
+        seen = 0
+        waited = 0.0
+        while waited < SSE_MAX_S:
+            updates = await run_in_threadpool(_status_changes, ctr, render_uuid, seen)
+            for version, update in updates:
+                seen = version
+                payload = {"renderId": renderId, **update}
+                yield (f"id: {version}\nevent: status\n"
+                       f"data: {json.dumps(payload)}\n\n").encode()
+                if update["status"] in FINAL:
+                    if update["status"] == "completed":
+                        doc = await run_in_threadpool(ctr.studio_reads.render, user.public_id,
+                                                      renderId)
+                        if doc is not None:
+                            final = signed_render(ctr, doc)
+                            yield (f"event: result\ndata: {json.dumps(final)}\n\n").encode()
+                    return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(SSE_POLL_S)
+            waited += SSE_POLL_S
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,43 @@
+"""Runs the render worker inside the API process (the embedded default).
+
+Reports go straight to the studio application, recorded under the worker's own actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from application import metadata
+from domain import ids
+
+
+def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], None],
+                                             Callable[[dict[str, Any], Exception], None]]:
+    studio = container.studio
+
+    def report(message: dict[str, Any]) -> None:
+        with metadata.acting_as(actor="system:worker:embedded",
+                                causationId=message["commandId"]):
+            studio.apply_report(message)
+
+    def handle(command: dict[str, Any], attempt: int) -> None:
+        from render_engine.worker import handle as run
+
+        def cancelled() -> bool:
+            return command["kind"] == "render" and studio.is_cancelled(
+                ids.decode("render", command["renderId"]))
+
+        if cancelled():
+            return
+        run(command, container.blobs, report, attempt=attempt, is_cancelled=cancelled)
+
+    def give_up(command: dict[str, Any], exc: Exception) -> None:
+        ident = ({"renderId": command["renderId"]} if command["kind"] == "render"
+                 else {"scanId": command["scanId"]})
+        report({"kind": command["kind"], "commandId": command["commandId"], **ident,
+                "type": "failed", "error": {
+                    "code": "WORKER_FAILED",
+                    "message": "The worker failed on every attempt; see the worker's logs",
+                    "details": {"errorType": type(exc).__name__}}})
+
+    return handle, give_up

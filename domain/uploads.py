@@ -1,0 +1,32 @@
+"""Files people upload (scan photos and videos, product images and models)."""
+
+from __future__ import annotations
+
+import uuid
+
+from eventsourcing.domain import Aggregate, event
+
+PURPOSES = ("scan_image", "scan_video", "product_image", "product_model")
+# Limits from the spec: images 10 MB, 3D models 50 MB, videos 100 MB.
+MAX_BYTES = {"scan_image": 10 * 2**20, "product_image": 10 * 2**20,
+             "product_model": 50 * 2**20, "scan_video": 100 * 2**20}
+CONTENT_TYPES = {
+    "scan_image": ("image/jpeg", "image/png", "image/webp"),
+    "product_image": ("image/jpeg", "image/png", "image/webp"),
+    "product_model": ("model/gltf-binary",),
+    "scan_video": ("video/mp4", "video/quicktime", "video/webm"),
+}
+
+
+class Upload(Aggregate):
+    class_version = 1
+
+    @event("Received")
+    def __init__(self, id: uuid.UUID, user_id: uuid.UUID, purpose: str, key: str,
+                 content_type: str, size: int, sha256: str) -> None:
+        self.user_id = user_id
+        self.purpose = purpose
+        self.key = key
+        self.content_type = content_type
+        self.size = size
+        self.sha256 = sha256

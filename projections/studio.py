@@ -1,0 +1,216 @@
+"""Studio read models: Avatar, ScanStatusResponse, RenderStatusResponse and the closet.
+
+File locations are kept as storage keys (``_...Key``); the API turns them into signed,
+expiring URLs when it answers, so a stored view never holds a URL that could go stale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import ids
+from domain.avatars import Avatar
+from domain.closet import Closet
+from domain.renders import Render
+from projections.base import Projection, dumps, handles, iso, load_doc, sort_key
+from projections.store import Tx
+
+EXPECTED_SCAN_S = 60
+EXPECTED_RENDER_S = 10
+
+
+def _remaining(progress: int, expected_s: int) -> int:
+    return max(0, round((100 - progress) / 100 * expected_s))
+
+
+class StudioProjection(Projection):
+    name = "studio"
+    logs = ("studio",)
+    tables = (
+        ("rm_avatars", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL, "
+                       "created TEXT NOT NULL, doc TEXT NOT NULL"),
+        ("rm_scans", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL"),
+        ("rm_renders", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, avatar_id TEXT NOT NULL, "
+                       "product_id TEXT NOT NULL, status TEXT NOT NULL, created TEXT NOT NULL, "
+                       "doc TEXT NOT NULL"),
+        ("rm_closet", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created TEXT NOT NULL, "
+                      "doc TEXT NOT NULL"),
+        ("rm_closet_owners", "closet_id TEXT PRIMARY KEY, user_id TEXT NOT NULL"),
+    )
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS rm_renders_user ON rm_renders (user_id, created)",
+        "CREATE INDEX IF NOT EXISTS rm_avatars_user ON rm_avatars (user_id, created)",
+    )
+
+    # -- avatars and scans ---------------------------------------------------------------------
+    @handles(Avatar.ScanRequested)
+    def scan_requested(self, e: Any, tx: Tx) -> None:
+        avatar_id, scan_id = ids.encode("avatar", e.originator_id), ids.encode("scan",
+                                                                               e.originator_id)
+        user_id = ids.encode("usr", e.user_id)
+        avatar = {"id": avatar_id, "name": e.name, "status": "processing", "model": None,
+                  "preview": None, "measurements": None, "qualityScore": None,
+                  "processingTime": None, "scanId": scan_id, "scanType": e.scan_type,
+                  "createdAt": iso(e.timestamp), "updatedAt": iso(e.timestamp),
+                  "_requested": e.timestamp.timestamp()}
+        scan = {"scanId": scan_id, "status": "queued", "progress": 0, "stage": "image_analysis",
+                "estimatedTimeRemaining": EXPECTED_SCAN_S, "messages": ["Scan queued"],
+                "avatarId": None, "error": None}
+        tx.execute("INSERT INTO rm_avatars (id, user_id, status, created, doc) VALUES "
+                   "(?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                   (avatar_id, user_id, "processing", sort_key(e.timestamp), dumps(avatar)))
+        tx.execute("INSERT INTO rm_scans (id, user_id, doc) VALUES (?, ?, ?) "
+                   "ON CONFLICT (id) DO NOTHING", (scan_id, user_id, dumps(scan)))
+
+    def _scan(self, tx: Tx, e: Any, change: Any) -> None:
+        key = ids.encode("scan", e.originator_id)
+        doc = load_doc(tx, "rm_scans", key)
+        if doc is not None:
+            change(doc)
+            tx.execute("UPDATE rm_scans SET doc = ? WHERE id = ?", (dumps(doc), key))
+
+    def _avatar(self, tx: Tx, e: Any, change: Any) -> None:
+        key = ids.encode("avatar", e.originator_id)
+        doc = load_doc(tx, "rm_avatars", key)
+        if doc is not None:
+            change(doc)
+            doc["updatedAt"] = iso(e.timestamp)
+            tx.execute("UPDATE rm_avatars SET doc = ?, status = ? WHERE id = ?",
+                       (dumps(doc), doc["status"], key))
+
+    @handles(Avatar.ScanStarted)
+    def scan_started(self, e: Any, tx: Tx) -> None:
+        def change(d: dict[str, Any]) -> None:
+            d.update(status="processing")
+            d["messages"].append(f"Processing started (attempt {e.attempt})")
+
+        self._scan(tx, e, change)
+
+    @handles(Avatar.ScanProgressed)
+    def scan_progressed(self, e: Any, tx: Tx) -> None:
+        def change(d: dict[str, Any]) -> None:
+            d.update(status="processing", stage=e.stage, progress=e.progress,
+                     estimatedTimeRemaining=_remaining(e.progress, EXPECTED_SCAN_S))
+            if e.message and (not d["messages"] or d["messages"][-1] != e.message):
+                d["messages"].append(e.message)
+
+        self._scan(tx, e, change)
+
+    @handles(Avatar.ScanCompleted)
+    def scan_completed(self, e: Any, tx: Tx) -> None:
+        r = e.result
+
+        def scan(d: dict[str, Any]) -> None:
+            d.update(status="completed", progress=100, stage="finalization",
+                     estimatedTimeRemaining=0, avatarId=ids.encode("avatar", e.originator_id))
+            d["messages"].append("Avatar ready")
+
+        def avatar(d: dict[str, Any]) -> None:
+            d.update(status="active", measurements=r.get("measurements"),
+                     qualityScore=r.get("qualityScore"),
+                     processingTime=max(0, round(e.timestamp.timestamp() - d["_requested"])),
+                     model={"format": "glb", "size": r.get("size"),
+                            "polycount": r.get("polycount"), "textures": ["diffuse"]},
+                     _modelKey=r.get("modelKey"), _thumbnailKey=r.get("thumbnailKey"),
+                     _fullKey=r.get("previewKey"))
+
+        self._scan(tx, e, scan)
+        self._avatar(tx, e, avatar)
+
+    @handles(Avatar.ScanFailed)
+    def scan_failed(self, e: Any, tx: Tx) -> None:
+        def scan(d: dict[str, Any]) -> None:
+            d.update(status="failed", estimatedTimeRemaining=0,
+                     error={"code": e.code, "message": e.message})
+
+        self._scan(tx, e, scan)
+        self._avatar(tx, e, lambda d: d.update(status="archived"))
+
+    @handles(Avatar.Renamed)
+    def renamed(self, e: Any, tx: Tx) -> None:
+        self._avatar(tx, e, lambda d: d.update(name=e.name))
+
+    @handles(Avatar.Archived)
+    def archived(self, e: Any, tx: Tx) -> None:
+        self._avatar(tx, e, lambda d: d.update(status="archived"))
+
+    # -- renders -----------------------------------------------------------------------------
+    @handles(Render.Requested)
+    def render_requested(self, e: Any, tx: Tx) -> None:
+        render_id = ids.encode("render", e.originator_id)
+        doc = {"renderId": render_id, "status": "queued", "progress": 0, "stage": "queued",
+               "estimatedTimeRemaining": EXPECTED_RENDER_S, "previewUrl": None,
+               "resultUrl": None, "avatarId": ids.encode("avatar", e.avatar_id),
+               "productId": ids.encode("prod", e.product_id), "variantId": e.variant_id,
+               "request": e.spec, "fit": None, "createdAt": iso(e.timestamp),
+               "completedAt": None, "error": None, "_resultKey": None}
+        tx.execute("INSERT INTO rm_renders (id, user_id, avatar_id, product_id, status, created, "
+                   "doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                   (render_id, ids.encode("usr", e.user_id), doc["avatarId"], doc["productId"],
+                    "queued", sort_key(e.timestamp), dumps(doc)))
+
+    def _render(self, tx: Tx, e: Any, change: Any) -> None:
+        key = ids.encode("render", e.originator_id)
+        doc = load_doc(tx, "rm_renders", key)
+        if doc is not None:
+            change(doc)
+            tx.execute("UPDATE rm_renders SET doc = ?, status = ? WHERE id = ?",
+                       (dumps(doc), doc["status"], key))
+
+    @handles(Render.Started)
+    def render_started(self, e: Any, tx: Tx) -> None:
+        self._render(tx, e, lambda d: d.update(status="processing", stage="asset_loading",
+                                               progress=max(d["progress"], 1)))
+
+    @handles(Render.Progressed)
+    def render_progressed(self, e: Any, tx: Tx) -> None:
+        self._render(tx, e, lambda d: d.update(
+            status="processing", stage=e.stage, progress=e.progress,
+            estimatedTimeRemaining=_remaining(e.progress, EXPECTED_RENDER_S)))
+
+    @handles(Render.Completed)
+    def render_completed(self, e: Any, tx: Tx) -> None:
+        r = e.result
+        self._render(tx, e, lambda d: d.update(
+            status="completed", stage="optimization", progress=100, estimatedTimeRemaining=0,
+            completedAt=iso(e.timestamp), _resultKey=r.get("resultKey"),
+            fit={"report": r.get("fitReport"), "recommendedSize": r.get("recommendedSize")},
+            output={"width": r.get("width"), "height": r.get("height"),
+                    "contentType": r.get("contentType")}))
+
+    @handles(Render.Failed)
+    def render_failed(self, e: Any, tx: Tx) -> None:
+        self._render(tx, e, lambda d: d.update(
+            status="failed", estimatedTimeRemaining=0, completedAt=iso(e.timestamp),
+            error={"code": e.code, "message": e.message, "details": e.details}))
+
+    @handles(Render.Cancelled)
+    def render_cancelled(self, e: Any, tx: Tx) -> None:
+        self._render(tx, e, lambda d: d.update(status="cancelled", estimatedTimeRemaining=0,
+                                               completedAt=iso(e.timestamp)))
+
+    # -- closet ------------------------------------------------------------------------------
+    @handles(Closet.ItemKept)
+    def kept(self, e: Any, tx: Tx) -> None:
+        doc = {"id": e.item_id, "product": e.product, "variantId": e.variant_id,
+               "renderId": e.render_id, "note": e.note, "addedAt": iso(e.timestamp)}
+        tx.execute("INSERT INTO rm_closet (id, user_id, created, doc) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (id) DO NOTHING",
+                   (e.item_id, _closet_owner(tx, e), sort_key(e.timestamp), dumps(doc)))
+
+    @handles(Closet.Opened)
+    def closet_opened(self, e: Any, tx: Tx) -> None:
+        tx.execute("INSERT INTO rm_closet_owners (closet_id, user_id) VALUES (?, ?) "
+                   "ON CONFLICT (closet_id) DO NOTHING",
+                   (str(e.originator_id), ids.encode("usr", e.user_id)))
+
+    @handles(Closet.ItemRemoved)
+    def removed(self, e: Any, tx: Tx) -> None:
+        tx.execute("DELETE FROM rm_closet WHERE id = ?", (e.item_id,))
+
+
+def _closet_owner(tx: Tx, e: Any) -> str:
+    row = tx.one("SELECT user_id FROM rm_closet_owners WHERE closet_id = ?",
+                 (str(e.originator_id),))
+    return str(row[0]) if row else ""
+

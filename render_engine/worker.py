@@ -1,0 +1,172 @@
+"""The render worker's consumer logic: one command in, reports out.
+
+Bus-agnostic: the in-process bus and the NATS consumer both call ``handle``. The worker reads
+inputs from and writes outputs to the blob store, and reports ``started`` / ``progress`` /
+``completed`` / ``failed``; it never sees a database. A broken input ends as a ``failed``
+report with an error code (no retry helps); an unexpected crash propagates so that the bus
+retries the command, up to its redelivery bound.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from render_engine.errors import RenderCancelled, RenderEngineError
+
+Report = Callable[[dict[str, Any]], None]
+
+SCAN_STAGE_PROGRESS = {"image_analysis": 10, "feature_detection": 25, "mesh_generation": 55,
+                       "texture_mapping": 70, "optimization": 85, "finalization": 95}
+
+
+class Blobs(Protocol):
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+
+class BrokenInput(RenderEngineError):
+    code = "INPUT_UNAVAILABLE"
+
+
+def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int = 1,
+           is_cancelled: Callable[[], bool] | None = None) -> None:
+    kind = command["kind"]
+    ident = {"kind": kind, "commandId": command["commandId"]}
+    ident.update({"renderId": command["renderId"]} if kind == "render"
+                 else {"scanId": command["scanId"]})
+    report({**ident, "type": "started", "attempt": attempt})
+    try:
+        if kind == "render":
+            result = _render(command, blobs, ident, report, is_cancelled)
+        else:
+            result = _scan(command, blobs, ident, report, is_cancelled)
+    except RenderCancelled:
+        return  # the render was cancelled; the backend already recorded it
+    except RenderEngineError as exc:
+        report({**ident, "type": "failed", "error": {
+            "code": exc.code, "message": exc.message, "details": _jsonable(exc.details)}})
+        return
+    report({**ident, "type": "completed", "result": result})
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+            for k, v in details.items()}
+
+
+def _body(params: dict[str, Any]) -> Any:
+    from render_engine.body.fitted import body_from_params
+
+    try:
+        return body_from_params(params)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BrokenInput(f"The avatar's body cannot be rebuilt: {exc}",
+                          code="AVATAR_UNAVAILABLE") from exc
+
+
+def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: Report,
+            is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
+    from render_engine.body.pose import pose_body
+    from render_engine.garment import dress
+    from render_engine.render import render_scene
+    from render_engine.request import RenderSpec
+
+    spec = RenderSpec.from_request(command["spec"])
+    garment = command["garment"]
+    last = {"stage": ""}
+
+    def on_stage(stage: str, progress: int) -> None:
+        if stage != last["stage"]:
+            last["stage"] = stage
+            report({**ident, "type": "progress", "stage": stage, "progress": int(progress)})
+
+    on_stage("asset_loading", 5)
+    body = _body(garment["body"])
+    model_glb = None
+    if garment.get("modelKey"):
+        try:
+            model_glb = blobs.get(garment["modelKey"])
+        except Exception as exc:
+            raise BrokenInput("The product's 3D model is missing",
+                              code="MODEL_UNAVAILABLE") from exc
+    on_stage("mesh_fitting", 15)
+    posed = pose_body(body, spec.pose.preset_name, dict(spec.pose.custom_adjustments))
+    dressed = dress(posed, garment["category"], garment.get("sizeGuide") or {},
+                    garment["size"], garment["colorHex"], fit=garment.get("fit") or "regular",
+                    model_glb=model_glb)
+    if is_cancelled is not None and is_cancelled():
+        raise RenderCancelled("cancelled")
+    result = render_scene([posed if hasattr(posed, "verts") else posed.mesh, dressed.mesh], spec,
+                          on_stage=on_stage, is_cancelled=is_cancelled)
+    blobs.put(command["resultKey"], result.image, result.content_type)
+    return {"resultKey": command["resultKey"], "contentType": result.content_type,
+            "width": result.width, "height": result.height, "fitReport": dressed.fit_report,
+            "recommendedSize": dressed.recommended_size,
+            "stageTimes": {k: round(v, 3) for k, v in result.stage_times.items()}}
+
+
+def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: Report,
+          is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
+    from render_engine.body.fit import fit_measurements
+    from render_engine.export import export_glb, mesh_stats, preview_images
+
+    started = time.monotonic()
+    inputs = command["inputs"]
+
+    def on_stage(stage: str, progress: int, message: str = "") -> None:
+        report({**ident, "type": "progress", "stage": stage, "progress": int(progress),
+                "message": message})
+
+    scan_type = command["scanType"]
+    quality = None
+    if scan_type == "photo_based":
+        from render_engine.scan import scan_from_photos
+
+        photos = []
+        for photo in inputs["photos"]:
+            try:
+                photos.append((photo["pose"], blobs.get(photo["key"])))
+            except Exception as exc:
+                raise BrokenInput("A scan photo is missing", code="INPUT_UNAVAILABLE") from exc
+        scan = scan_from_photos(photos, height_cm=float(inputs["height"]),
+                                weight_kg=inputs.get("weight"), gender=inputs.get("gender"),
+                                body_type=inputs.get("bodyType"), on_stage=on_stage,
+                                is_cancelled=is_cancelled)
+        body, quality = scan.body, float(scan.quality_score)
+    elif scan_type == "body_measurement":
+        on_stage("image_analysis", 5, "Reading measurements...")
+        targets = {"height": float(inputs["height"]), **(inputs.get("measurements") or {})}
+        if inputs.get("weight") is not None:
+            targets["weight"] = float(inputs["weight"])
+        on_stage("feature_detection", 15, "Choosing a starting body...")
+        on_stage("mesh_generation", 30, "Fitting the body to the measurements...")
+        body = fit_measurements(targets, gender=inputs.get("gender"),
+                                body_type=inputs.get("bodyType"))
+        on_stage("texture_mapping", 70, "Applying skin material...")
+        fitted = body.measurements
+        errors = [abs(fitted[k] - v) / max(v, 1.0) for k, v in targets.items() if k in fitted]
+        quality = round(max(0.0, 1.0 - 5 * (sum(errors) / max(len(errors), 1))), 3)
+    else:
+        raise BrokenInput("Video scans need a video decoder this worker does not have",
+                          code="SCAN_TYPE_UNSUPPORTED")
+    on_stage("optimization", 85, "Exporting the 3D model...")
+    glb = export_glb(body.mesh)
+    thumbnail, preview = preview_images(body.mesh)
+    keys = command["outputKeys"]
+    blobs.put(keys["model"], glb, "model/gltf-binary")
+    blobs.put(keys["thumbnail"], thumbnail, "image/jpeg")
+    blobs.put(keys["preview"], preview, "image/jpeg")
+    stats = mesh_stats(body.mesh, glb)
+    on_stage("finalization", 95, "Final quality checks...")
+    return {"modelKey": keys["model"], "thumbnailKey": keys["thumbnail"],
+            "previewKey": keys["preview"], "measurements": body.measurements,
+            "qualityScore": quality, "polycount": stats["polycount"], "size": stats["size"],
+            "body": body.to_params(), "seconds": round(time.monotonic() - started, 2)}
+
+
+def image_bytes(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data)

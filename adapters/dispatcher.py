@@ -88,6 +88,9 @@ class Dispatcher:
                         command = render_command(event)
                     elif isinstance(event, Avatar.ScanRequested):
                         command = scan_command(event)
+                    elif isinstance(event, Render.Cancelled) and hasattr(self.bus, "cancel"):
+                        # Tells remote workers (NATS KV); the embedded one asks the studio.
+                        self.bus.cancel(ids.encode("render", event.originator_id))
                     if command is not None:
                         self.bus.publish(command)
                         published += 1

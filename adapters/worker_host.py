@@ -11,6 +11,16 @@ from application import metadata
 from domain import ids
 
 
+def report_recorder(studio: Any) -> Callable[[dict[str, Any]], None]:
+    """Records a report that came over the bus (NATS): the backend's side of the workers."""
+
+    def record(message: dict[str, Any]) -> None:
+        with metadata.acting_as(actor="system:worker", causationId=str(message["commandId"])):
+            studio.apply_report(message)
+
+    return record
+
+
 def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], None],
                                              Callable[[dict[str, Any], Exception], None]]:
     studio = container.studio
@@ -24,8 +34,8 @@ def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], Non
         from render_engine.worker import handle as run
 
         def cancelled() -> bool:
-            return command["kind"] == "render" and studio.is_cancelled(
-                ids.decode("render", command["renderId"]))
+            return command["kind"] == "render" and bool(studio.is_cancelled(
+                ids.decode("render", command["renderId"])))
 
         if cancelled():
             return

@@ -40,7 +40,7 @@ class TryonApplication(Application[uuid.UUID]):
         if aggregate_id is None:
             raise NotFound(f"{what} not found")
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} not found") from None
         if not isinstance(aggregate, cls):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, NotFound
 
@@ -37,6 +37,18 @@ class User(Aggregate):
     reuse detection are decided on one aggregate version, never by a read-then-write race."""
 
     class_version = 1
+    Registered: ClassVar[type[DomainEvent]]
+    EmailVerified: ClassVar[type[DomainEvent]]
+    ProfileUpdated: ClassVar[type[DomainEvent]]
+    PasswordChanged: ClassVar[type[DomainEvent]]
+    RoleGranted: ClassVar[type[DomainEvent]]
+    AddressAdded: ClassVar[type[DomainEvent]]
+    AddressUpdated: ClassVar[type[DomainEvent]]
+    AddressRemoved: ClassVar[type[DomainEvent]]
+    SessionStarted: ClassVar[type[DomainEvent]]
+    SessionRotated: ClassVar[type[DomainEvent]]
+    SessionRevoked: ClassVar[type[DomainEvent]]
+    Erased: ClassVar[type[DomainEvent]]
 
     @event("Registered")
     def __init__(
@@ -183,6 +195,9 @@ class User(Aggregate):
 class EmailIndex(Aggregate):
     """One per email address (id derived from the address): a second registration of the same
     email collides on this aggregate's id and is rejected by the event store itself."""
+    Claimed: ClassVar[type[DomainEvent]]
+    Released: ClassVar[type[DomainEvent]]
+    Reclaimed: ClassVar[type[DomainEvent]]
 
     @event("Claimed")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -8,9 +8,9 @@ avatar's UUID (``scan_`` and ``avatar_`` prefixes), so one aggregate answers for
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidStateTransition
 
@@ -21,6 +21,13 @@ SCAN_TYPES = ("photo_based", "video_based", "body_measurement")
 
 class Avatar(Aggregate):
     class_version = 1
+    ScanRequested: ClassVar[type[DomainEvent]]
+    ScanStarted: ClassVar[type[DomainEvent]]
+    ScanProgressed: ClassVar[type[DomainEvent]]
+    ScanCompleted: ClassVar[type[DomainEvent]]
+    ScanFailed: ClassVar[type[DomainEvent]]
+    Renamed: ClassVar[type[DomainEvent]]
+    Archived: ClassVar[type[DomainEvent]]
 
     @event("ScanRequested")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, name: str, scan_type: str,

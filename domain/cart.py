@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, NotFound
 
@@ -14,6 +14,13 @@ MAX_QUANTITY = 99
 
 class Cart(Aggregate):
     class_version = 1
+    Opened: ClassVar[type[DomainEvent]]
+    ItemAdded: ClassVar[type[DomainEvent]]
+    QuantityChanged: ClassVar[type[DomainEvent]]
+    ItemRemoved: ClassVar[type[DomainEvent]]
+    CouponApplied: ClassVar[type[DomainEvent]]
+    CouponRemoved: ClassVar[type[DomainEvent]]
+    CheckedOut: ClassVar[type[DomainEvent]]
 
     @event("Opened")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InsufficientStock, InvalidInput, NotFound
 
@@ -25,6 +25,13 @@ VARIANT_FIELDS = ("size", "color", "colorHex", "stock", "sku", "price_cents")
 
 class Product(Aggregate):
     class_version = 1
+    Listed: ClassVar[type[DomainEvent]]
+    Revised: ClassVar[type[DomainEvent]]
+    VariantAdded: ClassVar[type[DomainEvent]]
+    VariantRevised: ClassVar[type[DomainEvent]]
+    StockReserved: ClassVar[type[DomainEvent]]
+    StockReleased: ClassVar[type[DomainEvent]]
+    Reviewed: ClassVar[type[DomainEvent]]
 
     @event("Listed")
     def __init__(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import NotFound
 
@@ -14,6 +14,9 @@ MAX_ITEMS = 500
 
 class Closet(Aggregate):
     class_version = 1
+    Opened: ClassVar[type[DomainEvent]]
+    ItemKept: ClassVar[type[DomainEvent]]
+    ItemRemoved: ClassVar[type[DomainEvent]]
 
     @event("Opened")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidStateTransition
 
@@ -33,6 +33,13 @@ _ALLOWED = {
 
 class Order(Aggregate):
     class_version = 1
+    Placed: ClassVar[type[DomainEvent]]
+    Paid: ClassVar[type[DomainEvent]]
+    Confirmed: ClassVar[type[DomainEvent]]
+    Shipped: ClassVar[type[DomainEvent]]
+    Delivered: ClassVar[type[DomainEvent]]
+    Cancelled: ClassVar[type[DomainEvent]]
+    Refunded: ClassVar[type[DomainEvent]]
 
     @event("Placed")
     def __init__(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, InvalidStateTransition
 
@@ -16,8 +16,12 @@ class PaymentOrder(Aggregate):
     provider's signature and the order is paid); or pending -> declined."""
 
     class_version = 1
+    Issued: ClassVar[type[DomainEvent]]
+    Authorized: ClassVar[type[DomainEvent]]
+    Declined: ClassVar[type[DomainEvent]]
+    Verified: ClassVar[type[DomainEvent]]
 
-    @event("Created")
+    @event("Issued")
     def __init__(
         self, id: uuid.UUID, order_id: uuid.UUID, user_id: uuid.UUID, amount: int, currency: str
     ) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidStateTransition
 
@@ -16,6 +16,12 @@ FINAL = ("completed", "failed", "cancelled")
 
 class Render(Aggregate):
     class_version = 1
+    Requested: ClassVar[type[DomainEvent]]
+    Started: ClassVar[type[DomainEvent]]
+    Progressed: ClassVar[type[DomainEvent]]
+    Completed: ClassVar[type[DomainEvent]]
+    Failed: ClassVar[type[DomainEvent]]
+    Cancelled: ClassVar[type[DomainEvent]]
 
     @event("Requested")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, avatar_id: uuid.UUID,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEvent, event
 
 PURPOSES = ("scan_image", "scan_video", "product_image", "product_model")
 # Limits from the spec: images 10 MB, 3D models 50 MB, videos 100 MB.
@@ -20,6 +21,7 @@ CONTENT_TYPES = {
 
 class Upload(Aggregate):
     class_version = 1
+    Received: ClassVar[type[DomainEvent]]
 
     @event("Received")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, purpose: str, key: str,

@@ -144,7 +144,7 @@ class PaymentsProjection(Projection):
         change(doc)
         tx.execute("UPDATE rm_payments SET doc = ? WHERE id = ?", (dumps(doc), key))
 
-    @handles(PaymentOrder.Created)
+    @handles(PaymentOrder.Issued)
     def created(self, e: Any, tx: Tx) -> None:
         pay_id = ids.encode("pay", e.originator_id)
         doc = {"paymentOrderId": pay_id, "orderId": ids.encode("order", e.order_id),

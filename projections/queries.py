@@ -89,7 +89,8 @@ class ReadModels:
 
     # -- catalog -----------------------------------------------------------------------------
     def products(self, f: ProductFilter, page: int, limit: int) -> Page:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         for column, value in (("category", f.category), ("subcategory", f.subcategory),
                               ("brand", f.brand)):
             if value is not None:
@@ -134,7 +135,8 @@ class ReadModels:
         return None if doc is None else public_cart(doc)
 
     def orders(self, user_id: str | None, status: str | None, page: int, limit: int) -> Page:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         if user_id is not None:
             where.append("user_id = ?")
             params.append(user_id)
@@ -199,7 +201,8 @@ class StudioReads:
     def renders(self, user_id: str, avatar_id: str | None, product_id: str | None,
                 status: str | None, page: int, limit: int) -> tuple[list[dict[str, Any]],
                                                                     dict[str, Any]]:
-        where, params = ["user_id = ?"], [user_id]
+        where: list[str] = ["user_id = ?"]
+        params: list[Any] = [user_id]
         for column, value in (("avatar_id", avatar_id), ("product_id", product_id),
                               ("status", status)):
             if value is not None:

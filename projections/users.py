@@ -178,7 +178,8 @@ class UsersProjection(Projection):
 
 
 def _default_preferences() -> dict[str, Any]:
-    return json.loads(json.dumps(DEFAULT_PREFERENCES))
+    copied: dict[str, Any] = json.loads(json.dumps(DEFAULT_PREFERENCES))
+    return copied
 
 
 def _mark_default(doc: dict[str, Any], default_id: str | None) -> None:

@@ -18,7 +18,7 @@ from adapters.http.requests import TryOnIn
 from adapters.http.responses import Envelope, ListEnvelope, RenderStatus
 from domain import ids
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
-from domain.renders import FINAL, Render
+from domain.renders import FINAL
 
 router = APIRouter(prefix="/v1/tryon/renders", tags=["try-on"])
 SSE_POLL_S = 0.2
@@ -118,22 +118,22 @@ def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[
     """The render's events after version ``after``, as status updates (none is skipped)."""
     updates = []
     for event in ctr.studio.repository.event_store.get(render_uuid, gt=after):
-        version = int(event.originator_version)
-        if isinstance(event, Render.Requested):
+        version, name, fields = int(event.originator_version), type(event).__name__, vars(event)
+        if name == "Requested":
             updates.append((version, {"status": "queued", "stage": "queued", "progress": 0}))
-        elif isinstance(event, Render.Started):
+        elif name == "Started":
             updates.append((version, {"status": "processing", "stage": "asset_loading",
                                       "progress": 1}))
-        elif isinstance(event, Render.Progressed):
-            updates.append((version, {"status": "processing", "stage": event.stage,
-                                      "progress": event.progress}))
-        elif isinstance(event, Render.Completed):
+        elif name == "Progressed":
+            updates.append((version, {"status": "processing", "stage": fields["stage"],
+                                      "progress": fields["progress"]}))
+        elif name == "Completed":
             updates.append((version, {"status": "completed", "stage": "optimization",
                                       "progress": 100}))
-        elif isinstance(event, Render.Failed):
+        elif name == "Failed":
             updates.append((version, {"status": "failed", "error": {
-                "code": event.code, "message": event.message}}))
-        elif isinstance(event, Render.Cancelled):
+                "code": fields["code"], "message": fields["message"]}}))
+        elif name == "Cancelled":
             updates.append((version, {"status": "cancelled"}))
     return updates
 

@@ -120,7 +120,7 @@ class Shop(TryonApplication):
             "price_cents": product.variant_price_cents(variant_id),
             "image": images[0]["url"] if images else None,
             "brand": product.fields.get("brand"),
-            "freeShipping_cents": product.free_shipping_cents,
+            "free_shipping_cents": product.free_shipping_cents,
         }
         item_id = cart.add_item(ids.new("cart_item"), snapshot, variant_id, quantity, metadata)
         return item_id, self.record(cart)

@@ -15,7 +15,6 @@ MAX_QUANTITY = 99
 class Cart(Aggregate):
     class_version = 1
     Opened: ClassVar[type[DomainEvent]]
-    ItemAdded: ClassVar[type[DomainEvent]]
     QuantityChanged: ClassVar[type[DomainEvent]]
     ItemRemoved: ClassVar[type[DomainEvent]]
     CouponApplied: ClassVar[type[DomainEvent]]
@@ -62,7 +61,25 @@ class Cart(Aggregate):
                          quantity=quantity, metadata=metadata)
         return item_id
 
-    @event("ItemAdded")
+    class ItemAdded(Aggregate.Event):
+        """v2: the product snapshot's free-shipping threshold is ``free_shipping_cents``
+        (v1 spelled it ``freeShipping_cents``); v1 events are upcast on load."""
+
+        class_version = 2
+        item_id: str
+        product: dict[str, Any]
+        variant_id: str
+        quantity: int
+        metadata: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            product = dict(state["product"])
+            if "freeShipping_cents" in product:
+                product["free_shipping_cents"] = product.pop("freeShipping_cents")
+            state["product"] = product
+
+    @event(ItemAdded)
     def _item_added(
         self, item_id: str, product: dict[str, Any], variant_id: str, quantity: int,
         metadata: dict[str, Any],

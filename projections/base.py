@@ -8,7 +8,7 @@ position, so each event is applied exactly once even across crashes and restarts
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -31,6 +31,9 @@ class Projection:
     # Each table: (name, column definitions). Every table is dropped and recreated on rebuild.
     tables: ClassVar[tuple[tuple[str, str], ...]]
     indexes: ClassVar[tuple[str, ...]] = ()
+    # False for evidence rather than views (the audit hash chain): ``rebuild()`` without
+    # names leaves such a projection alone; it is rebuilt only when named.
+    rebuilt_with_all: ClassVar[bool] = True
     _handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -54,6 +57,13 @@ class Projection:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(self, event, tx)
+
+    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
+        """Applies ``(notification, event)`` pairs of ``log``, oldest first, in one
+        transaction. Projections that need the stored notification (its position, its raw
+        state) or that write in bulk override this."""
+        for _, event in batch:
+            self.apply(event, tx)
 
 
 # -- helpers every projection uses -----------------------------------------------------------

@@ -66,7 +66,7 @@ class CartsProjection(Projection):
                             "brand": p.get("brand")},
                 "variantId": e.variant_id, "quantity": e.quantity, "addedAt": iso(e.timestamp),
                 "metadata": e.metadata, "_priceCents": int(p["price_cents"]),
-                "_freeShippingCents": int(p.get("freeShipping_cents", 7500)),
+                "_freeShippingCents": int(p["free_shipping_cents"]),
             })
 
         self._change(tx, e, change)

@@ -55,7 +55,8 @@ class ProjectionRunner:
 
     def rebuild(self, names: Sequence[str] | None = None) -> None:
         """Drops the named projections' tables (all when None) and replays their logs."""
-        chosen = [p for p in self.projections if names is None or p.name in names]
+        chosen = [p for p in self.projections
+                  if (p.rebuilt_with_all if names is None else p.name in names)]
         with self._lock, self.store.transaction() as tx:
             for projection in chosen:
                 projection.drop(tx)
@@ -111,15 +112,15 @@ class ProjectionRunner:
                 start=start, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
                 return applied
-            events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
             last = notifications[-1].id
             for projection in followers:
                 with self.store.transaction() as tx:
                     current = self._position(tx, projection.name, log_name, lock=True)
-                    for notification_id, event in events:
-                        if notification_id > current:
-                            projection.apply(event, tx)
-                            applied += 1
+                    batch = [pair for pair in events if pair[0].id > current]
+                    if batch:
+                        projection.apply_batch(log_name, batch, tx)
+                        applied += len(batch)
                     if last > current:
                         self._save_position(tx, projection.name, log_name, last)
                     positions[projection.name] = max(current, last)

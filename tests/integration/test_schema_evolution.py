@@ -1,0 +1,56 @@
+"""Events stored in an older shape still load: Cart.ItemAdded v1 is upcast to v2."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from application.shop import cart_id_for
+from domain import ids
+from domain.cart import Cart
+
+
+def v1_item_added(cart_id: uuid.UUID, version: int, product_id: str) -> StoredEvent:
+    """Byte for byte what the v1 code stored: no class_version, ``freeShipping_cents``."""
+    state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-15T10:30:00+00:00"},
+        "item_id": "cart_item_OldShape000000000000001",
+        "product": {"id": product_id, "name": "Premium Cotton T-Shirt", "price_cents": 4999,
+                    "image": None, "brand": "FashionBrand", "freeShipping_cents": 7500},
+        "variant_id": "var_OldShape00000000000001", "quantity": 1, "metadata": {},
+    }
+    return StoredEvent(originator_id=cart_id, originator_version=version,
+                       topic="domain.cart:Cart.ItemAdded",
+                       state=json.dumps(state, separators=(",", ":")).encode())
+
+
+def test_a_v1_item_added_event_loads_and_projects_as_v2(container: Any) -> None:
+    user_id = uuid.uuid4()
+    cart_id = cart_id_for(user_id)
+    opened = Cart(id=cart_id, user_id=user_id)
+    container.shop.save(opened)  # version 1, current shape
+    product_id = ids.encode("prod", uuid.uuid4())
+    container.shop.recorder.insert_events([v1_item_added(cart_id, 2, product_id)])
+
+    cart = container.shop.repository.get(cart_id)
+    item = next(iter(cart.items.values()))
+    assert item["product"]["free_shipping_cents"] == 7500
+    assert "freeShipping_cents" not in item["product"]
+
+    container.runner.catch_up()
+    view = container.read.cart(ids.encode("usr", user_id))
+    assert view["items"][0]["product"]["id"] == product_id
+    assert (view["subtotal"], view["shipping"], view["total"]) == (49.99, 5.99, 59.98)
+
+
+def test_new_item_added_events_are_stored_as_v2(container: Any) -> None:
+    user_id = uuid.uuid4()
+    cart = Cart(id=cart_id_for(user_id), user_id=user_id)
+    cart.add_item("cart_item_x", {"id": "prod_x", "name": "x", "price_cents": 100,
+                                  "free_shipping_cents": 7500}, "var_x", 1, {})
+    container.shop.save(cart)
+    stored = container.shop.recorder.select_events(cart.id)
+    assert json.loads(stored[1].state)["class_version"] == 2

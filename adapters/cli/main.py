@@ -92,8 +92,19 @@ def rebuild(args: argparse.Namespace) -> int:
         print(f"unknown projection {args.name}; known: {', '.join(sorted(known))}",
               file=sys.stderr)
         return 2
-    container.runner.rebuild(names)
-    print("rebuilt " + (args.name or "all projections"))
+    from tqdm import tqdm
+
+    from projections.rebuild import rebuild_online
+
+    with tqdm(total=0, unit="ev", desc="rebuild", dynamic_ncols=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total  # tqdm shows the rate and the estimated time left from these
+            bar.n = done
+            bar.refresh()
+
+        applied = rebuild_online(container.runner, names, progress)
+    print(f"rebuilt {args.name or 'all projections'}: {applied} events applied, swapped in "
+          "without downtime")
     container.close()
     return 0
 
@@ -125,6 +136,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("name", nargs="?")
     r.set_defaults(func=rebuild)
 
+    from adapters.cli.worker import add_commands
+
+    add_commands(sub)
     try:
         from render_engine.cli import add_render_engine_commands
     except ImportError:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.audit.chain import ChainProjection
+from adapters.audit.trail import AuditIndexProjection
 from adapters.blobs.local import LocalBlobStore
 from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
@@ -50,7 +52,7 @@ def _persistent_secret(settings: Settings, configured: str, name: str) -> str:
 
 def all_projections() -> list[Any]:
     return [UsersProjection(), CatalogProjection(), CartsProjection(), OrdersProjection(),
-            PaymentsProjection(), StudioProjection()]
+            PaymentsProjection(), StudioProjection(), AuditIndexProjection(), ChainProjection()]
 
 
 @dataclass
@@ -90,6 +92,10 @@ class Container:
                 self.bus.start()
                 self.dispatcher.dispatch_pending()
                 self.dispatcher.redeliver_unfinished()
+            else:
+                from adapters.worker_host import report_recorder
+
+                self.bus.start(report_recorder(self.studio))
             self.dispatcher.start()
 
     def close(self) -> None:
@@ -150,9 +156,10 @@ def command_bus(container: Container) -> Any:
     if settings.bus == "nats":
         from adapters.bus.nats import NatsCommandBus
 
-        return NatsCommandBus(settings.nats_url)
+        return NatsCommandBus.from_settings(settings)
     from adapters.bus.inprocess import InProcessBus
     from adapters.worker_host import embedded_worker
 
     handler, give_up = embedded_worker(container)
-    return InProcessBus(handler, workers=settings.workers, on_give_up=give_up)
+    return InProcessBus(handler, workers=settings.workers,
+                        max_attempts=settings.worker_max_deliver, on_give_up=give_up)

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     # Render and scan commands: "in-process" (serve runs a worker thread) or "nats" (JetStream).
     bus: Literal["in-process", "nats"] = "in-process"
     nats_url: str = "nats://127.0.0.1:4222"
+    # JetStream names: PREFIX_COMMANDS, PREFIX_REPORTS, ... on subjects prefix.commands.> ...
+    nats_stream_prefix: str = "TRYON"
+    nats_duplicate_window_s: float = 3600.0
+    # A command is delivered at most this many times, then reported failed.
+    worker_max_deliver: int = 3
+    # A worker that neither acks nor says "in progress" for this long loses its command.
+    worker_ack_wait_s: float = 30.0
     workers: int = 1
     device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")

@@ -43,6 +43,9 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.in_process = in_process
         self._lock = threading.Lock()
+        # Per log, the position that every follower has applied, as this process last saw it
+        # (set after the commits; only ever used to skip work that is known to be done).
+        self._applied: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -58,6 +61,7 @@ class ProjectionRunner:
         chosen = [p for p in self.projections
                   if (p.rebuilt_with_all if names is None else p.name in names)]
         with self._lock, self.store.transaction() as tx:
+            self._applied.clear()
             for projection in chosen:
                 projection.drop(tx)
                 tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
@@ -92,13 +96,19 @@ class ProjectionRunner:
     # -- applying ----------------------------------------------------------------------------
     def catch_up(self) -> int:
         """Applies everything recorded so far; returns the number of events applied."""
-        applied = 0
         with self._lock:
-            for log_name, app in self.apps.items():
-                followers = [p for p in self.projections if log_name in p.logs]
-                if followers:
-                    applied += self._catch_up_log(log_name, app, followers)
+            return self._catch_up_all()
+
+    def _catch_up_all(self) -> int:
+        applied = 0
+        for log_name, app in self.apps.items():
+            followers = self._followers(log_name)
+            if followers:
+                applied += self._catch_up_log(log_name, app, followers)
         return applied
+
+    def _followers(self, log_name: str) -> list[Projection]:
+        return [p for p in self.projections if log_name in p.logs]
 
     def _catch_up_log(
         self, log_name: str, app: Application[Any], followers: list[Projection]
@@ -111,6 +121,7 @@ class ProjectionRunner:
             notifications = app.recorder.select_notifications(
                 start=start, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
+                self._applied[log_name] = min(positions.values())
                 return applied
             events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
             last = notifications[-1].id
@@ -140,7 +151,7 @@ class ProjectionRunner:
         if position <= 0:
             return
         if self.in_process:
-            self.catch_up()
+            self._catch_up_to(log_name, position)
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -149,6 +160,16 @@ class ProjectionRunner:
                 return
             time.sleep(0.01)
         raise TimeoutError(f"projections did not reach {log_name}@{position} in {timeout}s")
+
+    def _catch_up_to(self, log_name: str, position: int) -> None:
+        """``catch_up`` as a group commit for concurrent requests: whoever holds the lock
+        applies every event recorded so far in one batch; the requests queued behind it find
+        their position applied and return without touching the database."""
+        if not self._followers(log_name) or self._applied.get(log_name, 0) >= position:
+            return
+        with self._lock:
+            if self._applied.get(log_name, 0) < position:
+                self._catch_up_all()
 
     # -- background loop ---------------------------------------------------------------------
     def start(self, interval: float = 0.2) -> None:

@@ -139,6 +139,10 @@ def parser() -> argparse.ArgumentParser:
     from adapters.cli.worker import add_commands
 
     add_commands(sub)
+    from adapters.cli.history import add_history_commands
+
+    add_history_commands(sub)
+
     try:
         from render_engine.cli import add_render_engine_commands
     except ImportError:

@@ -11,6 +11,7 @@ from adapters.bootstrap import Container
 from adapters.http import errors
 from adapters.http.middleware import Idempotency, Metrics, RequestContext
 from adapters.http.routers import (
+    audit,
     auth,
     avatars,
     cart,
@@ -36,7 +37,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = Metrics()
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
-                   closet, operations):
+                   closet, operations, audit):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)

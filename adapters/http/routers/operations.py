@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.audit.chain import head_metrics as chain_head_metrics
 from adapters.http.deps import Ctr
 from adapters.http.errors import documented
 
@@ -49,4 +50,5 @@ def metrics(request: Request, ctr: Ctr) -> PlainTextResponse:
                  "# TYPE tryon_event_log_head gauge\n")
     for name, app in ctr.applications.items():
         lines.append(f'tryon_event_log_head{{log="{name}"}} {app.head()}\n')
+    lines.append(chain_head_metrics(ctr.store))
     return PlainTextResponse("".join(lines), media_type=CONTENT_TYPE_LATEST)

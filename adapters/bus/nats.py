@@ -1,0 +1,190 @@
+"""The command bus on NATS JetStream: the backend's side.
+
+``publish`` (sync, called from the dispatcher thread) puts a command on the work-queue stream
+with its command id as ``Nats-Msg-Id``: a command the dispatcher publishes again after a crash
+is dropped by the stream's duplicate window. ``cancel`` marks a render in the KV bucket that
+workers read. ``start(record)`` follows the reports stream and the MAX_DELIVERIES advisories
+with durable consumers, hands each report to ``record`` (which stores it on the aggregate) and
+acknowledges only after it returned: a backend that dies in between gets the report again,
+and the aggregates ignore what they have already recorded.
+
+The network work happens on a private asyncio loop in its own thread (see ``LoopThread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from adapters.bus.jetstream import BACKEND, LoopThread, Names, QueueSettings, ensure
+
+log = structlog.get_logger("tryon.bus.nats")
+
+Record = Callable[[dict[str, Any]], None]
+
+
+def lost_command_report(command: dict[str, Any], deliveries: int) -> dict[str, Any]:
+    """The failure recorded for a command that no worker finished within the delivery bound."""
+    kind = command["kind"]
+    ident = ({"renderId": command["renderId"]} if kind == "render"
+             else {"scanId": command["scanId"]})
+    return {"kind": kind, "commandId": command["commandId"], **ident, "type": "failed",
+            "error": {"code": "WORKER_FAILED",
+                      "message": f"No worker finished this {kind} in {deliveries} deliveries; "
+                                 "see the workers' logs",
+                      "details": {"deliveries": deliveries}}}
+
+
+class NatsCommandBus:
+    def __init__(self, url: str = "nats://127.0.0.1:4222", prefix: str = "TRYON",
+                 queue: QueueSettings | None = None, connect_timeout: float = 5.0) -> None:
+        self.url = url
+        self.names = Names(prefix)
+        self.queue = queue or QueueSettings()
+        self.connect_timeout = connect_timeout
+        self._loop: LoopThread | None = None
+        self._nc: Any = None
+        self._js: Any = None
+        self._kv: Any = None
+        self._tasks: list[asyncio.Future[Any]] = []
+        self._record: Record | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> NatsCommandBus:
+        return cls(settings.nats_url, settings.nats_stream_prefix, QueueSettings.of(settings))
+
+    # -- connection ----------------------------------------------------------------------------
+    def _connected(self) -> LoopThread:
+        if self._loop is None:
+            loop = LoopThread("nats-bus")
+            try:
+                loop.run(self._connect(), timeout=self.connect_timeout + 30)
+            except BaseException:
+                loop.stop()
+                raise
+            self._loop = loop
+        return self._loop
+
+    async def _connect(self) -> None:
+        import nats
+
+        self._nc = await nats.connect(self.url, name="tryon-backend",
+                                      connect_timeout=self.connect_timeout,
+                                      max_reconnect_attempts=-1, reconnect_time_wait=1)
+        self._js = self._nc.jetstream()
+        await ensure(self._js, self.names, self.queue)
+        self._kv = await self._js.key_value(self.names.cancelled)
+
+    # -- commands ------------------------------------------------------------------------------
+    def publish(self, command: dict[str, Any]) -> None:
+        self._connected().run(self._publish(command))
+
+    async def _publish(self, command: dict[str, Any]) -> None:
+        ack = await self._js.publish(
+            self.names.command_subject(str(command["kind"])),
+            json.dumps(command, separators=(",", ":")).encode(),
+            headers={"Nats-Msg-Id": str(command["commandId"])})
+        if ack.duplicate:
+            log.info("bus.duplicate_dropped", command=command["commandId"])
+
+    def cancel(self, render_id: str) -> None:
+        """Marks a render cancelled for the workers (idempotent)."""
+        self._connected().run(self._kv.put(render_id, b"1"))
+
+    def is_cancelled(self, render_id: str) -> bool:
+        return self._connected().run(self._is_cancelled(render_id))
+
+    async def _is_cancelled(self, render_id: str) -> bool:
+        from nats.js.errors import KeyNotFoundError
+
+        try:
+            entry = await self._kv.get(render_id)
+        except KeyNotFoundError:
+            return False
+        return entry.value == b"1"
+
+    # -- reports -------------------------------------------------------------------------------
+    def start(self, record: Record) -> None:
+        """Follows reports and delivery-limit advisories until ``stop``."""
+        loop = self._connected()
+        self._record = record
+        self._tasks = [asyncio.run_coroutine_threadsafe(self._follow_reports(), loop.loop),
+                       asyncio.run_coroutine_threadsafe(self._follow_advisories(), loop.loop)]
+
+    async def _pull(self, stream: str, handle: Callable[[Any], Any]) -> None:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        sub = await self._js.pull_subscribe_bind(BACKEND, stream=stream)
+        while True:
+            try:
+                messages = await sub.fetch(50, timeout=1.0)
+            except NatsTimeout:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bus.fetch_failed", stream=stream)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in messages:
+                try:
+                    await handle(msg)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("bus.report_failed", stream=stream)
+                    await msg.nak(delay=1.0)
+                else:
+                    await msg.ack()
+
+    async def _follow_reports(self) -> None:
+        async def handle(msg: Any) -> None:
+            report = json.loads(msg.data)
+            await asyncio.get_running_loop().run_in_executor(None, self._apply, report)
+
+        await self._pull(self.names.reports, handle)
+
+    async def _follow_advisories(self) -> None:
+        from nats.js.errors import NotFoundError
+
+        async def handle(msg: Any) -> None:
+            advisory = json.loads(msg.data)
+            seq, deliveries = int(advisory["stream_seq"]), int(advisory.get("deliveries", 0))
+            try:
+                raw = await self._js.get_msg(self.names.commands, seq)
+            except NotFoundError:
+                return  # a worker ended it meanwhile (a failed report and a term)
+            command = json.loads(raw.data)
+            log.warning("bus.delivery_limit_reached", command=command["commandId"],
+                        deliveries=deliveries)
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._apply, lost_command_report(command, deliveries))
+            with contextlib.suppress(NotFoundError):
+                await self._js.delete_msg(self.names.commands, seq)
+
+        await self._pull(self.names.advisories, handle)
+
+    def _apply(self, report: dict[str, Any]) -> None:
+        from domain.errors import NotFound
+
+        assert self._record is not None
+        try:
+            self._record(report)
+        except NotFound:
+            # Not ours (another deployment on the same streams, or erased): nothing to record.
+            log.warning("bus.report_for_unknown_work", command=report.get("commandId"))
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        for task in self._tasks:
+            task.cancel()
+        loop, self._loop = self._loop, None
+        with contextlib.suppress(Exception):
+            loop.run(self._nc.drain(), timeout=5)
+        loop.stop()

@@ -1,0 +1,181 @@
+"""``tryon worker``: takes render and scan commands from JetStream, runs them, reports back.
+
+One command at a time per worker process; start more processes to go faster. The worker
+pulls from the durable consumer that every worker shares (so each command goes to one of
+them), runs ``render_engine.worker.handle`` in an executor thread and, meanwhile, tells the
+server every ``ack_wait / 3`` seconds that it is still working (``in_progress``), so a long
+render keeps its delivery while a dead worker's command is redelivered after ``ack_wait``.
+
+- success, or a typed failure that ``handle`` reported (broken inputs): ack;
+- an unexpected exception: nak, so the command is redelivered (another worker may take it),
+  except on the last delivery allowed (``max_deliver``), where the worker reports the command
+  failed and terminates the message;
+- the process dies (SIGKILL, out of memory): no ack; the server redelivers after ``ack_wait``,
+  and past ``max_deliver`` announces a MAX_DELIVERIES advisory, which the backend turns into a
+  failed report.
+
+The worker holds no database credentials: only NATS and the blob store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import structlog
+
+from adapters.bus.jetstream import WORKERS, Names, QueueSettings, ensure, report_message_id
+
+log = structlog.get_logger("tryon.worker")
+
+Handle = Callable[..., None]  # render_engine.worker.handle's signature
+
+
+def _default_handle(*args: Any, **kwargs: Any) -> None:
+    from render_engine.worker import handle
+
+    handle(*args, **kwargs)
+
+
+class NatsWorker:
+    def __init__(self, url: str, names: Names, queue: QueueSettings, blobs: Any,
+                 handle: Handle = _default_handle, name: str | None = None) -> None:
+        self.url = url
+        self.names = names
+        self.queue = queue
+        self.blobs = blobs
+        self.handle = handle
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._stop: asyncio.Event | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+        self.processed = 0
+
+    @classmethod
+    def from_settings(cls, settings: Any, blobs: Any) -> NatsWorker:
+        return cls(settings.nats_url, Names(settings.nats_stream_prefix),
+                   QueueSettings.of(settings), blobs)
+
+    def request_stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    async def run(self, max_commands: int | None = None) -> None:
+        import nats
+        from nats.errors import TimeoutError as NatsTimeout
+
+        self._stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
+                loop.add_signal_handler(sig, self._stop.set)
+        nc = await nats.connect(self.url, name=f"tryon-worker {self.name}",
+                                max_reconnect_attempts=-1, reconnect_time_wait=1)
+        js = nc.jetstream()
+        await ensure(js, self.names, self.queue)
+        kv = await js.key_value(self.names.cancelled)
+        sub = await js.pull_subscribe_bind(WORKERS, stream=self.names.commands)
+        log.info("worker.ready", worker=self.name, stream=self.names.commands)
+        try:
+            while not self._stop.is_set():
+                try:
+                    messages = await sub.fetch(1, timeout=1.0)
+                except NatsTimeout:
+                    continue
+                for msg in messages:
+                    await self._process(js, kv, msg)
+                    self.processed += 1
+                if max_commands is not None and self.processed >= max_commands:
+                    break
+        finally:
+            await nc.drain()
+            self._executor.shutdown(wait=False)
+
+    async def _process(self, js: Any, kv: Any, msg: Any) -> None:
+        from nats.js.errors import KeyNotFoundError
+
+        loop = asyncio.get_running_loop()
+        try:
+            command = json.loads(msg.data)
+        except ValueError:
+            log.error("worker.unreadable_command", seq=msg.metadata.sequence.stream)
+            await msg.term()
+            return
+        attempt = int(msg.metadata.num_delivered)
+        last = attempt >= self.queue.max_deliver > 0
+
+        async def cancelled_async() -> bool:
+            if command.get("kind") != "render":
+                return False
+            try:
+                entry = await kv.get(str(command["renderId"]))
+            except KeyNotFoundError:
+                return False
+            return bool(entry.value == b"1")
+
+        def is_cancelled() -> bool:
+            return asyncio.run_coroutine_threadsafe(cancelled_async(), loop).result(10)
+
+        def report(message: dict[str, Any]) -> None:
+            message = {**message, "worker": self.name}
+            if message["type"] == "progress":
+                message.setdefault("attempt", attempt)
+            asyncio.run_coroutine_threadsafe(self._report(js, message), loop).result(30)
+
+        if await cancelled_async():
+            log.info("worker.skipped_cancelled", command=command["commandId"])
+            await msg.ack_sync()
+            return
+        log.info("worker.started", command=command["commandId"], attempt=attempt)
+        beat = asyncio.create_task(self._heartbeat(msg))
+        try:
+            await loop.run_in_executor(self._executor, lambda: self.handle(
+                command, self.blobs, report, attempt=attempt, is_cancelled=is_cancelled))
+        except Exception as exc:
+            log.exception("worker.command_crashed", command=command["commandId"],
+                          attempt=attempt, last=last)
+            beat.cancel()
+            if last:
+                try:
+                    await loop.run_in_executor(None, report, _crash_report(command, exc,
+                                                                           attempt))
+                finally:
+                    await msg.term()
+            else:
+                await msg.nak(delay=min(2.0 * attempt, 10.0))
+            return
+        finally:
+            beat.cancel()
+        await msg.ack_sync()
+        log.info("worker.done", command=command["commandId"], attempt=attempt)
+
+    async def _heartbeat(self, msg: Any) -> None:
+        interval = max(self.queue.ack_wait_s / 3.0, 0.2)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await msg.in_progress()
+            except Exception:
+                log.warning("worker.heartbeat_failed", exc_info=True)
+
+    async def _report(self, js: Any, message: dict[str, Any]) -> None:
+        await js.publish(self.names.report_subject(str(message["kind"])),
+                         json.dumps(message, separators=(",", ":")).encode(),
+                         headers={"Nats-Msg-Id": report_message_id(message)})
+
+
+def _crash_report(command: dict[str, Any], exc: BaseException, attempt: int) -> dict[str, Any]:
+    kind = command["kind"]
+    ident = ({"renderId": command["renderId"]} if kind == "render"
+             else {"scanId": command["scanId"]})
+    return {"kind": kind, "commandId": command["commandId"], **ident, "type": "failed",
+            "error": {"code": "WORKER_FAILED",
+                      "message": f"The worker failed on every attempt ({attempt}); "
+                                 "see the worker's logs",
+                      "details": {"errorType": type(exc).__name__, "attempts": attempt}}}

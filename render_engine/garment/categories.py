@@ -1,0 +1,229 @@
+"""The spec's product categories as garment patterns cut from the body.
+
+=============  =====================================================================
+category       pieces (defaults when the size guide has no length/sleeve/inseam key)
+=============  =====================================================================
+tops           torso to 4 cm above the crotch, short sleeves (35 % of the arm)
+bottoms        trousers: waist to the ankles (``inseam`` from the crotch)
+dresses        sleeveless bodice neck to waist, A-line skirt from the waist to above the knee
+outerwear      thicker (+12 mm) coat: torso, long sleeves, straight skirt to mid-thigh
+shoes          the feet and ankles, a 6 mm upper and a 14 mm sole
+accessories    ``style`` hat (crown of the head), scarf (neck) or belt (waist band);
+               guessed from the guide's keys when not given (head -> hat, neck -> scarf,
+               else belt)
+activewear     tight top (slim ease at most, short sleeves) and leggings to the ankles
+formal         long-sleeved jacket (+8 mm) to the top of the thigh, and trousers
+=============  =====================================================================
+
+Size-guide keys used for the shape: ``chest``, ``waist``, ``hips`` (girth ease ->
+radial offset), ``length`` (cm from the base of the neck down, tops/dresses/outerwear/formal
+jacket), ``sleeve`` (cm from the shoulder joint along the arm), ``inseam`` (cm from the crotch
+down). A missing girth key takes the fit style's designed ease (`sizing.TARGET_EASE_CM`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+
+from render_engine.errors import InvalidRequest
+from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.pattern import (
+    GarmentRegion,
+    Piece,
+    limb_profile,
+    merge,
+    radial_offset,
+    shell,
+    torso_profile,
+    tube,
+)
+from render_engine.garment.sizing import GUIDE_KEYS, normalise_key, target_ease_cm
+
+CATEGORIES: tuple[str, ...] = (
+    "tops", "bottoms", "dresses", "outerwear", "shoes", "accessories", "activewear", "formal",
+)
+ACCESSORY_STYLES: tuple[str, ...] = ("hat", "scarf", "belt")
+
+
+def check_category(category: str) -> str:
+    if category not in CATEGORIES:
+        raise InvalidRequest(f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}",
+                             code="INVALID_CATEGORY")
+    return category
+
+
+def eases_cm(body: GarmentBody, measures: Mapping[str, float], fit: str) -> dict[str, float]:
+    """Girth/width eases (cm) for the shape: from the guide where it has the key, else the fit's."""
+    given = {normalise_key(k): float(v) for k, v in measures.items()}
+    out: dict[str, float] = {}
+    for key in ("chest", "waist", "hips", "shoulder"):
+        body_key = GUIDE_KEYS[key]
+        if key in given and body_key in body.measurements:
+            out[key] = given[key] - float(body.measurements[body_key])
+        else:
+            out[key] = target_ease_cm(fit, key)
+    out["arm"] = target_ease_cm(fit, "arm")
+    out["thigh"] = target_ease_cm(fit, "thigh")
+    return out
+
+
+def _lengths(body: GarmentBody, measures: Mapping[str, float]) -> dict[str, float | None]:
+    given = {normalise_key(k): float(v) / 100.0 for k, v in measures.items()}
+    return {k: given.get(k) for k in ("length", "sleeve", "inseam")}
+
+
+def _arm_length_m(body: GarmentBody) -> float:
+    j = body.joints
+    return float(torch.linalg.norm(j["elbow_L"] - j["shoulder_L"]) + torch.linalg.norm(j["wrist_L"] - j["elbow_L"]))
+
+
+def upper_garment(body: GarmentBody, ease: dict[str, float], hem_y: float, sleeve_m: float,
+                  extra_m: float = 0.0, include_neck_base: bool = True, skirt_flare: float = 0.05) -> Piece:
+    """Torso shell (neck excluded) with sleeves of `sleeve_m` along the arm, down to `hem_y`.
+
+    A hem below the crotch turns the lower part into a tube from the waist down (radii never
+    shrinking, flared by `skirt_flare`), so coats and jackets do not turn into shorts.
+    """
+    y = body.verts[:, 1]
+    crotch = body.crotch_y()
+    waist = float(body.joints["waist"][1])
+    long_hem = hem_y < crotch + 0.01
+    shell_bottom = waist - 0.05 if long_hem else hem_y
+    torso = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH) & (y >= shell_bottom)
+    arm_t = body.arm_coordinate()  # (V,)
+    arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & (arm_t <= sleeve_m)
+    keep = torso | arms
+    off_t, sc_t = torso_profile(body, ease, extra_m)
+    girth_arm = 2 * 3.1416 * 5.0  # ~31 cm upper arm
+    off_a, sc_a = limb_profile(body, ease["arm"], girth_arm, extra_m)
+    offset = torch.where(arms & ~torso, torch.full_like(off_t, off_a), off_t)
+    scale = torch.where(arms & ~torso, torch.full_like(sc_t, sc_a), sc_t)
+    labels = torch.where(arms & ~torso, GarmentRegion.SLEEVE, GarmentRegion.TORSO)
+    pieces = [shell(body, keep, offset, scale, labels)]
+    if long_hem:
+        pieces.append(tube(body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004))
+    return merge(pieces)
+
+
+def lower_garment(body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0) -> Piece:
+    """Trousers/leggings shell: from just above the waist joint down to `hem_y`."""
+    y = body.verts[:, 1]
+    top_y = float(body.joints["waist"][1]) - 0.02
+    keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN) & (y <= top_y) & (y >= hem_y)
+    off_t, sc_t = torso_profile(body, ease, extra_m)
+    girth_thigh = body.measurements.get("hips", 95.0) * 0.6
+    off_l, sc_l = limb_profile(body, ease["thigh"], girth_thigh, extra_m)
+    legs = body.mask(Part.THIGH, Part.SHIN) & (y < body.crotch_y())
+    # trouser legs taper from the thigh ease to 60 % of it at the ankle
+    knee, ankle = float(body.joints["knee_L"][1]), float(body.joints["ankle_L"][1])
+    taper = ((y - ankle) / max(knee - ankle, 1e-3)).clamp(0, 1) * 0.4 + 0.6
+    leg_off = torch.clamp(off_l * taper, min=radial_offset(0.0, extra_m))
+    offset = torch.where(legs, leg_off, off_t)
+    scale = torch.where(legs, torch.full_like(sc_t, sc_l), sc_t)
+    labels = torch.where(legs, GarmentRegion.LEG, GarmentRegion.WAISTBAND)
+    return shell(body, keep, offset, scale, labels)
+
+
+def dress_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Piece:
+    """Sleeveless bodice from the neck to below the waist and a flared skirt to `hem_y`."""
+    y = body.verts[:, 1]
+    waist = float(body.joints["waist"][1])
+    keep = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH) & (y >= waist - 0.04)
+    off_t, sc_t = torso_profile(body, ease, 0.0)
+    bodice = shell(body, keep, off_t, sc_t, torch.full_like(body.parts, GarmentRegion.TORSO))
+    # the skirt starts at the waist over the bodice's lower edge; its radii never shrink going
+    # down, so it falls from the hips like an A-line skirt, then flares
+    skirt = tube(body, waist, hem_y, ease["hips"], 0.3, GarmentRegion.SKIRT, 0.004)
+    return merge([bodice, skirt])
+
+
+def shoes(body: GarmentBody) -> Piece:
+    """Both feet and ankles: a 6 mm upper, 14 mm more under the sole."""
+    y = body.verts[:, 1]
+    keep = body.mask(Part.FOOT, Part.SHIN) & (y <= float(body.joints["ankle_L"][1]) + 0.04)
+    offset = torch.full((body.num_verts,), 0.006)
+    offset = offset + 0.014 * (body.normals[:, 1] < -0.5).float()
+    return shell(body, keep, offset, torch.ones(body.num_verts),
+                 torch.full_like(body.parts, GarmentRegion.FOOT))
+
+
+def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
+    y = body.verts[:, 1]
+    ones = torch.ones(body.num_verts)
+    if style == "hat":
+        head = body.mask(Part.HEAD)
+        top = float(y[head].max())
+        keep = head & (y >= top - 0.085)
+        return shell(body, keep, torch.full_like(ones, 0.012), ones,
+                     torch.full_like(body.parts, GarmentRegion.HEAD))
+    if style == "scarf":
+        neck_y = float(body.joints["neck"][1])
+        keep = body.mask(Part.NECK) | (body.mask(Part.CHEST) & (y >= neck_y - 0.05))
+        keep &= ~body.mask(Part.HEAD)
+        return shell(body, keep, torch.full_like(ones, 0.018), ones,
+                     torch.full_like(body.parts, GarmentRegion.NECK))
+    if style == "belt":
+        belt_y = (float(body.joints["waist"][1]) + float(body.joints["hip_L"][1])) / 2 + 0.02
+        keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.CHEST) & ((y - belt_y).abs() <= 0.022)
+        off = radial_offset(max(ease["waist"], 0.0) * 0.3, 0.004)
+        return shell(body, keep, torch.full_like(ones, off), ones,
+                     torch.full_like(body.parts, GarmentRegion.WAISTBAND))
+    raise InvalidRequest(f"unknown accessory style {style!r}; expected one of {', '.join(ACCESSORY_STYLES)}",
+                         code="INVALID_STYLE")
+
+
+def guess_accessory_style(measures: Mapping[str, float]) -> str:
+    keys = {normalise_key(k).lower() for k in measures}
+    if keys & {"head", "headcircumference", "hat"}:
+        return "hat"
+    if "neck" in keys:
+        return "scarf"
+    return "belt"
+
+
+def build_pattern(body: GarmentBody, category: str, measures: Mapping[str, float], fit: str,
+                  style: str | None = None) -> Piece:
+    """The undraped garment of `category` for one size's `measures` (cm) on `body`."""
+    check_category(category)
+    ease = eases_cm(body, measures, fit)
+    lengths = _lengths(body, measures)
+    j = body.joints
+    neck_y = float(j["neck"][1])
+    hip_y = float(j["hip_L"][1])
+    crotch = body.crotch_y()
+    knee_y, ankle_y = float(j["knee_L"][1]), float(j["ankle_L"][1])
+    arm = _arm_length_m(body)
+    floor = float(body.verts[:, 1].min())
+
+    def hem(default: float) -> float:
+        return max(neck_y - lengths["length"], floor + 0.02) if lengths["length"] else default
+
+    def sleeve(default: float) -> float:
+        return lengths["sleeve"] if lengths["sleeve"] else default
+
+    def trouser_hem() -> float:
+        return max(crotch - lengths["inseam"], floor + 0.03) if lengths["inseam"] else ankle_y + 0.02
+
+    if category == "tops":
+        return upper_garment(body, ease, hem(crotch + 0.04), sleeve(0.35 * arm))
+    if category == "bottoms":
+        return lower_garment(body, ease, trouser_hem())
+    if category == "dresses":
+        return dress_garment(body, ease, hem(knee_y + 0.04))
+    if category == "outerwear":
+        return upper_garment(body, ease, hem(crotch - 0.14), sleeve(arm), extra_m=0.012, skirt_flare=0.1)
+    if category == "shoes":
+        return shoes(body)
+    if category == "accessories":
+        return accessory(body, style or guess_accessory_style(measures), ease)
+    if category == "activewear":
+        tight = {k: min(v, target_ease_cm("slim", k)) for k, v in ease.items()}
+        top = upper_garment(body, tight, hem(hip_y - 0.02), sleeve(0.2 * arm))
+        leggings = lower_garment(body, tight, trouser_hem())
+        return merge([top, leggings])
+    # formal
+    jacket = upper_garment(body, ease, hem(crotch - 0.03), sleeve(arm), extra_m=0.008, skirt_flare=0.03)
+    trousers = lower_garment(body, ease, trouser_hem())
+    return merge([jacket, trousers])

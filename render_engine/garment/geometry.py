@@ -1,0 +1,77 @@
+"""Small mesh helpers shared by the garment modules (normals, edges, adjacency, submeshes)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def face_normals(verts: torch.Tensor, faces: torch.Tensor, normalise: bool = True) -> torch.Tensor:
+    """(V, 3), (F, 3) -> (F, 3) face normals (area-weighted when ``normalise`` is False)."""
+    tri = verts[faces]  # (F, 3, 3)
+    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)  # (F, 3), |n| = 2 area
+    return torch.nn.functional.normalize(n, dim=1, eps=1e-12) if normalise else n
+
+
+def vertex_normals(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """(V, 3) unit normals, the area-weighted mean of the incident face normals."""
+    fn = face_normals(verts, faces, normalise=False)  # (F, 3)
+    vn = torch.zeros_like(verts)
+    for k in range(3):
+        vn.index_add_(0, faces[:, k], fn)
+    return torch.nn.functional.normalize(vn, dim=1, eps=1e-12)
+
+
+def unique_edges(faces: torch.Tensor) -> torch.Tensor:
+    """(F, 3) -> (E, 2) undirected edges, each once, smaller index first."""
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=0)  # (3F, 2)
+    e = torch.sort(e, dim=1).values
+    return torch.unique(e, dim=0)
+
+
+def edge_face_pairs(faces: torch.Tensor) -> torch.Tensor:
+    """(F, 3) -> (P, 2) pairs of faces sharing an edge (interior manifold edges only)."""
+    f_idx = torch.arange(faces.shape[0], device=faces.device).repeat(3)  # (3F,)
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=0)
+    e = torch.sort(e, dim=1).values  # (3F, 2)
+    n = int(faces.max()) + 1 if faces.numel() else 1
+    key = e[:, 0] * n + e[:, 1]  # (3F,)
+    _, inverse, counts = torch.unique(key, return_inverse=True, return_counts=True)
+    order = torch.argsort(inverse, stable=True)
+    f_sorted = f_idx[order]  # faces grouped by edge
+    starts = torch.cumsum(counts, 0) - counts  # (U,)
+    twice = starts[counts == 2]
+    return torch.stack([f_sorted[twice], f_sorted[twice + 1]], dim=1)  # (P, 2)
+
+
+def uniform_laplacian(verts: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+    """(V, 3), (E, 2) -> (V, 3) mean of the neighbours minus the vertex (0 for isolated ones)."""
+    acc = torch.zeros_like(verts)
+    deg = torch.zeros(verts.shape[0], dtype=verts.dtype, device=verts.device)
+    acc = acc.index_add(0, edges[:, 0], verts[edges[:, 1]]).index_add(0, edges[:, 1], verts[edges[:, 0]])
+    ones = torch.ones(edges.shape[0], dtype=verts.dtype, device=verts.device)
+    deg = deg.index_add(0, edges[:, 0], ones).index_add(0, edges[:, 1], ones)
+    return torch.where(deg[:, None] > 0, acc / deg.clamp(min=1)[:, None] - verts, torch.zeros_like(verts))
+
+
+def submesh(faces: torch.Tensor, keep_vertex: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Faces whose three vertices are kept, re-indexed.
+
+    faces: (F, 3); keep_vertex: (V,) bool. Returns (faces_new (F', 3), vertex_ids (V',)) where
+    ``vertex_ids`` are the old indices of the new vertices (only vertices used by a kept face).
+    """
+    face_keep = keep_vertex[faces].all(dim=1)  # (F,)
+    kept = faces[face_keep]
+    used = torch.unique(kept)
+    remap = torch.full((keep_vertex.shape[0],), -1, dtype=torch.int64, device=faces.device)
+    remap[used] = torch.arange(used.shape[0], device=faces.device)
+    return remap[kept], used
+
+
+def boundary_vertices(faces: torch.Tensor, num_verts: int) -> torch.Tensor:
+    """(V,) bool: vertices on an edge used by exactly one face."""
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=0)
+    e = torch.sort(e, dim=1).values
+    uniq, counts = torch.unique(e, dim=0, return_counts=True)
+    out = torch.zeros(num_verts, dtype=torch.bool, device=faces.device)
+    out[uniq[counts == 1].reshape(-1)] = True
+    return out

@@ -1,0 +1,178 @@
+"""Garment surfaces cut out of the body's own regions, before draping.
+
+Two kinds of piece:
+
+* a **shell**: the body's surface over some parts (torso and arms for a top, hips and legs for
+  trousers, feet for shoes...), each vertex pushed out along its normal by the radial ease
+  ``ease / (2 pi)`` of its level (a girth grows by ``2 pi d`` when the surface moves out by
+  ``d``), at least `MIN_GAP_M`. Cuts (hem, sleeve end, trouser hem) are made on the body's
+  vertices: by height, and along the arm by `GarmentBody.arm_coordinate`.
+* a **tube**: rings around the body's vertical axis from one height down to another, each ring
+  the angular envelope of the body's slice (legs together), pushed out by the ease and flared
+  below its top: skirts of dresses, the lower part of coats and jackets.
+
+Every piece carries, per vertex, a rest scale: where the ease is negative (a garment smaller
+than the body), the surface cannot sit inside the body, so it starts just outside and its rest
+edge lengths are shrunk by ``(girth + ease) / (girth + 2 pi d)``; the drape then pulls it tight.
+
+Lengths and the categories' default cuts are documented in `render_engine.garment.categories`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.geometry import submesh
+
+#: Smallest gap between the body and a freshly cut garment (m): above the drape's margin.
+MIN_GAP_M = 0.006
+
+
+class GarmentRegion:
+    """Region ids stored in the garment mesh's `labels`."""
+
+    TORSO = 0
+    SLEEVE = 1
+    LEG = 2
+    SKIRT = 3
+    FOOT = 4
+    HEAD = 5
+    NECK = 6
+    WAISTBAND = 7
+
+    NAMES = {0: "torso", 1: "sleeve", 2: "leg", 3: "skirt", 4: "foot", 5: "head", 6: "neck", 7: "waistband"}
+
+
+@dataclass
+class Piece:
+    """One garment piece: verts (N, 3) m, faces (M, 3), labels (N,) `GarmentRegion`,
+    rest_scale (N,) in (0, 1] shrinking the rest lengths where the ease is negative."""
+
+    verts: torch.Tensor
+    faces: torch.Tensor
+    labels: torch.Tensor
+    rest_scale: torch.Tensor
+
+
+def radial_offset(ease_cm: float, extra_m: float = 0.0) -> float:
+    """Offset (m) of the surface for a girth ease (cm), at least `MIN_GAP_M`, plus thickness."""
+    return max(ease_cm / (2.0 * math.pi) / 100.0, MIN_GAP_M) + extra_m
+
+
+def rest_scale(girth_cm: float, ease_cm: float, offset_m: float) -> float:
+    """Rest-length scale for a girth: garment girth over the girth of the offset surface (<= 1)."""
+    if girth_cm <= 0:
+        return 1.0
+    return min(1.0, max(0.5, (girth_cm + ease_cm) / (girth_cm + 2.0 * math.pi * offset_m * 100.0)))
+
+
+def _interp(y: torch.Tensor, knots_y: list[float], values: list[float]) -> torch.Tensor:
+    """Piecewise-linear profile over height, constant beyond the end knots; knots descending in y."""
+    ys = torch.tensor(knots_y, dtype=torch.float32)
+    vs = torch.tensor(values, dtype=torch.float32)
+    order = torch.argsort(ys)
+    ys, vs = ys[order], vs[order]
+    out = torch.empty_like(y)
+    yc = y.clamp(min=float(ys[0]), max=float(ys[-1]))
+    idx = torch.searchsorted(ys, yc).clamp(1, len(ys) - 1)
+    y0, y1, v0, v1 = ys[idx - 1], ys[idx], vs[idx - 1], vs[idx]
+    w = ((yc - y0) / (y1 - y0).clamp(min=1e-6)).clamp(0, 1)
+    out[:] = v0 + w * (v1 - v0)
+    return out
+
+
+def shell(body: GarmentBody, keep: torch.Tensor, offset: torch.Tensor, scale: torch.Tensor,
+          labels: torch.Tensor) -> Piece:
+    """The body surface over the kept vertices, pushed out along the normals.
+
+    keep (V,) bool; offset (V,) m; scale (V,) rest scale; labels (V,) garment regions.
+    """
+    faces, ids = submesh(body.faces, keep)
+    verts = body.verts[ids] + body.normals[ids] * offset[ids, None]  # (N, 3)
+    return Piece(verts=verts, faces=faces, labels=labels[ids].long(), rest_scale=scale[ids])
+
+
+def torso_profile(body: GarmentBody, ease_cm: dict[str, float], extra_m: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(V,) offset and (V,) rest scale over the torso from the chest, waist and hips eases."""
+    j = body.joints
+    m = body.measurements
+    knots = [float(j["chest"][1]), float(j["waist"][1]), float(j["hip_L"][1]) - 0.02]
+    keys = ["chest", "waist", "hips"]
+    offs = [radial_offset(ease_cm[k], extra_m) for k in keys]
+    scales = [rest_scale(m.get(k, 0.0), ease_cm[k], o) for k, o in zip(keys, offs)]
+    y = body.verts[:, 1]
+    return _interp(y, knots, offs), _interp(y, knots, scales)
+
+
+def limb_profile(body: GarmentBody, ease_cm: float, girth_cm: float, extra_m: float) -> tuple[float, float]:
+    off = radial_offset(ease_cm, extra_m)
+    return off, rest_scale(girth_cm, ease_cm, off)
+
+
+def tube(body: GarmentBody, y_top: float, y_hem: float, ease_cm: float, flare: float,
+         label: int, extra_m: float = 0.0, around: int = 56, ring_step: float = 0.02) -> Piece:
+    """A skirt-like tube from `y_top` down to `y_hem` around the body's lower parts.
+
+    Each ring's radius per angle is the largest radial distance of the body's slice (torso and
+    legs, arms and hands excluded) in that angular sector, widened over neighbouring sectors,
+    plus the radial ease; radii never shrink going down; ``flare`` adds that many metres of
+    radius per metre below the top. Returns rings * around vertices.
+    """
+    rings = max(2, int(math.ceil((y_top - y_hem) / ring_step)) + 1)
+    ys = torch.linspace(y_top, y_hem, rings)  # (R,)
+    lower = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT, Part.CHEST)
+    pts = body.verts[lower]  # (P, 3)
+    centre_x = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
+    top_slab = pts[(pts[:, 1] - y_top).abs() < 0.03]
+    centre_z = float(top_slab[:, 2].mean()) if top_slab.shape[0] else float(body.joints["hip_L"][2])
+    theta = torch.arange(around, dtype=torch.float32) * (2 * math.pi / around)  # (A,)
+    rel = pts[:, [0, 2]] - torch.tensor([centre_x, centre_z])  # (P, 2)
+    ang = torch.atan2(rel[:, 1], rel[:, 0]) % (2 * math.pi)
+    sector = (ang / (2 * math.pi / around)).long().clamp(max=around - 1)  # (P,)
+    dist = rel.norm(dim=1)
+    offset = radial_offset(ease_cm, extra_m)
+    radii = torch.zeros(rings, around)
+    prev = torch.zeros(around)
+    for i, y in enumerate(ys.tolist()):
+        sel = (pts[:, 1] - y).abs() < 0.03
+        r = torch.zeros(around)
+        if bool(sel.any()):
+            r = r.scatter_reduce(0, sector[sel], dist[sel], reduce="amax", include_self=True)
+        # widen over +-2 sectors so that thin gaps between sampled vertices are bridged
+        r = torch.stack([r.roll(k) for k in (-2, -1, 0, 1, 2)]).amax(0)
+        r = torch.maximum(r + offset + flare * (y_top - y), prev)
+        radii[i] = r
+        prev = r
+    x = centre_x + radii * torch.cos(theta)[None]  # (R, A)
+    z = centre_z + radii * torch.sin(theta)[None]
+    verts = torch.stack([x, ys[:, None].expand(-1, around), z], dim=-1).reshape(-1, 3)
+    ring = torch.arange(rings - 1)[:, None] * around
+    k = torch.arange(around)[None]
+    a, b = ring + k, ring + (k + 1) % around  # (R-1, A)
+    c, d = a + around, b + around
+    # counter-clockwise seen from outside (+radial): (a, b, c) with a/b on the upper ring
+    faces = torch.cat([torch.stack([a, b, c], -1).reshape(-1, 3), torch.stack([b, d, c], -1).reshape(-1, 3)])
+    tri = verts[faces]
+    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
+    outward = tri.mean(1) - torch.tensor([centre_x, 0.0, centre_z])
+    outward[:, 1] = 0
+    if float((n * outward).sum()) < 0:
+        faces = faces[:, [0, 2, 1]]
+    labels = torch.full((verts.shape[0],), label, dtype=torch.int64)
+    return Piece(verts=verts, faces=faces, labels=labels, rest_scale=torch.ones(verts.shape[0]))
+
+
+def merge(pieces: list[Piece]) -> Piece:
+    """Concatenate pieces into one (faces re-indexed)."""
+    verts, faces, labels, scales, base = [], [], [], [], 0
+    for p in pieces:
+        verts.append(p.verts)
+        faces.append(p.faces + base)
+        labels.append(p.labels)
+        scales.append(p.rest_scale)
+        base += p.verts.shape[0]
+    return Piece(torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales))

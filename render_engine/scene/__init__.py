@@ -1,0 +1,1 @@
+"""The picture around the figure: cameras, lights, shading and compositing."""

@@ -1,0 +1,55 @@
+"""The command benchmark runs end to end on PostgreSQL in its quick mode and prints its table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL, postgres_available
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def quick_run() -> subprocess.CompletedProcess[str]:
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable")
+    docs = ROOT / "docs" / "benchmarks.md"
+    before = docs.read_text() if docs.exists() else None
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "commands.py"), "--quick",
+         "--database-url", POSTGRES_URL],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    after = docs.read_text() if docs.exists() else None
+    assert after == before, "a quick run must not touch docs/benchmarks.md"
+    return result
+
+
+def test_the_quick_benchmark_prints_a_row_per_command_concurrency_and_path(
+        quick_run: subprocess.CompletedProcess[str]) -> None:
+    assert quick_run.returncode == 0, quick_run.stdout + quick_run.stderr
+    rows = [line for line in quick_run.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| command")]
+    cells = {tuple(part.strip() for part in row.strip("|").split("|")[:3]) for row in rows}
+    assert cells == {(command, clients, path)
+                     for command in ("register", "add-to-cart", "place-order")
+                     for clients in ("1", "8", "32") for path in ("http", "direct")}
+
+
+def test_the_quick_benchmark_reports_throughput_and_a_ratio_at_every_concurrency(
+        quick_run: subprocess.CompletedProcess[str]) -> None:
+    rows = [[part.strip() for part in line.strip("|").split("|")]
+            for line in quick_run.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| command")]
+    assert rows, quick_run.stdout + quick_run.stderr
+    for command, clients, path, ops, p50, p99, errors, ratio in rows:
+        assert float(ops.replace(",", "")) > 0, (command, clients, path)
+        assert 0 < float(p50) <= float(p99), (command, clients, path)
+        assert errors == "0", (command, clients, path)
+        assert ratio.endswith("x slower") if path == "http" else ratio == ""
+    assert "Target: HTTP within 2x of direct at 32 clients" in quick_run.stdout

@@ -1,0 +1,148 @@
+"""A projector killed with SIGKILL in the middle of a backlog resumes where its last committed
+transaction left it: no event is lost and none is applied twice."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.integration.test_projections import (
+    Projector, caught_up, dump, external_container, external_settings, projector, wait_until,
+)
+
+__all__ = ["external_container", "external_settings", "projector"]  # fixtures, re-used
+
+USERS = 8
+ORDERS_PER_USER = 6
+PRODUCTS = 8
+BULK = 60  # events per bulk save: reviews, profile edits, cart quantity changes
+KILLS = 3
+
+
+@dataclass
+class Backlog:
+    """What was done, counted independently of any read model."""
+
+    users: list[uuid.UUID] = field(default_factory=list)
+    products: list[uuid.UUID] = field(default_factory=list)
+    orders_placed: Counter[uuid.UUID] = field(default_factory=Counter)
+    spent_cents: Counter[uuid.UUID] = field(default_factory=Counter)
+    reviews: Counter[uuid.UUID] = field(default_factory=Counter)
+    cart_quantity: dict[uuid.UUID, int] = field(default_factory=dict)
+
+
+def produce_backlog(c: Any) -> Backlog:
+    """A few thousand events, recorded through the applications while no projector runs:
+    real command flows (orders, payments, cancellations, refunds) plus a few large saves."""
+    from domain import ids
+
+    b = Backlog()
+    for p in range(PRODUCTS):
+        product_id, _ = c.shop.list_product(
+            {"name": f"Tee {p}", "category": "tops", "tryonAvailable": True}, 25_00 + p, None,
+            None, [{"size": s, "stock": 1_000, "sku": f"SKU-{p}-{s}"} for s in ("S", "M")])
+        b.products.append(product_id)
+    variants = {p: list(c.shop.get_product(p).variants) for p in b.products}
+    for n in range(USERS):
+        user_id, _ = c.accounts.register(f"crash-{n}-{uuid.uuid4().hex[:6]}@example.com",
+                                         "Str0ng!Pass", f"User{n}", "Crash")
+        b.users.append(user_id)
+        c.accounts.add_address(user_id, ids.new("addr"), {"city": "Berlin"}, True)
+        user = c.accounts.get_user(user_id)
+        for i in range(BULK):
+            user.update_profile({"lastName": f"Crash{i}"}, {"units": {"height": f"u{i}"}})
+        c.accounts.record(user)
+        for r in range(ORDERS_PER_USER):
+            for k in range(3):
+                product_id = b.products[(n + r + k) % PRODUCTS]
+                c.shop.add_to_cart(user_id, product_id, variants[product_id][r % 2], 1 + k, {})
+            if r % 3 == 0:
+                c.shop.apply_coupon(user_id, "WELCOME10", datetime.now(UTC))
+            order_id = uuid.uuid4()
+            c.shop.place_order(user_id, order_id, "express", {"city": "Berlin"},
+                               {"city": "Berlin"}, None)
+            b.orders_placed[user_id] += 1
+            total = c.shop.get_order(user_id, order_id).total_cents
+            if r % 3 == 1:
+                payment_id, _ = c.shop.create_payment(user_id, order_id)
+                txn = ids.new("txn")
+                c.shop.authorize_payment(payment_id, txn, {"type": "card", "last4": "4242"})
+                c.shop.verify_payment(user_id, payment_id, txn)
+                b.spent_cents[user_id] += total
+                if n % 2:
+                    c.shop.refund_order(order_id, "returned")
+                    b.spent_cents[user_id] -= total
+            elif r % 3 == 2:
+                c.shop.cancel_order(user_id, order_id, "changed my mind")
+        product_id = b.products[n % PRODUCTS]
+        item_id, _ = c.shop.add_to_cart(user_id, product_id, variants[product_id][0], 1, {})
+        cart = c.shop.cart_of(user_id)
+        for i in range(BULK):
+            cart.change_quantity(item_id, 1 + (i * 7) % 99)
+        c.shop.record(cart)
+        b.cart_quantity[user_id] = 1 + ((BULK - 1) * 7) % 99
+    for product_id in b.products[:3]:
+        product = c.shop.get_product(product_id)
+        for i in range(2 * BULK):
+            product.add_review(review_id=ids.new("rev"), review={
+                "userId": "usr_x", "userName": "X.", "rating": 1 + i % 5, "title": f"#{i}",
+                "comment": "ok", "helpful": 0, "verified": False})
+        c.shop.record(product)
+        b.reviews[product_id] = 2 * BULK
+    return b
+
+
+def read_models_match_the_backlog(c: Any, b: Backlog) -> None:
+    """Exact numbers: a lost event or one applied twice shows in stock, stats or counts."""
+    from domain import ids
+
+    for product_id in b.products:
+        public = c.read.product(ids.encode("prod", product_id))
+        aggregate = c.shop.get_product(product_id)
+        assert {v["id"]: v["stock"] for v in public["variants"]} == {
+            v: aggregate.stock_of(v) for v in aggregate.variants}
+        assert public["rating"]["count"] == len(public["reviews"]) == b.reviews[product_id]
+    for user_id in b.users:
+        key = ids.encode("usr", user_id)
+        profile = c.read.profile(key)
+        assert profile["stats"]["ordersPlaced"] == b.orders_placed[user_id]
+        assert round(profile["stats"]["totalSpent"] * 100) == b.spent_cents[user_id]
+        assert profile["lastName"] == f"Crash{BULK - 1}"
+        assert c.read.orders(key, None, 1, 100).pagination["totalItems"] == (
+            b.orders_placed[user_id])
+        cart = c.read.cart(key)
+        assert [i["quantity"] for i in cart["items"]] == [b.cart_quantity[user_id]]
+
+
+def test_a_projector_killed_mid_backlog_ends_exactly_like_a_rebuild(
+        external_container: Any, projector: Projector) -> None:
+    c = external_container
+    backlog = produce_backlog(c)
+    heads = {name: app.head() for name, app in (("accounts", c.accounts), ("shop", c.shop))}
+    assert heads["shop"] > 2000
+
+    kills_mid_way = 0
+    for _ in range(KILLS):
+        before = c.runner.positions()
+        projector.start()
+        # Let it commit some progress, then kill it while it is still behind.
+        wait_until(lambda: c.runner.positions() != before or caught_up(c), 60,
+                   "the projector to make progress\n" + projector.output(), interval=0.005)
+        time.sleep(0.05)
+        projector.kill()
+        if not caught_up(c):
+            kills_mid_way += 1
+    assert kills_mid_way >= 1, "the backlog was applied before any kill landed"
+
+    projector.start()
+    wait_until(lambda: caught_up(c), 120, "the projector to catch up\n" + projector.output())
+    assert projector.stop() == 0, projector.output()
+
+    recovered = dump(c)
+    read_models_match_the_backlog(c, backlog)
+    c.runner.rebuild()
+    assert dump(c) == recovered

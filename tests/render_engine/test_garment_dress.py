@@ -1,0 +1,156 @@
+"""Dressing a fitted body: every category drapes outside the body, sized and coloured."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+import trimesh
+
+from render_engine.errors import InvalidRequest
+from render_engine.garment import CATEGORIES, as_garment_body, dress
+from render_engine.garment.body_view import GarmentBody, girth_cm
+from render_engine.garment.collision import winding_numbers
+from render_engine.garment.pattern import GarmentRegion
+
+GUIDE = {
+    "XS": {"chest": 78, "waist": 64, "hips": 82},
+    "S": {"chest": 86, "waist": 72, "hips": 90, "sleeve": 52, "inseam": 74},
+    "M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54, "inseam": 76},
+    "L": {"chest": 106, "waist": 90, "hips": 108, "sleeve": 56, "inseam": 78},
+}
+COLOR = "#1E3A8A"
+WINDING_SAMPLES = 256
+
+
+@pytest.fixture(scope="module")
+def body() -> GarmentBody:
+    from render_engine.body.fitted import build_body
+
+    torch.set_num_threads(2)
+    return as_garment_body(build_body({"gender": 0.3, "weight": 0.5, "height": 0.5}))
+
+
+@pytest.fixture(scope="module")
+def dressed(body):
+    return {category: dress(body, category, GUIDE, "M", COLOR) for category in CATEGORIES}
+
+
+def sample(n_verts: int, k: int, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randperm(n_verts, generator=gen)[:k]
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the_body(dressed, body, category):
+    garment = dressed[category]
+    assert garment.inside_fraction < 0.01
+    # independent check with the exact (slow) winding numbers on a fixed sample of vertices
+    ids = sample(garment.mesh.num_verts, WINDING_SAMPLES, seed=CATEGORIES.index(category))
+    w = winding_numbers(garment.mesh.verts[ids], body.verts, body.faces)
+    assert float((w > 0.5).float().mean()) < 0.01
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, category):
+    mesh = dressed[category].mesh
+    assert mesh.num_verts > 50 and mesh.num_faces > 50
+    assert int(mesh.faces.min()) >= 0 and int(mesh.faces.max()) < mesh.num_verts
+    assert torch.isfinite(mesh.verts).all()
+    expected = torch.tensor([0x1E, 0x3A, 0x8A], dtype=torch.float32) / 255
+    assert torch.allclose(mesh.colors, expected.expand_as(mesh.colors))
+    assert mesh.labels is not None and mesh.labels.shape == (mesh.num_verts,)
+
+
+def test_garments_cover_the_body_regions_of_their_category(dressed, body):
+    j = body.joints
+    y = lambda c: dressed[c].mesh.verts[:, 1]  # noqa: E731
+    assert float(y("shoes").max()) < float(j["knee_L"][1])
+    assert float(y("tops").min()) > float(j["knee_L"][1]) and float(y("tops").max()) > float(j["chest"][1])
+    assert float(y("bottoms").min()) < float(j["knee_L"][1]) < float(y("bottoms").max()) < float(j["chest"][1])
+    assert int((dressed["dresses"].mesh.labels == GarmentRegion.SKIRT).sum()) > 0
+    assert float(y("formal").min()) < float(j["knee_L"][1]) and float(y("formal").max()) > float(j["chest"][1])
+    sleeve_reach = lambda c: float(dressed[c].mesh.verts[:, 0].abs().max())  # noqa: E731
+    assert sleeve_reach("outerwear") > sleeve_reach("tops") + 0.05  # long sleeves vs short
+
+
+def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed, body):
+    report = dressed["tops"].fit_report
+    assert set(report) == {"chest", "waist", "hips", "sleeve", "inseam"}
+    assert report["chest"]["easeCm"] == pytest.approx(96 - body.measurements["chest"], abs=0.05)
+    assert dressed["tops"].recommended_size in GUIDE
+
+
+def test_a_larger_size_makes_a_wider_garment(body):
+    chest_y = float(body.joints["chest"][1])
+    girths = []
+    for size in ("S", "M", "L"):
+        garment = dress(body, "tops", GUIDE, size, COLOR, steps=10)
+        slab = (garment.mesh.verts[:, 1] - chest_y).abs() < 0.012
+        torso = slab & (garment.mesh.labels == GarmentRegion.TORSO)
+        g = GarmentBody(garment.mesh.verts, garment.mesh.faces, garment.mesh.verts, torch.zeros_like(garment.mesh.labels),
+                        torch.zeros_like(garment.mesh.labels), {})
+        girths.append(girth_cm(g, chest_y, (0,), 0.012) if bool(torso.any()) else 0.0)
+    assert girths[0] < girths[1] < girths[2]
+    body_chest = body.measurements["chest"]
+    assert girths[2] - girths[1] == pytest.approx(10.0, abs=3.5)  # guide steps M -> L by 10 cm
+    assert girths[0] > body_chest  # a tight size still sits outside the body
+
+
+def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body):
+    cylinder = trimesh.creation.cylinder(radius=0.5, height=2.0, sections=48)
+    cylinder = cylinder.subdivide().subdivide()
+    data = io.BytesIO()
+    cylinder.export(data, file_type="glb")
+    garment = dress(body, "tops", GUIDE, "M", COLOR, model_glb=data.getvalue())
+    merged = trimesh.load(io.BytesIO(data.getvalue()), file_type="glb", force="mesh")
+    merged.merge_vertices()
+    assert garment.mesh.num_verts == len(merged.vertices)
+    assert garment.mesh.extras["fromModel"] is True
+    assert garment.inside_fraction < 0.01
+    ids = sample(garment.mesh.num_verts, WINDING_SAMPLES, seed=11)
+    assert float((winding_numbers(garment.mesh.verts[ids], body.verts, body.faces) > 0.5).float().mean()) < 0.01
+    # scaled onto the torso: no longer 1 m wide and 2 m tall
+    extent = garment.mesh.verts.max(0).values - garment.mesh.verts.min(0).values
+    assert float(extent[1]) < 1.0
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"category": "hats"}, "INVALID_CATEGORY"),
+    ({"size": "XXXL"}, "INVALID_SIZE"),
+    ({"color_hex": "blue"}, "INVALID_COLOR"),
+    ({"fit": "baggy"}, "INVALID_FIT"),
+    ({"size_guide": {}}, "INVALID_SIZE_GUIDE"),
+    ({"model_glb": b"definitely not a model"}, "INVALID_MODEL"),
+    ({"category": "accessories", "style": "cape"}, "INVALID_STYLE"),
+    ({"steps": -1}, "INVALID_REQUEST"),
+])
+def test_bad_dress_requests_raise_typed_errors(body, kwargs, code):
+    args = {"category": "tops", "size_guide": GUIDE, "size": "M", "color_hex": COLOR, **kwargs}
+    with pytest.raises(InvalidRequest) as info:
+        dress(body, args.pop("category"), args.pop("size_guide"), args.pop("size"), args.pop("color_hex"),
+              steps=args.pop("steps", 0), **args)
+    assert info.value.code == code
+
+
+def test_a_body_without_skinning_data_is_refused(body):
+    from render_engine.mesh import TriMesh
+
+    bare = TriMesh(body.verts, body.faces, torch.ones_like(body.verts))
+    with pytest.raises(InvalidRequest):
+        dress(bare, "tops", GUIDE, "M", COLOR)
+
+
+@pytest.mark.parametrize("style", ["hat", "scarf", "belt"])
+def test_each_accessory_style_sits_where_it_belongs(body, style):
+    garment = dress(body, "accessories", GUIDE, "M", COLOR, steps=15, style=style)
+    y = garment.mesh.verts[:, 1]
+    j = body.joints
+    assert garment.inside_fraction < 0.01
+    if style == "hat":
+        assert float(y.min()) > float(j["neck"][1])
+    elif style == "scarf":
+        assert float(j["chest"][1]) < float(y.mean()) < float(body.verts[:, 1].max())
+    else:
+        assert float(j["hip_L"][1]) < float(y.mean()) < float(j["chest"][1])

@@ -1,0 +1,121 @@
+"""Mesh helpers and the collision tests of the garment package, against slow references."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import trimesh
+
+from render_engine.garment.collision import BodyCollider, vertex_neighbours, winding_numbers
+from render_engine.garment.geometry import (
+    boundary_vertices,
+    edge_face_pairs,
+    submesh,
+    uniform_laplacian,
+    unique_edges,
+    vertex_normals,
+)
+
+
+def sphere(subdivisions: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    s = trimesh.creation.icosphere(subdivisions=subdivisions, radius=0.2)
+    return torch.tensor(s.vertices, dtype=torch.float32), torch.tensor(s.faces, dtype=torch.int64)
+
+
+def test_edge_face_pairs_match_a_loop_over_all_face_pairs():
+    verts, faces = sphere(1)
+    expected = set()
+    for i in range(len(faces)):
+        for j in range(i + 1, len(faces)):
+            if len(set(faces[i].tolist()) & set(faces[j].tolist())) == 2:
+                expected.add((i, j))
+    got = {tuple(sorted(p)) for p in edge_face_pairs(faces).tolist()}
+    assert got == expected
+
+
+def test_uniform_laplacian_matches_a_per_vertex_loop():
+    gen = torch.Generator().manual_seed(0)
+    verts, faces = sphere(1)
+    verts = verts + 0.01 * torch.randn(verts.shape, generator=gen)
+    edges = unique_edges(faces)
+    lap = uniform_laplacian(verts, edges)
+    for v in range(verts.shape[0]):
+        nbrs = {int(b) for a, b in edges.tolist() if a == v} | {int(a) for a, b in edges.tolist() if b == v}
+        ref = verts[sorted(nbrs)].mean(0) - verts[v]
+        assert torch.allclose(lap[v], ref, atol=1e-6)
+
+
+def test_vertex_normals_of_a_sphere_point_outwards():
+    verts, faces = sphere(3)
+    n = vertex_normals(verts, faces)
+    assert float((n * torch.nn.functional.normalize(verts, dim=1)).sum(1).min()) > 0.99
+
+
+def test_submesh_keeps_faces_with_all_vertices_and_reindexes_them():
+    verts, faces = sphere(2)
+    keep = verts[:, 1] > 0
+    new_faces, ids = submesh(faces, keep)
+    assert torch.equal(ids[new_faces], faces[keep[faces].all(1)])
+    assert bool(boundary_vertices(new_faces, ids.shape[0]).any())
+    assert not bool(boundary_vertices(faces, verts.shape[0]).any())  # closed sphere
+
+
+def test_vertex_neighbours_list_every_edge_neighbour_and_the_vertex_itself():
+    verts, faces = sphere(1)
+    table = vertex_neighbours(faces, verts.shape[0])
+    edges = unique_edges(faces).tolist()
+    for v in range(verts.shape[0]):
+        ref = {b for a, b in edges if a == v} | {a for a, b in edges if b == v} | {v}
+        assert set(table[v].tolist()) == ref
+
+
+def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere():
+    verts, faces = sphere(2)
+    gen = torch.Generator().manual_seed(1)
+    points = (torch.rand(300, 3, generator=gen) - 0.5) * 0.6
+    w = winding_numbers(points, verts, faces)
+    inside = points.norm(dim=1) < 0.2
+    near_surface = (points.norm(dim=1) - 0.2).abs() < 0.005  # the polygon sphere's sagitta
+    assert torch.equal((w > 0.5)[~near_surface], inside[~near_surface])
+    assert float(w[inside & ~near_surface].min()) > 0.9 and float(w[~inside & ~near_surface].abs().max()) < 0.1
+
+
+def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere():
+    verts, faces = sphere(3)
+    normals = vertex_normals(verts, faces)
+    gen = torch.Generator().manual_seed(2)
+    dirs = torch.nn.functional.normalize(torch.randn(500, 3, generator=gen), dim=1)
+    radius = 0.2 + (torch.rand(500, generator=gen) - 0.5) * 0.04  # within 2 cm of the surface
+    points = dirs * radius[:, None]
+    collider = BodyCollider(verts, normals, faces)
+    sd, _ = collider.signed_distance(points)
+    exact = radius - 0.2
+    # a polygon sphere lies inside the true one by its sagitta; compare away from that band
+    clear = exact.abs() > 0.002
+    assert torch.equal((sd < 0)[clear], (winding_numbers(points, verts, faces) > 0.5)[clear])
+    assert float((sd - exact)[clear].abs().max()) < 0.003
+
+
+def test_nearest_vertex_walk_follows_points_that_move_a_little():
+    verts, faces = sphere(3)
+    collider = BodyCollider(verts, vertex_normals(verts, faces), faces)
+    gen = torch.Generator().manual_seed(3)
+    points = torch.nn.functional.normalize(torch.randn(400, 3, generator=gen), dim=1) * 0.21
+    collider.refresh(points)
+    angle = 0.03
+    rot = torch.tensor([[math.cos(angle), -math.sin(angle), 0], [math.sin(angle), math.cos(angle), 0], [0, 0, 1.0]])
+    moved = points @ rot.T
+    walked = collider.nearest(moved)
+    exact = torch.cdist(moved, verts).argmin(1)
+    assert float((walked == exact).float().mean()) > 0.99
+
+
+@pytest.mark.parametrize("bad", [b"", b"not a glb at all", b"glTF\x02\x00\x00\x00garbage"])
+def test_unreadable_models_raise_invalid_request(bad):
+    from render_engine.errors import InvalidRequest
+    from render_engine.garment.glb import load_glb
+
+    with pytest.raises(InvalidRequest):
+        load_glb(bad)

@@ -1,0 +1,205 @@
+"""render_scene: every request field changes the picture as documented; stages; errors."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from render_engine.errors import InvalidRequest, RenderCancelled
+from render_engine.mesh import TriMesh
+from render_engine.render import STAGES, render_scene
+from render_engine.request import CameraSpec, LightingSpec, OutputSpec, RenderSpec
+from render_engine.scene.cameras import LENSES, frame_figure
+from render_engine.scene.mannequin import mannequin
+
+torch.set_num_threads(2)
+SIZE = (160, 96)
+
+
+@pytest.fixture(scope="module")
+def figure():
+    return mannequin()
+
+
+def spec(**parts) -> RenderSpec:
+    output = parts.pop("output", {})
+    out = {"format": "png", "quality": "low", "background": "transparent", "size_override": SIZE}
+    out.update(output)
+    return RenderSpec(
+        lighting=parts.pop("lighting", LightingSpec(intensity=1.0)),
+        camera=parts.pop("camera", CameraSpec()),
+        output=OutputSpec(**out),
+    )
+
+
+def pixels(result) -> np.ndarray:
+    """(H, W, 4) uint8 of the first frame."""
+    return np.asarray(Image.open(io.BytesIO(result.image)).convert("RGBA"))
+
+
+def coverage(image: np.ndarray) -> float:
+    return float((image[..., 3] > 127).mean())
+
+
+def figure_brightness(image: np.ndarray) -> float:
+    inside = image[..., 3] == 255
+    return float(image[..., :3][inside].mean())
+
+
+def test_lighting_presets_each_give_a_different_picture(figure):
+    presets = ("soft_daylight", "studio_bright", "dramatic", "warm_evening", "cool_overcast")
+    images = [pixels(render_scene(figure, spec(lighting=LightingSpec(preset=p)))) for p in presets]
+    for i in range(len(images)):
+        for j in range(i + 1, len(images)):
+            diff = np.abs(images[i].astype(int) - images[j].astype(int))[..., :3].mean()
+            assert diff > 1.0, (presets[i], presets[j])
+
+
+def test_warm_evening_is_warmer_than_cool_overcast(figure):
+    warm = pixels(render_scene(figure, spec(lighting=LightingSpec(preset="warm_evening"))))
+    cool = pixels(render_scene(figure, spec(lighting=LightingSpec(preset="cool_overcast"))))
+
+    def red_minus_blue(image):
+        inside = image[..., 3] == 255
+        return float(image[..., 0][inside].mean() - image[..., 2][inside].mean())
+
+    assert red_minus_blue(warm) > red_minus_blue(cool) + 10
+
+
+def test_lighting_intensity_scales_the_light_and_zero_is_black(figure):
+    values = [
+        figure_brightness(pixels(render_scene(figure, spec(lighting=LightingSpec(intensity=k)))))
+        for k in (0.0, 0.5, 1.0, 1.5)
+    ]
+    assert values[0] == 0.0
+    assert values[0] < values[1] < values[2] < values[3]
+
+
+def test_camera_angles_show_the_figure_from_around(figure):
+    shots = {a: pixels(render_scene(figure, spec(camera=CameraSpec(angle=a)))) for a in
+             ("front", "three_quarter", "side", "back")}
+    # arms spread sideways: widest from the front and back, narrowest from the side
+    def width(image):
+        return int((image[..., 3] > 127).any(axis=0).sum())
+
+    assert width(shots["side"]) < width(shots["three_quarter"]) < width(shots["front"])
+    # the back view is the front view mirrored: the hand raised higher swaps sides
+    assert not np.array_equal(shots["front"], shots["back"])
+    mirrored = shots["back"][:, ::-1, 3].astype(int)
+    assert np.abs(mirrored - shots["front"][..., 3]).mean() < np.abs(
+        shots["back"][..., 3].astype(int) - shots["front"][..., 3]
+    ).mean()
+
+
+def test_zoom_makes_the_figure_bigger_in_the_frame(figure):
+    cover = [coverage(pixels(render_scene(figure, spec(camera=CameraSpec(zoom=z))))) for z in (0.5, 1.0, 2.0)]
+    assert cover[0] < cover[1] < cover[2]
+    assert cover[1] / cover[0] == pytest.approx(4.0, rel=0.15)  # area grows with zoom squared
+
+
+def test_perspectives_are_distinct_lenses_and_heights(figure):
+    lo, hi = torch.tensor([-0.3, 0.0, -0.2]), torch.tensor([0.3, 1.75, 0.2])
+    cams = {p: frame_figure(lo, hi, SIZE, CameraSpec(perspective=p)) for p in LENSES}
+    fov = {p: float(c.fov) for p, c in cams.items()}
+    eye_y = {p: float(c.get_camera_center()[0, 1]) for p, c in cams.items()}
+    assert fov["high_fashion"] < fov["realistic"] < fov["editorial"]
+    assert eye_y["high_fashion"] < eye_y["realistic"] < eye_y["editorial"]
+    images = [pixels(render_scene(figure, spec(camera=CameraSpec(perspective=p)))) for p in LENSES]
+    assert not np.array_equal(images[0], images[1])
+    assert not np.array_equal(images[1], images[2])
+
+
+def test_resolution_and_orientation_set_the_image_size(figure):
+    result = render_scene(figure, RenderSpec(output=OutputSpec(resolution="720p", quality="low")))
+    assert (result.width, result.height) == (720, 1280)
+    assert Image.open(io.BytesIO(result.image)).size == (720, 1280)
+    assert OutputSpec(resolution="1080p").size == (1920, 1080)
+    assert OutputSpec(resolution="4k", orientation="landscape").size == (2160, 3840)
+
+
+def test_quality_anti_aliases_the_edges(figure):
+    def edge_levels(quality):
+        alpha = pixels(render_scene(figure, spec(output={"quality": quality})))[..., 3]
+        return len(np.unique(alpha[(alpha > 0) & (alpha < 255)]))
+
+    low, medium, high = edge_levels("low"), edge_levels("medium"), edge_levels("high")
+    assert low == 0  # one sample per pixel: hard edges
+    assert 0 < medium <= 3  # 2 x 2 samples: coverage in quarters
+    assert medium < high <= 8  # 3 x 3 samples: coverage in ninths
+
+
+@pytest.mark.parametrize(
+    ("background", "color", "corner"),
+    [
+        ("transparent", None, (0, 0, 0, 0)),
+        ("white", None, (255, 255, 255, 255)),
+        ("black", None, (0, 0, 0, 255)),
+        ("custom", "#3366CC", (0x33, 0x66, 0xCC, 255)),
+    ],
+)
+def test_background_fills_everything_around_the_figure(figure, background, color, corner):
+    out = {"background": background, "background_color": color}
+    image = pixels(render_scene(figure, spec(output=out)))
+    assert tuple(image[0, 0]) == corner
+    assert tuple(image[-1, -1]) == corner
+    assert 0.05 < coverage(image) < 0.6 if background == "transparent" else image[..., 3].min() == 255
+
+
+@pytest.mark.parametrize(("fmt", "pil_format", "mime"), [
+    ("png", "PNG", "image/png"), ("jpg", "JPEG", "image/jpeg"), ("webp", "WEBP", "image/webp"),
+])
+def test_still_formats_encode_one_image(figure, fmt, pil_format, mime):
+    result = render_scene(figure, spec(output={"format": fmt, "background": "white"}))
+    image = Image.open(io.BytesIO(result.image))
+    assert image.format == pil_format and result.content_type == mime
+    assert image.size == (SIZE[1], SIZE[0])
+
+
+def test_gif_is_a_turntable_of_distinct_frames(figure):
+    result = render_scene(figure, spec(output={"format": "gif", "turntable_frames": 4}))
+    image = Image.open(io.BytesIO(result.image))
+    assert image.format == "GIF" and result.frames == 4 and image.n_frames == 4
+    frames = []
+    for i in range(4):
+        image.seek(i)
+        frames.append(np.asarray(image.convert("RGBA")))
+    assert not np.array_equal(frames[0], frames[1])
+    assert frames[0][0, 0, 3] == 0  # transparent background kept
+
+
+def test_stages_are_reported_in_order_with_growing_progress(figure):
+    calls = []
+    result = render_scene(figure, spec(), on_stage=lambda stage, pct: calls.append((stage, pct)))
+    assert [s for s, _ in calls if s != calls[-1][0] or _ != 100][: len(STAGES)] == list(STAGES)
+    percents = [p for _, p in calls]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert set(result.stage_times) == set(STAGES)
+    assert all(t >= 0 for t in result.stage_times.values())
+
+
+def test_a_cancelled_render_stops_between_stages(figure):
+    seen = []
+
+    def cancelled() -> bool:
+        return "lighting_setup" in seen
+
+    with pytest.raises(RenderCancelled) as raised:
+        render_scene(figure, spec(), on_stage=lambda s, p: seen.append(s), is_cancelled=cancelled)
+    assert raised.value.code == "RENDER_CANCELLED"
+    assert "rendering" not in seen
+
+
+def test_meshes_that_cannot_be_drawn_raise_invalid_request(figure):
+    empty = TriMesh(
+        verts=torch.zeros(3, 3), faces=torch.zeros(0, 3, dtype=torch.int64), colors=torch.zeros(3, 3)
+    )
+    broken = TriMesh(
+        verts=torch.full((3, 3), float("nan")), faces=torch.tensor([[0, 1, 2]]), colors=torch.zeros(3, 3)
+    )
+    for meshes in ([], [empty], [*figure, broken]):
+        with pytest.raises(InvalidRequest):
+            render_scene(meshes, spec())

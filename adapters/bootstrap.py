@@ -12,6 +12,7 @@ from adapters.audit.trail import AuditIndexProjection
 from adapters.blobs.local import LocalBlobStore
 from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
+from adapters.keyvault import SqlKeyVault
 from adapters.mailer import FileMailer
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
@@ -20,6 +21,8 @@ from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
 from application.accounts import Accounts
+from application.erasure import Erasure
+from application.personal_data import PersonalDataCipher
 from application.sessions import Sessions
 from application.shop import Shop
 from application.studio import Studio
@@ -28,7 +31,7 @@ from projections.catalog import CatalogProjection
 from projections.orders import OrdersProjection, PaymentsProjection
 from projections.queries import ReadModels, StudioReads
 from projections.runner import ProjectionRunner
-from projections.store import ViewStore
+from projections.store import SQLiteViewStore, ViewStore
 from projections.studio import StudioProjection
 from projections.users import UsersProjection
 
@@ -73,6 +76,7 @@ class Container:
     blobs: LocalBlobStore
     dispatcher: Dispatcher | None = None
     bus: Any = None
+    erasure: Erasure | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -87,7 +91,8 @@ class Container:
         if self.settings.projections == "in-process":
             self.runner.catch_up()
             self.runner.start()
-        if self.dispatcher is not None:
+        external = self.settings.bus == "nats" and self.settings.dispatcher == "external"
+        if self.dispatcher is not None and not external:
             if self.settings.bus == "in-process":
                 self.bus.start()
                 self.dispatcher.dispatch_pending()
@@ -114,10 +119,14 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     settings = settings or Settings()
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
-    accounts = Accounts(hasher, env=event_store_env(settings, "accounts"))
-    shop = Shop(env=event_store_env(settings, "shop"))
-    studio = Studio(env=event_store_env(settings, "studio"))
     store = view_store(settings)
+    vault = SqlKeyVault(store if settings.uses_postgres
+                        else SQLiteViewStore(settings.data_dir / "keys.sqlite"))
+    personal = PersonalDataCipher(vault)
+    accounts = Accounts(hasher, env=event_store_env(settings, "accounts"),
+                        personal_data=personal, vault=vault)
+    shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal)
+    studio = Studio(env=event_store_env(settings, "studio"), personal_data=personal)
     runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
                               all_projections(),
                               in_process=settings.projections == "in-process")
@@ -142,6 +151,14 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         blobs=LocalBlobStore(settings.data_dir / "blobs", secret + ":files",
                              settings.public_url),
     )
+    forgetters: list[Any] = [
+        lambda user, _: idempotency.forget_owner(f"user:{user}"),
+        lambda _, email: mailer.forget(email),
+    ]
+    if hasattr(store, "compact"):
+        # After the read models have applied the erasure, squeeze old pages out of the files.
+        forgetters.append(lambda *_: (runner.catch_up(), store.compact()))
+    container.erasure = Erasure(accounts, forgetters)
     if with_dispatcher:
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)

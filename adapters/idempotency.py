@@ -83,6 +83,11 @@ class IdempotencyStore:
                        "WHERE owner = ? AND key = ?",
                        (response.status, json.dumps(response.headers), response.body, owner, key))
 
+    def forget_owner(self, owner: str) -> None:
+        """Erasure: stored responses may hold the person's data."""
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM idempotency_keys WHERE owner = ?", (owner,))
+
     def release(self, owner: str, key: str) -> None:
         """The request failed without effect (a 5xx): a retry may run it again."""
         with self.store.transaction() as tx:

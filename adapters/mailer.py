@@ -23,3 +23,14 @@ class FileMailer:
         tmp = self.directory / f".{name}.tmp"
         tmp.write_bytes(bytes(message))
         tmp.rename(self.directory / name)  # readers never see half a message
+
+    def forget(self, address: str) -> int:
+        """Deletes every message sent to ``address`` (erasure); returns how many."""
+        from email import message_from_bytes
+
+        removed = 0
+        for path in self.directory.glob("*.eml"):
+            if message_from_bytes(path.read_bytes()).get("To", "").lower() == address.lower():
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

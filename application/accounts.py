@@ -22,9 +22,11 @@ def email_index_id(email: str) -> uuid.UUID:
 class Accounts(TryonApplication):
     name = "accounts"
 
-    def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None) -> None:
-        super().__init__(env=env)
+    def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None,
+                 personal_data: Any = None, vault: Any = None) -> None:
+        super().__init__(env=env, personal_data=personal_data)
         self.hasher = hasher
+        self.vault = vault
 
     # -- registration and sign-in ----------------------------------------------------------
     def register(
@@ -144,7 +146,11 @@ class Accounts(TryonApplication):
         index = self.load(EmailIndex, email_index_id(user.email), "Email")
         user.erase()
         index.release()
-        return self.record(user, index)
+        position = self.record(user, index)
+        if self.vault is not None:
+            # Crypto-shredding: the person's data in every past event becomes unreadable.
+            self.vault.destroy(str(user_id))
+        return position
 
     @retry_on_conflict()
     def grant_role(self, user_id: uuid.UUID, role: str) -> Position:

@@ -27,10 +27,17 @@ class TryonApplication(Application[uuid.UUID]):
     """Command methods return the log position of their last event so that the caller can
     wait for the read models to reach it (read-your-writes)."""
 
+    def __init__(self, env: dict[str, str] | None = None,
+                 personal_data: Any = None) -> None:
+        self.personal_data = personal_data  # read by construct_mapper, during super().__init__
+        super().__init__(env=env)
+
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         base = super().construct_mapper()
-        return MetadataMapper(transcoder=base.transcoder, compressor=base.compressor,
-                              cipher=base.cipher)
+        mapper = MetadataMapper(transcoder=base.transcoder, compressor=base.compressor,
+                                cipher=base.cipher)
+        mapper.cipher_of_personal_data = getattr(self, "personal_data", None)
+        return mapper
 
     def record(self, *aggregates: Aggregate | None) -> Position:
         recordings = self.save(*aggregates)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from application.personal_data import ERASED_TEXT
 from domain import ids
+from domain.accounts import User
 from domain.catalog import Product
 from domain.money import to_decimal
 from projections.base import Projection, dumps, handles, iso, load_doc, sort_key
@@ -32,7 +35,7 @@ def _variant_doc(variant_id: str, v: dict[str, Any], product_price: int) -> dict
 
 class CatalogProjection(Projection):
     name = "catalog"
-    logs = ("shop",)
+    logs = ("shop", "accounts")
     tables = ((
         "rm_products",
         "id TEXT PRIMARY KEY, category TEXT NOT NULL, subcategory TEXT, brand TEXT, "
@@ -154,6 +157,18 @@ class CatalogProjection(Projection):
                     v["stock"] += delta
 
         self._change(tx, e, change)
+
+    @handles(User.Erased)
+    def reviewer_erased(self, e: Any, tx: Tx) -> None:
+        reviewer = ids.encode("usr", e.originator_id)
+        pattern = f'%"userId":"{reviewer}"%'
+        for (_, raw) in tx.all("SELECT id, doc FROM rm_products WHERE doc LIKE ?",
+                                 (pattern,)):
+            doc = json.loads(raw)
+            for review in doc["reviews"]:
+                if review.get("userId") == reviewer:
+                    review["userName"] = ERASED_TEXT
+            self._save(tx, doc)
 
     @handles(Product.Reviewed)
     def reviewed(self, e: Any, tx: Tx) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from application.personal_data import ERASED_TEXT
 from domain import ids
+from domain.accounts import User
 from domain.money import to_decimal
 from domain.ordering import Order
 from domain.payments import PaymentOrder
@@ -24,7 +27,7 @@ def public_order(detail: dict[str, Any]) -> dict[str, Any]:
 
 class OrdersProjection(Projection):
     name = "orders"
-    logs = ("shop",)
+    logs = ("shop", "accounts")
     tables = (
         ("rm_orders", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL, "
                       "created TEXT NOT NULL, doc TEXT NOT NULL"),
@@ -81,6 +84,17 @@ class OrdersProjection(Projection):
             tx.execute("INSERT INTO rm_order_products (order_id, user_id, product_id) "
                        "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        (doc["id"], doc["userId"], item["product"]["id"]))
+
+    @handles(User.Erased)
+    def customer_erased(self, e: Any, tx: Tx) -> None:
+        """The addresses of an erased customer's orders read as erased; amounts remain."""
+        for (key, raw) in tx.all("SELECT id, doc FROM rm_orders WHERE user_id = ?",
+                                 (ids.encode("usr", e.originator_id),)):
+            doc = json.loads(raw)
+            for field in ("shippingAddress", "billingAddress"):
+                if isinstance(doc.get(field), dict):
+                    doc[field] = {k: ERASED_TEXT for k in doc[field]}
+            tx.execute("UPDATE rm_orders SET doc = ? WHERE id = ?", (dumps(doc), key))
 
     @handles(Order.Paid)
     def paid(self, e: Any, tx: Tx) -> None:

@@ -72,6 +72,8 @@ class SQLiteViewStore:
                                    timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Erased personal data must not linger in freed pages.
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -97,6 +99,11 @@ class SQLiteViewStore:
             yield _SQLiteTx(conn)
         finally:
             conn.execute("ROLLBACK")
+
+    def compact(self) -> None:
+        """Moves the write-ahead log into the database file and truncates it, so that no old
+        page images (with data since erased) stay behind in the WAL."""
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:

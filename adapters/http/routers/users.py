@@ -57,7 +57,8 @@ def change_password(body: PasswordChange, ctr: Ctr, user: CurrentUser,
 @router.delete("", status_code=204, response_class=Response,
                responses=documented(400, 401, 500))
 def delete_me(body: AccountDeletion, ctr: Ctr, user: CurrentUser) -> Response:
-    ctr.wait("accounts", ctr.accounts.erase(user.id, body.password))
+    assert ctr.erasure is not None
+    ctr.wait("accounts", ctr.erasure.erase(user.id, body.password))
     return Response(status_code=204)
 
 

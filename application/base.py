@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
@@ -20,6 +21,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 A = TypeVar("A", bound=Aggregate)
 
+log = structlog.get_logger("tryon.events")
 Position = int  # a notification id in the application's log; 0 when nothing was saved
 
 
@@ -41,7 +43,11 @@ class TryonApplication(Application[uuid.UUID]):
 
     def record(self, *aggregates: Aggregate | None) -> Position:
         recordings = self.save(*aggregates)
-        return max((r.notification.id for r in recordings), default=0)
+        position = max((r.notification.id for r in recordings), default=0)
+        if recordings:
+            log.info("events.recorded", log=self.name, position=position,
+                     events=[type(r.domain_event).__qualname__ for r in recordings])
+        return position
 
     def load(self, cls: type[A], aggregate_id: uuid.UUID | None, what: str) -> A:
         if aggregate_id is None:

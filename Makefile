@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[render,dev]'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[render,dev,history]'
 	touch $(STAMP)
 
 serve: $(STAMP)  ## the API with demo data on embedded SQLite (./data)

@@ -56,6 +56,8 @@ class SandboxProvider:
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def check_signature(self, payment_order_id: str, transaction_id: str, signature: str) -> bool:
+        if not signature.isascii():  # compare_digest raises on non-ASCII text
+            return False
         return hmac.compare_digest(self.sign(payment_order_id, transaction_id), signature)
 
     def sign_webhook(self, body: bytes, timestamp: int | None = None) -> str:
@@ -73,7 +75,7 @@ class SandboxProvider:
         if abs((now or time.time()) - t) > WEBHOOK_TOLERANCE_S:
             return False
         expected = hmac.new(self.secret, f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, given)
+        return given.isascii() and hmac.compare_digest(expected, given)
 
 
 def new_secret() -> str:

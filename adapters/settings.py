@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Render and scan commands: "in-process" (serve runs a worker thread) or "nats" (JetStream).
     bus: Literal["in-process", "nats"] = "in-process"
     nats_url: str = "nats://127.0.0.1:4222"
+    # With the NATS bus: "in-process" (serve runs the dispatcher and records the workers'
+    # reports) or "external" (tryon dispatcher does, e.g. with several API replicas).
+    dispatcher: Literal["in-process", "external"] = "in-process"
     # JetStream names: PREFIX_COMMANDS, PREFIX_REPORTS, ... on subjects prefix.commands.> ...
     nats_stream_prefix: str = "TRYON"
     nats_duplicate_window_s: float = 3600.0

@@ -132,13 +132,28 @@ class Shop(TryonApplication):
         product = self.get_product(ids.decode("prod", item["product"]["id"]))
         product.check_stock(item["variantId"], quantity)
         cart.change_quantity(item_id, quantity)
+        self._drop_coupon_if_void(cart)
         return self.record(cart)
 
     @retry_on_conflict()
     def remove_from_cart(self, user_id: uuid.UUID, item_id: str) -> Position:
         cart = self._cart(user_id)
         cart.remove_item(item_id)
+        self._drop_coupon_if_void(cart)
         return self.record(cart)
+
+    @staticmethod
+    def _coupon_applies(code: str | None, subtotal: int, today: datetime) -> bool:
+        coupon = pricing.COUPONS.get(code or "")
+        return coupon is not None and coupon.usable_on(today.date(), subtotal)
+
+    def _drop_coupon_if_void(self, cart: Cart) -> None:
+        """A coupon stays only while it applies: a smaller cart may fall below its minimum."""
+        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
+                       for i in cart.items.values())
+        if cart.coupon is not None and not self._coupon_applies(cart.coupon, subtotal,
+                                                                datetime.now(UTC)):
+            cart.remove_coupon()
 
     @retry_on_conflict()
     def apply_coupon(self, user_id: uuid.UUID, code: str, today: datetime) -> Position:
@@ -201,8 +216,12 @@ class Shop(TryonApplication):
                 "size": variant.get("size"), "color": variant.get("color"),
                 "quantity": int(item["quantity"]),
             })
-        totals = pricing.price(lines, cart.coupon_basis_points, shipping_method, threshold)
         now = datetime.now(UTC)
+        # Re-checked at placement: the coupon may have expired, or prices changed since.
+        coupon = cart.coupon if self._coupon_applies(
+            cart.coupon, sum(unit * qty for unit, qty in lines), now) else None
+        totals = pricing.price(lines, cart.coupon_basis_points if coupon else 0,
+                               shipping_method, threshold)
         order = Order(
             id=order_id, user_id=user_id, items=items,
             amounts={"subtotal": totals.subtotal, "tax": totals.tax,
@@ -211,7 +230,7 @@ class Shop(TryonApplication):
             currency=currency, shipping_method=shipping_method,
             shipping_address=shipping_address, billing_address=billing_address, notes=notes,
             estimated_delivery=pricing.estimated_delivery(now, shipping_method),
-            coupon=cart.coupon,
+            coupon=coupon,
         )
         cart.check_out(order_id=order_id)
         return self.record(*products.values(), order, cart)

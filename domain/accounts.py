@@ -74,6 +74,9 @@ class User(Aggregate):
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidInput(sorted(unknown)[0], "Unknown profile field")
+        for name in ("firstName", "lastName"):  # a person always keeps a name
+            if name in changes and not changes[name]:
+                raise InvalidInput(name, "A name cannot be removed", "REQUIRED")
         if changes or preferences:
             self._profile_updated(changes=changes, preferences=preferences or {})
 

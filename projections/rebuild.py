@@ -67,7 +67,8 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
                    progress: Progress | None = None) -> int:
     """Rebuilds the named projections (all when None) behind the live ones, then swaps them
     in. Returns the number of events applied (counted once per projection)."""
-    chosen = [p for p in runner.projections if names is None or p.name in names]
+    chosen = [p for p in runner.projections
+              if (p.rebuilt_with_all if names is None else p.name in names)]
     shadows = [_Shadow(p) for p in chosen]
     with runner.store.transaction() as tx:
         for shadow in shadows:

@@ -58,8 +58,10 @@ def encode_frames(frames: list[np.ndarray], fmt: str, transparent: bool) -> byte
     if len(frames) != 1:
         raise InvalidRequest(f"format {fmt} holds one frame, got {len(frames)}")
     frame = frames[0]
-    image = Image.fromarray(frame, "RGBA") if transparent else Image.fromarray(
-        np.ascontiguousarray(frame[..., :3]), "RGB"
+    image = (
+        Image.fromarray(frame, "RGBA")
+        if transparent
+        else Image.fromarray(np.ascontiguousarray(frame[..., :3]), "RGB")
     )
     if fmt == "png":
         image.save(buffer, format="PNG", compress_level=3)

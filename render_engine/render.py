@@ -147,6 +147,8 @@ def render_rgba(
     rgb = torch.zeros(1, 3, h, w, device=verts_view.device)
     alpha = torch.zeros(1, 1, h, w, device=verts_view.device)
     band = max(1, BAND_PIXELS // (ws * f)) * f  # supersampled rows per band, a multiple of f
+    if verts_view.device.type == "cuda":
+        band = hs  # GPU memory is plentiful and PyTorch3D bins the whole frame at once
     for r0 in range(0, hs, band):
         r1 = min(hs, r0 + band)
         frags = rasterize_tiled(

@@ -150,9 +150,10 @@ class OutputSpec:
             object.__setattr__(self, "background_color", self.background)
             object.__setattr__(self, "background", "custom")
         _one_of("output.background", self.background, BACKGROUNDS)
-        if self.background == "custom":
-            if not isinstance(self.background_color, str) or not _HEX.match(self.background_color):
-                raise _invalid("output.backgroundColor", self.background_color, "#RRGGBB")
+        if self.background == "custom" and not (
+            isinstance(self.background_color, str) and _HEX.match(self.background_color)
+        ):
+            raise _invalid("output.backgroundColor", self.background_color, "#RRGGBB")
         if isinstance(self.turntable_frames, bool) or not isinstance(self.turntable_frames, int):
             raise _invalid("output.turntableFrames", self.turntable_frames, "an integer")
         _in_range("output.turntableFrames", self.turntable_frames, TURNTABLE_RANGE)
@@ -217,17 +218,35 @@ class RenderSpec:
                 raise _invalid(name, value, "an object")
             return value
 
-        pose, lighting, camera, output = part("pose"), part("lighting"), part("camera"), part("output")
+        pose, lighting, camera, output = (
+            part("pose"),
+            part("lighting"),
+            part("camera"),
+            part("output"),
+        )
         names = {
-            "pose": (pose, {"type": "type", "presetName": "preset_name",
-                            "customAdjustments": "custom_adjustments"}),
+            "pose": (
+                pose,
+                {
+                    "type": "type",
+                    "presetName": "preset_name",
+                    "customAdjustments": "custom_adjustments",
+                },
+            ),
             "lighting": (lighting, {"type": "type", "preset": "preset", "intensity": "intensity"}),
             "camera": (camera, {"angle": "angle", "zoom": "zoom", "perspective": "perspective"}),
-            "output": (output, {"format": "format", "resolution": "resolution",
-                                "quality": "quality", "background": "background",
-                                "backgroundColor": "background_color",
-                                "orientation": "orientation",
-                                "turntableFrames": "turntable_frames"}),
+            "output": (
+                output,
+                {
+                    "format": "format",
+                    "resolution": "resolution",
+                    "quality": "quality",
+                    "background": "background",
+                    "backgroundColor": "background_color",
+                    "orientation": "orientation",
+                    "turntableFrames": "turntable_frames",
+                },
+            ),
         }
         kwargs: dict[str, dict[str, Any]] = {}
         for section, (values, mapping) in names.items():

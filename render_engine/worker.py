@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import time
+from types import SimpleNamespace
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -72,17 +73,22 @@ def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report
             is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
     from render_engine.body.pose import pose_body
     from render_engine.garment import dress
-    from render_engine.render import render_scene
+    from render_engine.render import STAGES, render_scene
     from render_engine.request import RenderSpec
 
     spec = RenderSpec.from_request(command["spec"])
     garment = command["garment"]
-    last = {"stage": ""}
+    last = {"rank": -1, "progress": -1}
 
     def on_stage(stage: str, progress: int) -> None:
-        if stage != last["stage"]:
-            last["stage"] = stage
-            report({**ident, "type": "progress", "stage": stage, "progress": int(progress)})
+        # Clients follow the stages in order (SSE): the worker's own early stages come
+        # before render_scene's, which starts again at asset_loading; never step back.
+        rank = STAGES.index(stage) if stage in STAGES else last["rank"]
+        progress = max(int(progress), last["progress"])
+        if rank < last["rank"] or (rank == last["rank"] and progress == last["progress"]):
+            return
+        last.update(rank=rank, progress=progress)
+        report({**ident, "type": "progress", "stage": stage, "progress": progress})
 
     on_stage("asset_loading", 5)
     body = _body(garment["body"])
@@ -95,7 +101,10 @@ def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report
                               code="MODEL_UNAVAILABLE") from exc
     on_stage("mesh_fitting", 15)
     posed = pose_body(body, spec.pose.preset_name, dict(spec.pose.custom_adjustments))
-    dressed = dress(posed, garment["category"], garment.get("sizeGuide") or {},
+    # The garment needs the posed mesh with the body's skinning and measurements.
+    posed_body = SimpleNamespace(mesh=posed, skinning_weights=body.skinning_weights,
+                                 skeleton=body.skeleton, measurements=body.measurements)
+    dressed = dress(posed_body, garment["category"], garment.get("sizeGuide") or {},
                     garment["size"], garment["colorHex"], fit=garment.get("fit") or "regular",
                     model_glb=model_glb)
     if is_cancelled is not None and is_cancelled():

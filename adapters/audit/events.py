@@ -37,7 +37,7 @@ FIELD_PREFIXES = {
 _SECRET = re.compile(r"password|token|secret|signature|^family$|cvc|card_?number", re.I)
 _PERSONAL = {"email", "firstname", "lastname", "phone", "phonenumber", "street", "apartment",
              "dateofbirth", "birthdate", "fullname"}
-_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "_meta"}
+_BOOKKEEPING = {"originator_id", "originator_version", "originator_topic", "timestamp", "_meta"}
 
 
 def camel(name: str) -> str:
@@ -111,8 +111,17 @@ def describe(event: Any, personal: bool = True) -> dict[str, Any]:
 
 # -- event types <-> topics -------------------------------------------------------------------
 def _aggregate_classes() -> Iterable[type[Aggregate]]:
-    from domain import accounts, avatars, cart, catalog, closet, ordering, payments, renders
-    from domain import uploads
+    from domain import (
+        accounts,
+        avatars,
+        cart,
+        catalog,
+        closet,
+        ordering,
+        payments,
+        renders,
+        uploads,
+    )
 
     for module in (accounts, avatars, cart, catalog, closet, ordering, payments, renders,
                    uploads):

@@ -25,7 +25,10 @@ ROW_GROUP = 50_000
 
 
 def _parquet_schema() -> Any:
-    import pyarrow as pa
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ValueError("Parquet needs pyarrow: pip install 'tryon[history]'") from None
 
     text = pa.string()
     return pa.schema([
@@ -38,9 +41,9 @@ def _parquet_schema() -> Any:
 
 class _ParquetSink:
     def __init__(self, path: Path) -> None:
+        self.schema = _parquet_schema()
         import pyarrow.parquet as pq
 
-        self.schema = _parquet_schema()
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
         self.rows: list[dict[str, Any]] = []
 

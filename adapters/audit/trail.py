@@ -34,7 +34,7 @@ class AuditIndexProjection(Projection):
 
     def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
         rows: list[Any] = []
-        payments: dict[str, str] = {}
+        payments: dict[str, str | None] = {}
         for n, e in batch:
             kind = type(e).__qualname__
             aggregate = kind.split(".")[0]

@@ -76,7 +76,7 @@ class LocalBlobStore:
                 f"&signature={self._signature(key, expires)}")
 
     def check_signature(self, key: str, expires: int, signature: str) -> bool:
-        if expires < time.time():
+        if expires < time.time() or not signature.isascii():
             return False
         return hmac.compare_digest(self._signature(key, expires), signature)
 

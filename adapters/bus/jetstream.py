@@ -6,7 +6,8 @@ Streams (``PREFIX`` is ``settings.nats_stream_prefix``, ``root`` its lower case)
   message id = command id, duplicates dropped for ``duplicate_window_s``. One durable pull
   consumer, ``workers``, shared by every worker: explicit ack, ``ack_wait_s``, ``max_deliver``.
 - ``PREFIX_REPORTS``: work queue of worker reports on ``root.reports.<kind>``, message id =
-  command id + type + stage (+ attempt), read by the backend's durable consumer ``backend``.
+  command id + type (+ attempt, stage and progress for ``started`` and ``progress``), read by
+  the backend's durable consumer ``backend``.
 - ``PREFIX_ADVISORIES``: keeps JetStream's MAX_DELIVERIES advisories of the ``workers``
   consumer, so the backend sees a command that no worker finished even if it was down then.
 - KV bucket ``PREFIX_CANCELLED``: render ids the backend has cancelled; workers read it.
@@ -86,7 +87,7 @@ def report_message_id(report: dict[str, Any]) -> str:
     if report["type"] in ("started", "progress"):
         parts.append(str(report.get("attempt", 1)))
     if report["type"] == "progress":
-        parts.append(str(report.get("stage", "")))
+        parts += [str(report.get("stage", "")), str(report.get("progress", ""))]
     return ":".join(parts)
 
 
@@ -160,7 +161,17 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
+        """Cancels what still runs on the loop, then stops it."""
+
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
         if self.loop.is_running():
+            with contextlib.suppress(Exception):
+                self.run(cancel_all(), timeout=5)
             self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
         if not self.loop.is_running():

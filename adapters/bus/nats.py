@@ -51,7 +51,6 @@ class NatsCommandBus:
         self._nc: Any = None
         self._js: Any = None
         self._kv: Any = None
-        self._tasks: list[asyncio.Future[Any]] = []
         self._record: Record | None = None
 
     @classmethod
@@ -106,15 +105,15 @@ class NatsCommandBus:
             entry = await self._kv.get(render_id)
         except KeyNotFoundError:
             return False
-        return entry.value == b"1"
+        return bool(entry.value == b"1")
 
     # -- reports -------------------------------------------------------------------------------
     def start(self, record: Record) -> None:
         """Follows reports and delivery-limit advisories until ``stop``."""
         loop = self._connected()
         self._record = record
-        self._tasks = [asyncio.run_coroutine_threadsafe(self._follow_reports(), loop.loop),
-                       asyncio.run_coroutine_threadsafe(self._follow_advisories(), loop.loop)]
+        for follow in (self._follow_reports, self._follow_advisories):
+            asyncio.run_coroutine_threadsafe(follow(), loop.loop)
 
     async def _pull(self, stream: str, handle: Callable[[Any], Any]) -> None:
         from nats.errors import TimeoutError as NatsTimeout
@@ -182,9 +181,15 @@ class NatsCommandBus:
     def stop(self) -> None:
         if self._loop is None:
             return
-        for task in self._tasks:
-            task.cancel()
         loop, self._loop = self._loop, None
         with contextlib.suppress(Exception):
-            loop.run(self._nc.drain(), timeout=5)
+            loop.run(self._shutdown(), timeout=10)
         loop.stop()
+
+    async def _shutdown(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()
+                 and getattr(t.get_coro(), "__qualname__", "").startswith("NatsCommandBus.")]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._nc.close()

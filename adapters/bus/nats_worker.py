@@ -44,6 +44,25 @@ def _default_handle(*args: Any, **kwargs: Any) -> None:
     handle(*args, **kwargs)
 
 
+def _preload() -> None:
+    """Imports the render engine (torch, PyTorch3D, anny: seconds) before taking a command,
+    so that the first command does not wait for it while holding its delivery."""
+    import importlib
+
+    for module in ("render_engine.render", "render_engine.body.fitted",
+                   "render_engine.body.pose", "render_engine.garment"):
+        try:
+            importlib.import_module(module)
+        except Exception:
+            log.warning("worker.preload_failed", module=module, exc_info=True)
+    try:  # the body model itself (a second or so once its cache exists)
+        from render_engine.body.model import anny_model
+
+        anny_model()
+    except Exception:
+        log.warning("worker.preload_failed", module="anny", exc_info=True)
+
+
 class NatsWorker:
     def __init__(self, url: str, names: Names, queue: QueueSettings, blobs: Any,
                  handle: Handle = _default_handle, name: str | None = None) -> None:
@@ -75,6 +94,8 @@ class NatsWorker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
                 loop.add_signal_handler(sig, self._stop.set)
+        if self.handle is _default_handle:
+            await loop.run_in_executor(self._executor, _preload)
         nc = await nats.connect(self.url, name=f"tryon-worker {self.name}",
                                 max_reconnect_attempts=-1, reconnect_time_wait=1)
         js = nc.jetstream()
@@ -94,7 +115,9 @@ class NatsWorker:
                 if max_commands is not None and self.processed >= max_commands:
                     break
         finally:
-            await nc.drain()
+            log.info("worker.stopping", worker=self.name, processed=self.processed)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(nc.close(), 5)
             self._executor.shutdown(wait=False)
 
     async def _process(self, js: Any, kv: Any, msg: Any) -> None:

@@ -60,6 +60,15 @@ def create_app(container: Container) -> FastAPI:
                     "description": "Invalid request (VALIDATION_ERROR)",
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
+                # Routes that answer HTML or text still answer errors as JSON ErrorResponse
+                # (FastAPI files them under the route's own media type).
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if status >= "400" and "application/json" not in content:
+                        error = next((c for c in content.values()
+                                      if "ErrorResponse" in str(c.get("schema"))), None)
+                        if error is not None:
+                            response["content"] = {"application/json": error}
         components = schema.get("components", {}).get("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

@@ -127,7 +127,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled", path=request.url.path)
-        return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side")
+        # This answer leaves outside the request-context middleware: carry its id here.
+        request_id = getattr(request.state, "request_id", None)
+        return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side",
+                              headers={"X-Request-ID": request_id} if request_id else None)
 
 
 def rate_limited(exc: RateLimited) -> JSONResponse:

@@ -86,7 +86,8 @@ class RequestContext:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             await _send_json(send, 413, _json_error(413, "PAYLOAD_TOO_LARGE",
-                                                    "The request body is too large"))
+                                                    "The request body is too large"),
+                             [(b"x-request-id", request_id.encode())])
             return
         received = 0
         too_large = False
@@ -106,6 +107,15 @@ class RequestContext:
 
         async def tracked_send(message: Message) -> None:
             nonlocal status
+            if too_large:
+                # The app caught our refusal while reading the body and answered with its own
+                # error (FastAPI turns it into a 400): answer 413 instead, once.
+                if message["type"] == "http.response.start":
+                    status = 413
+                    await _send_json(send, 413, _json_error(413, "PAYLOAD_TOO_LARGE",
+                                                            "The request body is too large"),
+                                     [(b"x-request-id", request_id.encode())])
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
@@ -118,7 +128,8 @@ class RequestContext:
         except _TooLarge:
             status = 413
             await _send_json(send, 413, _json_error(413, "PAYLOAD_TOO_LARGE",
-                                                    "The request body is too large"))
+                                                    "The request body is too large"),
+                             [(b"x-request-id", request_id.encode())])
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator,
+)
 
 from adapters.http.validation import (
     AddressId,
@@ -36,6 +38,13 @@ Scalar = str | int | float | bool | None
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def not_null(value: Any) -> Any:
+    """For partial updates: a field may be left out, but not set to null."""
+    if value is None:
+        raise ValueError("Cannot be null; leave the field out to keep its value")
+    return value
 
 
 # -- auth -------------------------------------------------------------------------------------
@@ -161,6 +170,11 @@ class VariantPatch(Body):
     sku: Short | None = None
     price: Money | None = None
 
+    @field_validator("stock", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return not_null(value)
+
 
 SizeGuide = dict[Annotated[str, StringConstraints(min_length=1, max_length=16)],
                  dict[Annotated[str, StringConstraints(min_length=1, max_length=32)],
@@ -231,6 +245,13 @@ class ProductPatch(Body):
     careInstructions: Annotated[str, StringConstraints(max_length=500)] | None = None
     returnPolicy: Annotated[str, StringConstraints(max_length=500)] | None = None
     shipping: ShippingIn | None = None
+
+    # Leaving a field out keeps it; null would blank a field that every product must have.
+    @field_validator("name", "price", "currency", "category", "specifications", "images",
+                     "relatedProducts", "tryonAvailable", "tags", "shipping", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return not_null(value)
 
 
 class ReviewIn(Body):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 PASSWORD_SPECIALS = "@$!%*?&"
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -64,7 +65,9 @@ def _country(value: str) -> str:
 
 def _birth_date(value: date) -> date:
     if not date(1900, 1, 1) <= value <= date.today():
-        raise ValueError("Date of birth must be between 1900-01-01 and today")
+        # A well-formed date outside the range: OUT_OF_RANGE, not a format error.
+        raise PydanticCustomError("less_than_equal",
+                                  "Date of birth must be between 1900-01-01 and today")
     return value
 
 

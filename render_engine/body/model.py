@@ -79,18 +79,33 @@ def blendshape_coefficients(phenotype: torch.Tensor) -> torch.Tensor:
     return model._get_phenotype_blendshape_coefficients(phenotype, empty, empty)
 
 
+@functools.lru_cache(maxsize=1)
+def _world_basis() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """anny's templates and blendshapes rotated once into the render-engine frame.
+
+    Returns template vertices (V*3,), vertex blendshapes (K, V*3), template bone heads
+    (J*3,) and bone-head blendshapes (K, J*3), all float64 and flattened for one matmul.
+    """
+    model = anny_model()
+    rot = ANNY_TO_WORLD.to(model.template_vertices)
+    verts = model.template_vertices @ rot.T  # (V, 3)
+    blend = model.blendshapes @ rot.T  # (K, V, 3)
+    heads = model.template_bone_heads @ rot.T  # (J, 3)
+    head_blend = model.bone_heads_blendshapes @ rot.T  # (K, J, 3)
+    k = blend.shape[0]
+    return verts.reshape(-1), blend.reshape(k, -1), heads.reshape(-1), head_blend.reshape(k, -1)
+
+
 def rest_shape(phenotype: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Rest-pose vertices and bone heads, differentiable in the phenotype.
 
     phenotype: (B, 6). Returns (B, V, 3) vertices and (B, J, 3) bone heads, both in the render
-    engine's frame (+Y up, facing +Z) but not yet shifted onto the floor.
+    engine's frame (+Y up, facing +Z) but not yet shifted onto the floor. Equal to anny's
+    rest model rotated by `ANNY_TO_WORLD`.
     """
-    from anny.skinning.skinning import apply_linear_blendshape
-
-    model = anny_model()
+    verts0, blend, heads0, head_blend = _world_basis()
     coeffs = blendshape_coefficients(phenotype)  # (B, K)
-    verts = model.get_rest_vertices(coeffs)  # (B, V, 3)
-    heads = apply_linear_blendshape(
-        model.template_bone_heads, model.bone_heads_blendshapes, coeffs
-    )  # (B, J, 3)
-    return to_world(verts), to_world(heads)
+    batch = phenotype.shape[0]
+    verts = (verts0 + coeffs @ blend).reshape(batch, -1, 3)  # (B, V, 3)
+    heads = (heads0 + coeffs @ head_blend).reshape(batch, -1, 3)  # (B, J, 3)
+    return verts, heads

@@ -110,6 +110,15 @@ class GarmentBody:
     side: torch.Tensor
     joints: dict[str, torch.Tensor]
     measurements: dict[str, float] = field(default_factory=dict)
+    _collider: object | None = field(default=None, repr=False, compare=False)
+
+    def collider(self):
+        """The body's `BodyCollider` (built once, per `collision_groups`)."""
+        from render_engine.garment.collision import BodyCollider
+
+        if self._collider is None:
+            self._collider = BodyCollider(self.verts, self.normals, self.faces, self.collision_groups())
+        return self._collider
 
     @property
     def num_verts(self) -> int:
@@ -129,6 +138,17 @@ class GarmentBody:
         if not bool(near.any()):
             return float(self.joints["hip_L"][1] - 0.08)
         return float(self.verts[near, 1].min())
+
+    def collision_groups(self) -> torch.Tensor:
+        """(V,) group of each vertex for collision tests: 0 head and torso, 1/2 left/right arm
+        and hand, 3/4 left/right leg and foot (pieces that are roughly convex on their own)."""
+        groups = torch.zeros(self.num_verts, dtype=torch.int64)
+        arm = self.mask(Part.UPPER_ARM, Part.FOREARM, Part.HAND)
+        leg = self.mask(Part.THIGH, Part.SHIN, Part.FOOT)
+        left = self.side > 0
+        groups[arm & left], groups[arm & ~left] = 1, 2
+        groups[leg & left], groups[leg & ~left] = 3, 4
+        return groups
 
     def arm_coordinate(self) -> torch.Tensor:
         """(V,) float distance (m) along shoulder -> elbow -> wrist of each arm vertex (inf elsewhere).

@@ -25,7 +25,9 @@ def unique_edges(faces: torch.Tensor) -> torch.Tensor:
     """(F, 3) -> (E, 2) undirected edges, each once, smaller index first."""
     e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=0)  # (3F, 2)
     e = torch.sort(e, dim=1).values
-    return torch.unique(e, dim=0)
+    n = int(faces.max()) + 1 if faces.numel() else 1
+    key = torch.unique(e[:, 0] * n + e[:, 1])  # 1-D unique: much faster than unique(dim=0)
+    return torch.stack([key // n, key % n], dim=1)
 
 
 def edge_face_pairs(faces: torch.Tensor) -> torch.Tensor:
@@ -71,7 +73,9 @@ def boundary_vertices(faces: torch.Tensor, num_verts: int) -> torch.Tensor:
     """(V,) bool: vertices on an edge used by exactly one face."""
     e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=0)
     e = torch.sort(e, dim=1).values
-    uniq, counts = torch.unique(e, dim=0, return_counts=True)
+    key, counts = torch.unique(e[:, 0] * num_verts + e[:, 1], return_counts=True)
+    once = key[counts == 1]
     out = torch.zeros(num_verts, dtype=torch.bool, device=faces.device)
-    out[uniq[counts == 1].reshape(-1)] = True
+    out[once // num_verts] = True
+    out[once % num_verts] = True
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.collision import BodyCollider
 from render_engine.garment.geometry import submesh
 
 #: Smallest gap between the body and a freshly cut garment (m): above the drape's margin.
@@ -86,11 +87,22 @@ def _interp(y: torch.Tensor, knots_y: list[float], values: list[float]) -> torch
 
 
 def shell(body: GarmentBody, keep: torch.Tensor, offset: torch.Tensor, scale: torch.Tensor,
-          labels: torch.Tensor) -> Piece:
+          labels: torch.Tensor, collider: BodyCollider | None = None) -> Piece:
     """The body surface over the kept vertices, pushed out along the normals.
 
     keep (V,) bool; offset (V,) m; scale (V,) rest scale; labels (V,) garment regions.
+    Vertices whose pushed-out position is inside the body (by `collider`, default the body's
+    own) are dropped: that is skin the body covers itself (under an arm hanging against the
+    torso, between touching thighs), where no cloth can lie.
     """
+    collider = body.collider() if collider is None else collider
+    ids = torch.nonzero(keep).squeeze(1)
+    moved = body.verts[ids] + body.normals[ids] * offset[ids, None]  # (K, 3)
+    collider.current = None
+    sd, _ = collider.signed_distance(moved)
+    collider.current = None
+    keep = keep.clone()
+    keep[ids[sd < 0]] = False
     faces, ids = submesh(body.faces, keep)
     verts = body.verts[ids] + body.normals[ids] * offset[ids, None]  # (N, 3)
     return Piece(verts=verts, faces=faces, labels=labels[ids].long(), rest_scale=scale[ids])

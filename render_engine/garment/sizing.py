@@ -14,6 +14,8 @@ Fit of one region
     (`TARGET_EASE_CM`) and each key a tolerance band (`BAND_CM`). A region is ``regular`` when
     ``|ease - target| <= band``, ``tight`` below that and ``loose`` above. The classification is a
     monotone function of the ease, so a larger garment measure is never judged tighter.
+    ``tight`` therefore means "tighter than the style is designed to be worn": an oversized
+    coat with 20 cm of chest ease is tight for its style (it wants 26 +- 5 cm).
 
 Size order
     Letter sizes (XXS, XS, S, M, L, XL, 2XL/XXL, 3XL...) are ordered by size, purely numeric

@@ -73,7 +73,11 @@ def face_hit_values(
         bary = clipped / clipped.sum(-1, keepdim=True).clamp(min=1e-5)
     depth = (bary * z).sum(-1)
     dist2 = torch.stack(
-        [_point_segment_dist2(p, v0, v1), _point_segment_dist2(p, v0, v2), _point_segment_dist2(p, v1, v2)],
+        [
+            _point_segment_dist2(p, v0, v1),
+            _point_segment_dist2(p, v0, v2),
+            _point_segment_dist2(p, v1, v2),
+        ],
         -1,
     ).amin(-1)
     return bary, depth, dist2

@@ -21,9 +21,7 @@ class TiledMeshRasterizer(MeshRasterizer):
     fragments then have r1 - r0 rows), which bounds memory for supersampled 4k frames.
     """
 
-    def __init__(
-        self, cameras=None, raster_settings=None, tile: int | None = DEFAULT_TILE
-    ) -> None:
+    def __init__(self, cameras=None, raster_settings=None, tile: int | None = DEFAULT_TILE) -> None:
         super().__init__(cameras=cameras, raster_settings=raster_settings)
         self.tile = tile
 

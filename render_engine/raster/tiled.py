@@ -118,8 +118,7 @@ def _face_pixel_ranges(
     )
     big = float(max(h, w) + 2)
     ranges = [
-        r.nan_to_num(0.0).clamp(-2.0, big).to(torch.int64)
-        for r in (row_lo, row_hi, col_lo, col_hi)
+        r.nan_to_num(0.0).clamp(-2.0, big).to(torch.int64) for r in (row_lo, row_hi, col_lo, col_hi)
     ]
     return (*ranges, drawable)
 
@@ -334,8 +333,15 @@ def rasterize_face_verts_tiled(
     p2f, zbuf, bary, dists = untile(p2f), untile(zbuf), untile(bary), untile(dists)
     if face_verts.requires_grad and torch.is_grad_enabled():
         zbuf, bary, dists = attach_vertex_gradients(
-            face_verts, p2f, zbuf, bary, dists, image_size, (r0, r1),
-            perspective_correct, clip_barycentric_coords,
+            face_verts,
+            p2f,
+            zbuf,
+            bary,
+            dists,
+            image_size,
+            (r0, r1),
+            perspective_correct,
+            clip_barycentric_coords,
         )
     return RasterOutput(p2f, zbuf, bary, dists)
 
@@ -361,7 +367,8 @@ def rasterize_tiled(
     """Drop-in for `pytorch3d.renderer.mesh.rasterize_meshes.rasterize_meshes` (Meshes in NDC).
 
     Same arguments (bin_size is replaced by `tile`, the tile side in pixels, None to choose it
-    by the cost model) and same outputs, face indices referring to the original packed faces. `rows` = (r0, r1) rasterizes only that band of output rows.
+    by the cost model) and same outputs, face indices referring to the original packed
+    faces. `rows` = (r0, r1) rasterizes only that band of output rows.
     On CUDA tensors it calls PyTorch3D's own binned rasterizer (and slices the band).
     """
     im_size = tuple(parse_image_size(image_size))
@@ -373,6 +380,8 @@ def rasterize_tiled(
             blur_radius=blur_radius,
             faces_per_pixel=faces_per_pixel,
             bin_size=None,
+            # no bin may overflow, however crowded (PyTorch3D's default is max(10000, F / 5))
+            max_faces_per_bin=max(10000, int(meshes.num_faces_per_mesh().max())),
             perspective_correct=perspective_correct,
             clip_barycentric_coords=clip_barycentric_coords,
             cull_backfaces=cull_backfaces,

@@ -10,7 +10,9 @@ import kornia
 import torch
 
 
-def downsample(rgb: torch.Tensor, alpha: torch.Tensor, factor: int) -> tuple[torch.Tensor, torch.Tensor]:
+def downsample(
+    rgb: torch.Tensor, alpha: torch.Tensor, factor: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Average factor x factor samples per pixel (box filter, kornia 'area' resize).
 
     rgb (N, 3, fH, fW), alpha (N, 1, fH, fW) -> (N, 3, H, W), (N, 1, H, W).

@@ -106,13 +106,15 @@ def lighting_rig(spec: LightingSpec, device: torch.device | str = "cpu") -> Ligh
     """The preset of `spec` scaled by its intensity, as view-space tensors."""
     preset = PRESETS[spec.preset]
     k = float(spec.intensity)
-    viewer = torch.tensor([[l.direction[0], l.direction[1], l.direction[2]] for l in preset.lights])
+    viewer = torch.tensor(
+        [[light.direction[0], light.direction[1], light.direction[2]] for light in preset.lights]
+    )
     # viewer frame (right, up, towards camera) -> view space (+X left, +Y up, +Z forward)
     directions = viewer * torch.tensor([-1.0, 1.0, -1.0])
     directions = directions / directions.norm(dim=1, keepdim=True)
-    colors = torch.tensor([l.color for l in preset.lights])  # (L, 3)
-    diffuse = colors * torch.tensor([l.diffuse for l in preset.lights])[:, None] * k
-    specular = colors * torch.tensor([l.specular for l in preset.lights])[:, None] * k
+    colors = torch.tensor([light.color for light in preset.lights])  # (L, 3)
+    diffuse = colors * torch.tensor([light.diffuse for light in preset.lights])[:, None] * k
+    specular = colors * torch.tensor([light.specular for light in preset.lights])[:, None] * k
     return LightingRig(
         ambient=(torch.tensor(preset.ambient) * k).to(device),
         sky=preset.sky,

@@ -50,7 +50,9 @@ def mannequin(
             head,
             _capsule([0, 1.45 * s, 0], [0, 1.53 * s, 0], 0.05 * s, sections),  # neck
             _capsule([0.21 * s, 1.40 * s, 0], [0.30 * s, 0.95 * s, 0.08 * s], 0.045 * s, sections),
-            _capsule([-0.21 * s, 1.40 * s, 0], [-0.27 * s, 0.90 * s, 0.02 * s], 0.045 * s, sections),
+            _capsule(
+                [-0.21 * s, 1.40 * s, 0], [-0.27 * s, 0.90 * s, 0.02 * s], 0.045 * s, sections
+            ),
         ]
     )
     shirt_mesh = trimesh.util.concatenate(
@@ -62,7 +64,9 @@ def mannequin(
     trousers_mesh = trimesh.util.concatenate(
         [
             _capsule([0.09 * s, 0.05 * s, 0.02 * s], [0.1 * s, 0.95 * s, 0], 0.075 * s, sections),
-            _capsule([-0.09 * s, 0.05 * s, -0.02 * s], [-0.1 * s, 0.95 * s, 0], 0.075 * s, sections),
+            _capsule(
+                [-0.09 * s, 0.05 * s, -0.02 * s], [-0.1 * s, 0.95 * s, 0], 0.075 * s, sections
+            ),
         ]
     )
     return [

@@ -17,7 +17,12 @@ import httpx
 import pytest
 
 from tests.conftest import (
-    ADDRESS, PASSWORD, drop_schema, make_settings, postgres_available, shirt_body,
+    ADDRESS,
+    PASSWORD,
+    drop_schema,
+    make_settings,
+    postgres_available,
+    shirt_body,
 )
 
 pytestmark = pytest.mark.postgres
@@ -57,7 +62,7 @@ def server(pg_settings: Any) -> Iterator[Server]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     uv = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning",
-                                       access_log=False, lifespan="off"))
+                                       access_log=False))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,13 @@ def dump(container: Any) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.02) -> None:
+def wait_until(condition: Any, timeout: float, what: str | Callable[[], str],
+               interval: float = 0.02) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout}s waiting for {said}")
         time.sleep(interval)
 
 
@@ -288,7 +290,7 @@ def test_a_projector_process_keeps_the_read_models_and_the_api_reads_its_writes(
     assert c.read.product(ids.encode("prod", product_id)) is None
 
     projector.start()
-    wait_until(lambda: caught_up(c), 30, "the projector to catch up\n" + projector.output())
+    wait_until(lambda: caught_up(c), 30, lambda: "the projector\n" + projector.output())
     assert c.read.product(ids.encode("prod", product_id)) is not None
 
     with TestClient(create_app(c)) as client:

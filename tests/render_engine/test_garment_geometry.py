@@ -107,7 +107,7 @@ def test_nearest_vertex_walk_follows_points_that_move_a_little():
     angle = 0.03
     rot = torch.tensor([[math.cos(angle), -math.sin(angle), 0], [math.sin(angle), math.cos(angle), 0], [0, 0, 1.0]])
     moved = points @ rot.T
-    walked = collider.nearest(moved)
+    walked = collider.nearest(moved)[:, 0]  # one group: the whole sphere
     exact = torch.cdist(moved, verts).argmin(1)
     assert float((walked == exact).float().mean()) > 0.99
 
@@ -119,3 +119,17 @@ def test_unreadable_models_raise_invalid_request(bad):
 
     with pytest.raises(InvalidRequest):
         load_glb(bad)
+
+
+def test_a_point_inside_one_group_is_seen_inside_even_when_another_group_is_nearer_outside():
+    # two spheres that touch: a point inside the right sphere lies just outside the left one
+    verts, faces = sphere(3)
+    left, right = verts - torch.tensor([0.19, 0, 0]), verts + torch.tensor([0.19, 0, 0])
+    both_v = torch.cat([left, right])
+    both_f = torch.cat([faces, faces + verts.shape[0]])
+    groups = torch.cat([torch.zeros(verts.shape[0]), torch.ones(verts.shape[0])]).long()
+    point = torch.tensor([[0.02, 0.0, 0.0]])  # inside the right sphere, 1 cm outside the left one
+    grouped = BodyCollider(both_v, vertex_normals(both_v, both_f), both_f, groups)
+    sd, _ = grouped.signed_distance(point)
+    assert float(sd[0]) < 0
+    assert float(winding_numbers(point, both_v, both_f)[0]) > 0.5

@@ -25,7 +25,9 @@ from render_engine.raster import TiledMeshRasterizer, bin_faces, rasterize_tiled
 torch.set_num_threads(2)
 
 
-def random_triangles(seed: int, faces: int, image_size: tuple[int, int], spread: float = 0.2) -> Meshes:
+def random_triangles(
+    seed: int, faces: int, image_size: tuple[int, int], spread: float = 0.2
+) -> Meshes:
     """`faces` independent triangles in NDC covering the frame and a bit beyond, z in (0.5, 5)."""
     g = torch.Generator().manual_seed(seed)
     h, w = image_size
@@ -76,7 +78,9 @@ def test_tiled_rasterization_keeps_the_k_nearest_faces_in_order():
 
 def test_tiled_rasterization_handles_a_batch_of_meshes():
     a, b = random_triangles(6, 200, (64, 96)), random_triangles(7, 300, (64, 96))
-    batch = Meshes(verts=[a.verts_packed(), b.verts_packed()], faces=[a.faces_packed(), b.faces_packed()])
+    batch = Meshes(
+        verts=[a.verts_packed(), b.verts_packed()], faces=[a.faces_packed(), b.faces_packed()]
+    )
     ref = rasterize_meshes(batch, image_size=(64, 96), faces_per_pixel=2, bin_size=0)
     out = rasterize_tiled(batch, image_size=(64, 96), faces_per_pixel=2, tile=16)
     assert out.pix_to_face.shape == (2, 64, 96, 2)
@@ -100,7 +104,10 @@ def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile():
     ref_p2f = rasterize_meshes(mesh, image_size=size, faces_per_pixel=3, bin_size=0)[0][0]
     face_verts = mesh.verts_packed()[mesh.faces_packed()]
     bins = bin_faces(face_verts, torch.zeros(300, dtype=torch.long), 1, size, tile)
-    binned = {(int(y), int(x), int(f)) for y, x, f in zip(bins.tile_y, bins.tile_x, bins.face_idx)}
+    binned = {
+        (int(y), int(x), int(f))
+        for y, x, f in zip(bins.tile_y, bins.tile_x, bins.face_idx, strict=True)
+    }
     hits = (ref_p2f >= 0).nonzero().tolist()
     assert hits
     for y, x, k in hits:
@@ -109,7 +116,14 @@ def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile():
 
 def test_faces_outside_the_frame_or_behind_the_camera_leave_it_empty():
     verts = torch.tensor(
-        [[5.0, 5.0, 1.0], [6.0, 5.0, 1.0], [5.0, 6.0, 1.0], [0, 0, -1.0], [1, 0, -1.0], [0, 1, -1.0]]
+        [
+            [5.0, 5.0, 1.0],
+            [6.0, 5.0, 1.0],
+            [5.0, 6.0, 1.0],
+            [0, 0, -1.0],
+            [1, 0, -1.0],
+            [0, 1, -1.0],
+        ]
     )
     mesh = Meshes(verts=[verts], faces=[torch.tensor([[0, 1, 2], [3, 4, 5]])])
     out = rasterize_tiled(mesh, image_size=(40, 30), faces_per_pixel=2, tile=16)
@@ -136,7 +150,10 @@ def test_tiled_mesh_rasterizer_drops_into_a_phong_mesh_renderer_with_the_same_pi
     settings = RasterizationSettings(image_size=size, faces_per_pixel=1, bin_size=0)
     lights = PointLights(location=[[2.0, 2.0, 3.0]])
     images = []
-    for rasterizer in (MeshRasterizer(cameras, settings), TiledMeshRasterizer(cameras, settings, tile=16)):
+    for rasterizer in (
+        MeshRasterizer(cameras, settings),
+        TiledMeshRasterizer(cameras, settings, tile=16),
+    ):
         renderer = MeshRenderer(rasterizer, HardPhongShader(cameras=cameras, lights=lights))
         images.append(renderer(mesh))
     assert images[0].shape == images[1].shape == (1, *size, 4)
@@ -147,16 +164,25 @@ def test_soft_silhouette_gradients_match_the_unbinned_rasterizer():
     size = (48, 40)
     mesh, cameras = sphere_scene(size)
     settings = RasterizationSettings(
-        image_size=size, blur_radius=2e-4, faces_per_pixel=4, bin_size=0, clip_barycentric_coords=False
+        image_size=size,
+        blur_radius=2e-4,
+        faces_per_pixel=4,
+        bin_size=0,
+        clip_barycentric_coords=False,
     )
     blend = BlendParams(sigma=1e-4, gamma=1e-4)
     target = torch.zeros(1, *size)
     target[:, 10:40, 8:30] = 1.0
     grads, silhouettes = [], []
-    for rasterizer in (MeshRasterizer(cameras, settings), TiledMeshRasterizer(cameras, settings, tile=16)):
+    for rasterizer in (
+        MeshRasterizer(cameras, settings),
+        TiledMeshRasterizer(cameras, settings, tile=16),
+    ):
         offset = torch.zeros(1, 3, requires_grad=True)
         renderer = MeshRenderer(rasterizer, SoftSilhouetteShader(blend_params=blend))
-        silhouette = renderer(mesh.offset_verts(offset.expand(mesh.num_verts_per_mesh()[0], 3)))[..., 3]
+        silhouette = renderer(mesh.offset_verts(offset.expand(mesh.num_verts_per_mesh()[0], 3)))[
+            ..., 3
+        ]
         ((silhouette - target) ** 2).sum().backward()
         grads.append(offset.grad.clone())
         silhouettes.append(silhouette.detach())
@@ -175,7 +201,9 @@ def test_gradients_of_depth_barycentrics_and_distances_match_the_unbinned_raster
         verts = mesh.verts_packed().clone().requires_grad_(True)
         m = Meshes(verts=[verts], faces=[mesh.faces_packed()])
         kw = dict(image_size=(40, 56), faces_per_pixel=3, blur_radius=1e-3)
-        p2f, z, bary, d = rasterize_tiled(m, tile=16, **kw) if tiled else rasterize_meshes(m, bin_size=0, **kw)
+        p2f, z, bary, d = (
+            rasterize_tiled(m, tile=16, **kw) if tiled else rasterize_meshes(m, bin_size=0, **kw)
+        )
         hit = (p2f >= 0).float()
         loss = weights[0] * (z * hit).sum() + weights[1] * (bary * bary * hit[..., None]).sum()
         loss = loss + weights[2] * (torch.sigmoid(-d / 1e-3) * hit).sum()

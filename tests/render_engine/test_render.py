@@ -80,8 +80,11 @@ def test_lighting_intensity_scales_the_light_and_zero_is_black(figure):
 
 
 def test_camera_angles_show_the_figure_from_around(figure):
-    shots = {a: pixels(render_scene(figure, spec(camera=CameraSpec(angle=a)))) for a in
-             ("front", "three_quarter", "side", "back")}
+    shots = {
+        a: pixels(render_scene(figure, spec(camera=CameraSpec(angle=a))))
+        for a in ("front", "three_quarter", "side", "back")
+    }
+
     # arms spread sideways: widest from the front and back, narrowest from the side
     def width(image):
         return int((image[..., 3] > 127).any(axis=0).sum())
@@ -90,13 +93,17 @@ def test_camera_angles_show_the_figure_from_around(figure):
     # the back view is the front view mirrored: the hand raised higher swaps sides
     assert not np.array_equal(shots["front"], shots["back"])
     mirrored = shots["back"][:, ::-1, 3].astype(int)
-    assert np.abs(mirrored - shots["front"][..., 3]).mean() < np.abs(
-        shots["back"][..., 3].astype(int) - shots["front"][..., 3]
-    ).mean()
+    assert (
+        np.abs(mirrored - shots["front"][..., 3]).mean()
+        < np.abs(shots["back"][..., 3].astype(int) - shots["front"][..., 3]).mean()
+    )
 
 
 def test_zoom_makes_the_figure_bigger_in_the_frame(figure):
-    cover = [coverage(pixels(render_scene(figure, spec(camera=CameraSpec(zoom=z))))) for z in (0.5, 1.0, 2.0)]
+    cover = [
+        coverage(pixels(render_scene(figure, spec(camera=CameraSpec(zoom=z)))))
+        for z in (0.5, 1.0, 2.0)
+    ]
     assert cover[0] < cover[1] < cover[2]
     assert cover[1] / cover[0] == pytest.approx(4.0, rel=0.15)  # area grows with zoom squared
 
@@ -146,12 +153,19 @@ def test_background_fills_everything_around_the_figure(figure, background, color
     image = pixels(render_scene(figure, spec(output=out)))
     assert tuple(image[0, 0]) == corner
     assert tuple(image[-1, -1]) == corner
-    assert 0.05 < coverage(image) < 0.6 if background == "transparent" else image[..., 3].min() == 255
+    assert (
+        0.05 < coverage(image) < 0.6 if background == "transparent" else image[..., 3].min() == 255
+    )
 
 
-@pytest.mark.parametrize(("fmt", "pil_format", "mime"), [
-    ("png", "PNG", "image/png"), ("jpg", "JPEG", "image/jpeg"), ("webp", "WEBP", "image/webp"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "pil_format", "mime"),
+    [
+        ("png", "PNG", "image/png"),
+        ("jpg", "JPEG", "image/jpeg"),
+        ("webp", "WEBP", "image/webp"),
+    ],
+)
 def test_still_formats_encode_one_image(figure, fmt, pil_format, mime):
     result = render_scene(figure, spec(output={"format": fmt, "background": "white"}))
     image = Image.open(io.BytesIO(result.image))
@@ -195,11 +209,32 @@ def test_a_cancelled_render_stops_between_stages(figure):
 
 def test_meshes_that_cannot_be_drawn_raise_invalid_request(figure):
     empty = TriMesh(
-        verts=torch.zeros(3, 3), faces=torch.zeros(0, 3, dtype=torch.int64), colors=torch.zeros(3, 3)
+        verts=torch.zeros(3, 3),
+        faces=torch.zeros(0, 3, dtype=torch.int64),
+        colors=torch.zeros(3, 3),
     )
     broken = TriMesh(
-        verts=torch.full((3, 3), float("nan")), faces=torch.tensor([[0, 1, 2]]), colors=torch.zeros(3, 3)
+        verts=torch.full((3, 3), float("nan")),
+        faces=torch.tensor([[0, 1, 2]]),
+        colors=torch.zeros(3, 3),
     )
     for meshes in ([], [empty], [*figure, broken]):
         with pytest.raises(InvalidRequest):
             render_scene(meshes, spec())
+
+
+@pytest.mark.slow
+def test_pose_presets_change_the_rendered_anny_body():
+    """The pose is applied by the body module (`pose_body`); the picture follows it."""
+    from render_engine.body import build_body, pose_body
+
+    body = build_body({})
+    shots = {}
+    for preset in ("standing_neutral", "t_pose"):
+        posed = pose_body(body, preset, {})
+        shots[preset] = pixels(render_scene([posed], spec()))
+    arms_out = int((shots["t_pose"][..., 3] > 127).any(axis=0).sum())
+    arms_down = int((shots["standing_neutral"][..., 3] > 127).any(axis=0).sum())
+    # both framed to fit: the T-pose is wider than tall, so it fills the frame's width
+    assert not np.array_equal(shots["t_pose"], shots["standing_neutral"])
+    assert arms_out > arms_down

@@ -39,13 +39,21 @@ VARIANTS = {
         for p in ("soft_daylight", "studio_bright", "dramatic", "warm_evening", "cool_overcast")
     },
     **{
-        f"background_{b}": {"output": OutputSpec(
-            format="png", quality="medium", background=b, size_override=SIZE,
-            background_color="#3366CC" if b == "custom" else None,
-        )}
+        f"background_{b}": {
+            "output": OutputSpec(
+                format="png",
+                quality="medium",
+                background=b,
+                size_override=SIZE,
+                background_color="#3366CC" if b == "custom" else None,
+            )
+        }
         for b in ("transparent", "white", "black", "custom")
     },
-    **{f"angle_{a}": {"camera": CameraSpec(angle=a)} for a in ("front", "three_quarter", "side", "back")},
+    **{
+        f"angle_{a}": {"camera": CameraSpec(angle=a)}
+        for a in ("front", "three_quarter", "side", "back")
+    },
 }
 
 

@@ -25,7 +25,12 @@ SPEC_EXAMPLE = {
     },
     "lighting": {"type": "studio", "preset": "soft_daylight", "intensity": 0.8},
     "camera": {"angle": "front", "zoom": 1.0, "perspective": "realistic"},
-    "output": {"format": "png", "resolution": "1080p", "quality": "high", "background": "transparent"},
+    "output": {
+        "format": "png",
+        "resolution": "1080p",
+        "quality": "high",
+        "background": "transparent",
+    },
 }
 
 
@@ -70,7 +75,11 @@ def test_backgrounds_resolve_to_colours():
 BAD_REQUESTS = [
     ("pose", {"presetName": "moonwalk"}, "pose.presetName"),
     ("pose", {"type": "dance"}, "pose.type"),
-    ("pose", {"customAdjustments": {"arm_rotation": [1, 2]}}, "pose.customAdjustments.arm_rotation"),
+    (
+        "pose",
+        {"customAdjustments": {"arm_rotation": [1, 2]}},
+        "pose.customAdjustments.arm_rotation",
+    ),
     ("lighting", {"preset": "disco"}, "lighting.preset"),
     ("lighting", {"intensity": 2.5}, "lighting.intensity"),
     ("lighting", {"intensity": -0.1}, "lighting.intensity"),

@@ -198,6 +198,15 @@ def test_un_defaulting_an_address_passes_the_default_to_another() -> None:
     assert user.default_address == "addr_2"
 
 
+@pytest.mark.parametrize("name", ["firstName", "lastName"])
+@pytest.mark.parametrize("value", [None, ""])
+def test_a_user_cannot_lose_their_name(name: str, value: str | None) -> None:
+    user = new_user()
+    with pytest.raises(DomainError):
+        user.update_profile({name: value}, None)
+    assert user.profile == {"firstName": "Ada", "lastName": "Lovelace"}
+
+
 def test_a_reused_refresh_token_is_told_apart_from_the_current_one() -> None:
     user = new_user()
     expires = datetime(2100, 1, 1, tzinfo=UTC)

@@ -113,3 +113,25 @@ def test_a_percentage_is_rounded_half_up_to_the_cent(cents: int, basis_points: i
     exact = Decimal(cents) * basis_points / 10_000
     got = percent_of(cents, basis_points)
     assert got - Decimal("0.5") <= exact < got + Decimal("0.5")
+
+
+@pytest.mark.parametrize(("given", "cents"), [
+    ("49.99", 4999), (49.99, 4999), (0, 0), ("1000000", 100_000_000), (75.5, 7550)])
+def test_money_in_requests_becomes_exact_cents(given: object, cents: int) -> None:
+    from pydantic import TypeAdapter
+
+    from adapters.http.requests import cents as to_request_cents
+    from adapters.http.validation import Money
+
+    assert to_request_cents(TypeAdapter(Money).validate_python(given)) == cents
+
+
+@pytest.mark.parametrize("given", ["49.999", 0.001, "1e-3", -1, "NaN", "Infinity", 1_000_000.01])
+def test_money_in_requests_with_more_than_two_decimals_or_out_of_range_is_refused(
+        given: object) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from adapters.http.validation import Money
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(Money).validate_python(given)

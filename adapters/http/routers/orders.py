@@ -75,10 +75,10 @@ def get_order(orderId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
 
 @router.post("/v1/orders/{orderId}/cancel", response_model=Envelope[OrderDetail],
              responses=documented(400, 401, 404, 409, 422, 500))
-def cancel_order(orderId: str, body: CancelIn, ctr: Ctr, user: CurrentUser,
+def cancel_order(orderId: str, ctr: Ctr, user: CurrentUser, body: CancelIn | None = None,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    order_id = decode_id("order", orderId, "Order")
-    position = ctr.shop.cancel_order(user.id, order_id, body.reason)
+    order_id = decode_id("order", orderId, "Order")  # the body ({reason?}) may be left out
+    position = ctr.shop.cancel_order(user.id, order_id, body.reason if body else None)
     return _detail(ctr, user.public_id, orderId, position)
 
 

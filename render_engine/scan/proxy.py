@@ -1,0 +1,55 @@
+"""A coarse stand-in of the anny mesh for silhouette fitting.
+
+Soft silhouettes need every pixel's covering face among its `faces_per_pixel` nearest faces;
+anny's 27k small faces crowd the face and hands so that holes appear unless faces_per_pixel
+is large, and the cost grows with it. The proxy keeps a subset of anny's vertices (one per
+cell of a 3-D grid, vertex clustering) and remaps the faces onto them, so it deforms with
+the phenotype exactly like the full mesh (its vertices *are* full-mesh vertices).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from render_engine.body.model import phenotype_tensor, rest_shape
+
+
+@functools.lru_cache(maxsize=4)
+def fitting_proxy(cell: float = 0.025) -> tuple[torch.Tensor, torch.Tensor]:
+    """(P,) int64 kept anny vertex ids and (F', 3) int64 faces indexing into them.
+
+    Built once on the default adult body: vertices are grouped by a grid of `cell` metres;
+    each group is represented by its vertex nearest the group's mean; faces whose corners
+    fall into fewer than three groups are dropped, duplicates removed.
+    """
+    from render_engine.body.fitted import _topology
+
+    faces, _, _, _ = _topology()
+    with torch.no_grad():
+        verts = rest_shape(phenotype_tensor({"age": 2 / 3}))[0][0]  # (V, 3)
+    keys = torch.floor(verts / cell).to(torch.int64)  # (V, 3)
+    _, cluster = torch.unique(keys, dim=0, return_inverse=True)  # (V,)
+    groups = int(cluster.max()) + 1
+    counts = torch.zeros(groups, dtype=verts.dtype).index_add_(0, cluster, torch.ones_like(verts[:, 0]))
+    means = torch.zeros(groups, 3, dtype=verts.dtype).index_add_(0, cluster, verts) / counts[:, None]
+    dist = (verts - means[cluster]).norm(dim=1)  # (V,)
+    # representative: the vertex with the smallest distance in its cluster
+    order = torch.argsort(dist)
+    rep = torch.full((groups,), -1, dtype=torch.int64)
+    rep[cluster[order].flip(0)] = order.flip(0)  # last write wins: the nearest one
+    f = cluster[faces]  # (F, 3) cluster ids
+    ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
+    f = f[ok]
+    # drop duplicate triangles regardless of corner order, keeping the first winding
+    key = torch.sort(f, dim=1).values
+    _, first = torch.unique(key, dim=0, return_inverse=True)
+    keep = torch.zeros(int(first.max()) + 1, dtype=torch.int64).scatter_reduce(
+        0, first, torch.arange(len(f)), reduce="amin", include_self=False
+    )
+    f = f[keep]
+    used = torch.unique(f)  # clusters still in use
+    remap = torch.full((groups,), -1, dtype=torch.int64)
+    remap[used] = torch.arange(len(used))
+    return rep[used], remap[f]

@@ -1,0 +1,276 @@
+"""Payments through the API: the sandbox provider, signed verification and signed webhooks."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.conftest import ADDRESS
+
+GOOD_CARD = {"cardNumber": "4242424242424242", "expiryMonth": 12, "expiryYear": 2099,
+             "cvc": "123"}
+
+
+def keyed(h: dict[str, str]) -> dict[str, str]:
+    return {**h, "Idempotency-Key": uuid.uuid4().hex}
+
+
+def placed_order(client: Any, h: dict[str, str], item: dict[str, Any]) -> dict[str, Any]:
+    r = client.post("/v1/cart/items", json={"productId": item["id"],
+                                            "variantId": item["variants"][0]["id"]}, headers=h)
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/orders", json={"shippingAddress": ADDRESS}, headers=keyed(h))
+    assert r.status_code == 201, r.text
+    return dict(r.json()["data"])
+
+
+def payment_for(client: Any, h: dict[str, str], order_id: str) -> dict[str, Any]:
+    r = client.post("/v1/payments/orders", json={"orderId": order_id}, headers=keyed(h))
+    assert r.status_code == 201, r.text
+    return dict(r.json()["data"])
+
+
+def charge(client: Any, payment_id: str, **card: Any) -> Any:
+    return client.post(f"/v1/payments/sandbox/{payment_id}/pay", json={**GOOD_CARD, **card})
+
+
+def order(client: Any, h: dict[str, str], order_id: str) -> dict[str, Any]:
+    r = client.get(f"/v1/orders/{order_id}", headers=h)
+    assert r.status_code == 200, r.text
+    return dict(r.json()["data"])
+
+
+@pytest.fixture
+def buyer(people: Any) -> dict[str, Any]:
+    return dict(people.register())
+
+
+@pytest.fixture
+def pending(client: Any, buyer: dict[str, Any], shirt: dict[str, Any]) -> dict[str, Any]:
+    """A placed order and its payment order."""
+    placed = placed_order(client, buyer["headers"], shirt)
+    return {"order": placed, "payment": payment_for(client, buyer["headers"], placed["id"])}
+
+
+def test_a_payment_order_carries_the_order_amount(client: Any, buyer: dict[str, Any],
+                                                  pending: dict[str, Any]) -> None:
+    payment, placed = pending["payment"], pending["order"]
+    assert payment["paymentOrderId"].startswith("pay_")
+    assert payment["orderId"] == placed["id"]
+    assert payment["amount"] == placed["totalAmount"] == 59.98
+    assert payment["currency"] == "USD" and payment["status"] == "pending"
+    assert payment["paymentUrl"].endswith(f"/v1/payments/sandbox/{payment['paymentOrderId']}"
+                                          "/checkout")
+    again = payment_for(client, buyer["headers"], placed["id"])
+    assert again["paymentOrderId"] == payment["paymentOrderId"]
+    page = client.get(f"/v1/payments/sandbox/{payment['paymentOrderId']}/checkout")
+    assert page.status_code == 200 and "59.98 USD" in page.text
+
+
+def test_creating_a_payment_order_needs_an_idempotency_key(client: Any, buyer: dict[str, Any],
+                                                           shirt: dict[str, Any]) -> None:
+    placed = placed_order(client, buyer["headers"], shirt)
+    r = client.post("/v1/payments/orders", json={"orderId": placed["id"]},
+                    headers=buyer["headers"])
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["details"]["fields"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_good_card_then_verification_marks_the_order_paid(client: Any, buyer: dict[str, Any],
+                                                            pending: dict[str, Any]) -> None:
+    payment = pending["payment"]
+    r = charge(client, payment["paymentOrderId"])
+    assert r.status_code == 200, r.text
+    result = r.json()["data"]
+    assert result["paymentOrderId"] == payment["paymentOrderId"]
+    assert result["transactionId"].startswith("txn_") and len(result["signature"]) == 64
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+    r = client.post("/v1/payments/verify", json=result, headers=keyed(buyer["headers"]))
+    assert r.status_code == 200, r.text
+    verification = r.json()["data"]
+    assert verification["paymentId"] == payment["paymentOrderId"]
+    assert verification["status"] == "verified"
+    assert verification["orderId"] == pending["order"]["id"]
+    details = verification["transactionDetails"]
+    assert (details["amount"], details["currency"], details["last4"], details["brand"]) == (
+        59.98, "USD", "4242", "visa")
+    paid = order(client, buyer["headers"], pending["order"]["id"])
+    assert (paid["status"], paid["paymentStatus"]) == ("processing", "completed")
+    assert paid["paymentMethod"]["last4"] == "4242"
+    assert paid["payment"]["transactionId"] == result["transactionId"]
+
+
+def test_a_declined_card_is_402_payment_declined(client: Any, buyer: dict[str, Any],
+                                                 pending: dict[str, Any]) -> None:
+    r = charge(client, pending["payment"]["paymentOrderId"], cardNumber="4000000000000002")
+    assert r.status_code == 402, r.text
+    error = r.json()["error"]
+    assert error["code"] == "PAYMENT_DECLINED"
+    detail = order(client, buyer["headers"], pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("pending", "pending")
+
+
+def test_an_expired_card_is_declined(client: Any, pending: dict[str, Any]) -> None:
+    r = charge(client, pending["payment"]["paymentOrderId"], expiryYear=2020)
+    assert r.status_code == 402 and r.json()["error"]["code"] == "PAYMENT_DECLINED"
+
+
+def test_a_wrong_signature_is_refused_and_changes_nothing(client: Any, buyer: dict[str, Any],
+                                                          pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    forged = {**result, "signature": "0" * 64}
+    r = client.post("/v1/payments/verify", json=forged, headers=keyed(buyer["headers"]))
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert r.json()["error"]["details"]["fields"][0]["field"] == "signature"
+    other_txn = {**result, "transactionId": "txn_" + "A" * 22}
+    r = client.post("/v1/payments/verify", json=other_txn, headers=keyed(buyer["headers"]))
+    assert r.status_code == 400, r.text
+    detail = order(client, buyer["headers"], pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("pending", "pending")
+    assert [t["status"] for t in detail["timeline"]] == ["order_placed"]
+
+
+def test_verifying_twice_is_harmless(client: Any, buyer: dict[str, Any],
+                                     pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    first = client.post("/v1/payments/verify", json=result, headers=keyed(buyer["headers"]))
+    second = client.post("/v1/payments/verify", json=result, headers=keyed(buyer["headers"]))
+    assert first.status_code == second.status_code == 200, second.text
+    assert first.json() == second.json()
+    detail = order(client, buyer["headers"], pending["order"]["id"])
+    assert detail["status"] == "processing"
+    assert [t["status"] for t in detail["timeline"]] == ["order_placed", "processing"]
+    profile = client.get("/v1/users/me", headers=buyer["headers"]).json()["data"]
+    assert profile["stats"]["totalSpent"] == 59.98
+
+
+def test_a_verify_retry_with_the_same_key_replays_the_answer(client: Any, buyer: dict[str, Any],
+                                                             pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    h = keyed(buyer["headers"])
+    first = client.post("/v1/payments/verify", json=result, headers=h)
+    second = client.post("/v1/payments/verify", json=result, headers=h)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert second.headers.get("idempotent-replayed") == "true"
+
+
+def test_verification_needs_an_idempotency_key(client: Any, buyer: dict[str, Any],
+                                               pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    r = client.post("/v1/payments/verify", json=result, headers=buyer["headers"])
+    assert r.status_code == 400, r.text
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+
+
+def test_a_paid_order_needs_no_second_payment(client: Any, buyer: dict[str, Any],
+                                              pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    client.post("/v1/payments/verify", json=result, headers=keyed(buyer["headers"]))
+    r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                    headers=keyed(buyer["headers"]))
+    assert r.status_code == 409, r.text
+    assert charge(client, pending["payment"]["paymentOrderId"]).status_code == 409
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+def webhook(client: Any, container: Any, event: dict[str, Any],
+            signature: str | None = None, timestamp: int | None = None) -> Any:
+    body = json.dumps(event).encode()
+    header = signature or container.payments.sign_webhook(body, timestamp)
+    return client.post("/v1/payments/webhook", content=body,
+                       headers={"Content-Type": "application/json", "Tryon-Signature": header})
+
+
+def succeeded(result: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "payment.succeeded", "data": {
+        "paymentOrderId": result["paymentOrderId"], "transactionId": result["transactionId"]}}
+
+
+def test_a_signed_webhook_marks_the_order_paid(client: Any, container: Any,
+                                               buyer: dict[str, Any],
+                                               pending: dict[str, Any]) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    r = webhook(client, container, succeeded(result))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"success": True, "data": {"received": True}}
+    detail = order(client, buyer["headers"], pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("processing", "completed")
+    # The provider retries webhooks: a second delivery changes nothing.
+    assert webhook(client, container, succeeded(result)).status_code == 200
+    assert len(order(client, buyer["headers"], pending["order"]["id"])["timeline"]) == 2
+
+
+@pytest.mark.parametrize("how", ["wrong", "stale", "missing", "garbled", "other-body"])
+def test_a_webhook_with_a_bad_signature_is_refused(client: Any, container: Any,
+                                                   buyer: dict[str, Any],
+                                                   pending: dict[str, Any], how: str) -> None:
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    event = succeeded(result)
+    body = json.dumps(event).encode()
+    now = int(time.time())
+    header = {
+        "wrong": f"t={now},v1={'0' * 64}",
+        "stale": container.payments.sign_webhook(body, now - 3600),
+        "missing": "",
+        "garbled": "nonsense",
+        "other-body": container.payments.sign_webhook(b'{"type": "payment.failed"}', now),
+    }[how]
+    r = client.post("/v1/payments/webhook", content=body,
+                    headers={"Content-Type": "application/json", "Tryon-Signature": header})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+
+
+def test_a_signed_failure_webhook_declines_the_payment(client: Any, container: Any,
+                                                       buyer: dict[str, Any],
+                                                       pending: dict[str, Any]) -> None:
+    payment_id = pending["payment"]["paymentOrderId"]
+    r = webhook(client, container, {"type": "payment.failed", "data": {
+        "paymentOrderId": payment_id, "reason": "insufficient_funds"}})
+    assert r.status_code == 200, r.text
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+    r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                    headers=keyed(buyer["headers"]))
+    assert r.status_code == 409, r.text
+
+
+def test_a_signed_webhook_for_an_unknown_payment_is_404(client: Any, container: Any) -> None:
+    r = webhook(client, container, {"type": "payment.succeeded", "data": {
+        "paymentOrderId": "pay_" + "A" * 22, "transactionId": "txn_" + "A" * 22}})
+    assert r.status_code == 404, r.text
+
+
+# -- privacy --------------------------------------------------------------------------------------
+def test_another_users_order_cannot_be_paid_for_or_verified(client: Any, people: Any,
+                                                            buyer: dict[str, Any],
+                                                            pending: dict[str, Any]) -> None:
+    intruder = people.register()["headers"]
+    r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                    headers=keyed(intruder))
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "NOT_FOUND"
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    r = client.post("/v1/payments/verify", json=result, headers=keyed(intruder))
+    assert r.status_code == 404, r.text
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+
+
+def test_payments_need_a_signed_in_user(client: Any, pending: dict[str, Any]) -> None:
+    r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                    headers={"Idempotency-Key": "anon"})
+    assert r.status_code == 401, r.text
+
+
+def test_an_unknown_payment_order_is_404(client: Any, buyer: dict[str, Any]) -> None:
+    r = charge(client, "pay_" + "A" * 22)
+    assert r.status_code == 404, r.text
+    r = client.post("/v1/payments/orders", json={"orderId": "order_" + "A" * 22},
+                    headers=keyed(buyer["headers"]))
+    assert r.status_code == 404, r.text

@@ -38,6 +38,9 @@ def payment_id_for(order_id: uuid.UUID) -> uuid.UUID:
 
 class Shop(TryonApplication):
     name = "shop"
+    # Popular products collect many stock events; a snapshot every 50 keeps loading them
+    # cheap. (Products hold no personal data, so their snapshots need no sealing.)
+    snapshotting_intervals = {Product: 50}
 
     # -- catalog -------------------------------------------------------------------------------
     def list_product(

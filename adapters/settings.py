@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     worker_max_deliver: int = 3
     # A worker that neither acks nor says "in progress" for this long loses its command.
     worker_ack_wait_s: float = 30.0
+    # Import the render engine before taking the first command (seconds, once per process).
+    worker_preload: bool = True
     workers: int = 1
     device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")

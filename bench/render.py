@@ -121,20 +121,22 @@ def compare_rasterizers(meshes: list[TriMesh], stock: bool) -> dict[str, object]
     size = (1920, 1080)
     ndc = frame_ndc(meshes, size)
     result: dict[str, object] = {"faces": int(ndc.num_faces_per_mesh()[0])}
-    runs = []
+    runs, cpu = [], []
     for _ in range(3):
         sync()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         tiled = rasterize_tiled(ndc, image_size=size, faces_per_pixel=1, perspective_correct=True)
         sync()
         runs.append(time.perf_counter() - start)
-    result["tiled_s"] = min(runs)
+        cpu.append(time.process_time() - start_cpu)
+    result["tiled_s"], result["tiled_cpu_s"] = min(runs), min(cpu)
     if stock and ndc.device.type == "cpu":
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         ref = rasterize_meshes(
             ndc, image_size=size, faces_per_pixel=1, bin_size=0, perspective_correct=True
         )
         result["stock_s"] = time.perf_counter() - start
+        result["stock_cpu_s"] = time.process_time() - start_cpu
         same = tiled.pix_to_face == ref[0]
         result["identical_pix_to_face"] = float(same.float().mean())
         hit = ref[0] >= 0
@@ -143,7 +145,8 @@ def compare_rasterizers(meshes: list[TriMesh], stock: bool) -> dict[str, object]
     return result
 
 
-def stage_rows(meshes: list[TriMesh]) -> list[tuple[str, str, dict[str, float], float]]:
+def stage_rows(meshes: list[TriMesh]) -> list[tuple[str, str, dict[str, float], float, float]]:
+    """(resolution, quality, stage seconds, wall seconds, CPU seconds of this process)."""
     rows = []
     for resolution, quality in [
         ("720p", "medium"),
@@ -159,10 +162,11 @@ def stage_rows(meshes: list[TriMesh]) -> list[tuple[str, str, dict[str, float], 
         )
         render_scene(meshes, spec) if resolution == "720p" else None  # warm up once
         sync()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = render_scene(meshes, spec)
         sync()
-        rows.append((resolution, quality, result.stage_times, time.perf_counter() - start))
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        rows.append((resolution, quality, result.stage_times, wall, cpu))
     return rows
 
 
@@ -190,6 +194,7 @@ def main() -> int:
     torch.set_num_threads(2)
     torch.manual_seed(0)
 
+    load_before = os.getloadavg()[0]
     meshes, prep = dressed_avatar(args.body_npz)
     if args.save_npz:
         save_npz(meshes, args.save_npz)
@@ -211,7 +216,9 @@ def main() -> int:
         f"Measured {dt.date.today().isoformat()} on {machine()}, device `{device}`, "
         f"by `python bench/render.py`. Dressed anny avatar: "
         f"{sum(m.num_faces for m in meshes)} triangles (body + top). "
-        "Note: the development machine is shared; wall times include other load.",
+        f"Load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+        "end: the development machine is shared with other jobs, so wall times include "
+        "their load; `cpu` is this process's CPU time (both cores together).",
         "",
     ]
     if prep:
@@ -222,17 +229,21 @@ def main() -> int:
         "Render stages in seconds (png, white background; `rendering` = rasterize + shade"
         " + anti-alias + composite, `optimization` = encode):",
         "",
-        "| resolution | quality (SSAA) | " + " | ".join(stage_names) + " | total |",
-        "|---|---|" + "---|" * (len(stage_names) + 1),
+        "| resolution | quality (SSAA) | " + " | ".join(stage_names) + " | total | cpu |",
+        "|---|---|" + "---|" * (len(stage_names) + 2),
     ]
-    for resolution, quality, times, total in rows:
+    for resolution, quality, times, total, cpu in rows:
         factor = {"low": 1, "medium": 2, "high": 3}[quality]
         cells = " | ".join(f"{times.get(s, 0.0):.3f}" for s in stage_names)
-        lines.append(f"| {resolution} | {quality} ({factor}x) | {cells} | {total:.2f} |")
+        lines.append(
+            f"| {resolution} | {quality} ({factor}x) | {cells} | {total:.2f} | {cpu:.2f} |".replace(
+                "| |", "|"
+            )
+        )
     lines.append("")
     drape = prep.get("garment drape")
     if drape is not None:
-        for resolution, quality, _, total in rows:
+        for resolution, quality, _, total, _cpu in rows:
             if resolution == "1080p":
                 lines.append(
                     f"Full 1080p try-on, quality {quality}: drape {drape:.2f} s + render and "
@@ -242,13 +253,15 @@ def main() -> int:
     lines += [
         f"Rasterizer at 1920x1080, faces_per_pixel 1, {raster['faces']} faces, same frame:",
         "",
-        "| rasterizer | seconds |",
-        "|---|---|",
-        f"| tiled (`render_engine.raster`) | {raster['tiled_s']:.3f} |",
+        "| rasterizer | seconds | cpu |",
+        "|---|---|---|",
+        f"| tiled (`render_engine.raster`, `{device}`) | {raster['tiled_s']:.3f} "
+        f"| {raster['tiled_cpu_s']:.3f} |",
     ]
     if "stock_s" in raster:
         lines += [
-            f"| stock PyTorch3D (bin_size=0) | {raster['stock_s']:.1f} |",
+            f"| stock PyTorch3D (bin_size=0) | {raster['stock_s']:.1f} "
+            f"| {raster['stock_cpu_s']:.1f} |",
             "",
             f"Speed-up **{raster['ratio']:.0f}x** (target >= 50x); identical `pix_to_face` on "
             f"{100 * raster['identical_pix_to_face']:.4f} % of pixels, "

@@ -104,38 +104,78 @@ class ProjectionRunner:
         for log_name, app in self.apps.items():
             followers = self._followers(log_name)
             if followers:
-                applied += self._catch_up_log(log_name, app, followers)
+                applied += self._catch_up_log(log_name, app, followers, live=True)
         return applied
 
     def _followers(self, log_name: str) -> list[Projection]:
         return [p for p in self.projections if log_name in p.logs]
 
     def _catch_up_log(
-        self, log_name: str, app: Application[Any], followers: list[Projection]
+        self, log_name: str, app: Application[Any], followers: list[Projection],
+        live: bool = False,
     ) -> int:
+        """Applies ``log_name`` to ``followers``; ``live``: they are this runner's own
+        projections (not a rebuild's shadows), so their progress may be remembered."""
         applied = 0
         with self.store.transaction() as tx:
-            positions = {p.name: self._position(tx, p.name, log_name) for p in followers}
+            positions = self._positions_of(tx, log_name, followers)
         while True:
             start = min(positions.values())
             notifications = app.recorder.select_notifications(
                 start=start, limit=self.batch_size, inclusive_of_start=False)
             if not notifications:
-                self._applied[log_name] = min(positions.values())
+                if live:
+                    self._applied[log_name] = min(positions.values())
                 return applied
             events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
             last = notifications[-1].id
-            for projection in followers:
+            try:
+                # Every follower in one transaction: one commit (one WAL flush) per batch
+                # instead of one per projection.
                 with self.store.transaction() as tx:
-                    current = self._position(tx, projection.name, log_name, lock=True)
-                    batch = [pair for pair in events if pair[0].id > current]
-                    if batch:
-                        projection.apply_batch(log_name, batch, tx)
-                        applied += len(batch)
-                    if last > current:
-                        self._save_position(tx, projection.name, log_name, last)
-                    positions[projection.name] = max(current, last)
+                    done = self._apply(tx, log_name, followers, events, last)
+            except Exception:
+                # Isolate a failing projection: the others still move on in their own
+                # transactions, and the failure is raised as before.
+                done = {}
+                for projection in followers:
+                    with self.store.transaction() as tx:
+                        done.update(self._apply(tx, log_name, [projection], events, last))
+            for name, (count, position) in done.items():
+                applied += count
+                positions[name] = position
             log.debug("projections.applied", log=log_name, position=last)
+
+    def _apply(
+        self, tx: Tx, log_name: str, followers: list[Projection],
+        events: list[tuple[Any, Any]], last: int,
+    ) -> dict[str, tuple[int, int]]:
+        """Applies the batch to each follower from its own tracked position (re-read and
+        locked in this transaction); returns per projection (events applied, new position)."""
+        current = self._positions_of(tx, log_name, followers, lock=True)
+        done: dict[str, tuple[int, int]] = {}
+        for projection in followers:
+            position = current[projection.name]
+            batch = [pair for pair in events if pair[0].id > position]
+            if batch:
+                projection.apply_batch(log_name, batch, tx)
+            if last > position:
+                self._save_position(tx, projection.name, log_name, last)
+            done[projection.name] = (len(batch), max(position, last))
+        return done
+
+    @staticmethod
+    def _positions_of(
+        tx: Tx, log_name: str, followers: list[Projection], lock: bool = False
+    ) -> dict[str, int]:
+        """The tracked positions of ``followers`` in ``log_name``, in one query."""
+        names = sorted(p.name for p in followers)
+        sql = ("SELECT projection, position FROM projection_tracking WHERE log = ? "
+               f"AND projection IN ({', '.join('?' * len(names))})")
+        if lock and tx.dialect == "postgres":
+            sql += " ORDER BY projection FOR UPDATE"
+        found = {str(r[0]): int(r[1]) for r in tx.all(sql, (log_name, *names))}
+        return {p.name: found.get(p.name, 0) for p in followers}
 
     @staticmethod
     def _save_position(tx: Tx, projection: str, log_name: str, position: int) -> None:

@@ -13,7 +13,7 @@ at the end. `is_cancelled()` is checked before every stage and between turntable
 when it returns True the render stops with `RenderCancelled`.
 
 Large supersampled frames are rasterized and shaded in horizontal bands of at most
-`BAND_PIXELS` samples, so a 4k "high" render needs a few hundred MB, not tens of GB.
+`BAND_PIXELS` samples, so a 4k "high" render needs about a GB, not tens of GB.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ STAGE_PERCENT = {
     "rendering": 25,
     "optimization": 90,
 }
-BAND_PIXELS = 4_000_000
+BAND_PIXELS = 8_000_000
 
 StageCallback = Callable[[str, int], None]
 

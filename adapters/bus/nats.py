@@ -52,6 +52,7 @@ class NatsCommandBus:
         self._js: Any = None
         self._kv: Any = None
         self._record: Record | None = None
+        self._stopping = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> NatsCommandBus:
@@ -119,11 +120,11 @@ class NatsCommandBus:
         from nats.errors import TimeoutError as NatsTimeout
 
         sub = await self._js.pull_subscribe_bind(BACKEND, stream=stream)
-        while True:
+        while not self._stopping:
             try:
                 messages = await sub.fetch(50, timeout=1.0)
-            except NatsTimeout:
-                continue
+            except (TimeoutError, NatsTimeout):
+                continue  # (nats-py also turns a cancellation inside fetch into a timeout)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -189,7 +190,9 @@ class NatsCommandBus:
     async def _shutdown(self) -> None:
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()
                  and getattr(t.get_coro(), "__qualname__", "").startswith("NatsCommandBus.")]
+        self._stopping = True
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=3)
         await self._nc.close()

@@ -65,12 +65,14 @@ def _preload() -> None:
 
 class NatsWorker:
     def __init__(self, url: str, names: Names, queue: QueueSettings, blobs: Any,
-                 handle: Handle = _default_handle, name: str | None = None) -> None:
+                 handle: Handle = _default_handle, name: str | None = None,
+                 preload: bool = True) -> None:
         self.url = url
         self.names = names
         self.queue = queue
         self.blobs = blobs
         self.handle = handle
+        self.preload = preload
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop: asyncio.Event | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
@@ -79,7 +81,7 @@ class NatsWorker:
     @classmethod
     def from_settings(cls, settings: Any, blobs: Any) -> NatsWorker:
         return cls(settings.nats_url, Names(settings.nats_stream_prefix),
-                   QueueSettings.of(settings), blobs)
+                   QueueSettings.of(settings), blobs, preload=settings.worker_preload)
 
     def request_stop(self) -> None:
         if self._stop is not None:
@@ -94,7 +96,7 @@ class NatsWorker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
                 loop.add_signal_handler(sig, self._stop.set)
-        if self.handle is _default_handle:
+        if self.preload and self.handle is _default_handle:
             await loop.run_in_executor(self._executor, _preload)
         nc = await nats.connect(self.url, name=f"tryon-worker {self.name}",
                                 max_reconnect_attempts=-1, reconnect_time_wait=1)

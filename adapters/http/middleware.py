@@ -89,6 +89,11 @@ class RequestContext:
                                                     "The request body is too large"),
                              [(b"x-request-id", request_id.encode())])
             return
+        if _not_json(scope["method"], scope["path"], headers):
+            await _send_json(send, 415, _json_error(
+                415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON (application/json)"),
+                [(b"x-request-id", request_id.encode())])
+            return
         received = 0
         too_large = False
 
@@ -142,6 +147,17 @@ class RequestContext:
 
 class _TooLarge(Exception):
     pass
+
+
+def _not_json(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
+    """A body declared as something other than JSON, on a route that only reads JSON
+    (uploads are the multipart exception)."""
+    if method not in ("POST", "PUT", "PATCH", "DELETE") or path.startswith("/v1/uploads"):
+        return False
+    media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+    return bool(media) and has_body and not (media == b"application/json"
+                                             or media.endswith(b"+json"))
 
 
 class Idempotency:

@@ -16,10 +16,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import torch
-
 from render_engine.garment.body_view import GarmentBody, as_garment_body, from_anny
-from render_engine.garment.categories import ACCESSORY_STYLES, CATEGORIES, build_pattern, check_category
+from render_engine.garment.categories import (
+    ACCESSORY_STYLES,
+    CATEGORIES,
+    build_pattern,
+    check_category,
+)
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
 from render_engine.garment.glb import model_piece
@@ -35,8 +38,18 @@ from render_engine.garment.sizing import (
 from render_engine.mesh import TriMesh
 
 __all__ = [
-    "ACCESSORY_STYLES", "CATEGORIES", "FIT_STYLES", "DressedGarment", "GarmentBody", "GarmentRegion",
-    "as_garment_body", "dress", "fit_report", "from_anny", "ordered_sizes", "recommend_size",
+    "ACCESSORY_STYLES",
+    "CATEGORIES",
+    "FIT_STYLES",
+    "DressedGarment",
+    "GarmentBody",
+    "GarmentRegion",
+    "as_garment_body",
+    "dress",
+    "fit_report",
+    "from_anny",
+    "ordered_sizes",
+    "recommend_size",
 ]
 
 
@@ -59,9 +72,18 @@ class DressedGarment:
     stats: dict[str, float] = field(default_factory=dict)
 
 
-def dress(body: object, category: str, size_guide: Mapping[str, Mapping[str, float]], size: str,
-          color_hex: str, fit: str = "regular", model_glb: bytes | None = None,
-          steps: int | None = None, *, style: str | None = None) -> DressedGarment:
+def dress(
+    body: object,
+    category: str,
+    size_guide: Mapping[str, Mapping[str, float]],
+    size: str,
+    color_hex: str,
+    fit: str = "regular",
+    model_glb: bytes | None = None,
+    steps: int | None = None,
+    *,
+    style: str | None = None,
+) -> DressedGarment:
     """Dress a (posed) body in a garment of `category`, size `size` of `size_guide` (cm).
 
     body: a `GarmentBody`, the body package's fitted/posed body, or a TriMesh with skinning
@@ -77,7 +99,9 @@ def dress(body: object, category: str, size_guide: Mapping[str, Mapping[str, flo
     if steps is not None and (not isinstance(steps, int) or steps < 0):
         from render_engine.errors import InvalidRequest
 
-        raise InvalidRequest(f"steps must be a non-negative integer, got {steps!r}", code="INVALID_REQUEST")
+        raise InvalidRequest(
+            f"steps must be a non-negative integer, got {steps!r}", code="INVALID_REQUEST"
+        )
     start, cpu_start = time.perf_counter(), time.process_time()
     settings = DrapeSettings() if steps is None else DrapeSettings(steps=steps)
     with intra_op_threads(settings.threads):
@@ -93,8 +117,13 @@ def dress(body: object, category: str, size_guide: Mapping[str, Mapping[str, flo
         colors=color.expand(result.verts.shape[0], 3).clone(),
         labels=piece.labels.long(),
         name=f"garment:{category}",
-        extras={"category": category, "size": size, "fit": fit, "colorHex": color_hex,
-                "fromModel": model_glb is not None},
+        extras={
+            "category": category,
+            "size": size,
+            "fit": fit,
+            "colorHex": color_hex,
+            "fromModel": model_glb is not None,
+        },
     )
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return DressedGarment(
@@ -103,6 +132,11 @@ def dress(body: object, category: str, size_guide: Mapping[str, Mapping[str, flo
         recommended_size=recommend_size(garment_body.measurements, size_guide, fit),
         inside_fraction=result.inside_fraction,
         drape_time_s=elapsed,
-        stats={"mean_strain": result.mean_strain, "optimise_s": result.seconds, "cpu_s": cpu,
-               "vertices": float(result.verts.shape[0]), "steps": float(result.steps)},
+        stats={
+            "mean_strain": result.mean_strain,
+            "optimise_s": result.seconds,
+            "cpu_s": cpu,
+            "vertices": float(result.verts.shape[0]),
+            "steps": float(result.steps),
+        },
     )

@@ -48,7 +48,9 @@ def bone_part(bone_label: str) -> Part:
     name = bone_label.split(".")[0]
     if name.startswith("neck"):
         return Part.NECK
-    if name.startswith(("head", "eye", "jaw", "tongue", "special", "levator", "oris", "temporalis")):
+    if name.startswith(
+        ("head", "eye", "jaw", "tongue", "special", "levator", "oris", "temporalis")
+    ):
         return Part.HEAD
     if name.startswith(("wrist", "finger", "metacarpal", "thumb")):
         return Part.HAND
@@ -117,7 +119,9 @@ class GarmentBody:
         from render_engine.garment.collision import BodyCollider
 
         if self._collider is None:
-            self._collider = BodyCollider(self.verts, self.normals, self.faces, self.collision_groups())
+            self._collider = BodyCollider(
+                self.verts, self.normals, self.faces, self.collision_groups()
+            )
         return self._collider
 
     @property
@@ -151,7 +155,7 @@ class GarmentBody:
         return groups
 
     def arm_coordinate(self) -> torch.Tensor:
-        """(V,) float distance (m) along shoulder -> elbow -> wrist of each arm vertex (inf elsewhere).
+        """(V,) distance (m) along shoulder -> elbow -> wrist of each arm vertex (inf elsewhere).
 
         Upper-arm vertices project onto shoulder->elbow, forearm and hand vertices onto
         elbow->wrist (plus the upper arm's length), each clamped at the segment's start.
@@ -180,7 +184,9 @@ def _dense_weights(indices: torch.Tensor, weights: torch.Tensor, num_bones: int)
     return dense
 
 
-def estimate_joints(verts: torch.Tensor, weights: torch.Tensor, bone_labels: list[str]) -> dict[str, torch.Tensor]:
+def estimate_joints(
+    verts: torch.Tensor, weights: torch.Tensor, bone_labels: list[str]
+) -> dict[str, torch.Tensor]:
     """Joint centres from skinning weights: the centre of the vertices two bone sets share.
 
     verts (V, 3), weights (V, J) dense. A vertex counts with ``min(w_parent, w_child)``;
@@ -194,7 +200,7 @@ def estimate_joints(verts: torch.Tensor, weights: torch.Tensor, bone_labels: lis
         return weights[:, ids].sum(dim=1) if ids else torch.zeros(weights.shape[0])
 
     for name, (parent, child) in _JOINTS.items():
-        for s in (("L", "R") if "{s}" in name else ("",)):
+        for s in ("L", "R") if "{s}" in name else ("",):
             wp = set_weight(tuple(b.format(s=s) for b in parent))
             wc = set_weight(tuple(b.format(s=s) for b in child))
             shared = torch.minimum(wp, wc)  # (V,)
@@ -208,21 +214,32 @@ def estimate_joints(verts: torch.Tensor, weights: torch.Tensor, bone_labels: lis
     return joints
 
 
-def from_skinned_mesh(verts: torch.Tensor, faces: torch.Tensor, weights: torch.Tensor,
-                      bone_labels: list[str], measurements: Mapping[str, float] | None = None) -> GarmentBody:
+def from_skinned_mesh(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    weights: torch.Tensor,
+    bone_labels: list[str],
+    measurements: Mapping[str, float] | None = None,
+) -> GarmentBody:
     """A `GarmentBody` from posed vertices (V, 3), faces (F, 3) and dense weights (V, J)."""
     verts = verts.detach().float().cpu()
     faces = faces.detach().long().cpu()
     weights = weights.detach().float().cpu()
     if weights.shape != (verts.shape[0], len(bone_labels)):
-        raise InvalidRequest("skinning weights must be (V, J) with J bone labels", code="INVALID_BODY")
+        raise InvalidRequest(
+            "skinning weights must be (V, J) with J bone labels", code="INVALID_BODY"
+        )
     dominant = weights.argmax(dim=1)  # (V,)
     part_of_bone = torch.tensor([int(bone_part(b)) for b in bone_labels], dtype=torch.int64)
     side_of_bone = torch.tensor([bone_side(b) for b in bone_labels], dtype=torch.int64)
     joints = estimate_joints(verts, weights, bone_labels)
     body = GarmentBody(
-        verts=verts, faces=faces, normals=vertex_normals(verts, faces),
-        parts=part_of_bone[dominant], side=side_of_bone[dominant], joints=joints,
+        verts=verts,
+        faces=faces,
+        normals=vertex_normals(verts, faces),
+        parts=part_of_bone[dominant],
+        side=side_of_bone[dominant],
+        joints=joints,
         measurements=dict(measurements or {}),
     )
     if not body.measurements:
@@ -250,11 +267,15 @@ def _hull_perimeter(points: torch.Tensor) -> float:
             upper.pop()
         upper.append(p)
     hull = lower[:-1] + upper[:-1]
-    return sum(((hull[i][0] - hull[i - 1][0]) ** 2 + (hull[i][1] - hull[i - 1][1]) ** 2) ** 0.5
-               for i in range(len(hull)))
+    return sum(
+        ((hull[i][0] - hull[i - 1][0]) ** 2 + (hull[i][1] - hull[i - 1][1]) ** 2) ** 0.5
+        for i in range(len(hull))
+    )
 
 
-def girth_cm(body: GarmentBody, y: float, parts: tuple[Part, ...], half_height: float = 0.01) -> float:
+def girth_cm(
+    body: GarmentBody, y: float, parts: tuple[Part, ...], half_height: float = 0.01
+) -> float:
     """Tape-measure girth (cm) at height `y`: convex hull perimeter of a thin slice of `parts`."""
     sel = body.mask(*parts) & ((body.verts[:, 1] - y).abs() < half_height)
     if int(sel.sum()) < 3:
@@ -272,10 +293,17 @@ def estimate_measurements(body: GarmentBody) -> dict[str, float]:
     j = body.joints
     torso = (Part.CHEST, Part.ABDOMEN, Part.PELVIS)
     hip_y, crotch = float(j["hip_L"][1]), body.crotch_y()
-    hips = max(girth_cm(body, float(y), (Part.PELVIS, Part.THIGH, Part.ABDOMEN))
-               for y in torch.linspace(crotch + 0.02, hip_y + 0.02, 8))
-    arm = lambda s: float(torch.linalg.norm(j[f"elbow_{s}"] - j[f"shoulder_{s}"])
-                          + torch.linalg.norm(j[f"wrist_{s}"] - j[f"elbow_{s}"]))
+    hips = max(
+        girth_cm(body, float(y), (Part.PELVIS, Part.THIGH, Part.ABDOMEN))
+        for y in torch.linspace(crotch + 0.02, hip_y + 0.02, 8)
+    )
+
+    def arm(s: str) -> float:
+        return float(
+            torch.linalg.norm(j[f"elbow_{s}"] - j[f"shoulder_{s}"])
+            + torch.linalg.norm(j[f"wrist_{s}"] - j[f"elbow_{s}"])
+        )
+
     floor = float(body.verts[:, 1].min())
     return {
         "height": 100.0 * float(body.verts[:, 1].max() - floor),
@@ -288,19 +316,29 @@ def estimate_measurements(body: GarmentBody) -> dict[str, float]:
     }
 
 
-def from_anny(phenotype: Mapping[str, float] | None = None,
-              pose_parameters: torch.Tensor | None = None) -> GarmentBody:
+def from_anny(
+    phenotype: Mapping[str, float] | None = None, pose_parameters: torch.Tensor | None = None
+) -> GarmentBody:
     """A body straight from anny (phenotype values in [0, 1], default 0.5), feet on y = 0."""
     from render_engine.body.model import anny_model, phenotype_tensor, to_world
 
     model = anny_model()
     with torch.no_grad():
-        out = model(pose_parameters=pose_parameters, phenotype_kwargs=phenotype_tensor(dict(phenotype or {})))
+        out = model(
+            pose_parameters=pose_parameters,
+            phenotype_kwargs=phenotype_tensor(dict(phenotype or {})),
+        )
     verts = to_world(out["vertices"][0]).float()  # (V, 3)
     verts[:, 1] -= verts[:, 1].min()
-    faces = model.get_triangular_faces() if not hasattr(model, "_garment_faces") else model._garment_faces
+    faces = (
+        model.get_triangular_faces()
+        if not hasattr(model, "_garment_faces")
+        else model._garment_faces
+    )
     model._garment_faces = faces
-    weights = _dense_weights(model.vertex_bone_indices, model.vertex_bone_weights, len(model.bone_labels))
+    weights = _dense_weights(
+        model.vertex_bone_indices, model.vertex_bone_weights, len(model.bone_labels)
+    )
     return from_skinned_mesh(verts, faces, weights, list(model.bone_labels))
 
 
@@ -316,7 +354,9 @@ def as_garment_body(body: object) -> GarmentBody:
         return body
     mesh = body if isinstance(body, TriMesh) else getattr(body, "mesh", None)
     if not isinstance(mesh, TriMesh):
-        raise InvalidRequest("body must be a GarmentBody or have a TriMesh .mesh", code="INVALID_BODY")
+        raise InvalidRequest(
+            "body must be a GarmentBody or have a TriMesh .mesh", code="INVALID_BODY"
+        )
     sources = [body, getattr(body, "skinning", None), getattr(body, "skeleton", None), mesh.extras]
 
     def find(names: tuple[str, ...]):
@@ -335,14 +375,23 @@ def as_garment_body(body: object) -> GarmentBody:
     if labels is None and skeleton is not None:
         labels = getattr(skeleton, "labels", None)
     if weights is None or labels is None:
-        raise InvalidRequest("body carries no skinning weights and bone labels", code="INVALID_BODY")
+        raise InvalidRequest(
+            "body carries no skinning weights and bone labels", code="INVALID_BODY"
+        )
     weights = torch.as_tensor(weights)
     labels = list(labels)
     if weights.ndim == 2 and weights.shape[1] != len(labels):
         indices = find(("skinning_indices", "vertex_bone_indices", "bone_indices"))
         if indices is None:
-            raise InvalidRequest("sparse skinning weights without bone indices", code="INVALID_BODY")
+            raise InvalidRequest(
+                "sparse skinning weights without bone indices", code="INVALID_BODY"
+            )
         weights = _dense_weights(torch.as_tensor(indices), weights, len(labels))
     measurements = getattr(body, "measurements", None)
-    return from_skinned_mesh(mesh.verts, mesh.faces, weights, labels,
-                             dict(measurements) if isinstance(measurements, Mapping) else None)
+    return from_skinned_mesh(
+        mesh.verts,
+        mesh.faces,
+        weights,
+        labels,
+        dict(measurements) if isinstance(measurements, Mapping) else None,
+    )

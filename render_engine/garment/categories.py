@@ -42,15 +42,24 @@ from render_engine.garment.pattern import (
 from render_engine.garment.sizing import GUIDE_KEYS, normalise_key, target_ease_cm
 
 CATEGORIES: tuple[str, ...] = (
-    "tops", "bottoms", "dresses", "outerwear", "shoes", "accessories", "activewear", "formal",
+    "tops",
+    "bottoms",
+    "dresses",
+    "outerwear",
+    "shoes",
+    "accessories",
+    "activewear",
+    "formal",
 )
 ACCESSORY_STYLES: tuple[str, ...] = ("hat", "scarf", "belt")
 
 
 def check_category(category: str) -> str:
     if category not in CATEGORIES:
-        raise InvalidRequest(f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}",
-                             code="INVALID_CATEGORY")
+        raise InvalidRequest(
+            f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}",
+            code="INVALID_CATEGORY",
+        )
     return category
 
 
@@ -76,11 +85,21 @@ def _lengths(body: GarmentBody, measures: Mapping[str, float]) -> dict[str, floa
 
 def _arm_length_m(body: GarmentBody) -> float:
     j = body.joints
-    return float(torch.linalg.norm(j["elbow_L"] - j["shoulder_L"]) + torch.linalg.norm(j["wrist_L"] - j["elbow_L"]))
+    return float(
+        torch.linalg.norm(j["elbow_L"] - j["shoulder_L"])
+        + torch.linalg.norm(j["wrist_L"] - j["elbow_L"])
+    )
 
 
-def upper_garment(body: GarmentBody, ease: dict[str, float], hem_y: float, sleeve_m: float,
-                  extra_m: float = 0.0, include_neck_base: bool = True, skirt_flare: float = 0.05) -> Piece:
+def upper_garment(
+    body: GarmentBody,
+    ease: dict[str, float],
+    hem_y: float,
+    sleeve_m: float,
+    extra_m: float = 0.0,
+    include_neck_base: bool = True,
+    skirt_flare: float = 0.05,
+) -> Piece:
     """Torso shell (neck excluded) with sleeves of `sleeve_m` along the arm, down to `hem_y`.
 
     A hem below the crotch turns the lower part into a tube from the waist down (radii never
@@ -103,11 +122,17 @@ def upper_garment(body: GarmentBody, ease: dict[str, float], hem_y: float, sleev
     labels = torch.where(arms & ~torso, GarmentRegion.SLEEVE, GarmentRegion.TORSO)
     pieces = [shell(body, keep, offset, scale, labels)]
     if long_hem:
-        pieces.append(tube(body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004))
+        pieces.append(
+            tube(
+                body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004
+            )
+        )
     return merge(pieces)
 
 
-def lower_garment(body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0) -> Piece:
+def lower_garment(
+    body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0
+) -> Piece:
     """Trousers/leggings shell: from just above the waist joint down to `hem_y`."""
     y = body.verts[:, 1]
     top_y = float(body.joints["waist"][1]) - 0.02
@@ -145,8 +170,13 @@ def shoes(body: GarmentBody) -> Piece:
     keep = body.mask(Part.FOOT, Part.SHIN) & (y <= float(body.joints["ankle_L"][1]) + 0.04)
     offset = torch.full((body.num_verts,), 0.006)
     offset = offset + 0.014 * (body.normals[:, 1] < -0.5).float()
-    return shell(body, keep, offset, torch.ones(body.num_verts),
-                 torch.full_like(body.parts, GarmentRegion.FOOT))
+    return shell(
+        body,
+        keep,
+        offset,
+        torch.ones(body.num_verts),
+        torch.full_like(body.parts, GarmentRegion.FOOT),
+    )
 
 
 def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
@@ -156,22 +186,39 @@ def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
         head = body.mask(Part.HEAD)
         top = float(y[head].max())
         keep = head & (y >= top - 0.085)
-        return shell(body, keep, torch.full_like(ones, 0.012), ones,
-                     torch.full_like(body.parts, GarmentRegion.HEAD))
+        return shell(
+            body,
+            keep,
+            torch.full_like(ones, 0.012),
+            ones,
+            torch.full_like(body.parts, GarmentRegion.HEAD),
+        )
     if style == "scarf":
         neck_y = float(body.joints["neck"][1])
         keep = body.mask(Part.NECK) | (body.mask(Part.CHEST) & (y >= neck_y - 0.05))
         keep &= ~body.mask(Part.HEAD)
-        return shell(body, keep, torch.full_like(ones, 0.018), ones,
-                     torch.full_like(body.parts, GarmentRegion.NECK))
+        return shell(
+            body,
+            keep,
+            torch.full_like(ones, 0.018),
+            ones,
+            torch.full_like(body.parts, GarmentRegion.NECK),
+        )
     if style == "belt":
         belt_y = (float(body.joints["waist"][1]) + float(body.joints["hip_L"][1])) / 2 + 0.02
         keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.CHEST) & ((y - belt_y).abs() <= 0.022)
         off = radial_offset(max(ease["waist"], 0.0) * 0.3, 0.004)
-        return shell(body, keep, torch.full_like(ones, off), ones,
-                     torch.full_like(body.parts, GarmentRegion.WAISTBAND))
-    raise InvalidRequest(f"unknown accessory style {style!r}; expected one of {', '.join(ACCESSORY_STYLES)}",
-                         code="INVALID_STYLE")
+        return shell(
+            body,
+            keep,
+            torch.full_like(ones, off),
+            ones,
+            torch.full_like(body.parts, GarmentRegion.WAISTBAND),
+        )
+    raise InvalidRequest(
+        f"unknown accessory style {style!r}; expected one of {', '.join(ACCESSORY_STYLES)}",
+        code="INVALID_STYLE",
+    )
 
 
 def guess_accessory_style(measures: Mapping[str, float]) -> str:
@@ -183,8 +230,13 @@ def guess_accessory_style(measures: Mapping[str, float]) -> str:
     return "belt"
 
 
-def build_pattern(body: GarmentBody, category: str, measures: Mapping[str, float], fit: str,
-                  style: str | None = None) -> Piece:
+def build_pattern(
+    body: GarmentBody,
+    category: str,
+    measures: Mapping[str, float],
+    fit: str,
+    style: str | None = None,
+) -> Piece:
     """The undraped garment of `category` for one size's `measures` (cm) on `body`."""
     check_category(category)
     ease = eases_cm(body, measures, fit)
@@ -204,7 +256,9 @@ def build_pattern(body: GarmentBody, category: str, measures: Mapping[str, float
         return lengths["sleeve"] if lengths["sleeve"] else default
 
     def trouser_hem() -> float:
-        return max(crotch - lengths["inseam"], floor + 0.03) if lengths["inseam"] else ankle_y + 0.02
+        return (
+            max(crotch - lengths["inseam"], floor + 0.03) if lengths["inseam"] else ankle_y + 0.02
+        )
 
     if category == "tops":
         return upper_garment(body, ease, hem(crotch + 0.04), sleeve(0.35 * arm))
@@ -213,7 +267,9 @@ def build_pattern(body: GarmentBody, category: str, measures: Mapping[str, float
     if category == "dresses":
         return dress_garment(body, ease, hem(knee_y + 0.04))
     if category == "outerwear":
-        return upper_garment(body, ease, hem(crotch - 0.14), sleeve(arm), extra_m=0.012, skirt_flare=0.1)
+        return upper_garment(
+            body, ease, hem(crotch - 0.14), sleeve(arm), extra_m=0.012, skirt_flare=0.1
+        )
     if category == "shoes":
         return shoes(body)
     if category == "accessories":
@@ -224,6 +280,8 @@ def build_pattern(body: GarmentBody, category: str, measures: Mapping[str, float
         leggings = lower_garment(body, tight, trouser_hem())
         return merge([top, leggings])
     # formal
-    jacket = upper_garment(body, ease, hem(crotch - 0.03), sleeve(arm), extra_m=0.008, skirt_flare=0.03)
+    jacket = upper_garment(
+        body, ease, hem(crotch - 0.03), sleeve(arm), extra_m=0.008, skirt_flare=0.03
+    )
     trousers = lower_garment(body, ease, trouser_hem())
     return merge([jacket, trousers])

@@ -34,9 +34,16 @@ class BodyCollider:
     and its neighbours), which costs (N, G, degree) distances per call instead of (N, V).
     """
 
-    def __init__(self, body_verts: torch.Tensor, body_normals: torch.Tensor, body_faces: torch.Tensor,
-                 groups: torch.Tensor | None = None, box_pad: float = 0.08, walk_steps: int = 2,
-                 reach: float = 0.05) -> None:
+    def __init__(
+        self,
+        body_verts: torch.Tensor,
+        body_normals: torch.Tensor,
+        body_faces: torch.Tensor,
+        groups: torch.Tensor | None = None,
+        box_pad: float = 0.08,
+        walk_steps: int = 2,
+        reach: float = 0.05,
+    ) -> None:
         self.body_verts = body_verts
         self.body_normals = body_normals
         self.box_pad = box_pad
@@ -65,8 +72,9 @@ class BodyCollider:
             if group_ids.numel() == 0:
                 continue
             local = self.body_verts[group_ids]  # (B_g, 3)
-            found[:, g] = torch.cat([group_ids[torch.cdist(block, local).argmin(dim=1)]
-                                     for block in pts.split(chunk)])
+            found[:, g] = torch.cat(
+                [group_ids[torch.cdist(block, local).argmin(dim=1)] for block in pts.split(chunk)]
+            )
         self.current = found
         return found
 
@@ -117,8 +125,9 @@ def vertex_neighbours(faces: torch.Tensor, num_verts: int) -> torch.Tensor:
     return table
 
 
-def winding_numbers(points: torch.Tensor, verts: torch.Tensor, faces: torch.Tensor,
-                    chunk: int = 32) -> torch.Tensor:
+def winding_numbers(
+    points: torch.Tensor, verts: torch.Tensor, faces: torch.Tensor, chunk: int = 32
+) -> torch.Tensor:
     """(N,) generalized winding numbers of the closed-ish surface (verts (V, 3), faces (F, 3)).
 
     Van Oosterom & Strackee's solid angle per triangle, summed and divided by 4 pi; float64.

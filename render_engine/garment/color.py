@@ -17,8 +17,9 @@ def parse_color_hex(color_hex: str) -> torch.Tensor:
     Raises `InvalidRequest` (code ``INVALID_COLOR``) for anything else.
     """
     if not isinstance(color_hex, str):
-        raise InvalidRequest(f"colorHex must be a string, got {type(color_hex).__name__}",
-                             code="INVALID_COLOR")
+        raise InvalidRequest(
+            f"colorHex must be a string, got {type(color_hex).__name__}", code="INVALID_COLOR"
+        )
     match = _HEX.match(color_hex.strip())
     if match is None:
         raise InvalidRequest(f"colorHex {color_hex!r} is not #RRGGBB or #RGB", code="INVALID_COLOR")

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 import torch
 
 from render_engine.garment.collision import BodyCollider
-from render_engine.garment.geometry import edge_face_pairs, face_normals, uniform_laplacian, unique_edges
+from render_engine.garment.geometry import (
+    edge_face_pairs,
+    face_normals,
+    uniform_laplacian,
+    unique_edges,
+)
 
 
 @dataclass
@@ -66,7 +71,9 @@ def intra_op_threads(n: int) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
-def rest_lengths(verts: torch.Tensor, edges: torch.Tensor, rest_scale: torch.Tensor) -> torch.Tensor:
+def rest_lengths(
+    verts: torch.Tensor, edges: torch.Tensor, rest_scale: torch.Tensor
+) -> torch.Tensor:
     """(E,) rest lengths: current lengths, shrunk by the vertices' rest scale across the body
     (horizontal edges fully, vertical edges not)."""
     d = verts[edges[:, 1]] - verts[edges[:, 0]]  # (E, 3)
@@ -76,7 +83,9 @@ def rest_lengths(verts: torch.Tensor, edges: torch.Tensor, rest_scale: torch.Ten
     return length * (1.0 + (s - 1.0) * horizontal)
 
 
-def project_out(verts: torch.Tensor, collider: BodyCollider, margin: float, passes: int) -> torch.Tensor:
+def project_out(
+    verts: torch.Tensor, collider: BodyCollider, margin: float, passes: int
+) -> torch.Tensor:
     """Push every vertex closer than `margin` out along its nearest body normal."""
     x = verts.detach().clone()
     collider.refresh(x)
@@ -89,16 +98,26 @@ def project_out(verts: torch.Tensor, collider: BodyCollider, margin: float, pass
     return x
 
 
-def drape(verts: torch.Tensor, faces: torch.Tensor, rest_scale: torch.Tensor, collider: BodyCollider,
-          settings: DrapeSettings | None = None) -> DrapeResult:
+def drape(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    rest_scale: torch.Tensor,
+    collider: BodyCollider,
+    settings: DrapeSettings | None = None,
+) -> DrapeResult:
     """Drape a garment (verts (N, 3), faces (M, 3), rest_scale (N,)) on the collider's body."""
     s = settings or DrapeSettings()
     with intra_op_threads(s.threads):
         return _drape(verts, faces, rest_scale, collider, s)
 
 
-def _drape(verts: torch.Tensor, faces: torch.Tensor, rest_scale: torch.Tensor, collider: BodyCollider,
-           s: DrapeSettings) -> DrapeResult:
+def _drape(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    rest_scale: torch.Tensor,
+    collider: BodyCollider,
+    s: DrapeSettings,
+) -> DrapeResult:
     start, cpu_start = time.perf_counter(), time.process_time()
     x0 = verts.detach().float()
     edges = unique_edges(faces)  # (E, 2)
@@ -112,7 +131,9 @@ def _drape(verts: torch.Tensor, faces: torch.Tensor, rest_scale: torch.Tensor, c
     collider.refresh(x0)
     x = x0.clone().requires_grad_(True)
     opt = torch.optim.Adam([x], lr=s.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(s.steps, 1), eta_min=s.lr * 0.1)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(s.steps, 1), eta_min=s.lr * 0.1
+    )
     for step in range(s.steps):
         if step > 0 and step % s.refresh_every == 0:
             collider.refresh(x.detach())
@@ -126,8 +147,13 @@ def _drape(verts: torch.Tensor, faces: torch.Tensor, rest_scale: torch.Tensor, c
         e_bend = (cos - rest_cos).pow(2).mean() if pairs.numel() else x.sum() * 0
         e_smooth = ((uniform_laplacian(x, edges) - rest_lap) / mean_edge).pow(2).sum(-1).mean()
         e_grav = (x[:, 1] - x0[:, 1]).mean() / 0.01
-        energy = (s.w_collision * e_col + s.w_stretch * e_stretch + s.w_bend * e_bend
-                  + s.w_smooth * e_smooth + s.w_gravity * e_grav)
+        energy = (
+            s.w_collision * e_col
+            + s.w_stretch * e_stretch
+            + s.w_bend * e_bend
+            + s.w_smooth * e_smooth
+            + s.w_gravity * e_grav
+        )
         energy.backward()
         opt.step()
         sched.step()
@@ -138,4 +164,6 @@ def _drape(verts: torch.Tensor, faces: torch.Tensor, rest_scale: torch.Tensor, c
     inside = float((sd < 0).float().mean()) if sd.numel() else 0.0
     length = (out[edges[:, 1]] - out[edges[:, 0]]).norm(dim=1)
     strain = float(((length - rest) / rest).abs().mean()) if rest.numel() else 0.0
-    return DrapeResult(out, inside, strain, time.perf_counter() - start, time.process_time() - cpu_start, s.steps)
+    return DrapeResult(
+        out, inside, strain, time.perf_counter() - start, time.process_time() - cpu_start, s.steps
+    )

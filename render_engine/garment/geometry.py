@@ -49,10 +49,14 @@ def uniform_laplacian(verts: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
     """(V, 3), (E, 2) -> (V, 3) mean of the neighbours minus the vertex (0 for isolated ones)."""
     acc = torch.zeros_like(verts)
     deg = torch.zeros(verts.shape[0], dtype=verts.dtype, device=verts.device)
-    acc = acc.index_add(0, edges[:, 0], verts[edges[:, 1]]).index_add(0, edges[:, 1], verts[edges[:, 0]])
+    acc = acc.index_add(0, edges[:, 0], verts[edges[:, 1]]).index_add(
+        0, edges[:, 1], verts[edges[:, 0]]
+    )
     ones = torch.ones(edges.shape[0], dtype=verts.dtype, device=verts.device)
     deg = deg.index_add(0, edges[:, 0], ones).index_add(0, edges[:, 1], ones)
-    return torch.where(deg[:, None] > 0, acc / deg.clamp(min=1)[:, None] - verts, torch.zeros_like(verts))
+    return torch.where(
+        deg[:, None] > 0, acc / deg.clamp(min=1)[:, None] - verts, torch.zeros_like(verts)
+    )
 
 
 def submesh(faces: torch.Tensor, keep_vertex: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

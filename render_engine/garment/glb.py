@@ -33,8 +33,10 @@ def load_glb(data: bytes) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
         raise InvalidRequest("model has no triangles", code="INVALID_MODEL")
     if len(loaded.faces) > MAX_MODEL_FACES:
-        raise InvalidRequest(f"model has {len(loaded.faces)} faces, more than {MAX_MODEL_FACES}",
-                             code="INVALID_MODEL")
+        raise InvalidRequest(
+            f"model has {len(loaded.faces)} faces, more than {MAX_MODEL_FACES}",
+            code="INVALID_MODEL",
+        )
     loaded.merge_vertices()
     verts = torch.from_numpy(np.asarray(loaded.vertices, dtype=np.float32))
     faces = torch.from_numpy(np.asarray(loaded.faces, dtype=np.int64))

@@ -45,7 +45,16 @@ class GarmentRegion:
     NECK = 6
     WAISTBAND = 7
 
-    NAMES = {0: "torso", 1: "sleeve", 2: "leg", 3: "skirt", 4: "foot", 5: "head", 6: "neck", 7: "waistband"}
+    NAMES = {
+        0: "torso",
+        1: "sleeve",
+        2: "leg",
+        3: "skirt",
+        4: "foot",
+        5: "head",
+        6: "neck",
+        7: "waistband",
+    }
 
 
 @dataclass
@@ -72,7 +81,7 @@ def rest_scale(girth_cm: float, ease_cm: float, offset_m: float) -> float:
 
 
 def _interp(y: torch.Tensor, knots_y: list[float], values: list[float]) -> torch.Tensor:
-    """Piecewise-linear profile over height, constant beyond the end knots; knots descending in y."""
+    """Piecewise-linear profile over height, constant beyond the end knots (any knot order)."""
     ys = torch.tensor(knots_y, dtype=torch.float32)
     vs = torch.tensor(values, dtype=torch.float32)
     order = torch.argsort(ys)
@@ -86,8 +95,14 @@ def _interp(y: torch.Tensor, knots_y: list[float], values: list[float]) -> torch
     return out
 
 
-def shell(body: GarmentBody, keep: torch.Tensor, offset: torch.Tensor, scale: torch.Tensor,
-          labels: torch.Tensor, collider: BodyCollider | None = None) -> Piece:
+def shell(
+    body: GarmentBody,
+    keep: torch.Tensor,
+    offset: torch.Tensor,
+    scale: torch.Tensor,
+    labels: torch.Tensor,
+    collider: BodyCollider | None = None,
+) -> Piece:
     """The body surface over the kept vertices, pushed out along the normals.
 
     keep (V,) bool; offset (V,) m; scale (V,) rest scale; labels (V,) garment regions.
@@ -108,25 +123,38 @@ def shell(body: GarmentBody, keep: torch.Tensor, offset: torch.Tensor, scale: to
     return Piece(verts=verts, faces=faces, labels=labels[ids].long(), rest_scale=scale[ids])
 
 
-def torso_profile(body: GarmentBody, ease_cm: dict[str, float], extra_m: float) -> tuple[torch.Tensor, torch.Tensor]:
+def torso_profile(
+    body: GarmentBody, ease_cm: dict[str, float], extra_m: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(V,) offset and (V,) rest scale over the torso from the chest, waist and hips eases."""
     j = body.joints
     m = body.measurements
     knots = [float(j["chest"][1]), float(j["waist"][1]), float(j["hip_L"][1]) - 0.02]
     keys = ["chest", "waist", "hips"]
     offs = [radial_offset(ease_cm[k], extra_m) for k in keys]
-    scales = [rest_scale(m.get(k, 0.0), ease_cm[k], o) for k, o in zip(keys, offs)]
+    scales = [rest_scale(m.get(k, 0.0), ease_cm[k], o) for k, o in zip(keys, offs, strict=True)]
     y = body.verts[:, 1]
     return _interp(y, knots, offs), _interp(y, knots, scales)
 
 
-def limb_profile(body: GarmentBody, ease_cm: float, girth_cm: float, extra_m: float) -> tuple[float, float]:
+def limb_profile(
+    body: GarmentBody, ease_cm: float, girth_cm: float, extra_m: float
+) -> tuple[float, float]:
     off = radial_offset(ease_cm, extra_m)
     return off, rest_scale(girth_cm, ease_cm, off)
 
 
-def tube(body: GarmentBody, y_top: float, y_hem: float, ease_cm: float, flare: float,
-         label: int, extra_m: float = 0.0, around: int = 56, ring_step: float = 0.02) -> Piece:
+def tube(
+    body: GarmentBody,
+    y_top: float,
+    y_hem: float,
+    ease_cm: float,
+    flare: float,
+    label: int,
+    extra_m: float = 0.0,
+    around: int = 56,
+    ring_step: float = 0.02,
+) -> Piece:
     """A skirt-like tube from `y_top` down to `y_hem` around the body's lower parts.
 
     Each ring's radius per angle is the largest radial distance of the body's slice (torso and
@@ -167,7 +195,9 @@ def tube(body: GarmentBody, y_top: float, y_hem: float, ease_cm: float, flare: f
     a, b = ring + k, ring + (k + 1) % around  # (R-1, A)
     c, d = a + around, b + around
     # counter-clockwise seen from outside (+radial): (a, b, c) with a/b on the upper ring
-    faces = torch.cat([torch.stack([a, b, c], -1).reshape(-1, 3), torch.stack([b, d, c], -1).reshape(-1, 3)])
+    faces = torch.cat(
+        [torch.stack([a, b, c], -1).reshape(-1, 3), torch.stack([b, d, c], -1).reshape(-1, 3)]
+    )
     tri = verts[faces]
     n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
     outward = tri.mean(1) - torch.tensor([centre_x, 0.0, centre_z])

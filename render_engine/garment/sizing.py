@@ -51,19 +51,60 @@ _ALIASES = {"hip": "hips", "bust": "chest", "shoulders": "shoulder", "sleeveLeng
 
 #: fit style -> key -> the ease (cm) a garment of that style is designed with.
 TARGET_EASE_CM: dict[str, dict[str, float]] = {
-    "slim": {"chest": 4.0, "waist": 3.0, "hips": 3.0, "shoulder": 0.0, "sleeve": 0.0,
-             "inseam": 0.0, "arm": 2.0, "thigh": 2.0, "length": 0.0},
-    "regular": {"chest": 10.0, "waist": 8.0, "hips": 8.0, "shoulder": 1.0, "sleeve": 1.0,
-                "inseam": 0.0, "arm": 5.0, "thigh": 5.0, "length": 0.0},
-    "relaxed": {"chest": 16.0, "waist": 14.0, "hips": 14.0, "shoulder": 3.0, "sleeve": 2.0,
-                "inseam": 1.0, "arm": 8.0, "thigh": 9.0, "length": 0.0},
-    "oversized": {"chest": 26.0, "waist": 22.0, "hips": 22.0, "shoulder": 6.0, "sleeve": 3.0,
-                  "inseam": 2.0, "arm": 14.0, "thigh": 14.0, "length": 0.0},
+    "slim": {
+        "chest": 4.0,
+        "waist": 3.0,
+        "hips": 3.0,
+        "shoulder": 0.0,
+        "sleeve": 0.0,
+        "inseam": 0.0,
+        "arm": 2.0,
+        "thigh": 2.0,
+        "length": 0.0,
+    },
+    "regular": {
+        "chest": 10.0,
+        "waist": 8.0,
+        "hips": 8.0,
+        "shoulder": 1.0,
+        "sleeve": 1.0,
+        "inseam": 0.0,
+        "arm": 5.0,
+        "thigh": 5.0,
+        "length": 0.0,
+    },
+    "relaxed": {
+        "chest": 16.0,
+        "waist": 14.0,
+        "hips": 14.0,
+        "shoulder": 3.0,
+        "sleeve": 2.0,
+        "inseam": 1.0,
+        "arm": 8.0,
+        "thigh": 9.0,
+        "length": 0.0,
+    },
+    "oversized": {
+        "chest": 26.0,
+        "waist": 22.0,
+        "hips": 22.0,
+        "shoulder": 6.0,
+        "sleeve": 3.0,
+        "inseam": 2.0,
+        "arm": 14.0,
+        "thigh": 14.0,
+        "length": 0.0,
+    },
 }
 
 #: key -> half width (cm) of the band around the target that still counts as ``regular``.
 BAND_CM: dict[str, float] = {
-    "chest": 5.0, "waist": 5.0, "hips": 5.0, "shoulder": 2.0, "sleeve": 3.0, "inseam": 3.0,
+    "chest": 5.0,
+    "waist": 5.0,
+    "hips": 5.0,
+    "shoulder": 2.0,
+    "sleeve": 3.0,
+    "inseam": 3.0,
 }
 
 FIT_RANK = {"tight": 0, "regular": 1, "loose": 2}
@@ -78,30 +119,42 @@ def normalise_key(key: str) -> str:
 
 def check_fit_style(fit: str) -> str:
     if fit not in FIT_STYLES:
-        raise InvalidRequest(f"unknown fit {fit!r}; expected one of {', '.join(FIT_STYLES)}",
-                             code="INVALID_FIT")
+        raise InvalidRequest(
+            f"unknown fit {fit!r}; expected one of {', '.join(FIT_STYLES)}", code="INVALID_FIT"
+        )
     return fit
 
 
 def check_size_guide(size_guide: Mapping[str, Mapping[str, float]]) -> None:
     """Raise `InvalidRequest` unless the guide is ``{size: {key: positive number}}``, non-empty."""
     if not isinstance(size_guide, Mapping) or not size_guide:
-        raise InvalidRequest("sizeGuide must be a non-empty object of sizes", code="INVALID_SIZE_GUIDE")
+        raise InvalidRequest(
+            "sizeGuide must be a non-empty object of sizes", code="INVALID_SIZE_GUIDE"
+        )
     for size, measures in size_guide.items():
         if not isinstance(measures, Mapping):
-            raise InvalidRequest(f"sizeGuide[{size!r}] must be an object", code="INVALID_SIZE_GUIDE")
+            raise InvalidRequest(
+                f"sizeGuide[{size!r}] must be an object", code="INVALID_SIZE_GUIDE"
+            )
         for key, value in measures.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value) or value <= 0:
-                raise InvalidRequest(f"sizeGuide[{size!r}][{key!r}] = {value!r} is not a positive number",
-                                     code="INVALID_SIZE_GUIDE")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise InvalidRequest(
+                    f"sizeGuide[{size!r}][{key!r}] = {value!r} is not a positive number",
+                    code="INVALID_SIZE_GUIDE",
+                )
 
 
 def check_size(size_guide: Mapping[str, Mapping[str, float]], size: str) -> Mapping[str, float]:
     check_size_guide(size_guide)
     if size not in size_guide:
-        raise InvalidRequest(f"size {size!r} is not in the size guide ({', '.join(size_guide)})",
-                             code="INVALID_SIZE")
+        raise InvalidRequest(
+            f"size {size!r} is not in the size guide ({', '.join(size_guide)})", code="INVALID_SIZE"
+        )
     return size_guide[size]
 
 
@@ -122,8 +175,9 @@ def classify(key: str, ease_cm: float, fit: str) -> str:
     return "regular"
 
 
-def garment_eases_cm(body_measurements: Mapping[str, float],
-                     measures: Mapping[str, float]) -> dict[str, float]:
+def garment_eases_cm(
+    body_measurements: Mapping[str, float], measures: Mapping[str, float]
+) -> dict[str, float]:
     """{region: garment - body (cm)} for every guide key with a body counterpart."""
     eases: dict[str, float] = {}
     for raw_key, value in measures.items():
@@ -135,9 +189,13 @@ def garment_eases_cm(body_measurements: Mapping[str, float],
     return eases
 
 
-def fit_report(body_measurements: Mapping[str, float], size_guide: Mapping[str, Mapping[str, float]],
-               size: str, fit: str = "regular") -> dict[str, dict[str, float | str]]:
-    """Per judged region: ``{"fit": "tight|regular|loose", "easeCm": float}`` (ease rounded to 0.1)."""
+def fit_report(
+    body_measurements: Mapping[str, float],
+    size_guide: Mapping[str, Mapping[str, float]],
+    size: str,
+    fit: str = "regular",
+) -> dict[str, dict[str, float | str]]:
+    """Per judged region: ``{"fit": "tight|regular|loose", "easeCm": float}`` (0.1 cm)."""
     check_fit_style(fit)
     measures = check_size(size_guide, size)
     return {
@@ -162,17 +220,22 @@ def _size_rank(label: str) -> float | None:
 
 
 def ordered_sizes(size_guide: Mapping[str, Mapping[str, float]]) -> list[str]:
-    """Sizes from smallest to largest (letter sizes by size, numbers numerically, else guide order)."""
+    """Sizes from smallest to largest (letters by size, numbers numerically, else as given)."""
     labels = list(size_guide)
     ranks = [_size_rank(label) for label in labels]
-    letters = [_LETTER.match(label.strip().upper().replace("-", "")) is not None for label in labels]
+    letters = [
+        _LETTER.match(label.strip().upper().replace("-", "")) is not None for label in labels
+    ]
     if all(r is not None for r in ranks) and (all(letters) or not any(letters)):
-        return [label for _, label in sorted(zip(ranks, labels), key=lambda p: p[0])]
+        return [label for _, label in sorted(zip(ranks, labels, strict=True), key=lambda p: p[0])]
     return labels
 
 
-def recommend_size(body_measurements: Mapping[str, float],
-                   size_guide: Mapping[str, Mapping[str, float]], fit: str = "regular") -> str | None:
+def recommend_size(
+    body_measurements: Mapping[str, float],
+    size_guide: Mapping[str, Mapping[str, float]],
+    fit: str = "regular",
+) -> str | None:
     """The best size for the body (rule in the module doc), or ``None``."""
     check_fit_style(fit)
     check_size_guide(size_guide)
@@ -183,8 +246,10 @@ def recommend_size(body_measurements: Mapping[str, float],
             continue
         if any(classify(region, ease, fit) == "tight" for region, ease in eases.items()):
             continue
-        score = sum(abs(ease - target_ease_cm(fit, region)) / BAND_CM.get(region, 3.0)
-                    for region, ease in eases.items())
+        score = sum(
+            abs(ease - target_ease_cm(fit, region)) / BAND_CM.get(region, 3.0)
+            for region, ease in eases.items()
+        )
         if best is None or score < best[0] - 1e-9:
             best = (score, size)
     return None if best is None else best[1]

@@ -294,10 +294,9 @@ def rasterize_face_verts_tiled(
     else:
         neighbors = torch.full((fv_tile.shape[0],), -1, dtype=torch.int64, device=device)
 
-    groups = int(bins.count.shape[0])
     active = (bins.count > 0).nonzero().squeeze(1)  # (A,) tiles with faces: only these run
     with torch.no_grad():  # gradients are re-attached below, vectorised
-        tile_out = _RasterizeFaceVerts.apply(
+        p2f_t, zbuf_t, bary_t, dists_t = _RasterizeFaceVerts.apply(
             fv_tile,
             bins.first_idx[active],
             bins.count[active],
@@ -310,27 +309,28 @@ def rasterize_face_verts_tiled(
             perspective_correct,
             clip_barycentric_coords,
             cull_backfaces,
-        )  # each (A, T, T, K[, 3])
-        p2f, zbuf, bary, dists = (
-            torch.full((groups, *t.shape[1:]), -1, dtype=t.dtype, device=device).index_copy_(
-                0, active, t
+        )  # each (A, T, T, K[, 3]), face indices into the pair list
+        hit = p2f_t >= 0
+        lookup = bins.face_idx if bins.face_idx.numel() else torch.full((1,), -1, device=device)
+        p2f_t = torch.where(hit, lookup[p2f_t.clamp(min=0)], p2f_t)
+        dists_t = torch.where(hit, dists_t / (scale * scale), dists_t)
+
+        # scatter the active tiles into full frames, -1 everywhere else
+        per_mesh = tiles_y * tiles_x
+        mesh_id, tile_id = active // per_mesh, active % per_mesh
+        ty, tx = tile_id // tiles_x, tile_id % tiles_x
+
+        def untile(t: torch.Tensor) -> torch.Tensor:
+            # (A, T, T, ...) -> (N, rows, W, ...) through a padded (N, ty*T, tx*T, ...) frame
+            tail = t.shape[3:]
+            frame = torch.full(
+                (n, tiles_y, tile, tiles_x, tile, *tail), -1, dtype=t.dtype, device=device
             )
-            for t in tile_out
-        )  # each (G, T, T, K[, 3]) with G = N * tiles
+            frame.permute(0, 1, 3, 2, 4, *range(5, 5 + len(tail)))[mesh_id, ty, tx] = t
+            frame = frame.view(n, tiles_y * tile, tiles_x * tile, *tail)
+            return frame[:, : r1 - r0, :w]
 
-    hit = p2f >= 0  # (G, T, T, K)
-    lookup = bins.face_idx if bins.face_idx.numel() else torch.full((1,), -1, device=device)
-    p2f = torch.where(hit, lookup[p2f.clamp(min=0)], p2f)
-    dists = torch.where(hit, dists / (scale * scale), dists)
-
-    def untile(t: torch.Tensor) -> torch.Tensor:
-        # (N * ty * tx, T, T, ...) -> (N, ty * T, tx * T, ...) cropped to the window
-        tail = t.shape[3:]
-        t = t.reshape(n, tiles_y, tiles_x, tile, tile, *tail)
-        t = t.transpose(2, 3).reshape(n, tiles_y * tile, tiles_x * tile, *tail)
-        return t[:, : r1 - r0, :w]
-
-    p2f, zbuf, bary, dists = untile(p2f), untile(zbuf), untile(bary), untile(dists)
+        p2f, zbuf, bary, dists = (untile(t) for t in (p2f_t, zbuf_t, bary_t, dists_t))
     if face_verts.requires_grad and torch.is_grad_enabled():
         zbuf, bary, dists = attach_vertex_gradients(
             face_verts,

@@ -42,6 +42,21 @@ def test_malformed_json_on_an_authenticated_route_is_400(client: Any, people: An
                  "VALIDATION_ERROR")
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", "application/xml"])
+def test_a_body_that_is_not_json_is_415(client: Any, content_type: str) -> None:
+    r = client.post("/v1/auth/login", content=b'{"email": "a@example.com", "password": "x"}',
+                    headers={"Content-Type": content_type, "X-Request-ID": "media-1"})
+    assert_error(r, 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert r.headers["X-Request-ID"] == "media-1"
+
+
+def test_json_with_a_charset_is_accepted(client: Any) -> None:
+    r = client.post("/v1/auth/login", content=b'{"email": "a@example.com", "password": "x"}',
+                    headers={"Content-Type": "application/json; charset=utf-8"})
+    assert_error(r, 401, "UNAUTHORIZED")
+
+
 def test_a_json_body_that_is_not_an_object_is_a_validation_error(client: Any) -> None:
     r = client.post("/v1/auth/login", json=["a", "b"])
     assert_error(r, 400, "VALIDATION_ERROR")

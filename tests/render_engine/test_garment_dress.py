@@ -44,7 +44,9 @@ def sample(n_verts: int, k: int, seed: int) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the_body(dressed, body, category):
+def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the_body(
+    dressed, body, category
+):
     garment = dressed[category]
     assert garment.inside_fraction < 0.01
     # independent check with the exact (slow) winding numbers on a fixed sample of vertices
@@ -68,10 +70,19 @@ def test_garments_cover_the_body_regions_of_their_category(dressed, body):
     j = body.joints
     y = lambda c: dressed[c].mesh.verts[:, 1]  # noqa: E731
     assert float(y("shoes").max()) < float(j["knee_L"][1])
-    assert float(y("tops").min()) > float(j["knee_L"][1]) and float(y("tops").max()) > float(j["chest"][1])
-    assert float(y("bottoms").min()) < float(j["knee_L"][1]) < float(y("bottoms").max()) < float(j["chest"][1])
+    assert float(y("tops").min()) > float(j["knee_L"][1]) and float(y("tops").max()) > float(
+        j["chest"][1]
+    )
+    assert (
+        float(y("bottoms").min())
+        < float(j["knee_L"][1])
+        < float(y("bottoms").max())
+        < float(j["chest"][1])
+    )
     assert int((dressed["dresses"].mesh.labels == GarmentRegion.SKIRT).sum()) > 0
-    assert float(y("formal").min()) < float(j["knee_L"][1]) and float(y("formal").max()) > float(j["chest"][1])
+    assert float(y("formal").min()) < float(j["knee_L"][1]) and float(y("formal").max()) > float(
+        j["chest"][1]
+    )
 
 
 def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body):
@@ -96,11 +107,15 @@ def test_a_larger_size_makes_a_wider_garment(body):
     for size in ("S", "M", "L"):
         garment = dress(body, "tops", GUIDE, size, COLOR, steps=10)
         verts = garment.mesh.verts
-        torso = ((verts[:, 1] - chest_y).abs() < 0.012) & (garment.mesh.labels == GarmentRegion.TORSO)
+        torso = ((verts[:, 1] - chest_y).abs() < 0.012) & (
+            garment.mesh.labels == GarmentRegion.TORSO
+        )
         girths.append(100.0 * hull_perimeter(verts[torso][:, [0, 2]]))
     assert girths[0] < girths[1] < girths[2]
     assert girths[2] - girths[1] == pytest.approx(10.0, abs=3.0)  # the guide steps M -> L by 10 cm
-    assert girths[0] > body.measurements["chest"]  # a snug size (ease < 0) still sits outside the body
+    assert (
+        girths[0] > body.measurements["chest"]
+    )  # a snug size (ease < 0) still sits outside the body
 
 
 def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body):
@@ -115,27 +130,42 @@ def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outsid
     assert garment.mesh.extras["fromModel"] is True
     assert garment.inside_fraction < 0.01
     ids = sample(garment.mesh.num_verts, WINDING_SAMPLES, seed=11)
-    assert float((winding_numbers(garment.mesh.verts[ids], body.verts, body.faces) > 0.5).float().mean()) < 0.01
+    assert (
+        float(
+            (winding_numbers(garment.mesh.verts[ids], body.verts, body.faces) > 0.5).float().mean()
+        )
+        < 0.01
+    )
     # scaled onto the torso: no longer 1 m wide and 2 m tall
     extent = garment.mesh.verts.max(0).values - garment.mesh.verts.min(0).values
     assert float(extent[1]) < 1.0
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    ({"category": "hats"}, "INVALID_CATEGORY"),
-    ({"size": "XXXL"}, "INVALID_SIZE"),
-    ({"color_hex": "blue"}, "INVALID_COLOR"),
-    ({"fit": "baggy"}, "INVALID_FIT"),
-    ({"size_guide": {}}, "INVALID_SIZE_GUIDE"),
-    ({"model_glb": b"definitely not a model"}, "INVALID_MODEL"),
-    ({"category": "accessories", "style": "cape"}, "INVALID_STYLE"),
-    ({"steps": -1}, "INVALID_REQUEST"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        ({"category": "hats"}, "INVALID_CATEGORY"),
+        ({"size": "XXXL"}, "INVALID_SIZE"),
+        ({"color_hex": "blue"}, "INVALID_COLOR"),
+        ({"fit": "baggy"}, "INVALID_FIT"),
+        ({"size_guide": {}}, "INVALID_SIZE_GUIDE"),
+        ({"model_glb": b"definitely not a model"}, "INVALID_MODEL"),
+        ({"category": "accessories", "style": "cape"}, "INVALID_STYLE"),
+        ({"steps": -1}, "INVALID_REQUEST"),
+    ],
+)
 def test_bad_dress_requests_raise_typed_errors(body, kwargs, code):
     args = {"category": "tops", "size_guide": GUIDE, "size": "M", "color_hex": COLOR, **kwargs}
     with pytest.raises(InvalidRequest) as info:
-        dress(body, args.pop("category"), args.pop("size_guide"), args.pop("size"), args.pop("color_hex"),
-              steps=args.pop("steps", 0), **args)
+        dress(
+            body,
+            args.pop("category"),
+            args.pop("size_guide"),
+            args.pop("size"),
+            args.pop("color_hex"),
+            steps=args.pop("steps", 0),
+            **args,
+        )
     assert info.value.code == code
 
 
@@ -173,7 +203,9 @@ def _arms_lowered_body() -> GarmentBody:
         m[0, 0], m[0, 2], m[2, 0], m[2, 2] = math.cos(a), math.sin(a), -math.sin(a), math.cos(a)
         return m[None]
 
-    return from_anny({}, {"upperarm01.L": about_depth_axis(40), "upperarm01.R": about_depth_axis(-40)})
+    return from_anny(
+        {}, {"upperarm01.L": about_depth_axis(40), "upperarm01.R": about_depth_axis(-40)}
+    )
 
 
 @pytest.mark.slow
@@ -184,7 +216,14 @@ def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(ca
     garment = dress(posed, category, GUIDE, "M", COLOR)
     assert garment.inside_fraction < 0.01
     ids = sample(garment.mesh.num_verts, WINDING_SAMPLES, seed=21)
-    assert float((winding_numbers(garment.mesh.verts[ids], posed.verts, posed.faces) > 0.5).float().mean()) < 0.01
+    assert (
+        float(
+            (winding_numbers(garment.mesh.verts[ids], posed.verts, posed.faces) > 0.5)
+            .float()
+            .mean()
+        )
+        < 0.01
+    )
 
 
 def test_draping_a_top_takes_well_under_two_seconds(body):

@@ -42,7 +42,9 @@ def test_uniform_laplacian_matches_a_per_vertex_loop():
     edges = unique_edges(faces)
     lap = uniform_laplacian(verts, edges)
     for v in range(verts.shape[0]):
-        nbrs = {int(b) for a, b in edges.tolist() if a == v} | {int(a) for a, b in edges.tolist() if b == v}
+        nbrs = {int(b) for a, b in edges.tolist() if a == v} | {
+            int(a) for a, b in edges.tolist() if b == v
+        }
         ref = verts[sorted(nbrs)].mean(0) - verts[v]
         assert torch.allclose(lap[v], ref, atol=1e-6)
 
@@ -79,7 +81,10 @@ def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere():
     inside = points.norm(dim=1) < 0.2
     near_surface = (points.norm(dim=1) - 0.2).abs() < 0.005  # the polygon sphere's sagitta
     assert torch.equal((w > 0.5)[~near_surface], inside[~near_surface])
-    assert float(w[inside & ~near_surface].min()) > 0.9 and float(w[~inside & ~near_surface].abs().max()) < 0.1
+    assert (
+        float(w[inside & ~near_surface].min()) > 0.9
+        and float(w[~inside & ~near_surface].abs().max()) < 0.1
+    )
 
 
 def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere():
@@ -105,7 +110,9 @@ def test_nearest_vertex_walk_follows_points_that_move_a_little():
     points = torch.nn.functional.normalize(torch.randn(400, 3, generator=gen), dim=1) * 0.21
     collider.refresh(points)
     angle = 0.03
-    rot = torch.tensor([[math.cos(angle), -math.sin(angle), 0], [math.sin(angle), math.cos(angle), 0], [0, 0, 1.0]])
+    rot = torch.tensor(
+        [[math.cos(angle), -math.sin(angle), 0], [math.sin(angle), math.cos(angle), 0], [0, 0, 1.0]]
+    )
     moved = points @ rot.T
     walked = collider.nearest(moved)[:, 0]  # one group: the whole sphere
     exact = torch.cdist(moved, verts).argmin(1)

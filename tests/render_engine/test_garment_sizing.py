@@ -19,8 +19,15 @@ from render_engine.garment.sizing import (
     recommend_size,
 )
 
-BODY = {"chest": 92.0, "waist": 76.0, "hips": 98.0, "shoulderWidth": 40.0, "armLength": 60.0,
-        "legLength": 80.0, "height": 170.0}
+BODY = {
+    "chest": 92.0,
+    "waist": 76.0,
+    "hips": 98.0,
+    "shoulderWidth": 40.0,
+    "armLength": 60.0,
+    "legLength": 80.0,
+    "height": 170.0,
+}
 GUIDE = {
     "S": {"chest": 92, "waist": 76, "hips": 96, "shoulder": 40, "sleeve": 60, "length": 68},
     "M": {"chest": 102, "waist": 84, "hips": 104, "shoulder": 42, "sleeve": 62, "length": 70},
@@ -69,20 +76,30 @@ def test_recommended_size_has_no_tight_region():
 
 
 def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_guide_order():
-    assert ordered_sizes(dict.fromkeys(["XL", "S", "2XL", "M", "XS", "L", "XXS"], {})) == \
-        ["XXS", "XS", "S", "M", "L", "XL", "2XL"]
+    assert ordered_sizes(dict.fromkeys(["XL", "S", "2XL", "M", "XS", "L", "XXS"], {})) == [
+        "XXS",
+        "XS",
+        "S",
+        "M",
+        "L",
+        "XL",
+        "2XL",
+    ]
     assert ordered_sizes(dict.fromkeys(["40", "36", "38"], {})) == ["36", "38", "40"]
     assert ordered_sizes(dict.fromkeys(["petite", "tall"], {})) == ["petite", "tall"]
 
 
-@pytest.mark.parametrize("bad_call", [
-    lambda: fit_report(BODY, GUIDE, "XXL", "regular"),
-    lambda: fit_report(BODY, GUIDE, "M", "baggy"),
-    lambda: fit_report(BODY, {}, "M", "regular"),
-    lambda: fit_report(BODY, {"M": {"chest": "wide"}}, "M", "regular"),
-    lambda: fit_report(BODY, {"M": {"chest": -3}}, "M", "regular"),
-    lambda: recommend_size(BODY, GUIDE, "tight"),
-])
+@pytest.mark.parametrize(
+    "bad_call",
+    [
+        lambda: fit_report(BODY, GUIDE, "XXL", "regular"),
+        lambda: fit_report(BODY, GUIDE, "M", "baggy"),
+        lambda: fit_report(BODY, {}, "M", "regular"),
+        lambda: fit_report(BODY, {"M": {"chest": "wide"}}, "M", "regular"),
+        lambda: fit_report(BODY, {"M": {"chest": -3}}, "M", "regular"),
+        lambda: recommend_size(BODY, GUIDE, "tight"),
+    ],
+)
 def test_bad_size_guide_requests_raise_invalid_request(bad_call):
     with pytest.raises(InvalidRequest):
         bad_call()
@@ -124,13 +141,20 @@ def monotone_guides(draw):
 
 
 @settings(max_examples=200, deadline=None)
-@given(guide=monotone_guides(), fit=st.sampled_from(FIT_STYLES),
-       body=st.fixed_dictionaries({k: st.floats(20.0, 140.0) for k in
-                                   ["chest", "waist", "hips", "shoulderWidth", "armLength", "legLength"]}))
+@given(
+    guide=monotone_guides(),
+    fit=st.sampled_from(FIT_STYLES),
+    body=st.fixed_dictionaries(
+        {
+            k: st.floats(20.0, 140.0)
+            for k in ["chest", "waist", "hips", "shoulderWidth", "armLength", "legLength"]
+        }
+    ),
+)
 def test_a_smaller_size_is_never_looser_than_a_larger_one(guide, fit, body):
     sizes = ordered_sizes(guide)
     reports = [fit_report(body, guide, s, fit) for s in sizes]
-    for smaller, larger in zip(reports, reports[1:]):
+    for smaller, larger in zip(reports[:-1], reports[1:], strict=True):
         assert smaller.keys() == larger.keys()
         for region in smaller:
             assert smaller[region]["easeCm"] <= larger[region]["easeCm"]

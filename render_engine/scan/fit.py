@@ -1,0 +1,193 @@
+"""Fitting a body to silhouettes with PyTorch3D's soft silhouette renderer.
+
+Unknowns: the six phenotype values and the body's place on the floor (x, z; the person
+turns on one spot, so one place serves every photo). Loss, summed over the views:
+
+    sum_pixels (alpha - target)^2                       soft silhouette vs photo coverage
+  + HEIGHT_WEIGHT * ((height - user height) / 1 cm)^2   the user's height sets the scale
+  + WEIGHT_WEIGHT * ((weight - user weight) / 1 kg)^2   when the weight is given
+  + a weak pull towards the starting phenotype
+
+minimised by Adam with the phenotype projected into its bounds after each step. The body
+is the coarse proxy of `proxy.fitting_proxy` (its vertices are anny vertices).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from render_engine.body.fit import PHENOTYPE_BOUNDS
+from render_engine.body.measures import body_measures
+from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
+from render_engine.scan.proxy import fitting_proxy
+from render_engine.scan.render import place_in_views, soft_silhouettes
+
+HEIGHT_WEIGHT = 30.0
+WEIGHT_WEIGHT = 1.0
+PRIOR_WEIGHT = 5.0
+SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
+FD_STEP = 0.01  # phenotype step of the forward differences
+FD_PLACE_STEP = 0.005  # metres
+
+
+@dataclass
+class SilhouetteFit:
+    phenotype: dict[str, float]
+    offset: tuple[float, float, float]  # metres, the body's place on the floor
+    iou: float  # mean hard-silhouette IoU of the fit over the views
+    steps: int
+
+
+def _bodies(params: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(B, 6) phenotypes -> proxy vertices standing on y = 0 (B, P, 3) float32, heights (B,)
+    and weights (B,) kg."""
+    verts, heads = rest_shape(params)  # (B, V, 3), (B, J, 3)
+    floor = verts[:, :, 1].min(dim=1).values  # (B,)
+    lift = torch.stack([torch.zeros_like(floor), floor, torch.zeros_like(floor)], dim=1)  # (B, 3)
+    proxy = verts[:, idx] - lift[:, None]
+    height = verts[:, :, 1].max(dim=1).values - floor
+    return proxy.to(torch.float32), height, body_measures(verts, heads)["weight"]
+
+
+def _render(
+    proxy: torch.Tensor, places: torch.Tensor, poses: list[str], faces: torch.Tensor, height: int
+) -> torch.Tensor:
+    """(B, P, 3) bodies at (B, 3) places -> (B, N, H, W) soft silhouettes, one batch."""
+    views = torch.cat([place_in_views(v, poses, o) for v, o in zip(proxy, places)])  # (B*N, P, 3)
+    alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
+    return alpha.reshape(proxy.shape[0], len(poses), *alpha.shape[1:])
+
+
+def _residuals(
+    x: torch.Tensor,
+    targets: torch.Tensor,
+    poses: list[str],
+    prior: torch.Tensor,
+    height_m: float,
+    weight_kg: float | None,
+) -> torch.Tensor:
+    """(B, 8) unknowns (phenotype, place x, place z) -> (B, R) residuals whose squared sum is
+    the module's loss."""
+    idx, faces = fitting_proxy()
+    proxy, heights, weights = _bodies(x[:, :6], idx)
+    zero = torch.zeros_like(x[:, 6])
+    places = torch.stack([x[:, 6], zero, x[:, 7]], dim=1).to(torch.float32)  # (B, 3)
+    alpha = _render(proxy, places, poses, faces, targets.shape[1])  # (B, N, H, W)
+    parts = [
+        ((alpha - targets) / math.sqrt(len(poses))).flatten(1).to(x.dtype),
+        (math.sqrt(HEIGHT_WEIGHT) * (heights - height_m) / 0.01)[:, None],
+        math.sqrt(PRIOR_WEIGHT) * (x[:, :6] - prior),
+    ]
+    if weight_kg is not None:
+        parts.append((math.sqrt(WEIGHT_WEIGHT) * (weights - weight_kg))[:, None])
+    return torch.cat(parts, dim=1)
+
+
+def fit_silhouettes_lm(
+    targets: torch.Tensor,
+    poses: list[str],
+    start: dict[str, float],
+    height_m: float,
+    weight_kg: float | None = None,
+    iterations: int = 8,
+    on_step: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, float], tuple[float, float, float]]:
+    """Levenberg-Marquardt on the soft-silhouette residuals, Jacobian by forward differences
+    (all 9 bodies x N views rendered in one batch per iteration). Steps of `FD_STEP` in the
+    phenotype move the silhouette edges by about half a pixel, so the differences see the
+    edges' soft ramps rather than single pixels flipping."""
+    prior = phenotype_tensor(start)  # (1, 6)
+    lo = torch.cat([torch.tensor([PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS], dtype=prior.dtype), torch.tensor([-0.3, -0.3], dtype=prior.dtype)])
+    hi = torch.cat([torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype), torch.tensor([0.3, 0.3], dtype=prior.dtype)])
+    x = torch.cat([prior[0], torch.zeros(2, dtype=prior.dtype)]).clamp(lo, hi)  # (8,)
+    steps = torch.tensor([FD_STEP] * 6 + [FD_PLACE_STEP] * 2, dtype=x.dtype)
+    damping = 1e-2
+    with torch.no_grad():
+        for it in range(iterations):
+            h = torch.where(x + steps > hi, -steps, steps)
+            batch = torch.cat([x[None], x[None] + torch.diag(h)])  # (9, 8)
+            r = _residuals(batch, targets, poses, prior, height_m, weight_kg)  # (9, R)
+            r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T  # (R,), (R, 8)
+            loss = float((r0**2).sum())
+            jtj, jtr = jac.T @ jac, jac.T @ r0
+            pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
+            free = (~pinned).to(x.dtype)
+            jtj = jtj * free[:, None] * free[None, :] + torch.diag(1.0 - free)
+            jtr = jtr * free
+            improved = False
+            for _ in range(4):
+                a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(8, dtype=x.dtype))
+                candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
+                new = float((_residuals(candidate[None], targets, poses, prior, height_m, weight_kg) ** 2).sum())
+                if new < loss:
+                    x, improved = candidate, True
+                    damping = max(damping / 5.0, 1e-6)
+                    break
+                damping *= 10.0
+            if on_step is not None:
+                on_step(it + 1, iterations)
+            if not improved:
+                break
+    phenotype = {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}
+    return phenotype, (float(x[6]), 0.0, float(x[7]))
+
+
+def fit_silhouettes(
+    targets: torch.Tensor,
+    poses: list[str],
+    start: dict[str, float],
+    height_m: float,
+    weight_kg: float | None = None,
+    steps: int = 40,
+    lr: float = 0.02,
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    on_step: Callable[[int, int], None] | None = None,
+) -> SilhouetteFit:
+    """Fit the phenotype and floor offset to (N, H, W) target coverages in [0, 1] seen in
+    `poses` by the protocol's camera (see `protocol`). Returns the best fit seen."""
+    idx, faces = fitting_proxy()
+    height = targets.shape[1]
+    prior = phenotype_tensor(start)  # (1, 6)
+    lo = torch.tensor([[PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS]], dtype=prior.dtype)
+    hi = torch.tensor([[PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS]], dtype=prior.dtype)
+    params = prior.clone().clamp(lo, hi).requires_grad_(True)
+    place = torch.tensor(offset, dtype=torch.float32).requires_grad_(True)  # (3,), y unused
+    optimiser = torch.optim.Adam([{"params": [params], "lr": lr}, {"params": [place], "lr": 0.005}])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps, eta_min=lr * 0.05)
+    floor_only = torch.tensor([1.0, 0.0, 1.0])
+    best: tuple[float, torch.Tensor, torch.Tensor] = (math.inf, params.detach().clone(), place.detach().clone())
+    for step in range(steps):
+        optimiser.zero_grad()
+        verts, body_height, body_weight = _bodies(params, idx)
+        views = place_in_views(verts[0], poses, place * floor_only)  # (N, P, 3)
+        alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)  # (N, H, W)
+        loss = ((alpha - targets) ** 2).sum() / len(poses)
+        loss = loss + HEIGHT_WEIGHT * ((body_height[0] - height_m) / 0.01) ** 2
+        if weight_kg is not None:
+            loss = loss + WEIGHT_WEIGHT * (body_weight[0] - weight_kg) ** 2
+        loss = loss + PRIOR_WEIGHT * ((params - prior) ** 2).sum()
+        if float(loss.detach()) < best[0]:
+            best = (float(loss), params.detach().clone(), place.detach().clone())
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        with torch.no_grad():
+            params.copy_(torch.maximum(torch.minimum(params, hi), lo))
+        if on_step is not None:
+            on_step(step + 1, steps)
+    _, p, o = best
+    with torch.no_grad():
+        verts, _, _ = _bodies(p, idx)
+        alpha = soft_silhouettes(place_in_views(verts[0], poses, o * floor_only), faces, height, sigma=SIGMA)
+        inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
+        union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)
+    return SilhouetteFit(
+        phenotype={k: float(p[0, i]) for i, k in enumerate(PHENOTYPE_LABELS)},
+        offset=tuple(float(x) for x in (o * floor_only)),
+        iou=float((inter / union).mean()),
+        steps=steps,
+    )

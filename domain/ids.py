@@ -6,6 +6,7 @@ characters after the prefix, and any id coming in is decoded back (or rejected) 
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -23,6 +24,7 @@ _PUBLIC_ID = re.compile(r"^([a-z_]+?)_([0-9A-Za-z]{22})$")
 NAMESPACE = uuid.UUID("6d0b7d5e-8a3c-4d1e-9f3a-5c2b1e0f7a42")
 
 
+@functools.lru_cache(maxsize=65_536)  # replays encode the same few ids again and again
 def encode(prefix: str, value: uuid.UUID) -> str:
     n = value.int
     chars = []

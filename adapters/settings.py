@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     worker_ack_wait_s: float = 30.0
     # Import the render engine before taking the first command (seconds, once per process).
     worker_preload: bool = True
+    # torch threads per worker process (0: torch's default, all cores); with several workers
+    # on one machine, cores / workers.
+    worker_threads: int = 0
     workers: int = 1
     device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")

@@ -85,7 +85,10 @@ class Row:
 class Pipeline:
     def __init__(self, data_dir: Path, prefix: str) -> None:
         from adapters.bootstrap import bootstrap
+        from adapters.logging import configure_logging
         from adapters.settings import Settings
+
+        configure_logging("WARNING", True)
 
         self.data_dir = data_dir
         self.prefix = prefix
@@ -115,9 +118,11 @@ class Pipeline:
 
     def start_workers(self, count: int, log_dir: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRYON_")}
+        threads = max(1, (os.cpu_count() or 1) // count)
         env.update(TRYON_DATA_DIR=str(self.data_dir), TRYON_NATS_URL=NATS_URL,
                    TRYON_NATS_STREAM_PREFIX=self.prefix, TRYON_LOG_LEVEL="WARNING",
-                   TRYON_WORKER_ACK_WAIT_S="30", TRYON_WORKER_MAX_DELIVER="3")
+                   TRYON_WORKER_ACK_WAIT_S="30", TRYON_WORKER_MAX_DELIVER="3",
+                   TRYON_WORKER_THREADS=str(threads))
         for n in range(count):
             log = open(log_dir / f"worker-{len(self.workers)}-{n}.log", "wb")  # noqa: SIM115
             self.workers.append(subprocess.Popen(
@@ -237,12 +242,13 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def machine() -> str:
-    import nats
+    from importlib.metadata import version
 
     cores = os.cpu_count()
-    return (f"{platform.system()} {platform.machine()}, {cores} cores, Python "
-            f"{platform.python_version()}, nats-py {getattr(nats, '__version__', '?')}, "
-            f"backend on SQLite, workers on CPU")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{platform.system()} {platform.machine()}, {cores} cores (load average {load} "
+            f"at the end), Python {platform.python_version()}, nats-py {version('nats-py')}, "
+            f"backend on SQLite, workers on CPU with cores / workers torch threads each")
 
 
 def write_doc(results: str, path: Path = DOC) -> None:

@@ -18,6 +18,7 @@ these commands in the project's CLI costs nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import sys
@@ -154,7 +155,11 @@ def build_body(
 
 
 def pose_figure(body: Any, preset: str, adjustments: dict[str, Any]) -> Any:
-    """The body posed by the body module, or its rest pose when posing is not available."""
+    """The body posed by the body module, or its rest pose when posing is not available.
+
+    Returns the same kind of body with its mesh posed (skinning weights and skeleton kept),
+    so that the garment module can dress it.
+    """
     try:
         from render_engine.body.pose import pose_body
     except ImportError:
@@ -164,7 +169,10 @@ def pose_figure(body: Any, preset: str, adjustments: dict[str, Any]) -> Any:
                 file=sys.stderr,
             )
         return body
-    return pose_body(body, preset, adjustments)
+    posed = pose_body(body, preset, adjustments)
+    if dataclasses.is_dataclass(body) and hasattr(body, "mesh"):
+        return dataclasses.replace(body, mesh=posed)
+    return posed
 
 
 def body_mesh(body: Any):

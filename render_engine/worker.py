@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import time
-from types import SimpleNamespace
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from render_engine.errors import RenderCancelled, RenderEngineError

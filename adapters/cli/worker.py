@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -34,6 +35,14 @@ def worker(args: argparse.Namespace) -> int:
     # The worker only reads and writes blobs; it signs no URL, so it needs no secret.
     blobs = LocalBlobStore(settings.data_dir / "blobs", "unused:the-worker-signs-nothing",
                            settings.public_url)
+    if settings.worker_threads > 0:
+        os.environ["OMP_NUM_THREADS"] = str(settings.worker_threads)
+        try:
+            import torch
+
+            torch.set_num_threads(settings.worker_threads)
+        except ImportError:
+            pass
     runner = NatsWorker.from_settings(settings, blobs)
     print(f"worker {runner.name}: taking commands from {settings.nats_url} "
           f"({runner.names.commands}); Ctrl-C to stop", file=sys.stderr)

@@ -29,9 +29,11 @@ from render_engine.scan.render import place_in_views, soft_silhouettes
 HEIGHT_WEIGHT = 30.0
 WEIGHT_WEIGHT = 1.0
 PRIOR_WEIGHT = 5.0
+PROFILE_FD_STEP = 0.04  # phenotype step of the profile fit's forward differences
+PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
-FD_STEP = 0.01  # phenotype step of the forward differences
-FD_PLACE_STEP = 0.005  # metres
+FD_STEP = 0.05  # phenotype step of the forward differences
+FD_PLACE_STEP = 0.01  # metres
 
 
 @dataclass
@@ -51,6 +53,22 @@ def _bodies(params: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torc
     proxy = verts[:, idx] - lift[:, None]
     height = verts[:, :, 1].max(dim=1).values - floor
     return proxy.to(torch.float32), height, body_measures(verts, heads)["weight"]
+
+
+def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
+    """Photo coverages (N, H, W) in [0, 1] -> the soft silhouettes a perfectly fitting body
+    would render: PyTorch3D's soft edge only grows outwards (a pixel at NDC distance d
+    outside the body gets sigmoid(-d^2 / sigma)), so the same fringe is added to the target
+    (distance by kornia's distance transform). Without it the fit shrinks every body."""
+    from kornia.contrib import distance_transform
+
+    sigma = SIGMA if sigma is None else sigma
+    n, h, w = coverage.shape
+    inside = (coverage > 0.5).to(torch.float32)[:, None]  # (N, 1, H, W)
+    dist_px = distance_transform(inside, kernel_size=5)[:, 0]  # (N, H, W) to the nearest inside pixel
+    dist_ndc = dist_px * (2.0 / min(h, w))
+    fringe = torch.sigmoid(-(dist_ndc**2) / sigma)
+    return torch.where(coverage > 0.5, torch.ones_like(coverage), torch.maximum(coverage, fringe))
 
 
 def _render(
@@ -134,6 +152,90 @@ def fit_silhouettes_lm(
                 break
     phenotype = {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}
     return phenotype, (float(x[6]), 0.0, float(x[7]))
+
+
+def hard_silhouettes(proxy: torch.Tensor, poses: list[str], height: int) -> torch.Tensor:
+    """(B, P, 3) proxy bodies -> (B, N, H, W) bool hard silhouettes (one face per pixel)."""
+    from pytorch3d.structures import Meshes
+
+    from render_engine.scan.protocol import make_cameras
+    from render_engine.scan.render import _rasterizer
+
+    idx, faces = fitting_proxy()
+    views = torch.cat([place_in_views(v, poses) for v in proxy])  # (B*N, P, 3)
+    cameras = make_cameras(views.shape[0])
+    meshes = Meshes(verts=list(views), faces=[faces] * views.shape[0])
+    hit = _rasterizer(cameras, height, 0.0, 1)(meshes).pix_to_face[..., 0] >= 0
+    return hit.reshape(proxy.shape[0], len(poses), *hit.shape[1:])
+
+
+def fit_profiles(
+    photo_widths: torch.Tensor,
+    poses: list[str],
+    start: dict[str, float],
+    height_m: float,
+    rows: int,
+    weight_kg: float | None = None,
+    iterations: int = 8,
+    on_step: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, float], float]:
+    """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
+    rendered silhouettes are as wide as the photos' at every profile row, at the user's
+    height. photo_widths: (N, R) pixels at `rows` image rows. Jacobian by forward
+    differences of `PROFILE_FD_STEP`, the 7 bodies rendered in one batch. Returns the
+    phenotype and its loss (sum of squared residuals)."""
+    from render_engine.scan.profile import central_widths, profile_rows
+
+    idx, _ = fitting_proxy()
+    prior = phenotype_tensor(start)
+    lo = torch.tensor([PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
+    hi = torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
+    row_pos = profile_rows(height_m, rows)
+    target = photo_widths.to(prior.dtype).flatten()
+
+    def residuals(x: torch.Tensor) -> torch.Tensor:  # (B, 6) -> (B, R')
+        proxy, heights, weights = _bodies(x, idx)
+        masks = hard_silhouettes(proxy, poses, rows)  # (B, N, H, W)
+        widths = torch.stack(
+            [torch.cat([central_widths(m, row_pos) for m in body]) for body in masks]
+        ).to(x.dtype)  # (B, N*R)
+        parts = [
+            (widths - target) / PROFILE_PIXEL_TOLERANCE,
+            ((heights - height_m) / 0.001)[:, None],
+            math.sqrt(PRIOR_WEIGHT) * (x - prior),
+        ]
+        if weight_kg is not None:
+            parts.append((weights - weight_kg)[:, None] / 1.5)
+        return torch.cat(parts, dim=1)
+
+    x = prior[0].clamp(lo, hi)
+    damping = 1e-3
+    with torch.no_grad():
+        for it in range(iterations):
+            h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
+            r = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
+            r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
+            loss = float((r0**2).sum())
+            jtj, jtr = jac.T @ jac, jac.T @ r0
+            pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
+            free = (~pinned).to(x.dtype)
+            jtj = jtj * free[:, None] * free[None, :] + torch.diag(1.0 - free)
+            jtr = jtr * free
+            improved = False
+            for _ in range(4):
+                a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype))
+                candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
+                if float((residuals(candidate[None]) ** 2).sum()) < loss:
+                    x, improved = candidate, True
+                    damping = max(damping / 5.0, 1e-6)
+                    break
+                damping *= 10.0
+            if on_step is not None:
+                on_step(it + 1, iterations)
+            if not improved:
+                break
+    final = float((residuals(x[None]) ** 2).sum())
+    return {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final
 
 
 def fit_silhouettes(

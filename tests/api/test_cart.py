@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.conftest import shirt_body
 
 
@@ -77,15 +75,14 @@ def test_changing_the_quantity_reprices_the_cart(client: Any, people: Any,
     assert totals(c) == (99.98, 8.00, 0, 0, 107.98)  # free shipping from 75.00
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 100, "two"])
 def test_an_out_of_range_quantity_is_a_validation_error(client: Any, people: Any,
-                                                        shirt: dict[str, Any],
-                                                        quantity: Any) -> None:
+                                                        shirt: dict[str, Any]) -> None:
     h = people.register()["headers"]
     item_id = add(client, h, shirt).json()["data"]["items"][0]["id"]
-    r = client.patch(f"/v1/cart/items/{item_id}", json={"quantity": quantity}, headers=h)
-    assert r.status_code == 400, r.text
-    assert r.json()["error"]["details"]["fields"][0]["field"] == "quantity"
+    for quantity in (0, -1, 100, "two", None):
+        r = client.patch(f"/v1/cart/items/{item_id}", json={"quantity": quantity}, headers=h)
+        assert r.status_code == 400, (quantity, r.text)
+        assert r.json()["error"]["details"]["fields"][0]["field"] == "quantity"
     assert cart(client, h)["items"][0]["quantity"] == 1
 
 
@@ -159,16 +156,16 @@ def test_welcome10_reproduces_the_spec_example(client: Any, people: Any,
     assert totals(r.json()["data"]) == (49.99, 4.00, 5.99, 0, 59.98)
 
 
-@pytest.mark.parametrize("code", ["NOPE", "SUMMER2024"])
 def test_an_unknown_or_expired_coupon_is_a_validation_error_on_coupon_code(
-        client: Any, people: Any, shirt: dict[str, Any], code: str) -> None:
+        client: Any, people: Any, shirt: dict[str, Any]) -> None:
     h = people.register()["headers"]
     add(client, h, shirt)
-    r = coupon(client, h, code)
-    assert r.status_code == 400, r.text
-    error = r.json()["error"]
-    assert error["code"] == "VALIDATION_ERROR"
-    assert [f["field"] for f in error["details"]["fields"]] == ["couponCode"]
+    for code in ("NOPE", "SUMMER2024", "summer2024"):
+        r = coupon(client, h, code)
+        assert r.status_code == 400, (code, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert [f["field"] for f in error["details"]["fields"]] == ["couponCode"]
     assert cart(client, h)["couponCode"] is None
 
 

@@ -71,13 +71,17 @@ def test_a_payment_order_carries_the_order_amount(client: Any, buyer: dict[str, 
     assert page.status_code == 200 and "59.98 USD" in page.text
 
 
-def test_creating_a_payment_order_needs_an_idempotency_key(client: Any, buyer: dict[str, Any],
-                                                           shirt: dict[str, Any]) -> None:
-    placed = placed_order(client, buyer["headers"], shirt)
-    r = client.post("/v1/payments/orders", json={"orderId": placed["id"]},
+def test_payment_creation_and_verification_need_an_idempotency_key(
+        client: Any, buyer: dict[str, Any], pending: dict[str, Any]) -> None:
+    r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
                     headers=buyer["headers"])
     assert r.status_code == 400, r.text
     assert r.json()["error"]["details"]["fields"][0]["field"] == "Idempotency-Key"
+    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
+    r = client.post("/v1/payments/verify", json=result, headers=buyer["headers"])
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["details"]["fields"][0]["field"] == "Idempotency-Key"
+    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
 
 
 def test_a_good_card_then_verification_marks_the_order_paid(client: Any, buyer: dict[str, Any],
@@ -114,8 +118,11 @@ def test_a_declined_card_is_402_payment_declined(client: Any, buyer: dict[str, A
     assert (detail["status"], detail["paymentStatus"]) == ("pending", "pending")
 
 
-def test_an_expired_card_is_declined(client: Any, pending: dict[str, Any]) -> None:
-    r = charge(client, pending["payment"]["paymentOrderId"], expiryYear=2020)
+def test_an_expired_card_is_declined(client: Any, buyer: dict[str, Any],
+                                     shirt: dict[str, Any]) -> None:
+    placed = placed_order(client, buyer["headers"], shirt)
+    payment = payment_for(client, buyer["headers"], placed["id"])
+    r = charge(client, payment["paymentOrderId"], expiryYear=2020)
     assert r.status_code == 402 and r.json()["error"]["code"] == "PAYMENT_DECLINED"
 
 
@@ -160,14 +167,6 @@ def test_a_verify_retry_with_the_same_key_replays_the_answer(client: Any, buyer:
     assert second.headers.get("idempotent-replayed") == "true"
 
 
-def test_verification_needs_an_idempotency_key(client: Any, buyer: dict[str, Any],
-                                               pending: dict[str, Any]) -> None:
-    result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
-    r = client.post("/v1/payments/verify", json=result, headers=buyer["headers"])
-    assert r.status_code == 400, r.text
-    assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
-
-
 def test_a_paid_order_needs_no_second_payment(client: Any, buyer: dict[str, Any],
                                               pending: dict[str, Any]) -> None:
     result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
@@ -206,25 +205,26 @@ def test_a_signed_webhook_marks_the_order_paid(client: Any, container: Any,
     assert len(order(client, buyer["headers"], pending["order"]["id"])["timeline"]) == 2
 
 
-@pytest.mark.parametrize("how", ["wrong", "stale", "missing", "garbled", "other-body"])
 def test_a_webhook_with_a_bad_signature_is_refused(client: Any, container: Any,
                                                    buyer: dict[str, Any],
-                                                   pending: dict[str, Any], how: str) -> None:
+                                                   pending: dict[str, Any]) -> None:
     result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
-    event = succeeded(result)
-    body = json.dumps(event).encode()
+    body = json.dumps(succeeded(result)).encode()
     now = int(time.time())
-    header = {
+    headers = {
         "wrong": f"t={now},v1={'0' * 64}",
         "stale": container.payments.sign_webhook(body, now - 3600),
+        "future": container.payments.sign_webhook(body, now + 3600),
         "missing": "",
         "garbled": "nonsense",
         "other-body": container.payments.sign_webhook(b'{"type": "payment.failed"}', now),
-    }[how]
-    r = client.post("/v1/payments/webhook", content=body,
-                    headers={"Content-Type": "application/json", "Tryon-Signature": header})
-    assert r.status_code == 400, r.text
-    assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+    }
+    for how, header in headers.items():
+        r = client.post("/v1/payments/webhook", content=body,
+                        headers={"Content-Type": "application/json", "Tryon-Signature": header})
+        assert r.status_code == 400, (how, r.text)
+        assert r.json()["error"]["code"] == "VALIDATION_ERROR", how
+        assert r.json()["error"]["details"]["fields"][0]["field"] == "Tryon-Signature", how
     assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
 
 
@@ -262,13 +262,16 @@ def test_another_users_order_cannot_be_paid_for_or_verified(client: Any, people:
     assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
 
 
-def test_payments_need_a_signed_in_user(client: Any, pending: dict[str, Any]) -> None:
+def test_anonymous_callers_and_unknown_payment_orders_are_refused(
+        client: Any, buyer: dict[str, Any], pending: dict[str, Any]) -> None:
     r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
                     headers={"Idempotency-Key": "anon"})
     assert r.status_code == 401, r.text
-
-
-def test_an_unknown_payment_order_is_404(client: Any, buyer: dict[str, Any]) -> None:
+    r = client.post("/v1/payments/verify", json={
+        "paymentOrderId": pending["payment"]["paymentOrderId"],
+        "transactionId": "txn_" + "A" * 22, "signature": "0" * 64},
+        headers={"Idempotency-Key": "anon-2"})
+    assert r.status_code == 401, r.text
     r = charge(client, "pay_" + "A" * 22)
     assert r.status_code == 404, r.text
     r = client.post("/v1/payments/orders", json={"orderId": "order_" + "A" * 22},

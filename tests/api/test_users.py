@@ -134,21 +134,18 @@ def test_a_password_change_revokes_sessions_and_the_new_password_works(client: A
     assert client.post("/v1/auth/refresh", json={"refreshToken": fresh}).status_code == 200
 
 
-def test_a_password_change_needs_the_current_password(client: Any, people: Any) -> None:
+def test_a_password_change_needs_the_current_password_and_a_strong_new_one(
+        client: Any, people: Any) -> None:
     ada = people.register()
     r = client.post("/v1/users/me/password", json={"currentPassword": "Wr0ng!Pass",
                                                    "newPassword": NEW_PASSWORD},
                     headers=ada["headers"])
     assert "currentPassword" in fields_of(r)
-    assert login(client, ada["email"]).status_code == 200
-
-
-def test_a_new_password_must_follow_the_policy(client: Any, people: Any) -> None:
-    ada = people.register()
     r = client.post("/v1/users/me/password", json={"currentPassword": PASSWORD,
                                                    "newPassword": "weakpass"},
                     headers=ada["headers"])
     assert "newPassword" in fields_of(r)
+    assert login(client, ada["email"]).status_code == 200
 
 
 # -- addresses --------------------------------------------------------------------------------
@@ -236,18 +233,11 @@ def test_an_invalid_address_is_rejected(client: Any, people: Any) -> None:
     for changes, field, code in BAD_ADDRESSES:
         r = client.post("/v1/users/me/addresses", json={**ADDRESS, **changes}, headers=h)
         assert fields_of(r).get(field) == code, changes
-    assert addresses(client, h) == []
-
-
-def test_a_missing_address_field_is_required(client: Any, people: Any) -> None:
-    h = people.register()["headers"]
     body = {k: v for k, v in ADDRESS.items() if k != "city"}
     assert fields_of(client.post("/v1/users/me/addresses", json=body, headers=h)) == {
         "city": "REQUIRED"}
-
-
-def test_an_invalid_country_in_an_address_patch_is_rejected(client: Any, people: Any) -> None:
-    h = people.register()["headers"]
+    assert addresses(client, h) == []
+    # The same rules hold for a patch.
     address = add_address(client, h)
     r = client.patch(f"/v1/users/me/addresses/{address['id']}", json={"country": "ZZ"},
                      headers=h)

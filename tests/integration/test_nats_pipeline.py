@@ -2,8 +2,10 @@
 delivery once per command, redelivery after a crash, the delivery bound, cancellation; and the
 same scenarios through the embedded in-process bus where they apply.
 
-Each test gets its own streams (a unique prefix) and data directory. A scanned avatar is
-prepared directly (its scan completed with a fixed body) so that the tests pay for renders only.
+Streams are unique per stack (a prefix of their own). Tests that kill workers or need an empty
+queue get a stack each; the others share one stack with two workers and follow their own
+renders by id. A scanned avatar is prepared directly (its scan completed with a fixed body) so
+that the tests pay for renders only.
 """
 
 from __future__ import annotations
@@ -211,8 +213,7 @@ class Stack:
     def start_worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
         env = self.environment(**extra_env)
         log = open(self.tmp_path / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-        cmd = os.environ.get("FAKE_WORKER") and [sys.executable, os.environ["FAKE_WORKER"]]
-        proc = subprocess.Popen(cmd or [sys.executable, "-m", "adapters.cli.main", "worker"],
+        proc = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "worker"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc
@@ -351,10 +352,15 @@ nats_test = pytest.mark.nats
 @nats_test
 def test_a_render_completes_through_a_worker_process_with_one_completion_event(
         shared: Stack) -> None:
-    render_id = shared.request_render()
+    render_id = shared.request_render(output={"resolution": "720p", "format": "png",
+                                              "quality": "low", "background": "transparent"})
     status = shared.wait_finished(render_id)
     assert status["status"] == "completed", status
-    assert image_of(shared, status).size == (720, 1280)  # 720p is portrait: 720 x 1280
+    image = image_of(shared, status)
+    assert image.format == "PNG" and image.mode == "RGBA"
+    assert image.size == (720, 1280)  # 720p is portrait: 720 x 1280
+    corners = [(0, 0), (719, 0), (0, 1279), (719, 1279)]
+    assert [image.getpixel(c)[3] for c in corners] == [0, 0, 0, 0]
     assert shared.count(render_id, "Completed") == 1
     started = shared.reports.of(command_id(render_id), "started")
     assert [r["attempt"] for r in started] == [1]
@@ -422,10 +428,13 @@ def test_two_workers_on_one_queue_never_run_the_same_render(shared: Stack) -> No
 @nats_test
 def test_a_render_with_broken_inputs_fails_with_an_error_code_and_the_queue_keeps_flowing(
         shared: Stack) -> None:
+    shared.container.blobs.put("products/prod_corrupt/model.glb", b"glTF\x02garbage" * 9,
+                               "model/gltf-binary")
     unknown_body = shared.broken_render(body={"model": "anny", "phenotype": {"wings": 2}})
     missing_model = shared.broken_render(modelKey="products/prod_missing/model.glb")
+    corrupt_model = shared.broken_render(modelKey="products/prod_corrupt/model.glb")
     fine = shared.request_render()
-    for render_id in (unknown_body, missing_model):
+    for render_id in (unknown_body, missing_model, corrupt_model):
         status = shared.wait_finished(render_id)
         assert status["status"] == "failed"
         assert status["error"]["code"] not in ("", "WORKER_FAILED"), status["error"]

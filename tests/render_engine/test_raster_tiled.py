@@ -212,3 +212,19 @@ def test_gradients_of_depth_barycentrics_and_distances_match_the_unbinned_raster
     size = float(grads[0].norm())
     assert size > 0
     assert float((grads[1] - grads[0]).norm()) <= 1e-3 * size
+
+
+def test_faces_clipped_at_the_near_plane_map_back_to_the_original_faces():
+    """A camera so close that PyTorch3D clips faces at z = znear / 2 (and splits some in two)."""
+    size = (64, 48)
+    sphere = ico_sphere(3)
+    mesh = Meshes(verts=[sphere.verts_packed()], faces=[sphere.faces_packed()])
+    r, t = look_at_view_transform(dist=1.15, elev=10.0, azim=20.0)
+    cameras = FoVPerspectiveCameras(R=r, T=t, fov=100.0, znear=0.5)
+    settings = RasterizationSettings(image_size=size, faces_per_pixel=2, bin_size=0)
+    ref = MeshRasterizer(cameras, settings)(mesh)
+    out = TiledMeshRasterizer(cameras, settings, tile=16)(mesh)
+    assert bool((ref.pix_to_face >= 0).any())
+    assert int(out.pix_to_face.max()) < mesh.num_faces_per_mesh()[0]
+    assert agreement(out.pix_to_face, ref.pix_to_face) >= 0.999
+    assert torch.allclose(out.bary_coords, ref.bary_coords, atol=1e-3)

@@ -63,3 +63,16 @@ def test_render_without_a_body_is_refused(capsys, tmp_path):
     code = main(["render", "--quiet", "--out", str(tmp_path / "x.png")])
     assert code == 2
     assert "--height" in capsys.readouterr().err
+
+
+def test_a_posed_body_keeps_what_the_garment_module_needs():
+    from render_engine.body import build_body
+    from render_engine.cli import pose_figure
+    from render_engine.garment import as_garment_body
+
+    body = build_body({})
+    posed = pose_figure(body, "t_pose", {})
+    assert not posed.mesh.verts.equal(body.mesh.verts)  # the mesh moved
+    assert posed.skeleton is body.skeleton
+    garment_body = as_garment_body(posed)  # raises INVALID_BODY without skinning weights
+    assert garment_body.verts.shape[0] == body.mesh.num_verts

@@ -311,11 +311,20 @@ class Shop(TryonApplication):
     def get_payment(self, payment_id: uuid.UUID | None) -> PaymentOrder:
         return self.load(PaymentOrder, payment_id, "Payment order")
 
+    def payable_payment(self, payment_id: uuid.UUID | None) -> PaymentOrder:
+        """The payment order, if its order still awaits payment: a cancelled order's card is
+        never charged."""
+        payment = self.get_payment(payment_id)
+        order = self.get_order(None, payment.order_id)
+        if order.status != "pending":
+            raise InvalidStateTransition(f"An order that is {order.status} needs no payment")
+        return payment
+
     @retry_on_conflict()
     def authorize_payment(
         self, payment_id: uuid.UUID, transaction_id: str, method: dict[str, Any]
     ) -> Position:
-        payment = self.get_payment(payment_id)
+        payment = self.payable_payment(payment_id)
         payment.authorize(transaction_id, method)
         return self.record(payment)
 

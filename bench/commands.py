@@ -137,14 +137,26 @@ def machine(database_url: str) -> dict[str, str]:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         date = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime())
+    try:
+        cpus = subprocess.run(["nproc"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        cpus = str(os.cpu_count())
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SHOW server_version").fetchone()
-    return {"date": date, "cpus": str(os.cpu_count()), "cpu": model,
+    return {"date": date, "cpus": cpus, "cpu": model, "load": _load(),
             "postgres": str(row[0]) if row else "unknown",
             "python": platform.python_version()}
 
 
 # -- the system under test ---------------------------------------------------------------------
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def fresh_schema(database_url: str) -> str:
     import psycopg
 
@@ -437,7 +449,7 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
     schema = fresh_schema(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="tryon-bench-"))
     env = environment(args.database_url, schema, workdir / "data", args.server_log_level)
-    settings = Settings(**{k[len("TRYON_"):].lower(): v for k, v in env.items()})
+    settings = Settings.model_validate({k[len("TRYON_"):].lower(): v for k, v in env.items()})
     configure_logging("WARNING", True)
     container = bootstrap(settings)
     server = Server(env, workdir / "server.log")
@@ -445,8 +457,11 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
     cells: list[Cell] = []
     try:
         fixtures = Fixtures(container, run)
-        say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.verbose else (
-            lambda *a: None)
+
+        def say(text: str) -> None:
+            if args.verbose:
+                print(text, file=sys.stderr, flush=True)
+
         plan = [(command, clients) for command in args.commands for clients in args.clients]
         subjects: dict[tuple[str, int, str], list[Subject]] = {}
         started = time.perf_counter()
@@ -490,6 +505,7 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
         (c, n, p) for c in args.commands for n in args.clients for p in PATHS)}
     cells.sort(key=lambda c: order[c.command, c.clients, c.path])
     info["schema"] = schema
+    info["load_after"] = _load()
     return cells, info
 
 
@@ -499,7 +515,8 @@ def report(cells: Sequence[Cell], info: dict[str, str], args: argparse.Namespace
         f"PostgreSQL {info['postgres']}; Python {info['python']}.",
         f"{args.requests} requests per cell after {args.warmup} warm-up requests; "
         "argon2 time cost 1, 8 MiB; server access logs at "
-        f"{args.server_log_level}.",
+        f"{args.server_log_level}. Load average (1/5/15 min) {info['load']} before, "
+        f"{info['load_after']} after: other work on the machine skews the numbers.",
         "",
         table(cells),
         "",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import json
 import sys
 import time
@@ -84,14 +83,6 @@ def _measurements(args: argparse.Namespace) -> dict[str, float]:
     }
 
 
-def _call_with_supported(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call `func` passing only the keyword arguments its signature accepts."""
-    params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return func(*args, **kwargs)
-    return func(*args, **{k: v for k, v in kwargs.items() if k in params})
-
-
 def _read_photos(specs: list[str]) -> list[dict[str, Any]]:
     """["front=path.jpg", ...] -> [{"pose": "front", "image": bytes, "path": ...}, ...]."""
     from render_engine.errors import InvalidRequest
@@ -132,18 +123,16 @@ def build_body(
             from render_engine.scan import scan_from_photos
         except ImportError as exc:
             raise InvalidRequest(f"photo scans are not available here: {exc}") from exc
-        result = _call_with_supported(
-            scan_from_photos,
-            _read_photos(photos),
-            height=measurements["height"],
-            measurements=measurements,
+        result = scan_from_photos(
+            [(photo["pose"], photo["image"]) for photo in _read_photos(photos)],
+            height_cm=measurements["height"],
+            weight_kg=measurements.get("weight"),
             gender=args.gender,
             body_type=args.body_type,
-            on_stage=on_stage,
+            on_stage=lambda stage, percent, _message="": on_stage(stage, percent),
         )
-        body = getattr(result, "body", result)
-        report = {"qualityScore": getattr(result, "quality_score", None)}
-        return body, report
+        body = result.body
+        return body, {"qualityScore": result.quality_score}
     try:
         from render_engine.body import fit_measurements  # type: ignore[attr-defined]
     except ImportError:

@@ -38,7 +38,10 @@ DEFAULT_PHENOTYPE: dict[str, float] = {
 #: Range kept for each phenotype value during the fit (adults only).
 PHENOTYPE_BOUNDS: dict[str, tuple[float, float]] = {
     "gender": (0.0, 1.0),  # 0 male, 1 female
-    "age": (0.5, 1.0),  # teenager .. old
+    # anny's age anchors: 1/3 child, 2/3 young adult, 1 old. Adults only: the interpolation
+    # is linear on [2/3, 1], while the kink at 2/3 towards the child shape (much shorter)
+    # would derail the Gauss-Newton steps.
+    "age": (2.0 / 3.0, 1.0),
     "muscle": (0.0, 1.0),
     "weight": (0.0, 1.0),
     "height": (0.0, 1.0),

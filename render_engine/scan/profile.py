@@ -30,29 +30,20 @@ def central_widths(mask: torch.Tensor, rows: list[float]) -> torch.Tensor:
     (the mean column of the whole silhouette) at each (fractional) row, linearly interpolated
     between the two nearest pixel rows. 0 where the centre pixel is background."""
     h, w = mask.shape
-    cols = torch.nonzero(mask.any(dim=0)).squeeze(1)
-    if cols.numel() == 0:
+    if not bool(mask.any()):
         return torch.zeros(len(rows))
     centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
-
-    def width_at(r: int) -> float:
-        if not 0 <= r < h:
-            return 0.0
-        line = mask[r]
-        if not bool(line[centre]):
-            return 0.0
-        left = line[:centre].flip(0)
-        right = line[centre:]
-        lrun = int(torch.argmin(left.int())) if not bool(left.all()) else left.numel()
-        rrun = int(torch.argmin(right.int())) if not bool(right.all()) else right.numel()
-        return float(lrun + rrun)
-
-    out = []
-    for r in rows:
-        r0 = math.floor(r)
-        t = r - r0
-        out.append((1 - t) * width_at(r0) + t * width_at(r0 + 1))
-    return torch.tensor(out)
+    pos = torch.tensor(rows, dtype=torch.float64)
+    r0 = torch.floor(pos).to(torch.int64)  # (R,)
+    frac = (pos - r0).to(torch.float32)
+    pair = torch.stack([r0, r0 + 1], dim=1)  # (R, 2)
+    inside = (pair >= 0) & (pair < h)
+    lines = mask[pair.clamp(0, h - 1)] & inside[..., None]  # (R, 2, W)
+    on_centre = lines[..., centre]  # (R, 2)
+    left = lines[..., :centre].flip(-1).to(torch.int32).cumprod(-1).sum(-1)  # (R, 2)
+    right = lines[..., centre:].to(torch.int32).cumprod(-1).sum(-1)
+    width = torch.where(on_centre, left + right, torch.zeros_like(left)).to(torch.float32)
+    return (1 - frac) * width[:, 0] + frac * width[:, 1]
 
 
 def profile_rows(height_m: float, rows: int) -> list[float]:

@@ -42,17 +42,32 @@ def backdrop_color(image: torch.Tensor, border: int = 4) -> torch.Tensor:
     return torch.cat([top, left, right], dim=1).median(dim=1).values
 
 
+COMPONENT_ROWS = 96  # connected components are labelled on a mask at most this tall
+
+
 def largest_component(mask: torch.Tensor) -> torch.Tensor:
-    """(H, W) bool -> (H, W) bool keeping only the largest 8-connected... component
-    (kornia labels 4/8-connected regions by iterated max pooling)."""
+    """(H, W) bool -> (H, W) bool keeping only the largest connected component.
+
+    kornia.contrib.connected_components labels by iterated 3x3 max pooling, one pixel per
+    iteration, so it runs on a copy shrunk to at most `COMPONENT_ROWS` rows (a cell is
+    foreground if any of its pixels is); the full-size pixels of the cells of the largest
+    component are kept.
+    """
+    import torch.nn.functional as F
     from kornia.contrib import connected_components
 
     if not bool(mask.any()):
         return mask
     h, w = mask.shape
-    labels = connected_components(mask[None, None].to(torch.float32), num_iterations=2 * (h + w))[0, 0]
-    values, counts = torch.unique(labels[mask], return_counts=True)
-    return labels == values[counts.argmax()]
+    factor = max(1, -(-h // COMPONENT_ROWS))  # ceil
+    small = F.max_pool2d(mask[None, None].to(torch.float32), factor, ceil_mode=True)  # (1, 1, h', w')
+    sh, sw = small.shape[-2:]
+    labels = connected_components(small, num_iterations=2 * (sh + sw))[0, 0]  # (h', w')
+    fg = small[0, 0] > 0
+    values, counts = torch.unique(labels[fg], return_counts=True)
+    keep = (labels == values[counts.argmax()]) & fg  # (h', w')
+    full = keep.repeat_interleave(factor, 0).repeat_interleave(factor, 1)[:h, :w]
+    return mask & full
 
 
 def extract_silhouette(image: torch.Tensor, height: int = ANALYSIS_HEIGHT) -> torch.Tensor:

@@ -126,6 +126,18 @@ def test_an_expired_card_is_declined(client: Any, buyer: dict[str, Any],
     assert r.status_code == 402 and r.json()["error"]["code"] == "PAYMENT_DECLINED"
 
 
+def test_a_cancelled_order_cannot_be_paid(client: Any, buyer: dict[str, Any],
+                                         pending: dict[str, Any]) -> None:
+    r = client.post(f"/v1/orders/{pending['order']['id']}/cancel", json={},
+                    headers=buyer["headers"])
+    assert r.status_code == 200, r.text
+    r = charge(client, pending["payment"]["paymentOrderId"])
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "INVALID_STATE_TRANSITION"
+    detail = order(client, buyer["headers"], pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("cancelled", "cancelled")
+
+
 def test_a_wrong_signature_is_refused_and_changes_nothing(client: Any, buyer: dict[str, Any],
                                                           pending: dict[str, Any]) -> None:
     result = charge(client, pending["payment"]["paymentOrderId"]).json()["data"]
@@ -226,6 +238,17 @@ def test_a_webhook_with_a_bad_signature_is_refused(client: Any, container: Any,
         assert r.json()["error"]["code"] == "VALIDATION_ERROR", how
         assert r.json()["error"]["details"]["fields"][0]["field"] == "Tryon-Signature", how
     assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
+
+
+def test_a_signed_webhook_that_is_not_a_provider_event_is_400(client: Any,
+                                                               container: Any) -> None:
+    for body in (b"not json", b'{"type": "payment.refunded", "data": {}}', b'{"data": {}}',
+                 b'["payment.succeeded"]'):
+        r = client.post("/v1/payments/webhook", content=body, headers={
+            "Content-Type": "application/json",
+            "Tryon-Signature": container.payments.sign_webhook(body)})
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 def test_a_signed_failure_webhook_declines_the_payment(client: Any, container: Any,

@@ -109,7 +109,7 @@ def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, ctr: Ctr,
     """The sandbox provider's checkout: charges a test card and signs the result."""
     _sandbox_enabled(ctr)
     payment_id = decode_id("pay", paymentOrderId, "Payment order")
-    ctr.shop.get_payment(payment_id)
+    ctr.shop.payable_payment(payment_id)  # before any card is charged
     now = datetime.now(UTC)
     charge = ctr.payments.charge(body.cardNumber, body.expiryMonth, body.expiryYear)
     expired = (body.expiryYear, body.expiryMonth) < (now.year, now.month)

@@ -1,0 +1,112 @@
+"""Scans from synthetic photos of known anny bodies: accuracy, stages, rejections, cancelling."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+import kornia  # noqa: E402
+
+from render_engine.body import build_body  # noqa: E402
+from render_engine.errors import InvalidRequest  # noqa: E402
+from render_engine.scan import STAGES, ScanCancelled, ScanRejected, scan_from_photos  # noqa: E402
+from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
+
+POSES = ["front", "side_left", "back"]
+#: Known bodies, apart in gender, build and height.
+BODIES = {
+    "lean_man": {"gender": 0.1, "age": 0.8, "muscle": 0.6, "weight": 0.4, "height": 0.55, "proportions": 0.5},
+    "heavy_woman": {"gender": 0.9, "age": 0.75, "muscle": 0.3, "weight": 0.75, "height": 0.35, "proportions": 0.4},
+}
+
+
+def photos_of(phenotype: dict[str, float]):
+    body = build_body(phenotype)
+    images = flat_shaded_photos(body.mesh.verts, body.mesh.faces, body.mesh.colors, POSES, height=360)
+    return body, images
+
+
+@pytest.fixture(scope="module")
+def lean_man():
+    return photos_of(BODIES["lean_man"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name):
+    body, images = photos_of(BODIES[name])
+    photos = [(pose, encode_png(image)) for pose, image in zip(POSES, images)]
+    result = scan_from_photos(photos, height_cm=body.measurements["height"])
+    got, want = result.measurements, body.measurements
+    assert abs(got["height"] - want["height"]) <= 2.0
+    for key in ("chest", "waist", "hips"):
+        assert abs(got[key] - want[key]) <= 4.0, (key, got[key], want[key])
+    assert result.body.mesh.num_verts == body.mesh.num_verts
+    assert 0.5 < result.quality_score <= 1.0
+    assert all(report.used and report.quality.usable for report in result.photo_reports)
+
+
+@pytest.mark.slow
+def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man):
+    body, images = lean_man
+    seen: list[tuple[str, int, str]] = []
+    result = scan_from_photos(
+        [(pose, image) for pose, image in zip(POSES, images)],
+        height_cm=body.measurements["height"],
+        on_stage=lambda stage, progress, message: seen.append((stage, progress, message)),
+    )
+    order = [s for s, _, _ in seen]
+    assert list(dict.fromkeys(order)) == [name for name, *_ in STAGES]
+    progress = [p for _, p, _ in seen]
+    assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 100
+    assert all(message for _, _, message in seen)
+    assert set(result.timings) >= {name for name, *_ in STAGES}
+
+
+def test_too_few_or_too_many_photos_are_rejected(lean_man):
+    _, images = lean_man
+    with pytest.raises(ScanRejected) as err:
+        scan_from_photos([("front", images[0]), ("back", images[2])], height_cm=175)
+    assert err.value.code == "INVALID_PHOTO_COUNT"
+    with pytest.raises(ScanRejected) as err:
+        scan_from_photos([("front", images[0])] * 11, height_cm=175)
+    assert err.value.code == "INVALID_PHOTO_COUNT"
+    with pytest.raises(ScanRejected) as err:
+        scan_from_photos([("front", images[0]), ("upside_down", images[1]), ("back", images[2])], height_cm=175)
+    assert err.value.code == "INVALID_POSE" and err.value.reasons == {"1:upside_down": "INVALID_POSE"}
+    with pytest.raises(InvalidRequest):
+        scan_from_photos([(p, im) for p, im in zip(POSES, images)], height_cm=20)
+
+
+def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man):
+    _, images = lean_man
+    blurred = kornia.filters.gaussian_blur2d(images[1][None], (21, 21), (3.0, 3.0))[0]
+    dark = images[2] * 0.1
+    photos = [("front", encode_png(images[0])), ("side_left", encode_png(blurred)), ("back", encode_png(dark))]
+    with pytest.raises(ScanRejected) as err:
+        scan_from_photos(photos, height_cm=175)
+    assert err.value.code == "SCAN_PHOTOS_UNUSABLE"
+    assert err.value.reasons == {"1:side_left": "IMAGE_BLURRY", "2:back": "IMAGE_TOO_DARK"}
+
+
+def test_photos_without_a_side_view_are_rejected(lean_man):
+    _, images = lean_man
+    photos = [("front", images[0]), ("back", images[2]), ("front", images[0])]
+    with pytest.raises(ScanRejected) as err:
+        scan_from_photos(photos, height_cm=175)
+    assert err.value.code == "SCAN_VIEWS_MISSING"
+
+
+def test_a_cancelled_scan_stops_between_stages(lean_man):
+    body, images = lean_man
+    stages: list[str] = []
+    with pytest.raises(ScanCancelled):
+        scan_from_photos(
+            [(p, im) for p, im in zip(POSES, images)],
+            height_cm=body.measurements["height"],
+            on_stage=lambda stage, progress, message: stages.append(stage),
+            is_cancelled=lambda: "feature_detection" in stages,
+        )
+    assert stages[-1] == "feature_detection"

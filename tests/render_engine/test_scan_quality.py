@@ -1,0 +1,125 @@
+"""Photo analysis: usable photos pass, and each kind of bad photo is rejected with its reason."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+import kornia  # noqa: E402
+
+from render_engine.body import build_body  # noqa: E402
+from render_engine.scan import analyse_photo, extract_silhouette  # noqa: E402
+from render_engine.scan.profile import central_widths  # noqa: E402
+from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
+from render_engine.scan.silhouette import largest_component, otsu_threshold  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def photos():
+    body = build_body({"age": 0.75, "gender": 0.3, "weight": 0.5})
+    images = flat_shaded_photos(body.mesh.verts, body.mesh.faces, body.mesh.colors, ["front", "side_left"], height=360)
+    return images
+
+
+def test_a_sharp_well_lit_photo_is_usable(photos):
+    for image in photos:
+        quality = analyse_photo(encode_png(image))
+        assert quality.usable and quality.reason is None
+        assert 0.8 <= quality.score <= 1.0
+        assert 0.55 <= quality.coverage <= 0.8
+
+
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (lambda im: kornia.filters.gaussian_blur2d(im[None], (21, 21), (3.0, 3.0))[0], "IMAGE_BLURRY"),
+        (lambda im: im * 0.12, "IMAGE_TOO_DARK"),
+        (lambda im: (im * 3.0).clamp(0, 1), "IMAGE_OVEREXPOSED"),
+        (lambda im: torch.full_like(im, 0.8), "NO_PERSON_DETECTED"),
+        (lambda im: im[:, 100:, :], "PERSON_CUT_OFF"),
+    ],
+)
+def test_a_spoiled_photo_is_rejected_with_its_reason(photos, spoil, reason):
+    quality = analyse_photo(encode_png(spoil(photos[0])))
+    assert not quality.usable
+    assert quality.reason == reason
+    assert quality.message
+    assert quality.score <= 0.3
+
+
+def test_bytes_that_are_no_image_are_unreadable():
+    quality = analyse_photo(b"not an image at all")
+    assert quality.reason == "IMAGE_UNREADABLE" and not quality.usable
+
+
+def test_a_tensor_photo_is_analysed_like_its_png(photos):
+    assert analyse_photo(photos[0]).usable
+
+
+def otsu_reference(values: torch.Tensor, bins: int = 256) -> float:
+    """Slow reference: try every cut, keep the one with the largest between-class variance."""
+    hist = torch.histc(values.flatten(), bins=bins, min=0.0, max=1.0).tolist()
+    total = sum(hist)
+    centres = [(i + 0.5) / bins for i in range(bins)]
+    best, best_cut = -1.0, 0
+    for cut in range(bins):
+        w0 = sum(hist[: cut + 1]) / total
+        w1 = 1 - w0
+        if w0 == 0 or w1 == 0:
+            continue
+        m0 = sum(h * c for h, c in zip(hist[: cut + 1], centres)) / (w0 * total)
+        m1 = sum(h * c for h, c in zip(hist[cut + 1 :], centres)) / (w1 * total)
+        between = w0 * w1 * (m0 - m1) ** 2
+        if between > best:
+            best, best_cut = between, cut
+    return centres[best_cut] + 0.5 / bins
+
+
+def test_otsu_threshold_matches_the_slow_reference():
+    g = torch.Generator().manual_seed(3)
+    values = torch.cat([torch.rand(3000, generator=g) * 0.3, 0.6 + torch.rand(1000, generator=g) * 0.3])
+    assert otsu_threshold(values) == pytest.approx(otsu_reference(values), abs=1e-9)
+
+
+def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos):
+    from render_engine.scan.silhouette import resize_to_height
+
+    image = photos[0].clone()
+    image[:, 10:14, 10:14] = 0.0  # a dark speck in a corner
+    mask = extract_silhouette(image, 256)
+    truth = resize_to_height((photos[0] != torch.tensor([0.88, 0.89, 0.90])[:, None, None]).any(0, keepdim=True).float(), 256)[0] > 0.5
+    iou = float((mask & truth).sum()) / float((mask | truth).sum())
+    assert iou > 0.95
+    assert not bool(mask[:12, :12].any())
+    blobs = torch.zeros(40, 40, dtype=torch.bool)
+    blobs[2:6, 2:6] = True
+    blobs[10:30, 10:30] = True
+    kept = largest_component(blobs)
+    assert bool(kept[15, 15]) and not bool(kept[3, 3])
+
+
+def test_central_widths_match_a_slow_scan_of_each_row():
+    g = torch.Generator().manual_seed(0)
+    mask = torch.zeros(50, 40, dtype=torch.bool)
+    for r in range(50):
+        a, b = int(torch.randint(5, 19, (1,), generator=g)), int(torch.randint(21, 35, (1,), generator=g))
+        mask[r, a:b] = True
+    mask[:, 2] = True  # an "arm" separated from the trunk
+    centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
+
+    def slow(r: int) -> int:
+        if not mask[r, centre]:
+            return 0
+        lo = centre
+        while lo - 1 >= 0 and mask[r, lo - 1]:
+            lo -= 1
+        hi = centre
+        while hi + 1 < 40 and mask[r, hi + 1]:
+            hi += 1
+        return hi - lo + 1
+
+    rows = [3.0, 10.25, 20.5, 48.9]
+    expected = [slow(3), 0.75 * slow(10) + 0.25 * slow(11), 0.5 * slow(20) + 0.5 * slow(21), 0.1 * slow(48) + 0.9 * slow(49)]
+    assert central_widths(mask, rows).tolist() == pytest.approx(expected)

@@ -160,6 +160,15 @@ def _not_json(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
                                              or media.endswith(b"+json"))
 
 
+def _not_executed(status: int, body: bytes) -> bool:
+    """Like Stripe: a result is kept only when the request ran. Refusals before it ran
+    (invalid input, auth, size, media type, rate limit), a lost race and server errors leave
+    the key free, so that a corrected retry with the same key can still go through."""
+    if status >= 500 or status in (400, 401, 403, 413, 415, 429):
+        return True
+    return status == 409 and b'"CONCURRENCY_CONFLICT"' in body
+
+
 class Idempotency:
     """Replays the first response of a POST retried with the same ``Idempotency-Key``."""
 
@@ -246,8 +255,8 @@ class Idempotency:
             await self.app(scope, replay_receive, capture_send)
         finally:
             status = int(response["status"])
-            if status >= 500 or status in (401, 429):
+            body = b"".join(response["body"])
+            if _not_executed(status, body):
                 self.store.release(owner, key)
             else:
-                self.store.complete(owner, key, Stored(status, response["headers"],
-                                                       b"".join(response["body"])))
+                self.store.complete(owner, key, Stored(status, response["headers"], body))

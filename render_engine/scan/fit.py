@@ -31,6 +31,7 @@ WEIGHT_WEIGHT = 1.0
 PRIOR_WEIGHT = 5.0
 PROFILE_FD_STEP = 0.04  # phenotype step of the profile fit's forward differences
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
+ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
 FD_STEP = 0.05  # phenotype step of the forward differences
 FD_PLACE_STEP = 0.01  # metres
@@ -183,7 +184,7 @@ def fit_profiles(
     rendered silhouettes are as wide as the photos' at every profile row, at the user's
     height. photo_widths: (N, R) pixels at `rows` image rows. Jacobian by forward
     differences of `PROFILE_FD_STEP`, the 7 bodies rendered in one batch. Returns the
-    phenotype and its loss (sum of squared residuals)."""
+    phenotype and its robust loss (Cauchy on the widths, squares on the rest)."""
     from render_engine.scan.profile import central_widths, profile_rows
 
     idx, _ = fitting_proxy()
@@ -192,6 +193,7 @@ def fit_profiles(
     hi = torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
     row_pos = profile_rows(height_m, rows)
     target = photo_widths.to(prior.dtype).flatten()
+    n_widths = target.numel()
 
     def residuals(x: torch.Tensor) -> torch.Tensor:  # (B, 6) -> (B, R')
         proxy, heights, weights = _bodies(x, idx)
@@ -215,6 +217,11 @@ def fit_profiles(
             h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
             r = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
             r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
+            # iteratively reweighted: Cauchy weights on the width residuals, so that a row
+            # where a hand overlaps the trunk in one image does not drag the whole fit
+            weight = torch.ones_like(r0)
+            weight[:n_widths] = 1.0 / torch.sqrt(1.0 + (r0[:n_widths] / ROBUST_SCALE) ** 2)
+            r0, jac = r0 * weight, jac * weight[:, None]
             loss = float((r0**2).sum())
             jtj, jtr = jac.T @ jac, jac.T @ r0
             pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
@@ -225,7 +232,7 @@ def fit_profiles(
             for _ in range(4):
                 a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype))
                 candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
-                if float((residuals(candidate[None]) ** 2).sum()) < loss:
+                if float(((residuals(candidate[None])[0] * weight) ** 2).sum()) < loss:
                     x, improved = candidate, True
                     damping = max(damping / 5.0, 1e-6)
                     break
@@ -234,7 +241,9 @@ def fit_profiles(
                 on_step(it + 1, iterations)
             if not improved:
                 break
-    final = float((residuals(x[None]) ** 2).sum())
+    final_r = residuals(x[None])[0]
+    c2 = ROBUST_SCALE**2
+    final = float((c2 * torch.log1p(final_r[:n_widths] ** 2 / c2)).sum() + (final_r[n_widths:] ** 2).sum())
     return {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final
 
 

@@ -76,3 +76,21 @@ def test_a_posed_body_keeps_what_the_garment_module_needs():
     assert posed.skeleton is body.skeleton
     garment_body = as_garment_body(posed)  # raises INVALID_BODY without skinning weights
     assert garment_body.verts.shape[0] == body.mesh.num_verts
+
+
+def test_a_missing_photo_is_reported_not_raised(capsys, tmp_path):
+    code = main(
+        [
+            "avatar",
+            "--height",
+            "170",
+            "--photo",
+            f"front={tmp_path / 'none.jpg'}",
+            "--quiet",
+            "--out",
+            str(tmp_path / "avatar"),
+        ]
+    )
+    assert code == 2
+    assert "not found" in capsys.readouterr().err
+    assert not (tmp_path / "avatar" / "avatar.glb").exists()

@@ -9,7 +9,6 @@ retries the command, up to its redelivery bound.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -121,7 +120,7 @@ def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report
 def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: Report,
           is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
     from render_engine.body.fit import fit_measurements
-    from render_engine.export import export_glb, mesh_stats, preview_images
+    from render_engine.export import export_glb, model_info, preview_images
 
     started = time.monotonic()
     inputs = command["inputs"]
@@ -164,18 +163,15 @@ def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: 
                           code="SCAN_TYPE_UNSUPPORTED")
     on_stage("optimization", 85, "Exporting the 3D model...")
     glb = export_glb(body.mesh)
-    thumbnail, preview = preview_images(body.mesh)
+    previews = preview_images(body.mesh)
     keys = command["outputKeys"]
     blobs.put(keys["model"], glb, "model/gltf-binary")
-    blobs.put(keys["thumbnail"], thumbnail, "image/jpeg")
-    blobs.put(keys["preview"], preview, "image/jpeg")
-    stats = mesh_stats(body.mesh, glb)
+    blobs.put(keys["thumbnail"], previews.thumbnail, "image/jpeg")
+    blobs.put(keys["preview"], previews.full_size, "image/jpeg")
+    stats = model_info(glb, body.mesh)
     on_stage("finalization", 95, "Final quality checks...")
     return {"modelKey": keys["model"], "thumbnailKey": keys["thumbnail"],
             "previewKey": keys["preview"], "measurements": body.measurements,
             "qualityScore": quality, "polycount": stats["polycount"], "size": stats["size"],
             "body": body.to_params(), "seconds": round(time.monotonic() - started, 2)}
 
-
-def image_bytes(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)

@@ -34,6 +34,7 @@ import argparse
 import math
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -501,6 +502,7 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
         container.close()
         if not args.keep_schema:
             drop_schema(args.database_url, schema)
+            shutil.rmtree(workdir, ignore_errors=True)
     order = {(c, n, p): i for i, (c, n, p) in enumerate(
         (c, n, p) for c in args.commands for n in args.clients for p in PATHS)}
     cells.sort(key=lambda c: order[c.command, c.clients, c.path])
@@ -567,7 +569,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server-log-level", default="INFO",
                    help="the server's log level (INFO: one JSON access log per request)")
     p.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
-    p.add_argument("--keep-schema", action="store_true", help="keep the schema for inspection")
+    p.add_argument("--keep-schema", action="store_true",
+                   help="keep the schema and the server's data directory for inspection")
     p.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     args = p.parse_args(argv)
     args.clients = [int(n) for n in str(args.clients).split(",") if n]

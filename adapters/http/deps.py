@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.bootstrap import Container
+from adapters.http.middleware import access_claims
 from domain import ids
 from domain.errors import Forbidden, NotAuthenticated
 
@@ -35,11 +36,12 @@ class Principal:
 
 
 def _principal(
-    ctr: Ctr, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, ctr: Ctr,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Authentication required")
-    claims = ctr.tokens.decode(credentials.credentials, "access")
+    claims = access_claims(request.scope, ctr.tokens, credentials.credentials)
     user_id = ctr.tokens.user_of(claims)
     public_id = ids.encode("usr", user_id)
     roles = ctr.read.roles(public_id)

@@ -7,8 +7,10 @@ import json
 import re
 import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import anyio
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +21,7 @@ from application import metadata
 from domain.errors import NotAuthenticated
 
 log = structlog.get_logger("tryon.http")
+T = TypeVar("T")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
 
@@ -34,6 +37,15 @@ async def _send_json(send: Send, status: int, body: bytes,
     await send({"type": "http.response.body", "body": body})
 
 
+async def _off_the_loop(call: Callable[..., T], *args: Any) -> T:
+    """A blocking call (the idempotency store's database transactions) in the threadpool,
+    so that the event loop keeps serving every other request meanwhile; shielded, so that a
+    cancelled request still records or releases its key."""
+    with anyio.CancelScope(shield=True):
+        result = await anyio.to_thread.run_sync(call, *args)
+    return result
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -41,6 +53,23 @@ class Metrics:
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("tryon_http_request_seconds", "HTTP request latency",
                                  ["method", "route"], registry=self.registry)
+
+
+def access_claims(scope: Scope, tokens: TokenService, token: str) -> dict[str, Any]:
+    """The claims of the request's access token, decoded once per request: the request
+    context, the idempotency owner and the route's principal all ask for them. Raises what
+    ``TokenService.decode`` raises, every time it is asked."""
+    state = scope.setdefault("state", {})
+    cached = state.get("_access_claims")
+    if cached is None or cached[0] != token:
+        try:
+            cached = (token, tokens.decode(token, "access"), None)
+        except NotAuthenticated as exc:
+            cached = (token, None, exc)
+        state["_access_claims"] = cached
+    if cached[2] is not None:
+        raise cached[2]
+    return dict(cached[1])
 
 
 class RequestContext:
@@ -54,11 +83,11 @@ class RequestContext:
         self.max_body = max_body_bytes
         self.tokens = tokens
 
-    def _actor(self, headers: dict[bytes, bytes]) -> str:
+    def _actor(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth.lower().startswith("bearer "):
             try:
-                return str(self.tokens.decode(auth[7:].strip(), "access")["sub"])
+                return str(access_claims(scope, self.tokens, auth[7:].strip())["sub"])
             except NotAuthenticated:
                 pass
         return "anonymous"
@@ -73,7 +102,7 @@ class RequestContext:
         correlation = headers.get(b"x-correlation-id", b"").decode("latin-1")
         correlation_id = correlation if _REQUEST_ID.match(correlation) else request_id
         scope.setdefault("state", {})["request_id"] = request_id
-        actor = self._actor(headers)
+        actor = self._actor(scope, headers)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, user_id=actor,
                                                correlation_id=correlation_id)
@@ -182,7 +211,7 @@ class Idempotency:
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth.lower().startswith("bearer "):
             try:
-                return "user:" + str(self.tokens.decode(auth[7:].strip(), "access")["sub"])
+                return "user:" + str(access_claims(scope, self.tokens, auth[7:].strip())["sub"])
             except NotAuthenticated:
                 pass
         client = scope.get("client") or ("unknown", 0)
@@ -212,7 +241,7 @@ class Idempotency:
             scope["method"].encode() + b" " + scope["path"].encode() + b"?"
             + scope.get("query_string", b"") + b"\n" + body).hexdigest()
         try:
-            stored = self.store.claim(owner, key, fingerprint)
+            stored = await _off_the_loop(self.store.claim, owner, key, fingerprint)
         except KeyInUse:
             await _send_json(send, 409, _json_error(
                 409, "IDEMPOTENCY_KEY_IN_USE",
@@ -257,6 +286,7 @@ class Idempotency:
             status = int(response["status"])
             body = b"".join(response["body"])
             if _not_executed(status, body):
-                self.store.release(owner, key)
+                await _off_the_loop(self.store.release, owner, key)
             else:
-                self.store.complete(owner, key, Stored(status, response["headers"], body))
+                await _off_the_loop(self.store.complete, owner, key,
+                                    Stored(status, response["headers"], body))

@@ -87,7 +87,9 @@ def skinning_weights() -> torch.Tensor:
     from anny.skinning.skinning import dense_bone_weights
 
     model = anny_model()
-    weights = dense_bone_weights(model.vertex_bone_weights, model.vertex_bone_indices, model.bone_count)
+    weights = dense_bone_weights(
+        model.vertex_bone_weights, model.vertex_bone_indices, model.bone_count
+    )
     return weights.to(torch.float32)
 
 
@@ -133,10 +135,14 @@ def build_body(
 def body_from_params(params: dict[str, object]) -> FittedBody:
     """Rebuild a body from `FittedBody.to_params()` output."""
     if not isinstance(params, dict) or params.get("model") != MODEL_NAME:
-        raise InvalidRequest("body parameters must come from FittedBody.to_params()", "INVALID_BODY_PARAMS")
+        raise InvalidRequest(
+            "body parameters must come from FittedBody.to_params()", "INVALID_BODY_PARAMS"
+        )
     phenotype = params.get("phenotype")
     if not isinstance(phenotype, dict) or set(phenotype) - set(PHENOTYPE_LABELS):
-        raise InvalidRequest(f"phenotype must use the keys {PHENOTYPE_LABELS}", "INVALID_BODY_PARAMS")
+        raise InvalidRequest(
+            f"phenotype must use the keys {PHENOTYPE_LABELS}", "INVALID_BODY_PARAMS"
+        )
     values = {k: float(v) for k, v in phenotype.items()}
     if any(not 0.0 <= v <= 1.0 for v in values.values()):
         raise InvalidRequest("phenotype values must lie in [0, 1]", "INVALID_BODY_PARAMS")

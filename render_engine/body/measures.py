@@ -78,7 +78,9 @@ def landmarks() -> Landmarks:
     region = vertex_regions(weights, labels)  # (V,)
 
     faces = torch.as_tensor(model.faces, dtype=torch.int64)
-    excluded = (region == BodyRegion.ARMS) | (region == BodyRegion.HANDS) | (region == BodyRegion.HEAD)
+    excluded = (
+        (region == BodyRegion.ARMS) | (region == BodyRegion.HANDS) | (region == BodyRegion.HEAD)
+    )
     keep = ~excluded[faces].any(dim=1)
     trunk_faces = faces[keep]
     edges = torch.cat([trunk_faces[:, [0, 1]], trunk_faces[:, [1, 2]], trunk_faces[:, [2, 0]]])
@@ -110,7 +112,9 @@ def landmarks() -> Landmarks:
         acromion.append(extreme(near, y))
     # crotch: lowest vertex on the mid-sagittal strip above the knees
     knee_y = float(h[bone("lowerleg01.L"), 1])
-    strip = (x.abs() < 0.01) & (y > knee_y) & (region != BodyRegion.HANDS) & (region != BodyRegion.ARMS)
+    strip = (
+        (x.abs() < 0.01) & (y > knee_y) & (region != BodyRegion.HANDS) & (region != BodyRegion.ARMS)
+    )
     crotch = extreme(strip, -y)
 
     return Landmarks(
@@ -149,13 +153,13 @@ def cross_sections(
         ys = verts[:, :, 1][:, edges]  # (B, E, 2)
         lv = levels[:, :, None]  # (B, L, 1)
         crossed = ((ys[:, None, :, 0] - lv) * (ys[:, None, :, 1] - lv)) < 0  # (B, L, E)
-        b, l, e = torch.nonzero(crossed, as_tuple=True)  # (N,) each
+        b, lv_idx, e = torch.nonzero(crossed, as_tuple=True)  # (N,) each
     a = verts[b, edges[e, 0]]  # (N, 3)
     c = verts[b, edges[e, 1]]  # (N, 3)
-    level = levels[b, l]  # (N,)
+    level = levels[b, lv_idx]  # (N,)
     t = (a[:, 1] - level) / (a[:, 1] - c[:, 1])  # (N,), ends straddle: no zero denominator
     p = a + t[:, None] * (c - a)  # (N, 3)
-    return p[:, [0, 2]], b * l_count + l
+    return p[:, [0, 2]], b * l_count + lv_idx
 
 
 @functools.lru_cache(maxsize=4)
@@ -177,7 +181,9 @@ def hull_perimeters(
     see the tests).
     """
     u = _directions(directions, points.dtype)  # (K, 2)
-    count = torch.zeros(groups, dtype=points.dtype).index_add_(0, group, torch.ones_like(group, dtype=points.dtype))
+    count = torch.zeros(groups, dtype=points.dtype).index_add_(
+        0, group, torch.ones_like(group, dtype=points.dtype)
+    )
     with torch.no_grad():  # centring keeps h(u) small: better round-off, same perimeter
         centre = torch.zeros(groups, 2, dtype=points.dtype).index_add_(0, group, points)
         centre = centre / count.clamp_min(1)[:, None]
@@ -201,7 +207,9 @@ def hull_perimeter(points: torch.Tensor, directions: int = HULL_DIRECTIONS) -> t
     return hull_perimeters(points, group, 1, directions)[0]
 
 
-def circumference_at(verts: torch.Tensor, level: torch.Tensor, edges: torch.Tensor | None = None) -> torch.Tensor:
+def circumference_at(
+    verts: torch.Tensor, level: torch.Tensor, edges: torch.Tensor | None = None
+) -> torch.Tensor:
     """Tape-measure circumference (m) around the trunk and legs of one body at height `level`.
 
     verts: (V, 3); level: () tensor. Returns a () tensor, 0 where the plane misses the body.

@@ -29,8 +29,9 @@ from render_engine.mesh import TriMesh
 Rotation = tuple[float, float, float]  # rotation vector in degrees, render-engine axes
 
 #: Rotations from the rest A-pose (arms 48 degrees below horizontal, elbows bent 45 degrees
-#: forwards; (33, 30, -3) on the forearm straightens it), per bone, for the figure's LEFT side (".L" bones) and the
-#: centre line; ".L" entries are mirrored onto ".R" unless the preset gives ".R" itself.
+#: forwards; (33, 30, -3) on the forearm straightens it), per bone, for the figure's LEFT
+#: side (".L" bones) and the centre line; ".L" entries are mirrored onto ".R" unless the
+#: preset gives ".R" itself.
 _PRESETS: dict[str, dict[str, Rotation]] = {
     # arms hanging close to the body, elbows nearly straight, legs straight, looking ahead
     "standing_neutral": {
@@ -74,7 +75,11 @@ POSE_PRESETS: tuple[str, ...] = tuple(_PRESETS)
 
 LEG_POSITIONS = {"together": -2.0, "slightly_apart": 3.0, "apart": 10.0}
 #: Accepted `customAdjustments` and their ranges (degrees).
-ADJUSTMENT_RANGES = {"arm_rotation": (-45.0, 90.0), "head_tilt": (-30.0, 30.0), "head_turn": (-60.0, 60.0)}
+ADJUSTMENT_RANGES = {
+    "arm_rotation": (-45.0, 90.0),
+    "head_tilt": (-30.0, 30.0),
+    "head_turn": (-60.0, 60.0),
+}
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,23 @@ class PoseSpec:
 def parse_pose(preset: str, adjustments: dict[str, object] | None = None) -> PoseSpec:
     """Validate a preset name and `customAdjustments`; raises `InvalidRequest`."""
     if preset not in _PRESETS:
-        raise InvalidRequest(f"unknown pose preset {preset!r}; known: {', '.join(POSE_PRESETS)}", "INVALID_POSE")
+        raise InvalidRequest(
+            f"unknown pose preset {preset!r}; known: {', '.join(POSE_PRESETS)}", "INVALID_POSE"
+        )
     values: dict[str, object] = {}
     for key, value in (adjustments or {}).items():
         if key == "leg_position":
             if value not in LEG_POSITIONS:
-                raise InvalidRequest(f"leg_position must be one of {tuple(LEG_POSITIONS)}", "INVALID_POSE")
+                raise InvalidRequest(
+                    f"leg_position must be one of {tuple(LEG_POSITIONS)}", "INVALID_POSE"
+                )
             values[key] = value
         elif key in ADJUSTMENT_RANGES:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
                 raise InvalidRequest(f"{key} must be a number of degrees", "INVALID_POSE")
             lo, hi = ADJUSTMENT_RANGES[key]
             if not lo <= value <= hi:
@@ -156,8 +169,12 @@ def _rotation_matrix(rotvec_deg: Rotation) -> torch.Tensor:
     if angle < 1e-12:
         return torch.eye(3, dtype=torch.float64)
     k = v / angle
-    kx = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64)
-    return torch.eye(3, dtype=torch.float64) + math.sin(angle) * kx + (1 - math.cos(angle)) * (kx @ kx)
+    kx = torch.tensor(
+        [[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64
+    )
+    return (
+        torch.eye(3, dtype=torch.float64) + math.sin(angle) * kx + (1 - math.cos(angle)) * (kx @ kx)
+    )
 
 
 def pose_transforms(
@@ -177,12 +194,16 @@ def pose_transforms(
         deltas[0, labels.index(bone), :3, :3] = a2w.T @ _rotation_matrix(rot) @ a2w
     with torch.no_grad():
         out = model(pose_parameters=deltas, phenotype_kwargs=phenotype_tensor(body.phenotype))
-        rest = model.get_rest_model(model._get_phenotype_blendshape_coefficients(
-            phenotype_tensor(body.phenotype),
-            phenotype_tensor(body.phenotype).new_zeros((1, 0)),
-            phenotype_tensor(body.phenotype).new_zeros((1, 0)),
-        ))
-        transforms, _ = model.get_bone_transforms(deltas, rest["rest_bone_poses"])  # (1, J, 4, 4) anny
+        rest = model.get_rest_model(
+            model._get_phenotype_blendshape_coefficients(
+                phenotype_tensor(body.phenotype),
+                phenotype_tensor(body.phenotype).new_zeros((1, 0)),
+                phenotype_tensor(body.phenotype).new_zeros((1, 0)),
+            )
+        )
+        transforms, _ = model.get_bone_transforms(
+            deltas, rest["rest_bone_poses"]
+        )  # (1, J, 4, 4) anny
     # conjugate into our frame: x_ours = A x_anny + s, with A = a2w, s = (0, floor_shift, 0)
     shift = torch.tensor([0.0, body.floor_shift, 0.0], dtype=torch.float64)
     to_ours = torch.eye(4, dtype=torch.float64)
@@ -194,7 +215,9 @@ def pose_transforms(
     return t.to(torch.float32)
 
 
-def skin_points(points: torch.Tensor, weights: torch.Tensor, transforms: torch.Tensor) -> torch.Tensor:
+def skin_points(
+    points: torch.Tensor, weights: torch.Tensor, transforms: torch.Tensor
+) -> torch.Tensor:
     """Linear blend skinning. points (N, 3), weights (N, J), transforms (J, 4, 4) -> (N, 3)."""
     blend = torch.einsum("nj,jab->nab", weights.to(transforms), transforms[:, :3, :])  # (N, 3, 4)
     return (blend[:, :, :3] @ points.to(transforms)[:, :, None])[..., 0] + blend[:, :, 3]
@@ -221,7 +244,9 @@ def transfer_weights(body: FittedBody, points: torch.Tensor, k: int = 4) -> torc
     return (body.skinning_weights[idx] * w[..., None]).sum(dim=1)
 
 
-def pose_body(body: FittedBody, preset: str, adjustments: dict[str, object] | None = None) -> TriMesh:
+def pose_body(
+    body: FittedBody, preset: str, adjustments: dict[str, object] | None = None
+) -> TriMesh:
     """The body's mesh in a pose preset with `customAdjustments` (see `parse_pose`)."""
     transforms = pose_transforms(body, preset, adjustments)
     verts = skin_points(body.mesh.verts, body.skinning_weights, transforms)

@@ -11,7 +11,9 @@ class ScanRejected(RenderEngineError):
 
     code = "SCAN_REJECTED"
 
-    def __init__(self, message: str, code: str | None = None, reasons: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, reasons: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message, code)
         self.reasons = dict(reasons or {})
 

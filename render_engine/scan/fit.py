@@ -1,15 +1,22 @@
-"""Fitting a body to silhouettes with PyTorch3D's soft silhouette renderer.
+"""Fitting a body to the photos' silhouettes, in two steps.
 
-Unknowns: the six phenotype values and the body's place on the floor (x, z; the person
-turns on one spot, so one place serves every photo). Loss, summed over the views:
+1. `fit_profiles` (the main fit): Levenberg-Marquardt on the trunk's width profiles (see
+   `profile`): rows at fixed fractions of the user's height, widths measured on the photos'
+   silhouettes and on hard silhouettes of the candidate bodies rendered by the protocol's
+   camera (tiled PyTorch3D rasterizer), Jacobian by batched forward differences, Cauchy
+   weights against rows spoiled by a hand overlapping the trunk, the user's height (and
+   weight) as extra residuals. Fast (7 bodies x views per Jacobian, no backward pass) and,
+   unlike Adam on soft silhouettes, it does not stall in the muscle/weight trade-off.
+2. `fit_silhouettes` (refinement): Adam on PyTorch3D's soft silhouettes (SoftSilhouetteShader
+   over a rasterizer with blur_radius and faces_per_pixel), loss
 
-    sum_pixels (alpha - target)^2                       soft silhouette vs photo coverage
-  + HEIGHT_WEIGHT * ((height - user height) / 1 cm)^2   the user's height sets the scale
-  + WEIGHT_WEIGHT * ((weight - user weight) / 1 kg)^2   when the weight is given
-  + a weak pull towards the starting phenotype
+       sum_pixels (alpha - target)^2 / views
+     + HEIGHT_WEIGHT * ((height - user height) / 1 cm)^2  (+ weight term when given)
+     + a pull towards the starting phenotype,
 
-minimised by Adam with the phenotype projected into its bounds after each step. The body
-is the coarse proxy of `proxy.fitting_proxy` (its vertices are anny vertices).
+   on the phenotype and the body's place on the floor, phenotype projected into its bounds.
+
+Bodies are the coarse proxy of `proxy.fitting_proxy` (its vertices are anny vertices).
 """
 
 from __future__ import annotations
@@ -33,8 +40,6 @@ PROFILE_FD_STEP = 0.04  # phenotype step of the profile fit's forward difference
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
-FD_STEP = 0.05  # phenotype step of the forward differences
-FD_PLACE_STEP = 0.01  # metres
 
 
 @dataclass
@@ -45,7 +50,9 @@ class SilhouetteFit:
     steps: int
 
 
-def _bodies(params: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _bodies(
+    params: torch.Tensor, idx: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(B, 6) phenotypes -> proxy vertices standing on y = 0 (B, P, 3) float32, heights (B,)
     and weights (B,) kg."""
     verts, heads = rest_shape(params)  # (B, V, 3), (B, J, 3)
@@ -66,103 +73,27 @@ def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
     sigma = SIGMA if sigma is None else sigma
     n, h, w = coverage.shape
     inside = (coverage > 0.5).to(torch.float32)[:, None]  # (N, 1, H, W)
-    dist_px = distance_transform(inside, kernel_size=5)[:, 0]  # (N, H, W) to the nearest inside pixel
+    dist_px = distance_transform(inside, kernel_size=5)[
+        :, 0
+    ]  # (N, H, W) to the nearest inside pixel
     dist_ndc = dist_px * (2.0 / min(h, w))
     fringe = torch.sigmoid(-(dist_ndc**2) / sigma)
     return torch.where(coverage > 0.5, torch.ones_like(coverage), torch.maximum(coverage, fringe))
 
 
-def _render(
-    proxy: torch.Tensor, places: torch.Tensor, poses: list[str], faces: torch.Tensor, height: int
+def hard_silhouettes(
+    proxy: torch.Tensor, poses: list[str], height: int, faces: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """(B, P, 3) bodies at (B, 3) places -> (B, N, H, W) soft silhouettes, one batch."""
-    views = torch.cat([place_in_views(v, poses, o) for v, o in zip(proxy, places)])  # (B*N, P, 3)
-    alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
-    return alpha.reshape(proxy.shape[0], len(poses), *alpha.shape[1:])
+    """(B, P, 3) bodies -> (B, N, H, W) bool hard silhouettes (one face per pixel).
 
-
-def _residuals(
-    x: torch.Tensor,
-    targets: torch.Tensor,
-    poses: list[str],
-    prior: torch.Tensor,
-    height_m: float,
-    weight_kg: float | None,
-) -> torch.Tensor:
-    """(B, 8) unknowns (phenotype, place x, place z) -> (B, R) residuals whose squared sum is
-    the module's loss."""
-    idx, faces = fitting_proxy()
-    proxy, heights, weights = _bodies(x[:, :6], idx)
-    zero = torch.zeros_like(x[:, 6])
-    places = torch.stack([x[:, 6], zero, x[:, 7]], dim=1).to(torch.float32)  # (B, 3)
-    alpha = _render(proxy, places, poses, faces, targets.shape[1])  # (B, N, H, W)
-    parts = [
-        ((alpha - targets) / math.sqrt(len(poses))).flatten(1).to(x.dtype),
-        (math.sqrt(HEIGHT_WEIGHT) * (heights - height_m) / 0.01)[:, None],
-        math.sqrt(PRIOR_WEIGHT) * (x[:, :6] - prior),
-    ]
-    if weight_kg is not None:
-        parts.append((math.sqrt(WEIGHT_WEIGHT) * (weights - weight_kg))[:, None])
-    return torch.cat(parts, dim=1)
-
-
-def fit_silhouettes_lm(
-    targets: torch.Tensor,
-    poses: list[str],
-    start: dict[str, float],
-    height_m: float,
-    weight_kg: float | None = None,
-    iterations: int = 8,
-    on_step: Callable[[int, int], None] | None = None,
-) -> tuple[dict[str, float], tuple[float, float, float]]:
-    """Levenberg-Marquardt on the soft-silhouette residuals, Jacobian by forward differences
-    (all 9 bodies x N views rendered in one batch per iteration). Steps of `FD_STEP` in the
-    phenotype move the silhouette edges by about half a pixel, so the differences see the
-    edges' soft ramps rather than single pixels flipping."""
-    prior = phenotype_tensor(start)  # (1, 6)
-    lo = torch.cat([torch.tensor([PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS], dtype=prior.dtype), torch.tensor([-0.3, -0.3], dtype=prior.dtype)])
-    hi = torch.cat([torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype), torch.tensor([0.3, 0.3], dtype=prior.dtype)])
-    x = torch.cat([prior[0], torch.zeros(2, dtype=prior.dtype)]).clamp(lo, hi)  # (8,)
-    steps = torch.tensor([FD_STEP] * 6 + [FD_PLACE_STEP] * 2, dtype=x.dtype)
-    damping = 1e-2
-    with torch.no_grad():
-        for it in range(iterations):
-            h = torch.where(x + steps > hi, -steps, steps)
-            batch = torch.cat([x[None], x[None] + torch.diag(h)])  # (9, 8)
-            r = _residuals(batch, targets, poses, prior, height_m, weight_kg)  # (9, R)
-            r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T  # (R,), (R, 8)
-            loss = float((r0**2).sum())
-            jtj, jtr = jac.T @ jac, jac.T @ r0
-            pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
-            free = (~pinned).to(x.dtype)
-            jtj = jtj * free[:, None] * free[None, :] + torch.diag(1.0 - free)
-            jtr = jtr * free
-            improved = False
-            for _ in range(4):
-                a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(8, dtype=x.dtype))
-                candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
-                new = float((_residuals(candidate[None], targets, poses, prior, height_m, weight_kg) ** 2).sum())
-                if new < loss:
-                    x, improved = candidate, True
-                    damping = max(damping / 5.0, 1e-6)
-                    break
-                damping *= 10.0
-            if on_step is not None:
-                on_step(it + 1, iterations)
-            if not improved:
-                break
-    phenotype = {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}
-    return phenotype, (float(x[6]), 0.0, float(x[7]))
-
-
-def hard_silhouettes(proxy: torch.Tensor, poses: list[str], height: int) -> torch.Tensor:
-    """(B, P, 3) proxy bodies -> (B, N, H, W) bool hard silhouettes (one face per pixel)."""
+    faces: (F, 3) of the bodies; the proxy's faces when None."""
     from pytorch3d.structures import Meshes
 
     from render_engine.scan.protocol import make_cameras
     from render_engine.scan.render import _rasterizer
 
-    idx, faces = fitting_proxy()
+    if faces is None:
+        faces = fitting_proxy()[1]
     views = torch.cat([place_in_views(v, poses) for v in proxy])  # (B*N, P, 3)
     cameras = make_cameras(views.shape[0])
     meshes = Meshes(verts=list(views), faces=[faces] * views.shape[0])
@@ -187,7 +118,9 @@ def fit_profiles(
     phenotype and its robust loss (Cauchy on the widths, squares on the rest)."""
     from render_engine.scan.profile import central_widths, profile_rows
 
-    idx, _ = fitting_proxy()
+    # the proxy: rendering the full mesh instead gave the same errors (bench/scan.py) at
+    # four times the cost
+    idx, faces = fitting_proxy()
     prior = phenotype_tensor(start)
     lo = torch.tensor([PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
     hi = torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
@@ -197,7 +130,7 @@ def fit_profiles(
 
     def residuals(x: torch.Tensor) -> torch.Tensor:  # (B, 6) -> (B, R')
         proxy, heights, weights = _bodies(x, idx)
-        masks = hard_silhouettes(proxy, poses, rows)  # (B, N, H, W)
+        masks = hard_silhouettes(proxy, poses, rows, faces)  # (B, N, H, W)
         widths = torch.stack(
             [torch.cat([central_widths(m, row_pos) for m in body]) for body in masks]
         ).to(x.dtype)  # (B, N*R)
@@ -230,7 +163,9 @@ def fit_profiles(
             jtr = jtr * free
             improved = False
             for _ in range(4):
-                a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype))
+                a = jtj + damping * (
+                    torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype)
+                )
                 candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
                 if float(((residuals(candidate[None])[0] * weight) ** 2).sum()) < loss:
                     x, improved = candidate, True
@@ -243,7 +178,9 @@ def fit_profiles(
                 break
     final_r = residuals(x[None])[0]
     c2 = ROBUST_SCALE**2
-    final = float((c2 * torch.log1p(final_r[:n_widths] ** 2 / c2)).sum() + (final_r[n_widths:] ** 2).sum())
+    final = float(
+        (c2 * torch.log1p(final_r[:n_widths] ** 2 / c2)).sum() + (final_r[n_widths:] ** 2).sum()
+    )
     return {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final
 
 
@@ -270,7 +207,11 @@ def fit_silhouettes(
     optimiser = torch.optim.Adam([{"params": [params], "lr": lr}, {"params": [place], "lr": 0.005}])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps, eta_min=lr * 0.05)
     floor_only = torch.tensor([1.0, 0.0, 1.0])
-    best: tuple[float, torch.Tensor, torch.Tensor] = (math.inf, params.detach().clone(), place.detach().clone())
+    best: tuple[float, torch.Tensor, torch.Tensor] = (
+        math.inf,
+        params.detach().clone(),
+        place.detach().clone(),
+    )
     for step in range(steps):
         optimiser.zero_grad()
         verts, body_height, body_weight = _bodies(params, idx)
@@ -282,7 +223,7 @@ def fit_silhouettes(
             loss = loss + WEIGHT_WEIGHT * (body_weight[0] - weight_kg) ** 2
         loss = loss + PRIOR_WEIGHT * ((params - prior) ** 2).sum()
         if float(loss.detach()) < best[0]:
-            best = (float(loss), params.detach().clone(), place.detach().clone())
+            best = (float(loss.detach()), params.detach().clone(), place.detach().clone())
         loss.backward()
         optimiser.step()
         schedule.step()
@@ -293,7 +234,9 @@ def fit_silhouettes(
     _, p, o = best
     with torch.no_grad():
         verts, _, _ = _bodies(p, idx)
-        alpha = soft_silhouettes(place_in_views(verts[0], poses, o * floor_only), faces, height, sigma=SIGMA)
+        alpha = soft_silhouettes(
+            place_in_views(verts[0], poses, o * floor_only), faces, height, sigma=SIGMA
+        )
         inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
         union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)
     return SilhouetteFit(

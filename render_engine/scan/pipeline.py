@@ -37,9 +37,6 @@ STAGES = (
 )
 REFINE_HEIGHT = 128  # rows of the soft-silhouette refinement
 REFINE_STEPS = 6
-PROFILE_RESTARTS = ({"muscle": 0.2, "weight": 0.2}, {"muscle": 0.8, "weight": 0.8})
-#: Profile loss per residual under which the fit is not restarted (~1.2 px rms).
-PROFILE_GOOD_ENOUGH = 1.5
 
 OnStage = Callable[[str, int, str], None]
 
@@ -91,12 +88,21 @@ def scan_from_photos(
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    measurements = Measurements(height=float(height_cm), weight=None if weight_kg is None else float(weight_kg))
+    measurements = Measurements(
+        height=float(height_cm), weight=None if weight_kg is None else float(weight_kg)
+    )
     if not MIN_PHOTOS <= len(photos) <= MAX_PHOTOS:
-        raise ScanRejected(f"a scan needs {MIN_PHOTOS}-{MAX_PHOTOS} photos, got {len(photos)}", "INVALID_PHOTO_COUNT")
-    bad_poses = {f"{i}:{pose}": "INVALID_POSE" for i, (pose, _) in enumerate(photos) if pose not in POSES}
+        raise ScanRejected(
+            f"a scan needs {MIN_PHOTOS}-{MAX_PHOTOS} photos, got {len(photos)}",
+            "INVALID_PHOTO_COUNT",
+        )
+    bad_poses = {
+        f"{i}:{pose}": "INVALID_POSE" for i, (pose, _) in enumerate(photos) if pose not in POSES
+    }
     if bad_poses:
-        raise ScanRejected(f"unknown photo poses; known: {', '.join(POSES)}", "INVALID_POSE", bad_poses)
+        raise ScanRejected(
+            f"unknown photo poses; known: {', '.join(POSES)}", "INVALID_POSE", bad_poses
+        )
 
     stage_index = {name: i for i, (name, *_rest) in enumerate(STAGES)}
 
@@ -137,7 +143,9 @@ def scan_from_photos(
         )
     poses = [r.pose for r in used]
     if not ({"front", "back"} & set(poses)) or not ({"side_left", "side_right"} & set(poses)):
-        raise ScanRejected("the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING", reasons)  # type: ignore[arg-type]
+        raise ScanRejected(
+            "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING", reasons
+        )  # type: ignore[arg-type]
 
     # feature_detection
     t = begin("feature_detection")
@@ -145,7 +153,9 @@ def scan_from_photos(
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
     masks = [silhouettes[r.index] for r in used]
     widths = torch.stack([central_widths(m, rows) for m in masks])  # (N, R)
-    targets = soft_targets(torch.stack([coverage_mask(m, image_size(REFINE_HEIGHT)) for m in masks]))
+    targets = soft_targets(
+        torch.stack([coverage_mask(m, image_size(REFINE_HEIGHT)) for m in masks])
+    )
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
@@ -153,18 +163,18 @@ def scan_from_photos(
     t = begin("mesh_generation")
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
     report("mesh_generation", 0.1)
-    phenotype, loss = fit_profiles(
-        widths, poses, start, height_m, ANALYSIS_HEIGHT, weight_kg,
-        on_step=lambda i, n: report("mesh_generation", 0.1 + 0.5 * i / n),
+    # one start only: restarts from other builds found lower profile losses with worse
+    # girths (the width profiles leave the chest depth ambiguous where the arms overlap the
+    # trunk in the side views), so the measurement fit's start is kept
+    phenotype, _ = fit_profiles(
+        widths,
+        poses,
+        start,
+        height_m,
+        ANALYSIS_HEIGHT,
+        weight_kg,
+        on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
     )
-    residual_count = widths.numel() + 7
-    for k, restart in enumerate(PROFILE_RESTARTS):
-        if loss <= PROFILE_GOOD_ENOUGH * residual_count:
-            break
-        candidate, candidate_loss = fit_profiles(widths, poses, {**start, **restart}, height_m, ANALYSIS_HEIGHT, weight_kg)
-        if candidate_loss < loss:
-            phenotype, loss = candidate, candidate_loss
-        report("mesh_generation", 0.6 + 0.4 * (k + 1) / len(PROFILE_RESTARTS))
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping
@@ -177,7 +187,13 @@ def scan_from_photos(
     # optimization
     t = begin("optimization")
     refined = fit_silhouettes(
-        targets, poses, phenotype, height_m, weight_kg, steps=REFINE_STEPS, lr=0.003,
+        targets,
+        poses,
+        phenotype,
+        height_m,
+        weight_kg,
+        steps=REFINE_STEPS,
+        lr=0.003,
         on_step=lambda i, n: report("optimization", i / n),
     )
     timings["optimization"] = time.perf_counter() - t

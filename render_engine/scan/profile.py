@@ -17,7 +17,7 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 #: Heights of the profile rows, as fractions of the body's height: from just above the
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
 #: "one trunk" and "gap between the legs") to the armpits.
-ROW_FRACTIONS = tuple(0.53 + 0.02 * i for i in range(11))
+ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(13))
 
 
 def row_of_height(y_m: float, rows: int, depth_m: float = CAMERA_DISTANCE_M) -> float:

@@ -32,8 +32,12 @@ def fitting_proxy(cell: float = 0.025) -> tuple[torch.Tensor, torch.Tensor]:
     keys = torch.floor(verts / cell).to(torch.int64)  # (V, 3)
     _, cluster = torch.unique(keys, dim=0, return_inverse=True)  # (V,)
     groups = int(cluster.max()) + 1
-    counts = torch.zeros(groups, dtype=verts.dtype).index_add_(0, cluster, torch.ones_like(verts[:, 0]))
-    means = torch.zeros(groups, 3, dtype=verts.dtype).index_add_(0, cluster, verts) / counts[:, None]
+    counts = torch.zeros(groups, dtype=verts.dtype).index_add_(
+        0, cluster, torch.ones_like(verts[:, 0])
+    )
+    means = (
+        torch.zeros(groups, 3, dtype=verts.dtype).index_add_(0, cluster, verts) / counts[:, None]
+    )
     dist = (verts - means[cluster]).norm(dim=1)  # (V,)
     # representative: the vertex with the smallest distance in its cluster
     order = torch.argsort(dist)

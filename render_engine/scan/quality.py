@@ -99,7 +99,11 @@ def analyse_image(image: torch.Tensor) -> tuple[PhotoQuality, torch.Tensor]:
         reason = "PERSON_CUT_OFF"
 
     lo, hi = IDEAL_PERSON_HEIGHT
-    framing = 1.0 if lo <= person_height <= hi else max(0.0, 1.0 - min(abs(person_height - lo), abs(person_height - hi)) / 0.3)
+    framing = (
+        1.0
+        if lo <= person_height <= hi
+        else max(0.0, 1.0 - min(abs(person_height - lo), abs(person_height - hi)) / 0.3)
+    )
     score = (
         _ramp(sharpness, MIN_SHARPNESS / 2, MIN_SHARPNESS * 2.5)
         * (1.0 - _ramp(abs(luma - 0.55), 0.32, 0.55))

@@ -31,7 +31,9 @@ def _rasterizer(cameras, height: int, blur_radius: float, faces_per_pixel: int):
     return TiledMeshRasterizer(cameras=cameras, raster_settings=settings)
 
 
-def place_in_views(verts: torch.Tensor, poses: list[str], offset: torch.Tensor | None = None) -> torch.Tensor:
+def place_in_views(
+    verts: torch.Tensor, poses: list[str], offset: torch.Tensor | None = None
+) -> torch.Tensor:
     """The body as the camera sees it in each pose: turned by the pose's yaw, then moved
     by `offset` (3,) on the floor. verts (V, 3) -> (N, V, 3)."""
     yaws = torch.stack([yaw_matrix(POSE_YAW_DEG[p], verts.dtype) for p in poses])  # (N, 3, 3)
@@ -70,7 +72,9 @@ def soft_silhouettes(
     shader = SoftSilhouetteShader(blend_params=BlendParams(sigma=sigma, gamma=1e-4))
     soft = shader(fragments, meshes)[..., 3]  # (N, H, W)
     with torch.no_grad():
-        hard = (_rasterizer(cameras, height, 0.0, 1)(meshes).pix_to_face[..., 0] >= 0).to(soft.dtype)
+        hard = (_rasterizer(cameras, height, 0.0, 1)(meshes).pix_to_face[..., 0] >= 0).to(
+            soft.dtype
+        )
     return 1.0 - (1.0 - soft) * (1.0 - hard)
 
 

@@ -60,7 +60,9 @@ def largest_component(mask: torch.Tensor) -> torch.Tensor:
         return mask
     h, w = mask.shape
     factor = max(1, -(-h // COMPONENT_ROWS))  # ceil
-    small = F.max_pool2d(mask[None, None].to(torch.float32), factor, ceil_mode=True)  # (1, 1, h', w')
+    small = F.max_pool2d(
+        mask[None, None].to(torch.float32), factor, ceil_mode=True
+    )  # (1, 1, h', w')
     sh, sw = small.shape[-2:]
     labels = connected_components(small, num_iterations=2 * (sh + sw))[0, 0]  # (h', w')
     fg = small[0, 0] > 0

@@ -45,7 +45,9 @@ def exact_hull_perimeter(points: list[tuple[float, float]]) -> float:
 @pytest.mark.parametrize("seed", range(5))
 def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed):
     g = torch.Generator().manual_seed(seed)
-    points = torch.randn(200, 2, generator=g, dtype=torch.float64) * torch.tensor([0.15, 0.1], dtype=torch.float64)
+    points = torch.randn(200, 2, generator=g, dtype=torch.float64) * torch.tensor(
+        [0.15, 0.1], dtype=torch.float64
+    )
     exact = exact_hull_perimeter([tuple(p) for p in points.tolist()])
     assert float(hull_perimeter(points)) == pytest.approx(exact, rel=2e-4)
 
@@ -62,11 +64,15 @@ def test_circumference_of_a_slice_through_a_cylinder_is_two_pi_r():
     # a closed prism with 64 sides, radius 0.15, from y=0 to y=1
     n, r = 64, 0.15
     angles = torch.arange(n, dtype=torch.float64) * (2 * math.pi / n)
-    ring = torch.stack([r * torch.cos(angles), torch.zeros(n, dtype=torch.float64), r * torch.sin(angles)], 1)
+    ring = torch.stack(
+        [r * torch.cos(angles), torch.zeros(n, dtype=torch.float64), r * torch.sin(angles)], 1
+    )
     verts = torch.cat([ring, ring + torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)])
     edges = torch.cat(
-        [torch.stack([torch.arange(n), torch.arange(n) + n], 1),
-         torch.stack([torch.arange(n), (torch.arange(n) + 1) % n + n], 1)]
+        [
+            torch.stack([torch.arange(n), torch.arange(n) + n], 1),
+            torch.stack([torch.arange(n), (torch.arange(n) + 1) % n + n], 1),
+        ]
     )
     polygon = 2 * n * r * math.sin(math.pi / n)
     got = circumference_at(verts, torch.tensor(0.37, dtype=torch.float64), edges)

@@ -16,7 +16,7 @@ from render_engine.body import (  # noqa: E402
     transfer_weights,
 )
 from render_engine.body.model import ANNY_TO_WORLD, anny_model, phenotype_tensor  # noqa: E402
-from render_engine.body.pose import joint_rotations, parse_pose, _rotation_matrix  # noqa: E402
+from render_engine.body.pose import _rotation_matrix, joint_rotations, parse_pose  # noqa: E402
 from render_engine.errors import InvalidRequest  # noqa: E402
 
 
@@ -46,8 +46,12 @@ def test_our_skinning_reproduces_anny_own_posed_vertices(body):
     labels = list(model.bone_labels)
     deltas = torch.eye(4, dtype=torch.float64).repeat(1, len(labels), 1, 1)
     for bone, rot in joint_rotations(spec).items():
-        deltas[0, labels.index(bone), :3, :3] = ANNY_TO_WORLD.T @ _rotation_matrix(rot) @ ANNY_TO_WORLD
-    anny_posed = model(pose_parameters=deltas, phenotype_kwargs=phenotype_tensor(body.phenotype))["vertices"][0]
+        deltas[0, labels.index(bone), :3, :3] = (
+            ANNY_TO_WORLD.T @ _rotation_matrix(rot) @ ANNY_TO_WORLD
+        )
+    anny_posed = model(pose_parameters=deltas, phenotype_kwargs=phenotype_tensor(body.phenotype))[
+        "vertices"
+    ][0]
     reference = (anny_posed @ ANNY_TO_WORLD.T).to(torch.float32)
     ours = pose_body(body, "walking").verts
     # same shape up to the vertical shift that puts the feet on the floor
@@ -71,7 +75,9 @@ def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body):
     assert float(raised.verts[hands, 1].mean()) > float(base.verts[hands, 1].mean()) + 0.2
     feet = body.mesh.labels == BodyRegion.FEET
     spread = {
-        pos: float(pose_body(body, "standing_neutral", {"leg_position": pos}).verts[feet, 0].abs().mean())
+        pos: float(
+            pose_body(body, "standing_neutral", {"leg_position": pos}).verts[feet, 0].abs().mean()
+        )
         for pos in ("together", "slightly_apart", "apart")
     }
     assert spread["together"] < spread["slightly_apart"] < spread["apart"]
@@ -101,7 +107,9 @@ def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body, preset,
 
 def test_points_with_the_body_weights_follow_the_body_exactly(body):
     posed = pose_body(body, "hands_on_hips", {"arm_rotation": 10})
-    points = pose_points(body, "hands_on_hips", {"arm_rotation": 10}, body.mesh.verts, body.skinning_weights)
+    points = pose_points(
+        body, "hands_on_hips", {"arm_rotation": 10}, body.mesh.verts, body.skinning_weights
+    )
     assert torch.equal(points, posed.verts)
 
 
@@ -112,7 +120,9 @@ def test_a_shell_offset_from_the_body_stays_close_to_the_posed_body(body):
     sel = (body.mesh.labels == BodyRegion.TORSO) | (body.mesh.labels == BodyRegion.ARMS)
     idx = torch.nonzero(sel).squeeze(1)[::7]
     centre = body.mesh.verts[idx].mean(0)
-    shell = body.mesh.verts[idx] + 0.01 * torch.nn.functional.normalize(body.mesh.verts[idx] - centre, dim=1)
+    shell = body.mesh.verts[idx] + 0.01 * torch.nn.functional.normalize(
+        body.mesh.verts[idx] - centre, dim=1
+    )
     weights = transfer_weights(body, shell)
     assert torch.allclose(weights.sum(1), torch.ones(len(idx)), atol=1e-5)
     posed_shell = pose_points(body, "walking", None, shell, weights)

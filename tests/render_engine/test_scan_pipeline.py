@@ -17,14 +17,38 @@ from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E4
 POSES = ["front", "side_left", "back"]
 #: Known bodies, apart in gender, build and height.
 BODIES = {
-    "lean_man": {"gender": 0.1, "age": 0.8, "muscle": 0.6, "weight": 0.4, "height": 0.55, "proportions": 0.5},
-    "heavy_woman": {"gender": 0.9, "age": 0.75, "muscle": 0.3, "weight": 0.75, "height": 0.35, "proportions": 0.4},
+    "lean_man": {
+        "gender": 0.1,
+        "age": 0.8,
+        "muscle": 0.6,
+        "weight": 0.4,
+        "height": 0.55,
+        "proportions": 0.5,
+    },
+    "heavy_woman": {
+        "gender": 0.9,
+        "age": 0.75,
+        "muscle": 0.3,
+        "weight": 0.75,
+        "height": 0.35,
+        "proportions": 0.4,
+    },
+    "average_person": {
+        "gender": 0.5,
+        "age": 0.9,
+        "muscle": 0.5,
+        "weight": 0.55,
+        "height": 0.45,
+        "proportions": 0.6,
+    },
 }
 
 
 def photos_of(phenotype: dict[str, float]):
     body = build_body(phenotype)
-    images = flat_shaded_photos(body.mesh.verts, body.mesh.faces, body.mesh.colors, POSES, height=360)
+    images = flat_shaded_photos(
+        body.mesh.verts, body.mesh.faces, body.mesh.colors, POSES, height=360
+    )
     return body, images
 
 
@@ -37,7 +61,7 @@ def lean_man():
 @pytest.mark.parametrize("name", sorted(BODIES))
 def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name):
     body, images = photos_of(BODIES[name])
-    photos = [(pose, encode_png(image)) for pose, image in zip(POSES, images)]
+    photos = [(pose, encode_png(image)) for pose, image in zip(POSES, images, strict=True)]
     result = scan_from_photos(photos, height_cm=body.measurements["height"])
     got, want = result.measurements, body.measurements
     assert abs(got["height"] - want["height"]) <= 2.0
@@ -53,7 +77,7 @@ def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man):
     body, images = lean_man
     seen: list[tuple[str, int, str]] = []
     result = scan_from_photos(
-        [(pose, image) for pose, image in zip(POSES, images)],
+        [(pose, image) for pose, image in zip(POSES, images, strict=True)],
         height_cm=body.measurements["height"],
         on_stage=lambda stage, progress, message: seen.append((stage, progress, message)),
     )
@@ -74,17 +98,25 @@ def test_too_few_or_too_many_photos_are_rejected(lean_man):
         scan_from_photos([("front", images[0])] * 11, height_cm=175)
     assert err.value.code == "INVALID_PHOTO_COUNT"
     with pytest.raises(ScanRejected) as err:
-        scan_from_photos([("front", images[0]), ("upside_down", images[1]), ("back", images[2])], height_cm=175)
-    assert err.value.code == "INVALID_POSE" and err.value.reasons == {"1:upside_down": "INVALID_POSE"}
+        scan_from_photos(
+            [("front", images[0]), ("upside_down", images[1]), ("back", images[2])], height_cm=175
+        )
+    assert err.value.code == "INVALID_POSE" and err.value.reasons == {
+        "1:upside_down": "INVALID_POSE"
+    }
     with pytest.raises(InvalidRequest):
-        scan_from_photos([(p, im) for p, im in zip(POSES, images)], height_cm=20)
+        scan_from_photos([(p, im) for p, im in zip(POSES, images, strict=True)], height_cm=20)
 
 
 def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man):
     _, images = lean_man
     blurred = kornia.filters.gaussian_blur2d(images[1][None], (21, 21), (3.0, 3.0))[0]
     dark = images[2] * 0.1
-    photos = [("front", encode_png(images[0])), ("side_left", encode_png(blurred)), ("back", encode_png(dark))]
+    photos = [
+        ("front", encode_png(images[0])),
+        ("side_left", encode_png(blurred)),
+        ("back", encode_png(dark)),
+    ]
     with pytest.raises(ScanRejected) as err:
         scan_from_photos(photos, height_cm=175)
     assert err.value.code == "SCAN_PHOTOS_UNUSABLE"
@@ -104,7 +136,7 @@ def test_a_cancelled_scan_stops_between_stages(lean_man):
     stages: list[str] = []
     with pytest.raises(ScanCancelled):
         scan_from_photos(
-            [(p, im) for p, im in zip(POSES, images)],
+            [(p, im) for p, im in zip(POSES, images, strict=True)],
             height_cm=body.measurements["height"],
             on_stage=lambda stage, progress, message: stages.append(stage),
             is_cancelled=lambda: "feature_detection" in stages,

@@ -19,7 +19,9 @@ from render_engine.scan.silhouette import largest_component, otsu_threshold  # n
 @pytest.fixture(scope="module")
 def photos():
     body = build_body({"age": 0.75, "gender": 0.3, "weight": 0.5})
-    images = flat_shaded_photos(body.mesh.verts, body.mesh.faces, body.mesh.colors, ["front", "side_left"], height=360)
+    images = flat_shaded_photos(
+        body.mesh.verts, body.mesh.faces, body.mesh.colors, ["front", "side_left"], height=360
+    )
     return images
 
 
@@ -34,7 +36,10 @@ def test_a_sharp_well_lit_photo_is_usable(photos):
 @pytest.mark.parametrize(
     "spoil, reason",
     [
-        (lambda im: kornia.filters.gaussian_blur2d(im[None], (21, 21), (3.0, 3.0))[0], "IMAGE_BLURRY"),
+        (
+            lambda im: kornia.filters.gaussian_blur2d(im[None], (21, 21), (3.0, 3.0))[0],
+            "IMAGE_BLURRY",
+        ),
         (lambda im: im * 0.12, "IMAGE_TOO_DARK"),
         (lambda im: (im * 3.0).clamp(0, 1), "IMAGE_OVEREXPOSED"),
         (lambda im: torch.full_like(im, 0.8), "NO_PERSON_DETECTED"),
@@ -69,8 +74,8 @@ def otsu_reference(values: torch.Tensor, bins: int = 256) -> float:
         w1 = 1 - w0
         if w0 == 0 or w1 == 0:
             continue
-        m0 = sum(h * c for h, c in zip(hist[: cut + 1], centres)) / (w0 * total)
-        m1 = sum(h * c for h, c in zip(hist[cut + 1 :], centres)) / (w1 * total)
+        m0 = sum(h * c for h, c in zip(hist[: cut + 1], centres[: cut + 1], strict=True)) / (w0 * total)
+        m1 = sum(h * c for h, c in zip(hist[cut + 1 :], centres[cut + 1 :], strict=True)) / (w1 * total)
         between = w0 * w1 * (m0 - m1) ** 2
         if between > best:
             best, best_cut = between, cut
@@ -79,7 +84,9 @@ def otsu_reference(values: torch.Tensor, bins: int = 256) -> float:
 
 def test_otsu_threshold_matches_the_slow_reference():
     g = torch.Generator().manual_seed(3)
-    values = torch.cat([torch.rand(3000, generator=g) * 0.3, 0.6 + torch.rand(1000, generator=g) * 0.3])
+    values = torch.cat(
+        [torch.rand(3000, generator=g) * 0.3, 0.6 + torch.rand(1000, generator=g) * 0.3]
+    )
     assert otsu_threshold(values) == pytest.approx(otsu_reference(values), abs=1e-9)
 
 
@@ -89,7 +96,15 @@ def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos):
     image = photos[0].clone()
     image[:, 10:14, 10:14] = 0.0  # a dark speck in a corner
     mask = extract_silhouette(image, 256)
-    truth = resize_to_height((photos[0] != torch.tensor([0.88, 0.89, 0.90])[:, None, None]).any(0, keepdim=True).float(), 256)[0] > 0.5
+    truth = (
+        resize_to_height(
+            (photos[0] != torch.tensor([0.88, 0.89, 0.90])[:, None, None])
+            .any(0, keepdim=True)
+            .float(),
+            256,
+        )[0]
+        > 0.5
+    )
     iou = float((mask & truth).sum()) / float((mask | truth).sum())
     assert iou > 0.95
     assert not bool(mask[:12, :12].any())
@@ -104,7 +119,10 @@ def test_central_widths_match_a_slow_scan_of_each_row():
     g = torch.Generator().manual_seed(0)
     mask = torch.zeros(50, 40, dtype=torch.bool)
     for r in range(50):
-        a, b = int(torch.randint(5, 19, (1,), generator=g)), int(torch.randint(21, 35, (1,), generator=g))
+        a, b = (
+            int(torch.randint(5, 19, (1,), generator=g)),
+            int(torch.randint(21, 35, (1,), generator=g)),
+        )
         mask[r, a:b] = True
     mask[:, 2] = True  # an "arm" separated from the trunk
     centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
@@ -121,5 +139,10 @@ def test_central_widths_match_a_slow_scan_of_each_row():
         return hi - lo + 1
 
     rows = [3.0, 10.25, 20.5, 48.9]
-    expected = [slow(3), 0.75 * slow(10) + 0.25 * slow(11), 0.5 * slow(20) + 0.5 * slow(21), 0.1 * slow(48) + 0.9 * slow(49)]
+    expected = [
+        slow(3),
+        0.75 * slow(10) + 0.25 * slow(11),
+        0.5 * slow(20) + 0.5 * slow(21),
+        0.1 * slow(48) + 0.9 * slow(49),
+    ]
     assert central_widths(mask, rows).tolist() == pytest.approx(expected)

@@ -17,6 +17,7 @@ from projections.store import ViewStore
 
 RETENTION_S = 24 * 3600
 LEASE_S = 60
+PURGE_EVERY_S = 60
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("
@@ -44,17 +45,23 @@ class KeyReused(Exception):
 class IdempotencyStore:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
+        self._purged = 0.0
 
     def setup(self) -> None:
         table = TABLE if self.store.dialect == "postgres" else TABLE.replace("BYTEA", "BLOB")
         with self.store.transaction() as tx:
             tx.execute(table)
+            tx.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_created "
+                       "ON idempotency_keys (created)")
 
     def claim(self, owner: str, key: str, fingerprint: str) -> Stored | None:
         """None: go ahead and run the request. A ``Stored``: replay it."""
         now = time.time()
         with self.store.transaction() as tx:
-            tx.execute("DELETE FROM idempotency_keys WHERE created < ?", (now - RETENTION_S,))
+            if now - self._purged > PURGE_EVERY_S:  # expired keys go once a minute, not per call
+                self._purged = now
+                tx.execute("DELETE FROM idempotency_keys WHERE created < ?",
+                           (now - RETENTION_S,))
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             row = tx.one("SELECT fingerprint, status, headers, body, created FROM "
                          f"idempotency_keys WHERE owner = ? AND key = ?{lock}", (owner, key))

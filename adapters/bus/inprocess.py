@@ -6,6 +6,7 @@ id already queued or running are dropped; reports go back through ``report``.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -54,18 +55,24 @@ class InProcessBus:
             if command is None:
                 return
             try:
-                for attempt in range(1, self.max_attempts + 1):
-                    try:
-                        self.handler(command, attempt)
-                        break
-                    except Exception as exc:  # a failed attempt is retried, then reported
-                        log.warning("bus.attempt_failed", command=command["commandId"],
-                                    attempt=attempt, error=type(exc).__name__)
-                        if attempt == self.max_attempts and self.on_give_up is not None:
-                            self.on_give_up(command, exc)
+                self._deliver(command)
+            except Exception:  # noqa: BLE001 - nothing may stop this worker thread
+                pass
             finally:
                 with self._lock:
                     self._pending.discard(command["commandId"])
+
+    def _deliver(self, command: dict[str, Any]) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                self.handler(command, attempt)
+                return
+            except Exception as exc:  # a failed attempt is retried, then reported
+                with contextlib.suppress(Exception):
+                    log.warning("bus.attempt_failed", command=command["commandId"],
+                                attempt=attempt, error=type(exc).__name__)
+                if attempt == self.max_attempts and self.on_give_up is not None:
+                    self.on_give_up(command, exc)
 
     def stop(self) -> None:
         for _ in self._threads:

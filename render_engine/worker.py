@@ -47,8 +47,14 @@ def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int =
     except RenderCancelled:
         return  # the render was cancelled; the backend already recorded it
     except RenderEngineError as exc:
+        details = dict(exc.details)
+        message = exc.message
+        reasons = getattr(exc, "reasons", None)  # a rejected scan says why, photo by photo
+        if reasons:
+            details["photos"] = ", ".join(f"{k}: {v}" for k, v in reasons.items())
+            message = f"{message} ({details['photos']})"
         report({**ident, "type": "failed", "error": {
-            "code": exc.code, "message": exc.message, "details": _jsonable(exc.details)}})
+            "code": exc.code, "message": message, "details": _jsonable(details)}})
         return
     report({**ident, "type": "completed", "result": result})
 

@@ -102,8 +102,11 @@ class PersonalDataCipher:
         subject = subject_of(state)
         if subject is None:
             return
+        def seal(value: Any) -> Any:
+            return self.seal(subject, value)
+
         for path in fields:
-            _replace(state, path, lambda v, s=subject: self.seal(s, v))
+            _replace(state, path, seal)
 
     def open_state(self, topic: str, state: dict[str, Any]) -> None:
         found = PERSONAL_FIELDS.get(topic)
@@ -113,9 +116,12 @@ class PersonalDataCipher:
         subject = subject_of(state)
         if subject is None:
             return
+        def open_sealed(value: Any) -> Any:
+            return self.open(subject, value) if isinstance(value, dict) and SEALED in value \
+                else value
+
         for path in fields:
-            _replace(state, path, lambda v, s=subject: self.open(s, v)
-                     if isinstance(v, dict) and SEALED in v else v)
+            _replace(state, path, open_sealed)
 
 
 def _shape(value: Any) -> str:

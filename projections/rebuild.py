@@ -51,7 +51,7 @@ class _Shadow(Projection):
     def __init__(self, live: Projection) -> None:
         self.live = live
         self.name = live.name + SUFFIX  # type: ignore[misc]
-        self.logs = live.logs  # type: ignore[misc]
+        self.logs = live.logs  # type: ignore[misc,assignment]
         self.table_names = [t for t, _ in live.tables]
 
     def create(self, tx: Tx) -> None:

@@ -6,7 +6,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
 )
 
 from adapters.http.validation import (

@@ -74,8 +74,10 @@ def otsu_reference(values: torch.Tensor, bins: int = 256) -> float:
         w1 = 1 - w0
         if w0 == 0 or w1 == 0:
             continue
-        m0 = sum(h * c for h, c in zip(hist[: cut + 1], centres[: cut + 1], strict=True)) / (w0 * total)
-        m1 = sum(h * c for h, c in zip(hist[cut + 1 :], centres[cut + 1 :], strict=True)) / (w1 * total)
+        low = zip(hist[: cut + 1], centres[: cut + 1], strict=True)
+        high = zip(hist[cut + 1 :], centres[cut + 1 :], strict=True)
+        m0 = sum(h * c for h, c in low) / (w0 * total)
+        m1 = sum(h * c for h, c in high) / (w1 * total)
         between = w0 * w1 * (m0 - m1) ** 2
         if between > best:
             best, best_cut = between, cut

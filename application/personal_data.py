@@ -95,33 +95,27 @@ class PersonalDataCipher:
 
     # -- whole events ------------------------------------------------------------------------
     def seal_state(self, topic: str, state: dict[str, Any]) -> None:
-        found = PERSONAL_FIELDS.get(topic)
-        if found is None:
-            return
-        subject_of, fields = found
-        subject = subject_of(state)
-        if subject is None:
-            return
-        def seal(value: Any) -> Any:
-            return self.seal(subject, value)
-
-        for path in fields:
-            _replace(state, path, seal)
+        """Replaces the personal fields of a stored event's state with their sealed form."""
+        _each_personal_field(topic, state, lambda subject, value: self.seal(subject, value))
 
     def open_state(self, topic: str, state: dict[str, Any]) -> None:
-        found = PERSONAL_FIELDS.get(topic)
-        if found is None:
-            return
-        subject_of, fields = found
-        subject = subject_of(state)
-        if subject is None:
-            return
-        def open_sealed(value: Any) -> Any:
-            return self.open(subject, value) if isinstance(value, dict) and SEALED in value \
-                else value
+        """Opens the sealed fields of a loaded event (erased placeholders once the key is
+        gone); fields stored before sealing existed are left as they are."""
+        _each_personal_field(topic, state, lambda subject, value: (
+            self.open(subject, value) if isinstance(value, dict) and SEALED in value else value))
 
-        for path in fields:
-            _replace(state, path, open_sealed)
+
+def _each_personal_field(topic: str, state: dict[str, Any],
+                         change: Callable[[str, Any], Any]) -> None:
+    found = PERSONAL_FIELDS.get(topic)
+    if found is None:
+        return
+    subject_of, fields = found
+    subject = subject_of(state)
+    if subject is None:
+        return
+    for path in fields:
+        _replace(state, path, lambda value: change(subject, value))
 
 
 def _shape(value: Any) -> str:

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.report import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -61,8 +63,6 @@ PATHS = ("http", "direct")
 PASSWORD = "Str0ng!Pass"
 TARGET_RATIO = 2.0
 DOC = ROOT / "docs" / "benchmarks.md"
-SECTION_START, SECTION_END = "<!-- commands:start -->", "<!-- commands:end -->"
-RESULTS_START, RESULTS_END = "<!-- commands:results:start -->", "<!-- commands:results:end -->"
 ADDRESS = {"firstName": "John", "lastName": "Doe", "street": "123 Main St",
            "apartment": "Apt 4B", "city": "New York", "state": "NY", "zipCode": "10001",
            "country": "US", "phone": "+1-555-0123"}
@@ -534,25 +534,7 @@ def report(cells: Sequence[Cell], info: dict[str, str], args: argparse.Namespace
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the results block inside this benchmark's section (the hand-written analysis
     around it stays); creates the section, or the file, when missing."""
-    block = f"{RESULTS_START}\n{results}\n{RESULTS_END}"
-    text = path.read_text() if path.exists() else (
-        "# Benchmarks\n\nMeasurements of the tryon backend; each section belongs to one "
-        "benchmark and says how to re-run it.\n")
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        section, tail = rest.split(SECTION_END, 1)
-        if RESULTS_START in section and RESULTS_END in section:
-            before, after = section.split(RESULTS_START, 1)
-            section = before + block + after.split(RESULTS_END, 1)[1]
-        else:
-            section = section.rstrip("\n") + "\n\n" + block + "\n"
-        text = head + SECTION_START + section + SECTION_END + tail
-    else:
-        text = (text.rstrip("\n") + f"\n\n{SECTION_START}\n## Commands\n\n"
-                "`.venv/bin/python bench/commands.py` (see its docstring).\n\n"
-                f"{block}\n{SECTION_END}\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_section("commands", "Commands", results, path)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:

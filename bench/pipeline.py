@@ -42,13 +42,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.report import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DOC = ROOT / "docs" / "benchmarks.md"
-SECTION_START, SECTION_END = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
-RESULTS_START, RESULTS_END = "<!-- pipeline:results:start -->", "<!-- pipeline:results:end -->"
 NATS_URL = os.environ.get("TRYON_TEST_NATS_URL", "nats://127.0.0.1:4222")
 BODY = {"model": "anny", "modelVersion": "0.6.2",
         "phenotype": {"gender": 0.474338, "age": 0.666628, "muscle": 0.368914,
@@ -254,25 +254,7 @@ def machine() -> str:
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the results block inside this benchmark's section (the text around it stays);
     creates the section, or the file, when missing."""
-    block = f"{RESULTS_START}\n{results}\n{RESULTS_END}"
-    text = path.read_text() if path.exists() else (
-        "# Benchmarks\n\nMeasurements of the tryon backend; each section belongs to one "
-        "benchmark and says how to re-run it.\n")
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        section, tail = rest.split(SECTION_END, 1)
-        if RESULTS_START in section and RESULTS_END in section:
-            before, after = section.split(RESULTS_START, 1)
-            section = before + block + after.split(RESULTS_END, 1)[1]
-        else:
-            section = section.rstrip("\n") + "\n\n" + block + "\n"
-        text = head + SECTION_START + section + SECTION_END + tail
-    else:
-        text = (text.rstrip("\n") + f"\n\n{SECTION_START}\n## Pipeline\n\n"
-                "`.venv/bin/python bench/pipeline.py` (see its docstring).\n\n"
-                f"{block}\n{SECTION_END}\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_section("pipeline", "Pipeline", results, path)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -40,6 +40,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.report import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -47,7 +49,6 @@ if str(ROOT) not in sys.path:
 DEFAULT_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                              "postgresql://postgres@127.0.0.1:5432/test")
 DOC = ROOT / "docs" / "benchmarks.md"
-SECTION_START, SECTION_END = "<!-- replay:start -->", "<!-- replay:end -->"
 TARGET_RATE, TARGET_RATIO = 50_000, 1 / 3
 DAYS = 90
 BATCH = 5_000  # events per insert transaction
@@ -374,26 +375,7 @@ def report(results: list[dict[str, Any]]) -> str:
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the measured block of the Replay section (between its results markers) and
     keeps the hand-written text around it; creates the section when missing."""
-    start, end = "<!-- replay:results:start -->", "<!-- replay:results:end -->"
-    block = f"{start}\n{results}\n{end}"
-    text = path.read_text() if path.exists() else (
-        "# Benchmarks\n\nMeasurements of the tryon backend; each section belongs to one "
-        "benchmark and says how to re-run it.\n")
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        section, tail = rest.split(SECTION_END, 1)
-        if start in section and end in section:
-            before, after = section.split(start, 1)
-            section = before + block + after.split(end, 1)[1]
-        else:
-            section = section.rstrip("\n") + "\n\n" + block + "\n"
-        text = head + SECTION_START + section + SECTION_END + tail
-    else:
-        text = (text.rstrip("\n") + f"\n\n{SECTION_START}\n## Replay\n\n"
-                "`.venv/bin/python bench/replay.py` (see its docstring).\n\n"
-                f"{block}\n{SECTION_END}\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    write_section("replay", "Replay", results, path)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:

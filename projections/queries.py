@@ -13,6 +13,7 @@ from projections.orders import order_listing, public_order
 from projections.store import ViewStore
 from projections.users import public_profile
 
+NEWEST = "created DESC, id"
 SORTS = {
     "newest": "created DESC, id",
     "price_asc": "price_cents ASC, id",
@@ -46,7 +47,9 @@ class ProductFilter:
     sort: str = "newest"
 
 
-class ReadModels:
+class _Documents:
+    """Reads of JSON documents: one by key, or a page of them with their pagination."""
+
     def __init__(self, store: ViewStore) -> None:
         self.store = store
 
@@ -64,6 +67,10 @@ class ReadModels:
                 [*params, limit, (page - 1) * limit])
         total = int(total_row[0]) if total_row else 0
         return [json.loads(r[0]) for r in rows], pagination(page, limit, total)
+
+
+class ReadModels(_Documents):
+    """The commerce read models, shaped as the spec's JSON."""
 
     # -- users -------------------------------------------------------------------------------
     def profile_doc(self, user_id: str) -> dict[str, Any] | None:
@@ -143,7 +150,7 @@ class ReadModels:
         if status is not None:
             where.append("status = ?")
             params.append(status)
-        docs, pages = self._page("rm_orders", " AND ".join(where), params, "created DESC, id",
+        docs, pages = self._page("rm_orders", " AND ".join(where), params, NEWEST,
                                  page, limit)
         return Page([order_listing(d) for d in docs], pages)
 
@@ -162,25 +169,8 @@ class ReadModels:
         return None if row is None else str(row[0])
 
 
-class StudioReads:
+class StudioReads(_Documents):
     """The studio's read models, with storage keys still in them (the API signs them)."""
-
-    def __init__(self, store: ViewStore) -> None:
-        self.store = store
-
-    def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-        with self.store.read() as tx:
-            row = tx.one(sql, params)
-        return None if row is None else json.loads(row[0])
-
-    def _page(self, table: str, where: str, params: list[Any], page: int,
-              limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        with self.store.read() as tx:
-            total_row = tx.one(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
-            rows = tx.all(f"SELECT doc FROM {table} WHERE {where} ORDER BY created DESC, id "
-                          "LIMIT ? OFFSET ?", [*params, limit, (page - 1) * limit])
-        total = int(total_row[0]) if total_row else 0
-        return [json.loads(r[0]) for r in rows], pagination(page, limit, total)
 
     def avatar(self, user_id: str, avatar_id: str) -> dict[str, Any] | None:
         return self._one("SELECT doc FROM rm_avatars WHERE id = ? AND user_id = ?",
@@ -188,7 +178,7 @@ class StudioReads:
 
     def avatars(self, user_id: str, page: int, limit: int) -> tuple[list[dict[str, Any]],
                                                                      dict[str, Any]]:
-        return self._page("rm_avatars", "user_id = ?", [user_id], page, limit)
+        return self._page("rm_avatars", "user_id = ?", [user_id], NEWEST, page, limit)
 
     def scan(self, user_id: str, scan_id: str) -> dict[str, Any] | None:
         return self._one("SELECT doc FROM rm_scans WHERE id = ? AND user_id = ?",
@@ -208,11 +198,11 @@ class StudioReads:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        return self._page("rm_renders", " AND ".join(where), params, page, limit)
+        return self._page("rm_renders", " AND ".join(where), params, NEWEST, page, limit)
 
     def closet(self, user_id: str, page: int, limit: int) -> tuple[list[dict[str, Any]],
                                                                     dict[str, Any]]:
-        return self._page("rm_closet", "user_id = ?", [user_id], page, limit)
+        return self._page("rm_closet", "user_id = ?", [user_id], NEWEST, page, limit)
 
     def unfinished(self) -> list[tuple[str, str]]:
         """(kind, id) of every render and scan that has not finished yet."""

@@ -49,8 +49,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.report import write_section
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -534,6 +532,8 @@ def report(cells: Sequence[Cell], info: dict[str, str], args: argparse.Namespace
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the results block inside this benchmark's section (the hand-written analysis
     around it stays); creates the section, or the file, when missing."""
+    from bench.report import write_section  # the repository root is on sys.path by now
+
     write_section("commands", "Commands", results, path)
 
 

@@ -42,8 +42,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.report import write_section
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -254,6 +252,8 @@ def machine() -> str:
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the results block inside this benchmark's section (the text around it stays);
     creates the section, or the file, when missing."""
+    from bench.report import write_section  # the repository root is on sys.path by now
+
     write_section("pipeline", "Pipeline", results, path)
 
 

@@ -40,8 +40,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.report import write_section
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -375,6 +373,8 @@ def report(results: list[dict[str, Any]]) -> str:
 def write_doc(results: str, path: Path = DOC) -> None:
     """Replaces the measured block of the Replay section (between its results markers) and
     keeps the hand-written text around it; creates the section when missing."""
+    from bench.report import write_section  # the repository root is on sys.path by now
+
     write_section("replay", "Replay", results, path)
 
 

@@ -42,12 +42,9 @@ def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], Non
         run(command, container.blobs, report, attempt=attempt, is_cancelled=cancelled)
 
     def give_up(command: dict[str, Any], exc: Exception) -> None:
-        ident = ({"renderId": command["renderId"]} if command["kind"] == "render"
-                 else {"scanId": command["scanId"]})
-        report({"kind": command["kind"], "commandId": command["commandId"], **ident,
-                "type": "failed", "error": {
-                    "code": "WORKER_FAILED",
-                    "message": "The worker failed on every attempt; see the worker's logs",
-                    "details": {"errorType": type(exc).__name__}}})
+        from render_engine.worker import worker_failed
+
+        report(worker_failed(command, "The worker failed on every attempt; see the worker's "
+                             "logs", {"errorType": type(exc).__name__}))
 
     return handle, give_up

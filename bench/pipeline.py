@@ -27,8 +27,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import math
 import os
 import platform
@@ -175,23 +173,9 @@ class Pipeline:
     def close(self) -> None:
         self.stop_workers()
         self.container.close()
-        from adapters.bus.jetstream import Names
+        from adapters.bus.jetstream import delete_streams
 
-        names = Names(self.prefix)
-
-        async def drop() -> None:
-            import nats
-
-            nc = await nats.connect(NATS_URL)
-            js = nc.jetstream()
-            for stream in (names.commands, names.reports, names.advisories):
-                with contextlib.suppress(Exception):
-                    await js.delete_stream(stream)
-            with contextlib.suppress(Exception):
-                await js.delete_key_value(names.cancelled)
-            await nc.close()
-
-        asyncio.run(drop())
+        delete_streams(NATS_URL, self.prefix)
 
 
 def measure(pipeline: Pipeline, workers: int, renders: int, idle: int, log_dir: Path,

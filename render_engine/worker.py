@@ -32,12 +32,26 @@ class BrokenInput(RenderEngineError):
     code = "INPUT_UNAVAILABLE"
 
 
-def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int = 1,
-           is_cancelled: Callable[[], bool] | None = None) -> None:
+def identity(command: dict[str, Any]) -> dict[str, Any]:
+    """What every report of ``command`` starts with: its kind, command id and subject id."""
     kind = command["kind"]
     ident = {"kind": kind, "commandId": command["commandId"]}
     ident.update({"renderId": command["renderId"]} if kind == "render"
                  else {"scanId": command["scanId"]})
+    return ident
+
+
+def worker_failed(command: dict[str, Any], message: str, details: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """The report for a command no worker could finish within its delivery bound."""
+    return {**identity(command), "type": "failed",
+            "error": {"code": "WORKER_FAILED", "message": message, "details": details}}
+
+
+def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int = 1,
+           is_cancelled: Callable[[], bool] | None = None) -> None:
+    kind = command["kind"]
+    ident = identity(command)
     report({**ident, "type": "started", "attempt": attempt})
     try:
         if kind == "render":

@@ -176,3 +176,25 @@ class LoopThread:
         self._thread.join(timeout=5)
         if not self.loop.is_running():
             self.loop.close()
+
+
+def delete_streams(url: str, prefix: str) -> None:
+    """Removes the streams and the cancellation bucket of ``prefix`` (tests, benchmarks)."""
+    import asyncio
+    import contextlib
+
+    import nats
+
+    names = Names(prefix)
+
+    async def drop() -> None:
+        nc = await nats.connect(url)
+        js = nc.jetstream()
+        for stream in (names.commands, names.reports, names.advisories):
+            with contextlib.suppress(Exception):
+                await js.delete_stream(stream)
+        with contextlib.suppress(Exception):
+            await js.delete_key_value(names.cancelled)
+        await nc.close()
+
+    asyncio.run(drop())

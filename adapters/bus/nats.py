@@ -30,14 +30,10 @@ Record = Callable[[dict[str, Any]], None]
 
 def lost_command_report(command: dict[str, Any], deliveries: int) -> dict[str, Any]:
     """The failure recorded for a command that no worker finished within the delivery bound."""
-    kind = command["kind"]
-    ident = ({"renderId": command["renderId"]} if kind == "render"
-             else {"scanId": command["scanId"]})
-    return {"kind": kind, "commandId": command["commandId"], **ident, "type": "failed",
-            "error": {"code": "WORKER_FAILED",
-                      "message": f"No worker finished this {kind} in {deliveries} deliveries; "
-                                 "see the workers' logs",
-                      "details": {"deliveries": deliveries}}}
+    from render_engine.worker import worker_failed
+
+    return worker_failed(command, f"No worker finished this {command['kind']} in {deliveries} "
+                         "deliveries; see the workers' logs", {"deliveries": deliveries})
 
 
 class NatsCommandBus:

@@ -196,11 +196,7 @@ class NatsWorker:
 
 
 def _crash_report(command: dict[str, Any], exc: BaseException, attempt: int) -> dict[str, Any]:
-    kind = command["kind"]
-    ident = ({"renderId": command["renderId"]} if kind == "render"
-             else {"scanId": command["scanId"]})
-    return {"kind": kind, "commandId": command["commandId"], **ident, "type": "failed",
-            "error": {"code": "WORKER_FAILED",
-                      "message": f"The worker failed on every attempt ({attempt}); "
-                                 "see the worker's logs",
-                      "details": {"errorType": type(exc).__name__, "attempts": attempt}}}
+    from render_engine.worker import worker_failed
+
+    return worker_failed(command, f"The worker failed on every attempt ({attempt}); see the "
+                         "worker's logs", {"errorType": type(exc).__name__, "attempts": attempt})

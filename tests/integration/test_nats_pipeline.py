@@ -11,7 +11,6 @@ that the tests pay for renders only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import os
@@ -104,23 +103,9 @@ class Tap:
 
 
 def delete_streams(prefix: str) -> None:
-    from adapters.bus.jetstream import Names
+    from adapters.bus.jetstream import delete_streams as delete
 
-    names = Names(prefix)
-
-    async def drop() -> None:
-        import nats
-
-        nc = await nats.connect(NATS_URL)
-        js = nc.jetstream()
-        for stream in (names.commands, names.reports, names.advisories):
-            with contextlib.suppress(Exception):
-                await js.delete_stream(stream)
-        with contextlib.suppress(Exception):
-            await js.delete_key_value(names.cancelled)
-        await nc.close()
-
-    asyncio.run(drop())
+    delete(NATS_URL, prefix)
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str,

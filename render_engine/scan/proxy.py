@@ -39,10 +39,17 @@ def fitting_proxy(cell: float = 0.025) -> tuple[torch.Tensor, torch.Tensor]:
         torch.zeros(groups, 3, dtype=verts.dtype).index_add_(0, cluster, verts) / counts[:, None]
     )
     dist = (verts - means[cluster]).norm(dim=1)  # (V,)
-    # representative: the vertex with the smallest distance in its cluster
-    order = torch.argsort(dist)
-    rep = torch.full((groups,), -1, dtype=torch.int64)
-    rep[cluster[order].flip(0)] = order.flip(0)  # last write wins: the nearest one
+    # representative: the vertex with the smallest distance in its cluster, ties to the
+    # lowest vertex id. (An index_put with repeated indices, "last write wins", is not
+    # deterministic in torch: the winner depended on thread scheduling, so every process
+    # built a slightly different proxy and the photo-scan fit drifted with it.)
+    order = torch.sort(dist, stable=True).indices  # (V,) vertex ids, nearest first
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.shape[0])  # (V,) position of each vertex in `order`
+    best = torch.full((groups,), order.shape[0], dtype=torch.int64).scatter_reduce(
+        0, cluster, rank, reduce="amin", include_self=True
+    )  # (groups,) smallest rank per cluster
+    rep = order[best]
     f = cluster[faces]  # (F, 3) cluster ids
     ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
     f = f[ok]

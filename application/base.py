@@ -12,9 +12,10 @@ from typing import Any, ParamSpec, TypeVar
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from application.metadata import MetadataMapper
+from application.transcoding import CachedUUIDAsHex, FastJSONTranscoder
 from domain.errors import ConcurrencyConflict, NotFound
 
 P = ParamSpec("P")
@@ -33,6 +34,12 @@ class TryonApplication(Application[uuid.UUID]):
                  personal_data: Any = None) -> None:
         self.personal_data = personal_data  # read by construct_mapper, during super().__init__
         super().__init__(env=env)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        transcoder.register(CachedUUIDAsHex())  # same name: replaces the uncached one
+        return transcoder
 
     def construct_mapper(self) -> Mapper[uuid.UUID]:
         base = super().construct_mapper()

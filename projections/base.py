@@ -1,20 +1,24 @@
 """A projection: a read model built from one or more event logs.
 
 Subclasses declare their tables and register a handler per event class with ``@handles``.
-The runner calls ``apply`` inside the same transaction that records the projection's tracking
-position, so each event is applied exactly once even across crashes and restarts.
+Handlers read and write rows through a ``ViewSession`` (cached rows, written back in bulk);
+the runner applies a batch and writes it back inside the same transaction that records the
+projection's tracking position, so each event is applied exactly once even across crashes and
+restarts.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from projections.session import TableShape, ViewSession, dumps
 from projections.store import Tx
 
-Handler = Callable[[Any, Any, Tx], None]
+__all__ = ["Projection", "dumps", "handles", "iso", "sort_key"]
+
+Handler = Callable[[Any, Any, ViewSession], None]
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:
@@ -53,33 +57,38 @@ class Projection:
         for table, _ in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def apply(self, event: Any, tx: Tx) -> None:
+    def bind(self, tx: Tx) -> Tx:
+        """The transaction as this projection's statements should see it (a rebuild's shadow
+        sends them to its own tables)."""
+        return tx
+
+    def shapes(self) -> list[TableShape]:
+        return [TableShape.parse(table, columns) for table, columns in self.tables]
+
+    def wants(self, event_class: type) -> bool:
+        """Whether the projection needs events of ``event_class`` decoded (the runner skips
+        decoding events that no follower wants; ``apply_batch`` then sees ``None``)."""
+        return event_class in self._handlers
+
+    def apply(self, event: Any, view: ViewSession) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(self, event, tx)
+            handler(self, event, view)
 
-    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
+    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], view: ViewSession) -> None:
         """Applies ``(notification, event)`` pairs of ``log``, oldest first, in one
         transaction. Projections that need the stored notification (its position, its raw
-        state) or that write in bulk override this."""
+        state) override this."""
         for _, event in batch:
-            self.apply(event, tx)
+            self.apply(event, view)
 
 
 # -- helpers every projection uses -----------------------------------------------------------
 def iso(ts: datetime) -> str:
     """The spec's timestamp format: ISO 8601 UTC with Z, to the second."""
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ts.isoformat(timespec="seconds")[:19] + "Z"  # isoformat: C, unlike strftime
 
 
 def sort_key(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return ts.isoformat(timespec="microseconds")[:26] + "Z"
 
-
-def dumps(doc: Any) -> str:
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
-
-
-def load_doc(tx: Tx, table: str, key: str) -> dict[str, Any] | None:
-    row = tx.one(f"SELECT doc FROM {table} WHERE id = ?", (key,))
-    return None if row is None else json.loads(row[0])

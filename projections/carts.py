@@ -7,8 +7,8 @@ from typing import Any
 from domain import ids, pricing
 from domain.cart import Cart
 from domain.money import to_decimal
-from projections.base import Projection, dumps, handles, iso, load_doc
-from projections.store import Tx
+from projections.base import Projection, handles, iso
+from projections.session import ViewSession
 
 
 def empty_cart(user_uuid: Any, updated_at: str) -> dict[str, Any]:
@@ -36,26 +36,25 @@ class CartsProjection(Projection):
     logs = ("shop",)
     tables = (("rm_carts", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL"),)
 
-    def _change(self, tx: Tx, e: Any, change: Any) -> None:
+    def _change(self, view: ViewSession, e: Any, change: Any) -> None:
         key = ids.encode("cart", e.originator_id)
-        doc = load_doc(tx, "rm_carts", key)
+        doc = view.doc("rm_carts", key)
         if doc is None:
             return
         change(doc)
         doc["updatedAt"] = iso(e.timestamp)
         priced(doc, e.timestamp)
-        tx.execute("UPDATE rm_carts SET doc = ? WHERE id = ?", (dumps(doc), key))
+        view.touch("rm_carts", key)
 
     @handles(Cart.Opened)
-    def opened(self, e: Any, tx: Tx) -> None:
+    def opened(self, e: Any, view: ViewSession) -> None:
         doc = empty_cart(e.user_id, iso(e.timestamp))
         doc["_couponBp"] = 0
-        tx.execute("INSERT INTO rm_carts (id, user_id, doc) VALUES (?, ?, ?) "
-                   "ON CONFLICT (id) DO NOTHING",
-                   (doc["id"], ids.encode("usr", e.user_id), dumps(doc)))
+        view.add("rm_carts", {"id": doc["id"], "user_id": ids.encode("usr", e.user_id),
+                              "doc": doc})
 
     @handles(Cart.ItemAdded)
-    def item_added(self, e: Any, tx: Tx) -> None:
+    def item_added(self, e: Any, view: ViewSession) -> None:
         p = e.product
 
         def change(doc: dict[str, Any]) -> None:
@@ -69,35 +68,35 @@ class CartsProjection(Projection):
                 "_freeShippingCents": int(p["free_shipping_cents"]),
             })
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Cart.QuantityChanged)
-    def quantity_changed(self, e: Any, tx: Tx) -> None:
+    def quantity_changed(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             for item in doc["items"]:
                 if item["id"] == e.item_id:
                     item["quantity"] = e.quantity
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Cart.ItemRemoved)
-    def item_removed(self, e: Any, tx: Tx) -> None:
+    def item_removed(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             doc["items"] = [i for i in doc["items"] if i["id"] != e.item_id]
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Cart.CouponApplied)
-    def coupon_applied(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(couponCode=e.code, _couponBp=e.basis_points))
+    def coupon_applied(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(couponCode=e.code, _couponBp=e.basis_points))
 
     @handles(Cart.CouponRemoved)
-    def coupon_removed(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(couponCode=None, _couponBp=0))
+    def coupon_removed(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(couponCode=None, _couponBp=0))
 
     @handles(Cart.CheckedOut)
-    def checked_out(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(items=[], couponCode=None, _couponBp=0))
+    def checked_out(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(items=[], couponCode=None, _couponBp=0))
 
 
 def public_cart(doc: dict[str, Any]) -> dict[str, Any]:

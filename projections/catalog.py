@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from application.personal_data import ERASED_TEXT
@@ -10,8 +9,8 @@ from domain import ids
 from domain.accounts import User
 from domain.catalog import Product
 from domain.money import to_decimal
-from projections.base import Projection, dumps, handles, iso, load_doc, sort_key
-from projections.store import Tx
+from projections.base import Projection, handles, iso, sort_key
+from projections.session import ViewSession
 
 # ProductDetail keys that a Product listing does not carry.
 DETAIL_ONLY = ("detailedDescription", "specifications", "sizing", "reviews", "relatedProducts",
@@ -46,32 +45,28 @@ class CatalogProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_products_category ON rm_products (category, created)",
     )
 
-    def _save(self, tx: Tx, doc: dict[str, Any]) -> None:
+    def _save(self, view: ViewSession, doc: dict[str, Any]) -> None:
+        """Stores the product with the columns that listings filter and sort on."""
         in_stock = any(v["stock"] > 0 for v in doc["variants"])
         search = " ".join(str(x) for x in (doc.get("name"), doc.get("description"),
                                            doc.get("brand"), " ".join(doc.get("tags") or [])))
-        tx.execute(
-            "INSERT INTO rm_products (id, category, subcategory, brand, price_cents, rating, "
-            "tryon, in_stock, created, search, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET category = excluded.category, "
-            "subcategory = excluded.subcategory, brand = excluded.brand, "
-            "price_cents = excluded.price_cents, rating = excluded.rating, tryon = excluded.tryon, "
-            "in_stock = excluded.in_stock, search = excluded.search, doc = excluded.doc",
-            (doc["id"], doc["category"], doc.get("subcategory"), doc.get("brand"),
-             doc["_priceCents"], doc["rating"]["average"], int(bool(doc["tryonAvailable"])),
-             int(in_stock), doc["_created"], search.lower(), dumps(doc)),
-        )
+        view.put("rm_products", {
+            "id": doc["id"], "category": doc["category"], "subcategory": doc.get("subcategory"),
+            "brand": doc.get("brand"), "price_cents": doc["_priceCents"],
+            "rating": doc["rating"]["average"], "tryon": int(bool(doc["tryonAvailable"])),
+            "in_stock": int(in_stock), "created": doc["_created"], "search": search.lower(),
+            "doc": doc})
 
-    def _change(self, tx: Tx, e: Any, change: Any) -> None:
-        doc = load_doc(tx, "rm_products", ids.encode("prod", e.originator_id))
+    def _change(self, view: ViewSession, e: Any, change: Any) -> None:
+        doc = view.doc("rm_products", ids.encode("prod", e.originator_id))
         if doc is None:
             return
         change(doc)
         doc["updatedAt"] = iso(e.timestamp)
-        self._save(tx, doc)
+        self._save(view, doc)
 
     @handles(Product.Listed)
-    def listed(self, e: Any, tx: Tx) -> None:
+    def listed(self, e: Any, view: ViewSession) -> None:
         f = e.fields
         shipping = dict(f.get("shipping") or {})
         shipping["freeShippingThreshold"] = to_decimal(e.free_shipping_cents)
@@ -95,10 +90,10 @@ class CatalogProjection(Projection):
             "createdAt": iso(e.timestamp), "updatedAt": iso(e.timestamp),
             "_priceCents": e.price_cents, "_created": sort_key(e.timestamp),
         }
-        self._save(tx, doc)
+        self._save(view, doc)
 
     @handles(Product.Revised)
-    def revised(self, e: Any, tx: Tx) -> None:
+    def revised(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             for key, value in e.fields.items():
                 if key == "shipping":
@@ -117,19 +112,19 @@ class CatalogProjection(Projection):
             if e.free_shipping_cents is not None:
                 doc["shipping"]["freeShippingThreshold"] = to_decimal(e.free_shipping_cents)
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Product.VariantAdded)
-    def variant_added(self, e: Any, tx: Tx) -> None:
+    def variant_added(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             v = _variant_doc(e.variant_id, e.variant, doc["_priceCents"])
             v["_ownPrice"] = e.variant.get("price_cents") is not None
             doc["variants"].append(v)
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Product.VariantRevised)
-    def variant_revised(self, e: Any, tx: Tx) -> None:
+    def variant_revised(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             for v in doc["variants"]:
                 if v["id"] == e.variant_id:
@@ -140,45 +135,46 @@ class CatalogProjection(Projection):
                         v["price"] = to_decimal(int(e.changes["price_cents"]))
                         v["_ownPrice"] = True
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(Product.StockReserved)
-    def stock_reserved(self, e: Any, tx: Tx) -> None:
-        self._stock(tx, e, -int(e.quantity))
+    def stock_reserved(self, e: Any, view: ViewSession) -> None:
+        self._stock(view, e, -int(e.quantity))
 
     @handles(Product.StockReleased)
-    def stock_released(self, e: Any, tx: Tx) -> None:
-        self._stock(tx, e, int(e.quantity))
+    def stock_released(self, e: Any, view: ViewSession) -> None:
+        self._stock(view, e, int(e.quantity))
 
-    def _stock(self, tx: Tx, e: Any, delta: int) -> None:
+    def _stock(self, view: ViewSession, e: Any, delta: int) -> None:
         def change(doc: dict[str, Any]) -> None:
             for v in doc["variants"]:
                 if v["id"] == e.variant_id:
                     v["stock"] += delta
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
     @handles(User.Erased)
-    def reviewer_erased(self, e: Any, tx: Tx) -> None:
+    def reviewer_erased(self, e: Any, view: ViewSession) -> None:
         reviewer = ids.encode("usr", e.originator_id)
         pattern = f'%"userId":"{reviewer}"%'
-        for (_, raw) in tx.all("SELECT id, doc FROM rm_products WHERE doc LIKE ?",
-                                 (pattern,)):
-            doc = json.loads(raw)
+        for (key,) in view.all("SELECT id FROM rm_products WHERE doc LIKE ?", (pattern,)):
+            doc = view.doc("rm_products", key)
+            if doc is None:
+                continue
             for review in doc["reviews"]:
                 if review.get("userId") == reviewer:
                     review["userName"] = ERASED_TEXT
-            self._save(tx, doc)
+            self._save(view, doc)
 
     @handles(Product.Reviewed)
-    def reviewed(self, e: Any, tx: Tx) -> None:
+    def reviewed(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             doc["reviews"].append({"id": e.review_id, **e.review, "createdAt": iso(e.timestamp)})
             ratings = [int(r["rating"]) for r in doc["reviews"]]
             doc["rating"] = {"average": round(sum(ratings) / len(ratings), 1),
                              "count": len(ratings)}
 
-        self._change(tx, e, change)
+        self._change(view, e, change)
 
 
 def strip_private(doc: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from application.personal_data import ERASED_TEXT
@@ -11,8 +10,8 @@ from domain.accounts import User
 from domain.money import to_decimal
 from domain.ordering import Order
 from domain.payments import PaymentOrder
-from projections.base import Projection, dumps, handles, iso, load_doc, sort_key
-from projections.store import Tx
+from projections.base import Projection, handles, iso, sort_key
+from projections.session import ViewSession
 
 DETAIL_ONLY = ("shippingAddress", "billingAddress", "paymentMethod", "payment", "timeline")
 
@@ -36,10 +35,10 @@ class OrdersProjection(Projection):
     )
     indexes = ("CREATE INDEX IF NOT EXISTS rm_orders_user ON rm_orders (user_id, created)",)
 
-    def _change(self, tx: Tx, e: Any, status: str | None, step: str, message: str,
+    def _change(self, view: ViewSession, e: Any, status: str | None, step: str, message: str,
                 change: Any = None) -> None:
         key = ids.encode("order", e.originator_id)
-        doc = load_doc(tx, "rm_orders", key)
+        doc = view.doc("rm_orders", key)
         if doc is None:
             return
         if status is not None:
@@ -49,11 +48,10 @@ class OrdersProjection(Projection):
         doc["updatedAt"] = iso(e.timestamp)
         doc["timeline"].append({"status": step, "timestamp": iso(e.timestamp),
                                 "message": message})
-        tx.execute("UPDATE rm_orders SET doc = ?, status = ? WHERE id = ?",
-                   (dumps(doc), doc["status"], key))
+        view.touch("rm_orders", key, status=doc["status"])
 
     @handles(Order.Placed)
-    def placed(self, e: Any, tx: Tx) -> None:
+    def placed(self, e: Any, view: ViewSession) -> None:
         a = e.amounts
         doc = {
             "id": ids.encode("order", e.originator_id), "userId": ids.encode("usr", e.user_id),
@@ -77,27 +75,28 @@ class OrdersProjection(Projection):
                           "message": "Order placed successfully"}],
             "createdAt": iso(e.timestamp), "updatedAt": iso(e.timestamp),
         }
-        tx.execute("INSERT INTO rm_orders (id, user_id, status, created, doc) "
-                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                   (doc["id"], doc["userId"], "pending", sort_key(e.timestamp), dumps(doc)))
+        if not view.add("rm_orders", {"id": doc["id"], "user_id": doc["userId"],
+                                      "status": "pending", "created": sort_key(e.timestamp),
+                                      "doc": doc}):
+            return
         for item in e.items:
-            tx.execute("INSERT INTO rm_order_products (order_id, user_id, product_id) "
-                       "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                       (doc["id"], doc["userId"], item["product"]["id"]))
+            view.append("rm_order_products", (doc["id"], doc["userId"], item["product"]["id"]))
 
     @handles(User.Erased)
-    def customer_erased(self, e: Any, tx: Tx) -> None:
+    def customer_erased(self, e: Any, view: ViewSession) -> None:
         """The addresses of an erased customer's orders read as erased; amounts remain."""
-        for (key, raw) in tx.all("SELECT id, doc FROM rm_orders WHERE user_id = ?",
-                                 (ids.encode("usr", e.originator_id),)):
-            doc = json.loads(raw)
+        for (key,) in view.all("SELECT id FROM rm_orders WHERE user_id = ?",
+                               (ids.encode("usr", e.originator_id),)):
+            doc = view.doc("rm_orders", key)
+            if doc is None:
+                continue
             for field in ("shippingAddress", "billingAddress"):
                 if isinstance(doc.get(field), dict):
                     doc[field] = {k: ERASED_TEXT for k in doc[field]}
-            tx.execute("UPDATE rm_orders SET doc = ? WHERE id = ?", (dumps(doc), key))
+            view.touch("rm_orders", key)
 
     @handles(Order.Paid)
-    def paid(self, e: Any, tx: Tx) -> None:
+    def paid(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             m = e.method
             doc["paymentStatus"] = "completed"
@@ -106,41 +105,41 @@ class OrdersProjection(Projection):
                                     "expiryYear": m.get("expiryYear")}
             doc["payment"] = {"transactionId": e.transaction_id, "paymentDate": iso(e.paid_at)}
 
-        self._change(tx, e, "processing", "processing",
+        self._change(view, e, "processing", "processing",
                      "Payment received; the order is being processed", change)
 
     @handles(Order.Confirmed)
-    def confirmed(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, "confirmed", "confirmed", "Order confirmed and ready to ship")
+    def confirmed(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, "confirmed", "confirmed", "Order confirmed and ready to ship")
 
     @handles(Order.Shipped)
-    def shipped(self, e: Any, tx: Tx) -> None:
+    def shipped(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             doc.update(trackingNumber=e.tracking_number, trackingUrl=e.tracking_url,
                        carrier=e.carrier)
 
-        self._change(tx, e, "shipped", "shipped",
+        self._change(view, e, "shipped", "shipped",
                      f"Order shipped with tracking number {e.tracking_number}", change)
 
     @handles(Order.Delivered)
-    def delivered(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, "delivered", "delivered", "Order delivered")
+    def delivered(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, "delivered", "delivered", "Order delivered")
 
     @handles(Order.Cancelled)
-    def cancelled(self, e: Any, tx: Tx) -> None:
+    def cancelled(self, e: Any, view: ViewSession) -> None:
         reason = f": {e.reason}" if e.reason else ""
 
         def change(doc: dict[str, Any]) -> None:
             doc["paymentStatus"] = "refunded" if e.refund else "cancelled"
 
-        self._change(tx, e, "cancelled", "cancelled", f"Order cancelled{reason}", change)
+        self._change(view, e, "cancelled", "cancelled", f"Order cancelled{reason}", change)
 
     @handles(Order.Refunded)
-    def refunded(self, e: Any, tx: Tx) -> None:
+    def refunded(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
             doc["paymentStatus"] = "refunded"
 
-        self._change(tx, e, "refunded", "refunded",
+        self._change(view, e, "refunded", "refunded",
                      f"Refunded {to_decimal(e.amount):.2f}: {e.reason}", change)
 
 
@@ -150,35 +149,34 @@ class PaymentsProjection(Projection):
     tables = (("rm_payments", "id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
                               "order_id TEXT NOT NULL, doc TEXT NOT NULL"),)
 
-    def _change(self, tx: Tx, e: Any, change: Any) -> None:
+    def _change(self, view: ViewSession, e: Any, change: Any) -> None:
         key = ids.encode("pay", e.originator_id)
-        doc = load_doc(tx, "rm_payments", key)
+        doc = view.doc("rm_payments", key)
         if doc is None:
             return
         change(doc)
-        tx.execute("UPDATE rm_payments SET doc = ? WHERE id = ?", (dumps(doc), key))
+        view.touch("rm_payments", key)
 
     @handles(PaymentOrder.Issued)
-    def created(self, e: Any, tx: Tx) -> None:
+    def created(self, e: Any, view: ViewSession) -> None:
         pay_id = ids.encode("pay", e.originator_id)
         doc = {"paymentOrderId": pay_id, "orderId": ids.encode("order", e.order_id),
                "amount": to_decimal(e.amount), "currency": e.currency, "status": "pending",
                "paymentUrl": None, "transactionId": None, "createdAt": iso(e.timestamp),
                "_method": None, "_processedAt": None}
-        tx.execute("INSERT INTO rm_payments (id, user_id, order_id, doc) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT (id) DO NOTHING",
-                   (pay_id, ids.encode("usr", e.user_id), doc["orderId"], dumps(doc)))
+        view.add("rm_payments", {"id": pay_id, "user_id": ids.encode("usr", e.user_id),
+                                 "order_id": doc["orderId"], "doc": doc})
 
     @handles(PaymentOrder.Authorized)
-    def authorized(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(status="authorized",
+    def authorized(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(status="authorized",
                                                transactionId=e.transaction_id, _method=e.method))
 
     @handles(PaymentOrder.Declined)
-    def declined(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(status="declined", _method=e.method))
+    def declined(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(status="declined", _method=e.method))
 
     @handles(PaymentOrder.Verified)
-    def verified(self, e: Any, tx: Tx) -> None:
-        self._change(tx, e, lambda d: d.update(status="verified",
+    def verified(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(status="verified",
                                                _processedAt=iso(e.verified_at)))

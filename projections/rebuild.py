@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from projections.base import Projection
-from projections.runner import ProjectionRunner
+from projections.runner import REBUILD_BATCH, ProjectionRunner
+from projections.session import TableShape, ViewSession
 from projections.store import Row, Tx
 
 SUFFIX = "__new"
@@ -40,6 +41,13 @@ class _RenamingTx:
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.tx.all(self._sql(sql), params)
 
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.tx.many(self._sql(sql), rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        self.tx.insert_rows(self._sql(table), columns, rows)
+
 
 class _Shadow(Projection):
     """The projection ``live``, writing into shadow tables under its own tracking name."""
@@ -59,8 +67,17 @@ class _Shadow(Projection):
             tx.execute(f"DROP TABLE IF EXISTS {table}{SUFFIX}")
             tx.execute(f"CREATE TABLE {table}{SUFFIX} ({columns})")
 
-    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
-        self.live.apply_batch(log, batch, _RenamingTx(tx, self.table_names))
+    def bind(self, tx: Tx) -> Tx:
+        return _RenamingTx(tx, self.table_names)
+
+    def shapes(self) -> list[TableShape]:
+        return self.live.shapes()  # the live names: ``bind`` renames the statements
+
+    def wants(self, event_class: type) -> bool:
+        return self.live.wants(event_class)
+
+    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], view: ViewSession) -> None:
+        self.live.apply_batch(log, batch, view)
 
 
 def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
@@ -74,6 +91,7 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
         for shadow in shadows:
             tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (shadow.name,))
             shadow.create(tx)
+            runner.start_fresh(tx, shadow)
     total = sum((app.recorder.max_notification_id() or 0) * sum(
         1 for s in shadows if log in s.logs) for log, app in runner.apps.items())
     applied = 0
@@ -83,7 +101,8 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
         for log_name, app in runner.apps.items():
             followers: list[Projection] = [s for s in shadows if log_name in s.logs]
             if followers:
-                applied += runner._catch_up_log(log_name, app, followers)
+                applied += runner._catch_up_log(log_name, app, followers,
+                                                batch_size=REBUILD_BATCH)
                 if progress is not None:
                     progress(applied, max(total, applied))
 
@@ -93,6 +112,8 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
         with runner.store.transaction() as tx:
             for shadow, live in zip(shadows, chosen, strict=True):
                 _swap(tx, shadow, live)
+        for shadow in shadows:
+            runner.forget(shadow.name)
     if progress is not None:
         progress(applied, max(total, applied))
     return applied
@@ -109,3 +130,6 @@ def _swap(tx: Tx, shadow: _Shadow, live: Projection) -> None:
     tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (live.name,))
     tx.execute("UPDATE projection_tracking SET projection = ? WHERE projection = ?",
                (live.name, shadow.name))
+    # Every runner's cached rows of the old tables are now stale: reset the writer token.
+    tx.execute("DELETE FROM projection_writers WHERE projection = ?", (shadow.name,))
+    tx.execute("UPDATE projection_writers SET token = '' WHERE projection = ?", (live.name,))

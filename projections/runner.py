@@ -1,22 +1,32 @@
 """Runs projections over the applications' logs, and answers how far they have got.
 
-``catch_up`` reads each log once per batch and applies it to every projection that follows
-the log, one transaction per projection and batch, tracking position included. It is safe to
-run from several threads or processes at once: the tracking row is re-read inside the
-transaction and only newer events are applied.
+``catch_up`` reads each log once per batch, decodes only the events some follower handles,
+and applies the batch to every projection that follows the log in one transaction, written-back
+rows and tracking positions included. It is safe to run from several threads or processes at
+once: a projection's writer row is locked and its tracking position re-read inside the
+transaction, and only newer events are applied.
+
+Each projection's rows stay cached between transactions (``projections.session``). The cache
+is trusted only while the projection's writer token in ``projection_writers`` is still this
+runner's: another process that applied events, or a rebuild that swapped tables in, changes
+or resets the token, and the cache is dropped before it could serve a stale row.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.utils import resolve_topic
 
 from projections.base import Projection
+from projections.session import RowCache, ViewSession
 from projections.store import Tx, ViewStore
 
 log = structlog.get_logger("tryon.projections")
@@ -26,6 +36,10 @@ TRACKING = (
     "projection TEXT NOT NULL, log TEXT NOT NULL, position BIGINT NOT NULL, "
     "PRIMARY KEY (projection, log))"
 )
+# Who last wrote each projection's tables: '' after a (re)build, else a runner's token.
+WRITERS = ("CREATE TABLE IF NOT EXISTS projection_writers ("
+           "projection TEXT PRIMARY KEY, token TEXT NOT NULL)")
+REBUILD_BATCH = 5_000  # events per transaction when replaying into fresh tables
 
 
 class ProjectionRunner:
@@ -36,12 +50,16 @@ class ProjectionRunner:
         projections: Sequence[Projection],
         batch_size: int = 500,
         in_process: bool = True,
+        cache_rows: int = 50_000,
     ) -> None:
         self.store = store
         self.apps = apps
         self.projections = list(projections)
         self.batch_size = batch_size
         self.in_process = in_process
+        self.cache_rows = cache_rows  # rows kept per table of a projection between batches
+        self._token = uuid.uuid4().hex
+        self._caches: dict[str, RowCache] = {}
         self._lock = threading.Lock()
         # Per log, the position that every follower has applied, as this process last saw it
         # (set after the commits; only ever used to skip work that is known to be done).
@@ -53,21 +71,39 @@ class ProjectionRunner:
     def setup(self) -> None:
         with self.store.transaction() as tx:
             tx.execute(TRACKING)
+            tx.execute(WRITERS)
             for projection in self.projections:
                 projection.create(tx)
+                tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
+                           "ON CONFLICT (projection) DO NOTHING", (projection.name,))
 
     def rebuild(self, names: Sequence[str] | None = None) -> None:
         """Drops the named projections' tables (all when None) and replays their logs."""
         chosen = [p for p in self.projections
                   if (p.rebuilt_with_all if names is None else p.name in names)]
-        with self._lock, self.store.transaction() as tx:
-            self._applied.clear()
-            for projection in chosen:
-                projection.drop(tx)
-                tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
-                           (projection.name,))
-                projection.create(tx)
-        self.catch_up()
+        with self._lock:
+            with self.store.transaction() as tx:
+                self._applied.clear()
+                for projection in chosen:
+                    projection.drop(tx)
+                    tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
+                               (projection.name,))
+                    projection.create(tx)
+                    self.start_fresh(tx, projection)
+            for log_name, app in self.apps.items():
+                followers = [p for p in chosen if log_name in p.logs]
+                if followers:
+                    self._catch_up_log(log_name, app, followers, batch_size=REBUILD_BATCH)
+            self._catch_up_all()
+
+    def start_fresh(self, tx: Tx, projection: Projection) -> None:
+        """Records that ``projection``'s tables were just created empty: its cache starts
+        complete (a key it has not seen has no row, so a replay reads nothing back)."""
+        tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
+                   "ON CONFLICT (projection) DO UPDATE SET token = ''", (projection.name,))
+        cache = self._caches[projection.name] = RowCache(
+            projection.shapes(), self.cache_rows, complete=True)
+        cache.token = ""
 
     # -- positions ---------------------------------------------------------------------------
     @staticmethod
@@ -112,39 +148,102 @@ class ProjectionRunner:
 
     def _catch_up_log(
         self, log_name: str, app: Application[Any], followers: list[Projection],
-        live: bool = False,
+        live: bool = False, batch_size: int | None = None,
     ) -> int:
         """Applies ``log_name`` to ``followers``; ``live``: they are this runner's own
         projections (not a rebuild's shadows), so their progress may be remembered."""
         applied = 0
+        decode = self._decoder(app, followers)
         with self.store.transaction() as tx:
             positions = self._positions_of(tx, log_name, followers)
         while True:
             start = min(positions.values())
             notifications = app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False)
+                start=start, limit=batch_size or self.batch_size, inclusive_of_start=False)
             if not notifications:
                 if live:
                     self._applied[log_name] = min(positions.values())
                 return applied
-            events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
+            events = [(n, decode(n)) for n in notifications]
             last = notifications[-1].id
             try:
                 # Every follower in one transaction: one commit (one WAL flush) per batch
                 # instead of one per projection.
-                with self.store.transaction() as tx:
+                with self._transaction(followers) as tx:
                     done = self._apply(tx, log_name, followers, events, last)
             except Exception:
                 # Isolate a failing projection: the others still move on in their own
                 # transactions, and the failure is raised as before.
                 done = {}
                 for projection in followers:
-                    with self.store.transaction() as tx:
+                    with self._transaction([projection]) as tx:
                         done.update(self._apply(tx, log_name, [projection], events, last))
             for name, (count, position) in done.items():
                 applied += count
                 positions[name] = position
             log.debug("projections.applied", log=log_name, position=last)
+
+    def _decoder(self, app: Application[Any], followers: list[Projection]
+                 ) -> Callable[[Any], Any]:
+        """Decodes a stored event when some follower wants its class, else gives None:
+        decoding is most of a replay's cost, and many events (sessions, progress of things a
+        projection does not show) interest no view."""
+        wanted: dict[str, bool] = {}
+
+        def decode(notification: Any) -> Any:
+            want = wanted.get(notification.topic)
+            if want is None:
+                event_class = resolve_topic(notification.topic)
+                want = wanted[notification.topic] = any(p.wants(event_class)
+                                                        for p in followers)
+            return app.mapper.to_domain_event(notification) if want else None
+
+        return decode
+
+    @contextmanager
+    def _transaction(self, followers: list[Projection]) -> Iterator[Tx]:
+        """A view-store transaction; if it fails, the followers' cached rows (changed in place
+        by the handlers) are dropped with it."""
+        try:
+            with self.store.transaction() as tx:
+                yield tx
+        except BaseException:
+            for projection in followers:
+                cache = self._caches.get(projection.name)
+                if cache is not None:
+                    cache.clear()
+            raise
+
+    def forget(self, name: str) -> None:
+        """Drops the cached rows of projection ``name`` (a rebuild's shadow, once swapped)."""
+        self._caches.pop(name, None)
+
+    def _cache(self, projection: Projection) -> RowCache:
+        cache = self._caches.get(projection.name)
+        if cache is None:
+            cache = self._caches[projection.name] = RowCache(projection.shapes(),
+                                                             self.cache_rows)
+        return cache
+
+    def _claim(self, tx: Tx, followers: list[Projection]) -> None:
+        """Locks the followers' writer rows (one applier per projection at a time, whichever
+        log it applies) and drops each cache that another writer has made stale."""
+        names = sorted(p.name for p in followers)
+        sql = (f"SELECT projection, token FROM projection_writers WHERE projection IN "
+               f"({', '.join('?' * len(names))})")
+        if tx.dialect == "postgres":
+            sql += " ORDER BY projection FOR UPDATE"
+        tokens = {str(r[0]): str(r[1]) for r in tx.all(sql, names)}
+        for projection in followers:
+            cache = self._cache(projection)
+            token = tokens.get(projection.name)
+            if cache.token != token:
+                cache.clear()
+            if token != self._token:
+                tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, ?) "
+                           "ON CONFLICT (projection) DO UPDATE SET token = excluded.token",
+                           (projection.name, self._token))
+            cache.token = self._token
 
     def _apply(
         self, tx: Tx, log_name: str, followers: list[Projection],
@@ -152,13 +251,18 @@ class ProjectionRunner:
     ) -> dict[str, tuple[int, int]]:
         """Applies the batch to each follower from its own tracked position (re-read and
         locked in this transaction); returns per projection (events applied, new position)."""
+        self._claim(tx, followers)
         current = self._positions_of(tx, log_name, followers, lock=True)
         done: dict[str, tuple[int, int]] = {}
         for projection in followers:
             position = current[projection.name]
             batch = [pair for pair in events if pair[0].id > position]
             if batch:
-                projection.apply_batch(log_name, batch, tx)
+                cache = self._cache(projection)
+                view = ViewSession(cache, projection.bind(tx))
+                projection.apply_batch(log_name, batch, view)
+                view.flush()
+                cache.evict()
             if last > position:
                 self._save_position(tx, projection.name, log_name, last)
             done[projection.name] = (len(batch), max(position, last))

@@ -25,6 +25,14 @@ class Tx(Protocol):
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Runs ``sql`` once per row of parameters, in as few round trips as the driver
+        allows."""
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Inserts new rows in bulk (a conflict is an error)."""
+
 
 class ViewStore(Protocol):
     dialect: str
@@ -51,6 +59,14 @@ class _SQLiteTx:
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                              f"VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 class SQLiteViewStore:
@@ -133,6 +149,21 @@ class _PostgresTx:
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self.conn.execute(self._sql(sql), tuple(params)).fetchall()]
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:  # pipelined by psycopg: one round trip, not one per row
+            cur.executemany(self._sql(sql), rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        if len(rows) < 16:
+            self.many(f"INSERT INTO {table} ({', '.join(columns)}) "
+                      f"VALUES ({', '.join('?' * len(columns))})", rows)
+            return
+        with self.conn.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 class PostgresViewStore:

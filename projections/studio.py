@@ -12,8 +12,8 @@ from domain import ids
 from domain.avatars import Avatar
 from domain.closet import Closet
 from domain.renders import Render
-from projections.base import Projection, dumps, handles, iso, load_doc, sort_key
-from projections.store import Tx
+from projections.base import Projection, handles, iso, sort_key
+from projections.session import ViewSession
 
 EXPECTED_SCAN_S = 60
 EXPECTED_RENDER_S = 10
@@ -44,7 +44,7 @@ class StudioProjection(Projection):
 
     # -- avatars and scans ---------------------------------------------------------------------
     @handles(Avatar.ScanRequested)
-    def scan_requested(self, e: Any, tx: Tx) -> None:
+    def scan_requested(self, e: Any, view: ViewSession) -> None:
         avatar_id, scan_id = ids.encode("avatar", e.originator_id), ids.encode("scan",
                                                                                e.originator_id)
         user_id = ids.encode("usr", e.user_id)
@@ -56,48 +56,45 @@ class StudioProjection(Projection):
         scan = {"scanId": scan_id, "status": "queued", "progress": 0, "stage": "image_analysis",
                 "estimatedTimeRemaining": EXPECTED_SCAN_S, "messages": ["Scan queued"],
                 "avatarId": None, "error": None}
-        tx.execute("INSERT INTO rm_avatars (id, user_id, status, created, doc) VALUES "
-                   "(?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                   (avatar_id, user_id, "processing", sort_key(e.timestamp), dumps(avatar)))
-        tx.execute("INSERT INTO rm_scans (id, user_id, doc) VALUES (?, ?, ?) "
-                   "ON CONFLICT (id) DO NOTHING", (scan_id, user_id, dumps(scan)))
+        view.add("rm_avatars", {"id": avatar_id, "user_id": user_id, "status": "processing",
+                                "created": sort_key(e.timestamp), "doc": avatar})
+        view.add("rm_scans", {"id": scan_id, "user_id": user_id, "doc": scan})
 
-    def _scan(self, tx: Tx, e: Any, change: Any) -> None:
+    def _scan(self, view: ViewSession, e: Any, change: Any) -> None:
         key = ids.encode("scan", e.originator_id)
-        doc = load_doc(tx, "rm_scans", key)
+        doc = view.doc("rm_scans", key)
         if doc is not None:
             change(doc)
-            tx.execute("UPDATE rm_scans SET doc = ? WHERE id = ?", (dumps(doc), key))
+            view.touch("rm_scans", key)
 
-    def _avatar(self, tx: Tx, e: Any, change: Any) -> None:
+    def _avatar(self, view: ViewSession, e: Any, change: Any) -> None:
         key = ids.encode("avatar", e.originator_id)
-        doc = load_doc(tx, "rm_avatars", key)
+        doc = view.doc("rm_avatars", key)
         if doc is not None:
             change(doc)
             doc["updatedAt"] = iso(e.timestamp)
-            tx.execute("UPDATE rm_avatars SET doc = ?, status = ? WHERE id = ?",
-                       (dumps(doc), doc["status"], key))
+            view.touch("rm_avatars", key, status=doc["status"])
 
     @handles(Avatar.ScanStarted)
-    def scan_started(self, e: Any, tx: Tx) -> None:
+    def scan_started(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d.update(status="processing")
             d["messages"].append(f"Processing started (attempt {e.attempt})")
 
-        self._scan(tx, e, change)
+        self._scan(view, e, change)
 
     @handles(Avatar.ScanProgressed)
-    def scan_progressed(self, e: Any, tx: Tx) -> None:
+    def scan_progressed(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d.update(status="processing", stage=e.stage, progress=e.progress,
                      estimatedTimeRemaining=_remaining(e.progress, EXPECTED_SCAN_S))
             if e.message and (not d["messages"] or d["messages"][-1] != e.message):
                 d["messages"].append(e.message)
 
-        self._scan(tx, e, change)
+        self._scan(view, e, change)
 
     @handles(Avatar.ScanCompleted)
-    def scan_completed(self, e: Any, tx: Tx) -> None:
+    def scan_completed(self, e: Any, view: ViewSession) -> None:
         r = e.result
 
         def scan(d: dict[str, Any]) -> None:
@@ -114,29 +111,29 @@ class StudioProjection(Projection):
                      _modelKey=r.get("modelKey"), _thumbnailKey=r.get("thumbnailKey"),
                      _fullKey=r.get("previewKey"))
 
-        self._scan(tx, e, scan)
-        self._avatar(tx, e, avatar)
+        self._scan(view, e, scan)
+        self._avatar(view, e, avatar)
 
     @handles(Avatar.ScanFailed)
-    def scan_failed(self, e: Any, tx: Tx) -> None:
+    def scan_failed(self, e: Any, view: ViewSession) -> None:
         def scan(d: dict[str, Any]) -> None:
             d.update(status="failed", estimatedTimeRemaining=0,
                      error={"code": e.code, "message": e.message})
 
-        self._scan(tx, e, scan)
-        self._avatar(tx, e, lambda d: d.update(status="archived"))
+        self._scan(view, e, scan)
+        self._avatar(view, e, lambda d: d.update(status="archived"))
 
     @handles(Avatar.Renamed)
-    def renamed(self, e: Any, tx: Tx) -> None:
-        self._avatar(tx, e, lambda d: d.update(name=e.name))
+    def renamed(self, e: Any, view: ViewSession) -> None:
+        self._avatar(view, e, lambda d: d.update(name=e.name))
 
     @handles(Avatar.Archived)
-    def archived(self, e: Any, tx: Tx) -> None:
-        self._avatar(tx, e, lambda d: d.update(status="archived"))
+    def archived(self, e: Any, view: ViewSession) -> None:
+        self._avatar(view, e, lambda d: d.update(status="archived"))
 
     # -- renders -----------------------------------------------------------------------------
     @handles(Render.Requested)
-    def render_requested(self, e: Any, tx: Tx) -> None:
+    def render_requested(self, e: Any, view: ViewSession) -> None:
         render_id = ids.encode("render", e.originator_id)
         doc = {"renderId": render_id, "status": "queued", "progress": 0, "stage": "queued",
                "estimatedTimeRemaining": EXPECTED_RENDER_S, "previewUrl": None,
@@ -144,34 +141,33 @@ class StudioProjection(Projection):
                "productId": ids.encode("prod", e.product_id), "variantId": e.variant_id,
                "request": e.spec, "fit": None, "createdAt": iso(e.timestamp),
                "completedAt": None, "error": None, "_resultKey": None}
-        tx.execute("INSERT INTO rm_renders (id, user_id, avatar_id, product_id, status, created, "
-                   "doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                   (render_id, ids.encode("usr", e.user_id), doc["avatarId"], doc["productId"],
-                    "queued", sort_key(e.timestamp), dumps(doc)))
+        view.add("rm_renders", {"id": render_id, "user_id": ids.encode("usr", e.user_id),
+                                "avatar_id": doc["avatarId"], "product_id": doc["productId"],
+                                "status": "queued", "created": sort_key(e.timestamp),
+                                "doc": doc})
 
-    def _render(self, tx: Tx, e: Any, change: Any) -> None:
+    def _render(self, view: ViewSession, e: Any, change: Any) -> None:
         key = ids.encode("render", e.originator_id)
-        doc = load_doc(tx, "rm_renders", key)
+        doc = view.doc("rm_renders", key)
         if doc is not None:
             change(doc)
-            tx.execute("UPDATE rm_renders SET doc = ?, status = ? WHERE id = ?",
-                       (dumps(doc), doc["status"], key))
+            view.touch("rm_renders", key, status=doc["status"])
 
     @handles(Render.Started)
-    def render_started(self, e: Any, tx: Tx) -> None:
-        self._render(tx, e, lambda d: d.update(status="processing", stage="asset_loading",
+    def render_started(self, e: Any, view: ViewSession) -> None:
+        self._render(view, e, lambda d: d.update(status="processing", stage="asset_loading",
                                                progress=max(d["progress"], 1)))
 
     @handles(Render.Progressed)
-    def render_progressed(self, e: Any, tx: Tx) -> None:
-        self._render(tx, e, lambda d: d.update(
+    def render_progressed(self, e: Any, view: ViewSession) -> None:
+        self._render(view, e, lambda d: d.update(
             status="processing", stage=e.stage, progress=e.progress,
             estimatedTimeRemaining=_remaining(e.progress, EXPECTED_RENDER_S)))
 
     @handles(Render.Completed)
-    def render_completed(self, e: Any, tx: Tx) -> None:
+    def render_completed(self, e: Any, view: ViewSession) -> None:
         r = e.result
-        self._render(tx, e, lambda d: d.update(
+        self._render(view, e, lambda d: d.update(
             status="completed", stage="optimization", progress=100, estimatedTimeRemaining=0,
             completedAt=iso(e.timestamp), _resultKey=r.get("resultKey"),
             fit={"report": r.get("fitReport"), "recommendedSize": r.get("recommendedSize")},
@@ -179,38 +175,31 @@ class StudioProjection(Projection):
                     "contentType": r.get("contentType")}))
 
     @handles(Render.Failed)
-    def render_failed(self, e: Any, tx: Tx) -> None:
-        self._render(tx, e, lambda d: d.update(
+    def render_failed(self, e: Any, view: ViewSession) -> None:
+        self._render(view, e, lambda d: d.update(
             status="failed", estimatedTimeRemaining=0, completedAt=iso(e.timestamp),
             error={"code": e.code, "message": e.message, "details": e.details}))
 
     @handles(Render.Cancelled)
-    def render_cancelled(self, e: Any, tx: Tx) -> None:
-        self._render(tx, e, lambda d: d.update(status="cancelled", estimatedTimeRemaining=0,
+    def render_cancelled(self, e: Any, view: ViewSession) -> None:
+        self._render(view, e, lambda d: d.update(status="cancelled", estimatedTimeRemaining=0,
                                                completedAt=iso(e.timestamp)))
 
     # -- closet ------------------------------------------------------------------------------
     @handles(Closet.ItemKept)
-    def kept(self, e: Any, tx: Tx) -> None:
+    def kept(self, e: Any, view: ViewSession) -> None:
         doc = {"id": e.item_id, "product": e.product, "variantId": e.variant_id,
                "renderId": e.render_id, "note": e.note, "addedAt": iso(e.timestamp)}
-        tx.execute("INSERT INTO rm_closet (id, user_id, created, doc) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT (id) DO NOTHING",
-                   (e.item_id, _closet_owner(tx, e), sort_key(e.timestamp), dumps(doc)))
+        owner = view.get("rm_closet_owners", str(e.originator_id))
+        view.add("rm_closet", {"id": e.item_id, "user_id": owner["user_id"] if owner else "",
+                               "created": sort_key(e.timestamp), "doc": doc})
 
     @handles(Closet.Opened)
-    def closet_opened(self, e: Any, tx: Tx) -> None:
-        tx.execute("INSERT INTO rm_closet_owners (closet_id, user_id) VALUES (?, ?) "
-                   "ON CONFLICT (closet_id) DO NOTHING",
-                   (str(e.originator_id), ids.encode("usr", e.user_id)))
+    def closet_opened(self, e: Any, view: ViewSession) -> None:
+        view.add("rm_closet_owners", {"closet_id": str(e.originator_id),
+                                      "user_id": ids.encode("usr", e.user_id)})
 
     @handles(Closet.ItemRemoved)
-    def removed(self, e: Any, tx: Tx) -> None:
-        tx.execute("DELETE FROM rm_closet WHERE id = ?", (e.item_id,))
-
-
-def _closet_owner(tx: Tx, e: Any) -> str:
-    row = tx.one("SELECT user_id FROM rm_closet_owners WHERE closet_id = ?",
-                 (str(e.originator_id),))
-    return str(row[0]) if row else ""
+    def removed(self, e: Any, view: ViewSession) -> None:
+        view.delete("rm_closet", e.item_id)
 

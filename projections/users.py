@@ -12,8 +12,8 @@ from domain.avatars import Avatar
 from domain.money import to_decimal
 from domain.ordering import Order
 from domain.renders import Render
-from projections.base import Projection, dumps, handles, iso, load_doc
-from projections.store import Tx
+from projections.base import Projection, handles, iso
+from projections.session import ViewSession
 
 USER_FIELDS = ("id", "email", "firstName", "lastName", "avatar", "emailVerified",
                "phoneVerified", "createdAt", "updatedAt")
@@ -39,7 +39,7 @@ class UsersProjection(Projection):
 
     # -- accounts -------------------------------------------------------------------------
     @handles(User.Registered)
-    def registered(self, e: Any, tx: Tx) -> None:
+    def registered(self, e: Any, view: ViewSession) -> None:
         ts = iso(e.timestamp)
         doc = {
             "id": ids.encode("usr", e.originator_id), "email": e.email,
@@ -50,123 +50,120 @@ class UsersProjection(Projection):
                       "totalSpent": 0.0},
             "createdAt": ts, "updatedAt": ts, "_roles": ["customer"], "_spentCents": 0,
         }
-        tx.execute("INSERT INTO rm_users (id, email, roles, doc) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT (id) DO NOTHING",
-                   (doc["id"], e.email, "customer", dumps(doc)))
+        view.add("rm_users", {"id": doc["id"], "email": e.email, "roles": "customer",
+                              "doc": doc})
 
-    def _update(self, tx: Tx, user_uuid: Any, change: Any, ts: Any | None = None) -> None:
+    def _update(self, view: ViewSession, user_uuid: Any, change: Any,
+                ts: Any | None = None) -> None:
         key = ids.encode("usr", user_uuid)
-        doc = load_doc(tx, "rm_users", key)
+        doc = view.doc("rm_users", key)
         if doc is None:
             return
         change(doc)
         if ts is not None:
             doc["updatedAt"] = iso(ts)
-        tx.execute("UPDATE rm_users SET doc = ?, roles = ? WHERE id = ?",
-                   (dumps(doc), ",".join(doc["_roles"]), key))
+        view.touch("rm_users", key, roles=",".join(doc["_roles"]))
 
     @handles(User.EmailVerified)
-    def email_verified(self, e: Any, tx: Tx) -> None:
-        self._update(tx, e.originator_id, lambda d: d.update(emailVerified=True), e.timestamp)
+    def email_verified(self, e: Any, view: ViewSession) -> None:
+        self._update(view, e.originator_id, lambda d: d.update(emailVerified=True), e.timestamp)
 
     @handles(User.ProfileUpdated)
-    def profile_updated(self, e: Any, tx: Tx) -> None:
+    def profile_updated(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d.update(e.changes)
             d["preferences"] = deep_merge(d["preferences"], e.preferences)
 
-        self._update(tx, e.originator_id, change, e.timestamp)
+        self._update(view, e.originator_id, change, e.timestamp)
 
     @handles(User.RoleGranted)
-    def role_granted(self, e: Any, tx: Tx) -> None:
+    def role_granted(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             if e.role not in d["_roles"]:
                 d["_roles"].append(e.role)
 
-        self._update(tx, e.originator_id, change)
+        self._update(view, e.originator_id, change)
 
     @handles(User.AddressAdded)
-    def address_added(self, e: Any, tx: Tx) -> None:
+    def address_added(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d["addresses"].append({"id": e.address_id, **e.fields, "isDefault": False})
             _mark_default(d, e.address_id if e.is_default else None)
 
-        self._update(tx, e.originator_id, change, e.timestamp)
+        self._update(view, e.originator_id, change, e.timestamp)
 
     @handles(User.AddressUpdated)
-    def address_updated(self, e: Any, tx: Tx) -> None:
+    def address_updated(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             for a in d["addresses"]:
                 if a["id"] == e.address_id:
                     a.update(e.changes)
             _mark_default(d, e.default_address)
 
-        self._update(tx, e.originator_id, change, e.timestamp)
+        self._update(view, e.originator_id, change, e.timestamp)
 
     @handles(User.AddressRemoved)
-    def address_removed(self, e: Any, tx: Tx) -> None:
+    def address_removed(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d["addresses"] = [a for a in d["addresses"] if a["id"] != e.address_id]
             _mark_default(d, e.default_address)
 
-        self._update(tx, e.originator_id, change, e.timestamp)
+        self._update(view, e.originator_id, change, e.timestamp)
 
     @handles(User.Erased)
-    def erased(self, e: Any, tx: Tx) -> None:
+    def erased(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d.update(email=f"erased+{d['id']}@invalid", firstName="Erased", lastName="User",
                      dateOfBirth=None, gender=None, phoneNumber=None, avatar=None,
                      addresses=[], _erased=True)
 
-        self._update(tx, e.originator_id, change, e.timestamp)
-        tx.execute("UPDATE rm_users SET email = ?, roles = ? WHERE id = ?",
-                   ("", "", ids.encode("usr", e.originator_id)))
+        self._update(view, e.originator_id, change, e.timestamp)
+        key = ids.encode("usr", e.originator_id)
+        if view.get("rm_users", key) is not None:
+            view.touch("rm_users", key, email="", roles="")
 
     # -- shop: live stats -----------------------------------------------------------------
-    def _stats(self, tx: Tx, user_uuid: Any, orders: int = 0, spent: int = 0) -> None:
+    def _stats(self, view: ViewSession, user_uuid: Any, orders: int = 0, spent: int = 0) -> None:
         def change(d: dict[str, Any]) -> None:
             d["stats"]["ordersPlaced"] += orders
             d["_spentCents"] += spent
             d["stats"]["totalSpent"] = to_decimal(d["_spentCents"])
 
-        self._update(tx, user_uuid, change)
+        self._update(view, user_uuid, change)
 
     @handles(Order.Placed)
-    def order_placed(self, e: Any, tx: Tx) -> None:
-        tx.execute("INSERT INTO rm_user_orders (id, user_id, total, paid) VALUES (?, ?, ?, 0) "
-                   "ON CONFLICT (id) DO NOTHING",
-                   (str(e.originator_id), str(e.user_id), int(e.amounts["total"])))
-        self._stats(tx, e.user_id, orders=1)
+    def order_placed(self, e: Any, view: ViewSession) -> None:
+        view.add("rm_user_orders", {"id": str(e.originator_id), "user_id": str(e.user_id),
+                                    "total": int(e.amounts["total"]), "paid": 0})
+        self._stats(view, e.user_id, orders=1)
 
-    def _order(self, tx: Tx, order_uuid: Any) -> tuple[str, int, int] | None:
-        row = tx.one("SELECT user_id, total, paid FROM rm_user_orders WHERE id = ?",
-                     (str(order_uuid),))
-        return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
+    def _set_paid(self, view: ViewSession, order_uuid: Any, paid: bool) -> None:
+        """Marks an order paid or not; a change moves its total in or out of the spend."""
+        key = str(order_uuid)
+        row = view.get("rm_user_orders", key)
+        if row is None or bool(row["paid"]) == paid:
+            return
+        view.touch("rm_user_orders", key, paid=int(paid))
+        total = int(row["total"])
+        self._stats(view, uuid.UUID(str(row["user_id"])), spent=total if paid else -total)
 
     @handles(Order.Paid)
-    def order_paid(self, e: Any, tx: Tx) -> None:
-        found = self._order(tx, e.originator_id)
-        if found and not found[2]:
-            tx.execute("UPDATE rm_user_orders SET paid = 1 WHERE id = ?", (str(e.originator_id),))
-            self._stats(tx, uuid.UUID(found[0]), spent=found[1])
+    def order_paid(self, e: Any, view: ViewSession) -> None:
+        self._set_paid(view, e.originator_id, True)
 
     @handles(Order.Cancelled, Order.Refunded)
-    def order_refunded(self, e: Any, tx: Tx) -> None:
-        found = self._order(tx, e.originator_id)
-        if found and found[2]:
-            tx.execute("UPDATE rm_user_orders SET paid = 0 WHERE id = ?", (str(e.originator_id),))
-            self._stats(tx, uuid.UUID(found[0]), spent=-found[1])
+    def order_refunded(self, e: Any, view: ViewSession) -> None:
+        self._set_paid(view, e.originator_id, False)
 
 
     # -- studio: live stats ---------------------------------------------------------------
     @handles(Avatar.ScanRequested, Render.Requested)
-    def work_requested(self, e: Any, tx: Tx) -> None:
-        tx.execute("INSERT INTO rm_user_work (id, user_id) VALUES (?, ?) "
-                   "ON CONFLICT (id) DO NOTHING", (str(e.originator_id), str(e.user_id)))
+    def work_requested(self, e: Any, view: ViewSession) -> None:
+        view.add("rm_user_work", {"id": str(e.originator_id), "user_id": str(e.user_id)})
 
     @handles(Avatar.ScanCompleted, Render.Completed)
-    def work_completed(self, e: Any, tx: Tx) -> None:
-        row = tx.one("SELECT user_id FROM rm_user_work WHERE id = ?", (str(e.originator_id),))
+    def work_completed(self, e: Any, view: ViewSession) -> None:
+        row = view.get("rm_user_work", str(e.originator_id))
         if row is None:
             return
         stat = "avatarScans" if isinstance(e, Avatar.ScanCompleted) else "tryOnsGenerated"
@@ -174,7 +171,7 @@ class UsersProjection(Projection):
         def change(d: dict[str, Any]) -> None:
             d["stats"][stat] += 1
 
-        self._update(tx, uuid.UUID(str(row[0])), change)
+        self._update(view, uuid.UUID(str(row["user_id"])), change)
 
 
 def _default_preferences() -> dict[str, Any]:

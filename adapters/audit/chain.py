@@ -75,6 +75,9 @@ class ChainProjection(Projection):
     # Evidence, not a view: re-chaining a log would bless whatever it holds now.
     rebuilt_with_all = False
 
+    def wants(self, event_class: type) -> bool:
+        return False  # chains the stored notifications; decoded events are not needed
+
     def apply_batch(self, log_name: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
         head = tx.one(f"SELECT hash FROM {TABLE} WHERE log = ? ORDER BY position DESC LIMIT 1",
                       (log_name,))

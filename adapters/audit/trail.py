@@ -15,7 +15,8 @@ from adapters.audit.events import describe
 from domain import ids
 from domain.errors import NotFound
 from projections.base import Projection
-from projections.store import Tx, ViewStore
+from projections.session import ViewSession
+from projections.store import ViewStore
 
 INDEX = "audit_order_events"
 PAYMENTS = "audit_payment_orders"
@@ -32,10 +33,14 @@ class AuditIndexProjection(Projection):
         (PAYMENTS, "payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL"),
     )
 
-    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
-        rows: list[Any] = []
-        payments: dict[str, str | None] = {}
+    def wants(self, event_class: type) -> bool:
+        kind = event_class.__qualname__
+        return kind.split(".")[0] in ("Order", "PaymentOrder") or kind in _FOR_ORDER
+
+    def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], view: ViewSession) -> None:
         for n, e in batch:
+            if e is None:
+                continue
             kind = type(e).__qualname__
             aggregate = kind.split(".")[0]
             order: Any = None
@@ -47,22 +52,12 @@ class AuditIndexProjection(Projection):
                 payment = str(e.originator_id)
                 order = getattr(e, "order_id", None)
                 if order is not None:
-                    payments[payment] = str(order)
-                    tx.execute(f"INSERT INTO {PAYMENTS} (payment_id, order_id) VALUES (?, ?) "
-                               "ON CONFLICT (payment_id) DO NOTHING", (payment, str(order)))
+                    view.add(PAYMENTS, {"payment_id": payment, "order_id": str(order)})
                 else:
-                    order = payments.get(payment)
-                    if order is None:
-                        row = tx.one(f"SELECT order_id FROM {PAYMENTS} WHERE payment_id = ?",
-                                     (payment,))
-                        order = payments[payment] = row[0] if row else None
+                    row = view.get(PAYMENTS, payment)
+                    order = row["order_id"] if row else None
             if order is not None:
-                rows.extend((str(order), n.id))
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start:start + 1000]
-            tx.execute(f"INSERT INTO {INDEX} (order_id, position) VALUES "
-                       + ", ".join(["(?, ?)"] * (len(chunk) // 2))
-                       + " ON CONFLICT (order_id, position) DO NOTHING", chunk)
+                view.append(INDEX, (str(order), n.id))
 
 
 def positions_of(store: ViewStore, order_id: uuid.UUID) -> list[int]:

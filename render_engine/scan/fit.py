@@ -2,11 +2,15 @@
 
 1. `fit_profiles` (the main fit): Levenberg-Marquardt on the trunk's width profiles (see
    `profile`): rows at fixed fractions of the user's height, widths measured on the photos'
-   silhouettes and on hard silhouettes of the candidate bodies rendered by the protocol's
-   camera (tiled PyTorch3D rasterizer), Jacobian by batched forward differences, Cauchy
-   weights against rows spoiled by a hand overlapping the trunk, the user's height (and
-   weight) as extra residuals. Fast (7 bodies x views per Jacobian, no backward pass) and,
-   unlike Adam on soft silhouettes, it does not stall in the muscle/weight trade-off.
+   silhouettes and cut exactly from the full anny mesh of each candidate body as the
+   protocol's camera sees it (`profile.mesh_widths`: continuous in the phenotype, no pixel
+   steps), Jacobian by batched forward differences, Cauchy weights against rows spoiled by
+   a hand overlapping the trunk, rows whose run is about to join or split (a leg, arm or
+   hand near the trunk) weighed down, the user's height (and weight) as extra residuals.
+   Started from the measurement fit's phenotype and a few other builds (local minima lie
+   between builds that look alike in silhouette); the lowest loss wins. Fast (7 bodies x
+   views per Jacobian, no rendering, no backward pass) and, unlike Adam on soft
+   silhouettes, it does not stall in the muscle/weight trade-off.
 2. `fit_silhouettes` (refinement): Adam on PyTorch3D's soft silhouettes (SoftSilhouetteShader
    over a rasterizer with blur_radius and faces_per_pixel), loss
 
@@ -15,12 +19,16 @@
      + a pull towards the starting phenotype,
 
    on the phenotype and the body's place on the floor, phenotype projected into its bounds.
+   Bodies there are the coarse proxy of `proxy.fitting_proxy` (its vertices are anny
+   vertices).
 
-Bodies are the coarse proxy of `proxy.fitting_proxy` (its vertices are anny vertices).
+Both steps are deterministic: the same photos give the same body whatever ran before in
+the process (no state is kept between scans but caches of values that do not change).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +44,21 @@ from render_engine.scan.render import place_in_views, soft_silhouettes
 HEIGHT_WEIGHT = 30.0
 WEIGHT_WEIGHT = 1.0
 PRIOR_WEIGHT = 5.0
-PROFILE_FD_STEP = 0.04  # phenotype step of the profile fit's forward differences
+PROFILE_FD_STEP = 0.02  # phenotype step of the profile fit's forward differences
+PROFILE_ITERATIONS = 15
+PROFILE_SCOUT_ITERATIONS = 4
+#: Other starts of the profile fit, laid over the measurement fit's phenotype: the
+#: silhouettes leave builds (muscle against weight and proportions, the gender axis) with
+#: local minima between them.
+JOIN_MARGIN_PX = 2.0  # clearance (pixels) from which a profile row counts fully
+PROFILE_STARTS: tuple[dict[str, float], ...] = (
+    {"gender": 0.15},
+    {"gender": 0.85},
+    {"muscle": 0.3, "weight": 0.3},
+    {"muscle": 0.7, "weight": 0.3},
+    {"muscle": 0.3, "weight": 0.7},
+    {"muscle": 0.7, "weight": 0.7},
+)
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
@@ -81,24 +103,134 @@ def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
     return torch.where(coverage > 0.5, torch.ones_like(coverage), torch.maximum(coverage, fringe))
 
 
-def hard_silhouettes(
-    proxy: torch.Tensor, poses: list[str], height: int, faces: torch.Tensor | None = None
-) -> torch.Tensor:
-    """(B, P, 3) bodies -> (B, N, H, W) bool hard silhouettes (one face per pixel).
+#: Bones along the trunk's axis, from the pelvis up: inside the trunk in every view, they
+#: pick the trunk's run on each profile row (see `profile.mesh_widths`).
+AXIS_BONES = ("root", "spine04", "spine03", "spine02", "spine01", "neck01")
 
-    faces: (F, 3) of the bodies; the proxy's faces when None."""
-    from pytorch3d.structures import Meshes
 
-    from render_engine.scan.protocol import make_cameras
-    from render_engine.scan.render import _rasterizer
+@functools.lru_cache(maxsize=1)
+def _axis_index() -> torch.Tensor:
+    from render_engine.body.fitted import _topology
+
+    labels = _topology()[2]
+    return torch.tensor([labels.index(b) for b in AXIS_BONES])
+
+
+def profile_widths(
+    params: torch.Tensor,
+    poses: list[str],
+    rows: list[float],
+    height: int,
+    with_weight: bool = True,
+    faces: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """(B, 6) phenotypes -> their width profiles (B, N, R) in pixels at `height` rows, seen
+    in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh), the rows'
+    clearances (B, N, R) (see `mesh_widths`), heights (B,) and weights (B,) kg (None
+    unless `with_weight`). faces: the faces to cut (all of anny's when None; see
+    `band_faces`)."""
+    from render_engine.body.fitted import _topology
+    from render_engine.scan.profile import mesh_widths
 
     if faces is None:
-        faces = fitting_proxy()[1]
-    views = torch.cat([place_in_views(v, poses) for v in proxy])  # (B*N, P, 3)
-    cameras = make_cameras(views.shape[0])
-    meshes = Meshes(verts=list(views), faces=[faces] * views.shape[0])
-    hit = _rasterizer(cameras, height, 0.0, 1)(meshes).pix_to_face[..., 0] >= 0
-    return hit.reshape(proxy.shape[0], len(poses), *hit.shape[1:])
+        faces = _topology()[0]
+    verts, heads = rest_shape(params)  # (B, V, 3), (B, J, 3)
+    floor = verts[:, :, 1].min(dim=1).values  # (B,)
+    lift = torch.stack([torch.zeros_like(floor), floor, torch.zeros_like(floor)], dim=1)[:, None]
+    heights = verts[:, :, 1].max(dim=1).values - floor
+    weights = body_measures(verts, heads)["weight"] if with_weight else None
+    axis = heads[:, _axis_index()] - lift  # (B, K, 3)
+    b = verts.shape[0]
+    views = torch.cat([place_in_views(v, poses) for v in verts - lift])  # (B N, V, 3)
+    axes = torch.cat([place_in_views(a, poses) for a in axis])  # (B N, K, 3)
+    widths, clearance = mesh_widths(views, faces, rows, height, axes)  # (B N, R) each
+    shape = (b, len(poses), len(rows))
+    return widths.reshape(shape), clearance.reshape(shape), heights, weights
+
+
+def band_faces(phenotype: torch.Tensor, margin: float = 0.1) -> torch.Tensor:
+    """(F', 3) the faces of anny's mesh with a corner between the lowest and highest profile
+    rows' heights, widened by `margin` of the body's height, on the body of `phenotype`
+    (1, 6): the only faces a width profile can cut, for a fit that keeps the height."""
+    from render_engine.body.fitted import _topology
+    from render_engine.scan.profile import ROW_FRACTIONS
+
+    faces = _topology()[0]
+    with torch.no_grad():
+        verts = rest_shape(phenotype)[0][0]  # (V, 3)
+    y = verts[:, 1] - verts[:, 1].min()
+    tall = float(y.max())
+    lo, hi = (ROW_FRACTIONS[0] - margin) * tall, (ROW_FRACTIONS[-1] + margin) * tall
+    inside = (y >= lo) & (y <= hi)  # (V,)
+    return faces[inside[faces].any(dim=1)]
+
+
+def join_weights(clearance: torch.Tensor) -> torch.Tensor:
+    """Row weights from clearances: 0 where a run is about to join or split, rising
+    smoothly to 1 at `JOIN_MARGIN_PX`."""
+    t = (clearance / JOIN_MARGIN_PX).clamp(0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _levenberg_marquardt(
+    residuals: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    x: torch.Tensor,
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+    n_robust: int,
+    iterations: int,
+    on_step: Callable[[], None] | None = None,
+) -> tuple[torch.Tensor, float]:
+    """Projected, iteratively reweighted Levenberg-Marquardt from x (6,) within [lo, hi].
+
+    `residuals` maps (B, 6) to (B, R') residuals and (B, n_robust) clearances of the first
+    `n_robust` (the widths). Each step weighs those by `join_weights` of their clearance
+    and by Cauchy weights (scale `ROBUST_SCALE`), both taken at the step's start and held
+    through it (so a row whose run joins within a difference step is already out), and the
+    rest by 1; Jacobian by forward differences of `PROFILE_FD_STEP`, all 7 points in one
+    batch. Returns the phenotype and its robust loss (`_robust_loss`)."""
+    damping = 1e-3
+    for _ in range(iterations):
+        h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
+        r, clearance = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
+        r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
+        # iteratively reweighted: Cauchy weights on the width residuals, so that a row
+        # where a hand overlaps the trunk in one image does not drag the whole fit
+        weight = torch.ones_like(r0)
+        joined = join_weights(clearance[0])
+        weight[:n_robust] = joined / torch.sqrt(1.0 + (joined * r0[:n_robust] / ROBUST_SCALE) ** 2)
+        r0, jac = r0 * weight, jac * weight[:, None]
+        loss = float((r0**2).sum())
+        jtj, jtr = jac.T @ jac, jac.T @ r0
+        pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
+        free = (~pinned).to(x.dtype)
+        jtj = jtj * free[:, None] * free[None, :] + torch.diag(1.0 - free)
+        jtr = jtr * free
+        improved = False
+        new_loss = loss
+        for _ in range(4):
+            a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype))
+            candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
+            new_loss = float(((residuals(candidate[None])[0][0] * weight) ** 2).sum())
+            if new_loss < loss:
+                x, improved = candidate, True
+                damping = max(damping / 5.0, 1e-6)
+                break
+            damping *= 10.0
+        if on_step is not None:
+            on_step()
+        if not improved or loss - new_loss < 1e-4 * loss:
+            break
+    r, clearance = residuals(x[None])
+    return x, _robust_loss(r[0], clearance[0], n_robust)
+
+
+def _robust_loss(r: torch.Tensor, clearance: torch.Tensor, n_robust: int) -> float:
+    """Cauchy loss of the first `n_robust` residuals weighed by `join_weights`, plus the
+    squares of the rest."""
+    c2 = ROBUST_SCALE**2
+    widths = join_weights(clearance) * r[:n_robust]
+    return float((c2 * torch.log1p(widths**2 / c2)).sum() + (r[n_robust:] ** 2).sum())
 
 
 def fit_profiles(
@@ -108,79 +240,69 @@ def fit_profiles(
     height_m: float,
     rows: int,
     weight_kg: float | None = None,
-    iterations: int = 8,
+    iterations: int = PROFILE_ITERATIONS,
     on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, float], float]:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
-    rendered silhouettes are as wide as the photos' at every profile row, at the user's
-    height. photo_widths: (N, R) pixels at `rows` image rows. Jacobian by forward
-    differences of `PROFILE_FD_STEP`, the 7 bodies rendered in one batch. Returns the
-    phenotype and its robust loss (Cauchy on the widths, squares on the rest)."""
-    from render_engine.scan.profile import central_widths, profile_rows
+    silhouettes are as wide as the photos' at every profile row, at the user's height,
+    weakly pulled towards `start`. photo_widths: (N, R) pixels at `rows` image rows.
 
-    # the proxy: rendering the full mesh instead gave the same errors (bench/scan.py) at
-    # four times the cost
-    idx, faces = fitting_proxy()
+    The bodies' widths are measured exactly on the full mesh (`profile_widths`), so they
+    change continuously with the phenotype. Builds that trade muscle against weight and
+    proportions look alike in silhouette and the loss has local minima between them, so
+    `PROFILE_SCOUT_ITERATIONS` steps are taken from `start` and from each of
+    `PROFILE_STARTS` (laid over `start`), and the lowest loss is carried on to
+    `iterations` steps. Returns the phenotype and its robust loss (Cauchy on the widths,
+    squares on the rest). Deterministic: the same photos give the same phenotype in any
+    process state.
+    """
+    from render_engine.scan.profile import profile_rows
+
     prior = phenotype_tensor(start)
     lo = torch.tensor([PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
     hi = torch.tensor([PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS], dtype=prior.dtype)
     row_pos = profile_rows(height_m, rows)
     target = photo_widths.to(prior.dtype).flatten()
     n_widths = target.numel()
+    faces = band_faces(prior)
 
-    def residuals(x: torch.Tensor) -> torch.Tensor:  # (B, 6) -> (B, R')
-        proxy, heights, weights = _bodies(x, idx)
-        masks = hard_silhouettes(proxy, poses, rows, faces)  # (B, N, H, W)
-        widths = torch.stack(
-            [torch.cat([central_widths(m, row_pos) for m in body]) for body in masks]
-        ).to(x.dtype)  # (B, N*R)
+    def residuals(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 6) -> (B, R') residuals, (B, N R) clearances of the widths."""
+        widths, clearance, heights, weights = profile_widths(
+            x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces
+        )
         parts = [
-            (widths - target) / PROFILE_PIXEL_TOLERANCE,
+            (widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
             ((heights - height_m) / 0.001)[:, None],
             math.sqrt(PRIOR_WEIGHT) * (x - prior),
         ]
-        if weight_kg is not None:
+        if weights is not None and weight_kg is not None:
             parts.append((weights - weight_kg)[:, None] / 1.5)
-        return torch.cat(parts, dim=1)
+        return torch.cat(parts, dim=1), clearance.flatten(1)
 
-    x = prior[0].clamp(lo, hi)
-    damping = 1e-3
+    starts = [prior[0]] + [phenotype_tensor({**start, **s})[0] for s in PROFILE_STARTS]
+    total = len(starts) * PROFILE_SCOUT_ITERATIONS + iterations
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(min(done, total), total)
+
     with torch.no_grad():
-        for it in range(iterations):
-            h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
-            r = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
-            r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
-            # iteratively reweighted: Cauchy weights on the width residuals, so that a row
-            # where a hand overlaps the trunk in one image does not drag the whole fit
-            weight = torch.ones_like(r0)
-            weight[:n_widths] = 1.0 / torch.sqrt(1.0 + (r0[:n_widths] / ROBUST_SCALE) ** 2)
-            r0, jac = r0 * weight, jac * weight[:, None]
-            loss = float((r0**2).sum())
-            jtj, jtr = jac.T @ jac, jac.T @ r0
-            pinned = ((x <= lo) & (jtr > 0)) | ((x >= hi) & (jtr < 0))
-            free = (~pinned).to(x.dtype)
-            jtj = jtj * free[:, None] * free[None, :] + torch.diag(1.0 - free)
-            jtr = jtr * free
-            improved = False
-            for _ in range(4):
-                a = jtj + damping * (
-                    torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype)
-                )
-                candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
-                if float(((residuals(candidate[None])[0] * weight) ** 2).sum()) < loss:
-                    x, improved = candidate, True
-                    damping = max(damping / 5.0, 1e-6)
-                    break
-                damping *= 10.0
-            if on_step is not None:
-                on_step(it + 1, iterations)
-            if not improved:
-                break
-    final_r = residuals(x[None])[0]
-    c2 = ROBUST_SCALE**2
-    final = float(
-        (c2 * torch.log1p(final_r[:n_widths] ** 2 / c2)).sum() + (final_r[n_widths:] ** 2).sum()
-    )
+        scouts = [
+            _levenberg_marquardt(
+                residuals, x0.clamp(lo, hi), lo, hi, n_widths, PROFILE_SCOUT_ITERATIONS, step
+            )
+            for x0 in starts
+        ]
+        best = min(scouts, key=lambda fit: fit[1])  # first of equals: deterministic
+        x, final = _levenberg_marquardt(residuals, best[0], lo, hi, n_widths, iterations, step)
+        if best[1] < final:
+            x, final = best
+    if on_step is not None:
+        on_step(total, total)
     return {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final
 
 

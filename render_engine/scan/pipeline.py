@@ -4,7 +4,8 @@ Stages (the spec's ScanStatusResponse), with the overall progress each one spans
     image_analysis     0-15   decode, sharpness / exposure / coverage per photo
     feature_detection 15-25   silhouettes, trunk width profiles
     mesh_generation   25-75   measurement fit from height (and weight, gender, body type),
-                              then the width-profile fit (Levenberg-Marquardt)
+                              then the width-profile fit (Levenberg-Marquardt on widths
+                              cut exactly from the full mesh, several starts)
     texture_mapping   75-80   skin colour from the front photo
     optimization      80-95   refinement with PyTorch3D's soft silhouette renderer (Adam)
     finalization      95-100  the body, its measurements and the quality score
@@ -163,9 +164,8 @@ def scan_from_photos(
     t = begin("mesh_generation")
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
     report("mesh_generation", 0.1)
-    # one start only: restarts from other builds found lower profile losses with worse
-    # girths (the width profiles leave the chest depth ambiguous where the arms overlap the
-    # trunk in the side views), so the measurement fit's start is kept
+    # from the measurement fit's phenotype and a few other builds (see `fit_profiles`),
+    # pulled weakly towards the measurement fit's phenotype
     phenotype, _ = fit_profiles(
         widths,
         poses,

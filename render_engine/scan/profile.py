@@ -2,8 +2,9 @@
 
 For rows at fixed heights above the floor (fractions of the person's height, from the crotch
 to the armpits) the width in pixels of the run of silhouette pixels around the body's centre
-line. The same numbers are measured on the photos and on bodies rendered by the protocol's
-camera in the same pose, so whatever the arms do in a view, they do it in both.
+line. The same numbers are measured on the photos' pixels (`central_widths`) and exactly on
+the bodies' meshes seen by the protocol's camera in the same pose (`mesh_widths`), so
+whatever the arms do in a view, they do it in both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 
 #: Heights of the profile rows, as fractions of the body's height: from just above the
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
-#: "one trunk" and "gap between the legs") to the armpits.
+#: "one trunk" and "gap between the legs": `mesh_widths` reports how near a row is to such
+#: a flip, and the fit weighs it down) to the armpits.
 ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(13))
 
 
@@ -51,3 +53,138 @@ def central_widths(mask: torch.Tensor, rows: list[float]) -> torch.Tensor:
 def profile_rows(height_m: float, rows: int) -> list[float]:
     """Image rows of `ROW_FRACTIONS` of a person `height_m` tall standing at the protocol's spot."""
     return [row_of_height(f * height_m, rows) for f in ROW_FRACTIONS]
+
+
+def _axis_columns(axis: torch.Tensor, pos: torch.Tensor, f_px: float, height: int) -> torch.Tensor:
+    """(G, K) axis points -> (G, R) their image column (pixels right of the optical axis)
+    at each row of `pos`, linearly interpolated between the points, constant beyond them."""
+    depth = (CAMERA_DISTANCE_M - axis[..., 2]).clamp_min(1e-6)
+    u = f_px * axis[..., 0] / depth  # (G, K)
+    r = height / 2 - 0.5 - f_px * (axis[..., 1] - CAMERA_HEIGHT_M) / depth  # (G, K)
+    r, order = torch.sort(r, dim=1)
+    u = u.gather(1, order)
+    k = r.shape[1]
+    p = pos[None].expand(r.shape[0], -1).contiguous()  # (G, R)
+    hi = torch.searchsorted(r, p).clamp(1, k - 1)
+    r0, r1 = r.gather(1, hi - 1), r.gather(1, hi)
+    u0, u1 = u.gather(1, hi - 1), u.gather(1, hi)
+    t = ((p - r0) / (r1 - r0).clamp_min(1e-9)).clamp(0.0, 1.0)
+    return u0 + t * (u1 - u0)
+
+
+#: Gaps between two parts of a silhouette row narrower than this (pixels at the profile's
+#: image height) are closed, as the photos' silhouettes are by a 3 x 3 morphological closing.
+CLOSING_GAP_PX = 2.0
+
+
+def mesh_widths(
+    views: torch.Tensor,
+    faces: torch.Tensor,
+    rows: list[float],
+    height: int,
+    axis: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Widths in pixels (image `height` rows tall, the protocol's camera) of the run of the
+    bodies' silhouettes around their centre at each row: `central_widths` measured exactly
+    on the meshes instead of on pixels, so that a width changes continuously with the body
+    (no pixel steps for a fit to stall on).
+
+    views: (G, V, 3) world vertices (bodies as placed in their views); faces (F, 3);
+    axis: (G, K, 3) points inside the trunk from the pelvis up (the spine's joints), placed
+    like the vertices. Each face's projection cut by a row's line gives an interval;
+    intervals that overlap, or leave a gap narrower than `CLOSING_GAP_PX`, join; the width
+    is that of the joined run containing the axis at that row (the photos' centre column,
+    the silhouette's mean, falls inside the trunk too, so both pick the same run).
+    Returns (G, R) float64 widths, 0 where the centre falls outside the silhouette, and
+    (G, R) clearances: how far (pixels) the gaps that decide that run (inside it, beside
+    it, or the one the centre falls into) are from `CLOSING_GAP_PX`. Near 0, a small
+    change of the body joins or splits the run and the width jumps (a leg, arm or hand
+    about to touch the trunk): a fit should not trust that row.
+    """
+    g, n_rows = views.shape[0], len(rows)
+    device = views.device
+    v = views.to(torch.float64)
+    f_px = (height / 2) / math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
+    depth = (CAMERA_DISTANCE_M - v[..., 2]).clamp_min(1e-6)  # (G, V)
+    u = f_px * v[..., 0] / depth  # (G, V) pixels right of the optical axis
+    r = height / 2 - 0.5 - f_px * (v[..., 1] - CAMERA_HEIGHT_M) / depth  # (G, V) image row
+    pos, row_order = torch.sort(torch.tensor(rows, dtype=torch.float64, device=device))
+    centre = _axis_columns(axis.to(torch.float64), pos, f_px, height)  # (G, R)
+
+    # (view, face, row) triples where the row's line crosses the face's projection
+    fr = r[:, faces]  # (G, F, 3)
+    first = torch.searchsorted(pos, fr.amin(dim=2).contiguous())  # (G, F) first row inside
+    last = torch.searchsorted(pos, fr.amax(dim=2).contiguous(), right=True)  # one past
+    count = (last - first).clamp_min(0).flatten()  # (G F,)
+    pair = torch.repeat_interleave(torch.arange(count.shape[0], device=device), count)
+    offset = torch.cumsum(count, 0) - count
+    row = first.flatten()[pair] + torch.arange(pair.shape[0], device=device) - offset[pair]
+    view = torch.div(pair, faces.shape[0], rounding_mode="floor")
+    corner_r = fr.flatten(0, 1)[pair]  # (P, 3)
+    corner_u = u.gather(1, faces.flatten()[None].expand(g, -1)).view(g, -1, 3).flatten(0, 1)
+    corner_u = corner_u[pair]  # (P, 3)
+    a_r, b_r = corner_r, corner_r.roll(-1, dims=1)  # the three edges (0-1, 1-2, 2-0)
+    a_u, b_u = corner_u, corner_u.roll(-1, dims=1)
+    p = pos[row][:, None]  # (P, 1)
+    crosses = (torch.minimum(a_r, b_r) <= p) & (p <= torch.maximum(a_r, b_r)) & (a_r != b_r)
+    t = (p - a_r) / torch.where(a_r != b_r, b_r - a_r, torch.ones_like(a_r))
+    x = a_u + t * (b_u - a_u)  # (P, 3)
+    lo = torch.where(crosses, x, torch.full_like(x, math.inf)).amin(dim=1)  # (P,)
+    hi = torch.where(crosses, x, torch.full_like(x, -math.inf)).amax(dim=1)
+    ok = crosses.any(dim=1)
+    group, lo, hi = (view * n_rows + row)[ok], lo[ok], hi[ok]
+
+    # per (view, row) group: intervals by left end; a group's values are shifted by
+    # group * SPAN so that one sort and one running maximum serve all groups at once
+    span = 4.0 * (float(u.abs().max()) + CLOSING_GAP_PX + 1.0)
+    key = lo + group * span
+    key, order = torch.sort(key)
+    group, hi = group[order], hi[order] + group[order] * span
+    reach = torch.cummax(hi, dim=0).values  # right end of the run so far
+    n_groups = g * n_rows
+    if key.numel() == 0:
+        zeros = torch.zeros(g, n_rows, dtype=torch.float64, device=device)
+        return zeros, torch.full_like(zeros, math.inf)
+    # gap before each interval in its group (inf for a group's first): a new run starts
+    # where it exceeds the closing gap; `close` says how near it is to that threshold
+    space = torch.full_like(key, math.inf)
+    same = group[1:] == group[:-1]
+    space[1:] = torch.where(same, key[1:] - reach[:-1], space[1:])
+    starts = space > CLOSING_GAP_PX
+    close = torch.where(space > 0, (space - CLOSING_GAP_PX).abs(), torch.full_like(space, math.inf))
+    run = torch.cumsum(starts.to(torch.int64), 0) - 1  # (P',) run id of each interval
+    n_runs = int(run[-1]) + 1
+    run_lo = torch.full((n_runs,), math.inf, dtype=key.dtype, device=device)
+    run_lo = run_lo.scatter_reduce(0, run, key, reduce="amin")
+    run_hi = torch.full((n_runs,), -math.inf, dtype=key.dtype, device=device)
+    run_hi = run_hi.scatter_reduce(0, run, hi, reduce="amax")
+    # nearest-to-threshold gap inside each run or on its left, and the one on its right
+    run_close = torch.full((n_runs,), math.inf, dtype=key.dtype, device=device)
+    run_close = run_close.scatter_reduce(0, run, close, reduce="amin")
+    first = starts.nonzero().squeeze(1)  # (runs,) first interval of each run
+    right_close = torch.full((n_runs,), math.inf, dtype=key.dtype, device=device)
+    right_close[:-1] = torch.where(
+        group[first[1:]] == group[first[:-1]], close[first[1:]], right_close[:-1]
+    )
+
+    groups = torch.arange(n_groups, device=device)
+    c = centre.flatten() + groups * span  # (G R,) in shifted units
+    j = torch.searchsorted(key, c, right=True) - 1  # last interval starting left of it
+    jc = j.clamp_min(0)
+    valid = (j >= 0) & (group[jc] == groups)
+    mine = run[jc]
+    left, right = run_lo[mine], run_hi[mine]
+    found = valid & (right >= c) & (left <= c)
+    width = torch.where(found, right - left, torch.zeros_like(c))
+    inf = torch.full_like(c, math.inf)
+    clearance = torch.where(
+        found,
+        torch.minimum(run_close[mine], right_close[mine]),
+        torch.where(valid, right_close[mine], inf),
+    )
+    # back to the caller's row order
+    out = torch.empty_like(width).view(g, n_rows)
+    out[:, row_order] = width.view(g, n_rows)
+    out_clear = torch.empty_like(out)
+    out_clear[:, row_order] = clearance.view(g, n_rows)
+    return out, out_clear

@@ -29,6 +29,10 @@ def fitting_proxy(cell: float = 0.025) -> tuple[torch.Tensor, torch.Tensor]:
     faces, _, _, _ = _topology()
     with torch.no_grad():
         verts = rest_shape(phenotype_tensor({"age": 2 / 3}))[0][0]  # (V, 3)
+    # rounded to a micrometre: the matrix products behind `rest_shape` round differently
+    # with the thread count, and the vertices of the midline (x = 0 up to rounding) would
+    # fall into the cells on either side of x = 0 depending on the sign of that rounding
+    verts = torch.round(verts * 1e6) / 1e6
     keys = torch.floor(verts / cell).to(torch.int64)  # (V, 3)
     _, cluster = torch.unique(keys, dim=0, return_inverse=True)  # (V,)
     groups = int(cluster.max()) + 1
@@ -38,7 +42,7 @@ def fitting_proxy(cell: float = 0.025) -> tuple[torch.Tensor, torch.Tensor]:
     means = (
         torch.zeros(groups, 3, dtype=verts.dtype).index_add_(0, cluster, verts) / counts[:, None]
     )
-    dist = (verts - means[cluster]).norm(dim=1)  # (V,)
+    dist = torch.round((verts - means[cluster]).norm(dim=1) * 1e9)  # (V,) nanometres
     # representative: the vertex with the smallest distance in its cluster, ties to the
     # lowest vertex id. (An index_put with repeated indices, "last write wins", is not
     # deterministic in torch: the winner depended on thread scheduling, so every process

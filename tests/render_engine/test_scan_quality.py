@@ -148,3 +148,35 @@ def test_central_widths_match_a_slow_scan_of_each_row():
         0.1 * slow(48) + 0.9 * slow(49),
     ]
     assert central_widths(mask, rows).tolist() == pytest.approx(expected)
+
+
+def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette():
+    """`mesh_widths` (exact, on the mesh) against `central_widths` on a fine rendered
+    silhouette of the same body: the pixel widths differ by the pixel quantisation only,
+    wherever no part of the silhouette is about to join or leave the trunk's run."""
+    from render_engine.scan.fit import profile_widths
+    from render_engine.scan.profile import profile_rows
+    from render_engine.scan.render import BACKDROP
+
+    phenotype = {"age": 0.8, "gender": 0.3, "weight": 0.6, "muscle": 0.4}
+    body = build_body(phenotype)
+    poses = ["front", "side_left", "back"]
+    height_m = body.measurements["height"] / 100
+    rows = profile_rows(height_m, 1024)
+    images = flat_shaded_photos(
+        body.mesh.verts, body.mesh.faces, body.mesh.colors, poses, height=1024
+    )
+    backdrop = torch.tensor(BACKDROP)[:, None, None]
+    pixel = torch.stack(
+        [central_widths((image - backdrop).abs().amax(dim=0) > 1e-3, rows) for image in images]
+    )
+    from render_engine.body.model import phenotype_tensor
+
+    exact, clearance, heights, _ = profile_widths(
+        phenotype_tensor(phenotype), poses, rows, 1024, with_weight=False
+    )
+    assert float(heights[0]) == pytest.approx(height_m, abs=1e-3)
+    clear = clearance[0] > 4.0
+    assert int(clear.sum()) >= 30  # most rows are clear of joins
+    diff = (exact[0] - pixel.to(exact.dtype)).abs()[clear]
+    assert float(diff.max()) <= 1.5 and float(diff.mean()) <= 0.7

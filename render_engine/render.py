@@ -31,7 +31,7 @@ from pytorch3d.structures import Meshes
 from render_engine.encode import encode_frames, to_uint8
 from render_engine.errors import RenderCancelled
 from render_engine.mesh import TriMesh
-from render_engine.raster.tiled import DEFAULT_TILE, rasterize_tiled
+from render_engine.raster.tiled import DEFAULT_TILE, rasterize_tiled, rasterize_tiles
 from render_engine.request import RenderSpec
 from render_engine.scene.cameras import frame_figure
 from render_engine.scene.compositing import composite, downsample
@@ -56,6 +56,8 @@ STAGE_PERCENT = {
     "optimization": 90,
 }
 BAND_PIXELS = 8_000_000
+#: Side in output pixels of the tiles that edge-adaptive anti-aliasing supersamples.
+AA_TILE = 8
 
 StageCallback = Callable[[str, int], None]
 
@@ -121,6 +123,69 @@ def prepare_scene(meshes: list[TriMesh], device: torch.device) -> PreparedScene:
     return PreparedScene(scene, p3d, p3d.verts_normals_packed())
 
 
+def edge_pixels(pix_to_face: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """(N, H, W) packed face ids (-1: background) -> (N, H, W) bool: pixels next to a
+    discontinuity of the picture.
+
+    Two 4-neighbours are on an edge when one shows the figure and the other the background,
+    or when they show different faces that share no vertex (an occlusion boundary, or a
+    boundary between two meshes, whose vertices are disjoint). Neighbours on faces that
+    share a vertex lie on one continuous, smoothly shaded surface and need no anti-aliasing.
+    """
+    edges = torch.zeros_like(pix_to_face, dtype=torch.bool)
+    for dim in (1, 2):
+        a = pix_to_face.narrow(dim, 0, pix_to_face.shape[dim] - 1)
+        b = pix_to_face.narrow(dim, 1, pix_to_face.shape[dim] - 1)
+        cut = (a >= 0) != (b >= 0)
+        both = (a >= 0) & (b >= 0) & (a != b)
+        idx = both.nonzero(as_tuple=True)
+        if idx[0].numel():
+            ta, tb = faces[a[idx]], faces[b[idx]]  # (M, 3) vertex ids each
+            shared = (ta[:, :, None] == tb[:, None, :]).flatten(1).any(dim=1)
+            cut[idx] = ~shared
+        edges.narrow(dim, 0, cut.shape[dim]).logical_or_(cut)
+        edges.narrow(dim, 1, cut.shape[dim]).logical_or_(cut)
+    return edges
+
+
+def _render_band(
+    meshes_ndc: Meshes,
+    scene: PreparedScene,
+    verts_view: torch.Tensor,
+    normals_view: torch.Tensor,
+    rig: LightingRig,
+    image_size: tuple[int, int],
+    rows: tuple[int, int],
+    tile: int | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows r0 <= y < r1 at one sample per pixel: premultiplied rgb (1, 3, r1 - r0, W),
+    alpha (1, 1, r1 - r0, W) and the edge pixels (r1 - r0, W) (one halo row either side
+    is rasterized so that edges across band borders are found)."""
+    h = image_size[0]
+    r0, r1 = rows
+    h0, h1 = max(0, r0 - 1), min(h, r1 + 1)
+    frags = rasterize_tiled(
+        meshes_ndc,
+        image_size=image_size,
+        faces_per_pixel=1,
+        tile=tile,
+        perspective_correct=True,
+        rows=(h0, h1),
+    )
+    edges = edge_pixels(frags.pix_to_face[..., 0], scene.mesh.faces)[0, r0 - h0 : r1 - h0]
+    inner = slice(r0 - h0, r1 - h0)
+    rgb, alpha = shade_fragments(
+        frags.pix_to_face[:, inner],
+        frags.bary_coords[:, inner],
+        scene.mesh.faces,
+        verts_view,
+        normals_view,
+        scene.mesh.colors,
+        rig,
+    )
+    return rgb, alpha, edges
+
+
 def render_rgba(
     scene: PreparedScene,
     camera: FoVPerspectiveCameras,
@@ -132,46 +197,64 @@ def render_rgba(
 ) -> torch.Tensor:
     """One view as straight-alpha RGBA (4, H, W) float in [0, 1].
 
-    Rasterizes at (f H, f W) for f = `supersampling`, band by band, and box-filters down.
+    Edge-adaptive supersampling: the frame is rasterized and shaded at one sample per pixel
+    (in bands of at most `BAND_PIXELS`); pixels on the picture's edges (`edge_pixels`:
+    silhouettes, occlusion and mesh boundaries), grown by one pixel, mark `AA_TILE`-pixel
+    tiles, and only those tiles are rasterized again at f x f samples per pixel
+    (f = `supersampling`), shaded and box-filtered down. Inside those tiles the result is
+    exactly that of supersampling the whole frame; elsewhere the surface is smooth and one
+    sample at the pixel centre stands for the f x f samples' mean.
     """
     h, w = image_size
     f = supersampling
-    hs, ws = h * f, w * f
     world_to_view = camera.get_world_to_view_transform()
     verts_view = world_to_view.transform_points(scene.mesh.verts)  # (V, 3)
     normals_view = world_to_view.transform_normals(scene.normals)  # (V, 3)
     proj = camera.get_projection_transform().transform_points(verts_view)  # (V, 3) NDC xy
     verts_ndc = torch.cat([proj[:, :2], verts_view[:, 2:]], dim=1)  # view z kept, as PyTorch3D
     meshes_ndc = scene.meshes.update_padded(verts_ndc[None])
+    device = verts_view.device
 
-    rgb = torch.zeros(1, 3, h, w, device=verts_view.device)
-    alpha = torch.zeros(1, 1, h, w, device=verts_view.device)
-    band = max(1, BAND_PIXELS // (ws * f)) * f  # supersampled rows per band, a multiple of f
-    if verts_view.device.type == "cuda":
-        band = hs  # GPU memory is plentiful and PyTorch3D bins the whole frame at once
-    for r0 in range(0, hs, band):
-        r1 = min(hs, r0 + band)
-        frags = rasterize_tiled(
-            meshes_ndc,
-            image_size=(hs, ws),
-            faces_per_pixel=1,
-            tile=tile,
-            perspective_correct=True,
-            rows=(r0, r1),
+    t = AA_TILE
+    tiles_y, tiles_x = -(-h // t), -(-w // t)
+    # padded to whole tiles, so that supersampled tiles are written in place
+    rgb = torch.zeros(1, 3, tiles_y * t, tiles_x * t, device=device)
+    alpha = torch.zeros(1, 1, tiles_y * t, tiles_x * t, device=device)
+    edges = torch.zeros(tiles_y * t, tiles_x * t, dtype=torch.bool, device=device)
+    band = h if device.type == "cuda" else max(1, BAND_PIXELS // w)
+    for r0 in range(0, h, band):
+        r1 = min(h, r0 + band)
+        band_rgb, band_alpha, band_edges = _render_band(
+            meshes_ndc, scene, verts_view, normals_view, rig, (h, w), (r0, r1), tile
         )
-        band_rgb, band_alpha = shade_fragments(
-            frags.pix_to_face,
-            frags.bary_coords,
-            scene.mesh.faces,
-            verts_view,
-            normals_view,
-            scene.mesh.colors,
-            rig,
-        )
-        band_rgb, band_alpha = downsample(band_rgb, band_alpha, f)
-        rgb[:, :, r0 // f : r1 // f] = band_rgb
-        alpha[:, :, r0 // f : r1 // f] = band_alpha
-    return composite(rgb, alpha, background)[0]
+        rgb[:, :, r0:r1, :w] = band_rgb
+        alpha[:, :, r0:r1, :w] = band_alpha
+        edges[r0:r1, :w] = band_edges
+    if f > 1:
+        grown = torch.nn.functional.max_pool2d(edges[None, None].float(), 3, 1, 1)
+        wanted = torch.nn.functional.max_pool2d(grown, t, t)[0, 0] > 0  # (tiles_y, tiles_x)
+        tiles = wanted.nonzero()  # (A, 2)
+        chunk = max(1, BAND_PIXELS // (t * f) ** 2)
+        grid_rgb = rgb[0].view(3, tiles_y, t, tiles_x, t).permute(1, 3, 0, 2, 4)
+        grid_alpha = alpha[0].view(1, tiles_y, t, tiles_x, t).permute(1, 3, 0, 2, 4)
+        for c0 in range(0, tiles.shape[0], chunk):
+            part = tiles[c0 : c0 + chunk]
+            frags = rasterize_tiles(
+                meshes_ndc, (h * f, w * f), t * f, part, perspective_correct=True
+            )
+            tile_rgb, tile_alpha = shade_fragments(
+                frags.pix_to_face,
+                frags.bary_coords,
+                scene.mesh.faces,
+                verts_view,
+                normals_view,
+                scene.mesh.colors,
+                rig,
+            )  # (A, 3, tf, tf), (A, 1, tf, tf)
+            tile_rgb, tile_alpha = downsample(tile_rgb, tile_alpha, f)
+            grid_rgb[part[:, 0], part[:, 1]] = tile_rgb
+            grid_alpha[part[:, 0], part[:, 1]] = tile_alpha
+    return composite(rgb[:, :, :h, :w], alpha[:, :, :h, :w], background)[0]
 
 
 def render_scene(

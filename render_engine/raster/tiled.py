@@ -439,3 +439,84 @@ def rasterize_tiled(
         )
         out = RasterOutput(p2f, out.zbuf, bary, out.dists)
     return out
+
+
+def rasterize_tiles(
+    meshes,
+    image_size: tuple[int, int],
+    tile: int,
+    tiles: torch.Tensor,
+    perspective_correct: bool = False,
+    cull_backfaces: bool = False,
+) -> RasterOutput:
+    """Rasterize only some `tile` x `tile` tiles of one mesh's (H, W) image (in NDC).
+
+    tiles: (A, 2) int64 (tile row, tile column) of the tiles wanted, in the grid of
+    `tile`-pixel tiles from the image's top-left corner. Returns tensors (A, tile, tile, 1)
+    (one face per pixel), each tile's pixels exactly as the full image's `rasterize_tiled`
+    would give them at those pixels (pixels of a last, partial tile beyond the image's edge
+    see what an image extended there would see). Used to supersample only the tiles on a
+    picture's edges. Works on CPU and CUDA tensors; no gradients, no clipping.
+    """
+    h, w = image_size
+    device = meshes.verts_packed().device
+    face_verts = meshes.verts_packed()[meshes.faces_packed()].detach()  # (F, 3, 3)
+    tiles_y, tiles_x = -(-h // tile), -(-w // tile)
+    n_active = int(tiles.shape[0])
+    ranges = FaceRanges(*_face_pixel_ranges(face_verts, image_size, 0.0))
+    ty0, tx0, nx, per_face = _tile_ranges(ranges, image_size, tile, (0, h))
+    # only faces that reach a wanted tile: a cheap test on their tile rectangles first
+    wanted = torch.zeros(tiles_y, tiles_x, dtype=torch.bool, device=device)
+    wanted[tiles[:, 0], tiles[:, 1]] = True
+    ny = torch.where(per_face > 0, per_face // nx.clamp(min=1), torch.zeros_like(per_face))
+    # integral image of the wanted tiles: does a face's tile rectangle contain any?
+    integral = torch.zeros(tiles_y + 1, tiles_x + 1, dtype=torch.int64, device=device)
+    integral[1:, 1:] = wanted.to(torch.int64).cumsum(0).cumsum(1)
+    y1, x1 = ty0 + ny, tx0 + nx
+    hits = integral[y1, x1] - integral[ty0, x1] - integral[y1, tx0] + integral[ty0, tx0]
+    per_face = torch.where(hits > 0, per_face, torch.zeros_like(per_face))
+    face_idx = torch.repeat_interleave(torch.arange(per_face.shape[0], device=device), per_face)
+    start = torch.cumsum(per_face, 0) - per_face
+    k = torch.arange(face_idx.shape[0], device=device) - start[face_idx]
+    tile_y = ty0[face_idx] + k // nx[face_idx]
+    tile_x = tx0[face_idx] + k % nx[face_idx]
+    slot = torch.full((tiles_y * tiles_x,), -1, dtype=torch.int64, device=device)
+    slot[tiles[:, 0] * tiles_x + tiles[:, 1]] = torch.arange(n_active, device=device)
+    group = slot[tile_y * tiles_x + tile_x]  # (P,) index of the wanted tile, -1 if unwanted
+    keep = group >= 0
+    group, face_idx = group[keep], face_idx[keep]
+    group, order = torch.sort(group, stable=True)  # stable: faces stay in original order
+    face_idx = face_idx[order]
+    count = torch.bincount(group, minlength=n_active)
+    first_idx = torch.cumsum(count, 0) - count
+    pair_ty, pair_tx = tiles[group, 0], tiles[group, 1]
+
+    m = float(min(h, w))
+    fv = face_verts[face_idx].to(torch.float64)  # (P, 3, 3)
+    x0 = (pair_tx * tile).to(torch.float64)[:, None]
+    y0 = (pair_ty * tile).to(torch.float64)[:, None]
+    xt = (m * fv[:, :, 0] + 2 * x0 + tile - w) / tile
+    yt = (m * fv[:, :, 1] + 2 * y0 + tile - h) / tile
+    fv_tile = torch.stack([xt, yt, fv[:, :, 2]], dim=2).float()
+    neighbors = torch.full((fv_tile.shape[0],), -1, dtype=torch.int64, device=device)
+    with torch.no_grad():
+        p2f, zbuf, bary, dists = _RasterizeFaceVerts.apply(
+            fv_tile,
+            first_idx,
+            count,
+            neighbors,
+            (tile, tile),
+            0.0,
+            1,
+            0,  # bin_size 0: PyTorch3D's naive rasterizer within each tile
+            0,
+            perspective_correct,
+            False,
+            cull_backfaces,
+        )  # (A, T, T, 1[, 3]), face indices into the pair list
+        hit = p2f >= 0
+        lookup = face_idx if face_idx.numel() else torch.full((1,), -1, device=device)
+        p2f = torch.where(hit, lookup[p2f.clamp(min=0)], p2f)
+        scale = m / tile
+        dists = torch.where(hit, dists / (scale * scale), dists)
+    return RasterOutput(p2f, zbuf, bary, dists)

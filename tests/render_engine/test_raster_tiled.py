@@ -21,6 +21,7 @@ from pytorch3d.structures import Meshes
 from pytorch3d.utils import ico_sphere
 
 from render_engine.raster import TiledMeshRasterizer, bin_faces, rasterize_tiled
+from render_engine.raster.tiled import rasterize_tiles
 
 torch.set_num_threads(2)
 
@@ -95,6 +96,33 @@ def test_a_band_of_rows_equals_the_same_rows_of_the_full_image():
     band = rasterize_tiled(mesh, image_size=(100, 70), faces_per_pixel=1, tile=16, rows=(37, 81))
     assert torch.equal(band.pix_to_face, full.pix_to_face[:, 37:81])
     assert torch.allclose(band.zbuf, full.zbuf[:, 37:81], atol=1e-4)
+
+
+@pytest.mark.parametrize(("size", "tile"), [((100, 70), 16), ((96, 128), 24), ((50, 50), 64)])
+def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(size, tile):
+    mesh = random_triangles(9, 500, size, 0.15)
+    full = rasterize_tiled(mesh, image_size=size, faces_per_pixel=1, perspective_correct=True)
+    h, w = size
+    grid = torch.stack(
+        torch.meshgrid(torch.arange(-(-h // tile)), torch.arange(-(-w // tile)), indexing="ij"),
+        dim=-1,
+    ).reshape(-1, 2)
+    tiles = grid[torch.randperm(grid.shape[0], generator=torch.Generator().manual_seed(1))]
+    tiles = tiles[: max(1, grid.shape[0] // 2)]
+    out = rasterize_tiles(mesh, size, tile, tiles, perspective_correct=True)
+    assert out.pix_to_face.shape == (tiles.shape[0], tile, tile, 1)
+    for i, (ty, tx) in enumerate(tiles.tolist()):
+        y0, x0 = ty * tile, tx * tile
+        y1, x1 = min(h, y0 + tile), min(w, x0 + tile)
+        want = full.pix_to_face[0, y0:y1, x0:x1]
+        got = out.pix_to_face[i, : y1 - y0, : x1 - x0]
+        assert agreement(got, want) >= 0.999
+        same = (got == want) & (want >= 0)
+        assert torch.allclose(
+            out.bary_coords[i, : y1 - y0, : x1 - x0][same],
+            full.bary_coords[0, y0:y1, x0:x1][same],
+            atol=1e-4,
+        )
 
 
 def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile():

@@ -45,8 +45,8 @@ class _RenamingTx:
         self.tx.many(self._sql(sql), rows)
 
     def insert_rows(self, table: str, columns: Sequence[str],
-                    rows: Sequence[Sequence[Any]]) -> None:
-        self.tx.insert_rows(self._sql(table), columns, rows)
+                    rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
+        self.tx.insert_rows(self._sql(table), columns, rows, conflict)
 
 
 class _Shadow(Projection):

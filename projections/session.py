@@ -218,9 +218,8 @@ class ViewSession:
         for table, rows in self._appends.items():
             if rows:
                 shape = self.cache.shapes[table]
-                self.tx.many(f"INSERT INTO {table} ({', '.join(shape.columns)}) VALUES "
-                             f"({', '.join('?' * len(shape.columns))}) "
-                             f"ON CONFLICT ({', '.join(shape.key)}) DO NOTHING", rows)
+                self.tx.insert_rows(table, shape.columns, rows,
+                                    f"ON CONFLICT ({', '.join(shape.key)}) DO NOTHING")
                 rows.clear()
 
     def _flush_table(self, shape: TableShape, keys: list[Key]) -> None:
@@ -246,10 +245,9 @@ class ViewSession:
             self.tx.insert_rows(shape.name, shape.columns, inserts)
         if updates:
             others = [c for c in shape.columns if c not in shape.key]
-            self.tx.many(
-                f"INSERT INTO {shape.name} ({', '.join(shape.columns)}) VALUES "
-                f"({', '.join('?' * len(shape.columns))}) ON CONFLICT ({', '.join(shape.key)}) "
-                f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)}", updates)
+            self.tx.insert_rows(shape.name, shape.columns, updates,
+                                f"ON CONFLICT ({', '.join(shape.key)}) DO UPDATE SET "
+                                + ", ".join(f"{c} = excluded.{c}" for c in others))
 
     @staticmethod
     def _decode(shape: TableShape, found: Row) -> dict[str, Any]:
@@ -274,6 +272,6 @@ class ViewSession:
         self.tx.many(sql, rows)
 
     def insert_rows(self, table: str, columns: Sequence[str],
-                    rows: Sequence[Sequence[Any]]) -> None:
+                    rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
         self.flush()
-        self.tx.insert_rows(table, columns, rows)
+        self.tx.insert_rows(table, columns, rows, conflict)

@@ -2,9 +2,12 @@
 
 The figure (body and garments, already fitted and posed by the body and garment modules) is
 framed automatically from its bounding box (`scene.cameras`), lit by a preset
-(`scene.lights`), rasterized with the tiled rasterizer (`raster`) at `quality`'s
-supersampling factor, shaded per pixel (`scene.shading`), averaged down and composited on the
-background with kornia (`scene.compositing`), and encoded with Pillow (`encode`).
+(`scene.lights`), rasterized with the tiled rasterizer (`raster`) and shaded per pixel
+(`scene.shading`) at one sample per pixel, anti-aliased where the picture has edges (the tiles
+along silhouettes, occlusions and mesh boundaries are rasterized again at `quality`'s
+supersampling factor, shaded and averaged down: `render_rgba`), composited on the background
+with kornia (`scene.compositing`), and encoded with Pillow (`encode`). The cost of
+anti-aliasing follows the length of the edges, not the area of the frame.
 
 Progress follows the spec's render stages: `on_stage(stage, percent)` is called when each of
 asset_loading, mesh_fitting, texture_mapping, lighting_setup, rendering and optimization
@@ -12,8 +15,9 @@ starts (rendering again after each turntable frame), and once more with ("optimi
 at the end. `is_cancelled()` is checked before every stage and between turntable frames;
 when it returns True the render stops with `RenderCancelled`.
 
-Large supersampled frames are rasterized and shaded in horizontal bands of at most
-`BAND_PIXELS` samples, so a 4k "high" render needs about a GB, not tens of GB.
+Large frames are rasterized and shaded in horizontal bands of at most `BAND_PIXELS` pixels,
+and supersampled edge tiles in batches of at most `BAND_PIXELS` samples, so memory stays
+bounded at 4k.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ Documented choices (see also docs of `render_engine.render`):
 - Resolutions are **portrait** by default, a standing figure being taller than wide:
   720p = 720 x 1280, 1080p = 1080 x 1920, 4k = 2160 x 3840 (width x height).
   `orientation="landscape"` gives 1280 x 720, 1920 x 1080 and 3840 x 2160.
-- Quality is supersampling anti-aliasing: low = 1, medium = 2, high = 3 samples per pixel side,
-  capped so that the supersampled frame stays within 4 x 4k pixels (4k high renders at 2x).
+- Quality is supersampling anti-aliasing: low = 1, medium = 2, high = 3 samples per pixel side
+  on the picture's edges (silhouettes, occlusions, garment borders; elsewhere the surface is
+  smooth and one sample per pixel stands for them), capped as if the whole frame were
+  supersampled within 4 x 4k pixels (4k high renders at 2x).
 - Background `custom` needs `background_color` "#RRGGBB"; "#RRGGBB" given as the background
   itself is accepted too. jpg cannot be transparent: a transparent jpg is composited on white.
 - gif is a turntable: `turntable_frames` views (default 12) around the vertical axis, starting

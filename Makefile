@@ -14,11 +14,8 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)  ## the API with demo data on embedded SQLite (./data)
 	$(VENV)/bin/tryon serve
 
-# The render engine's tests run in a process of their own: the photo-scan fit is numerically
-# sensitive to state that earlier in-process scans leave behind (see docs/architecture.md).
 test: $(STAMP)  ## the whole suite (PostgreSQL and NATS tests run when those servers are up)
-	$(VENV)/bin/pytest tests/render_engine
-	$(VENV)/bin/pytest --ignore=tests/render_engine
+	$(VENV)/bin/pytest
 
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -m "not slow"

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"
+    # Processes that ``tryon projections rebuild`` replays the logs with (0: one per core).
+    replay_processes: int = 0
     # Render and scan commands: "in-process" (serve runs a worker thread) or "nats" (JetStream).
     bus: Literal["in-process", "nats"] = "in-process"
     nats_url: str = "nats://127.0.0.1:4222"

@@ -55,7 +55,15 @@ class FastJSONTranscoder(JSONTranscoder):
                     if transcoding is not None:
                         value[key] = transcoding.decode(item["_data_"])
                         continue
-                value[key] = self._revive(item)
+                # The rest are mostly flat (metadata, snapshots): look inside only when
+                # something there could need reviving.
+                for inner in item.values():
+                    if type(inner) is dict or type(inner) is list:
+                        value[key] = self._revive(item)
+                        break
+                else:
+                    if len(item) == 2 and "_type_" in item and "_data_" in item:
+                        value[key] = self._decode_obj(item)
             elif kind is list:
                 value[key] = self._revive(item)
         if len(value) == 2 and "_type_" in value and "_data_" in value:

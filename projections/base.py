@@ -9,14 +9,17 @@ restarts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from eventsourcing.domain import DomainEvent
+
 from projections.session import TableShape, ViewSession, dumps
 from projections.store import Tx
 
-__all__ = ["Projection", "dumps", "handles", "iso", "sort_key"]
+__all__ = ["Projection", "dumps", "events_of", "handles", "iso", "sort_key"]
 
 Handler = Callable[[Any, Any, ViewSession], None]
 
@@ -65,6 +68,11 @@ class Projection:
     def shapes(self) -> list[TableShape]:
         return [TableShape.parse(table, columns) for table, columns in self.tables]
 
+    def event_classes(self) -> frozenset[type] | None:
+        """The event classes the projection applies, so that the runner reads only those
+        from the log; None when it needs every stored notification."""
+        return frozenset(self._handlers)
+
     def wants(self, event_class: type) -> bool:
         """Whether the projection needs events of ``event_class`` decoded (the runner skips
         decoding events that no follower wants; ``apply_batch`` then sees ``None``)."""
@@ -84,11 +92,19 @@ class Projection:
 
 
 # -- helpers every projection uses -----------------------------------------------------------
+def events_of(*aggregates: type) -> frozenset[type]:
+    """Every event class that the aggregate classes declare."""
+    return frozenset(value for aggregate in aggregates for value in vars(aggregate).values()
+                     if isinstance(value, type) and issubclass(value, DomainEvent))
+
+
+@functools.lru_cache(maxsize=8192)  # several projections format each event's timestamp
 def iso(ts: datetime) -> str:
     """The spec's timestamp format: ISO 8601 UTC with Z, to the second."""
     return ts.isoformat(timespec="seconds")[:19] + "Z"  # isoformat: C, unlike strftime
 
 
+@functools.lru_cache(maxsize=8192)
 def sort_key(ts: datetime) -> str:
     return ts.isoformat(timespec="microseconds")[:26] + "Z"
 

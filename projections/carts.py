@@ -43,7 +43,8 @@ class CartsProjection(Projection):
             return
         change(doc)
         doc["updatedAt"] = iso(e.timestamp)
-        priced(doc, e.timestamp)
+        # Totals depend on the cart as the batch leaves it: priced once, not per event.
+        view.finally_do(("priced", key), lambda: priced(doc, e.timestamp))
         view.touch("rm_carts", key)
 
     @handles(Cart.Opened)

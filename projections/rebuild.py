@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from projections.base import Projection
-from projections.runner import REBUILD_BATCH, ProjectionRunner
+from projections.runner import ProjectionRunner, Replay
 from projections.session import TableShape, ViewSession
 from projections.store import Row, Tx
 
@@ -76,14 +76,19 @@ class _Shadow(Projection):
     def wants(self, event_class: type) -> bool:
         return self.live.wants(event_class)
 
+    def event_classes(self) -> frozenset[type] | None:
+        return self.live.event_classes()
+
     def apply_batch(self, log: str, batch: Sequence[tuple[Any, Any]], view: ViewSession) -> None:
         self.live.apply_batch(log, batch, view)
 
 
 def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
-                   progress: Progress | None = None) -> int:
+                   progress: Progress | None = None, replay: Replay | None = None) -> int:
     """Rebuilds the named projections (all when None) behind the live ones, then swaps them
-    in. Returns the number of events applied (counted once per projection)."""
+    in. ``replay`` replays the logs into the fresh shadow tables (several processes, say;
+    by default ``runner.replay`` in this thread). Returns the events applied (counted once
+    per projection)."""
     chosen = [p for p in runner.projections
               if (p.rebuilt_with_all if names is None else p.name in names)]
     shadows = [_Shadow(p) for p in chosen]
@@ -94,29 +99,34 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
             runner.start_fresh(tx, shadow)
     total = sum((app.recorder.max_notification_id() or 0) * sum(
         1 for s in shadows if log in s.logs) for log, app in runner.apps.items())
-    applied = 0
+    covered = 0
 
-    def catch_up() -> None:
-        nonlocal applied
-        for log_name, app in runner.apps.items():
+    def on_batch(advanced: int) -> None:
+        nonlocal covered
+        covered += advanced
+        if progress is not None:
+            progress(covered, max(total, covered))
+
+    # The long part, while the live projections keep serving and following the logs.
+    applied = (replay or runner.replay)(shadows, on_batch)
+    with runner._lock:  # nothing advances the live projections while they are swapped
+        for log_name, app in runner.apps.items():  # what was recorded in the meantime
             followers: list[Projection] = [s for s in shadows if log_name in s.logs]
             if followers:
-                applied += runner._catch_up_log(log_name, app, followers,
-                                                batch_size=REBUILD_BATCH)
-                if progress is not None:
-                    progress(applied, max(total, applied))
-
-    catch_up()  # the long part, while the live projections keep serving and following
-    with runner._lock:  # nothing advances the live projections while they are swapped
-        catch_up()
+                applied += runner._catch_up_log(log_name, app, followers, on_batch=on_batch)
         with runner.store.transaction() as tx:
             for shadow, live in zip(shadows, chosen, strict=True):
                 _swap(tx, shadow, live)
         for shadow in shadows:
             runner.forget(shadow.name)
     if progress is not None:
-        progress(applied, max(total, applied))
+        progress(covered, max(total, covered))
     return applied
+
+
+def shadow_of(live: Projection) -> Projection:
+    """The shadow that a rebuild replays ``live`` into (for replays in other processes)."""
+    return _Shadow(live)
 
 
 def _swap(tx: Tx, shadow: _Shadow, live: Projection) -> None:

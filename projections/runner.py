@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from projections.base import Projection
 from projections.session import RowCache, ViewSession
@@ -40,6 +40,9 @@ TRACKING = (
 WRITERS = ("CREATE TABLE IF NOT EXISTS projection_writers ("
            "projection TEXT PRIMARY KEY, token TEXT NOT NULL)")
 REBUILD_BATCH = 5_000  # events per transaction when replaying into fresh tables
+# Replays every log into fresh projections (see ``ProjectionRunner.replay``); returns the
+# number of events applied.
+Replay = Callable[[Sequence[Projection], Callable[[int], None] | None], int]
 
 
 class ProjectionRunner:
@@ -77,8 +80,10 @@ class ProjectionRunner:
                 tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
                            "ON CONFLICT (projection) DO NOTHING", (projection.name,))
 
-    def rebuild(self, names: Sequence[str] | None = None) -> None:
-        """Drops the named projections' tables (all when None) and replays their logs."""
+    def rebuild(self, names: Sequence[str] | None = None,
+                replay: Replay | None = None) -> None:
+        """Drops the named projections' tables (all when None) and replays their logs, with
+        ``replay`` when given (several processes, say) or else in this thread."""
         chosen = [p for p in self.projections
                   if (p.rebuilt_with_all if names is None else p.name in names)]
         with self._lock:
@@ -90,20 +95,32 @@ class ProjectionRunner:
                                (projection.name,))
                     projection.create(tx)
                     self.start_fresh(tx, projection)
-            for log_name, app in self.apps.items():
-                followers = [p for p in chosen if log_name in p.logs]
-                if followers:
-                    self._catch_up_log(log_name, app, followers, batch_size=REBUILD_BATCH)
+            (replay or self.replay)(chosen, None)
             self._catch_up_all()
 
     def start_fresh(self, tx: Tx, projection: Projection) -> None:
-        """Records that ``projection``'s tables were just created empty: its cache starts
-        complete (a key it has not seen has no row, so a replay reads nothing back)."""
+        """Records that ``projection``'s tables were just created empty, so that whoever
+        replays into them may trust a complete cache (see ``replay``)."""
         tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
                    "ON CONFLICT (projection) DO UPDATE SET token = ''", (projection.name,))
-        cache = self._caches[projection.name] = RowCache(
-            projection.shapes(), self.cache_rows, complete=True)
-        cache.token = ""
+
+    def replay(self, followers: Sequence[Projection],
+               on_batch: Callable[[int], None] | None = None) -> int:
+        """Applies every log to ``followers`` whose tables were just created empty (and
+        marked with ``start_fresh``), in large batches, starting with complete caches: a
+        key the cache has not seen has no row, so nothing is read back. Returns the events
+        applied, counted once per projection."""
+        for projection in followers:
+            cache = self._caches[projection.name] = RowCache(
+                projection.shapes(), self.cache_rows, complete=True)
+            cache.token = ""  # valid while the writer row still says "just created"
+        applied = 0
+        for log_name, app in self.apps.items():
+            group = [p for p in followers if log_name in p.logs]
+            if group:
+                applied += self._catch_up_log(log_name, app, group, batch_size=REBUILD_BATCH,
+                                              on_batch=on_batch)
+        return applied
 
     # -- positions ---------------------------------------------------------------------------
     @staticmethod
@@ -149,23 +166,38 @@ class ProjectionRunner:
     def _catch_up_log(
         self, log_name: str, app: Application[Any], followers: list[Projection],
         live: bool = False, batch_size: int | None = None,
+        on_batch: Callable[[int], None] | None = None,
     ) -> int:
         """Applies ``log_name`` to ``followers``; ``live``: they are this runner's own
-        projections (not a rebuild's shadows), so their progress may be remembered."""
+        projections (not a rebuild's shadows), so their progress may be remembered;
+        ``on_batch`` hears after each batch how many log positions the followers advanced.
+
+        When every follower names its event classes, only events of those classes are read
+        (the database filters by topic) and the positions still advance over the rest."""
         applied = 0
         decode = self._decoder(app, followers)
+        topics = self._topics(followers)
+        limit = batch_size or self.batch_size
         with self.store.transaction() as tx:
             positions = self._positions_of(tx, log_name, followers)
         while True:
             start = min(positions.values())
-            notifications = app.recorder.select_notifications(
-                start=start, limit=batch_size or self.batch_size, inclusive_of_start=False)
-            if not notifications:
+            if topics is None:
+                notifications = app.recorder.select_notifications(
+                    start=start, limit=limit, inclusive_of_start=False)
+                last = notifications[-1].id if notifications else start
+            else:
+                head = app.recorder.max_notification_id() or 0
+                notifications = app.recorder.select_notifications(
+                    start=start, limit=limit, stop=head, topics=topics,
+                    inclusive_of_start=False) if head > start else []
+                # A short page covers everything up to the head; a full one, up to its last.
+                last = notifications[-1].id if len(notifications) == limit else head
+            if last <= start:
                 if live:
                     self._applied[log_name] = min(positions.values())
                 return applied
             events = [(n, decode(n)) for n in notifications]
-            last = notifications[-1].id
             try:
                 # Every follower in one transaction: one commit (one WAL flush) per batch
                 # instead of one per projection.
@@ -178,10 +210,25 @@ class ProjectionRunner:
                 for projection in followers:
                     with self._transaction([projection]) as tx:
                         done.update(self._apply(tx, log_name, [projection], events, last))
+            advanced = 0
             for name, (count, position) in done.items():
                 applied += count
+                advanced += max(0, position - positions[name])
                 positions[name] = position
+            if on_batch is not None:
+                on_batch(advanced)
             log.debug("projections.applied", log=log_name, position=last)
+
+    @staticmethod
+    def _topics(followers: list[Projection]) -> list[str] | None:
+        """The stored topics the followers apply, or None when one needs every event."""
+        topics: set[str] = set()
+        for projection in followers:
+            classes = projection.event_classes()
+            if classes is None:
+                return None
+            topics.update(get_topic(c) for c in classes)
+        return sorted(topics)
 
     def _decoder(self, app: Application[Any], followers: list[Projection]
                  ) -> Callable[[Any], Any]:

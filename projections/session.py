@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +145,7 @@ class ViewSession:
         self.dialect = tx.dialect
         self._dirty: dict[str, dict[Key, None]] = {t: {} for t in cache.shapes}
         self._appends: dict[str, list[tuple[Any, ...]]] = {}
+        self._finishers: dict[Any, Callable[[], object]] = {}
 
     # -- rows by key -----------------------------------------------------------------------------
     def get(self, table: str, key: Key) -> dict[str, Any] | None:
@@ -208,9 +209,20 @@ class ViewSession:
         already there; such rows are not cached."""
         self._appends.setdefault(table, []).append(tuple(values))
 
+    def finally_do(self, key: Any, finish: Callable[[], object]) -> None:
+        """Runs ``finish`` before the pending changes are written, once per ``key`` (the last
+        one given): work that only the last event of a batch decides, done once."""
+        self._finishers.pop(key, None)
+        self._finishers[key] = finish
+
     # -- writing back ------------------------------------------------------------------------------
     def flush(self) -> None:
         """Writes every pending change with a few bulk statements."""
+        while self._finishers:
+            finishers = list(self._finishers.values())
+            self._finishers.clear()
+            for finish in finishers:
+                finish()
         for table, dirty in self._dirty.items():
             if dirty:
                 self._flush_table(self.cache.shapes[table], list(dirty))

@@ -75,8 +75,11 @@ class ChainProjection(Projection):
     # Evidence, not a view: re-chaining a log would bless whatever it holds now.
     rebuilt_with_all = False
 
+    def event_classes(self) -> None:
+        return None  # every stored notification is chained...
+
     def wants(self, event_class: type) -> bool:
-        return False  # chains the stored notifications; decoded events are not needed
+        return False  # ...as stored: decoded events are not needed
 
     def apply_batch(self, log_name: str, batch: Sequence[tuple[Any, Any]], tx: Tx) -> None:
         head = tx.one(f"SELECT hash FROM {TABLE} WHERE log = ? ORDER BY position DESC LIMIT 1",

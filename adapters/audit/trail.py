@@ -13,8 +13,12 @@ from typing import Any
 
 from adapters.audit.events import describe
 from domain import ids
+from domain.cart import Cart
+from domain.catalog import Product
 from domain.errors import NotFound
-from projections.base import Projection
+from domain.ordering import Order
+from domain.payments import PaymentOrder
+from projections.base import Projection, events_of
 from projections.session import ViewSession
 from projections.store import ViewStore
 
@@ -32,6 +36,10 @@ class AuditIndexProjection(Projection):
                 "PRIMARY KEY (order_id, position)"),
         (PAYMENTS, "payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL"),
     )
+
+    def event_classes(self) -> frozenset[type]:
+        return frozenset(c for c in events_of(Order, PaymentOrder, Product, Cart)
+                         if self.wants(c))
 
     def wants(self, event_class: type) -> bool:
         kind = event_class.__qualname__

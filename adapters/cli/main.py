@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -94,15 +95,18 @@ def rebuild(args: argparse.Namespace) -> int:
         return 2
     from tqdm import tqdm
 
+    from adapters.replay import ParallelReplay
     from projections.rebuild import rebuild_online
 
+    processes = container.settings.replay_processes or os.cpu_count() or 1
     with tqdm(total=0, unit="ev", desc="rebuild", dynamic_ncols=True) as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total  # tqdm shows the rate and the estimated time left from these
             bar.n = done
             bar.refresh()
 
-        applied = rebuild_online(container.runner, names, progress)
+        applied = rebuild_online(container.runner, names, progress,
+                                 ParallelReplay(container, processes))
     print(f"rebuilt {args.name or 'all projections'}: {applied} events applied, swapped in "
           "without downtime")
     container.close()

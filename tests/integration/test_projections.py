@@ -340,3 +340,22 @@ def test_a_projector_process_keeps_the_read_models_and_the_api_reads_its_writes(
 
     assert projector.alive(), projector.output()
     assert projector.stop() == 0, projector.output()
+
+
+def test_a_rebuild_replayed_by_two_processes_answers_exactly_the_same(
+        client: Any, container: Any, people: Any, admin: dict[str, Any],
+        shirt: dict[str, Any]) -> None:
+    from adapters.replay import ParallelReplay
+    from projections.rebuild import rebuild_online
+
+    shop = populate(client, people, admin, shirt)
+    before, rows_before = responses(client, shop), dump(container)
+    replay = ParallelReplay(container, processes=2, min_events=0)
+    covered: list[tuple[int, int]] = []
+
+    rebuild_online(container.runner, None, lambda done, total: covered.append((done, total)),
+                   replay)
+
+    assert dump(container) == rows_before
+    assert responses(client, shop) == before
+    assert covered and covered[-1][0] == covered[-1][1] > 0  # progress reached its total

@@ -159,20 +159,27 @@ class _PostgresTx:
     def insert_rows(self, table: str, columns: Sequence[str],
                     rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
         names = ", ".join(columns)
-        if not conflict and len(rows) >= 16:
+        if len(rows) < 16:
+            self.many(f"INSERT INTO {table} ({names}) "
+                      f"VALUES ({', '.join('?' * len(columns))}) {conflict}", rows)
+            return
+        if not conflict:
             with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        # Multi-row VALUES: one statement per chunk instead of one per row (PostgreSQL takes
-        # at most 65,535 parameters per statement).
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        step = max(1, min(1000, 65_535 // len(columns)))
-        for start in range(0, len(rows), step):
-            chunk = rows[start:start + step]
-            params = [value for row in chunk for value in row]
-            self.conn.execute(f"INSERT INTO {table} ({names}) VALUES "
-                              f"{', '.join([one] * len(chunk))} {conflict}", params)
+        # With a conflict clause: COPY into a temporary table shaped like the target, then one
+        # INSERT ... SELECT; a bulk upsert without parsing a statement of thousands of
+        # placeholders.
+        stage = "stage_" + table.replace(".", "_")
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) "
+                          "ON COMMIT DELETE ROWS")
+        with self.conn.cursor() as cur, cur.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        self.conn.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
+                          f"{conflict}")
+        self.conn.execute(f"DELETE FROM {stage}")
 
 
 class PostgresViewStore:

@@ -404,7 +404,7 @@ def main() -> int:
     rows = stage_rows(meshes, configs, warmup, repeats)
     render_only = render_only_rows(meshes, configs, warmup, repeats) if cuda else []
     raster = compare_rasterizers(meshes, not args.no_stock, warmup, repeats)
-    shown = " ".join(a for a in sys.argv[1:] if not a.startswith("/"))
+    shown = " ".join(Path(a).name if "/" in a else a for a in sys.argv[1:])
     res = {
         "date": dt.date.today().isoformat(),
         "machine": machine(),

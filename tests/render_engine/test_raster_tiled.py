@@ -256,3 +256,47 @@ def test_faces_clipped_at_the_near_plane_map_back_to_the_original_faces():
     assert int(out.pix_to_face.max()) < mesh.num_faces_per_mesh()[0]
     assert agreement(out.pix_to_face, ref.pix_to_face) >= 0.999
     assert torch.allclose(out.bary_coords, ref.bary_coords, atol=1e-3)
+
+
+def _coarse_reference_fullest_bin(meshes, size: tuple[int, int], bin_size: int) -> int:
+    """Slow reference of PyTorch3D's coarse pass (rasterize_coarse.cu): a face goes into each
+    bin whose NDC box (pixel centres, widened by half a pixel) overlaps the face's NDC box."""
+    H, W = size
+
+    def ndc(i: float, s1: int, s2: int) -> float:  # PixToNonSquareNdc
+        rng = 2.0 * s1 / s2 if s1 > s2 else 2.0
+        return -rng / 2 + (rng * i + rng / 2) / s1
+
+    tri = meshes.verts_packed()[meshes.faces_packed()]  # (F, 3, 3)
+    xmin, xmax = tri[..., 0].min(1).values, tri[..., 0].max(1).values
+    ymin, ymax = tri[..., 1].min(1).values, tri[..., 1].max(1).values
+    half_x = half_y = 1.0 / min(H, W)  # square pixels: 2 / min(H, W) wide in NDC
+    fullest = 0
+    for by in range(-(-H // bin_size)):
+        y_lo = ndc(by * bin_size, H, W) - half_y
+        y_hi = ndc((by + 1) * bin_size - 1, H, W) + half_y
+        for bx in range(-(-W // bin_size)):
+            x_lo = ndc(bx * bin_size, W, H) - half_x
+            x_hi = ndc((bx + 1) * bin_size - 1, W, H) + half_x
+            inside = (ymin <= y_hi) & (y_lo < ymax) & (xmin <= x_hi) & (x_lo < xmax)
+            fullest = max(fullest, int(inside.sum()))
+    return fullest
+
+
+@pytest.mark.parametrize("size", [(120, 200), (200, 120), (256, 256), (90, 300)])
+def test_the_cuda_bin_bound_holds_every_face_of_the_fullest_bin(size: tuple[int, int]) -> None:
+    from pytorch3d.structures import Meshes
+
+    from render_engine.raster.tiled import cuda_bins
+
+    torch.manual_seed(sum(size))
+    n = 2000
+    centers = torch.rand(n, 1, 3) * 2.4 - 1.2  # some faces off screen
+    centers[..., 2] = centers[..., 2].abs() + 0.5
+    tri = centers + (torch.rand(n, 3, 3) - 0.5) * 0.2
+    tri[: n // 3] *= 0.1  # a crowded spot in the middle
+    meshes = Meshes([tri.reshape(-1, 3)], [torch.arange(n * 3).reshape(n, 3)])
+    bin_size, bound = cuda_bins(meshes, size)
+    fullest = _coarse_reference_fullest_bin(meshes, size, bin_size)
+    assert fullest <= bound <= n
+    assert bound < n  # and it is a real bound, not the whole mesh

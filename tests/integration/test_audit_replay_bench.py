@@ -1,5 +1,6 @@
 """The replay benchmark runs end to end in its small mode: it generates a history, reads it raw,
-rebuilds every projection, and prints one row per backend without touching the docs."""
+rebuilds every projection with one and with two processes, and prints one row per backend and
+process count without touching the docs."""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def test_a_small_replay_reports_rebuild_and_raw_rates_per_backend() -> None:
     rows = [[c.strip() for c in line.strip("|").split("|")]
             for line in result.stdout.splitlines()
             if line.startswith("| ") and not line.startswith("| backend")]
-    assert [r[0] for r in rows] == backends.split(",")
-    for backend, events, _, raw, _, rebuild, ratio in rows:
+    # One row per backend and process count (1 and 2 by default).
+    assert [(r[0], r[4]) for r in rows] == [(b, n) for b in backends.split(",")
+                                            for n in ("1", "2")]
+    for backend, events, _, raw, _, _, rebuild, ratio in rows:
         assert int(events.replace(",", "")) >= 3000, backend
         assert float(raw.replace(",", "")) > 0 and float(rebuild.replace(",", "")) > 0
         assert float(ratio) > 0

@@ -40,7 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
 from render_engine.mesh import TriMesh  # noqa: E402
-from render_engine.render import prepare_scene, render_device, render_scene  # noqa: E402
+from render_engine.render import (  # noqa: E402
+    STAGES,
+    prepare_scene,
+    render_device,
+    render_scene,
+)
 from render_engine.request import CameraSpec, OutputSpec, RenderSpec  # noqa: E402
 
 GUIDE = {
@@ -48,14 +53,6 @@ GUIDE = {
     "M": {"chest": 97, "waist": 81, "shoulder": 46, "sleeve": 66},
     "L": {"chest": 102, "waist": 86, "shoulder": 48, "sleeve": 69},
 }
-STAGE_NAMES = (
-    "asset_loading",
-    "mesh_fitting",
-    "texture_mapping",
-    "lighting_setup",
-    "rendering",
-    "optimization",
-)
 CPU_CONFIGS = [
     ("720p", "medium"),
     ("1080p", "low"),
@@ -209,7 +206,7 @@ def stage_rows(
         n_warm = warmup if render_device().type == "cuda" or i == 0 else 0
         walls, runs = timed(run, n_warm, repeats)
         stages = {
-            name: statistics.median(r[0].get(name, 0.0) for r in runs) for name in STAGE_NAMES
+            name: statistics.median(r[0].get(name, 0.0) for r in runs) for name in STAGES
         }
         rows.append(
             {
@@ -309,12 +306,12 @@ def results_markdown(res: dict[str, Any]) -> str:
         "Render stages in seconds (png, white background; `rendering` = rasterize + shade"
         " + anti-alias + composite + copy to the host, `optimization` = encode):",
         "",
-        "| resolution | quality (AA) | " + " | ".join(STAGE_NAMES) + " | total | cpu |",
-        "|---|---|" + "---|" * (len(STAGE_NAMES) + 2),
+        "| resolution | quality (AA) | " + " | ".join(STAGES) + " | total | cpu |",
+        "|---|---|" + "---|" * (len(STAGES) + 2),
     ]
     for row in res["rows"]:
         factor = SUPERSAMPLING[row["quality"]]
-        cells = " | ".join(f"{row['stages'].get(s, 0.0):.3f}" for s in STAGE_NAMES)
+        cells = " | ".join(f"{row['stages'].get(s, 0.0):.3f}" for s in STAGES)
         lines.append(
             f"| {row['resolution']} | {row['quality']} ({factor}x{factor} on edges) | {cells} "
             f"| {row['wall_s']:.2f} | {row['cpu_s']:.2f} |"

@@ -16,10 +16,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEvent
 
-from projections.session import TableShape, ViewSession, dumps
+from projections.session import TableShape, ViewSession
 from projections.store import Tx
-
-__all__ = ["Projection", "dumps", "events_of", "handles", "iso", "sort_key"]
 
 Handler = Callable[[Any, Any, ViewSession], None]
 

@@ -13,6 +13,7 @@ from adapters.blobs.local import LocalBlobStore
 from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
+from adapters.log_reader import read_notifications
 from adapters.mailer import FileMailer
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
@@ -129,7 +130,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     studio = Studio(env=event_store_env(settings, "studio"), personal_data=personal)
     runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
                               all_projections(),
-                              in_process=settings.projections == "in-process")
+                              in_process=settings.projections == "in-process",
+                              read_log=read_notifications, before_bulk=vault.warm)
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()

@@ -12,6 +12,7 @@ from projections.store import ViewStore
 TABLE = ("CREATE TABLE IF NOT EXISTS personal_data_keys (subject TEXT PRIMARY KEY, "
          "key_material TEXT NOT NULL)")
 CACHE_TTL_S = 30.0
+WARM_LIMIT = 1_000_000  # keys held at once by ``warm`` (32 bytes each, plus the dict's own)
 
 
 class SqlKeyVault:
@@ -21,6 +22,8 @@ class SqlKeyVault:
             tx.execute(TABLE)
         self._cache: dict[str, tuple[float, bytes | None]] = {}
         self._lock = threading.Lock()
+        self._warmed = -CACHE_TTL_S  # when ``warm`` last read every key
+        self._destroyed: set[str] = set()
 
     def key(self, subject: str, create: bool = False) -> bytes | None:
         now = time.monotonic()
@@ -43,12 +46,33 @@ class SqlKeyVault:
                 self._cache[subject] = (now, key)
         return key
 
+    def warm(self) -> None:
+        """Caches every key with one query, at most once per half a TTL: a replay opens the
+        personal data of every person in the log, and asking for each key on its own cost
+        one transaction per person. A key destroyed after this still opens old events until
+        the TTL runs out, as for any cached key; an erasure records ``User.Erased`` before it
+        destroys the key, so a replay applies the erasure anyway."""
+        now = time.monotonic()
+        if now - self._warmed < CACHE_TTL_S / 2:
+            return
+        with self.store.transaction() as tx:
+            rows = tx.all("SELECT subject, key_material FROM personal_data_keys LIMIT ?",
+                          (WARM_LIMIT,))
+        keys = {str(subject): (now, bytes.fromhex(str(material))) for subject, material in rows}
+        with self._lock:
+            for subject in self._destroyed:  # destroyed here while the query ran
+                keys.pop(subject, None)
+            self._cache.update(keys)
+        self._warmed = now
+
     def destroy(self, subject: str) -> None:
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM personal_data_keys WHERE subject = ?", (subject,))
         with self._lock:
             self._cache.pop(subject, None)
+            self._destroyed.add(subject)
 
     def forget_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._warmed = -CACHE_TTL_S

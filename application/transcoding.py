@@ -31,13 +31,39 @@ class CachedUUIDAsHex(UUIDAsHex):
         return self._parse(data)
 
 
+TYPED = b'"_type_"'  # how every typed value's object starts; a string cannot hold it unescaped
+
+
 class FastJSONTranscoder(JSONTranscoder):
     def decode(self, data: bytes) -> Any:
         try:
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError:
             return super().decode(data)
+        if type(data) is not bytes:
+            data = bytes(data)
+        typed = data.count(TYPED)
+        if typed == 0:
+            return parsed
+        if type(parsed) is dict and self._revive_top(parsed) == typed:
+            # Every typed value sat at the top (an event's ids and times): no walk needed.
+            return parsed
         return self._revive(parsed)
+
+    def _revive_top(self, state: dict[str, Any]) -> int:
+        """Decodes the typed values among ``state``'s own values; returns how many. Counted
+        against the stored bytes' ``"_type_"`` keys, it tells whether a walk is needed."""
+        names = self.names
+        found = 0
+        for key, item in state.items():
+            if type(item) is dict and len(item) == 2 and type(item.get("_data_")) is str:
+                name = item.get("_type_")
+                transcoding = names.get(name) if type(name) is str else None
+                if transcoding is not None:
+                    data = item["_data_"]
+                    state[key] = transcoding.decode(data)
+                    found += 1
+        return found
 
     def _revive(self, value: Any) -> Any:
         """``value`` with every ``{"_type_", "_data_"}`` object decoded, innermost first

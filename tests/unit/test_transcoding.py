@@ -57,3 +57,18 @@ def test_what_orjson_refuses_is_decoded_the_standard_way() -> None:
     standard, fast = _pair()
     decoded = fast.decode(standard.encode({"ratio": float("nan"), "big": 2**80}))
     assert math.isnan(decoded["ratio"]) and decoded["big"] == 2**80
+
+
+def test_typed_values_below_the_top_are_found_beside_those_at_the_top() -> None:
+    standard, fast = _pair()
+    state = {"at": datetime(2026, 12, 1, tzinfo=UTC), "user": uuid.uuid4(),
+             "items": [{"id": uuid.uuid4(), "price": Decimal("1.50")}]}
+    assert fast.decode(standard.encode(state)) == state
+
+
+def test_text_and_keys_that_look_like_typed_values_stay_as_they_are() -> None:
+    standard, fast = _pair()
+    state = {"at": datetime(2026, 12, 1, tzinfo=UTC),
+             "note": 'a "_type_" in a string', "raw": {"_type_": "x", "other": 1}}
+    stored = standard.encode(state)
+    assert fast.decode(stored) == standard.decode(stored)

@@ -59,7 +59,7 @@ def _postgres(recorder: Any, start: int, limit: int, stop: int | None,
         table=Identifier(recorder.events_table_name))
     params.append(limit)
     with recorder.datastore.get_connection() as conn, \
-            conn.cursor(row_factory=tuple_row) as cursor:
+            conn.cursor(row_factory=tuple_row, binary=True) as cursor:
         cursor.execute(statement, params, prepare=True)
         return [Notification(id=row[0], originator_id=_uuid(row[1]), originator_version=row[2],
                              topic=row[3], state=row[4])
@@ -84,3 +84,32 @@ def _sqlite(recorder: Any, start: int, limit: int, stop: int | None,
         return [Notification(id=row[0], originator_id=_uuid(row[1]), originator_version=row[2],
                              topic=row[3], state=row[4])
                 for row in cursor.fetchall()]
+
+
+def count_topics(recorder: ApplicationRecorder) -> dict[str, tuple[int, int]] | None:
+    """Per topic, how many events the log holds and their stored bytes (one grouped scan),
+    or None for a recorder this module does not read directly."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    rows: Sequence[Any]
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL("SELECT topic, count(*), sum(length(state)) FROM {schema}.{table} "
+                        "GROUP BY topic").format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, \
+                conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement)
+            rows = cursor.fetchall()
+    elif isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT topic, count(*), sum(length(state)) "
+                           f"FROM {recorder.events_table_name} GROUP BY topic")
+            rows = [tuple(r) for r in cursor.fetchall()]
+    else:
+        return None
+    return {str(topic): (int(count), int(size or 0)) for topic, count, size in rows}

@@ -98,6 +98,11 @@ class PersonalDataCipher:
         """Replaces the personal fields of a stored event's state with their sealed form."""
         _each_personal_field(topic, state, lambda subject, value: self.seal(subject, value))
 
+    @staticmethod
+    def covers(topic: str) -> bool:
+        """Whether events of ``topic`` can hold personal data."""
+        return topic in PERSONAL_FIELDS
+
     def open_state(self, topic: str, state: dict[str, Any]) -> None:
         """Opens the sealed fields of a loaded event (erased placeholders once the key is
         gone); fields stored before sealing existed are left as they are."""

@@ -162,7 +162,8 @@ class ProjectionRunner:
                 group = [p for p in followers if log_name in p.logs]
                 if group:
                     applied += self._catch_up_log(log_name, app, group,
-                                                  batch_size=REBUILD_BATCH, on_batch=on_batch)
+                                                  batch_size=REBUILD_BATCH, on_batch=on_batch,
+                                                  durable=False)
         return applied
 
     # -- positions ---------------------------------------------------------------------------
@@ -209,11 +210,15 @@ class ProjectionRunner:
     def _catch_up_log(
         self, log_name: str, app: Application[Any], followers: list[Projection],
         live: bool = False, batch_size: int | None = None,
-        on_batch: Callable[[int], None] | None = None,
+        on_batch: Callable[[int], None] | None = None, durable: bool = True,
     ) -> int:
         """Applies ``log_name`` to ``followers``; ``live``: they are this runner's own
         projections (not a rebuild's shadows), so their progress may be remembered;
         ``on_batch`` hears after each batch how many log positions the followers advanced.
+        ``durable=False`` (a replay into fresh tables) lets PostgreSQL acknowledge a batch's
+        commit before its WAL reaches the disk: a crash may lose the last batches, rows and
+        positions together, and they are applied again; nothing is acknowledged to anyone
+        until the rebuild's final, durable, transactions.
 
         When every follower names its event classes, only events of those classes are read
         (the database filters by topic) and the positions still advance over the rest."""
@@ -254,6 +259,8 @@ class ProjectionRunner:
                 # Every follower in one transaction: one commit (one WAL flush) per batch
                 # instead of one per projection.
                 with self._transaction(followers) as tx:
+                    if not durable and tx.dialect == "postgres":
+                        tx.execute("SET LOCAL synchronous_commit = off")
                     done = self._apply(tx, log_name, followers, events, last)
             except Exception:
                 # Isolate a failing projection: the others still move on in their own

@@ -61,6 +61,11 @@ class TableShape:
         return cls(name, tuple(columns), tuple(key),
                    frozenset(c for c in columns if c == "doc"))
 
+    @property
+    def key_positions(self) -> tuple[int, ...]:
+        """Where the key's columns are in a row of all the columns."""
+        return tuple(self.columns.index(c) for c in self.key)
+
     def key_of(self, row: dict[str, Any]) -> Key:
         if len(self.key) == 1:
             return row[self.key[0]]
@@ -230,9 +235,28 @@ class ViewSession:
         for table, rows in self._appends.items():
             if rows:
                 shape = self.cache.shapes[table]
-                self.tx.insert_rows(table, shape.columns, rows,
-                                    f"ON CONFLICT ({', '.join(shape.key)}) DO NOTHING")
+                if self.cache.complete:
+                    # Every key of the table went through this cache: the duplicates are
+                    # known here, and the rest can be copied in without a conflict check.
+                    fresh = self._unseen(shape, rows)
+                    if fresh:
+                        self.tx.insert_rows(table, shape.columns, fresh)
+                else:
+                    self.tx.insert_rows(table, shape.columns, rows,
+                                        f"ON CONFLICT ({', '.join(shape.key)}) DO NOTHING")
                 rows.clear()
+
+    def _unseen(self, shape: TableShape, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The appended rows whose keys the table has not had yet (each first one kept)."""
+        seen = self.cache.stored[shape.name]
+        where = shape.key_positions
+        fresh = []
+        for values in rows:
+            key = values[where[0]] if len(where) == 1 else tuple(values[i] for i in where)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(values)
+        return fresh
 
     def _flush_table(self, shape: TableShape, keys: list[Key]) -> None:
         rows, stored = self.cache.rows[shape.name], self.cache.stored[shape.name]

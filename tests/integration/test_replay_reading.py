@@ -5,11 +5,13 @@ bringing back a destroyed one, and the collector is left as it was found."""
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from typing import Any
 
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
-from adapters.log_reader import read_notifications
+from adapters.log_reader import count_topics, read_notifications
 from domain import ids
 from domain.cart import Cart
 from projections.carts import CartsProjection
@@ -94,3 +96,27 @@ def test_a_replay_leaves_the_cycle_collector_as_it_found_it(container: Any, peop
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_topic_counts_are_the_logs_own(container: Any, client: Any,
+                                            admin: dict[str, Any], people: Any) -> None:
+    _shop_history(container, client, admin, people)
+    recorder = container.shop.recorder
+    stored = recorder.select_notifications(0, 10_000, inclusive_of_start=False)
+    counted = count_topics(recorder)
+    assert counted is not None
+    assert {t: c for t, (c, _) in counted.items()} == Counter(n.topic for n in stored)
+    assert sum(size for _, size in counted.values()) == sum(len(n.state) for n in stored)
+
+
+def test_the_mapper_decodes_every_stored_event_as_eventsourcing_does(
+        container: Any, client: Any, admin: dict[str, Any], people: Any) -> None:
+    _shop_history(container, client, admin, people)
+    people.register()  # personal data, sealed
+    for app in container.applications.values():
+        mapper = app.mapper
+        for n in app.recorder.select_notifications(0, 10_000, inclusive_of_start=False):
+            expected = Mapper.to_domain_event(mapper, n)
+            mapper.cipher_of_personal_data.open_state(n.topic, vars(expected))
+            decoded = mapper.to_domain_event(n)
+            assert type(decoded) is type(expected) and vars(decoded) == vars(expected)

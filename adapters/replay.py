@@ -8,8 +8,7 @@ disjoint tables, each in its own transactions with its own tracking positions, s
 any of them leaves the rebuild to be started again and the live views untouched.
 
 The work of a group is estimated from each log's topics (counted by the database, or sampled):
-an event costs one read and decode for the group, more for a larger one, plus one application
-per projection of the group that handles it.
+a projection's share grows with the number and the stored size of the events it applies.
 """
 
 from __future__ import annotations
@@ -29,10 +28,10 @@ from projections.base import Projection
 from projections.rebuild import SUFFIX, shadow_of
 
 SAMPLE = 2_000  # notifications read at each of three places of a log to estimate its topics
-# Costs in units of reading and decoding a small event (measured on 1,000,000 events:
-# about 6 us, plus about 1 us per 100 stored bytes; applying one, about 6 us with its writes).
-BYTES_PER_UNIT = 600
-APPLY_COST = 1.0
+# The cost of an event, beyond its size, in stored bytes: fitted to each projection replayed
+# alone (bench/replay.py's history), whose time follows its events' bytes + 14 per event within
+# about a fifth for every projection but the smallest.
+EVENT_BYTES = 14
 Topics = dict[str, tuple[int, int]]  # per topic: events, stored bytes
 
 
@@ -79,21 +78,18 @@ def topic_counts(apps: dict[str, Any], heads: dict[str, int]) -> dict[str, Topic
 
 
 def _work(group: Sequence[Projection], counts: dict[str, Topics]) -> float:
-    """Read and decode each event some projection of the group applies once, apply it per
-    projection."""
+    """The group's estimated replay cost: per projection, its events' stored bytes plus
+    ``EVENT_BYTES`` per event (reading, decoding and applying them, writing the rows they
+    make, all grow with an event's size). Projections of a group that want the same events
+    share reading and decoding them, but few do: it is left out."""
     total = 0.0
-    for log_name, topics in counts.items():
-        members = [p for p in group if log_name in p.logs]
-        if not members:
-            continue
-        for topic, (count, size) in topics.items():
-            appliers = 0
-            for p in members:
-                classes = p.event_classes()
-                if classes is None or any(get_topic(c) == topic for c in classes):
-                    appliers += 1
-            if appliers:
-                total += count * (1 + APPLY_COST * appliers) + size / BYTES_PER_UNIT
+    for projection in group:
+        classes = projection.event_classes()
+        wanted = None if classes is None else {get_topic(c) for c in classes}
+        for log_name in projection.logs:
+            for topic, (count, size) in counts.get(log_name, {}).items():
+                if wanted is None or topic in wanted:
+                    total += count * EVENT_BYTES + size
     return total
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
@@ -107,7 +107,7 @@ class MetadataMapper(Mapper[Any]):
                 f"originator_id '{stored_event.originator_id}' and originator_version "
                 f"{stored_event.originator_version}: {e}") from e
         originator_id = stored_event.originator_id
-        convert = find_id_convertor(cast(Any, cls), cast(Any, type(originator_id)))
+        convert = find_id_convertor(cls, type(originator_id))  # type: ignore[arg-type]
         state["originator_id"] = convert(originator_id)
         state["originator_version"] = stored_event.originator_version
         from_version = state.pop("class_version", 1)
@@ -116,9 +116,9 @@ class MetadataMapper(Mapper[Any]):
             from_version += 1
         if has_personal_data:
             self.cipher_of_personal_data.open_state(topic, state)
-        event = object.__new__(cls)
+        event: DomainEventProtocol[Any] = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
-        return cast(DomainEventProtocol[Any], event)
+        return event
 
     def _plan(self, topic: str) -> tuple[type[Any], int, bool]:
         cls = resolve_topic(topic)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, UUIDAsHex
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding, UUIDAsHex
 
 
 class CachedUUIDAsHex(UUIDAsHex):
@@ -34,7 +36,21 @@ class CachedUUIDAsHex(UUIDAsHex):
 TYPED = b'"_type_"'  # how every typed value's object starts; a string cannot hold it unescaped
 
 
+def _decoder(transcoding: Transcoding) -> Callable[[str], Any]:
+    """The function that decodes ``transcoding``'s data: the library's own for times (its
+    method only adds an assertion), else the transcoding's method."""
+    if type(transcoding) is DatetimeAsISO:
+        return datetime.fromisoformat
+    return transcoding.decode
+
+
 class FastJSONTranscoder(JSONTranscoder):
+    _decoders: dict[str, Callable[[str], Any]] | None = None  # by name, built on first use
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._decoders = None
+
     def decode(self, data: bytes) -> Any:
         try:
             parsed = orjson.loads(data)
@@ -53,16 +69,18 @@ class FastJSONTranscoder(JSONTranscoder):
     def _revive_top(self, state: dict[str, Any]) -> int:
         """Decodes the typed values among ``state``'s own values; returns how many. Counted
         against the stored bytes' ``"_type_"`` keys, it tells whether a walk is needed."""
-        names = self.names
+        decoders = self._decoders
+        if decoders is None:
+            decoders = self._decoders = {name: _decoder(t) for name, t in self.names.items()}
         found = 0
         for key, item in state.items():
-            if type(item) is dict and len(item) == 2 and type(item.get("_data_")) is str:
-                name = item.get("_type_")
-                transcoding = names.get(name) if type(name) is str else None
-                if transcoding is not None:
-                    data = item["_data_"]
-                    state[key] = transcoding.decode(data)
-                    found += 1
+            if type(item) is dict and len(item) == 2:
+                name, data = item.get("_type_"), item.get("_data_")
+                if type(data) is str and type(name) is str:
+                    decode = decoders.get(name)
+                    if decode is not None:
+                        state[key] = decode(data)
+                        found += 1
         return found
 
     def _revive(self, value: Any) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import time
 import traceback
 from collections import Counter
@@ -116,18 +117,16 @@ def _run(settings: Any, groups: list[list[str]], on_batch: Callable[[int], None]
     values = settings.model_dump()
     results = context.Queue()
     counters = [context.Value("q", 0) for _ in groups]
-    ready = [context.Event() for _ in groups]
+    # One at a time through the container's set-up: concurrent CREATE ... IF NOT EXISTS of
+    # the same tables collide on PostgreSQL ("tuple concurrently updated"). The imports
+    # before it, most of a start-up, run side by side.
+    setting_up = context.Lock()
     workers = [context.Process(target=_replay_group,
-                               args=(values, names, counter, flag, results),
+                               args=(values, names, counter, setting_up, results),
                                name=f"replay-{i}", daemon=True)
-               for i, (names, counter, flag) in enumerate(zip(groups, counters, ready,
-                                                                strict=True))]
-    for worker, flag in zip(workers, ready, strict=True):
-        # One at a time through start-up: concurrent CREATE ... IF NOT EXISTS of the same
-        # tables collide on PostgreSQL ("tuple concurrently updated").
+               for i, (names, counter) in enumerate(zip(groups, counters, strict=True))]
+    for worker in workers:
         worker.start()
-        while not flag.wait(0.1) and worker.is_alive():
-            pass
     reported = 0
     try:
         while any(w.is_alive() for w in workers) or not results.empty():
@@ -153,9 +152,12 @@ def _run(settings: Any, groups: list[list[str]], on_batch: Callable[[int], None]
     return sum(int(detail) for kind, detail in outcomes if kind == "ok")
 
 
-def _replay_group(values: dict[str, Any], names: list[str], counter: Any, ready: Any,
+def _replay_group(values: dict[str, Any], names: list[str], counter: Any, setting_up: Any,
                   results: Any) -> None:
-    """A replay process: its own container on the same stores, one group of projections."""
+    """A replay process: its own container on the same stores, one group of projections.
+
+    Once its result is sent it ends with ``os._exit``: an orderly interpreter exit would free
+    every cached row of the replay one by one first (seconds, with the parent waiting)."""
     try:
         from adapters.bootstrap import bootstrap
         from adapters.logging import configure_logging
@@ -163,8 +165,8 @@ def _replay_group(values: dict[str, Any], names: list[str], counter: Any, ready:
 
         settings = Settings(**values)
         configure_logging(settings.log_level, True)
-        container = bootstrap(settings, with_dispatcher=False)
-        ready.set()
+        with setting_up:
+            container = bootstrap(settings, with_dispatcher=False)
         try:
             live = {p.name: p for p in container.runner.projections}
             followers = [shadow_of(live[n.removesuffix(SUFFIX)]) if n.endswith(SUFFIX)
@@ -174,8 +176,13 @@ def _replay_group(values: dict[str, Any], names: list[str], counter: Any, ready:
                 with counter.get_lock():
                     counter.value += advanced
 
-            results.put(("ok", container.runner.replay(followers, on_batch)))
+            applied = container.runner.replay(followers, on_batch)
         finally:
             container.close()
+        results.put(("ok", applied))
     except BaseException:
         results.put(("error", traceback.format_exc()))
+        return
+    results.close()
+    results.join_thread()  # the result has reached the pipe
+    os._exit(0)

@@ -40,7 +40,7 @@ TRACKING = (
 # Who last wrote each projection's tables: '' after a (re)build, else a runner's token.
 WRITERS = ("CREATE TABLE IF NOT EXISTS projection_writers ("
            "projection TEXT PRIMARY KEY, token TEXT NOT NULL)")
-REBUILD_BATCH = 5_000  # events per transaction when replaying into fresh tables
+REBUILD_BATCH = 20_000  # events per transaction when replaying into fresh tables
 # Replays every log into fresh projections (see ``ProjectionRunner.replay``); returns the
 # number of events applied.
 Replay = Callable[[Sequence[Projection], Callable[[int], None] | None], int]

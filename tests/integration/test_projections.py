@@ -359,3 +359,11 @@ def test_a_rebuild_replayed_by_two_processes_answers_exactly_the_same(
     assert dump(container) == rows_before
     assert responses(client, shop) == before
     assert covered and covered[-1][0] == covered[-1][1] > 0  # progress reached its total
+
+
+def test_a_replay_process_that_fails_fails_the_rebuild_with_its_reason(
+        container: Any) -> None:
+    from adapters.replay import _run
+
+    with pytest.raises(RuntimeError, match="(?s)a replay process failed.*no_such_projection"):
+        _run(container.settings, [["users"], ["no_such_projection"]], None)

@@ -176,7 +176,7 @@ def _replay_group(values: dict[str, Any], names: list[str], counter: Any, settin
                 with counter.get_lock():
                     counter.value += advanced
 
-            applied = container.runner.replay(followers, on_batch)
+            applied = container.runner.replay(followers, on_batch, process_ends_after=True)
         finally:
             container.close()
         results.put(("ok", applied))

@@ -58,7 +58,7 @@ def select_notifications(recorder: Any, start: int, limit: int, stop: int | None
 
 
 @contextmanager
-def young_collections_only() -> Iterator[None]:
+def young_collections_only(collect_at_end: bool = True) -> Iterator[None]:
     """Runs the block with Python's automatic collection of reference cycles off, collecting
     only the young generations now and then (``collect_young``).
 
@@ -66,7 +66,8 @@ def young_collections_only() -> Iterator[None]:
     lived objects; each automatic full collection walks every live object again, and they took
     a third of a replay's time. The rows are plain dicts that form no cycles, so nothing is
     left unfreed for long. At the end only the young generations are collected too: a full
-    collection would walk every cached row once more (a second per million events)."""
+    collection would walk every cached row once more (a second per million events); a
+    process that ends right after (``collect_at_end=False``) skips even that."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -74,7 +75,8 @@ def young_collections_only() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-        gc.collect(1)
+        if collect_at_end:
+            gc.collect(1)
 
 
 YOUNG_EVERY = 50  # batches between two collections of the young generations in a replay
@@ -154,17 +156,19 @@ class ProjectionRunner:
                    "ON CONFLICT (projection) DO UPDATE SET token = ''", (projection.name,))
 
     def replay(self, followers: Sequence[Projection],
-               on_batch: Callable[[int], None] | None = None) -> int:
+               on_batch: Callable[[int], None] | None = None, *,
+               process_ends_after: bool = False) -> int:
         """Applies every log to ``followers`` whose tables were just created empty (and
         marked with ``start_fresh``), in large batches, starting with complete caches: a
         key the cache has not seen has no row, so nothing is read back. Returns the events
-        applied, counted once per projection."""
+        applied, counted once per projection. ``process_ends_after``: a replay process that
+        ends when this returns leaves its memory to the operating system."""
         for projection in followers:
             cache = self._caches[projection.name] = RowCache(
                 projection.shapes(), self.cache_rows, complete=True)
             cache.token = ""  # valid while the writer row still says "just created"
         applied = 0
-        with young_collections_only():
+        with young_collections_only(collect_at_end=not process_ends_after):
             for log_name, app in self.apps.items():
                 group = [p for p in followers if log_name in p.logs]
                 if group:

@@ -12,11 +12,22 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 ID_CACHE = 262_144  # originator ids remembered, parsed
+
+
+class LoggedEvent(NamedTuple):
+    """A notification as read here: the fields of eventsourcing's ``Notification`` (which
+    the mapper and the projections read), in a tuple that costs a third as much to make."""
+
+    id: int
+    originator_id: uuid.UUID
+    originator_version: int
+    topic: str
+    state: bytes
 
 
 @functools.lru_cache(maxsize=ID_CACHE)
@@ -26,7 +37,7 @@ def _uuid(text: str) -> uuid.UUID:
 
 def read_notifications(recorder: ApplicationRecorder, start: int, limit: int,
                        stop: int | None = None, topics: Sequence[str] = ()
-                       ) -> Sequence[Notification]:
+                       ) -> Sequence[LoggedEvent | Notification]:
     """Up to ``limit`` notifications after position ``start`` (up to ``stop`` and of
     ``topics`` when given), oldest first: ``select_notifications(start, limit, stop, topics,
     inclusive_of_start=False)``."""
@@ -41,7 +52,7 @@ def read_notifications(recorder: ApplicationRecorder, start: int, limit: int,
 
 
 def _postgres(recorder: Any, start: int, limit: int, stop: int | None,
-              topics: Sequence[str]) -> list[Notification]:
+              topics: Sequence[str]) -> list[LoggedEvent]:
     from psycopg.rows import tuple_row
     from psycopg.sql import SQL, Identifier
 
@@ -61,13 +72,12 @@ def _postgres(recorder: Any, start: int, limit: int, stop: int | None,
     with recorder.datastore.get_connection() as conn, \
             conn.cursor(row_factory=tuple_row, binary=True) as cursor:
         cursor.execute(statement, params, prepare=True)
-        return [Notification(id=row[0], originator_id=_uuid(row[1]), originator_version=row[2],
-                             topic=row[3], state=row[4])
+        return [LoggedEvent(row[0], _uuid(row[1]), row[2], row[3], row[4])
                 for row in cursor.fetchall()]
 
 
 def _sqlite(recorder: Any, start: int, limit: int, stop: int | None,
-            topics: Sequence[str]) -> list[Notification]:
+            topics: Sequence[str]) -> list[LoggedEvent]:
     where, params = ["rowid > ?"], [start]
     if stop is not None:
         where.append("rowid <= ?")
@@ -81,8 +91,7 @@ def _sqlite(recorder: Any, start: int, limit: int, stop: int | None,
     params.append(limit)
     with recorder.datastore.transaction(commit=False) as cursor:
         cursor.execute(statement, params)
-        return [Notification(id=row[0], originator_id=_uuid(row[1]), originator_version=row[2],
-                             topic=row[3], state=row[4])
+        return [LoggedEvent(row[0], _uuid(row[1]), row[2], row[3], row[4])
                 for row in cursor.fetchall()]
 
 

@@ -376,7 +376,8 @@ class ProjectionRunner:
         done: dict[str, tuple[int, int]] = {}
         for projection in followers:
             position = current[projection.name]
-            batch = [pair for pair in events if pair[0].id > position]
+            batch = (events if not events or events[0][0].id > position  # the usual case
+                     else [pair for pair in events if pair[0].id > position])
             if batch:
                 cache = self._cache(projection)
                 view = ViewSession(cache, projection.bind(tx))

@@ -131,7 +131,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
                               all_projections(),
                               in_process=settings.projections == "in-process",
-                              read_log=read_notifications, before_bulk=vault.warm)
+                              read_log=read_notifications, before_bulk=vault.warm,
+                              replay_batch=settings.replay_batch)
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     projections: Literal["in-process", "external"] = "in-process"
     # Processes that ``tryon projections rebuild`` replays the logs with (0: one per core).
     replay_processes: int = 0
+    # Events per transaction of a replay (memory for fewer, larger commits).
+    replay_batch: int = Field(default=20_000, ge=1)
     # Render and scan commands: "in-process" (serve runs a worker thread) or "nats" (JetStream).
     bus: Literal["in-process", "nats"] = "in-process"
     nats_url: str = "nats://127.0.0.1:4222"

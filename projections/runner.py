@@ -40,7 +40,7 @@ TRACKING = (
 # Who last wrote each projection's tables: '' after a (re)build, else a runner's token.
 WRITERS = ("CREATE TABLE IF NOT EXISTS projection_writers ("
            "projection TEXT PRIMARY KEY, token TEXT NOT NULL)")
-REBUILD_BATCH = 20_000  # events per transaction when replaying into fresh tables
+REBUILD_BATCH = 20_000  # events per transaction when replaying into fresh tables (default)
 # Replays every log into fresh projections (see ``ProjectionRunner.replay``); returns the
 # number of events applied.
 Replay = Callable[[Sequence[Projection], Callable[[int], None] | None], int]
@@ -101,6 +101,7 @@ class ProjectionRunner:
         cache_rows: int = 50_000,
         read_log: LogReader = select_notifications,
         before_bulk: Callable[[], None] | None = None,
+        replay_batch: int = REBUILD_BATCH,
     ) -> None:
         self.store = store
         self.apps = apps
@@ -109,6 +110,7 @@ class ProjectionRunner:
         self.in_process = in_process
         self.cache_rows = cache_rows  # rows kept per table of a projection between batches
         self.read_log = read_log
+        self.replay_batch = replay_batch
         # Called before decoding a large batch (a replay): to fetch in bulk what decoding
         # needs, such as the personal-data keys.
         self.before_bulk = before_bulk
@@ -173,7 +175,7 @@ class ProjectionRunner:
                 group = [p for p in followers if log_name in p.logs]
                 if group:
                     applied += self._catch_up_log(log_name, app, group,
-                                                  batch_size=REBUILD_BATCH, on_batch=on_batch,
+                                                  batch_size=self.replay_batch, on_batch=on_batch,
                                                   durable=False)
         return applied
 

@@ -158,3 +158,59 @@ def test_a_projector_killed_mid_backlog_ends_exactly_like_a_rebuild(
     read_models_match_the_backlog(c, backlog)
     c.runner.rebuild()
     assert dump(c) == recovered
+
+
+def _live(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """The dump without a rebuild's shadow tracking rows (``<projection>__new``)."""
+    return {table: [r for r in found if not (table == "projection_tracking"
+                                            and str(r[0]).endswith("__new"))]
+            for table, found in rows.items()}
+
+
+def _shadow_rows(c: Any) -> int:
+    """Rows in the users view's shadow table so far (-1: there is none)."""
+    try:
+        with c.store.read() as tx:
+            found = tx.one("SELECT count(*) FROM rm_users__new")
+    except Exception:  # no such table (yet, or any more)
+        return -1
+    return int(found[0]) if found else -1
+
+
+def test_a_rebuild_killed_anywhere_leaves_the_views_serving_and_the_next_one_ends_the_same(
+        external_container: Any, external_settings: Any, tmp_path: Any) -> None:
+    """SIGKILL of ``tryon projections rebuild`` while it starts, once its shadow tables
+    exist, and half-way through its replay (batches that do not wait for the WAL): the live
+    views are untouched each time, and a rebuild run to the end gives exactly the views of
+    before."""
+    import signal
+    import subprocess
+    import time
+
+    from projections.runner import ProjectionRunner
+
+    c = external_container
+    backlog = produce_backlog(c)
+    ProjectionRunner(c.store, c.applications, c.runner.projections).catch_up()
+    before = dump(c)
+    cli = Projector(external_settings, tmp_path / "rebuild.log")
+    env = {**cli.env(), "TRYON_REPLAY_BATCH": "20"}  # many small transactions to kill between
+    command = [*cli.command(), "projections", "rebuild"]
+    for moment in ("starting", "shadows made", "half-way"):
+        with (tmp_path / "rebuild.log").open("ab") as log:
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if moment == "starting":
+            time.sleep(0.2)
+        else:
+            wanted = 0 if moment == "shadows made" else 2
+            wait_until(lambda: _shadow_rows(c) >= wanted, 60, f"a rebuild {moment}",
+                       interval=0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        if moment == "half-way":
+            assert 0 < _shadow_rows(c) < len(backlog.users)  # killed in the middle indeed
+        assert _live(dump(c)) == _live(before)
+    finished = subprocess.run(command, env=env, capture_output=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr.decode()[-2000:]
+    assert dump(c) == before
+    read_models_match_the_backlog(c, backlog)

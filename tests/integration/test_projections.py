@@ -67,12 +67,15 @@ class Projector:
         })
         return env
 
-    def start(self) -> Projector:
+    @staticmethod
+    def command() -> list[str]:
+        """The ``tryon`` command of this environment."""
         script = Path(sys.executable).parent / "tryon"
-        command = ([str(script)] if script.exists()
-                   else [sys.executable, "-m", "adapters.cli.main"])
+        return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli.main"]
+
+    def start(self) -> Projector:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([*command, "projector", "--interval", "0.02"],
+            self.process = subprocess.Popen([*self.command(), "projector", "--interval", "0.02"],
                                             cwd=ROOT, env=self.env(), stdout=log,
                                             stderr=subprocess.STDOUT)
         return self

@@ -203,8 +203,8 @@ def test_a_rebuild_killed_anywhere_leaves_the_views_serving_and_the_next_one_end
             time.sleep(0.2)
         else:
             wanted = 0 if moment == "shadows made" else 2
-            wait_until(lambda: _shadow_rows(c) >= wanted, 60, f"a rebuild {moment}",
-                       interval=0.005)
+            wait_until(lambda least=wanted: _shadow_rows(c) >= least, 60,
+                       f"a rebuild {moment}", interval=0.005)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         if moment == "half-way":

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from projections.runner import select_notifications
+
 ID_CACHE = 262_144  # originator ids remembered, parsed
 
 
@@ -48,7 +50,7 @@ def read_notifications(recorder: ApplicationRecorder, start: int, limit: int,
         return _postgres(recorder, start, limit, stop, topics)
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _sqlite(recorder, start, limit, stop, topics)
-    return recorder.select_notifications(start, limit, stop, topics, inclusive_of_start=False)
+    return select_notifications(recorder, start, limit, stop, topics)
 
 
 def _postgres(recorder: Any, start: int, limit: int, stop: int | None,

@@ -16,6 +16,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import torch
+
 from render_engine.garment.body_view import GarmentBody, as_garment_body, from_anny
 from render_engine.garment.categories import (
     ACCESSORY_STYLES,
@@ -24,6 +26,7 @@ from render_engine.garment.categories import (
     check_category,
 )
 from render_engine.garment.color import parse_color_hex
+from render_engine.garment.cut import boundary_loops, smooth_loops
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
@@ -36,6 +39,9 @@ from render_engine.garment.sizing import (
     recommend_size,
 )
 from render_engine.mesh import TriMesh
+
+#: garment regions that do not collide with the arms (`GarmentRegion` ids)
+TRUNK_REGIONS = (GarmentRegion.TORSO, GarmentRegion.SKIRT, GarmentRegion.WAISTBAND)
 
 __all__ = [
     "ACCESSORY_STYLES",
@@ -110,9 +116,20 @@ def dress(
         if model_glb is not None:
             piece = model_piece(model_glb, piece)
         collider = garment_body.collider()
-        result = drape(piece.verts, piece.faces, piece.rest_scale, collider, settings)
+        # the body and skirt of a garment pass behind arms that hang against them, rather
+        # than being dented in around them; sleeves and legs still collide with everything
+        ignore = torch.zeros(piece.verts.shape[0], collider.num_groups, dtype=torch.bool)
+        trunk = torch.isin(piece.labels, torch.tensor(TRUNK_REGIONS))
+        ignore[trunk, 1:3] = True
+        collider.ignore = ignore
+        try:
+            result = drape(piece.verts, piece.faces, piece.rest_scale, collider, settings)
+        finally:
+            collider.ignore = None
+    # the drape leaves a little wobble along the edges: relax them along themselves again
+    verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
     mesh = TriMesh(
-        verts=result.verts.float().contiguous(),
+        verts=verts.float().contiguous(),
         faces=piece.faces.long().contiguous(),
         colors=color.expand(result.verts.shape[0], 3).clone(),
         labels=piece.labels.long(),
@@ -123,6 +140,7 @@ def dress(
             "fit": fit,
             "colorHex": color_hex,
             "fromModel": model_glb is not None,
+            "covers": piece.covers,
         },
     )
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start

@@ -98,7 +98,8 @@ def main() -> int:
                 spec = RenderSpec(
                     camera=CameraSpec(angle=angle),
                     output=OutputSpec(
-                        format="png", resolution=args.resolution, quality=args.quality
+                        format="png", resolution=args.resolution,
+                        background="white", quality=args.quality
                     ),
                 )
                 t0 = time.perf_counter()

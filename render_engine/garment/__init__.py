@@ -28,6 +28,7 @@ from render_engine.garment.categories import (
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, smooth_loops
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
+from render_engine.garment.geometry import submesh
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.sizing import (
@@ -126,13 +127,22 @@ def dress(
             result = drape(piece.verts, piece.faces, piece.rest_scale, collider, settings)
         finally:
             collider.ignore = None
-    # the drape leaves a little wobble along the edges: relax them along themselves again
-    verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
+        # the drape leaves a little wobble along the edges: relax them along themselves again
+        verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
+        # cloth that passed into an arm is hidden by it: take it away, so none is inside
+        collider.refresh(verts)
+        sd, _ = collider.signed_distance(verts)
+        faces, kept = submesh(piece.faces, sd > -0.002)
+        verts, labels = verts[kept], piece.labels[kept]
+        collider.refresh(verts)
+        sd, _ = collider.signed_distance(verts)
+        inside = float((sd < 0).float().mean()) if sd.numel() else 0.0
+        collider.current = None
     mesh = TriMesh(
         verts=verts.float().contiguous(),
-        faces=piece.faces.long().contiguous(),
-        colors=color.expand(result.verts.shape[0], 3).clone(),
-        labels=piece.labels.long(),
+        faces=faces.long().contiguous(),
+        colors=color.expand(verts.shape[0], 3).clone(),
+        labels=labels.long(),
         name=f"garment:{category}",
         extras={
             "category": category,
@@ -148,13 +158,13 @@ def dress(
         mesh=mesh,
         fit_report=fit_report(garment_body.measurements, size_guide, size, fit),
         recommended_size=recommend_size(garment_body.measurements, size_guide, fit),
-        inside_fraction=result.inside_fraction,
+        inside_fraction=inside,
         drape_time_s=elapsed,
         stats={
             "mean_strain": result.mean_strain,
             "optimise_s": result.seconds,
             "cpu_s": cpu,
-            "vertices": float(result.verts.shape[0]),
+            "vertices": float(verts.shape[0]),
             "steps": float(result.steps),
         },
     )

@@ -86,14 +86,29 @@ def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) 
     joined by a smooth maximum (rounding 2 cm), so the contour is one smooth curve.
     """
     neck = body.joints["neck"]
-    rel_x = body.verts[:, 0] - neck[0]
-    rel_z = body.verts[:, 2] - neck[2]
-    depth = width * 0.8
+    cx, cz, half_x, half_z = neck_section(body)
+    rel_x = body.verts[:, 0] - cx
+    rel_z = body.verts[:, 2] - cz
+    width = max(width, half_x + 0.02)
+    depth = max(width * 0.8, half_z + 0.02)
     radial = (torch.sqrt((rel_x / width) ** 2 + (rel_z / depth) ** 2) - 1.0) * depth
     toward_front = (rel_z / depth).clamp(-1, 1)
     drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
-    level = float(neck[1]) + 0.01 - drop - body.verts[:, 1]
+    level = float(neck[1]) - 0.005 - drop - body.verts[:, 1]
     return smooth_max(radial, level, 0.02)
+
+
+def neck_section(body: GarmentBody) -> tuple[float, float, float, float]:
+    """(centre x, centre z, half width, half depth) in m of the neck 3 cm above its base."""
+    neck = body.joints["neck"]
+    sel = body.mask(Part.NECK) & ((body.verts[:, 1] - (neck[1] + 0.03)).abs() < 0.01)
+    if int(sel.sum()) < 3:
+        return float(neck[0]), float(neck[2]), 0.06, 0.06
+    pts = body.verts[sel][:, [0, 2]]
+    lo, hi = pts.amin(0), pts.amax(0)
+    mid = (lo + hi) / 2
+    half = (hi - lo) / 2
+    return float(mid[0]), float(mid[1]), float(half[0]), float(half[1])
 
 
 def smooth_max(a: torch.Tensor, b: torch.Tensor, k: float) -> torch.Tensor:

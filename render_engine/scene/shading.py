@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from render_engine.scene.finishing import tone_map
 from render_engine.scene.lights import LightingRig
 
 
@@ -48,7 +49,7 @@ def shade_fragments(
     half = torch.nn.functional.normalize(rig.directions[None, :, :] + to_eye[:, None, :], dim=2)
     spec = ((normal[:, None, :] * half).sum(-1).clamp(min=0.0) ** rig.shininess) * (cos > 0)
     specular = spec @ rig.specular  # (M, 3)
-    color = (albedo * (ambient + diffuse) + specular).clamp(0.0, 1.0)  # (M, 3)
+    color = tone_map(albedo * (ambient + diffuse) + specular)  # (M, 3)
 
     rgb = torch.zeros(n * h * w, 3, dtype=color.dtype, device=color.device)
     rgb.index_copy_(0, sel, color)

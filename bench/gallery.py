@@ -98,8 +98,10 @@ def main() -> int:
                 spec = RenderSpec(
                     camera=CameraSpec(angle=angle),
                     output=OutputSpec(
-                        format="png", resolution=args.resolution,
-                        background="white", quality=args.quality
+                        format="png",
+                        resolution=args.resolution,
+                        background="white",
+                        quality=args.quality,
                     ),
                 )
                 t0 = time.perf_counter()

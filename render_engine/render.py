@@ -22,6 +22,7 @@ bounded at 4k.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -162,6 +163,7 @@ def _render_band(
     image_size: tuple[int, int],
     rows: tuple[int, int],
     tile: int | None,
+    texel_m: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Rows r0 <= y < r1 at one sample per pixel: premultiplied rgb (1, 3, r1 - r0, W),
     alpha (1, 1, r1 - r0, W), the edge pixels (r1 - r0, W) (one halo row either side
@@ -188,6 +190,8 @@ def _render_band(
         normals_view,
         scene.mesh.colors,
         rig,
+        scene.mesh.surface,
+        texel_m,
     )
     return rgb, alpha, edges, frags.zbuf[0, inner, :, 0]
 
@@ -225,6 +229,7 @@ def render_rgba(
     meshes_ndc = scene.meshes.update_padded(verts_ndc[None])
     device = verts_view.device
 
+    texel = _texel_m(camera, verts_view, h)
     t = AA_TILE
     tiles_y, tiles_x = -(-h // t), -(-w // t)
     # padded to whole tiles, so that supersampled tiles are written in place
@@ -236,7 +241,7 @@ def render_rgba(
     for r0 in range(0, h, band):
         r1 = min(h, r0 + band)
         band_rgb, band_alpha, band_edges, band_depth = _render_band(
-            meshes_ndc, scene, verts_view, normals_view, rig, (h, w), (r0, r1), tile
+            meshes_ndc, scene, verts_view, normals_view, rig, (h, w), (r0, r1), tile, texel
         )
         depth[r0:r1] = band_depth
         rgb[:, :, r0:r1, :w] = band_rgb
@@ -262,6 +267,8 @@ def render_rgba(
                 normals_view,
                 scene.mesh.colors,
                 rig,
+                scene.mesh.surface,
+                texel,
             )  # (A, 3, tf, tf), (A, 1, tf, tf)
             tile_rgb, tile_alpha = downsample(tile_rgb, tile_alpha, f)
             grid_rgb[part[:, 0], part[:, 1]] = tile_rgb
@@ -277,6 +284,15 @@ def render_rgba(
         if background is not None:
             shade = _contact_shadow(scene, camera, (h, w), float(lo[1]))
     return composite(rgb, alpha, background, shade)[0]
+
+
+def _texel_m(camera: FoVPerspectiveCameras, verts_view: torch.Tensor, height: int) -> float:
+    """Metres one pixel spans at the figure's mean depth (0 for a camera without a fov)."""
+    fov = getattr(camera, "fov", None)
+    if fov is None or verts_view.numel() == 0:
+        return 0.0
+    depth = float(verts_view[:, 2].mean())
+    return 2.0 * depth * math.tan(math.radians(float(fov.reshape(-1)[0])) / 2) / height
 
 
 def _contact_shadow(
@@ -328,9 +344,7 @@ def render_scene(
             if i:
                 clock.check("rendering")
                 clock.report("rendering", STAGE_PERCENT["rendering"] + span * i // views)
-            rgba = render_rgba(
-                scene, camera, size, out.supersampling, rig, background, finish=True
-            )
+            rgba = render_rgba(scene, camera, size, out.supersampling, rig, background, finish=True)
             frames.append(to_uint8(rgba))
     with clock.stage("optimization"):
         data = encode_frames(frames, out.format, transparent)

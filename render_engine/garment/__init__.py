@@ -13,7 +13,7 @@ garment.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -25,6 +25,7 @@ from render_engine.garment.categories import (
     build_pattern,
     check_category,
 )
+from render_engine.garment.collision import winding_numbers
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, smooth_loops
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
@@ -39,7 +40,9 @@ from render_engine.garment.sizing import (
     ordered_sizes,
     recommend_size,
 )
+from render_engine.garment.texture import garment_textures, planar_uv
 from render_engine.mesh import TriMesh
+from render_engine.scene.materials import material_for
 
 #: garment regions that do not collide with the arms (`GarmentRegion` ids)
 TRUNK_REGIONS = (GarmentRegion.TORSO, GarmentRegion.SKIRT, GarmentRegion.WAISTBAND)
@@ -67,7 +70,9 @@ class DressedGarment:
     mesh: the garment (labels are `GarmentRegion` ids, colours the variant's colour);
     fit_report: {region: {"fit": "tight|regular|loose", "easeCm": float}} for the chosen size;
     recommended_size: the best size of the guide for this body (`sizing.recommend_size`);
-    inside_fraction: share of garment vertices inside the body after the drape;
+    inside_fraction: share of garment vertices the drape's fast test finds inside the body
+    (vertices the exact winding number confirms inside an arm are taken away:
+    stats["removed_inside"]);
     drape_time_s: wall-clock seconds spent cutting and draping (stats["cpu_s"]: CPU seconds).
     """
 
@@ -90,19 +95,25 @@ def dress(
     steps: int | None = None,
     *,
     style: str | None = None,
+    images: Sequence[bytes] | None = None,
+    material: str | None = None,
 ) -> DressedGarment:
     """Dress a (posed) body in a garment of `category`, size `size` of `size_guide` (cm).
 
     body: a `GarmentBody`, the body package's fitted/posed body, or a TriMesh with skinning
     weights in its extras (see `body_view.as_garment_body`). style: for accessories, ``hat``,
     ``scarf`` or ``belt`` (default: guessed from the guide's keys). steps: drape steps
-    (default `DrapeSettings.steps`). Raises `InvalidRequest` on an unknown category, fit, size,
-    colour, style or an unreadable model.
+    (default `DrapeSettings.steps`). images: the product's photos, front then back
+    (`texture`), projected onto the garment's front and back. material: the product's
+    material or tags text (``"100% cotton"``, ``"denim"``...) choosing the fabric's shading
+    (`scene.materials`), else the category's usual fabric. Raises `InvalidRequest` on an
+    unknown category, fit, size, colour, style, an unreadable model or image.
     """
     check_category(category)
     check_fit_style(fit)
     measures = check_size(size_guide, size)
     color = parse_color_hex(color_hex)
+    textures = garment_textures(images) if images else None
     if steps is not None and (not isinstance(steps, int) or steps < 0):
         from render_engine.errors import InvalidRequest
 
@@ -129,15 +140,22 @@ def dress(
             collider.ignore = None
         # the drape leaves a little wobble along the edges: relax them along themselves again
         verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
-        # cloth that passed into an arm is hidden by it: take it away, so none is inside
+        # cloth that passed into an arm is hidden by it: take it away, so none is inside. The
+        # fast test flags candidates; the exact winding number decides (the tangent-plane
+        # test errs near the shoulders, where it would punch holes in the back)
         collider.refresh(verts)
         sd, _ = collider.signed_distance(verts)
-        faces, kept = submesh(piece.faces, sd > -0.002)
-        verts, labels = verts[kept], piece.labels[kept]
-        collider.refresh(verts)
-        sd, _ = collider.signed_distance(verts)
-        inside = float((sd < 0).float().mean()) if sd.numel() else 0.0
         collider.current = None
+        inside_mask = torch.zeros(verts.shape[0], dtype=torch.bool)
+        candidates = (sd < 0).nonzero().squeeze(1)
+        if candidates.numel():
+            w = winding_numbers(verts[candidates], garment_body.verts, garment_body.faces)
+            inside_mask[candidates[w > 0.5]] = True
+        faces, kept = submesh(piece.faces, ~inside_mask)
+        removed = float(inside_mask.float().mean()) if verts.shape[0] else 0.0
+        flagged = (sd < 0) & ~inside_mask
+        inside = float(flagged[kept].float().mean()) if kept.numel() else 0.0
+        verts, labels = verts[kept], piece.labels[kept]
     mesh = TriMesh(
         verts=verts.float().contiguous(),
         faces=faces.long().contiguous(),
@@ -151,8 +169,12 @@ def dress(
             "colorHex": color_hex,
             "fromModel": model_glb is not None,
             "covers": piece.covers,
+            "material": material_for(material, category),
         },
     )
+    if textures is not None:
+        uv, front = planar_uv(mesh.verts, mesh.faces)
+        mesh.extras.update(texture=textures, uv=uv, front=front)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return DressedGarment(
         mesh=mesh,
@@ -165,6 +187,7 @@ def dress(
             "optimise_s": result.seconds,
             "cpu_s": cpu,
             "vertices": float(verts.shape[0]),
+            "removed_inside": removed,
             "steps": float(result.steps),
         },
     )

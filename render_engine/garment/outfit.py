@@ -92,9 +92,16 @@ def base_layer(body: GarmentBody) -> Piece:
     )
 
 
-def _solid(piece: Piece, color: tuple[float, float, float], name: str) -> TriMesh:
+def _solid(piece: Piece, color: tuple[float, float, float], name: str, material: str) -> TriMesh:
     rgb = torch.tensor(color, dtype=torch.float32).expand(piece.verts.shape[0], 3).clone()
-    return TriMesh(piece.verts.float(), piece.faces.long(), rgb, piece.labels, name=name)
+    return TriMesh(
+        piece.verts.float(),
+        piece.faces.long(),
+        rgb,
+        piece.labels,
+        name=name,
+        extras={"material": material},
+    )
 
 
 def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMesh:
@@ -124,6 +131,10 @@ def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMes
     labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[ids]])
     extras = dict(mesh.extras)
     extras["edgeBandFrom"] = mesh.num_verts
+    for key in ("uv", "front"):
+        value = extras.get(key)
+        if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
+            extras[key] = torch.cat([value, value[ids]])
     return TriMesh(verts, faces, colors, labels, name=mesh.name, extras=extras)
 
 
@@ -170,10 +181,11 @@ def outfit(
             colors,
             mesh.labels,
             name="body",
+            extras={"material": "skin"},
         )
     ]
     # the base layer sinks where a garment covers the body vertices it was cut from
-    base_mesh = _solid(base, BASE_LAYER_COLOR, "base_layer")
+    base_mesh = _solid(base, BASE_LAYER_COLOR, "base_layer", "cotton")
     base_normals = vertex_normals(base_mesh.verts, base_mesh.faces)
     assert base.source is not None
     near = garment_covers[base.source]
@@ -187,7 +199,7 @@ def outfit(
         plain = shoe_piece(gbody)
         if plain.covers is not None:
             shod |= plain.covers
-        out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes")))
+        out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes", "leather")))
     out.extend(with_edge_band(g) for g in garments)
     if bool(shod.any()):  # a closed shoe hides the foot: its faces are not drawn at all
         body_out = out[0]

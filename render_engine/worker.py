@@ -123,13 +123,23 @@ def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report
     # The garment needs the posed mesh with the body's skinning and measurements.
     posed_body = SimpleNamespace(mesh=posed, skinning_weights=body.skinning_weights,
                                  skeleton=body.skeleton, measurements=body.measurements)
+    try:
+        images = [blobs.get(key) for key in garment.get("imageKeys") or []]
+    except Exception as exc:
+        raise BrokenInput("The product's image is missing", code="IMAGE_UNAVAILABLE") from exc
     dressed = dress(posed_body, garment["category"], garment.get("sizeGuide") or {},
                     garment["size"], garment["colorHex"], fit=garment.get("fit") or "regular",
-                    model_glb=model_glb)
+                    model_glb=model_glb, images=images or None,
+                    material=garment.get("material"))
     if is_cancelled is not None and is_cancelled():
         raise RenderCancelled("cancelled")
-    result = render_scene([posed if hasattr(posed, "verts") else posed.mesh, dressed.mesh], spec,
-                          on_stage=on_stage, is_cancelled=is_cancelled)
+    from render_engine.garment.outfit import outfit
+
+    posed_mesh = posed if hasattr(posed, "verts") else posed.mesh
+    # the shop's picture: skin tone, base layer, shoes, hem bands around the garment
+    meshes = outfit(posed_body, [dressed.mesh], skin_tone=garment.get("skinTone"),
+                    body_mesh=posed_mesh)
+    result = render_scene(meshes, spec, on_stage=on_stage, is_cancelled=is_cancelled)
     blobs.put(command["resultKey"], result.image, result.content_type)
     return {"resultKey": command["resultKey"], "contentType": result.content_type,
             "width": result.width, "height": result.height, "fitReport": dressed.fit_report,

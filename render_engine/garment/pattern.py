@@ -119,6 +119,7 @@ def shell(
     side does an edge follow the body's triangles (the field is -5 cm outside `keep`).
     """
     f = torch.ones(body.num_verts) if field is None else field.float()
+    keep = fill_pinholes(body.faces, keep)
     f = torch.where(keep, f, torch.full_like(f, -0.05))
     _, faces, cmap = cut_surface(body.verts, body.faces, f)
     base = cmap.apply(body.verts)
@@ -135,6 +136,17 @@ def shell(
         covers=f >= 0,
         source=torch.where(cmap.t < 0.5, cmap.a, cmap.b),
     )
+
+
+def fill_pinholes(faces: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """(V,) bool keep with every left-out vertex whose neighbours are all kept put back: a
+    stray vertex of another body part inside a region would cut a pinhole in the cloth."""
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    e = torch.cat([e, e.flip(1)])  # (2E', 2) both directions, duplicates harmless
+    n = keep.shape[0]
+    total = torch.zeros(n).index_add_(0, e[:, 0], torch.ones(e.shape[0]))
+    kept = torch.zeros(n).index_add_(0, e[:, 0], keep[e[:, 1]].float())
+    return keep | ((kept == total) & (total > 0))
 
 
 def torso_profile(

@@ -38,7 +38,18 @@ GUIDE = {
     "L": {"chest": 108, "waist": 94, "hips": 112, "shoulder": 48},
     "XL": {"chest": 116, "waist": 102, "hips": 120, "shoulder": 51},
 }
-#: category -> (colorHex, extra dress() keyword arguments)
+#: category -> demo catalog product (by SKU prefix) whose colour, photos and material it wears
+DEMO_LOOKS = {
+    "tops": "SHT-002",
+    "bottoms": "JNS-005",
+    "dresses": "DRS-006",
+    "outerwear": "COT-009",
+    "shoes": "BOT-011",
+    "accessories": "HAT-014",
+    "activewear": "RUN-016",
+    "formal": "BLZ-017",
+}
+#: category -> (colorHex, extra dress() keyword arguments), without the demo catalog
 LOOKS: dict[str, tuple[str, dict[str, object]]] = {
     "tops": ("#C0392B", {}),
     "bottoms": ("#2C3E6B", {}),
@@ -49,6 +60,25 @@ LOOKS: dict[str, tuple[str, dict[str, object]]] = {
     "activewear": ("#17202A", {}),
     "formal": ("#1C2833", {}),
 }
+
+
+def demo_look(category: str) -> tuple[str, dict[str, object]]:
+    """The colour and dress() arguments of the category's demo product (photos, material)."""
+    from adapters.demo_catalog import DEMO_PRODUCTS, demo_photos
+
+    for product in DEMO_PRODUCTS:
+        sku = product["variants"][0]["sku"]
+        if sku.startswith(DEMO_LOOKS[category]):
+            extra: dict[str, object] = {
+                "material": (product.get("specifications") or {}).get("material")
+                or product["name"],
+            }
+            if category not in ("shoes", "accessories"):
+                extra["images"] = demo_photos(product)
+            if category == "accessories":
+                extra["style"] = "hat"
+            return str(product["variants"][0]["colorHex"]), extra
+    return LOOKS[category]
 
 
 def load_body(key: str, cache: Path):
@@ -89,7 +119,7 @@ def main() -> int:
     for key in args.bodies:
         body = pose_figure(load_body(key, Path(args.cache)), "standing_neutral", {})
         for category in categories:
-            color, extra = LOOKS[category]
+            color, extra = demo_look(category)
             start = time.perf_counter()
             garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
             meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES[key]["skin"]))

@@ -38,9 +38,10 @@ def payment_id_for(order_id: uuid.UUID) -> uuid.UUID:
 
 class Shop(TryonApplication):
     name = "shop"
-    # Popular products collect many stock events; a snapshot every 50 keeps loading them
-    # cheap. (Products hold no personal data, so their snapshots need no sealing.)
-    snapshotting_intervals = {Product: 50}
+    # Popular products collect many stock events, and a customer's cart collects every add,
+    # change and checkout of their life: a snapshot every 50 events keeps loading either
+    # cheap. (Neither holds personal data, so their snapshots need no sealing.)
+    snapshotting_intervals = {Product: 50, Cart: 50}
 
     # -- catalog -------------------------------------------------------------------------------
     def list_product(

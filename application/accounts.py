@@ -24,7 +24,7 @@ class Accounts(TryonApplication):
     name = "accounts"
     # A family refreshed every few minutes for months stays cheap to load. Sessions hold
     # token ids and times, no personal data, so their snapshots need no sealing.
-    snapshotting_intervals = {SignInSession: 50}
+    snapshotting_intervals = {SignInSession: 20}
 
     def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None,
                  personal_data: Any = None, vault: Any = None) -> None:
@@ -58,11 +58,8 @@ class Accounts(TryonApplication):
         return user.id, position
 
     def user_id_for(self, email: str) -> uuid.UUID | None:
-        index_id = email_index_id(email)
-        if not self.exists(index_id):
-            return None
-        index = self.load(EmailIndex, index_id, "Email")
-        return index.user_id
+        index = self.find(EmailIndex, email_index_id(email), "Email")
+        return None if index is None else index.user_id
 
     def authenticate(self, email: str, password: str) -> User:
         """The user with these credentials; the same error whether the email exists or not."""
@@ -94,8 +91,8 @@ class Accounts(TryonApplication):
         """The family's session; one recorded on the user by an older log becomes a session
         aggregate here (saved with the next decision about it)."""
         session_id = session_id_for(family)
-        if self.exists(session_id):
-            session = self.load(SignInSession, session_id, "Session")
+        session = self.find(SignInSession, session_id, "Session")
+        if session is not None:
             return session if session.user_id == user.id else None
         legacy = user.sessions.get(family)
         if legacy is None:

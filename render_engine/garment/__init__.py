@@ -27,9 +27,8 @@ from render_engine.garment.categories import (
 )
 from render_engine.garment.collision import winding_numbers
 from render_engine.garment.color import parse_color_hex
-from render_engine.garment.cut import boundary_loops, smooth_loops
+from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
-from render_engine.garment.geometry import submesh
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.sizing import (
@@ -84,6 +83,28 @@ class DressedGarment:
     stats: dict[str, float] = field(default_factory=dict)
 
 
+#: passes of Laplacian smoothing that let cloth bridge the body's hollows before the drape
+BRIDGE_PASSES = 12
+
+
+def bridge_concavities(
+    verts: torch.Tensor, faces: torch.Tensor, labels: torch.Tensor, passes: int = BRIDGE_PASSES
+) -> torch.Tensor:
+    """Cloth spans hollows instead of following them (under the bust, the navel, the small of
+    the back): the trunk's interior vertices are smoothed (uniform Laplacian, `passes` times,
+    edges held), and the drape then lifts whatever sank into the body back out of it.
+    (N, 3) -> (N, 3)."""
+    from render_engine.garment.geometry import boundary_vertices, uniform_laplacian, unique_edges
+
+    movable = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
+    movable &= ~boundary_vertices(faces, verts.shape[0])
+    edges = unique_edges(faces)
+    x = verts.clone()
+    for _ in range(passes):
+        x = torch.where(movable[:, None], x + 0.5 * uniform_laplacian(x, edges), x)
+    return x
+
+
 def dress(
     body: object,
     category: str,
@@ -127,6 +148,8 @@ def dress(
         piece = build_pattern(garment_body, category, measures, fit, style)
         if model_glb is not None:
             piece = model_piece(model_glb, piece)
+        else:
+            piece.verts = bridge_concavities(piece.verts, piece.faces, piece.labels)
         collider = garment_body.collider()
         # the body and skirt of a garment pass behind arms that hang against them, rather
         # than being dented in around them; sleeves and legs still collide with everything
@@ -151,11 +174,17 @@ def dress(
         if candidates.numel():
             w = winding_numbers(verts[candidates], garment_body.verts, garment_body.faces)
             inside_mask[candidates[w > 0.5]] = True
-        faces, kept = submesh(piece.faces, ~inside_mask)
         removed = float(inside_mask.float().mean()) if verts.shape[0] else 0.0
         flagged = (sd < 0) & ~inside_mask
-        inside = float(flagged[kept].float().mean()) if kept.numel() else 0.0
-        verts, labels = verts[kept], piece.labels[kept]
+        faces, labels = piece.faces, piece.labels
+        if bool(inside_mask.any()):
+            # cut along the arm's surface (the signed distance's zero), not along triangles,
+            # so the opening is exactly the part the arm hides
+            field = torch.where(inside_mask, sd.clamp(max=-1e-3), sd.clamp(min=1e-3))
+            verts, faces, cmap = cut_surface(verts, faces, field)
+            labels = cmap.apply(labels)
+            flagged = cmap.apply(flagged.float()) > 0.5
+        inside = float(flagged.float().mean()) if flagged.numel() else 0.0
     mesh = TriMesh(
         verts=verts.float().contiguous(),
         faces=faces.long().contiguous(),

@@ -60,6 +60,8 @@ class BodyCollider:
         #: optional (N, G) bool: groups a point passes through (the torso of a shirt and the
         #: arms hanging against it); set by the caller for one set of N points
         self.ignore: torch.Tensor | None = None
+        #: (N,) the body vertex the last `signed_distance` measured each point against
+        self.last_nearest: torch.Tensor | None = None
 
     def refresh(self, points: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
         """Exact nearest body vertex per group of each point (N, 3); (N, G) ids, -1 if none."""
@@ -113,6 +115,7 @@ class BodyCollider:
             pick_nearest = dist.argmin(dim=1)
             choice = torch.where(counted.any(dim=1), pick_counted, pick_nearest)
         nn = nn_all.gather(1, choice[:, None]).squeeze(1)  # (N,)
+        self.last_nearest = nn
         normal = self.body_normals[nn]  # (N, 3)
         sd = ((points - self.body_verts[nn]) * normal).sum(-1)  # (N,)
         return sd, normal

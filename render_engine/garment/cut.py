@@ -101,13 +101,13 @@ def boundary_loops(faces: torch.Tensor) -> list[torch.Tensor]:
     A boundary edge is a directed face edge whose reverse belongs to no face; following them
     head to tail gives the loops. Open chains (non-manifold spots) are returned as they end.
     """
+    if faces.numel() == 0:
+        return []
     e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
-    n = int(faces.max()) + 1 if faces.numel() else 1
-    fwd = set((e[:, 0] * n + e[:, 1]).tolist())
-    nxt: dict[int, int] = {}
-    for u, w in e.tolist():
-        if w * n + u not in fwd:
-            nxt[u] = w
+    n = int(faces.max()) + 1
+    key = e[:, 0] * n + e[:, 1]
+    boundary = e[~torch.isin(e[:, 1] * n + e[:, 0], key)]  # (B, 2): no face uses the reverse
+    nxt: dict[int, int] = dict(boundary.tolist())
     loops, seen = [], set()
     for start in nxt:
         if start in seen:

@@ -190,7 +190,7 @@ def outfit(
     assert base.source is not None
     near = garment_covers[base.source]
     base_mesh.verts = _sink(base_mesh.verts, base_normals, near)
-    out.append(with_edge_band(base_mesh, 0.0015))
+    out.append(base_mesh)
     shod = torch.zeros(gbody.num_verts, dtype=torch.bool)
     for g in garments:
         if g.extras.get("category") == "shoes" and isinstance(g.extras.get("covers"), torch.Tensor):
@@ -200,11 +200,53 @@ def outfit(
         if plain.covers is not None:
             shod |= plain.covers
         out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes", "leather")))
-    out.extend(with_edge_band(g) for g in garments)
-    if bool(shod.any()):  # a closed shoe hides the foot: its faces are not drawn at all
-        body_out = out[0]
-        body_out.faces = body_out.faces[~shod[body_out.faces].all(dim=1)]
+    for i, g in enumerate(garments):
+        out.append(with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts)))
+    # what a layer covers whole is never seen: not drawing it saves the rasterizer the work
+    # (a closed shoe hides the foot, cloth the skin under it, a garment the base layer)
+    body_out = out[0]
+    hidden = shod | covers_body
+    body_out.faces = body_out.faces[~hidden[body_out.faces].all(dim=1)]
+    under = near[base_mesh.faces].all(dim=1)
+    base_mesh.faces = base_mesh.faces[~under]
+    out[1] = with_edge_band(_drop_unused(base_mesh), 0.0015)
     return out
+
+
+def _under_later_layers(garment: TriMesh, later: Sequence[TriMesh], body_verts: int) -> TriMesh:
+    """The garment sunk `HIDE_DEPTH_M` (and its wholly covered faces dropped) where a garment
+    worn over it covers the body vertices it lies on (`extras["source"]`)."""
+    source = garment.extras.get("source")
+    covered = torch.zeros(body_verts, dtype=torch.bool)
+    for g in later:
+        cov = g.extras.get("covers")
+        if isinstance(cov, torch.Tensor) and cov.shape[0] == body_verts:
+            covered |= cov
+    if not isinstance(source, torch.Tensor) or not bool(covered.any()):
+        return garment
+    under = (source >= 0) & covered[source.clamp(min=0)]
+    normals = vertex_normals(garment.verts, garment.faces)
+    verts = _sink(garment.verts, normals, under)
+    faces = garment.faces[~under[garment.faces].all(dim=1)]
+    return _drop_unused(
+        TriMesh(verts, faces, garment.colors, garment.labels, garment.name, dict(garment.extras))
+    )
+
+
+def _drop_unused(mesh: TriMesh) -> TriMesh:
+    """The mesh without vertices no face uses (so its boundary is only real edges)."""
+    used = torch.unique(mesh.faces)
+    remap = torch.full((mesh.num_verts,), -1, dtype=torch.int64)
+    remap[used] = torch.arange(used.shape[0])
+    labels = None if mesh.labels is None else mesh.labels[used]
+    extras = dict(mesh.extras)
+    for key in ("uv", "front", "source"):  # per-vertex extras follow the vertices
+        value = extras.get(key)
+        if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
+            extras[key] = value[used]
+    return TriMesh(
+        mesh.verts[used], remap[mesh.faces], mesh.colors[used], labels, mesh.name, extras
+    )
 
 
 def _mesh_of(body: object) -> TriMesh:

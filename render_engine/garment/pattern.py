@@ -245,4 +245,16 @@ def merge(pieces: list[Piece]) -> Piece:
         base += p.verts.shape[0]
     covers = [p.covers for p in pieces if p.covers is not None]
     union = torch.stack(covers).any(dim=0) if covers else None
-    return Piece(torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales), union)
+    source = None
+    if any(p.source is not None for p in pieces):
+        source = torch.cat(
+            [
+                p.source
+                if p.source is not None
+                else torch.full((p.verts.shape[0],), -1, dtype=torch.int64)
+                for p in pieces
+            ]
+        )
+    return Piece(
+        torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales), union, source
+    )

@@ -133,11 +133,16 @@ def _woven(normal: torch.Tensor, fabric: torch.Tensor, texel_m: float) -> torch.
     period = fabric[:, PERIOD]
     fade = ((period / texel_m - 3.0) / 3.0).clamp(0.0, 1.0)
     amount = relief * fade
-    if not bool((amount > 0).any()):
+    idx = (amount > 0).nonzero().squeeze(1)  # only woven cloth pays for the weave
+    if idx.numel() == 0:
         return normal
-    grad = weave_gradient(fabric[:, CLOTH_S : CLOTH_T + 1], fabric[:, WEAVE], period)
-    up = torch.tensor([0.0, 1.0, 0.0], device=normal.device).expand_as(normal)
-    tangent = torch.nn.functional.normalize(torch.cross(up, normal, dim=1), dim=1)
-    bitangent = torch.cross(normal, tangent, dim=1)
-    tilted = normal - amount[:, None] * (grad[:, :1] * tangent + grad[:, 1:] * bitangent)
-    return torch.nn.functional.normalize(tilted, dim=1)
+    n = normal[idx]
+    f = fabric[idx]
+    grad = weave_gradient(f[:, CLOTH_S : CLOTH_T + 1], f[:, WEAVE], f[:, PERIOD])
+    up = torch.tensor([0.0, 1.0, 0.0], device=normal.device).expand_as(n)
+    tangent = torch.nn.functional.normalize(torch.cross(up, n, dim=1), dim=1)
+    bitangent = torch.cross(n, tangent, dim=1)
+    tilted = n - amount[idx, None] * (grad[:, :1] * tangent + grad[:, 1:] * bitangent)
+    out = normal.clone()
+    out[idx] = torch.nn.functional.normalize(tilted, dim=1)
+    return out

@@ -17,6 +17,7 @@ from render_engine.garment.body_view import GarmentBody
 from render_engine.garment.collision import winding_numbers
 from render_engine.garment.cut import boundary_loops, cut_surface, turning_angles
 from render_engine.garment.outfit import outfit
+from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.product_images import product_photo
 from render_engine.render import render_scene
 from render_engine.request import CameraSpec, OutputSpec, RenderSpec
@@ -89,7 +90,8 @@ def test_a_larger_size_never_sits_tighter(body, top):
     small = dress(body, "tops", GUIDE, "S", "#1E3A8A")
 
     def girth(mesh, y):
-        sel = (mesh.verts[:, 1] - y).abs() < 0.01
+        """Mean distance (m) of the torso's vertices 2 cm around height y from their centre."""
+        sel = ((mesh.verts[:, 1] - y).abs() < 0.02) & (mesh.labels == GarmentRegion.TORSO)
         pts = mesh.verts[sel][:, [0, 2]]
         return float((pts - pts.mean(0)).norm(dim=1).mean())
 

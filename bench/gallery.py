@@ -104,7 +104,11 @@ def main() -> int:
     parser.add_argument("--cache", default=str(ROOT / ".tryon" / "gallery"))
     parser.add_argument("--resolution", default="720p")
     parser.add_argument("--quality", default="high")
+    parser.add_argument("--index-only", action="store_true", help="only rewrite README.md")
     args = parser.parse_args()
+    if args.index_only:
+        write_index(Path(args.out))
+        return 0
 
     from render_engine.cli import pose_figure
     from render_engine.garment import CATEGORIES, dress
@@ -144,7 +148,35 @@ def main() -> int:
                     f"inside {garment.inside_fraction:.4f}",
                     flush=True,
                 )
+    write_index(out)
     return 0
+
+
+def write_index(out: Path) -> None:
+    """docs/gallery/README.md: a table of the pictures, one row per category."""
+    from render_engine.garment import CATEGORIES
+
+    lines = [
+        "# Try-on gallery",
+        "",
+        "Every category on two bodies (a: 168 cm, light skin; b: 182 cm, brown skin), front and",
+        "three-quarter, 720p, quality high, white background, soft daylight. Each wears the demo",
+        "catalog product of its category (colour, photos, material): `bench/gallery.py` makes",
+        "them; `docs/garments.md` explains how.",
+        "",
+        "| category | product | a front | a three-quarter | b front | b three-quarter |",
+        "|---|---|---|---|---|---|",
+    ]
+    for category in CATEGORIES:
+        cells = [
+            f"![{category} {k} {a}]({category}_{k}_{a}.png)"
+            if (out / f"{category}_{k}_{a}.png").is_file()
+            else "-"
+            for k in ("a", "b")
+            for a in ("front", "three_quarter")
+        ]
+        lines.append(f"| {category} | {DEMO_LOOKS[category]} | " + " | ".join(cells) + " |")
+    (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ A try-on here is what the worker does after the body is fitted: pose, dress a to
 drape), finish the figure (`outfit`, where the tree has it) and `render_scene` at 1080p,
 quality high, encoded as PNG. Each tree runs in its own process with two torch threads,
 alternating (baseline, this, baseline, this...) so both see the same machine load; the load
-average is printed beside the numbers. The body is fitted once per process and not timed.
+average is printed beside the numbers. The body is fitted (or loaded with --body-params) once
+per process and not timed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ from render_engine.cli import pose_figure
 from render_engine.garment import dress
 from render_engine.render import render_scene
 from render_engine.request import OutputSpec, RenderSpec
-body = fit_measurements(json.loads(sys.argv[1]))
+if sys.argv[4]:
+    from render_engine.body.fitted import body_from_params
+    body = body_from_params(json.loads(open(sys.argv[4]).read()))
+else:
+    body = fit_measurements(json.loads(sys.argv[1]))
 guide = json.loads(sys.argv[2])
 spec = RenderSpec(output=OutputSpec(format="png", resolution="1080p", quality="high",
                                     background="white"))
@@ -56,10 +61,10 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def run_tree(tree: str, repeats: int) -> list[dict[str, float]]:
+def run_tree(tree: str, repeats: int, params: str) -> list[dict[str, float]]:
     env = {**os.environ, "PYTHONPATH": tree}
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(BODY), json.dumps(GUIDE), str(repeats)],
+        [sys.executable, "-c", CHILD, json.dumps(BODY), json.dumps(GUIDE), str(repeats), params],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -75,13 +80,16 @@ def main() -> int:
     parser.add_argument("--baseline", default="/work/main")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--body-params", default="", help="a saved body (avatar.json 'params'), not fitted"
+    )
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
     loads = [os.getloadavg()[0]]
     for _ in range(args.rounds):
-        results["baseline"] += run_tree(args.baseline, args.repeats)
+        results["baseline"] += run_tree(args.baseline, args.repeats, args.body_params)
         loads.append(os.getloadavg()[0])
-        results["this"] += run_tree(str(ROOT), args.repeats)
+        results["this"] += run_tree(str(ROOT), args.repeats, args.body_params)
         loads.append(os.getloadavg()[0])
     print(f"load average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}")
     print("| tree | faces | dress + outfit s | render + encode s | total s | cpu s |")

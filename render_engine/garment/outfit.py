@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import torch
 
 from render_engine.errors import InvalidRequest
-from render_engine.garment.body_view import GarmentBody, as_garment_body
+from render_engine.garment.body_view import GarmentBody, Part, as_garment_body
 from render_engine.garment.categories import (
     armholes,
     below,
@@ -34,7 +34,12 @@ from render_engine.garment.categories import (
 from render_engine.garment.categories import shoes as shoe_piece
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops
-from render_engine.garment.geometry import vertex_normals
+from render_engine.garment.geometry import (
+    boundary_vertices,
+    uniform_laplacian,
+    unique_edges,
+    vertex_normals,
+)
 from render_engine.garment.pattern import GarmentRegion, Piece, shell
 from render_engine.mesh import TriMesh
 
@@ -50,6 +55,19 @@ SKIN_TONES: dict[str, tuple[float, float, float]] = {
 }
 BASE_LAYER_COLOR = (0.80, 0.77, 0.73)  # stone
 SHOE_COLOR = (0.22, 0.22, 0.23)
+HAIR_COLORS: dict[str, tuple[float, float, float]] = {
+    "black": (0.06, 0.05, 0.05),
+    "brown": (0.22, 0.14, 0.09),
+    "blonde": (0.72, 0.58, 0.36),
+    "red": (0.45, 0.18, 0.08),
+    "grey": (0.62, 0.62, 0.62),
+}
+#: hair style -> (thickness over the scalp m, hairline drop at the back m)
+HAIR_STYLES: dict[str, tuple[float, float]] = {
+    "short": (0.012, 0.075),
+    "buzz": (0.004, 0.06),
+    "none": (0.0, 0.0),
+}
 BASE_LAYER_GAP_M = 0.0015
 HIDE_DEPTH_M = 0.004
 EDGE_THICKNESS_M = 0.004
@@ -90,6 +108,42 @@ def base_layer(body: GarmentBody) -> Piece:
         torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
         field,
     )
+
+
+def hair(body: GarmentBody, style: str = "short") -> Piece | None:
+    """A hair cap: the scalp above a hairline (7 cm under the crown at the forehead, dropping
+    towards the nape by the style's amount), lifted by the style's thickness and smoothed so
+    it reads as hair, not as a shaved head. None for style ``none``."""
+    if style not in HAIR_STYLES:
+        raise InvalidRequest(
+            f"unknown hair style {style!r}; expected one of {', '.join(HAIR_STYLES)}",
+            code="INVALID_HAIR",
+        )
+    thickness, drop = HAIR_STYLES[style]
+    if thickness <= 0:
+        return None
+    head = body.mask(Part.HEAD)
+    pts = body.verts[head]
+    top = float(pts[:, 1].max())
+    cz = float(pts[:, 2].mean())
+    back = ((cz - body.verts[:, 2]) / 0.09 * 0.5 + 0.5).clamp(0.0, 1.0)
+    field = body.verts[:, 1] - (top - 0.07 - drop * back)
+    n = body.num_verts
+    piece = shell(
+        body,
+        head,
+        torch.full((n,), thickness),
+        torch.ones(n),
+        torch.full((n,), GarmentRegion.HEAD, dtype=torch.int64),
+        field,
+    )
+    edges = unique_edges(piece.faces)
+    inner = ~boundary_vertices(piece.faces, piece.verts.shape[0])
+    x = piece.verts
+    for _ in range(6):  # soften ears' and brows' detail out of the cap
+        x = torch.where(inner[:, None], x + 0.5 * uniform_laplacian(x, edges), x)
+    piece.verts = x
+    return piece
 
 
 def _solid(piece: Piece, color: tuple[float, float, float], name: str, material: str) -> TriMesh:
@@ -155,11 +209,14 @@ def outfit(
     garments: Sequence[TriMesh],
     skin_tone: str | None = None,
     body_mesh: TriMesh | None = None,
+    hair_style: str = "short",
+    hair_color: str = "brown",
 ) -> list[TriMesh]:
     """Meshes to render for a posed `body` wearing `garments` (dressed meshes, inner first).
 
     body: anything `as_garment_body` accepts; body_mesh: its posed TriMesh when `body` is not
-    one (its colours are the skin unless `skin_tone` is given).
+    one (its colours are the skin unless `skin_tone` is given). hair_style: `HAIR_STYLES`
+    (short, buzz, none); hair_color: `HAIR_COLORS` or ``#RRGGBB``.
     """
     gbody = as_garment_body(body)
     mesh = body_mesh if body_mesh is not None else _mesh_of(body)
@@ -202,12 +259,24 @@ def outfit(
         out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes", "leather")))
     for i, g in enumerate(garments):
         out.append(with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts)))
+    cap = hair(gbody, hair_style)
+    if cap is not None:
+        color = (
+            HAIR_COLORS[hair_color]
+            if hair_color in HAIR_COLORS
+            else tuple(float(c) for c in parse_color_hex(hair_color))
+        )
+        cap_mesh = _solid(cap, color, "hair", "silk")  # type: ignore[arg-type]
+        cap_mesh.extras["source"] = cap.source
+        out.append(_under_later_layers(cap_mesh, garments, gbody.num_verts))  # under a hat
     # what a layer covers whole is never seen: not drawing it saves the rasterizer the work
     # (a closed shoe hides the foot, cloth the skin under it, a garment the base layer)
+    # (two rings in from a layer's edge only: near an edge one can see under the cloth)
     body_out = out[0]
-    hidden = shod | covers_body
+    hidden = shod | _erode(gbody.faces, covers_body, 2)
     body_out.faces = body_out.faces[~hidden[body_out.faces].all(dim=1)]
-    under = near[base_mesh.faces].all(dim=1)
+    deep = _erode(gbody.faces, garment_covers, 2)[base.source]
+    under = deep[base_mesh.faces].all(dim=1)
     base_mesh.faces = base_mesh.faces[~under]
     out[1] = with_edge_band(_drop_unused(base_mesh), 0.0015)
     return out
@@ -231,6 +300,17 @@ def _under_later_layers(garment: TriMesh, later: Sequence[TriMesh], body_verts: 
     return _drop_unused(
         TriMesh(verts, faces, garment.colors, garment.labels, garment.name, dict(garment.extras))
     )
+
+
+def _erode(faces: torch.Tensor, mask: torch.Tensor, rings: int) -> torch.Tensor:
+    """(V,) bool mask without its outer `rings` rings of vertices (over the mesh's edges)."""
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    e = torch.cat([e, e.flip(1)])
+    out = mask.clone()
+    for _ in range(rings):
+        outside = torch.zeros_like(out).index_fill_(0, e[~out[e[:, 1]], 0], True)
+        out = out & ~outside
+    return out
 
 
 def _drop_unused(mesh: TriMesh) -> TriMesh:

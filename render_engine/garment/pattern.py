@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from render_engine.garment.body_view import GarmentBody, Part
-from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
+from render_engine.garment.cut import CutMap, boundary_loops, cut_surface, smooth_loops
 
 #: Smallest gap between the body and a freshly cut garment (m): above the drape's margin.
 MIN_GAP_M = 0.006
@@ -122,6 +122,12 @@ def shell(
     keep = fill_pinholes(body.faces, keep)
     f = torch.where(keep, f, torch.full_like(f, -0.05))
     _, faces, cmap = cut_surface(body.verts, body.faces, f)
+    faces = drop_crumbs(faces, cmap.a.shape[0])
+    used = torch.unique(faces)
+    remap = torch.full((cmap.a.shape[0],), -1, dtype=torch.int64)
+    remap[used] = torch.arange(used.shape[0])
+    faces = remap[faces]
+    cmap = CutMap(cmap.a[used], cmap.b[used], cmap.t[used])
     base = cmap.apply(body.verts)
     normals = torch.nn.functional.normalize(cmap.apply(body.normals), dim=1)
     verts = base + normals * cmap.apply(offset.float())[:, None]  # (N, 3)
@@ -136,6 +142,25 @@ def shell(
         covers=f >= 0,
         source=torch.where(cmap.t < 0.5, cmap.a, cmap.b),
     )
+
+
+def drop_crumbs(faces: torch.Tensor, num_verts: int, share: float = 0.02) -> torch.Tensor:
+    """Faces of the connected pieces holding at least `share` of all faces: a field's contour
+    can close a small island off the garment (a crumb at the throat), which is no cloth."""
+    if faces.shape[0] == 0:
+        return faces
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]]])
+    e = torch.cat([e, e.flip(1)])  # (2E, 2) both directions
+    label = torch.arange(num_verts)
+    for _ in range(num_verts):  # min-label propagation with pointer jumping
+        new = label.scatter_reduce(0, e[:, 0], label[e[:, 1]], reduce="amin")
+        new = new[new]
+        if torch.equal(new, label):
+            break
+        label = new
+    comp_of_face = label[faces[:, 0]]
+    sizes = torch.bincount(comp_of_face, minlength=num_verts)
+    return faces[sizes[comp_of_face] >= share * faces.shape[0]]
 
 
 def fill_pinholes(faces: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:

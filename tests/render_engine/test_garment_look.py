@@ -104,7 +104,8 @@ def test_a_larger_size_never_sits_tighter(body, top):
 
 def test_every_avatar_wears_a_base_layer_and_shoes(body, top):
     bare = outfit(body, [])
-    assert [m.name for m in bare] == ["body", "base_layer", "plain_shoes"]
+    assert [m.name for m in bare] == ["body", "base_layer", "plain_shoes", "hair"]
+    assert [m.name for m in outfit(body, [], hair_style="none")][-1] == "plain_shoes"
     shod = outfit(body, [dress(body, "shoes", {"M": {}}, "M", "#5B3A29").mesh])
     assert "plain_shoes" not in [m.name for m in shod]
     # the foot inside a shoe is not drawn at all; with a top, the skin under it sinks away

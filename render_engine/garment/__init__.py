@@ -69,9 +69,10 @@ class DressedGarment:
     mesh: the garment (labels are `GarmentRegion` ids, colours the variant's colour);
     fit_report: {region: {"fit": "tight|regular|loose", "easeCm": float}} for the chosen size;
     recommended_size: the best size of the guide for this body (`sizing.recommend_size`);
-    inside_fraction: share of garment vertices the drape's fast test finds inside the body
-    (vertices the exact winding number confirms inside an arm are taken away:
-    stats["removed_inside"]);
+    inside_fraction: share of garment vertices inside the body by the exact winding number,
+    checked on every vertex the drape's fast test flags (stats["flagged_inside"]); those
+    confirmed inside (inside an arm) are cut away (stats["removed_inside"]), so what remains
+    is the cut's interpolation only;
     drape_time_s: wall-clock seconds spent cutting and draping (stats["cpu_s"]: CPU seconds).
     """
 
@@ -182,7 +183,8 @@ def dress(
                 w = winding_numbers(verts[sel], garment_body.verts, part)
                 inside_mask[sel[w > 0.5]] = True
         removed = float(inside_mask.float().mean()) if verts.shape[0] else 0.0
-        flagged = (sd < 0) & ~inside_mask
+        flagged_share = float((sd < 0).float().mean()) if sd.numel() else 0.0
+        flagged = inside_mask.clone()
         faces, labels, source = piece.faces, piece.labels, piece.source
         if bool(inside_mask.any()):
             # cut along the arm's surface (the signed distance's zero), not along triangles,
@@ -193,6 +195,7 @@ def dress(
             flagged = cmap.apply(flagged.float()) > 0.5
             if source is not None:
                 source = cmap.apply(source)
+        # what is left inside by the exact test (the cut keeps only its edge on the surface)
         inside = float(flagged.float().mean()) if flagged.numel() else 0.0
     mesh = TriMesh(
         verts=verts.float().contiguous(),
@@ -227,6 +230,7 @@ def dress(
             "cpu_s": cpu,
             "vertices": float(verts.shape[0]),
             "removed_inside": removed,
+            "flagged_inside": flagged_share,
             "steps": float(result.steps),
         },
     )

@@ -68,9 +68,10 @@ def floor_shadow(
     """
     h, w = image_size
     m = min(h, w)
-    sh, sw = max(1, h // 8), max(1, w // 8)
-    col = ((w - m * verts_ndc[:, 0]) / 2 - 0.5) / 8
-    row = ((h - m * verts_ndc[:, 1]) / 2 - 0.5) / 8
+    k = 8 if h >= 720 else 4 if h >= 360 else 2  # shadow pixels per side of a cell
+    sh, sw = max(1, h // k), max(1, w // k)
+    col = ((w - m * verts_ndc[:, 0]) / 2 - 0.5) / k
+    row = ((h - m * verts_ndc[:, 1]) / 2 - 0.5) / k
     inside = (col >= 0) & (col < sw) & (row >= 0) & (row < sh)
     idx = row[inside].long() * sw + col[inside].long()
     contact = torch.exp(-heights[inside] / 0.03)  # feet on the floor
@@ -79,8 +80,8 @@ def floor_shadow(
     shadow[0].index_add_(0, idx, contact)
     shadow[1].index_add_(0, idx, ambient)
     shadow = shadow.reshape(1, 2, sh, sw)
-    near = _blur(shadow[:, :1], max(0.7, 0.006 * h / 8))
-    wide = _blur(shadow[:, 1:], max(1.0, 0.03 * h / 8))
+    near = _blur(shadow[:, :1], max(0.7, 0.006 * h / k))
+    wide = _blur(shadow[:, 1:], max(1.0, 0.03 * h / k))
     # saturate: a few overlapping points already give the full shade
     dark = 0.55 * (1 - torch.exp(-near / 2.0)) + 0.25 * (1 - torch.exp(-wide / 4.0))
     dark = torch.nn.functional.interpolate(dark, size=(h, w), mode="bilinear", align_corners=False)

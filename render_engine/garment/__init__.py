@@ -192,7 +192,8 @@ def dress(
             field = torch.where(inside_mask, sd.clamp(max=-1e-3), sd.clamp(min=1e-3))
             verts, faces, cmap = cut_surface(verts, faces, field)
             labels = cmap.apply(labels)
-            flagged = cmap.apply(flagged.float()) > 0.5
+            # a cut vertex lies on the arm's surface; only whole old vertices can be inside
+            flagged = (cmap.apply(flagged.float()) > 0.5) & (cmap.t == 0)
             if source is not None:
                 source = cmap.apply(source)
         # what is left inside by the exact test (the cut keeps only its edge on the surface)

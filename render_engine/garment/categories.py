@@ -288,9 +288,8 @@ def shoes(body: GarmentBody) -> Piece:
 
 
 def neck_top(body: GarmentBody) -> float:
-    """Height (m) above which nothing but a hat or a scarf is worn: 2.5 cm above the neck
-    joint (the base of the neck)."""
-    return float(body.joints["neck"][1]) + 0.025
+    """Height (m) above which nothing but a hat is worn: 7 cm above the neck joint."""
+    return float(body.joints["neck"][1]) + 0.07
 
 
 def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:

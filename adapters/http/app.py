@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from adapters.bootstrap import Container
-from adapters.http import errors
+from adapters.http import errors, storefront
 from adapters.http.middleware import Idempotency, Metrics, RequestContext
 from adapters.http.routers import (
     audit,
@@ -22,6 +22,7 @@ from adapters.http.routers import (
     payments,
     products,
     renders,
+    session,
     users,
 )
 
@@ -37,8 +38,9 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = Metrics()
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
-                   closet, operations, audit):
+                   closet, operations, audit, session):
         app.include_router(module.router)
+    storefront.mount(app, container.settings.public_url)
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
     app.add_middleware(RequestContext, metrics=app.state.metrics,

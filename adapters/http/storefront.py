@@ -19,12 +19,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB_DIR = Path(__file__).parent / "web"
+MODEL_VIEWER_STYLE = "sha256-PXtZZkJMMyc18o/DN1ZEFOJ2qEGq95IQbVaJFMOXOb0="
 
 
 def content_security_policy(public_url: str) -> str:
     parts = urlsplit(public_url)
     public = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+    # 'wasm-unsafe-eval' lets the 3-D viewer compile its WebAssembly decoders (no JS eval);
+    # the one inline style <model-viewer> 4.4.0 sets on itself is allowed by its hash only.
+    return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+            f"style-src 'self' 'unsafe-hashes' '{MODEL_VIEWER_STYLE}'; "
             f"img-src 'self' data: blob:{public}; connect-src 'self'{public}; "
             f"media-src 'self' blob:{public}; worker-src 'self' blob:; font-src 'self'; "
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

@@ -17,10 +17,21 @@ function totals(t, currency = "USD") {
 
 export async function cartView(page, { stale }) {
   const cart = (await api.get("/v1/cart")).data;
+  // Each line names its variant; the size and colour come from the product itself.
+  const products = new Map();
+  await Promise.all([...new Set(cart.items.map((i) => i.product.id))].map(async (id) => {
+    try { products.set(id, (await api.get(`/v1/products/${id}`)).data); } catch { /* gone */ }
+  }));
   if (stale()) return;
   const out = h("div", { "aria-live": "polite" });
   const reload = () => go("/cart");
-  const currency = (cart.items[0] && cart.items[0].product.currency) || "USD";
+  const first = cart.items[0] && products.get(cart.items[0].product.id);
+  const currency = (first && first.currency) || "USD";
+  const variantOf = (item) => {
+    const p = products.get(item.product.id);
+    const v = p && (p.variants || []).find((x) => x.id === item.variantId);
+    return v ? `${v.size} · ${v.color}` : "";
+  };
   const coupon = h("form", { class: "inline", onsubmit: (e) => {
     e.preventDefault();
     act(out, async () => { await api.put("/v1/cart/coupon", { couponCode: formData(coupon).couponCode || "" }); reload(); }, coupon);
@@ -39,8 +50,7 @@ export async function cartView(page, { stale }) {
           productPicture({ name: item.product.name, images: item.product.image ? [item.product.image] : [] }, "mini"),
           h("div", {},
             h("a", { href: `#/product/${item.product.id}` }, h("strong", {}, item.product.name)),
-            h("p", { class: "muted" }, [item.product.brand, item.variant && item.variant.size,
-              item.variant && item.variant.color, item.size, item.color].filter(Boolean).join(" · ")),
+            h("p", { class: "muted" }, [item.product.brand, variantOf(item)].filter(Boolean).join(" · ")),
             item.priceChanged ? h("p", { class: "warn", role: "note" },
               `Price changed since you added it (was ${money(item.previousPrice ?? item.priceChanged.previousPrice ?? item.oldPrice, currency)}).`) : null),
           h("div", { class: "line-qty" },

@@ -331,20 +331,25 @@ export async function renderView(page, { params, stale }) {
   const abort = new AbortController();
   const stop = () => { if (!document.body.contains(result)) abort.abort(); };
   window.addEventListener("hashchange", stop, { once: true });
+  const final = (r) => ["failed", "cancelled"].includes(r.status) || (r.status === "completed" && r.resultUrl);
   try {
     await api.events(`/v1/tryon/renders/${renderId}/events`, ({ data }) => {
-      if (data && typeof data === "object") {
-        render = data.resultUrl || data.status === "completed" ? { ...render, ...data } : { ...render, ...data };
-        if (render.status === "completed" && !render.resultUrl) return;
-        show(render);
-      }
+      if (!data || typeof data !== "object") return;
+      // A "result" that lags behind the "completed" status is not shown over it.
+      if (data.resultUrl === undefined && data.status === "processing" && render.status !== "processing") return;
+      render = { ...render, ...data };
+      if (render.status === "completed" && !render.resultUrl) return;  // its links come next
+      show(render);
     }, abort.signal);
   } catch (err) {
-    if (err.name !== "AbortError") out.append(errorBox(err));
+    if (err.name === "AbortError") return;
+    out.append(errorBox(err));
   }
-  // The stream ended: make sure the final state (with its signed links) is shown.
-  if (!abort.signal.aborted && document.body.contains(result)) {
-    show((await api.get(`/v1/tryon/renders/${renderId}`)).data);
+  // The stream has ended: read the render until its final state (and signed links) is there.
+  for (let tries = 0; tries < 120 && !abort.signal.aborted && document.body.contains(result); tries++) {
+    const latest = (await api.get(`/v1/tryon/renders/${renderId}`)).data;
+    if (final(latest)) { show(latest); return; }
+    await wait(1000);
   }
 }
 

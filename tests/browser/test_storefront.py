@@ -116,8 +116,16 @@ class Steps:
         self.d, self.base, self.artifacts, self.n = driver, base, artifacts, 0
 
     def shot(self, name: str) -> None:
+        """The whole page (up to 2,400 px tall), then the window as it was."""
         self.n += 1
-        self.d.save_screenshot(str(self.artifacts / f"{self.n:02d}-{name}.png"))
+        size = self.d.get_window_size()
+        height = self.d.execute_script("return document.documentElement.scrollHeight")
+        chrome = size["height"] - self.d.execute_script("return window.innerHeight")
+        self.d.set_window_size(size["width"], min(int(height) + chrome, 2400))
+        try:
+            self.d.save_screenshot(str(self.artifacts / f"{self.n:02d}-{name}.png"))
+        finally:
+            self.d.set_window_size(size["width"], size["height"])
 
     def open(self, fragment: str) -> None:
         self.d.get(f"{self.base}/{fragment}")
@@ -139,6 +147,12 @@ class Steps:
         field = self.el(css)
         field.clear()
         field.send_keys(value)
+
+    def log_out(self) -> None:
+        self.el("#nav button.link").click()
+        self.wait("logged out", ec.presence_of_element_located(
+            (By.CSS_SELECTOR, "#nav a[href='#/login']")))
+        self.heading("Shop")
 
     def heading(self, text: str, timeout: float = 30) -> None:
         self.wait(f"heading {text!r}", ec.text_to_be_present_in_element(
@@ -178,7 +192,8 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     s.fill("[name=height]", "168")
     s.fill("[name=weight]", "62")
     s.el("#build-avatar").click()
-    s.wait("scan progress", ec.presence_of_element_located((By.CSS_SELECTOR, "#scan-status progress")))
+    s.wait("scan progress", ec.presence_of_element_located(
+        (By.CSS_SELECTOR, "#scan-status progress")))
     s.wait("the avatar", ec.presence_of_element_located((By.CSS_SELECTOR, "model-viewer")), 150)
     s.wait("the 3-D model loaded", lambda d: d.execute_script(
         "const v = document.querySelector('model-viewer'); return v && v.loaded"), 60)
@@ -187,6 +202,8 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     # A product that can be tried on and is in stock; "Try it on" from its page.
     s.open("#/?tryonAvailable=true&inStock=true&category=tops")
     s.el(".card a").click()
+    s.wait("the size guide", ec.presence_of_element_located((By.CSS_SELECTOR, "section table")))
+    s.shot("product")
     s.el("#try-on").click()
     s.heading("Try-on studio")
     s.el("#start-tryon").click()
@@ -229,9 +246,7 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     s.shot("order-paid")
 
     # An admin, made one from the command line, confirms and ships it.
-    s.el("#nav button.link").click()  # log out
-    s.wait("logged out", ec.presence_of_element_located((By.CSS_SELECTOR, "#nav a[href='#/login']")))
-    s.heading("Shop")
+    s.log_out()
     admin = f"admin-{uuid.uuid4().hex[:8]}@example.com"
     r = httpx.post(f"{shop['base']}/v1/auth/register", json={
         "email": admin, "password": PASSWORD, "firstName": "Ada", "lastName": "Admin"})
@@ -257,13 +272,12 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
                 raise
     s.fill("#tracking-number", "1Z999AA1234567890")
     s.el("#ship-order").click()
-    s.wait("shipped", ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#order-status"), "shipped"))
+    s.wait("shipped", ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "#order-status"), "shipped"))
     s.shot("admin-shipped")
 
     # The shopper sees it shipped, with its timeline.
-    s.el("#nav button.link").click()
-    s.wait("logged out", ec.presence_of_element_located((By.CSS_SELECTOR, "#nav a[href='#/login']")))
-    s.heading("Shop")
+    s.log_out()
     s.open("#/login?next=/orders/" + order_id)
     s.fill("[name=email]", shopper)
     s.fill("[name=password]", PASSWORD)
@@ -278,9 +292,12 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     browser.set_window_size(390, 844)
     s.open("#/orders")
     s.heading("Your orders")
+    s.shot("phone-orders")
+    s.open(f"#/orders/{order_id}")
+    s.heading("Order")
     assert browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
-    s.shot("phone-orders")
+    s.shot("phone-order")
 
     # No script errors and no CSP violations on the way.
     problems = [e["message"] for e in browser.get_log("browser")
@@ -300,3 +317,45 @@ def test_an_api_error_is_shown_with_the_apis_message(
                    json={"email": "nobody@example.com", "password": "Wrong!Pass1"})
     assert alert.text == r.json()["error"]["message"]
     s.shot("login-error")
+
+
+def test_a_refused_photo_shows_the_apis_reason_beside_it(
+        shop: dict[str, Any], browser: Any, artifacts: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    s = Steps(browser, shop["base"], artifacts)
+    s.open("#/signup")
+    s.fill("[name=firstName]", "Lin")
+    s.fill("[name=lastName]", "Photo")
+    s.fill("[name=email]", f"photo-{uuid.uuid4().hex[:8]}@example.com")
+    s.fill("[name=password]", PASSWORD)
+    s.el("form button[type=submit]").click()
+    s.heading("Try-on studio")
+    s.el(".tabs button[data-tab=photos]").click()
+    photos = []
+    for i, colour in enumerate(((200, 40, 40), (40, 200, 40))):
+        path = tmp_path / f"photo-{i}.png"
+        Image.new("RGB", (60, 90), colour).save(path)
+        photos.append(path)
+    fake = tmp_path / "not-a-photo.png"
+    fake.write_bytes(b"#!/bin/sh\necho this is not an image\n" * 8)
+    photos.append(fake)
+    browser.find_element(By.CSS_SELECTOR, "#photos").send_keys(
+        "\n".join(str(p) for p in photos))
+    s.wait("three photos listed",
+           lambda d: len(d.find_elements(By.CSS_SELECTOR, ".photos li")) == 3)
+    s.el("form:has(#photos) button[type=submit]").click()
+    refused = s.wait("the refusal", ec.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".photos li:nth-child(3) .error")))
+    # The API's own words for the same bytes, asked as another user:
+    r = httpx.post(f"{shop['base']}/v1/auth/register", json={
+        "email": f"probe-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD,
+        "firstName": "P", "lastName": "Robe"})
+    headers = {"Authorization": f"Bearer {r.json()['data']['tokens']['accessToken']}"}
+    api = httpx.post(f"{shop['base']}/v1/uploads", headers=headers, data={"purpose": "scan_image"},
+                     files={"file": ("not-a-photo.png", fake.read_bytes(), "image/png")})
+    assert api.status_code == 415
+    assert refused.text == "refused: " + api.json()["error"]["message"]
+    accepted = browser.find_elements(By.CSS_SELECTOR, ".photos li .ok")
+    assert len(accepted) == 2
+    s.shot("photo-refused")

@@ -185,7 +185,7 @@ export function orderSummary(o) {
     o.trackingNumber ? h("p", {}, "Tracking: ", o.trackingUrl
       ? h("a", { href: o.trackingUrl, rel: "noopener noreferrer", target: "_blank" }, o.trackingNumber) : o.trackingNumber,
     o.carrier ? ` (${o.carrier})` : "") : null,
-    h("ul", { class: "lines" }, (o.items || []).map((i) => h("li", {},
+    h("ul", { class: "lines order-lines" }, (o.items || []).map((i) => h("li", {},
       h("span", {}, `${i.quantity} × ${i.product.name}`), h("span", { class: "price" }, money(i.product.price * i.quantity, o.currency || "USD"))))),
     totals({ ...o, total: o.totalAmount }, o.currency || "USD"),
     addr ? h("p", {}, "Ships to ", [addr.firstName + " " + addr.lastName, addr.street, addr.city, addr.zipCode, addr.country].filter(Boolean).join(", ")) : null,

@@ -112,8 +112,8 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 class Steps:
     """Screenshots numbered in the order they were taken; waits that say what they waited for."""
 
-    def __init__(self, driver: Any, base: str, artifacts: Path) -> None:
-        self.d, self.base, self.artifacts, self.n = driver, base, artifacts, 0
+    def __init__(self, driver: Any, base: str, artifacts: Path, first: int = 1) -> None:
+        self.d, self.base, self.artifacts, self.n = driver, base, artifacts, first - 1
 
     def shot(self, name: str) -> None:
         """The whole page (up to 2,400 px tall), then the window as it was."""
@@ -307,7 +307,7 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
 
 def test_an_api_error_is_shown_with_the_apis_message(
         shop: dict[str, Any], browser: Any, artifacts: Path) -> None:
-    s = Steps(browser, shop["base"], artifacts)
+    s = Steps(browser, shop["base"], artifacts, first=20)
     s.open("#/login")
     s.fill("[name=email]", "nobody@example.com")
     s.fill("[name=password]", "Wrong!Pass1")
@@ -323,7 +323,7 @@ def test_a_refused_photo_shows_the_apis_reason_beside_it(
         shop: dict[str, Any], browser: Any, artifacts: Path, tmp_path: Path) -> None:
     from PIL import Image
 
-    s = Steps(browser, shop["base"], artifacts)
+    s = Steps(browser, shop["base"], artifacts, first=30)
     s.open("#/signup")
     s.fill("[name=firstName]", "Lin")
     s.fill("[name=lastName]", "Photo")

@@ -15,7 +15,8 @@ export class ApiError extends Error {
   }
   // The API's own words, with the field errors it listed.
   get fullMessage() {
-    const fields = (this.details && this.details.fields) || [];
+    const fields = ((this.details && this.details.fields) || [])
+      .filter((f) => f.message !== this.message);
     if (!fields.length) return this.message;
     return this.message + ": " + fields.map((f) => `${f.field}: ${f.message}`).join("; ");
   }

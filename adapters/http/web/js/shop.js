@@ -75,7 +75,9 @@ export async function catalogView(page, { query, stale }) {
 
 function sizeGuide(product) {
   const guide = (product.sizing && product.sizing.sizeGuide) || {};
-  const sizes = Object.keys(guide);
+  const ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"];
+  const rank = (s) => (ORDER.indexOf(s) >= 0 ? ORDER.indexOf(s) : 100 + (parseFloat(s) || 0));
+  const sizes = Object.keys(guide).sort((a, b) => rank(a) - rank(b));
   if (!sizes.length) return notice("No size guide for this product.");
   const columns = [...new Set(sizes.flatMap((s) => Object.keys(guide[s])))];
   return h("table", {},

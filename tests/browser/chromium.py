@@ -3,6 +3,7 @@ browser download, no network lookups)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -12,8 +13,14 @@ CHROMIUM = os.environ.get("TRYON_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("TRYON_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 
-def available() -> bool:
-    return (shutil.which(CHROMIUM) is not None and shutil.which(CHROMEDRIVER) is not None)
+def missing() -> str | None:
+    """What is missing to drive a browser here, or None."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if shutil.which(path) is None:
+            return f"{path} (apt-get install chromium chromium-driver)"
+    if importlib.util.find_spec("selenium") is None:
+        return "the selenium package (pip install -e '.[dev]')"
+    return None
 
 
 def start(profile_dir: Path, width: int = 1280, height: int = 900) -> Any:

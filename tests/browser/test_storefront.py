@@ -29,12 +29,12 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
 
-if not chromium.available():
+_missing = chromium.missing()
+if _missing:
     if os.environ.get("TRYON_REQUIRE_BROWSER"):
-        pytest.fail(f"TRYON_REQUIRE_BROWSER is set but {chromium.CHROMIUM} or "
-                    f"{chromium.CHROMEDRIVER} is missing (apt-get install chromium "
-                    "chromium-driver)", pytrace=False)
-    pytest.skip("no Chromium/chromedriver installed", allow_module_level=True)
+        pytest.fail(f"TRYON_REQUIRE_BROWSER is set but this is missing: {_missing}",
+                    pytrace=False)
+    pytest.skip(f"no browser to drive: {_missing}", allow_module_level=True)
 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402

@@ -81,6 +81,7 @@ export async function render() {
   const mine = ++generation;
   markCurrent();
   document.getElementById("nav").classList.remove("open");
+  document.querySelector(".menu-toggle").setAttribute("aria-expanded", "false");
   for (const [pattern, view, needsSession] of routes) {
     const match = path.match(pattern);
     if (!match) continue;

@@ -307,16 +307,29 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
 
 def test_an_api_error_is_shown_with_the_apis_message(
         shop: dict[str, Any], browser: Any, artifacts: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
     s = Steps(browser, shop["base"], artifacts, first=20)
     s.open("#/login")
-    s.fill("[name=email]", "nobody@example.com")
-    s.fill("[name=password]", "Wrong!Pass1")
-    s.el("form button[type=submit]").click()
+    # Keyboard only: type, Tab to the password, Enter submits.
+    s.el("[name=email]").send_keys("nobody@example.com", Keys.TAB)
+    browser.switch_to.active_element.send_keys("Wrong!Pass1", Keys.ENTER)
     alert = s.wait("the error", ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
     r = httpx.post(f"{shop['base']}/v1/auth/login",
                    json={"email": "nobody@example.com", "password": "Wrong!Pass1"})
     assert alert.text == r.json()["error"]["message"]
     s.shot("login-error")
+
+    # At a phone's width the navigation folds behind a Menu button that says it is open.
+    browser.set_window_size(390, 844)
+    s.open("")
+    s.heading("Shop")
+    toggle = s.el(".menu-toggle")
+    assert not browser.find_element(By.CSS_SELECTOR, "#nav a[href='#/cart']").is_displayed()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert browser.find_element(By.CSS_SELECTOR, "#nav a[href='#/cart']").is_displayed()
+    s.shot("phone-menu")
 
 
 def test_a_refused_photo_shows_the_apis_reason_beside_it(

@@ -174,9 +174,12 @@ export async function analystView(page, { query, stale }) {
     ? h("a", { class: "button secondary", href: "#/analyst?" + new URLSearchParams({ ...params, after: body.cursor.next }) }, "Next page →")
     : null;
   clear(page, h("h1", {}, "Analyst: event feed"), form,
-    body.data.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Position", "Type", "When", "Data"].map((c) => h("th", { scope: "col" }, c)))),
+    body.data.length ? h("table", { class: "events" },
+      h("thead", {}, h("tr", {}, ["Position", "Type", "Aggregate", "When", "Actor", "Data"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, body.data.map((ev) => h("tr", {}, h("td", {}, h("code", {}, ev.position)),
-        h("td", {}, ev.type), h("td", {}, when(ev.occurredAt || ev.timestamp)),
-        h("td", {}, h("code", { class: "data" }, JSON.stringify(ev.data ?? ev.payload ?? {}))))))) : notice("No events."),
+        h("td", {}, ev.type), h("td", {}, h("code", {}, ev.aggregateId || "")),
+        h("td", {}, when(ev.occurredAt)), h("td", {}, ev.actor || ""),
+        h("td", {}, h("details", {}, h("summary", {}, "data"),
+          h("code", { class: "data" }, JSON.stringify(ev.data ?? {})))))))) : notice("No events."),
     h("nav", { class: "pager" }, next));
 }

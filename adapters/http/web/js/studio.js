@@ -217,10 +217,12 @@ function tryOnForm(avatars, products, query) {
 }
 
 export async function studioView(page, { query, stale }) {
-  const [avatarsBody, productsBody] = await Promise.all([
+  const [avatarsBody, productsBody, rendersBody] = await Promise.all([
     api.get("/v1/avatars", { limit: 100 }),
     api.get("/v1/products", { tryonAvailable: "true", limit: 100 }),
+    api.get("/v1/tryon/renders", { limit: 10 }),
   ]);
+  const productName = new Map(productsBody.data.map((p) => [p.id, p.name]));
   if (stale()) return;
   const avatars = avatarsBody.data.filter((a) => a.status !== "archived");
   const status = h("div", { id: "scan-status" });
@@ -257,9 +259,13 @@ export async function studioView(page, { query, stale }) {
         out),
       h("section", {}, h("h2", {}, "Build an avatar"), tabs, panel, status)),
     h("section", {}, h("h2", {}, "Try something on"),
-      avatars.length ? tryOnForm(avatars, productsBody.data, new URLSearchParams({
-        ...Object.fromEntries(query), ...(selected ? {} : {}) })) : notice("Build an avatar first."),
-      avatars.length && selected ? null : null));
+      avatars.length ? tryOnForm(avatars, productsBody.data, query) : notice("Build an avatar first.")),
+    h("section", {}, h("h2", {}, "Recent try-ons"),
+      rendersBody.data.length ? h("ul", { class: "renders" }, rendersBody.data.map((r) => h("li", {},
+        h("a", { href: `#/studio/render/${r.renderId}` }, productName.get(r.productId) || r.productId),
+        " · ", h("span", { class: `status status-${r.status}` }, r.status),
+        r.fit && r.fit.recommendedSize ? ` · size ${r.fit.recommendedSize}` : "",
+        " · ", h("span", { class: "muted" }, when(r.createdAt))))) : notice("No try-ons yet.")));
   if (selected) {
     const pick = page.querySelector("#tryon-avatar");
     if (pick) pick.value = selected.id;

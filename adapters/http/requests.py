@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -42,8 +42,27 @@ LongText = Annotated[str, StringConstraints(max_length=5000)]
 Scalar = str | int | float | bool | None
 
 
+def _schema_without_null(schema: dict[str, Any], model: type[Any]) -> None:
+    """Fields a partial update may leave out but not set to null: say so in the OpenAPI
+    schema too (the type is optional only to tell "left out" apart)."""
+    for name in getattr(model, "never_null", ()):
+        field = schema.get("properties", {}).get(name, {})
+        options = field.get("anyOf")
+        if options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            field.pop("anyOf")
+            field.pop("default", None)
+            if len(rest) == 1:
+                field.update(rest[0])
+            else:
+                field["anyOf"] = rest
+
+
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Strict: "2" or true is not a quantity, false is not a stock level.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              json_schema_extra=_schema_without_null)
+    never_null: ClassVar[tuple[str, ...]] = ()
 
 
 def not_null(value: Any) -> Any:
@@ -104,6 +123,13 @@ class ProfilePatch(Body):
     gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
     phoneNumber: Phone | None = None
     preferences: PreferencesPatch | None = None
+
+    never_null: ClassVar[tuple[str, ...]] = ("firstName", "lastName")
+
+    @field_validator(*never_null, mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return not_null(value)
 
 
 class PasswordChange(Body):
@@ -176,7 +202,9 @@ class VariantPatch(Body):
     sku: Short | None = None
     price: Money | None = None
 
-    @field_validator("stock", mode="after")
+    never_null: ClassVar[tuple[str, ...]] = ("stock",)
+
+    @field_validator(*never_null, mode="after")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         return not_null(value)
@@ -253,8 +281,11 @@ class ProductPatch(Body):
     shipping: ShippingIn | None = None
 
     # Leaving a field out keeps it; null would blank a field that every product must have.
-    @field_validator("name", "price", "currency", "category", "specifications", "images",
-                     "relatedProducts", "tryonAvailable", "tags", "shipping", mode="after")
+    never_null: ClassVar[tuple[str, ...]] = (
+        "name", "price", "currency", "category", "specifications", "images", "relatedProducts",
+        "tryonAvailable", "tags", "shipping")
+
+    @field_validator(*never_null, mode="after")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         return not_null(value)
@@ -351,7 +382,7 @@ class ScanImage(Body):
 
 class ScanPreferences(Body):
     bodyType: Literal["slim", "athletic", "curvy", "plus_size"] | None = None
-    height: Annotated[int, Field(ge=100, le=250)] | None = None
+    height: Annotated[int, Field(ge=100, le=250)]  # cm; it scales the body
     weight: Annotated[float, Field(ge=30, le=300)] | None = None
     gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
     preferences: Annotated[list[Short], Field(max_length=20)] = []
@@ -372,7 +403,7 @@ class BodyMeasurements(Body):
 class ScanRequestIn(Body):
     scanType: Literal["photo_based", "video_based", "body_measurement"]
     images: Annotated[list[ScanImage], Field(max_length=10)] = []
-    userPreferences: ScanPreferences = ScanPreferences()
+    userPreferences: ScanPreferences
     name: Name | None = None
     measurements: BodyMeasurements | None = None
 
@@ -384,8 +415,6 @@ class ScanRequestIn(Body):
             raise ValueError("video_based scans take exactly one scan_video upload")
         if self.scanType == "body_measurement" and self.images:
             raise ValueError("body_measurement scans take no images")
-        if self.userPreferences.height is None:
-            raise ValueError("userPreferences.height is required (it scales the body)")
         return self
 
 

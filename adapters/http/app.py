@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from adapters import links
 from adapters.bootstrap import Container
-from adapters.http import errors
+from adapters.http import errors, nul_bytes
 from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, RequestContext
 from adapters.http.nul_bytes import RefuseNul
@@ -78,6 +78,7 @@ def create_app(container: Container) -> FastAPI:
         components = schema.get("components", {}).get("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        nul_bytes.document(schema)  # what RefuseNul enforces, said in the schema
         app.openapi_schema = schema
         return schema
 

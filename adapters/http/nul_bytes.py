@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -99,3 +100,26 @@ async def _answer(send: Send, field: str) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+# In the OpenAPI schema: free text holds no NUL, and text that must not be empty must not be
+# blank either (names and the like are stripped of surrounding whitespace before their length
+# is checked).
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def document(schema: Any) -> None:
+    """Adds those patterns to every string schema that has no pattern, enum or format."""
+    if isinstance(schema, dict):
+        names = schema.get("propertyNames")
+        if isinstance(names, dict) and "type" not in names:
+            names["type"] = "string"  # object keys are strings
+        if schema.get("type") == "string" and not {"pattern", "enum", "format",
+                                                   "const"} & schema.keys():
+            schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) > 0 else NO_NUL
+        for value in schema.values():
+            document(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            document(value)

@@ -30,6 +30,7 @@ from adapters.http.validation import (
     Text,
     TransactionId,
     VariantId,
+    WholeNumber,
 )
 from domain.catalog import CATEGORIES
 
@@ -182,14 +183,14 @@ class Model3DIn(Body):
     url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
     format: Literal["glb", "gltf", "fbx"]
     size: Annotated[str, StringConstraints(max_length=20)] | None = None
-    polycount: Annotated[int, Field(ge=0, le=50_000_000)] | None = None
+    polycount: Annotated[int, Field(ge=0, le=50_000_000), WholeNumber] | None = None
 
 
 class VariantIn(Body):
     size: Short
     color: Short
     colorHex: HexColor
-    stock: Annotated[int, Field(ge=0, le=1_000_000)]
+    stock: Annotated[int, Field(ge=0, le=1_000_000), WholeNumber]
     sku: Short
     price: Money | None = None
 
@@ -198,7 +199,7 @@ class VariantPatch(Body):
     size: Short | None = None
     color: Short | None = None
     colorHex: HexColor | None = None
-    stock: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    stock: Annotated[int, Field(ge=0, le=1_000_000), WholeNumber] | None = None
     sku: Short | None = None
     price: Money | None = None
 
@@ -292,7 +293,7 @@ class ProductPatch(Body):
 
 
 class ReviewIn(Body):
-    rating: Annotated[int, Field(ge=1, le=5)]
+    rating: Annotated[int, Field(ge=1, le=5), WholeNumber]
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                               max_length=2000)]
@@ -302,13 +303,13 @@ class ReviewIn(Body):
 class CartItemIn(Body):
     productId: ProductId
     variantId: VariantId
-    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+    quantity: Annotated[int, Field(ge=1, le=99), WholeNumber] = 1
     metadata: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar],
                         Field(max_length=20)] = {}
 
 
 class QuantityPatch(Body):
-    quantity: Annotated[int, Field(ge=1, le=99)]
+    quantity: Annotated[int, Field(ge=1, le=99), WholeNumber]
 
 
 class CouponIn(Body):
@@ -358,8 +359,8 @@ class VerifyPaymentIn(Body):
 
 class SandboxPayIn(Body):
     cardNumber: Annotated[str, StringConstraints(pattern=r"^[0-9]{12,19}$")]
-    expiryMonth: Annotated[int, Field(ge=1, le=12)]
-    expiryYear: Annotated[int, Field(ge=2000, le=2100)]
+    expiryMonth: Annotated[int, Field(ge=1, le=12), WholeNumber]
+    expiryYear: Annotated[int, Field(ge=2000, le=2100), WholeNumber]
     cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
 
 
@@ -382,7 +383,7 @@ class ScanImage(Body):
 
 class ScanPreferences(Body):
     bodyType: Literal["slim", "athletic", "curvy", "plus_size"] | None = None
-    height: Annotated[int, Field(ge=100, le=250)]  # cm; it scales the body
+    height: Annotated[int, Field(ge=100, le=250), WholeNumber]  # cm; it scales the body
     weight: Annotated[float, Field(ge=30, le=300)] | None = None
     gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
     preferences: Annotated[list[Short], Field(max_length=20)] = []

@@ -79,6 +79,13 @@ def _json_number(value: object) -> object:
     return value
 
 
+def _whole_number(value: object) -> object:
+    """A JSON integer; 2.0 is one too (JSON Schema says so), but "2", true and 2.5 are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _json_date(value: object) -> object:
     """A date is an ISO 8601 string (a lax date would also take a Unix timestamp)."""
     if not isinstance(value, str | date):
@@ -96,6 +103,9 @@ Phone = Annotated[str, Field(min_length=2, max_length=24,
 Country = Annotated[str, Field(min_length=2, max_length=2,
                                json_schema_extra={"enum": sorted(COUNTRIES)}),
                     AfterValidator(_country)]
+# After the constraints in an Annotated[int, Field(...), WholeNumber] (so that the schema keeps
+# them as minimum / maximum).
+WholeNumber = BeforeValidator(_whole_number)
 # Request models are strict (no "2" for 2, no true for 1); dates and money arrive as JSON text
 # and numbers, so these two take the conversion they need and nothing else.
 BirthDate = Annotated[date, Field(strict=False), BeforeValidator(_json_date),

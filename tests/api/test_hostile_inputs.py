@@ -375,3 +375,16 @@ def test_an_address_written_as_the_schema_allows_is_accepted(client: Any, people
     r = client.post("/v1/users/me/addresses", headers=h,
                     json={**ADDRESS, "phone": "(+44) 20 7946 0958", "country": "GB"})
     assert r.status_code == 201, r.text
+
+
+def test_a_webp_with_html_appended_is_stored_without_the_html_and_a_cut_jpeg_is_refused(
+        client: Any, people: Any) -> None:
+    h = people.register()["headers"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), (9, 8, 7)).save(buffer, format="WEBP")
+    image = buffer.getvalue()
+    r = upload(client, h, image + b"<html>hi</html>", name="x.webp", declared="image/webp")
+    assert r.status_code == 201, r.text
+    assert served(client, r.json()["data"]["url"]).content == image
+    assert_error(upload(client, h, jpeg_bytes()[:-40], name="x.jpg", declared="image/jpeg"),
+                 415, "UNSUPPORTED_MEDIA_TYPE")

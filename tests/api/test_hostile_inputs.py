@@ -116,6 +116,9 @@ def test_the_pixel_limit_is_a_setting(tmp_path: Path) -> None:
             Image.new("RGB", (40, 40)).save(small, format="PNG")
             r = upload(client, headers, small.getvalue())
             assert "0.001 megapixels" in assert_error(r, 400, "VALIDATION_ERROR")["message"]
+            r = upload(client, headers, mp4_bytes(), purpose="scan_video", name="v.mp4",
+                       declared="video/mp4")  # frames of 64x48
+            assert "64x48" in assert_error(r, 400, "VALIDATION_ERROR")["message"]
     finally:
         container.close()
 

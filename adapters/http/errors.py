@@ -124,8 +124,10 @@ def install(app: FastAPI) -> None:
             # FastAPI could not read the body (not UTF-8, nested past the parser's depth,
             # broken multipart): a validation error of the body, as API.md says.
             message = unreadable_body(exc)
+            multipart = request.headers.get("content-type", "").startswith("multipart/")
             return error_response(400, "VALIDATION_ERROR", message, {"fields": [
-                {"field": "body", "message": message, "code": "INVALID_JSON"}]})
+                {"field": "body", "message": message,
+                 "code": "INVALID_FORMAT" if multipart else "INVALID_JSON"}]})
         status = exc.status_code
         message = "Not found" if status == 404 else str(exc.detail)
         headers = dict(getattr(exc, "headers", None) or {})

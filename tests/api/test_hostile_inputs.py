@@ -391,3 +391,12 @@ def test_a_webp_with_html_appended_is_stored_without_the_html_and_a_cut_jpeg_is_
     assert served(client, r.json()["data"]["url"]).content == image
     assert_error(upload(client, h, jpeg_bytes()[:-40], name="x.jpg", declared="image/jpeg"),
                  415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_a_broken_multipart_body_is_a_validation_error(client: Any, people: Any) -> None:
+    r = client.post("/v1/uploads", content=b"garbage", headers={
+        **people.register()["headers"], "Content-Type": "multipart/form-data"})
+    error = assert_error(r, 400, "VALIDATION_ERROR")
+    assert error["details"]["fields"][0] == {
+        "field": "body", "message": "The request body could not be read",
+        "code": "INVALID_FORMAT"}

@@ -93,7 +93,10 @@ def _json_date(value: object) -> object:
     return value
 
 
-Password = Annotated[str, Field(min_length=8, max_length=128), AfterValidator(_password)]
+# The schema states the same rule as _password (lookaheads: one of each class).
+Password = Annotated[str, Field(min_length=8, max_length=128, json_schema_extra={
+    "pattern": r"^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[@$!%*?&])[^\x00]{8,128}$"}),
+    AfterValidator(_password)]
 # The schema says what the validators enforce (E.164 once separators are dropped; the codes).
 _SEP = r"[\s\-().]*"
 Phone = Annotated[str, Field(min_length=2, max_length=24,

@@ -289,6 +289,7 @@ def test_the_schema_says_what_validation_enforces(client: Any) -> None:
     address = models["AddressBody"]["properties"]
     assert "US" in address["country"]["enum"] and "XX" not in address["country"]["enum"]
     assert "pattern" in json.dumps(address["phone"])
+    assert "(?=.*[@$!%*?&])" in models["RegisterBody"]["properties"]["password"]["pattern"]
     assert "height" in models["ScanPreferences"]["required"]
     assert "userPreferences" in models["ScanRequestIn"]["required"]
     products = schema["paths"]["/v1/products"]["get"]["parameters"]

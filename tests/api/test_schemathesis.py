@@ -180,7 +180,7 @@ def test_errors_of_html_and_text_routes_are_documented_as_json(client: Any) -> N
 
 # Operations whose every rule is one the schema can state: a request the schema calls valid
 # must not be refused as invalid (issue 10: 42 schema-valid requests were). Operations with
-# rules a schema cannot state (a password's character classes, a date no later than today,
+# rules a schema cannot state (a date no later than today,
 # reserved email domains, cross-field scan rules, render presets the render engine lists) or
 # that depend on state (a variant's SKU is unique) are not listed.
 SCHEMA_IS_THE_RULE = (

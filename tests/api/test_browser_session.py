@@ -116,3 +116,16 @@ def test_the_app_is_served_at_the_root_with_a_content_security_policy(client: An
     missing = client.get("/nowhere")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
     assert client.get("/web/../adapters/settings.py").status_code == 404
+
+
+def test_the_cookie_is_secure_when_the_shop_is_reached_over_https(container: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from adapters.http.app import create_app
+
+    with TestClient(create_app(container), base_url="https://shop.test") as secure_client:
+        r = _register(secure_client)
+        assert r.status_code == 201, r.text
+        assert _set_cookie(r)["tryon_refresh"]["secure"]
+        # And the Secure cookie comes back over https: the session refreshes.
+        assert secure_client.post(f"{SESSION}/refresh", json={}).status_code == 200

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from adapters import links
 from adapters.http.deps import ClientAddress, Ctr, IdempotencyKey
 from adapters.http.errors import ApiError, documented
 from adapters.http.requests import LoginBody, RegisterBody
@@ -49,7 +50,10 @@ def _access(signed: SignedInResult) -> dict[str, str]:
 
 
 def _secure(request: Request, ctr: Ctr) -> bool:
-    return request.url.scheme == "https" or ctr.settings.public_url.startswith("https://")
+    """Secure whenever the shop is reached over https (directly, through a trusted proxy, or
+    as its configured public URL)."""
+    base = links.request_base() or str(request.base_url)
+    return base.startswith("https://") or ctr.settings.public_url.startswith("https://")
 
 
 def _with_cookie(response: Response, request: Request, ctr: Ctr,

@@ -58,11 +58,12 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("shop-data")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "TRYON_DATA_DIR": str(data), "TRYON_PUBLIC_URL": base,
-           "TRYON_DATABASE_URL": "", "TRYON_ARGON2_TIME_COST": "1",
-           "TRYON_ARGON2_MEMORY_KIB": "8192", "TRYON_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path.cwd()),
-                                                       os.environ.get("PYTHONPATH")]))}
+    # As `make serve` runs it: no TRYON_PUBLIC_URL, so links follow the request's own base.
+    env = {k: v for k, v in os.environ.items() if k != "TRYON_PUBLIC_URL"}
+    env |= {"TRYON_DATA_DIR": str(data), "TRYON_DATABASE_URL": "", "TRYON_ARGON2_TIME_COST": "1",
+            "TRYON_ARGON2_MEMORY_KIB": "8192", "TRYON_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(Path.cwd()),
+                                                        os.environ.get("PYTHONPATH")]))}
     log = (data / "serve.log").open("wb")
     proc = subprocess.Popen([*_tryon(), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -15,6 +15,15 @@ function totals(t, currency = "USD") {
     h("dd", { class: "total", id: "total" }, money(t.total ?? t.totalAmount, currency)));
 }
 
+// The API flags an item whose price moved since it was added (`priceChanged`, with the old price).
+function priceNote(item, currency) {
+  const flag = typeof item.priceChanged === "object" && item.priceChanged ? item.priceChanged : {};
+  const old = [item.previousPrice, item.oldPrice, item.addedPrice, flag.previousPrice, flag.oldPrice,
+    flag.from, flag.was].find((v) => typeof v === "number");
+  return old === undefined ? "The price changed since you added it."
+    : `The price changed since you added it (was ${money(old, currency)}, now ${money(item.product.price, currency)}).`;
+}
+
 export async function cartView(page, { stale }) {
   const cart = (await api.get("/v1/cart")).data;
   // Each line names its variant; the size and colour come from the product itself.
@@ -51,8 +60,7 @@ export async function cartView(page, { stale }) {
           h("div", {},
             h("a", { href: `#/product/${item.product.id}` }, h("strong", {}, item.product.name)),
             h("p", { class: "muted" }, [item.product.brand, variantOf(item)].filter(Boolean).join(" · ")),
-            item.priceChanged ? h("p", { class: "warn", role: "note" },
-              `Price changed since you added it (was ${money(item.previousPrice ?? item.priceChanged.previousPrice ?? item.oldPrice, currency)}).`) : null),
+            item.priceChanged ? h("p", { class: "warn", role: "note" }, priceNote(item, currency)) : null),
           h("div", { class: "line-qty" },
             h("label", { for: `qty-${item.id}` }, "Quantity"), qty,
             h("button", { type: "button", class: "secondary", onclick: () => act(out, async () => {

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from tests.browser import chromium
-from tests.conftest import PASSWORD
+from tests.conftest import ADDRESS, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,10 @@ if _missing:
                     pytrace=False)
     pytest.skip(f"no browser to drive: {_missing}", allow_module_level=True)
 
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -133,7 +136,10 @@ class Steps:
 
     def wait(self, what: str, condition: Any, timeout: float = 30) -> Any:
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.25).until(condition)
+            # The app re-renders a page after each change: an element can go stale mid-check.
+            return WebDriverWait(self.d, timeout, poll_frequency=0.25,
+                                 ignored_exceptions=(StaleElementReferenceException,)
+                                 ).until(condition)
         except TimeoutException:
             self.shot("timeout-" + what.replace(" ", "-"))
             errors = [e.text for e in self.d.find_elements(By.CSS_SELECTOR, ".error")]
@@ -221,6 +227,11 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     s.el("#add-render-to-cart").click()
     s.heading("Your cart")
     s.wait("one cart line", lambda d: len(d.find_elements(By.CSS_SELECTOR, ".lines li")) == 1)
+    total = s.el("#total").text
+    s.fill("[name=couponCode]", "WELCOME10")
+    s.el("form.inline button[type=submit]").click()
+    s.wait("the discount", lambda d: d.find_element(By.CSS_SELECTOR, "#total").text != total)
+    assert "WELCOME10" in s.el("form.inline button.link").text
     s.shot("cart")
     s.el("#checkout").click()
     s.heading("Checkout")
@@ -373,3 +384,32 @@ def test_a_refused_photo_shows_the_apis_reason_beside_it(
     accepted = browser.find_elements(By.CSS_SELECTOR, ".photos li .ok")
     assert len(accepted) == 2
     s.shot("photo-refused")
+
+
+def test_a_declined_card_shows_the_providers_message(
+        shop: dict[str, Any], browser: Any, artifacts: Path) -> None:
+    base, email = shop["base"], f"decline-{uuid.uuid4().hex[:8]}@example.com"
+    r = httpx.post(f"{base}/v1/auth/register", json={
+        "email": email, "password": PASSWORD, "firstName": "Dee", "lastName": "Cline"})
+    headers = {"Authorization": f"Bearer {r.json()['data']['tokens']['accessToken']}"}
+    product = httpx.get(f"{base}/v1/products", params={"inStock": "true", "limit": 1}).json()
+    item = product["data"][0]
+    variant = next(v for v in item["variants"] if v["stock"] > 0)
+    assert httpx.post(f"{base}/v1/cart/items", headers=headers, json={
+        "productId": item["id"], "variantId": variant["id"], "quantity": 1}).status_code == 201
+    order = httpx.post(f"{base}/v1/orders", headers={**headers, "Idempotency-Key": email},
+                       json={"shippingAddress": ADDRESS, "shippingMethod": "standard"})
+    assert order.status_code == 201, order.text
+    s = Steps(browser, base, artifacts, first=40)
+    s.open(f"#/login?next=/pay/{order.json()['data']['id']}")
+    s.fill("[name=email]", email)
+    s.fill("[name=password]", PASSWORD)
+    s.el("form button[type=submit]").click()
+    s.heading("Sandbox payment")
+    s.fill("#card-number", "4000000000000002")
+    s.fill("[name=cvc]", "123")
+    s.el("#pay").click()
+    declined = s.wait("the decline", ec.visibility_of_element_located(
+        (By.CSS_SELECTOR, "#pay-form [role=alert]")))
+    assert declined.text == "The card was declined"  # the API's message, as it wrote it
+    s.shot("payment-declined")

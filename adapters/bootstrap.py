@@ -9,7 +9,10 @@ from typing import Any
 
 from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
+from adapters.blobs.erasure import forget_files
 from adapters.blobs.local import LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
+from adapters.blobs.select import blob_store
 from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
@@ -74,7 +77,7 @@ class Container:
     idempotency: IdempotencyStore
     studio: Studio
     studio_reads: StudioReads
-    blobs: LocalBlobStore
+    blobs: LocalBlobStore | S3BlobStore
     dispatcher: Dispatcher | None = None
     bus: Any = None
     erasure: Erasure | None = None
@@ -151,12 +154,12 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                                settings.rate_limit_auth_requests,
                                settings.rate_limit_enabled),
         idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
-        blobs=LocalBlobStore(settings.data_dir / "blobs", secret + ":files",
-                             settings.public_url),
+        blobs=blob_store(settings, secret + ":files", create_bucket=True),
     )
     forgetters: list[Any] = [
         lambda user, _: idempotency.forget_owner(f"user:{user}"),
         lambda _, email: mailer.forget(email),
+        forget_files(container.blobs, container.studio_reads),
     ]
     if hasattr(store, "compact"):
         # After the read models have applied the erasure, squeeze old pages out of the files.

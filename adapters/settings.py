@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     db_pool_overflow: int = 6
     view_pool_size: int = 12
     public_url: str = "http://127.0.0.1:8000"
+    # Files: empty means data_dir/blobs on this machine; s3://bucket/prefix an S3-compatible
+    # object store that every API replica and worker shares (docs/deploy.md).
+    blob_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, web identity, ...)
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.
     secret_key: str = ""

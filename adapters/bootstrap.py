@@ -17,7 +17,7 @@ from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
-from adapters.mailer import FileMailer
+from adapters.mailer import FileMailer, SmtpMailer
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
 from adapters.ratelimit import RateLimits
@@ -142,7 +142,9 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
-    mailer = FileMailer(settings.data_dir / "mail")
+    mailer: FileMailer | SmtpMailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url
+        else FileMailer(settings.data_dir / "mail", settings.mail_from))
     container = Container(
         settings=settings, accounts=accounts, shop=shop, store=store, runner=runner,
         read=ReadModels(store), tokens=tokens,

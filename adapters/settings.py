@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, web identity, ...)
     s3_secret_access_key: str = ""
     s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Mail: empty means .eml files in data_dir/mail (a development outbox on this machine);
+    # smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://... a relay.
+    smtp_url: str = ""
+    mail_from: str = "no-reply@tryon.local"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.
     secret_key: str = ""

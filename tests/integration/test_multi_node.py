@@ -26,6 +26,11 @@ import pytest
 from tests.conftest import POSTGRES_URL, drop_schema, fresh_schema, postgres_available
 from tests.integration.seaweed import SeaweedS3, free_ports
 from tests.integration.test_nats_pipeline import NATS_URL, delete_streams, nats_available
+from tests.integration.test_smtp_mailer import PASSWORD as RELAY_PASSWORD
+from tests.integration.test_smtp_mailer import USER as RELAY_USER
+from tests.integration.test_smtp_mailer import Inbox, relay
+
+__all__ = ["relay"]  # a fixture, re-used
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.nats]
 
@@ -60,6 +65,7 @@ class Node:
 class Cluster:
     tmp: Path
     s3: dict[str, str]
+    smtp_url: str
     schema: str
     prefix: str
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -77,7 +83,8 @@ class Cluster:
                          TRYON_PAYMENT_SECRET="p" * 32, TRYON_DATABASE_URL=POSTGRES_URL,
                          TRYON_DATABASE_SCHEMA=self.schema, TRYON_BUS="nats",
                          TRYON_PROJECTIONS="external", TRYON_DISPATCHER="external",
-                         TRYON_PUBLIC_URL=PUBLIC_URL, TRYON_ARGON2_TIME_COST="1",
+                         TRYON_PUBLIC_URL=PUBLIC_URL, TRYON_SMTP_URL=self.smtp_url,
+                         TRYON_ARGON2_TIME_COST="1",
                          TRYON_ARGON2_MEMORY_KIB="8192", TRYON_ARGON2_PARALLELISM="1")
 
     def worker_env(self, home: Path) -> dict[str, str]:
@@ -139,13 +146,22 @@ def _healthy(node: Node) -> bool:
         return False
 
 
+def assert_nothing_on_local_disks(cluster: Cluster) -> None:
+    """Secrets are configuration, files are in the bucket, mail went to the relay."""
+    for node in cluster.nodes.values():
+        kept = [p.relative_to(node.home) for p in node.home.rglob("*")
+                if p.name != "node.log" and not p.is_dir()]
+        assert not kept, f"{node.name} keeps {kept} on its disk"
+
+
 def _path(url: str) -> str:
     assert url.startswith(PUBLIC_URL + "/"), url
     return url[len(PUBLIC_URL):]
 
 
 @pytest.fixture
-def cluster(seaweed: SeaweedS3, tmp_path: Path) -> Iterator[Cluster]:
+def cluster(seaweed: SeaweedS3, relay: tuple[Inbox, int], tmp_path: Path
+            ) -> Iterator[Cluster]:
     if not postgres_available() or not nats_available():
         if os.environ.get("TRYON_REQUIRE_POSTGRES") or os.environ.get("TRYON_REQUIRE_NATS"):
             pytest.fail("the multi-node test needs PostgreSQL and NATS")
@@ -153,7 +169,8 @@ def cluster(seaweed: SeaweedS3, tmp_path: Path) -> Iterator[Cluster]:
     bucket = seaweed.create_bucket()
     schema = fresh_schema()
     prefix = "MN" + uuid.uuid4().hex[:8].upper()
-    c = Cluster(tmp_path, seaweed.blob_env(bucket, "shop"), schema, prefix)
+    smtp = f"smtp://{RELAY_USER}:{RELAY_PASSWORD}@127.0.0.1:{relay[1]}"
+    c = Cluster(tmp_path, seaweed.blob_env(bucket, "shop"), smtp, schema, prefix)
     try:
         yield c
     finally:
@@ -163,7 +180,7 @@ def cluster(seaweed: SeaweedS3, tmp_path: Path) -> Iterator[Cluster]:
 
 
 def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_killed(
-        cluster: Cluster) -> None:
+        cluster: Cluster, relay: tuple[Inbox, int]) -> None:
     import trimesh
 
     from adapters.bootstrap import bootstrap
@@ -179,9 +196,7 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     wait_until(lambda: all("worker.ready" in w.log for w in workers), 90, "the workers",
                cluster.logs)
     started = time.monotonic() - began
-    for node in cluster.nodes.values():  # secrets are configuration, files in the bucket
-        assert not list(node.home.rglob("*.key")), f"{node.name} keeps a key on its disk"
-        assert not list(node.home.rglob("blobs")), f"{node.name} keeps files on its disk"
+    assert_nothing_on_local_disks(cluster)
 
     http_a, http_b = httpx.Client(base_url=a.url, timeout=30), httpx.Client(base_url=b.url,
                                                                            timeout=30)
@@ -190,6 +205,7 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
                                                "lastName": "Multi"})
     assert r.status_code == 201, r.text
     h = {"Authorization": f"Bearer {r.json()['data']['tokens']['accessToken']}"}
+    assert [m["To"] for m in relay[0].messages] == [r.json()["data"]["user"]["email"]]
 
     # A scan asked of replica A, done by a worker, its model downloaded through replica B.
     r = http_a.post("/v1/avatars/scans", headers=h, json={
@@ -272,5 +288,6 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
             assert names.count("Completed") == 1, names
     finally:
         observer.close()
+    assert_nothing_on_local_disks(cluster)
     print(f"\nmulti-node: processes up in {started:.1f}s, scan done at {scanned:.1f}s, "
           f"all done at {time.monotonic() - began:.1f}s (load {os.getloadavg()[0]:.1f})")

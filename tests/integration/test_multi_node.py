@@ -188,11 +188,13 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     from tests.conftest import make_settings
 
     began = time.monotonic()
-    a = cluster.start_api("api-a", seed=True)  # creates the schema's tables, seeds the catalog
-    b = cluster.start_api("api-b", seed=False)
+    # Workers first (they load the render engine meanwhile); replica A alone creates the
+    # schema's tables and seeds the catalog before the others open the database.
+    workers = [cluster.start(f"worker-{n}", ["worker"], worker=True) for n in (1, 2)]
+    a = cluster.start_api("api-a", seed=True)
     cluster.start("projector", ["projector"])
     cluster.start("dispatcher", ["dispatcher"])
-    workers = [cluster.start(f"worker-{n}", ["worker"], worker=True) for n in (1, 2)]
+    b = cluster.start_api("api-b", seed=False)
     wait_until(lambda: all("worker.ready" in w.log for w in workers), 90, "the workers",
                cluster.logs)
     started = time.monotonic() - began
@@ -200,6 +202,9 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
 
     http_a, http_b = httpx.Client(base_url=a.url, timeout=30), httpx.Client(base_url=b.url,
                                                                            timeout=30)
+    # The projector has caught up with the seeded catalog: the read models are live.
+    products = wait_until(lambda: http_b.get("/v1/products?limit=5").json()["data"], 60,
+                          "the seeded catalog", cluster.logs)
     r = http_a.post("/v1/auth/register", json={"email": f"{uuid.uuid4().hex[:8]}@example.com",
                                                "password": PASSWORD, "firstName": "Ada",
                                                "lastName": "Multi"})
@@ -228,8 +233,6 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     assert len(mesh.faces) == avatar["model"]["polycount"]
 
     # Renders asked of replica A (the same Idempotency-Key again on B if A does not answer).
-    products = wait_until(lambda: http_b.get("/v1/products?limit=5").json()["data"], 30,
-                          "the seeded catalog", cluster.logs)
     product = next(p for p in products if p.get("tryonAvailable"))
     variant = http_b.get(f"/v1/products/{product['id']}").json()["data"]["variants"][0]["id"]
     keys = [f"render-{n}-{uuid.uuid4().hex[:6]}" for n in range(3)]

@@ -21,6 +21,7 @@ from adapters.mailer import FileMailer, SmtpMailer
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
 from adapters.ratelimit import RateLimits
+from adapters.schema_lock import schema_setup_lock
 from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
@@ -121,6 +122,13 @@ class Container:
 def bootstrap(settings: Settings | None = None, *, start_projections: bool = False,
               with_dispatcher: bool = True) -> Container:
     settings = settings or Settings()
+    with schema_setup_lock(settings):  # processes starting together set up one at a time
+        return _bootstrap(settings, start_projections=start_projections,
+                          with_dispatcher=with_dispatcher)
+
+
+def _bootstrap(settings: Settings, *, start_projections: bool,
+               with_dispatcher: bool) -> Container:
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
     store = view_store(settings)

@@ -83,7 +83,8 @@ class S3BlobStore(SignedLinks):
         except Exception as e:
             if not _missing(e):
                 raise
-            with contextlib.suppress(self.client.exceptions.BucketAlreadyOwnedByYou):
+            with contextlib.suppress(self.client.exceptions.BucketAlreadyOwnedByYou,
+                                     self.client.exceptions.BucketAlreadyExists):
                 self.client.create_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:

@@ -292,5 +292,8 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     finally:
         observer.close()
     assert_nothing_on_local_disks(cluster)
+    crashed = [n.name for n in cluster.nodes.values()
+               if n not in (a, busy) and n.process.poll() is not None]
+    assert not crashed, f"{crashed} exited\n{cluster.logs()}"
     print(f"\nmulti-node: processes up in {started:.1f}s, scan done at {scanned:.1f}s, "
           f"all done at {time.monotonic() - began:.1f}s (load {os.getloadavg()[0]:.1f})")

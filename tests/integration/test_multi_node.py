@@ -110,6 +110,18 @@ class Cluster:
         wait_until(lambda: _healthy(node), 60, f"{name} to serve", self.logs)
         return node
 
+    def objects(self) -> list[str]:
+        """Every object under the deployment's prefix, read straight from the store."""
+        import boto3
+
+        bucket, prefix = self.s3["TRYON_BLOB_URL"][len("s3://"):].split("/", 1)
+        client = boto3.client("s3", endpoint_url=self.s3["TRYON_S3_ENDPOINT_URL"],
+                              region_name=self.s3["TRYON_S3_REGION"],
+                              aws_access_key_id=self.s3["TRYON_S3_ACCESS_KEY_ID"],
+                              aws_secret_access_key=self.s3["TRYON_S3_SECRET_ACCESS_KEY"])
+        answer = client.list_objects_v2(Bucket=bucket, Prefix=prefix + "/")
+        return [o["Key"] for o in answer.get("Contents", [])]
+
     def logs(self) -> str:
         return "\n".join(f"--- {n.name} (exit {n.process.poll()})\n{n.log[-2500:]}"
                          for n in self.nodes.values())
@@ -291,6 +303,13 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
             assert names.count("Completed") == 1, names
     finally:
         observer.close()
+    # Erasing the person (through B) removes their model, previews and renders from the bucket.
+    assert len(cluster.objects()) >= 6
+    r = http_b.request("DELETE", "/v1/users/me", headers=h, json={"password": PASSWORD})
+    assert r.status_code == 204, r.text
+    assert cluster.objects() == []
+    assert http_b.get(_path(avatar["model"]["url"])).status_code == 404
+
     assert_nothing_on_local_disks(cluster)
     crashed = [n.name for n in cluster.nodes.values()
                if n not in (a, busy) and n.process.poll() is not None]

@@ -1,9 +1,10 @@
 """Signed, expiring links to files, served by the API whatever store holds the bytes.
 
-URL: ``{public_url}/v1/files/{key}?expires=<unix>&signature=<hex hmac-sha256 of "key|expires">``.
+URL: ``{base}/v1/files/{key}?expires=<unix>&signature=<hex hmac-sha256 of "key|expires">``.
 Both stores (local and S3) sign the same links with the same secret, so a link issued by one
 API replica is honoured by every other and a link a client sends back can be turned into a key
-without fetching anything.
+without fetching anything. ``base`` is ``TRYON_PUBLIC_URL``, or the request's own base URL
+when that is not set (adapters/links.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 import hmac
 import time
 from urllib.parse import parse_qs, quote, unquote, urlparse
+
+from adapters.links import request_base
 
 
 class SignedLinks:
@@ -24,7 +27,7 @@ class SignedLinks:
 
     def signed_url(self, key: str, ttl_s: int = 3600) -> str:
         expires = int(time.time()) + ttl_s
-        return (f"{self.public_url}/v1/files/{quote(key)}?expires={expires}"
+        return (f"{request_base() or self.public_url}/v1/files/{quote(key)}?expires={expires}"
                 f"&signature={self._signature(key, expires)}")
 
     def check_signature(self, key: str, expires: int, signature: str) -> bool:
@@ -35,8 +38,10 @@ class SignedLinks:
     def key_of_url(self, url: str) -> str | None:
         """The key behind a URL this store signed (and that has not expired), else None."""
         parsed = urlparse(url)
-        prefix = urlparse(self.public_url)
-        if (parsed.scheme, parsed.netloc) != (prefix.scheme, prefix.netloc):
+        prefix = next((urlparse(base) for base in (self.public_url, request_base())
+                       if base and (urlparse(base).scheme, urlparse(base).netloc)
+                       == (parsed.scheme, parsed.netloc)), None)
+        if prefix is None:
             return None
         path = unquote(parsed.path)
         base = prefix.path.rstrip("/") + "/v1/files/"

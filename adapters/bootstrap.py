@@ -9,15 +9,19 @@ from typing import Any
 
 from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
+from adapters.blobs.erasure import forget_files
 from adapters.blobs.local import LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
+from adapters.blobs.select import blob_store
 from adapters.dispatcher import Dispatcher
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
-from adapters.mailer import FileMailer
+from adapters.mailer import FileMailer, SmtpMailer
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
 from adapters.ratelimit import RateLimits
+from adapters.schema_lock import schema_setup_lock
 from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
@@ -74,7 +78,7 @@ class Container:
     idempotency: IdempotencyStore
     studio: Studio
     studio_reads: StudioReads
-    blobs: LocalBlobStore
+    blobs: LocalBlobStore | S3BlobStore
     dispatcher: Dispatcher | None = None
     bus: Any = None
     erasure: Erasure | None = None
@@ -118,6 +122,13 @@ class Container:
 def bootstrap(settings: Settings | None = None, *, start_projections: bool = False,
               with_dispatcher: bool = True) -> Container:
     settings = settings or Settings()
+    with schema_setup_lock(settings):  # processes starting together set up one at a time
+        return _bootstrap(settings, start_projections=start_projections,
+                          with_dispatcher=with_dispatcher)
+
+
+def _bootstrap(settings: Settings, *, start_projections: bool,
+               with_dispatcher: bool) -> Container:
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
     store = view_store(settings)
@@ -139,7 +150,9 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
-    mailer = FileMailer(settings.data_dir / "mail")
+    mailer: FileMailer | SmtpMailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url
+        else FileMailer(settings.data_dir / "mail", settings.mail_from))
     container = Container(
         settings=settings, accounts=accounts, shop=shop, store=store, runner=runner,
         read=ReadModels(store), tokens=tokens,
@@ -151,12 +164,12 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                                settings.rate_limit_auth_requests,
                                settings.rate_limit_enabled),
         idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
-        blobs=LocalBlobStore(settings.data_dir / "blobs", secret + ":files",
-                             settings.public_url),
+        blobs=blob_store(settings, secret + ":files", create_bucket=True),
     )
     forgetters: list[Any] = [
         lambda user, _: idempotency.forget_owner(f"user:{user}"),
         lambda _, email: mailer.forget(email),
+        forget_files(container.blobs, container.studio_reads),
     ]
     if hasattr(store, "compact"):
         # After the read models have applied the erasure, squeeze old pages out of the files.

@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     # Base of the links the API hands out. Left unset, links follow each request's own base URL
     # (see adapters/links.py); this default then only serves links made outside a request.
     public_url: str = "http://127.0.0.1:8000"
+    # Files: empty means data_dir/blobs on this machine; s3://bucket/prefix an S3-compatible
+    # object store that every API replica and worker shares (docs/deploy.md).
+    blob_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, web identity, ...)
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Mail: empty means .eml files in data_dir/mail (a development outbox on this machine);
+    # smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://... a relay.
+    smtp_url: str = ""
+    mail_from: str = "no-reply@tryon.local"
     # Proxies whose Forwarded / X-Forwarded-* headers are believed (addresses or networks,
     # comma-separated; "*" for any; empty for none).
     trusted_proxies: str = "127.0.0.1,::1"

@@ -107,31 +107,52 @@ JOINTS = (
 )
 
 
-def joint_heights(heads: torch.Tensor, labels: tuple[str, ...], floor: float) -> list[float]:
-    """Heights above the floor (m) of `JOINTS` on a body: (J, 3) bone heads."""
-    out = []
-    for _, (left, right) in JOINTS:
-        y = (heads[labels.index(left), 1] + heads[labels.index(right), 1]) / 2
-        out.append(float(y) - floor)
-    return out
+@dataclass(frozen=True)
+class BodyPoints:
+    """3-D points of a body standing on y = 0 (m), turned as in the photo: the bottoms of its
+    feet (M, 3), the top of its head (M', 3) and `JOINTS` (K, 2, 3) left/right."""
+
+    soles: np.ndarray
+    crown: np.ndarray
+    joints: np.ndarray
 
 
-def person_points(detection: P.Detection) -> tuple[np.ndarray, list[int]]:
-    """(K, 2) pixels of the soles, `JOINTS` that are seen, and the top of the head, and the
-    index of each in [sole, *JOINTS, head] (the order of heights)."""
+def body_points(verts: torch.Tensor, heads: torch.Tensor, labels: tuple[str, ...],
+                yaw: torch.Tensor) -> BodyPoints:
+    """(V, 3) vertices and (J, 3) bone heads of a body standing on y = 0, turned by the
+    (3, 3) `yaw` -> its `BodyPoints`."""
+    v = (verts.to(torch.float64) @ yaw.to(torch.float64).T).numpy()
+    top = float(v[:, 1].max())
+    joints = np.stack([
+        np.stack([heads[labels.index(a)].to(torch.float64).numpy() for a in pair])
+        for _, pair in JOINTS
+    ]) @ yaw.to(torch.float64).numpy().T
+    return BodyPoints(v[v[:, 1] < 0.02], v[v[:, 1] > top - 0.03], joints)
+
+
+def _rows(points: np.ndarray, f: float, cy: float, pitch: float, d: float, h: float):
+    """Image rows (edge-based) of (..., 3) world points seen by a camera `d` m in front of
+    the person's axis, lens `h` m high, looking down by `pitch` (radians), unrolled."""
+    y_l = h - points[..., 1]  # level camera: y down
+    z_l = d - points[..., 2]
+    c, s = math.cos(pitch), math.sin(pitch)
+    y_c, z_c = c * y_l - s * z_l, s * y_l + c * z_l
+    return cy + f * y_c / np.maximum(z_c, 1e-3)
+
+
+def person_rows(detection: P.Detection, roll: float, f: float, cx: float, cy: float):
+    """Rows (edge-based, roll undone) of the person's soles and crown (the mask's bottom and
+    top) and of `JOINTS` (NaN where neither side is seen): (2 + K,)."""
     mask = detection.mask
     rows = np.nonzero(mask.any(axis=1))[0]
-    top, bottom = int(rows[0]), int(rows[-1])
     axis_x = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[0])
-    points, which = [np.array([axis_x, bottom + 0.5])], [0]
-    for j, ((a, b), _) in enumerate(JOINTS):
+    pts = [np.array([axis_x, rows[-1] + 1.0]), np.array([axis_x, float(rows[0])])]
+    for (a, b), _ in JOINTS:
         seen = [i for i in (a, b) if detection.visible(i)]
-        if seen:
-            points.append(np.mean([detection.point(i) for i in seen], axis=0))
-            which.append(j + 1)
-    points.append(np.array([axis_x, top - 0.5]))
-    which.append(len(JOINTS) + 1)
-    return np.stack(points), which
+        pts.append(np.mean([detection.point(i) for i in seen], axis=0) if seen
+                   else np.array([np.nan, np.nan]))
+    unrolled = _apply(levelling(f, cx, cy, 0.0, roll), np.stack(pts))
+    return unrolled[:, 1]
 
 
 def body_roll(detection: P.Detection) -> float:
@@ -149,42 +170,52 @@ def estimate_camera(
     detection: P.Detection,
     width: int,
     height: int,
-    heights_m: list[float],
+    body: BodyPoints,
     focal_px: float | None = None,
     focal_source: str = "none",
+    pitch_deg: float | None = None,
+    roll_deg: float | None = None,
 ) -> PhotoCamera:
-    """The photo's camera (see the module). heights_m: [0, *joint heights, body height]."""
+    """The photo's camera (see the module): pitch, distance and lens height by least
+    squares on the rows of the soles, the crown and the joints against `body` projected.
+    `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos)."""
+    from scipy.optimize import least_squares
+
     if focal_px is None:
         focal_px, focal_source = prior_focal_px(width, height), "prior"
-    cx, cy = width / 2, height / 2
-    roll = body_roll(detection)
-    points, which = person_points(detection)
-    y = np.array([heights_m[i] for i in which])
-    design = np.stack([np.ones_like(y), y], axis=1)
+    f, cx, cy = float(focal_px), width / 2, height / 2
+    roll = body_roll(detection) if roll_deg is None else math.radians(roll_deg)
+    observed = person_rows(detection, roll, f, cx, cy)  # (2 + K,)
+    seen = ~np.isnan(observed[2:])
 
-    def line(pitch: float) -> tuple[float, np.ndarray]:
-        level = _apply(levelling(focal_px, cx, cy, pitch, roll), points)
-        coef, *_ = np.linalg.lstsq(design, level[:, 1], rcond=None)
-        return float(np.sqrt(np.mean((design @ coef - level[:, 1]) ** 2))), coef
+    fixed = None if pitch_deg is None else math.radians(pitch_deg)
 
-    grid = np.radians(np.arange(-MAX_PITCH_DEG, MAX_PITCH_DEG + 1e-9, 0.5))
-    errors = [line(p)[0] for p in grid]
-    best = float(grid[int(np.argmin(errors))])
-    lo, hi = best - math.radians(0.5), best + math.radians(0.5)
-    for _ in range(20):  # golden-section refinement within the grid cell
-        a, b = lo + 0.382 * (hi - lo), lo + 0.618 * (hi - lo)
-        if line(a)[0] < line(b)[0]:
-            hi = b
-        else:
-            lo = a
-    pitch = (lo + hi) / 2
-    residual, (intercept, slope) = line(pitch)
-    distance = focal_px / max(-slope, 1e-6)
-    lens = (intercept - cy) * distance / focal_px
+    def residuals(x: np.ndarray) -> np.ndarray:
+        pitch, d, h = x
+        if fixed is not None:
+            pitch = fixed
+        soles = _rows(body.soles, f, cy, pitch, d, h).max()
+        crown = _rows(body.crown, f, cy, pitch, d, h).min()
+        joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
+        return np.concatenate([[soles, crown], joints]) - np.concatenate(
+            [observed[:2], observed[2:][seen]]
+        )
+
+    span = max(1.0, observed[0] - observed[1])
+    tall = float(body.crown[:, 1].max())
+    d0 = f * tall / span
+    h0 = (observed[0] - cy) * d0 / f
+    limit = math.radians(MAX_PITCH_DEG)
+    fit = least_squares(
+        residuals, np.array([0.0, d0, h0]),
+        bounds=([-limit, 0.3, -1.0], [limit, 20.0, 4.0]), x_scale=[0.05, 0.3, 0.3],
+    )
+    pitch, d, h = (float(v) for v in fit.x)
+    pitch = pitch if fixed is None else fixed
     return PhotoCamera(
-        focal_px=float(focal_px), focal_source=focal_source, width=width, height=height,
-        pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=float(distance),
-        lens_height_m=float(lens), residual_px=residual,
+        focal_px=f, focal_source=focal_source, width=width, height=height,
+        pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
+        lens_height_m=h, residual_px=float(np.sqrt(np.mean(fit.fun**2))),
     )
 
 

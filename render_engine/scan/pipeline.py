@@ -25,10 +25,17 @@ from render_engine.body.fitted import FittedBody, build_body
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.profile import central_widths, profile_rows
-from render_engine.scan.camera import PhotoCamera, estimate_camera, joint_heights, reference_mask
+from render_engine.scan.camera import BodyPoints, PhotoCamera, body_points, estimate_camera, reference_mask
 from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.person import Detection, detect_person
-from render_engine.scan.protocol import MAX_PHOTOS, MIN_PHOTOS, POSE_YAW_DEG, POSES, image_size
+from render_engine.scan.protocol import (
+    MAX_PHOTOS,
+    MIN_PHOTOS,
+    POSE_YAW_DEG,
+    POSES,
+    image_size,
+    yaw_matrix,
+)
 from render_engine.scan.quality import PhotoQuality, analyse_detection, as_image, to_rgb8, unreadable
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 
@@ -89,16 +96,19 @@ def _skin_color(rgb: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]
     return tuple(float(c) / 255.0 for c in np.median(pixels, axis=0))  # type: ignore[return-value]
 
 
-def _heights(phenotype: dict[str, float]) -> list[float]:
-    """[0, heights of `camera.JOINTS`, body height] (m) of the body of `phenotype`."""
+def _body_points(phenotype: dict[str, float], poses: list[str]) -> list[BodyPoints]:
+    """`camera.BodyPoints` of the body of `phenotype`, turned for each of `poses`."""
     from render_engine.body.fitted import _topology
     from render_engine.body.model import phenotype_tensor, rest_shape
 
     with torch.no_grad():
         verts, heads = rest_shape(phenotype_tensor(phenotype))
-    floor = float(verts[0, :, 1].min())
-    top = float(verts[0, :, 1].max())
-    return [0.0, *joint_heights(heads[0], _topology()[2], floor), top - floor]
+    floor = torch.tensor([0.0, float(verts[0, :, 1].min()), 0.0], dtype=verts.dtype)
+    labels = _topology()[2]
+    return [
+        body_points(verts[0] - floor, heads[0] - floor, labels, yaw_matrix(POSE_YAW_DEG[p]))
+        for p in poses
+    ]
 
 
 def scan_from_photos(
@@ -189,15 +199,30 @@ def scan_from_photos(
 
     def views(phenotype: dict[str, float]) -> tuple[list[PhotoCamera], torch.Tensor, torch.Tensor]:
         """Cameras, (N, R) trunk widths at `ANALYSIS_HEIGHT` and (N, h, w) refine targets."""
-        heights = _heights(phenotype)
-        cameras, widths, targets = [], [], []
-        for r in used:
-            photo, detection = read[r.index], r.detection
+        bodies = _body_points(phenotype, poses)
+        # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
+        order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
+        estimated: dict[int, PhotoCamera] = {}
+        for i in order:
+            r, photo, detection = used[i], read[used[i].index], used[i].detection
             assert photo is not None and detection is not None
             h, w = photo.rgb.shape[:2]
-            camera = estimate_camera(
-                detection, w, h, heights, photo.focal_px, photo.focal_source
+            first = estimated.get(order[0])
+            # photos of the same size and lens as the first are taken from the same spot:
+            # they share its pitch and roll (a side view's landmarks say little of either)
+            same = first is not None and (first.width, first.height) == (w, h) and (
+                first.focal_source == ("prior" if photo.focal_px is None else photo.focal_source)
+            ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
+            estimated[i] = estimate_camera(
+                detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
+                pitch_deg=first.pitch_deg if same and first else None,
+                roll_deg=first.roll_deg if same and first else None,
             )
+        cameras, widths, targets = [], [], []
+        for i, r in enumerate(used):
+            detection = r.detection
+            assert detection is not None
+            camera = estimated[i]
             cameras.append(camera)
             analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT)) > 0.5
             widths.append(central_widths(analysis, rows))

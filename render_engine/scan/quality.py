@@ -44,6 +44,8 @@ REASONS = {
     "PERSON_CUT_OFF": "the person's head, feet or arms are outside the photo",
     "POSE_NOT_RECOGNISED": "the body's shoulders, hips, knees and ankles are not all visible",
     "POSE_MISMATCH": "the photo does not show the side its label says",
+    "ARMS_AGAINST_BODY": "hold the arms away from the body (about 45 degrees) in front and "
+    "back photos",
 }
 
 
@@ -155,7 +157,7 @@ def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -
     import kornia
 
     from render_engine.scan import person as P
-    from render_engine.scan.view import read_view, view_matches
+    from render_engine.scan.view import arms_cover_trunk, read_view, view_matches
 
     grey = kornia.color.rgb_to_grayscale(image.clamp(0, 1)[None])[0, 0]  # (H, W)
     p95 = float(torch.quantile(grey.flatten()[:: max(1, grey.numel() // 200_000)], 0.95))
@@ -204,6 +206,8 @@ def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -
         reason = "POSE_NOT_RECOGNISED"
     elif pose is not None and view is not None and not view_matches(pose, view):
         reason = "POSE_MISMATCH"
+    elif view is not None and arms_cover_trunk(detection, view):
+        reason = "ARMS_AGAINST_BODY"
 
     lo, hi = IDEAL_PERSON_HEIGHT
     framing = 1.0 if lo <= person_height <= hi else 0.7

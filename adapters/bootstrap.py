@@ -15,8 +15,9 @@ from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
 from adapters.mailer import FileMailer
+from adapters.outage import Breaker, database_pools, postgres_probe
 from adapters.payments_sandbox import SandboxProvider
-from adapters.persistence import event_store_env, view_store
+from adapters.persistence import event_store_env, hold_schema_lock, view_store
 from adapters.ratelimit import RateLimits
 from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
@@ -120,6 +121,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     settings = settings or Settings()
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
+    release_schema_lock = hold_schema_lock(settings)  # until every table exists
     store = view_store(settings)
     vault = SqlKeyVault(store if settings.uses_postgres
                         else SQLiteViewStore(settings.data_dir / "keys.sqlite"))
@@ -132,7 +134,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                               all_projections(),
                               in_process=settings.projections == "in-process",
                               read_log=read_notifications, before_bulk=vault.warm,
-                              replay_batch=settings.replay_batch)
+                              replay_batch=settings.replay_batch,
+                              wait_timeout=settings.read_your_writes_timeout_s)
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
@@ -165,6 +168,11 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     if with_dispatcher:
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)
+    release_schema_lock()
+    if settings.uses_postgres:
+        container.extras["breaker"] = Breaker(
+            postgres_probe(settings.database_url, settings.db_pool_timeout_s),
+            lambda: database_pools(container))
     if start_projections:
         container.start_background()
     return container

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     db_pool_size: int = 3
     db_pool_overflow: int = 6
     view_pool_size: int = 12
+    # Seconds a request waits for a database connection before it is answered 503.
+    db_pool_timeout_s: float = Field(default=1.0, gt=0)
+    # Seconds a command waits for the read models to show it (read-your-writes); after that
+    # it answers 202 with what it recorded.
+    read_your_writes_timeout_s: float = Field(default=5.0, gt=0)
     public_url: str = "http://127.0.0.1:8000"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.

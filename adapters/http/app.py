@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from adapters.bootstrap import Container
 from adapters.http import errors
-from adapters.http.middleware import Idempotency, Metrics, RequestContext
+from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
 from adapters.http.routers import (
     audit,
     auth,
@@ -41,6 +41,8 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
+    # Outside Idempotency: 503 while a dependency is down, 202 for what committed.
+    app.add_middleware(Outages, breaker=container.extras.get("breaker"))
     app.add_middleware(RequestContext, metrics=app.state.metrics,
                        max_body_bytes=container.settings.max_body_bytes,
                        tokens=container.tokens)

@@ -11,6 +11,7 @@ from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
 from adapters.blobs.local import LocalBlobStore
 from adapters.dispatcher import Dispatcher
+from adapters.heartbeats import Heartbeats
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
@@ -139,6 +140,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
+    heartbeats = Heartbeats(store)
+    heartbeats.setup()
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
@@ -169,6 +172,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)
     release_schema_lock()
+    container.extras["heartbeats"] = heartbeats
     if settings.uses_postgres:
         container.extras["breaker"] = Breaker(
             postgres_probe(settings.database_url, settings.db_pool_timeout_s),

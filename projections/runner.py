@@ -424,7 +424,8 @@ class ProjectionRunner:
         if self.in_process:
             self._catch_up_to(log_name, position)
             return
-        deadline = time.monotonic() + (self.wait_timeout if timeout is None else timeout)
+        timeout = self.wait_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             behind = [p for (_, lg), p in self.positions().items() if lg == log_name]
             if all(p >= position for p in behind):

@@ -473,6 +473,12 @@ class ProjectionRunner:
             backoff.reset()
             stop.wait(interval)
 
+    @property
+    def stopped_by_itself(self) -> bool:
+        """The background loop was started and has ended without ``stop`` (a bug)."""
+        return (self._thread is not None and not self._thread.is_alive()
+                and not self._stop.is_set())
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

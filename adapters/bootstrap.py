@@ -140,7 +140,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
-    heartbeats = Heartbeats(store)
+    heartbeats = Heartbeats(store, settings.heartbeat_every_s, settings.heartbeat_stale_s)
     heartbeats.setup()
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,

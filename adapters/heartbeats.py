@@ -1,6 +1,6 @@
 """Heartbeats of the long-running processes that use the database (projector, dispatcher):
 each writes ``(process, kind, beat_at)`` every few seconds, and ``/readyz`` calls a kind
-whose newest beat is older than ``STALE_S`` stale. Render workers hold no database
+whose newest beat is older than ``stale_s`` stale. Render workers hold no database
 credentials: they beat in a NATS key-value bucket instead (``adapters.bus.jetstream``)."""
 
 from __future__ import annotations
@@ -14,28 +14,28 @@ from projections.store import ViewStore
 
 TABLE = ("CREATE TABLE IF NOT EXISTS process_heartbeats (process TEXT PRIMARY KEY, "
          "kind TEXT NOT NULL, beat_at DOUBLE PRECISION NOT NULL)")
-EVERY_S = 2.0
-STALE_S = 15.0
 FORGET_S = 24 * 3600.0
 
 
 class Heartbeats:
-    def __init__(self, store: ViewStore) -> None:
+    def __init__(self, store: ViewStore, every_s: float = 2.0, stale_s: float = 15.0) -> None:
         self.store = store
+        self.every_s = every_s
+        self.stale_s = stale_s
 
     def setup(self) -> None:
         with self.store.transaction() as tx:
             tx.execute(TABLE)
 
     def beater(self, kind: str) -> Callable[[], None]:
-        """A callable for a process's loop: records a beat at most every ``EVERY_S``."""
+        """A callable for a process's loop: records a beat at most every ``every_s``."""
         process = f"{kind}:{socket.gethostname()}:{os.getpid()}"
         last = 0.0
 
         def beat() -> None:
             nonlocal last
             now = time.time()
-            if now - last < EVERY_S:
+            if now - last < self.every_s:
                 return
             with self.store.transaction() as tx:
                 tx.execute("INSERT INTO process_heartbeats (process, kind, beat_at) "

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # Seconds a command waits for the read models to show it (read-your-writes); after that
     # it answers 202 with what it recorded.
     read_your_writes_timeout_s: float = Field(default=5.0, gt=0)
+    # Projector, dispatcher and workers beat this often; /readyz calls a beat older than
+    # heartbeat_stale_s stale.
+    heartbeat_every_s: float = Field(default=2.0, gt=0)
+    heartbeat_stale_s: float = Field(default=15.0, gt=0)
     public_url: str = "http://127.0.0.1:8000"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.

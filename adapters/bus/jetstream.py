@@ -12,8 +12,8 @@ Streams (``PREFIX`` is ``settings.nats_stream_prefix``, ``root`` its lower case)
   consumer, so the backend sees a command that no worker finished even if it was down then.
 - KV bucket ``PREFIX_CANCELLED``: render ids the backend has cancelled; workers read it.
 - KV bucket ``PREFIX_WORKERS``: each worker's heartbeat (``{"worker", "at", "processed"}``
-  every ``BEAT_EVERY_S``); ``/readyz`` reports workers whose beat is older than
-  ``WORKER_STALE_S``. Entries of dead workers expire after an hour.
+  every ``heartbeat_every_s``); ``/readyz`` reports workers whose beat is older than
+  ``heartbeat_stale_s``. Entries of dead workers expire after an hour.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ T = TypeVar("T")
 PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
 WORKERS = "workers"
 BACKEND = "backend"
-BEAT_EVERY_S = 5.0
-WORKER_STALE_S = 30.0
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_=-]")
 
 

@@ -83,20 +83,19 @@ class NatsCommandBus:
         self._kv = await self._js.key_value(self.names.cancelled)
 
     # -- health --------------------------------------------------------------------------------
-    def health(self, timeout: float = 1.0) -> dict[str, Any]:
+    def health(self, timeout: float = 1.0, stale_s: float = 15.0) -> dict[str, Any]:
         """The broker as ``/readyz`` reports it: connected or not, commands waiting, and each
         worker's last heartbeat (seconds ago). Raises when the broker cannot be reached."""
         loop = self._connected()
         if not self._nc.is_connected:
             raise ConnectionError("not connected to NATS (reconnecting)")
-        return loop.run(asyncio.wait_for(self._health(), timeout), timeout=timeout + 0.5)
+        return loop.run(asyncio.wait_for(self._health(stale_s), timeout),
+                        timeout=timeout + 0.5)
 
-    async def _health(self) -> dict[str, Any]:
+    async def _health(self, stale_s: float) -> dict[str, Any]:
         import time
 
         from nats.js.errors import NoKeysError
-
-        from adapters.bus.jetstream import WORKER_STALE_S
 
         info = await self._js.stream_info(self.names.commands)
         workers: list[dict[str, Any]] = []
@@ -114,7 +113,7 @@ class NatsCommandBus:
             except (ValueError, KeyError, TypeError):
                 continue
             workers.append({"worker": str(beat.get("worker", key)), "lastBeatS": age,
-                            "stale": age > WORKER_STALE_S})
+                            "stale": age > stale_s})
         return {"commandsWaiting": int(info.state.messages), "workers": workers}
 
     # -- commands ------------------------------------------------------------------------------

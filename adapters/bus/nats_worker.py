@@ -33,7 +33,6 @@ from typing import Any
 import structlog
 
 from adapters.bus.jetstream import (
-    BEAT_EVERY_S,
     WORKERS,
     Names,
     QueueSettings,
@@ -76,13 +75,14 @@ def _preload() -> None:
 class NatsWorker:
     def __init__(self, url: str, names: Names, queue: QueueSettings, blobs: Any,
                  handle: Handle = _default_handle, name: str | None = None,
-                 preload: bool = True) -> None:
+                 preload: bool = True, beat_every_s: float = 2.0) -> None:
         self.url = url
         self.names = names
         self.queue = queue
         self.blobs = blobs
         self.handle = handle
         self.preload = preload
+        self.beat_every_s = beat_every_s
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop: asyncio.Event | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
@@ -91,7 +91,8 @@ class NatsWorker:
     @classmethod
     def from_settings(cls, settings: Any, blobs: Any) -> NatsWorker:
         return cls(settings.nats_url, Names(settings.nats_stream_prefix),
-                   QueueSettings.of(settings), blobs, preload=settings.worker_preload)
+                   QueueSettings.of(settings), blobs, preload=settings.worker_preload,
+                   beat_every_s=settings.heartbeat_every_s)
 
     def request_stop(self) -> None:
         if self._stop is not None:
@@ -187,7 +188,7 @@ class NatsWorker:
 
     async def _beat_forever(self, js: Any) -> None:
         """Tells the backend this worker is alive (``/readyz`` reports stale workers), in the
-        workers' key-value bucket, every ``BEAT_EVERY_S`` seconds."""
+        workers' key-value bucket, every ``beat_every_s`` seconds."""
         kv = None
         while True:
             try:
@@ -200,7 +201,7 @@ class NatsWorker:
                 raise
             except Exception:
                 kv = None  # the server is away; beat again when it is back
-            await asyncio.sleep(BEAT_EVERY_S)
+            await asyncio.sleep(self.beat_every_s)
 
     async def _process(self, js: Any, kv: Any, msg: Any) -> None:
         from nats.js.errors import KeyNotFoundError

@@ -15,7 +15,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from adapters.audit.chain import head_metrics as chain_head_metrics
 from adapters.bootstrap import Container
-from adapters.heartbeats import STALE_S
 from adapters.http.deps import Ctr
 from adapters.http.errors import documented
 
@@ -97,12 +96,12 @@ def readiness_checks(ctr: Container) -> dict[str, Check]:
         return checks
 
     def broker() -> tuple[bool, Any]:
-        health = ctr.bus.health()
+        health = ctr.bus.health(stale_s=settings.heartbeat_stale_s)
         return True, {"status": "ok", "url": _safe_url(settings.nats_url),
                       "commandsWaiting": health["commandsWaiting"]}
 
     def workers() -> tuple[bool, Any]:
-        beats = ctr.bus.health()["workers"]
+        beats = ctr.bus.health(stale_s=settings.heartbeat_stale_s)["workers"]
         fresh = [w for w in beats if not w["stale"]]
         detail = {"status": "ok" if fresh else "failing", "workers": beats,
                   "fresh": len(fresh), "stale": len(beats) - len(fresh)}
@@ -127,10 +126,11 @@ def readiness_checks(ctr: Container) -> dict[str, Check]:
 
 def _fresh(ctr: Container, kind: str, detail: dict[str, Any]) -> bool:
     """Whether the newest heartbeat of ``kind`` is recent; notes it in ``detail``."""
-    age = ctr.extras["heartbeats"].newest().get(kind)
+    heartbeats = ctr.extras["heartbeats"]
+    age = heartbeats.newest().get(kind)
     detail[f"{kind}LastBeatS"] = age
-    if age is None or age > STALE_S:
-        detail["message"] = f"no {kind} heartbeat in the last {STALE_S:.0f} s"
+    if age is None or age > heartbeats.stale_s:
+        detail["message"] = f"no {kind} heartbeat in the last {heartbeats.stale_s:g} s"
         return False
     return True
 

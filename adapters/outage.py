@@ -107,6 +107,18 @@ def postgres_probe(conninfo: str, timeout_s: float) -> Callable[[], None]:
     return probe
 
 
+# A pool that cannot reconnect retries with a doubling pause (1, 2, 4 ... s) for up to
+# ``reconnect_timeout``: after a minute's outage its next try could be a minute away. Giving
+# up after a few seconds instead frees the slot, and the next request that needs a connection
+# makes a fresh attempt at once; so the API serves again as soon as the database is back.
+RECONNECT_GIVE_UP_S = 3.0
+
+
+def bound_reconnects(pools: Iterable[Any], seconds: float = RECONNECT_GIVE_UP_S) -> None:
+    for pool in pools:
+        pool.reconnect_timeout = seconds
+
+
 def database_pools(container: Any) -> list[Any]:
     """The connection pools of the read-model store and of each event store."""
     pools = []

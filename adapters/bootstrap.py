@@ -16,7 +16,13 @@ from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
 from adapters.mailer import FileMailer
-from adapters.outage import Breaker, bound_reconnects, database_pools, postgres_probe
+from adapters.outage import (
+    Breaker,
+    after_failure,
+    bound_reconnects,
+    database_pools,
+    postgres_probe,
+)
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, hold_schema_lock, view_store
 from adapters.ratelimit import RateLimits
@@ -175,6 +181,9 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     container.extras["heartbeats"] = heartbeats
     if settings.uses_postgres:
         bound_reconnects(database_pools(container))
+        runner.on_failure = after_failure(container)
+        if container.dispatcher is not None:
+            container.dispatcher.on_failure = runner.on_failure
         container.extras["breaker"] = Breaker(
             postgres_probe(settings.database_url, settings.db_pool_timeout_s),
             lambda: database_pools(container))

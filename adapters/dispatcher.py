@@ -58,6 +58,8 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called after a failed pass of the loop (to drop broken connections, say).
+        self.on_failure: Callable[[BaseException], None] | None = None
         with self.store.transaction() as tx:
             tx.execute(TABLE)
 
@@ -148,6 +150,8 @@ class Dispatcher:
                 log.warning("dispatcher.failed", error=type(exc).__name__,
                             detail=str(exc)[:200], retry_in_s=delay,
                             failures=backoff.failures, exc_info=backoff.failures == 1)
+                if self.on_failure is not None:
+                    self.on_failure(exc)
                 self._stop.wait(delay)
                 continue
             backoff.reset()

@@ -83,11 +83,7 @@ class Breaker:
             except Exception:
                 continue
             break
-        for pool in self.pools():
-            try:
-                pool.check()  # drops idle connections the outage broke
-            except Exception:
-                log.warning("outage.pool_check_failed", exc_info=True)
+        check_pools(self.pools())
         with self._lock:
             self._open.clear()
             down = time.monotonic() - (self.opened_at or time.monotonic())
@@ -117,6 +113,28 @@ RECONNECT_GIVE_UP_S = 3.0
 def bound_reconnects(pools: Iterable[Any], seconds: float = RECONNECT_GIVE_UP_S) -> None:
     for pool in pools:
         pool.reconnect_timeout = seconds
+
+
+def check_pools(pools: Iterable[Any]) -> None:
+    """Has each pool test its idle connections and replace the broken ones: after a restart
+    of the database every pooled connection is dead, and without this each would fail one
+    more request (or one more pass of a loop) before being dropped."""
+    for pool in pools:
+        try:
+            pool.check()
+        except Exception:
+            log.warning("outage.pool_check_failed", exc_info=True)
+
+
+def after_failure(container: Any) -> Callable[[BaseException], None]:
+    """What a long-running loop does after a failed pass: if the database was unreachable,
+    drop the connections that the outage broke."""
+
+    def recover(exc: BaseException) -> None:
+        if unavailable(exc):
+            check_pools(database_pools(container))
+
+    return recover
 
 
 def database_pools(container: Any) -> list[Any]:

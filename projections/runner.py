@@ -114,6 +114,8 @@ class ProjectionRunner:
         self.read_log = read_log
         self.replay_batch = replay_batch
         self.wait_timeout = wait_timeout  # read-your-writes, with an external projector
+        # Called after a failed pass of ``run_forever`` (to drop broken connections, say).
+        self.on_failure: Callable[[BaseException], None] | None = None
         # Called before decoding a large batch (a replay): to fetch in bulk what decoding
         # needs, such as the personal-data keys.
         self.before_bulk = before_bulk
@@ -468,6 +470,8 @@ class ProjectionRunner:
                             detail=str(exc)[:200], retry_in_s=delay,
                             failures=backoff.failures,
                             exc_info=backoff.failures == 1)
+                if self.on_failure is not None:
+                    self.on_failure(exc)
                 stop.wait(delay)
                 continue
             backoff.reset()

@@ -50,6 +50,7 @@ class Answer:
     status: int  # 0: no answer within HANG_S, -1: connection refused or reset
     seconds: float
     at: float
+    detail: str = ""  # /readyz: the failing parts
 
 
 @dataclass
@@ -76,7 +77,8 @@ class Report:
             counts = Counter(a.status for a in answers)
             by_status = ", ".join(f"{s or 'hang'}: {n}" for s, n in sorted(counts.items()))
             slow_503 = max((a.seconds for a in answers if a.status == 503), default=None)
-            ready = Counter(a.status for a in self.readiness if a.phase == phase)
+            ready = Counter(f"{a.status} ({a.detail})" if a.detail else str(a.status)
+                            for a in self.readiness if a.phase == phase)
             fault, duration = faults.get(phase, ("none", None))
             recovery = self.recovery_s.get(phase)
             rows.append(
@@ -283,8 +285,12 @@ def run(pg_down_s: float, nats_down_s: float, root: Path, steady_s: float = 6.0,
             with httpx.Client() as client:
                 while not stop.is_set():
                     started = time.monotonic()
+                    detail = ""
                     try:
-                        status = client.get(stack.base + "/readyz", timeout=HANG_S).status_code
+                        r = client.get(stack.base + "/readyz", timeout=HANG_S)
+                        status = r.status_code
+                        if status == 503:
+                            detail = r.json()["error"]["message"].removeprefix("Not ready: ")
                     except httpx.TimeoutException:
                         status = 0
                     except httpx.TransportError:
@@ -292,7 +298,7 @@ def run(pg_down_s: float, nats_down_s: float, root: Path, steady_s: float = 6.0,
                     with lock:
                         report.readiness.append(Answer(phase, "readyz", status,
                                                        time.monotonic() - started,
-                                                       time.monotonic()))
+                                                       time.monotonic(), detail))
                     stop.wait(1.0)
 
         threads = [threading.Thread(target=shop, args=(s,), daemon=True) for s in clients]

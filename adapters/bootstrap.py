@@ -19,9 +19,9 @@ from adapters.mailer import FileMailer
 from adapters.outage import (
     Breaker,
     after_failure,
-    bound_reconnects,
     database_pools,
     postgres_probe,
+    tune_pools,
 )
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, hold_schema_lock, view_store
@@ -180,7 +180,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     release_schema_lock()
     container.extras["heartbeats"] = heartbeats
     if settings.uses_postgres:
-        bound_reconnects(database_pools(container))
+        tune_pools(database_pools(container), settings.db_pool_timeout_s)
         runner.on_failure = after_failure(container)
         if container.dispatcher is not None:
             container.dispatcher.on_failure = runner.on_failure

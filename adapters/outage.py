@@ -110,9 +110,14 @@ def postgres_probe(conninfo: str, timeout_s: float) -> Callable[[], None]:
 RECONNECT_GIVE_UP_S = 3.0
 
 
-def bound_reconnects(pools: Iterable[Any], seconds: float = RECONNECT_GIVE_UP_S) -> None:
+def tune_pools(pools: Iterable[Any], wait_s: float,
+               give_up_s: float = RECONNECT_GIVE_UP_S) -> None:
+    """Once set up: a request waits at most ``wait_s`` for a pooled connection (while the
+    database is down, a bounded wait and then a 503, not half a minute), and a pool gives up a
+    failing reconnection after ``give_up_s``."""
     for pool in pools:
-        pool.reconnect_timeout = seconds
+        pool.timeout = wait_s
+        pool.reconnect_timeout = give_up_s
 
 
 def check_pools(pools: Iterable[Any]) -> None:

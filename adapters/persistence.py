@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlparse
 from adapters.settings import Settings
 from projections.store import PostgresViewStore, SQLiteViewStore, ViewStore
 
+SETUP_WAIT_S = 15
+
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
     if settings.uses_postgres:
@@ -25,9 +27,10 @@ def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_overflow),
             "POSTGRES_LOCK_TIMEOUT": "10",
-            # How long a request waits for a pooled connection: while the database is down,
-            # a bounded wait and then a 503, not a request hanging for half a minute.
-            "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(settings.db_pool_timeout_s))),
+            # The wait for a pooled connection while the schema is set up (a busy machine may
+            # take seconds to open the first ones); bootstrap then lowers it to
+            # db_pool_timeout_s (outage.tune_pools).
+            "POSTGRES_CONNECT_TIMEOUT": str(SETUP_WAIT_S),
         }
         if settings.database_schema:
             env["POSTGRES_SCHEMA"] = settings.database_schema
@@ -44,7 +47,7 @@ def view_store(settings: Settings) -> ViewStore:
     if settings.uses_postgres:
         return PostgresViewStore(settings.database_url, schema=settings.database_schema or None,
                                  max_size=settings.view_pool_size,
-                                 timeout=settings.db_pool_timeout_s)
+                                 timeout=SETUP_WAIT_S)
     return SQLiteViewStore(settings.data_dir / "views.sqlite")
 
 
@@ -72,7 +75,7 @@ def schema_lock(settings: Settings) -> Iterator[None]:
 
     key = zlib.crc32(f"tryon-schema:{settings.database_schema or 'public'}".encode())
     with psycopg.connect(settings.database_url, autocommit=True,
-                         connect_timeout=max(1, round(settings.db_pool_timeout_s))) as conn:
+                         connect_timeout=SETUP_WAIT_S) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         try:
             yield

@@ -184,8 +184,15 @@ class Shopper:
         self.ordered: dict[str, str] = {}  # key of each accepted order -> order id
         self.pending: tuple[str, str, dict[str, Any]] | None = None  # (op, key, body)
         self.adds_since_order = 0
+        self.scan_wanted = False  # set to request a body scan (the worker's work) next
+        self.scans: list[str] = []  # scan ids of accepted scan requests
 
     def step(self, client: Any) -> None:
+        if self.pending is None and self.scan_wanted:
+            self.scan_wanted = False
+            self.pending = ("scan", uuid.uuid4().hex, {
+                "scanType": "body_measurement",
+                "userPreferences": {"height": 175, "weight": 70}})
         if self.pending is None:
             roll = random.random()
             if roll < 0.45:
@@ -201,7 +208,8 @@ class Shopper:
             else:
                 self.pending = ("order", uuid.uuid4().hex, {"shippingAddress": ADDRESS})
         op, key, body = self.pending
-        path = "/v1/cart/items" if op == "add" else "/v1/orders"
+        path = {"add": "/v1/cart/items", "order": "/v1/orders",
+                "scan": "/v1/avatars/scans"}[op]
         r = self.call(client, "POST", op, path, body, key)
         if r is None or r.status_code == 503 or r.status_code == 0:
             return  # retried with the same key at the next step
@@ -211,6 +219,11 @@ class Shopper:
         if op == "add":
             self.added.add(key)
             self.adds_since_order += 1
+        elif op == "scan":
+            data = r.json()["data"]
+            self.scans.append(data.get("scanId") or next(
+                x["id"].replace("avatar_", "scan_") for x in data.get("recorded", [])
+                if x["type"] == "avatar"))
         else:
             data = r.json()["data"]
             order_id = data.get("id") or next(
@@ -239,7 +252,9 @@ class Shopper:
 
 
 def run(pg_down_s: float, nats_down_s: float, root: Path, steady_s: float = 6.0,
-        shoppers: int = 3, pause_s: float = 0.6) -> Report:
+        shoppers: int = 3, pause_s: float = 0.6, scans: int = 1) -> Report:
+    """``scans``: body scans requested while NATS is down (each runs on the worker once it is
+    back: the outbox, the broker and the worker's reports, end to end)."""
     import httpx
 
     report = Report(pg_down_s, nats_down_s)
@@ -319,6 +334,8 @@ def run(pg_down_s: float, nats_down_s: float, root: Path, steady_s: float = 6.0,
 
         phase = "nats down"
         stack.nats.stop()
+        for shopper in clients[:scans]:
+            shopper.scan_wanted = True
         time.sleep(nats_down_s)
         phase = "after nats"
         stack.nats.start()
@@ -336,13 +353,15 @@ def run(pg_down_s: float, nats_down_s: float, root: Path, steady_s: float = 6.0,
         _until_ready(stack, 120)
         _check_answers(report)
         _check_exactly_once(stack, clients, report)
+        _check_scans(stack, clients, report)
         before = _snapshot(stack, people)
         stack.rebuild()
         after = _snapshot(stack, people)
         if before != after:
             report.problems.append("a rebuild changed the answers")
         report.accepted = {"cart adds": sum(len(s.added) for s in clients),
-                           "orders": sum(len(s.ordered) for s in clients)}
+                           "orders": sum(len(s.ordered) for s in clients),
+                           "scans": sum(len(s.scans) for s in clients)}
     finally:
         stack.close()
     return report
@@ -443,6 +462,37 @@ def _check_exactly_once(stack: Stack, shoppers: list[Shopper], report: Report) -
                 f"and {in_cart} in the cart")
 
 
+def _check_scans(stack: Stack, shoppers: list[Shopper], report: Report,
+                 timeout: float = 300.0) -> None:
+    """Every scan accepted while NATS was down completes, with one completion event."""
+    import httpx
+    import psycopg
+
+    from domain import ids
+
+    for shopper in shoppers:
+        for scan_id in shopper.scans:
+            deadline = time.monotonic() + timeout
+            status = ""
+            while time.monotonic() < deadline:
+                r = httpx.get(f"{stack.base}/v1/avatars/scans/{scan_id}",
+                              headers=shopper.headers, timeout=HANG_S)
+                status = r.json()["data"]["status"] if r.status_code == 200 else str(r.status_code)
+                if status in ("completed", "failed"):
+                    break
+                time.sleep(1.0)
+            if status != "completed":
+                report.problems.append(f"scan {scan_id} ended {status!r}: "
+                                       + stack.log("worker"))
+                continue
+            with psycopg.connect(stack.pg.url) as conn:
+                row = conn.execute("SELECT count(*) FROM studio_events WHERE originator_id = %s "
+                                   "AND topic LIKE %s",
+                                   (ids.decode("scan", scan_id), "%ScanCompleted")).fetchone()
+            if row is None or row[0] != 1:
+                report.problems.append(f"scan {scan_id}: {row} completion events")
+
+
 def _all_orders(stack: Stack, headers: dict[str, str]) -> list[dict[str, Any]]:
     import httpx
 
@@ -481,11 +531,12 @@ def main() -> int:
     parser.add_argument("--nats-down", type=float, default=20.0)
     parser.add_argument("--steady", type=float, default=10.0)
     parser.add_argument("--shoppers", type=int, default=3)
+    parser.add_argument("--scans", type=int, default=3)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="tryon-faults-"))
     started = time.time()
     report = run(args.pg_down, args.nats_down, root, steady_s=args.steady,
-                 shoppers=args.shoppers)
+                 shoppers=args.shoppers, scans=args.scans)
     total = len(report.answers)
     print(f"\n{total} answers in {time.time() - started:.0f} s; accepted: {report.accepted}; "
           f"logs in {root}\n")

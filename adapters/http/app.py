@@ -62,6 +62,11 @@ def create_app(container: Container) -> FastAPI:
                     "description": "Invalid request (VALIDATION_ERROR)",
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
+                # Any route may meet a dependency that is down (docs/resilience.md).
+                responses.setdefault("503", {
+                    "description": "SERVICE_UNAVAILABLE: a dependency is down; see Retry-After",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
                 # Routes that answer HTML or text still answer errors as JSON ErrorResponse
                 # (FastAPI files them under the route's own media type).
                 for status, response in responses.items():

@@ -2,9 +2,12 @@
 
 A key is claimed before the request runs (status ``processing``), then completed with the
 response. A retry with the same body replays it; another body is rejected; a retry while the
-first is still running is told so. A claim older than the lease (a crashed request) may be
-taken over: the commands behind keyed requests are themselves idempotent (an order's id is
-derived from the key), so running one again cannot duplicate anything.
+first is still running is told so. A key whose request committed anything keeps its answer,
+even a failed one (the HTTP middleware answers 202 from the request's receipts); a key is
+released only when nothing was committed. A claim older than the lease (an API process that
+died mid-request) may be taken over; an order's id is derived from its key, so an order cannot
+be placed twice that way, but a cart add that had committed would run again
+(docs/resilience.md, known limits).
 """
 
 from __future__ import annotations

@@ -14,14 +14,21 @@ from adapters.blobs.local import LocalBlobStore
 from adapters.blobs.s3 import S3BlobStore
 from adapters.blobs.select import blob_store
 from adapters.dispatcher import Dispatcher
+from adapters.heartbeats import Heartbeats
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
 from adapters.mailer import FileMailer, SmtpMailer
+from adapters.outage import (
+    Breaker,
+    after_failure,
+    database_pools,
+    postgres_probe,
+    tune_pools,
+)
 from adapters.payments_sandbox import SandboxProvider
-from adapters.persistence import event_store_env, view_store
+from adapters.persistence import event_store_env, hold_schema_lock, view_store
 from adapters.ratelimit import RateLimits
-from adapters.schema_lock import schema_setup_lock
 from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
@@ -122,15 +129,9 @@ class Container:
 def bootstrap(settings: Settings | None = None, *, start_projections: bool = False,
               with_dispatcher: bool = True) -> Container:
     settings = settings or Settings()
-    with schema_setup_lock(settings):  # processes starting together set up one at a time
-        return _bootstrap(settings, start_projections=start_projections,
-                          with_dispatcher=with_dispatcher)
-
-
-def _bootstrap(settings: Settings, *, start_projections: bool,
-               with_dispatcher: bool) -> Container:
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
+    release_schema_lock = hold_schema_lock(settings)  # until every table exists
     store = view_store(settings)
     vault = SqlKeyVault(store if settings.uses_postgres
                         else SQLiteViewStore(settings.data_dir / "keys.sqlite"))
@@ -143,10 +144,13 @@ def _bootstrap(settings: Settings, *, start_projections: bool,
                               all_projections(),
                               in_process=settings.projections == "in-process",
                               read_log=read_notifications, before_bulk=vault.warm,
-                              replay_batch=settings.replay_batch)
+                              replay_batch=settings.replay_batch,
+                              wait_timeout=settings.read_your_writes_timeout_s)
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
+    heartbeats = Heartbeats(store, settings.heartbeat_every_s, settings.heartbeat_stale_s)
+    heartbeats.setup()
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
@@ -178,6 +182,16 @@ def _bootstrap(settings: Settings, *, start_projections: bool,
     if with_dispatcher:
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)
+    release_schema_lock()
+    container.extras["heartbeats"] = heartbeats
+    if settings.uses_postgres:
+        tune_pools(database_pools(container), settings.db_pool_timeout_s)
+        runner.on_failure = after_failure(container)
+        if container.dispatcher is not None:
+            container.dispatcher.on_failure = runner.on_failure
+        container.extras["breaker"] = Breaker(
+            postgres_probe(settings.database_url, settings.db_pool_timeout_s),
+            lambda: database_pools(container))
     if start_projections:
         container.start_background()
     return container

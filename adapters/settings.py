@@ -21,6 +21,15 @@ class Settings(BaseSettings):
     db_pool_size: int = 3
     db_pool_overflow: int = 6
     view_pool_size: int = 12
+    # Seconds a request waits for a database connection before it is answered 503.
+    db_pool_timeout_s: float = Field(default=1.0, gt=0)
+    # Seconds a command waits for the read models to show it (read-your-writes); after that
+    # it answers 202 with what it recorded.
+    read_your_writes_timeout_s: float = Field(default=5.0, gt=0)
+    # Projector, dispatcher and workers beat this often; /readyz calls a beat older than
+    # heartbeat_stale_s stale.
+    heartbeat_every_s: float = Field(default=2.0, gt=0)
+    heartbeat_stale_s: float = Field(default=15.0, gt=0)
     # Base of the links the API hands out. Left unset, links follow each request's own base URL
     # (see adapters/links.py); this default then only serves links made outside a request.
     public_url: str = "http://127.0.0.1:8000"

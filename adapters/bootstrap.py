@@ -15,6 +15,7 @@ from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
 from adapters.mailer import FileMailer
+from adapters.order_expiry import OrderExpiry
 from adapters.payments_sandbox import SandboxProvider
 from adapters.persistence import event_store_env, view_store
 from adapters.ratelimit import RateLimits
@@ -92,6 +93,8 @@ class Container:
         if self.settings.projections == "in-process":
             self.runner.catch_up()
             self.runner.start()
+        if "order_expiry" in self.extras:
+            self.extras["order_expiry"].start(self.settings.order_expiry_interval_s)
         external = self.settings.bus == "nats" and self.settings.dispatcher == "external"
         if self.dispatcher is not None and not external:
             if self.settings.bus == "in-process":
@@ -105,6 +108,8 @@ class Container:
             self.dispatcher.start()
 
     def close(self) -> None:
+        if "order_expiry" in self.extras:
+            self.extras["order_expiry"].stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         if self.bus is not None and hasattr(self.bus, "stop"):
@@ -126,7 +131,9 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     personal = PersonalDataCipher(vault)
     accounts = Accounts(hasher, env=event_store_env(settings, "accounts"),
                         personal_data=personal, vault=vault)
-    shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal)
+    provider = SandboxProvider(_persistent_secret(settings, settings.payment_secret, "payment"))
+    shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal,
+                provider=provider)
     studio = Studio(env=event_store_env(settings, "studio"), personal_data=personal)
     runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
                               all_projections(),
@@ -144,8 +151,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         settings=settings, accounts=accounts, shop=shop, store=store, runner=runner,
         read=ReadModels(store), tokens=tokens,
         sessions=Sessions(accounts, tokens, mailer, settings.public_url),
-        payments=SandboxProvider(_persistent_secret(settings, settings.payment_secret,
-                                                    "payment")),
+        payments=provider,
         rate_limits=RateLimits(settings.rate_limit_failed_logins,
                                settings.rate_limit_registrations,
                                settings.rate_limit_auth_requests,
@@ -162,6 +168,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         # After the read models have applied the erasure, squeeze old pages out of the files.
         forgetters.append(lambda *_: (runner.catch_up(), store.compact()))
     container.erasure = Erasure(accounts, forgetters)
+    container.extras["order_expiry"] = OrderExpiry(shop, store, settings.order_payment_timeout)
     if with_dispatcher:
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +37,11 @@ class Settings(BaseSettings):
     rate_limit_registrations: str = "30/hour"
     rate_limit_auth_requests: str = "120/minute"
     rate_limit_enabled: bool = True
+
+    # An order still unpaid this long after it was placed is cancelled and its stock released
+    # (seconds, or ISO 8601 such as PT30M); every API replica sweeps every interval.
+    order_payment_timeout: timedelta = timedelta(minutes=30)
+    order_expiry_interval_s: float = Field(default=30.0, gt=0)
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"

@@ -8,18 +8,19 @@ unit collides on the product's version and is re-decided against the fresh stock
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
 from application.base import Position, TryonApplication, retry_on_conflict
+from application.ports import PaymentProvider
 from domain import ids, pricing
 from domain.cart import Cart
 from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
 from domain.ordering import Order
-from domain.payments import PaymentOrder
+from domain.payments import PaymentOrder, PaymentStatus
 
 
 def cart_id_for(user_id: uuid.UUID) -> uuid.UUID:
@@ -41,6 +42,11 @@ class Shop(TryonApplication):
     # Popular products collect many stock events; a snapshot every 50 keeps loading them
     # cheap. (Products hold no personal data, so their snapshots need no sealing.)
     snapshotting_intervals = {Product: 50}
+
+    def __init__(self, env: dict[str, str] | None = None, personal_data: Any = None,
+                 provider: PaymentProvider | None = None) -> None:
+        super().__init__(env=env, personal_data=personal_data)
+        self.provider = provider
 
     # -- catalog -------------------------------------------------------------------------------
     def list_product(
@@ -262,14 +268,51 @@ class Shop(TryonApplication):
     ) -> Position:
         order = self.get_order(user_id, order_id)
         order.cancel(reason)
-        return self.record(order, *self._release_stock(order))
+        payment = self._refund_payment(order, reason or "order cancelled")
+        return self.record(order, payment, *self._release_stock(order))
 
     @retry_on_conflict()
     def refund_order(self, order_id: uuid.UUID, reason: str) -> Position:
         order = self.get_order(None, order_id)
         held = order.holds_stock
         order.refund(reason)
-        return self.record(order, *(self._release_stock(order) if held else []))
+        payment = self._refund_payment(order, reason)
+        return self.record(order, payment, *(self._release_stock(order) if held else []))
+
+    def _payment_of(self, order: Order) -> PaymentOrder | None:
+        payment_id = payment_id_for(order.id)
+        return self.load(PaymentOrder, payment_id, "Payment") if self.exists(payment_id) \
+            else None
+
+    def _refund_payment(self, order: Order, reason: str) -> PaymentOrder | None:
+        """The provider gives the paid amount back; the payment records where it went."""
+        payment = self._payment_of(order)
+        if payment is None or not payment.refundable:
+            return None
+        if self.provider is None:
+            raise InvalidStateTransition("No payment provider is configured to refund with")
+        assert payment.transaction_id is not None
+        refund_id = self.provider.refund(payment.transaction_id, payment.amount,
+                                         payment.currency)
+        payment.refund(refund_id=refund_id, amount=payment.amount, reason=reason)
+        return payment
+
+    @retry_on_conflict()
+    def expire_order(self, order_id: uuid.UUID, now: datetime, unpaid_for: timedelta) -> Position:
+        """Cancels an order still unpaid ``unpaid_for`` after it was placed and gives its
+        stock back. Saved with its payment order, so a card authorized meanwhile wins (the
+        save conflicts and the retry sees it); two expirers racing expire it once (0: nothing
+        to do)."""
+        order = self.get_order(None, order_id)
+        if not order.is_due_to_expire(now, unpaid_for):
+            return 0
+        payment = self._payment_of(order)
+        if payment is not None and payment.status != PaymentStatus.PENDING:
+            return 0  # charged: its verification will pay the order
+        order.expire(now, unpaid_for)
+        if payment is not None:
+            payment.void("order expired unpaid")
+        return self.record(order, payment, *self._release_stock(order))
 
     @retry_on_conflict()
     def confirm_order(self, order_id: uuid.UUID) -> Position:
@@ -297,10 +340,7 @@ class Shop(TryonApplication):
             raise InvalidStateTransition(f"An order that is {order.status} needs no payment")
         payment_id = payment_id_for(order_id)
         if self.exists(payment_id):
-            payment = self.load(PaymentOrder, payment_id, "Payment")
-            if payment.status == "declined":
-                raise InvalidStateTransition("The payment of this order was declined")
-            return payment_id, 0
+            return payment_id, 0  # also after a declined attempt: it is still payable
         payment = PaymentOrder(id=payment_id, order_id=order_id, user_id=user_id,
                                amount=order.total_cents, currency=order.currency)
         try:

@@ -244,15 +244,34 @@ class OrderDetail(Order):
     timeline: list[TimelineEntry]
 
 
+class PaymentAttempt(Model):
+    """A card that was declined; the payment order stayed payable."""
+
+    outcome: Literal["declined"]
+    reason: str
+    last4: str | None
+    brand: str | None
+    at: str
+
+
+class PaymentRefund(Model):
+    refundId: str
+    amount: float
+    reason: str
+    refundedAt: str
+
+
 class PaymentOrder(Model):
     paymentOrderId: str
     orderId: str
     amount: float
     currency: str
-    status: Literal["pending", "authorized", "verified", "declined"]
+    status: Literal["pending", "authorized", "verified", "refunded", "voided"]
     paymentUrl: str
     transactionId: str | None
     createdAt: str
+    attempts: list[PaymentAttempt] = []
+    refund: PaymentRefund | None = None
 
 
 class TransactionDetails(Model):

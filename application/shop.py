@@ -151,6 +151,14 @@ class Shop(TryonApplication):
         self._drop_coupon_if_void(cart)
         return self.record(cart)
 
+    def _subtotal_now(self, cart: Cart) -> int:
+        """The cart's subtotal at the catalog's current prices (what the order will charge)."""
+        total = 0
+        for item in cart.items.values():
+            product = self.get_product(ids.decode("prod", item["product"]["id"]))
+            total += product.variant_price_cents(item["variantId"]) * int(item["quantity"])
+        return total
+
     @staticmethod
     def _coupon_applies(code: str | None, subtotal: int, today: datetime) -> bool:
         coupon = pricing.COUPONS.get(code or "")
@@ -158,18 +166,15 @@ class Shop(TryonApplication):
 
     def _drop_coupon_if_void(self, cart: Cart) -> None:
         """A coupon stays only while it applies: a smaller cart may fall below its minimum."""
-        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
-                       for i in cart.items.values())
-        if cart.coupon is not None and not self._coupon_applies(cart.coupon, subtotal,
-                                                                datetime.now(UTC)):
+        if cart.coupon is not None and not self._coupon_applies(
+                cart.coupon, self._subtotal_now(cart), datetime.now(UTC)):
             cart.remove_coupon()
 
     @retry_on_conflict()
     def apply_coupon(self, user_id: uuid.UUID, code: str, today: datetime) -> Position:
         cart = self._cart(user_id)
         coupon = pricing.COUPONS.get(code.upper())
-        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
-                       for i in cart.items.values())
+        subtotal = self._subtotal_now(cart)
         if coupon is None:
             raise InvalidInput("couponCode", "Unknown coupon code", "INVALID")
         if not coupon.usable_on(today.date(), subtotal):

@@ -178,6 +178,9 @@ class CartItem(Model):
     quantity: int
     addedAt: str
     metadata: dict[str, Any]
+    # The product's price now (what the order charges) may differ from the price when added.
+    priceChanged: bool = False
+    priceWhenAdded: float | None = None
 
 
 class Cart(Model):

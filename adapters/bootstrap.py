@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,14 @@ def _persistent_secret(settings: Settings, configured: str, name: str) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def email_index_key(settings: Settings) -> bytes:
+    """The key of the email index's ids: configured, or derived from the secret key."""
+    if settings.email_index_key:
+        return settings.email_index_key.encode()
+    secret = _persistent_secret(settings, settings.secret_key, "secret")
+    return hmac.new(secret.encode(), b"tryon email index", hashlib.sha256).digest()
 
 
 def all_projections() -> list[Any]:
@@ -130,7 +140,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                         else SQLiteViewStore(settings.data_dir / "keys.sqlite"))
     personal = PersonalDataCipher(vault)
     accounts = Accounts(hasher, env=event_store_env(settings, "accounts"),
-                        personal_data=personal, vault=vault)
+                        personal_data=personal, vault=vault,
+                        email_key=email_index_key(settings))
     provider = SandboxProvider(_persistent_secret(settings, settings.payment_secret, "payment"))
     shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal,
                 provider=provider)

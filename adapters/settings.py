@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 2
     payment_secret: str = ""
+    # Keys the email index's ids (a keyed hash of each address). Empty: derived from
+    # secret_key, so set it explicitly before ever rotating secret_key.
+    email_index_key: str = ""
 
     rate_limit_failed_logins: str = "5/15 minutes"
     rate_limit_registrations: str = "30/hour"

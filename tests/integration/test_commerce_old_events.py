@@ -49,3 +49,27 @@ def test_an_old_declined_payment_is_payable_again(container: Any) -> None:
     doc = container.read.payment_doc(ids.encode("pay", payment_id_for(order_id)))
     assert doc["status"] == "verified"
     assert [(a["outcome"], a["last4"]) for a in doc["attempts"]] == [("declined", "0002")]
+
+
+def test_an_account_with_an_unkeyed_email_index_keeps_working(container: Any) -> None:
+    """Row 8: accounts registered before the keyed index (uuid5 of the address) still sign
+    in, still block a second registration, and erasure releases their address."""
+    import pytest
+
+    from application.accounts import email_index_id
+    from domain.errors import EmailTaken
+
+    accounts = container.accounts
+    key, accounts.email_key = accounts.email_key, None  # the earlier code: no key
+    user_id, _ = accounts.register("Old@Example.com", "Str0ng!Pass", "Old", "Timer")
+    accounts.email_key = key
+    assert accounts.exists(email_index_id("old@example.com"))
+    assert not accounts.exists(email_index_id("old@example.com", key))
+
+    assert accounts.authenticate("old@example.com", "Str0ng!Pass").id == user_id
+    with pytest.raises(EmailTaken):
+        accounts.register("old@example.com", "Str0ng!Pass", "Copy", "Cat")
+    accounts.erase(user_id, "Str0ng!Pass")
+    again, _ = accounts.register("old@example.com", "Str0ng!Pass", "New", "Comer")
+    assert accounts.user_id_for("old@example.com") == again
+    assert accounts.exists(email_index_id("old@example.com", key))

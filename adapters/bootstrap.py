@@ -13,6 +13,7 @@ from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
 from adapters.blobs.local import LocalBlobStore
 from adapters.dispatcher import Dispatcher
+from adapters.erasure_pages import rewrite_pages_after_erasure
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
@@ -176,9 +177,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         lambda user, _: idempotency.forget_owner(f"user:{user}"),
         lambda _, email: mailer.forget(email),
     ]
-    if hasattr(store, "compact"):
-        # After the read models have applied the erasure, squeeze old pages out of the files.
-        forgetters.append(lambda *_: (runner.catch_up(), store.compact()))
+    # After the read models have applied the erasure, old row versions out of the files.
+    forgetters.append(rewrite_pages_after_erasure(store, runner, accounts))
     container.erasure = Erasure(accounts, forgetters)
     container.extras["order_expiry"] = OrderExpiry(shop, store, settings.order_payment_timeout)
     if with_dispatcher:

@@ -108,3 +108,25 @@ def test_an_order_whose_card_was_charged_does_not_expire(container: Any) -> None
     assert sweep.sweep(datetime.now(UTC) + timedelta(hours=1)) == 0
     assert container.shop.get_order(None, order_id).status == "pending"
     assert container.shop.get_product(product_id).stock_of(variant_id) == 2
+
+
+def test_a_running_app_expires_unpaid_orders_by_itself(tmp_path: Any) -> None:
+    """The sweep runs in the background of ``tryon serve`` (start_background), here with a
+    timeout of one second."""
+    import time
+
+    from adapters.bootstrap import bootstrap
+
+    container = bootstrap(make_settings("sqlite", tmp_path, order_payment_timeout=1,
+                                        order_expiry_interval_s=0.2))
+    try:
+        container.start_background()
+        product_id, variant_id = _product(container.shop, 2)
+        order_id = _order(container.shop, product_id, variant_id, 2)
+        deadline = time.monotonic() + 20
+        while container.shop.get_order(None, order_id).status == "pending":
+            assert time.monotonic() < deadline, "the order never expired"
+            time.sleep(0.2)
+        assert container.shop.get_product(product_id).stock_of(variant_id) == 2
+    finally:
+        container.close()

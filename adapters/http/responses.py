@@ -269,7 +269,8 @@ class PaymentOrder(Model):
     orderId: str
     amount: float
     currency: str
-    status: Literal["pending", "authorized", "verified", "refunded", "voided"]
+    # "declined": only in read models built before declines became attempts (rebuild them)
+    status: Literal["pending", "authorized", "verified", "refunded", "voided", "declined"]
     paymentUrl: str
     transactionId: str | None
     createdAt: str

@@ -22,7 +22,12 @@ class Settings(BaseSettings):
     db_pool_size: int = 3
     db_pool_overflow: int = 6
     view_pool_size: int = 12
+    # Base of the links the API hands out. Left unset, links follow each request's own base URL
+    # (see adapters/links.py); this default then only serves links made outside a request.
     public_url: str = "http://127.0.0.1:8000"
+    # Proxies whose Forwarded / X-Forwarded-* headers are believed (addresses or networks,
+    # comma-separated; "*" for any; empty for none).
+    trusted_proxies: str = "127.0.0.1,::1"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.
     secret_key: str = ""
@@ -73,6 +78,8 @@ class Settings(BaseSettings):
     workers: int = 1
     device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")
+    # Uploaded images (and video frames) over this many pixels are refused from their header.
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

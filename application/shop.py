@@ -8,6 +8,8 @@ unit collides on the product's version and is re-decided against the fresh stock
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,10 +17,11 @@ from eventsourcing.persistence import IntegrityError
 
 from application.base import Position, TryonApplication, retry_on_conflict
 from application.ports import PaymentProvider
+from application.turns import Turns
 from domain import ids, pricing
 from domain.cart import Cart
 from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product
-from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.errors import DomainError, InvalidInput, InvalidStateTransition, NotFound
 from domain.ordering import Order
 from domain.payments import PaymentOrder, PaymentStatus
 
@@ -37,15 +40,36 @@ def payment_id_for(order_id: uuid.UUID) -> uuid.UUID:
     return ids.derived("payment", str(order_id))
 
 
+@dataclass(frozen=True)
+class OrderRequest:
+    user_id: uuid.UUID
+    order_id: uuid.UUID
+    shipping_method: str
+    shipping_address: dict[str, Any]
+    billing_address: dict[str, Any]
+    notes: str | None
+
+
+@dataclass
+class _OrderBatch:
+    """What the orders of one save have loaded and decided so far."""
+
+    products: dict[uuid.UUID, Product] = field(default_factory=dict)
+    carts: dict[uuid.UUID, Cart | None] = field(default_factory=dict)
+    orders: dict[uuid.UUID, Order] = field(default_factory=dict)
+
+
 class Shop(TryonApplication):
     name = "shop"
-    # Popular products collect many stock events; a snapshot every 50 keeps loading them
-    # cheap. (Products hold no personal data, so their snapshots need no sealing.)
-    snapshotting_intervals = {Product: 50}
+    # Popular products collect many stock events, and a customer's cart collects every add,
+    # change and checkout of their life: snapshots (every 50 and 20 events) keep loading either
+    # cheap. (Neither holds personal data, so their snapshots need no sealing.)
+    snapshotting_intervals = {Product: 50, Cart: 20}
 
     def __init__(self, env: dict[str, str] | None = None, personal_data: Any = None,
                  provider: PaymentProvider | None = None) -> None:
         super().__init__(env=env, personal_data=personal_data)
+        self.checkouts: Turns[OrderRequest, Position] = Turns(self._place_orders)
         self.provider = provider
 
     # -- catalog -------------------------------------------------------------------------------
@@ -105,13 +129,10 @@ class Shop(TryonApplication):
     # -- cart ------------------------------------------------------------------------------
     def _cart(self, user_id: uuid.UUID) -> Cart:
         cart_id = cart_id_for(user_id)
-        if self.exists(cart_id):
-            return self.load(Cart, cart_id, "Cart")
-        return Cart(id=cart_id, user_id=user_id)
+        return self.find(Cart, cart_id, "Cart") or Cart(id=cart_id, user_id=user_id)
 
     def cart_of(self, user_id: uuid.UUID) -> Cart | None:
-        cart_id = cart_id_for(user_id)
-        return self.load(Cart, cart_id, "Cart") if self.exists(cart_id) else None
+        return self.find(Cart, cart_id_for(user_id), "Cart")
 
     @retry_on_conflict()
     def add_to_cart(
@@ -192,32 +213,73 @@ class Shop(TryonApplication):
         return self.record(cart)
 
     # -- orders ------------------------------------------------------------------------------
-    @retry_on_conflict()
     def place_order(
         self, user_id: uuid.UUID, order_id: uuid.UUID, shipping_method: str,
         shipping_address: dict[str, Any], billing_address: dict[str, Any], notes: str | None,
     ) -> Position:
-        """Reserve every line's stock, create the order and empty the cart: one save."""
+        """Reserve every line's stock, create the order and empty the cart: one save. Buyers of
+        the same product in this process take turns, and whoever's turn it is places every
+        waiting order in one save (``application.turns``)."""
+        request = OrderRequest(user_id, order_id, shipping_method, shipping_address,
+                               billing_address, notes)
+        cart = self.cart_of(user_id)
+        products = set() if cart is None else {
+            ids.decode("prod", item["product"]["id"]) for item in cart.items.values()}
+        return self.checkouts.run((p for p in products if p is not None), request)
+
+    @retry_on_conflict()
+    def _place_orders(self, requests: Sequence[OrderRequest]) -> list[Position | BaseException]:
+        """Decides each order on its own against the state the earlier ones left, then saves
+        them all at once; an order the domain refuses is answered with its error alone."""
+        batch = _OrderBatch()
+        outcomes: list[Position | DomainError | None] = []
+        for request in requests:
+            try:
+                outcomes.append(self._decide_order(request, batch))
+            except DomainError as refused:
+                outcomes.append(refused)
+        position = self.record(*batch.products.values(), *batch.orders.values(),
+                               *(cart for cart in batch.carts.values() if cart is not None))
+        return [position if outcome is None else outcome for outcome in outcomes]
+
+    def _decide_order(self, request: OrderRequest, batch: _OrderBatch) -> Position | None:
+        """The order of ``request`` added to ``batch`` (None), or 0 if it was placed before."""
+        user_id, order_id = request.user_id, request.order_id
+        if order_id in batch.orders:
+            return 0
         if self.exists(order_id):
             order = self.load(Order, order_id, "Order")
             if order.user_id != user_id:
                 raise NotFound("Order not found")
             return 0  # already placed by an earlier attempt with the same key
-        cart = self.cart_of(user_id)
+        if user_id not in batch.carts:
+            batch.carts[user_id] = self.cart_of(user_id)
+        cart = batch.carts[user_id]
         if cart is None or not cart.items:
             raise InvalidInput("cart", "The cart is empty", "EMPTY")
-        products: dict[uuid.UUID, Product] = {}
-        lines, items = [], []
-        currency = "USD"
-        threshold = 0
+        lines = []
         for item_id, item in cart.items.items():
             product_id = ids.decode("prod", item["product"]["id"])
             assert product_id is not None
-            product = products.get(product_id) or self.get_product(product_id)
-            products[product_id] = product
+            if product_id not in batch.products:
+                batch.products[product_id] = self.get_product(product_id)
+            lines.append((batch.products[product_id], item_id, item))
+        for product, _, item in lines:  # all checked before any is reserved: nothing half-done
+            product.check_stock(item["variantId"], int(item["quantity"]))
+        for product, _, item in lines:
             product.reserve_stock(item["variantId"], int(item["quantity"]), order_id)
+        batch.orders[order_id] = self._new_order(request, cart, lines)
+        cart.check_out(order_id=order_id)
+        return None
+
+    def _new_order(self, request: OrderRequest, cart: Cart,
+                   lines: list[tuple[Product, str, dict[str, Any]]]) -> Order:
+        items, priced = [], []
+        currency = "USD"
+        threshold = 0
+        for product, item_id, item in lines:
             unit = product.variant_price_cents(item["variantId"])
-            lines.append((unit, int(item["quantity"])))
+            priced.append((unit, int(item["quantity"])))
             threshold = max(threshold, product.free_shipping_cents)
             currency = str(product.fields.get("currency", "USD"))
             variant = product.variants[item["variantId"]]
@@ -233,21 +295,20 @@ class Shop(TryonApplication):
         now = datetime.now(UTC)
         # Re-checked at placement: the coupon may have expired, or prices changed since.
         coupon = cart.coupon if self._coupon_applies(
-            cart.coupon, sum(unit * qty for unit, qty in lines), now) else None
-        totals = pricing.price(lines, cart.coupon_basis_points if coupon else 0,
-                               shipping_method, threshold)
-        order = Order(
-            id=order_id, user_id=user_id, items=items,
+            cart.coupon, sum(unit * qty for unit, qty in priced), now) else None
+        totals = pricing.price(priced, cart.coupon_basis_points if coupon else 0,
+                               request.shipping_method, threshold)
+        return Order(
+            id=request.order_id, user_id=request.user_id, items=items,
             amounts={"subtotal": totals.subtotal, "tax": totals.tax,
                      "shipping": totals.shipping, "discount": totals.discount,
                      "total": totals.total},
-            currency=currency, shipping_method=shipping_method,
-            shipping_address=shipping_address, billing_address=billing_address, notes=notes,
-            estimated_delivery=pricing.estimated_delivery(now, shipping_method),
+            currency=currency, shipping_method=request.shipping_method,
+            shipping_address=request.shipping_address,
+            billing_address=request.billing_address, notes=request.notes,
+            estimated_delivery=pricing.estimated_delivery(now, request.shipping_method),
             coupon=coupon,
         )
-        cart.check_out(order_id=order_id)
-        return self.record(*products.values(), order, cart)
 
     def get_order(self, user_id: uuid.UUID | None, order_id: uuid.UUID | None) -> Order:
         """The order, if it belongs to ``user_id`` (None: staff, any order)."""
@@ -285,9 +346,7 @@ class Shop(TryonApplication):
         return self.record(order, payment, *(self._release_stock(order) if held else []))
 
     def _payment_of(self, order: Order) -> PaymentOrder | None:
-        payment_id = payment_id_for(order.id)
-        return self.load(PaymentOrder, payment_id, "Payment") if self.exists(payment_id) \
-            else None
+        return self.find(PaymentOrder, payment_id_for(order.id), "Payment")
 
     def _refund_payment(self, order: Order, reason: str) -> PaymentOrder | None:
         """The provider gives the paid amount back; the payment records where it went."""

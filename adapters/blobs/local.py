@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from adapters.links import request_base
+
 KEY = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*(\.[A-Za-z0-9]{1,5})?$")
 
 
@@ -72,7 +74,7 @@ class LocalBlobStore:
 
     def signed_url(self, key: str, ttl_s: int = 3600) -> str:
         expires = int(time.time()) + ttl_s
-        return (f"{self.public_url}/v1/files/{quote(key)}?expires={expires}"
+        return (f"{request_base() or self.public_url}/v1/files/{quote(key)}?expires={expires}"
                 f"&signature={self._signature(key, expires)}")
 
     def check_signature(self, key: str, expires: int, signature: str) -> bool:
@@ -85,8 +87,10 @@ class LocalBlobStore:
         from urllib.parse import parse_qs, unquote, urlparse
 
         parsed = urlparse(url)
-        prefix = urlparse(self.public_url)
-        if (parsed.scheme, parsed.netloc) != (prefix.scheme, prefix.netloc):
+        prefix = next((urlparse(base) for base in (self.public_url, request_base())
+                       if base and (urlparse(base).scheme, urlparse(base).netloc)
+                       == (parsed.scheme, parsed.netloc)), None)
+        if prefix is None:
             return None
         path = unquote(parsed.path)
         base = prefix.path.rstrip("/") + "/v1/files/"

@@ -44,8 +44,9 @@ def serve(args: argparse.Namespace) -> int:
           f"  API docs: http://{args.host}:{args.port}/docs\n"
           f"  OpenAPI:  http://{args.host}:{args.port}/openapi.json", file=sys.stderr)
     try:
+        # Proxy headers are read by the app, from TRYON_TRUSTED_PROXIES only.
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    access_log=False)
+                    access_log=False, proxy_headers=False)
     finally:
         container.close()
     return 0

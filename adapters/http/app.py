@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from adapters import links
 from adapters.bootstrap import Container
-from adapters.http import errors
+from adapters.http import errors, nul_bytes
+from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, RequestContext
+from adapters.http.nul_bytes import RefuseNul
 from adapters.http.routers import (
     audit,
     auth,
@@ -41,9 +44,12 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
+    app.add_middleware(RefuseNul)  # outside the idempotency store: no NUL reaches a database
     app.add_middleware(RequestContext, metrics=app.state.metrics,
                        max_body_bytes=container.settings.max_body_bytes,
                        tokens=container.tokens)
+    app.add_middleware(RequestBaseUrl, trusted_proxies=container.settings.trusted_proxies,
+                       follow_request=not links.public_url_is_set(container.settings))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -72,6 +78,7 @@ def create_app(container: Container) -> FastAPI:
         components = schema.get("components", {}).get("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        nul_bytes.document(schema)  # what RefuseNul enforces, said in the schema
         app.openapi_schema = schema
         return schema
 

@@ -22,6 +22,7 @@ from adapters.http.responses import (
     Received,
     SandboxResult,
 )
+from adapters.links import base_url
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
 
@@ -33,7 +34,7 @@ def _payment(ctr: Ctr, payment_id: str) -> dict[str, Any]:
     if doc is None:
         raise NotFound("Payment order not found")
     public = {k: v for k, v in doc.items() if not k.startswith("_")}
-    public["paymentUrl"] = f"{ctr.settings.public_url.rstrip('/')}/v1/payments/sandbox/" \
+    public["paymentUrl"] = f"{base_url(ctr.settings)}/v1/payments/sandbox/" \
                            f"{payment_id}/checkout"
     return public
 

@@ -29,7 +29,7 @@ class Accounts(TryonApplication):
     name = "accounts"
     # A family refreshed every few minutes for months stays cheap to load. Sessions hold
     # token ids and times, no personal data, so their snapshots need no sealing.
-    snapshotting_intervals = {SignInSession: 20}
+    snapshotting_intervals = {SignInSession: 10}
 
     def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None,
                  personal_data: Any = None, vault: Any = None,

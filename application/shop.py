@@ -362,6 +362,20 @@ class Shop(TryonApplication):
         return payment
 
     @retry_on_conflict()
+    def record_refund(self, payment_id: uuid.UUID, refund_id: str, amount: int,
+                      reason: str) -> Position:
+        """A refund the provider reports (its webhook): recorded on the payment and the order
+        together; the same refund reported again changes nothing."""
+        payment = self.get_payment(payment_id)
+        if payment.status == PaymentStatus.REFUNDED and payment.refund_id == refund_id:
+            return 0
+        order = self.get_order(None, payment.order_id)
+        payment.refund(refund_id=refund_id, amount=amount, reason=reason)
+        held = order.holds_stock
+        order.refund(reason)
+        return self.record(payment, order, *(self._release_stock(order) if held else []))
+
+    @retry_on_conflict()
     def expire_order(self, order_id: uuid.UUID, now: datetime, unpaid_for: timedelta) -> Position:
         """Cancels an order still unpaid ``unpaid_for`` after it was placed and gives its
         stock back. Saved with its payment order, so a card authorized meanwhile wins (the

@@ -242,7 +242,7 @@ def test_a_webhook_with_a_bad_signature_is_refused(client: Any, container: Any,
 
 def test_a_signed_webhook_that_is_not_a_provider_event_is_400(client: Any,
                                                                container: Any) -> None:
-    for body in (b"not json", b'{"type": "payment.refunded", "data": {}}', b'{"data": {}}',
+    for body in (b"not json", b'{"type": "payment.disputed", "data": {}}', b'{"data": {}}',
                  b'["payment.succeeded"]'):
         r = client.post("/v1/payments/webhook", content=body, headers={
             "Content-Type": "application/json",
@@ -370,3 +370,34 @@ def test_cancelling_a_paid_order_refunds_its_payment(client: Any, container: Any
     assert payment["status"] == "refunded"
     assert payment["refund"]["amount"] == pending["payment"]["amount"]
     assert payment["refund"]["refundId"].startswith("rfnd_")
+
+
+def test_a_refund_webhook_records_the_refund_once(client: Any, container: Any,
+                                                  buyer: dict[str, Any],
+                                                  pending: dict[str, Any]) -> None:
+    """A refund made at the provider arrives by webhook: recorded on the payment and the
+    order (stock back); the same webhook again changes nothing; a part refund is refused."""
+    h = buyer["headers"]
+    payment_id = pending["payment"]["paymentOrderId"]
+    result = charge(client, payment_id).json()["data"]
+    assert webhook(client, container, succeeded(result)).status_code == 200
+    amount = pending["payment"]["amount"]
+    refund = {"type": "payment.refunded", "data": {
+        "paymentOrderId": payment_id, "refundId": "rfnd_provider_1", "amount": amount,
+        "reason": "chargeback"}}
+    part = {"type": "payment.refunded", "data": {**refund["data"], "amount": 1.00}}
+    r = webhook(client, container, part)
+    assert r.status_code == 400, r.text
+    for _ in range(2):
+        r = webhook(client, container, refund)
+        assert r.status_code == 200, r.text
+    detail = order(client, h, pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("refunded", "refunded")
+    payment = container.read.payment_doc(payment_id)
+    assert payment["status"] == "refunded"
+    assert payment["refund"]["refundId"] == "rfnd_provider_1"
+    assert payment["refund"]["amount"] == amount
+    from domain import ids
+
+    events = container.shop.repository.event_store.get(ids.decode("pay", payment_id))
+    assert [type(e).__qualname__ for e in events].count("PaymentOrder.Refunded") == 1

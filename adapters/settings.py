@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -57,11 +58,19 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 2
     payment_secret: str = ""
+    # Keys the email index's ids (a keyed hash of each address). Empty: derived from
+    # secret_key, so set it explicitly before ever rotating secret_key.
+    email_index_key: str = ""
 
     rate_limit_failed_logins: str = "5/15 minutes"
     rate_limit_registrations: str = "30/hour"
     rate_limit_auth_requests: str = "120/minute"
     rate_limit_enabled: bool = True
+
+    # An order still unpaid this long after it was placed is cancelled and its stock released
+    # (seconds, or ISO 8601 such as PT30M); every API replica sweeps every interval.
+    order_payment_timeout: timedelta = timedelta(minutes=30)
+    order_expiry_interval_s: float = Field(default=30.0, gt=0)
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"

@@ -204,9 +204,13 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     # schema's tables and seeds the catalog before the others open the database.
     workers = [cluster.start(f"worker-{n}", ["worker"], worker=True) for n in (1, 2)]
     a = cluster.start_api("api-a", seed=True)
-    cluster.start("projector", ["projector"])
-    cluster.start("dispatcher", ["dispatcher"])
+    dispatcher = cluster.start("dispatcher", ["dispatcher"])
     b = cluster.start_api("api-b", seed=False)
+    wait_until(lambda: "dispatcher: publishing" in dispatcher.log, 60, "the dispatcher",
+               cluster.logs)
+    # The projector last: a process that sets up the read-model tables while the projector
+    # applies events can deadlock with it (projections/runner.py setup(); docs/deploy.md).
+    cluster.start("projector", ["projector"])
     wait_until(lambda: all("worker.ready" in w.log for w in workers), 90, "the workers",
                cluster.logs)
     started = time.monotonic() - began

@@ -47,12 +47,18 @@ class OrderRequest:
     shipping_address: dict[str, Any]
     billing_address: dict[str, Any]
     notes: str | None
+    # Read before waiting for the turn, so that the turn itself does no per-order reads.
+    # Only a hint: if either went stale meanwhile, the save fails on a version and the
+    # batch is decided again from fresh reads.
+    cart: Cart | None = None
+    placed_before: bool = False
 
 
 @dataclass
 class _OrderBatch:
     """What the orders of one save have loaded and decided so far."""
 
+    hints: bool
     products: dict[uuid.UUID, Product] = field(default_factory=dict)
     carts: dict[uuid.UUID, Cart | None] = field(default_factory=dict)
     orders: dict[uuid.UUID, Order] = field(default_factory=dict)
@@ -212,18 +218,31 @@ class Shop(TryonApplication):
         """Reserve every line's stock, create the order and empty the cart: one save. Buyers of
         the same product in this process take turns, and whoever's turn it is places every
         waiting order in one save (``application.turns``)."""
-        request = OrderRequest(user_id, order_id, shipping_method, shipping_address,
-                               billing_address, notes)
         cart = self.cart_of(user_id)
+        request = OrderRequest(user_id, order_id, shipping_method, shipping_address,
+                               billing_address, notes, cart, self.exists(order_id))
         products = set() if cart is None else {
             ids.decode("prod", item["product"]["id"]) for item in cart.items.values()}
         return self.checkouts.run((p for p in products if p is not None), request)
 
-    @retry_on_conflict()
     def _place_orders(self, requests: Sequence[OrderRequest]) -> list[Position | BaseException]:
         """Decides each order on its own against the state the earlier ones left, then saves
         them all at once; an order the domain refuses is answered with its error alone."""
-        batch = _OrderBatch()
+        try:
+            return self._decide_and_save(requests, hints=True)
+        except IntegrityError:  # a hint went stale, or another process saved first
+            return self._decide_and_save_fresh(requests)
+
+    @retry_on_conflict()
+    def _decide_and_save_fresh(
+        self, requests: Sequence[OrderRequest]
+    ) -> list[Position | BaseException]:
+        return self._decide_and_save(requests, hints=False)
+
+    def _decide_and_save(
+        self, requests: Sequence[OrderRequest], hints: bool
+    ) -> list[Position | BaseException]:
+        batch = _OrderBatch(hints=hints)
         outcomes: list[Position | DomainError | None] = []
         for request in requests:
             try:
@@ -239,13 +258,13 @@ class Shop(TryonApplication):
         user_id, order_id = request.user_id, request.order_id
         if order_id in batch.orders:
             return 0
-        if self.exists(order_id):
+        if request.placed_before or not batch.hints and self.exists(order_id):
             order = self.load(Order, order_id, "Order")
             if order.user_id != user_id:
                 raise NotFound("Order not found")
             return 0  # already placed by an earlier attempt with the same key
         if user_id not in batch.carts:
-            batch.carts[user_id] = self.cart_of(user_id)
+            batch.carts[user_id] = request.cart if batch.hints else self.cart_of(user_id)
         cart = batch.carts[user_id]
         if cart is None or not cart.items:
             raise InvalidInput("cart", "The cart is empty", "EMPTY")

@@ -96,7 +96,8 @@ def start_seaweed(directory: Path, timeout: float = 60.0) -> SeaweedS3:
     args = [binary, "server", f"-dir={directory}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
             "-s3", f"-s3.port={s3}", f"-s3.config={config}", f"-metricsPort={metrics}",
-            "-master.volumeSizeLimitMB=64", "-volume.max=100", "-master.raftHashicorp=false"]
+            "-master.volumeSizeLimitMB=64", "-volume.max=100", "-master.raftHashicorp=false",
+            "-master.telemetry=false"]
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

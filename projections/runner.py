@@ -91,6 +91,10 @@ def collect_young(batch: int) -> None:
         gc.collect(1)
 
 
+SETUP_ATTEMPTS = 5
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -130,11 +134,32 @@ class ProjectionRunner:
 
     # -- set-up ------------------------------------------------------------------------------
     def setup(self) -> None:
+        """Creates what is missing. A process may start while a projector applies events:
+        one transaction for all tables would hold a share lock on one view (its indexes)
+        while waiting for another that the projector writes, and the projector's next write
+        would wait for it (PostgreSQL's "deadlock detected"). So each projection's tables
+        are made in their own transaction, the writers' rows last, and a deadlock or
+        serialisation failure is tried again."""
+        for attempt in range(SETUP_ATTEMPTS):
+            try:
+                self._setup()
+                return
+            except Exception as error:
+                sqlstate = (getattr(error, "sqlstate", None)
+                            or getattr(error.__cause__, "sqlstate", None))
+                if sqlstate not in RETRYABLE_SQLSTATES or attempt == SETUP_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _setup(self) -> None:
         with self.store.transaction() as tx:
             tx.execute(TRACKING)
             tx.execute(WRITERS)
-            for projection in self.projections:
+        for projection in self.projections:
+            with self.store.transaction() as tx:
                 projection.create(tx)
+        with self.store.transaction() as tx:
+            for projection in self.projections:
                 tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
                            "ON CONFLICT (projection) DO NOTHING", (projection.name,))
 

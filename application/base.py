@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from application import receipts
 from application.metadata import MetadataMapper
 from application.transcoding import CachedUUIDAsHex, FastJSONTranscoder
 from domain.errors import ConcurrencyConflict, NotFound
@@ -52,6 +53,8 @@ class TryonApplication(Application[uuid.UUID]):
         recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=0)
         if recordings:
+            receipts.note(receipts.Receipt(self.name, position, tuple(
+                (type(a).__name__, a.id) for a in aggregates if a is not None)))
             log.info("events.recorded", log=self.name, position=position,
                      events=[type(r.domain_event).__qualname__ for r in recordings])
         return position

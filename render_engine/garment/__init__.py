@@ -95,14 +95,24 @@ def bridge_concavities(
     the back): the trunk's interior vertices are smoothed (uniform Laplacian, `passes` times,
     edges held), and the drape then lifts whatever sank into the body back out of it.
     (N, 3) -> (N, 3)."""
-    from render_engine.garment.geometry import boundary_vertices, uniform_laplacian, unique_edges
+    from render_engine.garment.geometry import (
+        boundary_vertices,
+        uniform_laplacian,
+        unique_edges,
+        vertex_normals,
+    )
 
     movable = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
     movable &= ~boundary_vertices(faces, verts.shape[0])
     edges = unique_edges(faces)
     x = verts.clone()
     for _ in range(passes):
-        x = torch.where(movable[:, None], x + 0.5 * uniform_laplacian(x, edges), x)
+        # only the outward part of the Laplacian: hollows fill, convex parts (and so the
+        # girths the size guide sets) stay where they are
+        normals = vertex_normals(x, faces)
+        lap = uniform_laplacian(x, edges)
+        out = (lap * normals).sum(dim=1, keepdim=True).clamp(min=0.0) * normals
+        x = torch.where(movable[:, None], x + 0.5 * out, x)
     return x
 
 
@@ -189,7 +199,10 @@ def dress(
         if bool(inside_mask.any()):
             # cut along the arm's surface (the signed distance's zero), not along triangles,
             # so the opening is exactly the part the arm hides
-            field = torch.where(inside_mask, sd.clamp(max=-1e-3), sd.clamp(min=1e-3))
+            # (the zero shifted 3 mm out, so the new edge lies just outside the arm)
+            field = torch.where(
+                inside_mask, sd.clamp(max=-2e-3) - 0.003, (sd - 0.003).clamp(min=2e-3)
+            )
             verts, faces, cmap = cut_surface(verts, faces, field)
             labels = cmap.apply(labels)
             # a cut vertex lies on the arm's surface; only whole old vertices can be inside

@@ -29,6 +29,7 @@ from render_engine.garment.collision import winding_numbers
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
+from render_engine.garment.geometry import submesh
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.sizing import (
@@ -181,17 +182,21 @@ def dress(
         sd, _ = collider.signed_distance(verts)
         collider.current = None
         inside_mask = torch.zeros(verts.shape[0], dtype=torch.bool)
-        candidates = (sd < 0).nonzero().squeeze(1)
-        if candidates.numel() and collider.last_nearest is not None:
-            # each candidate against the surface of the body part that flagged it (an arm, a
-            # leg, the trunk): a few thousand triangles instead of all of them
-            groups = collider.groups[collider.last_nearest[candidates]]
-            face_group = collider.groups[garment_body.faces[:, 0]]
-            for g in groups.unique().tolist():
-                sel = candidates[groups == g]
-                part = garment_body.faces[face_group == g]
-                w = winding_numbers(verts[sel], garment_body.verts, part)
-                inside_mask[sel[w > 0.5]] = True
+        # candidates per body part: below the tangent plane of the part's nearest vertex
+        # (no reach limit: a point deep in an arm is far from the arm's nearest vertex); the
+        # exact winding number against that part's surface (a few thousand triangles) decides
+        nearest = collider.current if collider.current is not None else collider.refresh(verts)
+        candidate = torch.zeros(verts.shape[0], dtype=torch.bool)
+        for g in range(collider.num_groups):
+            ids = nearest[:, g]
+            v = collider.body_verts[ids.clamp(min=0)]
+            below = ((verts - v) * collider.body_normals[ids.clamp(min=0)]).sum(1) < -1e-3
+            candidate |= (ids >= 0) & below & ((verts - v).norm(dim=1) < 0.1)
+        sel = candidate.nonzero().squeeze(1)
+        if sel.numel():
+            w = winding_numbers(verts[sel], garment_body.verts, garment_body.faces)
+            inside_mask[sel[w > 0.5]] = True
+        collider.current = None
         removed = float(inside_mask.float().mean()) if verts.shape[0] else 0.0
         flagged_share = float((sd < 0).float().mean()) if sd.numel() else 0.0
         flagged = inside_mask.clone()
@@ -210,6 +215,26 @@ def dress(
             if source is not None:
                 source = cmap.apply(source)
         # what is left inside by the exact test (the cut keeps only its edge on the surface)
+        # the armpit's crease can leave a few cut vertices inside: a last exact pass drops
+        # the faces around whatever is still inside (hidden in the crease)
+        collider.refresh(verts)
+        nearest = collider.current if collider.current is not None else collider.refresh(verts)
+        collider.current = None
+        again = torch.zeros(verts.shape[0], dtype=torch.bool)
+        for g in range(collider.num_groups):
+            ids = nearest[:, g]
+            v = collider.body_verts[ids.clamp(min=0)]
+            below = ((verts - v) * collider.body_normals[ids.clamp(min=0)]).sum(1) < 0.0
+            again |= (ids >= 0) & below & ((verts - v).norm(dim=1) < 0.1)
+        sel = again.nonzero().squeeze(1)
+        if sel.numel():
+            w = winding_numbers(verts[sel], garment_body.verts, garment_body.faces)
+            still = torch.zeros(verts.shape[0], dtype=torch.bool)
+            still[sel[w > 0.5]] = True
+            if bool(still.any()):
+                faces, kept = submesh(faces, ~still)
+                verts, labels, flagged = verts[kept], labels[kept], flagged[kept]
+                source = source[kept] if source is not None else None
         inside = float(flagged.float().mean()) if flagged.numel() else 0.0
     mesh = TriMesh(
         verts=verts.float().contiguous(),

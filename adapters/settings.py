@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,18 @@ class Settings(BaseSettings):
     # Base of the links the API hands out. Left unset, links follow each request's own base URL
     # (see adapters/links.py); this default then only serves links made outside a request.
     public_url: str = "http://127.0.0.1:8000"
+    # Files: empty means data_dir/blobs on this machine; s3://bucket/prefix an S3-compatible
+    # object store that every API replica and worker shares (docs/deploy.md).
+    blob_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, web identity, ...)
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Mail: empty means .eml files in data_dir/mail (a development outbox on this machine);
+    # smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://... a relay.
+    smtp_url: str = ""
+    mail_from: str = "no-reply@tryon.local"
     # Proxies whose Forwarded / X-Forwarded-* headers are believed (addresses or networks,
     # comma-separated; "*" for any; empty for none).
     trusted_proxies: str = "127.0.0.1,::1"
@@ -45,11 +58,19 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 2
     payment_secret: str = ""
+    # Keys the email index's ids (a keyed hash of each address). Empty: derived from
+    # secret_key, so set it explicitly before ever rotating secret_key.
+    email_index_key: str = ""
 
     rate_limit_failed_logins: str = "5/15 minutes"
     rate_limit_registrations: str = "30/hour"
     rate_limit_auth_requests: str = "120/minute"
     rate_limit_enabled: bool = True
+
+    # An order still unpaid this long after it was placed is cancelled and its stock released
+    # (seconds, or ISO 8601 such as PT30M); every API replica sweeps every interval.
+    order_payment_timeout: timedelta = timedelta(minutes=30)
+    order_expiry_interval_s: float = Field(default=30.0, gt=0)
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"

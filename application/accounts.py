@@ -16,7 +16,12 @@ from domain.errors import EmailTaken, InvalidInput, NotAuthenticated, NotFound
 from domain.sessions import SignInSession, TokenState, session_id_for
 
 
-def email_index_id(email: str) -> uuid.UUID:
+def email_index_id(email: str, key: bytes | None = None) -> uuid.UUID:
+    """The EmailIndex aggregate's id: a keyed hash of the address (nobody without the key can
+    test an address against the log), or, without a key, the unkeyed uuid5 that logs written
+    before issue 10 used."""
+    if key:
+        return ids.keyed(key, "email", email.lower())
     return ids.derived("email", email.lower())
 
 
@@ -27,22 +32,36 @@ class Accounts(TryonApplication):
     snapshotting_intervals = {SignInSession: 10}
 
     def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None,
-                 personal_data: Any = None, vault: Any = None) -> None:
+                 personal_data: Any = None, vault: Any = None,
+                 email_key: bytes | None = None) -> None:
         super().__init__(env=env, personal_data=personal_data)
         self.hasher = hasher
         self.vault = vault
+        self.email_key = email_key
+
+    def _index_ids(self, email: str) -> list[uuid.UUID]:
+        """Where an address's index may be: its keyed id, then the unkeyed id of old logs."""
+        found = [email_index_id(email, self.email_key)]
+        if self.email_key:
+            found.append(email_index_id(email))
+        return found
+
+    def _indexes(self, email: str) -> list[EmailIndex]:
+        found = (self.find(EmailIndex, i, "Email") for i in self._index_ids(email))
+        return [index for index in found if index is not None]
 
     # -- registration and sign-in ----------------------------------------------------------
     def register(
         self, email: str, password: str, first_name: str, last_name: str
     ) -> tuple[uuid.UUID, Position]:
         email = email.lower()
-        index_id = email_index_id(email)
+        index_id = email_index_id(email, self.email_key)
         index: EmailIndex | None = None
-        if self.exists(index_id):
-            index = self.load(EmailIndex, index_id, "Email")
-            if index.user_id is not None:
+        for found in self._indexes(email):
+            if found.user_id is not None:
                 raise EmailTaken("An account with this email already exists")
+            if found.id == index_id:
+                index = found
         user = User(
             id=uuid.uuid4(), email=email, password_hash=self.hasher.hash(password),
             first_name=first_name, last_name=last_name,
@@ -58,8 +77,7 @@ class Accounts(TryonApplication):
         return user.id, position
 
     def user_id_for(self, email: str) -> uuid.UUID | None:
-        index = self.find(EmailIndex, email_index_id(email), "Email")
-        return None if index is None else index.user_id
+        return next((i.user_id for i in self._indexes(email) if i.user_id is not None), None)
 
     def authenticate(self, email: str, password: str) -> User:
         """The user with these credentials; the same error whether the email exists or not."""
@@ -172,7 +190,7 @@ class Accounts(TryonApplication):
         user = self.get_user(user_id)
         if not self.hasher.verify(user.password_hash, password):
             raise InvalidInput("password", "Password is wrong", "INVALID")
-        index = self.load(EmailIndex, email_index_id(user.email), "Email")
+        index = next(i for i in self._indexes(user.email) if i.user_id == user.id)
         user.erase()
         index.release()
         position = self.record(user, index)

@@ -70,6 +70,7 @@ def serve(args: argparse.Namespace) -> int:
     where = "embedded SQLite in " + str(container.settings.data_dir.resolve()) \
         if not container.settings.uses_postgres else "PostgreSQL"
     print(f"tryon API on http://{args.host}:{args.port} ({where})\n"
+          f"  Shop:     http://{args.host}:{args.port}/\n"
           f"  API docs: http://{args.host}:{args.port}/docs\n"
           f"  OpenAPI:  http://{args.host}:{args.port}/openapi.json", file=sys.stderr)
     try:

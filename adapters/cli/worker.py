@@ -1,8 +1,8 @@
 """``tryon worker`` and ``tryon dispatcher``: the two processes around NATS JetStream.
 
 - ``tryon worker``: takes render and scan commands from JetStream and runs them. It needs
-  ``TRYON_NATS_URL`` and the blob store (``TRYON_DATA_DIR/blobs``, shared with the API), and
-  never opens the database.
+  ``TRYON_NATS_URL`` and the blob store (``TRYON_BLOB_URL``: the object store the API uses,
+  or ``TRYON_DATA_DIR/blobs`` shared with the API on one machine), and never opens the database.
 - ``tryon dispatcher``: follows the studio log and publishes the commands its events call for
   (the outbox), and records the workers' reports and the delivery-limit advisories as events.
   Run it with ``TRYON_BUS=nats``; ``tryon serve`` does the same in-process when it is set.
@@ -23,7 +23,7 @@ from adapters.settings import Settings
 
 
 def worker(args: argparse.Namespace) -> int:
-    from adapters.blobs.local import LocalBlobStore
+    from adapters.blobs.select import blob_store
     from adapters.bus.nats_worker import NatsWorker
     from adapters.logging import configure_logging
 
@@ -33,8 +33,7 @@ def worker(args: argparse.Namespace) -> int:
         print("worker: TRYON_DATABASE_URL is set but not used; a worker needs no database",
               file=sys.stderr)
     # The worker only reads and writes blobs; it signs no URL, so it needs no secret.
-    blobs = LocalBlobStore(settings.data_dir / "blobs", "unused:the-worker-signs-nothing",
-                           settings.public_url)
+    blobs = blob_store(settings, "unused:the-worker-signs-nothing")
     if settings.worker_threads > 0:
         os.environ["OMP_NUM_THREADS"] = str(settings.worker_threads)
         try:

@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from adapters import links
 from adapters.bootstrap import Container
-from adapters.http import errors, nul_bytes
+from adapters.http import errors, nul_bytes, storefront
 from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
 from adapters.http.nul_bytes import RefuseNul
@@ -25,6 +25,7 @@ from adapters.http.routers import (
     payments,
     products,
     renders,
+    session,
     users,
 )
 
@@ -40,8 +41,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = Metrics()
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
-                   closet, operations, audit):
+                   closet, operations, audit, session):
         app.include_router(module.router)
+    storefront.mount(app, container.settings.public_url
+                     if links.public_url_is_set(container.settings) else "")
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
     # Outside Idempotency: 503 while a dependency is down, 202 for what committed.

@@ -366,7 +366,7 @@ class SandboxPayIn(Body):
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    type: Literal["payment.succeeded", "payment.failed"]
+    type: Literal["payment.succeeded", "payment.failed", "payment.refunded"]
     data: dict[str, Any]
 
 

@@ -38,6 +38,7 @@ import torch
 from render_engine.body.fit import PHENOTYPE_BOUNDS
 from render_engine.body.measures import body_measures
 from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
+from render_engine.scan.protocol import CAMERA_DISTANCE_M, VERTICAL_FOV_DEG
 from render_engine.scan.proxy import fitting_proxy
 from render_engine.scan.render import place_in_views, soft_silhouettes
 
@@ -325,7 +326,20 @@ def fit_silhouettes(
     lo = torch.tensor([[PHENOTYPE_BOUNDS[k][0] for k in PHENOTYPE_LABELS]], dtype=prior.dtype)
     hi = torch.tensor([[PHENOTYPE_BOUNDS[k][1] for k in PHENOTYPE_LABELS]], dtype=prior.dtype)
     params = prior.clone().clamp(lo, hi).requires_grad_(True)
-    place = torch.tensor(offset, dtype=torch.float32).requires_grad_(True)  # (3,), y unused
+    # each photo has its own camera, so each view its own lateral place (x); the depth (z)
+    # is shared. Started where the start body's silhouette centre meets the photo's.
+    place = torch.tensor(offset, dtype=torch.float32).repeat(len(poses), 1)  # (N, 3), y unused
+    with torch.no_grad():
+        verts, _, _ = _bodies(params, idx)
+        alpha = soft_silhouettes(place_in_views(verts[0], poses), faces, height, sigma=SIGMA)
+        cols = torch.arange(alpha.shape[2], dtype=torch.float32)
+        drawn = ((alpha > 0.5).float().sum(1) * cols).sum(1) / (alpha > 0.5).float().sum((1, 2))
+        wanted = ((targets > 0.5).float().sum(1) * cols).sum(1) / (
+            (targets > 0.5).float().sum((1, 2)).clamp_min(1)
+        )
+        metres_per_px = CAMERA_DISTANCE_M * 2 * math.tan(math.radians(VERTICAL_FOV_DEG) / 2) / height
+        place[:, 0] += (wanted - drawn) * metres_per_px
+    place.requires_grad_(True)
     optimiser = torch.optim.Adam([{"params": [params], "lr": lr}, {"params": [place], "lr": 0.005}])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps, eta_min=lr * 0.05)
     floor_only = torch.tensor([1.0, 0.0, 1.0])
@@ -337,7 +351,7 @@ def fit_silhouettes(
     for step in range(steps):
         optimiser.zero_grad()
         verts, body_height, body_weight = _bodies(params, idx)
-        views = place_in_views(verts[0], poses, place * floor_only)  # (N, P, 3)
+        views = place_in_views(verts[0], poses, (place * floor_only)[:, None])  # (N, P, 3)
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)  # (N, H, W)
         loss = ((alpha - targets) ** 2).sum() / len(poses)
         loss = loss + HEIGHT_WEIGHT * ((body_height[0] - height_m) / 0.01) ** 2
@@ -357,13 +371,13 @@ def fit_silhouettes(
     with torch.no_grad():
         verts, _, _ = _bodies(p, idx)
         alpha = soft_silhouettes(
-            place_in_views(verts[0], poses, o * floor_only), faces, height, sigma=SIGMA
+            place_in_views(verts[0], poses, (o * floor_only)[:, None]), faces, height, sigma=SIGMA
         )
         inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
         union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)
     return SilhouetteFit(
         phenotype={k: float(p[0, i]) for i, k in enumerate(PHENOTYPE_LABELS)},
-        offset=tuple(float(x) for x in (o * floor_only)),
+        offset=tuple(float(x) for x in (o * floor_only).mean(dim=0)),
         iou=float((inter / union).mean()),
         steps=steps,
     )

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from render_engine.body.fit import Measurements, fit_measurements
@@ -24,9 +25,19 @@ from render_engine.body.fitted import FittedBody, build_body
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.profile import central_widths, profile_rows
-from render_engine.scan.protocol import MAX_PHOTOS, MIN_PHOTOS, POSE_YAW_DEG, POSES, image_size
-from render_engine.scan.quality import PhotoQuality, analyse_image, as_image
-from render_engine.scan.silhouette import ANALYSIS_HEIGHT, coverage_mask, resize_to_height
+from render_engine.scan.camera import BodyPoints, PhotoCamera, body_points, estimate_camera, reference_mask
+from render_engine.scan.decode import PhotoTooLarge, decode_photo
+from render_engine.scan.person import Detection, detect_person
+from render_engine.scan.protocol import (
+    MAX_PHOTOS,
+    MIN_PHOTOS,
+    POSE_YAW_DEG,
+    POSES,
+    image_size,
+    yaw_matrix,
+)
+from render_engine.scan.quality import PhotoQuality, analyse_detection, as_image, to_rgb8, unreadable
+from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 
 STAGES = (
     ("image_analysis", 0, 15, "Analyzing input images..."),
@@ -47,7 +58,9 @@ class PhotoReport:
     index: int
     pose: str
     quality: PhotoQuality
-    used: bool  # fitted (usable, and of a pose with a known camera)
+    used: bool  # fitted (usable, and of a pose with a known turn)
+    camera: PhotoCamera | None = None  # estimated for fitted photos
+    detection: Detection | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -59,17 +72,43 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
-def _skin_color(image: torch.Tensor, mask: torch.Tensor) -> tuple[float, float, float]:
-    """Median colour of the top 8 % of the silhouette (head and neck) of a photo."""
-    small = resize_to_height(image, mask.shape[0])[:, :, : mask.shape[1]]
-    rows = torch.nonzero(mask.any(dim=1)).squeeze(1)
+@dataclass(frozen=True)
+class _Photo:
+    rgb: np.ndarray  # (H, W, 3) uint8
+    focal_px: float | None
+    focal_source: str
+
+
+def _read(data: bytes | torch.Tensor) -> _Photo:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        decoded = decode_photo(bytes(data))
+        return _Photo(decoded.rgb, decoded.focal_px, decoded.focal_source)
+    return _Photo(to_rgb8(as_image(data)), None, "none")
+
+
+def _skin_color(rgb: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
+    """Median colour of the top 8 % of the person's mask (head and neck) in a photo."""
+    rows = np.nonzero(mask.any(axis=1))[0]
     top, bottom = int(rows[0]), int(rows[-1])
-    head = mask.clone()
+    head = mask.copy()
     head[top + max(2, int(0.08 * (bottom - top))) :] = False
-    pixels = small[:, head]  # (3, n)
-    if pixels.shape[1] < 5:
-        pixels = small[:, mask]
-    return tuple(float(c) for c in pixels.median(dim=1).values)  # type: ignore[return-value]
+    pixels = rgb[head] if int(head.sum()) >= 5 else rgb[mask]
+    return tuple(float(c) / 255.0 for c in np.median(pixels, axis=0))  # type: ignore[return-value]
+
+
+def _body_points(phenotype: dict[str, float], poses: list[str]) -> list[BodyPoints]:
+    """`camera.BodyPoints` of the body of `phenotype`, turned for each of `poses`."""
+    from render_engine.body.fitted import _topology
+    from render_engine.body.model import phenotype_tensor, rest_shape
+
+    with torch.no_grad():
+        verts, heads = rest_shape(phenotype_tensor(phenotype))
+    floor = torch.tensor([0.0, float(verts[0, :, 1].min()), 0.0], dtype=verts.dtype)
+    labels = _topology()[2]
+    return [
+        body_points(verts[0] - floor, heads[0] - floor, labels, yaw_matrix(POSE_YAW_DEG[p]))
+        for p in poses
+    ]
 
 
 def scan_from_photos(
@@ -118,20 +157,25 @@ def scan_from_photos(
         report(stage, 0.0)
         return time.perf_counter()
 
-    # image_analysis
+    # image_analysis: decode (bounded), find the person, judge the photo on the person
     t = begin("image_analysis")
-    reports, images, silhouettes = [], [], []
+    reports: list[PhotoReport] = []
+    read: list[_Photo | None] = []
     for i, (pose, data) in enumerate(photos):
+        detection = None
         try:
-            image = as_image(data)
-            quality, mask = analyse_image(image)
-        except Exception:  # undecodable input
-            image, mask = None, None
-            quality = PhotoQuality(0.0, 0.0, 0.0, 0.0, usable=False, reason="IMAGE_UNREADABLE")
+            photo: _Photo | None = _read(data)
+        except PhotoTooLarge:
+            photo, quality = None, unreadable("IMAGE_TOO_LARGE")
+        except Exception:  # undecodable input (Pillow raises many types)
+            photo, quality = None, unreadable()
+        if photo is not None:
+            detection = detect_person(photo.rgb)
+            image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
+            quality = analyse_detection(image, detection, pose)
         used = quality.usable and pose in POSE_YAW_DEG
-        reports.append(PhotoReport(i, pose, quality, used))
-        images.append(image)
-        silhouettes.append(mask)
+        reports.append(PhotoReport(i, pose, quality, used, None, detection))
+        read.append(photo)
         report("image_analysis", (i + 1) / len(photos))
     timings["image_analysis"] = time.perf_counter() - t
     reasons = {f"{r.index}:{r.pose}": r.quality.reason for r in reports if r.quality.reason}
@@ -148,21 +192,50 @@ def scan_from_photos(
             "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING", reasons
         )  # type: ignore[arg-type]
 
-    # feature_detection
+    # feature_detection: each photo's camera, and the person as the reference camera sees it
     t = begin("feature_detection")
     height_m = measurements.height / 100.0
+    start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
+
+    def views(phenotype: dict[str, float]) -> tuple[list[PhotoCamera], torch.Tensor, torch.Tensor]:
+        """Cameras, (N, R) trunk widths at `ANALYSIS_HEIGHT` and (N, h, w) refine targets."""
+        bodies = _body_points(phenotype, poses)
+        # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
+        order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
+        estimated: dict[int, PhotoCamera] = {}
+        for i in order:
+            r, photo, detection = used[i], read[used[i].index], used[i].detection
+            assert photo is not None and detection is not None
+            h, w = photo.rgb.shape[:2]
+            first = estimated.get(order[0])
+            # photos of the same size and lens as the first are taken from the same spot:
+            # they share its pitch and roll (a side view's landmarks say little of either)
+            same = first is not None and (first.width, first.height) == (w, h) and (
+                first.focal_source == ("prior" if photo.focal_px is None else photo.focal_source)
+            ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
+            estimated[i] = estimate_camera(
+                detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
+                pitch_deg=first.pitch_deg if same and first else None,
+                roll_deg=first.roll_deg if same and first else None,
+            )
+        cameras, widths, targets = [], [], []
+        for i, r in enumerate(used):
+            detection = r.detection
+            assert detection is not None
+            camera = estimated[i]
+            cameras.append(camera)
+            analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT)) > 0.5
+            widths.append(central_widths(analysis, rows))
+            targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
+        return cameras, torch.stack(widths), soft_targets(torch.stack(targets))
+
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
-    masks = [silhouettes[r.index] for r in used]
-    widths = torch.stack([central_widths(m, rows) for m in masks])  # (N, R)
-    targets = soft_targets(
-        torch.stack([coverage_mask(m, image_size(REFINE_HEIGHT)) for m in masks])
-    )
+    cameras, widths, targets = views(start)
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
     # mesh_generation
     t = begin("mesh_generation")
-    start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
     report("mesh_generation", 0.1)
     # from the measurement fit's phenotype and a few other builds (see `fit_profiles`),
     # pulled weakly towards the measurement fit's phenotype
@@ -175,12 +248,16 @@ def scan_from_photos(
         weight_kg,
         on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
     )
+    # the cameras again, with the fitted body's joints (pitch, distance, lens height)
+    cameras, widths, targets = views(phenotype)
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping
     t = begin("texture_mapping")
     front = next((r for r in used if r.pose == "front"), used[0])
-    skin = _skin_color(images[front.index], silhouettes[front.index])
+    front_photo, front_detection = read[front.index], front.detection
+    assert front_photo is not None and front_detection is not None
+    skin = _skin_color(front_photo.rgb, front_detection.mask)
     report("texture_mapping", 1.0)
     timings["texture_mapping"] = time.perf_counter() - t
 
@@ -203,7 +280,13 @@ def scan_from_photos(
     body = build_body(refined.phenotype, skin)
     photo_score = sum(r.quality.score for r in used) / len(used)
     quality_score = round(max(0.0, min(1.0, photo_score * min(1.0, refined.iou / 0.9))), 2)
-    body.extras.update({"scan": {"iou": refined.iou, "offset": refined.offset, "poses": poses}})
+    body.extras.update({"scan": {"iou": refined.iou, "offset": refined.offset, "poses": poses,
+                                 "cameras": [c.as_report() for c in cameras]}})
+    by_index = {r.index: c for r, c in zip(used, cameras, strict=True)}
+    reports = [
+        PhotoReport(r.index, r.pose, r.quality, r.used, by_index.get(r.index), r.detection)
+        for r in reports
+    ]
     report("finalization", 1.0)
     timings["finalization"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started

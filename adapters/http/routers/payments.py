@@ -25,6 +25,7 @@ from adapters.http.responses import (
 from adapters.links import base_url
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
+from domain.money import to_cents
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -96,6 +97,16 @@ async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
         position = await run_in_threadpool(ctr.shop.verify_payment, None, payment_id, transaction)
+    elif event.type == "payment.refunded":  # a refund made at the provider
+        refund_id = str(event.data.get("refundId") or "")
+        if not refund_id:
+            raise InvalidInput("data.refundId", "A refund event names its refund", "REQUIRED")
+        try:
+            amount = to_cents(str(event.data.get("amount")))
+        except ValueError:
+            raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
+        position = await run_in_threadpool(ctr.shop.record_refund, payment_id, refund_id,
+                                           amount, str(event.data.get("reason") or "refund"))
     else:
         position = await run_in_threadpool(ctr.shop.decline_payment, payment_id,
                                            str(event.data.get("reason", "declined")), {})

@@ -1,0 +1,267 @@
+"""Each photo's camera, estimated from the person in it, and the photo brought into the fit's
+reference view.
+
+No distance, lens height, field of view, aspect or framing is assumed. Per photo:
+
+1. Focal length: from EXIF (`decode`), else the prior of a phone's main lens (26 mm in 35 mm
+   terms, the usual main camera of current phones).
+2. Roll: the tilt of the person's axis (ankles' midpoint to shoulders' midpoint) from the
+   photo's vertical, undone by a rotation about the principal point (the photo's centre).
+3. Pitch, distance and lens height, jointly with the body: a level camera sees the heights
+   `y` of points on a standing person's axis at rows linear in `y` (row = cy + f (h - y) / d);
+   a tilted one does not (its rows follow tan). For each candidate pitch the photo's rows of
+   the soles and the top of the head (the person's mask) and of the ankles, knees, hips and
+   shoulders (BlazePose) are levelled by the rotation's homography, and a line is fitted
+   through them against the heights of those points on the body (anny's joints, of a body
+   of the stated height): the pitch with the straightest line wins (a search over
+   +-20 degrees), and that line gives the distance d = f / slope and the lens height. The
+   pipeline solves it again with the fitted body's joints.
+4. Reference view: the levelled photo differs from the fit's reference camera
+   (`protocol`: level, 2.5 m, lens at 1.0 m, 60 degrees vertical, 3:4) by a scale and a shift
+   for every point at the person's depth, so the mask is resampled into that view (one
+   `grid_sample` through the combined homography) with the person's axis on the centre
+   column. What remains is the perspective of points off the person's axis plane (a few
+   millimetres over a trunk's depth), small against the silhouette's pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from render_engine.scan import person as P
+from render_engine.scan.decode import FILM_DIAGONAL_MM
+
+PRIOR_FOCAL_35MM = 26.0
+MAX_PITCH_DEG = 20.0
+MAX_ROLL_DEG = 10.0
+
+
+@dataclass(frozen=True)
+class PhotoCamera:
+    """The camera of one photo (pixels of the decoded photo, metres, degrees)."""
+
+    focal_px: float
+    focal_source: str  # "exif_35mm", "exif_sensor" or "prior"
+    width: int
+    height: int
+    pitch_deg: float  # positive: looking down
+    roll_deg: float  # positive: the photo turned clockwise against the level horizon
+    distance_m: float  # lens to the person's axis, horizontally
+    lens_height_m: float
+    residual_px: float  # rms of the straight-line fit of the levelled rows
+
+    @property
+    def vertical_fov_deg(self) -> float:
+        return math.degrees(2 * math.atan(self.height / 2 / self.focal_px))
+
+    def as_report(self) -> dict[str, float | str]:
+        return {
+            "focalPx": round(self.focal_px, 1), "focalSource": self.focal_source,
+            "verticalFovDeg": round(self.vertical_fov_deg, 1),
+            "pitchDeg": round(self.pitch_deg, 2), "rollDeg": round(self.roll_deg, 2),
+            "distanceM": round(self.distance_m, 3), "lensHeightM": round(self.lens_height_m, 3),
+        }
+
+
+def prior_focal_px(width: int, height: int) -> float:
+    return PRIOR_FOCAL_35MM * math.hypot(width, height) / FILM_DIAGONAL_MM
+
+
+def _rotation(pitch: float, roll: float) -> np.ndarray:
+    """(3, 3) rotation taking the photo camera's ray directions to a level, unrolled camera's
+    (x right, y down, z forward; angles in radians)."""
+    c, s = math.cos(roll), math.sin(roll)
+    unroll = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])
+    c, s = math.cos(pitch), math.sin(pitch)
+    # a camera looking down by `pitch`: a ray along its axis points down (+y) in the level frame
+    level = np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
+    return level @ unroll
+
+
+def _intrinsics(f: float, cx: float, cy: float) -> np.ndarray:
+    return np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
+
+
+def levelling(camera_f: float, cx: float, cy: float, pitch: float, roll: float) -> np.ndarray:
+    """(3, 3) homography from the photo's pixels to the level camera's (same f and centre)."""
+    k = _intrinsics(camera_f, cx, cy)
+    return k @ _rotation(pitch, roll) @ np.linalg.inv(k)
+
+
+def _apply(h: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(3, 3) homography on (K, 2) points."""
+    p = np.concatenate([points, np.ones((len(points), 1))], axis=1) @ h.T
+    return p[:, :2] / p[:, 2:3]
+
+
+#: BlazePose landmarks and the anny bones whose heads sit at the same joints.
+JOINTS = (
+    ((P.LEFT_ANKLE, P.RIGHT_ANKLE), ("foot.L", "foot.R")),
+    ((P.LEFT_KNEE, P.RIGHT_KNEE), ("lowerleg01.L", "lowerleg01.R")),
+    ((P.LEFT_HIP, P.RIGHT_HIP), ("upperleg01.L", "upperleg01.R")),
+    ((P.LEFT_SHOULDER, P.RIGHT_SHOULDER), ("upperarm01.L", "upperarm01.R")),
+)
+
+
+@dataclass(frozen=True)
+class BodyPoints:
+    """3-D points of a body standing on y = 0 (m), turned as in the photo: the bottoms of its
+    feet (M, 3), the top of its head (M', 3) and `JOINTS` (K, 2, 3) left/right."""
+
+    soles: np.ndarray
+    crown: np.ndarray
+    joints: np.ndarray
+
+
+def body_points(verts: torch.Tensor, heads: torch.Tensor, labels: tuple[str, ...],
+                yaw: torch.Tensor) -> BodyPoints:
+    """(V, 3) vertices and (J, 3) bone heads of a body standing on y = 0, turned by the
+    (3, 3) `yaw` -> its `BodyPoints`."""
+    v = (verts.to(torch.float64) @ yaw.to(torch.float64).T).numpy()
+    top = float(v[:, 1].max())
+    joints = np.stack([
+        np.stack([heads[labels.index(a)].to(torch.float64).numpy() for a in pair])
+        for _, pair in JOINTS
+    ]) @ yaw.to(torch.float64).numpy().T
+    return BodyPoints(v[v[:, 1] < 0.02], v[v[:, 1] > top - 0.03], joints)
+
+
+def _rows(points: np.ndarray, f: float, cy: float, pitch: float, d: float, h: float):
+    """Image rows (edge-based) of (..., 3) world points seen by a camera `d` m in front of
+    the person's axis, lens `h` m high, looking down by `pitch` (radians), unrolled."""
+    y_l = h - points[..., 1]  # level camera: y down
+    z_l = d - points[..., 2]
+    c, s = math.cos(pitch), math.sin(pitch)
+    y_c, z_c = c * y_l - s * z_l, s * y_l + c * z_l
+    return cy + f * y_c / np.maximum(z_c, 1e-3)
+
+
+def person_rows(detection: P.Detection, roll: float, f: float, cx: float, cy: float):
+    """Rows (edge-based, roll undone) of the person's soles and crown (the mask's bottom and
+    top) and of `JOINTS` (NaN where neither side is seen): (2 + K,)."""
+    mask = detection.mask
+    rows = np.nonzero(mask.any(axis=1))[0]
+    axis_x = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[0])
+    pts = [np.array([axis_x, rows[-1] + 1.0]), np.array([axis_x, float(rows[0])])]
+    for (a, b), _ in JOINTS:
+        seen = [i for i in (a, b) if detection.visible(i)]
+        pts.append(np.mean([detection.point(i) for i in seen], axis=0) if seen
+                   else np.array([np.nan, np.nan]))
+    unrolled = _apply(levelling(f, cx, cy, 0.0, roll), np.stack(pts))
+    return unrolled[:, 1]
+
+
+def body_roll(detection: P.Detection) -> float:
+    """Radians the person's axis leans from the photo's vertical (clockwise positive),
+    clamped to +-`MAX_ROLL_DEG`."""
+    feet = detection.midpoint(P.LEFT_ANKLE, P.RIGHT_ANKLE)
+    shoulders = detection.midpoint(P.LEFT_SHOULDER, P.RIGHT_SHOULDER)
+    dx, dy = shoulders - feet
+    roll = math.atan2(dx, -dy)  # up the image is -y
+    limit = math.radians(MAX_ROLL_DEG)
+    return max(-limit, min(limit, roll))
+
+
+def estimate_camera(
+    detection: P.Detection,
+    width: int,
+    height: int,
+    body: BodyPoints,
+    focal_px: float | None = None,
+    focal_source: str = "none",
+    pitch_deg: float | None = None,
+    roll_deg: float | None = None,
+) -> PhotoCamera:
+    """The photo's camera (see the module): pitch, distance and lens height by least
+    squares on the rows of the soles, the crown and the joints against `body` projected.
+    `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos)."""
+    from scipy.optimize import least_squares
+
+    if focal_px is None:
+        focal_px, focal_source = prior_focal_px(width, height), "prior"
+    f, cx, cy = float(focal_px), width / 2, height / 2
+    roll = body_roll(detection) if roll_deg is None else math.radians(roll_deg)
+    observed = person_rows(detection, roll, f, cx, cy)  # (2 + K,)
+    seen = ~np.isnan(observed[2:])
+
+    fixed = None if pitch_deg is None else math.radians(pitch_deg)
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        pitch, d, h = x
+        if fixed is not None:
+            pitch = fixed
+        soles = _rows(body.soles, f, cy, pitch, d, h).max()
+        crown = _rows(body.crown, f, cy, pitch, d, h).min()
+        joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
+        return np.concatenate([[soles, crown], joints]) - np.concatenate(
+            [observed[:2], observed[2:][seen]]
+        )
+
+    span = max(1.0, observed[0] - observed[1])
+    tall = float(body.crown[:, 1].max())
+    d0 = f * tall / span
+    h0 = (observed[0] - cy) * d0 / f
+    limit = math.radians(MAX_PITCH_DEG)
+    fit = least_squares(
+        residuals, np.array([0.0, d0, h0]),
+        bounds=([-limit, 0.3, -1.0], [limit, 20.0, 4.0]), x_scale=[0.05, 0.3, 0.3],
+    )
+    pitch, d, h = (float(v) for v in fit.x)
+    pitch = pitch if fixed is None else fixed
+    return PhotoCamera(
+        focal_px=f, focal_source=focal_source, width=width, height=height,
+        pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
+        lens_height_m=h, residual_px=float(np.sqrt(np.mean(fit.fun**2))),
+    )
+
+
+def reference_mask(
+    detection: P.Detection, camera: PhotoCamera, size: tuple[int, int]
+) -> torch.Tensor:
+    """The person's mask as the fit's reference camera (`protocol`) would see it: (H, W)
+    float coverage in [0, 1] for `size` = (H, W) of a 3:4 reference image."""
+    import torch.nn.functional as F
+
+    from render_engine.scan.protocol import (
+        CAMERA_DISTANCE_M,
+        CAMERA_HEIGHT_M,
+        VERTICAL_FOV_DEG,
+    )
+
+    out_h, out_w = size
+    f0 = (out_h / 2) / math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
+    cx, cy = camera.width / 2, camera.height / 2
+    level = levelling(
+        camera.focal_px, cx, cy, math.radians(camera.pitch_deg), math.radians(camera.roll_deg)
+    )
+    axis = _apply(level, detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[None])[0]
+    # level photo -> reference: scale k (same metres per pixel at the person's depth), the
+    # floor row onto the reference's floor row, the person's axis onto the centre column
+    k = (f0 / CAMERA_DISTANCE_M) / (camera.focal_px / camera.distance_m)
+    floor_level = cy + camera.focal_px * camera.lens_height_m / camera.distance_m
+    floor_ref = out_h / 2 - 0.5 + f0 * CAMERA_HEIGHT_M / CAMERA_DISTANCE_M
+    affine = np.array(
+        [[k, 0.0, (out_w / 2 - 0.5) - k * axis[0]], [0.0, k, floor_ref - k * floor_level],
+         [0.0, 0.0, 1.0]]
+    )
+    to_photo = np.linalg.inv(affine @ level)  # reference pixel -> photo pixel
+    # shrink the mask first (area) so that the resampling below is about 1:1
+    mask = torch.from_numpy(detection.mask.astype(np.float32))[None, None]
+    shrink = max(1, int(1 / max(k, 1e-6)) // 2)
+    if shrink > 1:
+        mask = F.avg_pool2d(mask, shrink, ceil_mode=True)
+    ys, xs = torch.meshgrid(
+        torch.arange(out_h, dtype=torch.float64), torch.arange(out_w, dtype=torch.float64),
+        indexing="ij",
+    )
+    grid = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1) @ torch.from_numpy(to_photo).T
+    px, py = grid[..., 0] / grid[..., 2], grid[..., 1] / grid[..., 2]  # photo pixels
+    mh, mw = mask.shape[-2:]
+    gx = px / shrink / mw * 2 - 1  # photo pixels are edge-based: 0 is the left edge
+    gy = py / shrink / mh * 2 - 1
+    sample = torch.stack([gx, gy], dim=-1).to(torch.float32)[None]
+    return F.grid_sample(mask, sample, mode="bilinear", align_corners=False)[0, 0]

@@ -1,0 +1,163 @@
+"""Finding the person in a photo: BlazePose (mediapipe 0.10.14, weights inside the wheel).
+
+`detect_person` runs mediapipe's Pose solution (BlazePose GHUM "full", 33 landmarks, with
+its person segmentation) on a photo scaled to at most `DETECT_SIDE` pixels on its long side,
+and returns the landmarks in the photo's pixels, the person's mask (the segmentation above
+0.5, its connected part holding the body's landmarks) and whether a second person stands in
+the photo: the found person is painted over with the photo's median colour and the
+detector runs again; a second confident full-body detection means several people.
+
+mediapipe's graphs are not safe to share between threads: one graph per process, used
+under a lock. Nothing is downloaded: the 0.10.14 wheel carries `pose_landmark_full.tflite`
+and `pose_detection.tflite` (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+DETECT_SIDE = 1024
+#: Landmark indices of BlazePose's 33 (mediapipe.solutions.pose.PoseLandmark).
+NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_ELBOW, RIGHT_ELBOW = 11, 12, 13, 14
+LEFT_WRIST, RIGHT_WRIST, LEFT_HIP, RIGHT_HIP = 15, 16, 23, 24
+LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE = 25, 26, 27, 28
+LEFT_HEEL, RIGHT_HEEL, LEFT_FOOT, RIGHT_FOOT = 29, 30, 31, 32
+#: Landmarks a full-body scan photo must show (visibility at least `MIN_VISIBILITY`).
+#: Pairs (left, right) of which a scan photo must show at least one (a side view hides the far
+#: side): shoulders, hips, knees, ankles.
+BODY_PAIRS = ((11, 12), (23, 24), (25, 26), (27, 28))
+BODY_LANDMARKS = (
+    LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
+    LEFT_ANKLE, RIGHT_ANKLE,
+)
+MIN_VISIBILITY = 0.5
+#: Skeleton drawn on overlays (pairs of landmark indices).
+BONES = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (24, 26), (26, 28), (27, 29), (29, 31), (27, 31), (28, 30),
+    (30, 32), (28, 32), (0, 11), (0, 12),
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    landmarks: np.ndarray  # (33, 3) float: x, y in the photo's pixels, visibility 0..1
+    mask: np.ndarray  # (H, W) bool, the person
+    second_person: bool
+
+    def body_seen(self) -> bool:
+        """At least one of each pair of `BODY_PAIRS` is visible."""
+        return all(self.visible(a) or self.visible(b) for a, b in BODY_PAIRS)
+
+    def visible(self, index: int) -> bool:
+        return bool(self.landmarks[index, 2] >= MIN_VISIBILITY)
+
+    def point(self, index: int) -> np.ndarray:
+        return self.landmarks[index, :2]
+
+    def midpoint(self, a: int, b: int) -> np.ndarray:
+        return (self.landmarks[a, :2] + self.landmarks[b, :2]) / 2
+
+
+_LOCK = threading.Lock()
+_POSE = None
+
+
+def _pose_graph():
+    global _POSE
+    if _POSE is None:
+        import mediapipe as mp
+
+        _POSE = mp.solutions.pose.Pose(
+            static_image_mode=True, model_complexity=1, enable_segmentation=True,
+            min_detection_confidence=0.5,
+        )
+    return _POSE
+
+
+def _run(rgb: np.ndarray):
+    with _LOCK:
+        return _pose_graph().process(rgb)
+
+
+def _resized(rgb: np.ndarray, side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    if max(h, w) <= side:
+        return np.ascontiguousarray(rgb)
+    from PIL import Image
+
+    ratio = side / max(h, w)
+    size = (max(1, round(w * ratio)), max(1, round(h * ratio)))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+
+
+def _person_component(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The connected parts of `mask` that hold any of `points` (K, 2) pixels; the largest
+    part when none does."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask)
+    if count <= 1:
+        return mask
+    h, w = mask.shape
+    keep = set()
+    for x, y in points:
+        xi, yi = int(round(x)), int(round(y))
+        if 0 <= xi < w and 0 <= yi < h and labels[yi, xi] > 0:
+            keep.add(int(labels[yi, xi]))
+    if not keep:
+        sizes = np.bincount(labels.ravel())[1:]
+        keep = {int(sizes.argmax()) + 1}
+    return np.isin(labels, list(keep))
+
+
+def detect_person(rgb: np.ndarray) -> Detection | None:
+    """(H, W, 3) uint8 photo -> the person's `Detection`, or None when no person is found."""
+    h, w = rgb.shape[:2]
+    small = _resized(rgb, DETECT_SIDE)
+    sh, sw = small.shape[:2]
+    result = _run(small)
+    if result.pose_landmarks is None or result.segmentation_mask is None:
+        return None
+    lm = np.array(
+        [(p.x * w, p.y * h, p.visibility) for p in result.pose_landmarks.landmark],
+        dtype=np.float64,
+    )  # (33, 3)
+    seg = np.asarray(result.segmentation_mask) > 0.5  # (sh, sw)
+    body = [i for i in BODY_LANDMARKS if lm[i, 2] >= MIN_VISIBILITY]
+    seg = _person_component(seg, lm[body, :2] * (sw / w))
+    # a second person: paint the first one over and look again
+    painted = small.copy()
+    rows = np.nonzero(seg.any(axis=1))[0]
+    tall = int(rows[-1] - rows[0] + 1) if len(rows) else sh
+    grown = _dilate(seg, max(2, tall // 25))
+    painted[grown] = np.median(small[~grown], axis=0).astype(np.uint8) if (~grown).any() else 0
+    again = _run(painted)
+    second = False
+    if again.pose_landmarks is not None:
+        pts = again.pose_landmarks.landmark
+        vis = np.array([pts[i].visibility for i in BODY_LANDMARKS])
+        x = np.array([pts[i].x * sw for i in BODY_LANDMARKS])
+        y = np.array([pts[i].y * sh for i in BODY_LANDMARKS])
+        ys, xs = np.nonzero(grown)
+        # confident, and standing beside the first person rather than on their remains
+        beside = not (xs.min() <= np.median(x) <= xs.max() and ys.min() <= np.median(y) <= ys.max())
+        second = bool((vis >= MIN_VISIBILITY).mean() >= 0.75) and beside
+    if (sh, sw) != (h, w):
+        from PIL import Image
+
+        full = Image.fromarray(seg.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
+        mask = np.asarray(full) >= 128
+    else:
+        mask = seg
+    return Detection(lm, mask, second)
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(mask, iterations=radius)

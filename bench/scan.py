@@ -7,9 +7,9 @@ Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a
 9:16, 1:1 or 4:3 landscape, pitch +-10 degrees, roll +-3 degrees, the person up to 0.3 m off
 the optical axis; redrawn until the whole person is in the frame), a background (plain,
 gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose or
-down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three photos (front, side_left,
-back) from one spot; the stated height is the body's. Every scan's errors (scan minus
-truth, cm) go to a JSON-lines file as it finishes (`--out`), and the table and summary to
+down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three
+photos (front, side_left, back) from one spot; the stated height is the body's. Every
+scan's errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`), and the table and summary to
 docs/benchmarks.md (section "scan"). Targets (issue 11): every scan completes, height within
 1 cm, chest/waist/hips mean error <= 2 cm and max <= 4 cm, a scan <= 30 s on two cores.
 """

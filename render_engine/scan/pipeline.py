@@ -22,12 +22,18 @@ import torch
 
 from render_engine.body.fit import Measurements, fit_measurements
 from render_engine.body.fitted import FittedBody, build_body
+from render_engine.scan.camera import (
+    BodyPoints,
+    PhotoCamera,
+    body_points,
+    estimate_camera,
+    reference_mask,
+)
+from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
-from render_engine.scan.profile import central_widths, profile_rows
-from render_engine.scan.camera import BodyPoints, PhotoCamera, body_points, estimate_camera, reference_mask
-from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.person import Detection, detect_person
+from render_engine.scan.profile import central_widths, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
     MIN_PHOTOS,
@@ -36,7 +42,13 @@ from render_engine.scan.protocol import (
     image_size,
     yaw_matrix,
 )
-from render_engine.scan.quality import PhotoQuality, analyse_detection, as_image, to_rgb8, unreadable
+from render_engine.scan.quality import (
+    PhotoQuality,
+    analyse_detection,
+    as_image,
+    to_rgb8,
+    unreadable,
+)
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 
 STAGES = (

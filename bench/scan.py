@@ -9,8 +9,8 @@ the optical axis; redrawn until the whole person is in the frame), a background 
 gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose or
 down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three
 photos (front, side_left, back) from one spot; the stated height is the body's. Every
-scan's errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`), and the table and summary to
-docs/benchmarks.md (section "scan"). Targets (issue 11): every scan completes, height within
+scan's errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`),
+and the table and summary to docs/benchmarks.md (section "scan"). Targets (issue 11): every scan completes, height within
 1 cm, chest/waist/hips mean error <= 2 cm and max <= 4 cm, a scan <= 30 s on two cores.
 """
 

@@ -304,3 +304,19 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette():
     assert int(clear.sum()) >= 30  # most rows are clear of joins
     diff = (exact[0] - pixel.to(exact.dtype)).abs()[clear]
     assert float(diff.max()) <= 1.5 and float(diff.mean()) <= 0.7
+
+
+def test_the_overlay_draws_the_outline_on_the_person(photos):
+    from PIL import Image
+
+    from render_engine.scan.overlay import OUTLINE, draw_overlay
+
+    rgb = (photos[0].permute(1, 2, 0) * 255).to(torch.uint8).numpy()
+    detection = detect_person(rgb)
+    png = draw_overlay(rgb, detection, "front: usable", max_side=300)
+    drawn = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert max(drawn.shape[:2]) == 300
+    outline = (drawn == np.array(OUTLINE)).all(axis=2)
+    small = np.asarray(Image.fromarray(detection.mask).resize(drawn.shape[1::-1])) > 0
+    assert outline.sum() > 100
+    assert small[outline].mean() > 0.95  # the outline lies on the person's own pixels

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,14 +11,27 @@ from typing import Any
 
 from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
+from adapters.blobs.erasure import forget_files
 from adapters.blobs.local import LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
+from adapters.blobs.select import blob_store
 from adapters.dispatcher import Dispatcher
+from adapters.erasure_pages import rewrite_pages_after_erasure
+from adapters.heartbeats import Heartbeats
 from adapters.idempotency import IdempotencyStore
 from adapters.keyvault import SqlKeyVault
 from adapters.log_reader import read_notifications
-from adapters.mailer import FileMailer
+from adapters.mailer import FileMailer, SmtpMailer
+from adapters.order_expiry import OrderExpiry
+from adapters.outage import (
+    Breaker,
+    after_failure,
+    database_pools,
+    postgres_probe,
+    tune_pools,
+)
 from adapters.payments_sandbox import SandboxProvider
-from adapters.persistence import event_store_env, view_store
+from adapters.persistence import event_store_env, hold_schema_lock, view_store
 from adapters.ratelimit import RateLimits
 from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
@@ -54,6 +69,14 @@ def _persistent_secret(settings: Settings, configured: str, name: str) -> str:
     return value
 
 
+def email_index_key(settings: Settings) -> bytes:
+    """The key of the email index's ids: configured, or derived from the secret key."""
+    if settings.email_index_key:
+        return settings.email_index_key.encode()
+    secret = _persistent_secret(settings, settings.secret_key, "secret")
+    return hmac.new(secret.encode(), b"tryon email index", hashlib.sha256).digest()
+
+
 def all_projections() -> list[Any]:
     return [UsersProjection(), CatalogProjection(), CartsProjection(), OrdersProjection(),
             PaymentsProjection(), StudioProjection(), AuditIndexProjection(), ChainProjection()]
@@ -74,7 +97,7 @@ class Container:
     idempotency: IdempotencyStore
     studio: Studio
     studio_reads: StudioReads
-    blobs: LocalBlobStore
+    blobs: LocalBlobStore | S3BlobStore
     dispatcher: Dispatcher | None = None
     bus: Any = None
     erasure: Erasure | None = None
@@ -92,6 +115,8 @@ class Container:
         if self.settings.projections == "in-process":
             self.runner.catch_up()
             self.runner.start()
+        if "order_expiry" in self.extras:
+            self.extras["order_expiry"].start(self.settings.order_expiry_interval_s)
         external = self.settings.bus == "nats" and self.settings.dispatcher == "external"
         if self.dispatcher is not None and not external:
             if self.settings.bus == "in-process":
@@ -105,6 +130,8 @@ class Container:
             self.dispatcher.start()
 
     def close(self) -> None:
+        if "order_expiry" in self.extras:
+            self.extras["order_expiry"].stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         if self.bus is not None and hasattr(self.bus, "stop"):
@@ -120,51 +147,70 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     settings = settings or Settings()
     hasher = Argon2idHasher(settings.argon2_time_cost, settings.argon2_memory_kib,
                             settings.argon2_parallelism)
+    release_schema_lock = hold_schema_lock(settings)  # until every table exists
     store = view_store(settings)
     vault = SqlKeyVault(store if settings.uses_postgres
                         else SQLiteViewStore(settings.data_dir / "keys.sqlite"))
     personal = PersonalDataCipher(vault)
     accounts = Accounts(hasher, env=event_store_env(settings, "accounts"),
-                        personal_data=personal, vault=vault)
-    shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal)
+                        personal_data=personal, vault=vault,
+                        email_key=email_index_key(settings))
+    provider = SandboxProvider(_persistent_secret(settings, settings.payment_secret, "payment"))
+    shop = Shop(env=event_store_env(settings, "shop"), personal_data=personal,
+                provider=provider)
     studio = Studio(env=event_store_env(settings, "studio"), personal_data=personal)
     runner = ProjectionRunner(store, {"accounts": accounts, "shop": shop, "studio": studio},
                               all_projections(),
                               in_process=settings.projections == "in-process",
                               read_log=read_notifications, before_bulk=vault.warm,
-                              replay_batch=settings.replay_batch)
+                              replay_batch=settings.replay_batch,
+                              wait_timeout=settings.read_your_writes_timeout_s)
     runner.setup()
     idempotency = IdempotencyStore(store)
     idempotency.setup()
+    heartbeats = Heartbeats(store, settings.heartbeat_every_s, settings.heartbeat_stale_s)
+    heartbeats.setup()
     secret = _persistent_secret(settings, settings.secret_key, "secret")
     tokens = TokenService(secret,
                           settings.access_token_minutes, settings.refresh_token_days)
-    mailer = FileMailer(settings.data_dir / "mail")
+    mailer: FileMailer | SmtpMailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url
+        else FileMailer(settings.data_dir / "mail", settings.mail_from))
     container = Container(
         settings=settings, accounts=accounts, shop=shop, store=store, runner=runner,
         read=ReadModels(store), tokens=tokens,
         sessions=Sessions(accounts, tokens, mailer, settings.public_url),
-        payments=SandboxProvider(_persistent_secret(settings, settings.payment_secret,
-                                                    "payment")),
+        payments=provider,
         rate_limits=RateLimits(settings.rate_limit_failed_logins,
                                settings.rate_limit_registrations,
                                settings.rate_limit_auth_requests,
-                               settings.rate_limit_enabled),
+                               settings.rate_limit_enabled, store=store,
+                               secret=(secret + ":rate-limits").encode()),
         idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
-        blobs=LocalBlobStore(settings.data_dir / "blobs", secret + ":files",
-                             settings.public_url),
+        blobs=blob_store(settings, secret + ":files", create_bucket=True),
     )
     forgetters: list[Any] = [
         lambda user, _: idempotency.forget_owner(f"user:{user}"),
         lambda _, email: mailer.forget(email),
+        forget_files(container.blobs, container.studio_reads),
     ]
-    if hasattr(store, "compact"):
-        # After the read models have applied the erasure, squeeze old pages out of the files.
-        forgetters.append(lambda *_: (runner.catch_up(), store.compact()))
+    # After the read models have applied the erasure, old row versions out of the files.
+    forgetters.append(rewrite_pages_after_erasure(store, runner, accounts))
     container.erasure = Erasure(accounts, forgetters)
+    container.extras["order_expiry"] = OrderExpiry(shop, store, settings.order_payment_timeout)
     if with_dispatcher:
         container.bus = command_bus(container)
         container.dispatcher = Dispatcher(studio, container.bus, store)
+    release_schema_lock()
+    container.extras["heartbeats"] = heartbeats
+    if settings.uses_postgres:
+        tune_pools(database_pools(container), settings.db_pool_timeout_s)
+        runner.on_failure = after_failure(container)
+        if container.dispatcher is not None:
+            container.dispatcher.on_failure = runner.on_failure
+        container.extras["breaker"] = Breaker(
+            postgres_probe(settings.database_url, settings.db_pool_timeout_s),
+            lambda: database_pools(container))
     if start_projections:
         container.start_background()
     return container

@@ -2008,3 +2008,20 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+def demo_photo_name(product: dict[str, Any], side: str) -> str:
+    """File name of a demo product's generated photo (``side`` front or back) in the package
+    data folder ``adapters/demo_images/`` (made by bench/gallery_product_images.py)."""
+    prefix = "-".join(product["variants"][0]["sku"].split("-")[:2])
+    return f"{prefix}_{side}.png"
+
+
+def demo_photos(product: dict[str, Any]) -> list[bytes]:
+    """The demo product's front and back photos (PNG bytes), for the try-on's product look."""
+    from importlib.resources import files
+
+    folder = files("adapters").joinpath("demo_images")
+    return [
+        folder.joinpath(demo_photo_name(product, side)).read_bytes() for side in ("front", "back")
+    ]

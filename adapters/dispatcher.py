@@ -10,6 +10,7 @@ command is never lost, and never runs twice in effect.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -19,6 +20,7 @@ from application.studio import Studio
 from domain import ids
 from domain.avatars import Avatar
 from domain.renders import Render
+from projections.backoff import Backoff
 from projections.store import ViewStore
 
 log = structlog.get_logger("tryon.dispatcher")
@@ -56,6 +58,8 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called after a failed pass of the loop (to drop broken connections, say).
+        self.on_failure: Callable[[BaseException], None] | None = None
         with self.store.transaction() as tx:
             tx.execute(TABLE)
 
@@ -122,18 +126,35 @@ class Dispatcher:
                         count += 1
                 start = notifications[-1].id
 
-    def start(self, interval: float = 0.1) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(interval,), daemon=True,
-                                        name="dispatcher")
+    def start(self, interval: float = 0.1,
+              heartbeat: Callable[[], None] | None = None) -> None:
+        self._thread = threading.Thread(target=self._loop, args=(interval, heartbeat),
+                                        daemon=True, name="dispatcher")
         self._thread.start()
 
-    def _loop(self, interval: float) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self, interval: float, heartbeat: Callable[[], None] | None = None) -> None:
+        """Never ends on its own: a failure (the database or the broker gone for a while) is
+        logged and retried with a growing pause."""
+        backoff = Backoff()
         while not self._stop.is_set():
             try:
                 self.dispatch_pending()
-            except Exception:
-                log.exception("dispatcher.failed")
-                self._stop.wait(1.0)
+                if heartbeat is not None:
+                    heartbeat()
+            except Exception as exc:
+                delay = backoff.failed()
+                log.warning("dispatcher.failed", error=type(exc).__name__,
+                            detail=str(exc)[:200], retry_in_s=delay,
+                            failures=backoff.failures, exc_info=backoff.failures == 1)
+                if self.on_failure is not None:
+                    self.on_failure(exc)
+                self._stop.wait(delay)
+                continue
+            backoff.reset()
             self._stop.wait(interval)
 
     def stop(self) -> None:

@@ -2,9 +2,12 @@
 
 A key is claimed before the request runs (status ``processing``), then completed with the
 response. A retry with the same body replays it; another body is rejected; a retry while the
-first is still running is told so. A claim older than the lease (a crashed request) may be
-taken over: the commands behind keyed requests are themselves idempotent (an order's id is
-derived from the key), so running one again cannot duplicate anything.
+first is still running is told so. A key whose request committed anything keeps its answer,
+even a failed one (the HTTP middleware answers 202 from the request's receipts); a key is
+released only when nothing was committed. A claim older than the lease (an API process that
+died mid-request) may be taken over; an order's id is derived from its key, so an order cannot
+be placed twice that way, but a cart add that had committed would run again
+(docs/resilience.md, known limits).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ TABLE = (
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("
     "owner TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
     "status INTEGER, headers TEXT, body BYTEA, created DOUBLE PRECISION NOT NULL, "
-    "PRIMARY KEY (owner, key))"
+    "person TEXT, PRIMARY KEY (owner, key))"
 )
 
 
@@ -51,8 +54,17 @@ class IdempotencyStore:
         table = TABLE if self.store.dialect == "postgres" else TABLE.replace("BYTEA", "BLOB")
         with self.store.transaction() as tx:
             tx.execute(table)
+            columns = ({r[0] for r in tx.all(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = "
+                "'idempotency_keys' AND table_schema = current_schema()")}
+                if tx.dialect == "postgres"
+                else {r[1] for r in tx.all("PRAGMA table_info(idempotency_keys)")})
+            if "person" not in columns:  # stores made before erasure looked at it
+                tx.execute("ALTER TABLE idempotency_keys ADD COLUMN person TEXT")
             tx.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_created "
                        "ON idempotency_keys (created)")
+            tx.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_person "
+                       "ON idempotency_keys (person)")
 
     def claim(self, owner: str, key: str, fingerprint: str) -> Stored | None:
         """None: go ahead and run the request. A ``Stored``: replay it."""
@@ -84,19 +96,27 @@ class IdempotencyStore:
                 return None
             return Stored(int(status), json.loads(headers), bytes(body))
 
-    def complete(self, owner: str, key: str, response: Stored) -> None:
+    def complete(self, owner: str, key: str, response: Stored, person: str | None = None) -> None:
+        """Stores the response; ``person``: the user it is about when the owner does not say
+        it (a registration keyed by client address), so that erasure finds it."""
         with self.store.transaction() as tx:
-            tx.execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ? "
-                       "WHERE owner = ? AND key = ?",
-                       (response.status, json.dumps(response.headers), response.body, owner, key))
+            tx.execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ?, "
+                       "person = ? WHERE owner = ? AND key = ?",
+                       (response.status, json.dumps(response.headers), response.body, person,
+                        owner, key))
 
     def forget_owner(self, owner: str) -> None:
-        """Erasure: stored responses may hold the person's data."""
+        """Erasure: stored responses may hold the person's data; ``owner`` is
+        ``user:<public user id>``. Removes the person's own keys and every response stored
+        about them under another owner (register or login before they held a token)."""
+        person = owner.removeprefix("user:")
         with self.store.transaction() as tx:
-            tx.execute("DELETE FROM idempotency_keys WHERE owner = ?", (owner,))
+            tx.execute("DELETE FROM idempotency_keys WHERE owner = ? OR person = ?",
+                       (owner, person))
 
     def release(self, owner: str, key: str) -> None:
-        """The request failed without effect (a 5xx): a retry may run it again."""
+        """The request was refused or failed before it committed anything: a retry may run
+        it (never called for a request that committed, see the HTTP middleware)."""
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? "
                        "AND status IS NULL", (owner, key))

@@ -1,6 +1,8 @@
 """The sandbox payment provider: test cards, signed results, signed webhooks.
 
-Card 4242424242424242 succeeds; 4000000000000002 is declined. Results are signed with
+Card 4242424242424242 succeeds; 4000000000000002 is declined. A refund gives a charge's
+whole amount back; its id is derived from the transaction, so asking again is the same refund.
+Results are signed with
 HMAC-SHA256 over ``paymentOrderId|transactionId``; webhooks carry
 ``Tryon-Signature: t=<unix>,v1=<hex hmac-sha256 of "t.body">``.
 """
@@ -50,6 +52,13 @@ class SandboxProvider:
             return Charge(True, ids.new("txn"), method)
         reason = "card_declined" if number == DECLINED else "card_not_supported_in_sandbox"
         return Charge(False, None, method, reason)
+
+    def refund(self, transaction_id: str, amount: int, currency: str) -> str:
+        """The sandbox's refund of a charge: always succeeds, once per transaction."""
+        if not transaction_id.startswith("txn_") or amount <= 0:
+            raise ValueError("the sandbox refunds its own charges only")
+        mac = hmac.new(self.secret, f"refund|{transaction_id}".encode(), hashlib.sha256)
+        return "rfnd_" + mac.hexdigest()[:24]
 
     def sign(self, payment_order_id: str, transaction_id: str) -> str:
         message = f"{payment_order_id}|{transaction_id}".encode()

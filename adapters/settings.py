@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,33 @@ class Settings(BaseSettings):
     db_pool_size: int = 3
     db_pool_overflow: int = 6
     view_pool_size: int = 12
+    # Seconds a request waits for a database connection before it is answered 503.
+    db_pool_timeout_s: float = Field(default=1.0, gt=0)
+    # Seconds a command waits for the read models to show it (read-your-writes); after that
+    # it answers 202 with what it recorded.
+    read_your_writes_timeout_s: float = Field(default=5.0, gt=0)
+    # Projector, dispatcher and workers beat this often; /readyz calls a beat older than
+    # heartbeat_stale_s stale.
+    heartbeat_every_s: float = Field(default=2.0, gt=0)
+    heartbeat_stale_s: float = Field(default=15.0, gt=0)
+    # Base of the links the API hands out. Left unset, links follow each request's own base URL
+    # (see adapters/links.py); this default then only serves links made outside a request.
     public_url: str = "http://127.0.0.1:8000"
+    # Files: empty means data_dir/blobs on this machine; s3://bucket/prefix an S3-compatible
+    # object store that every API replica and worker shares (docs/deploy.md).
+    blob_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, web identity, ...)
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # Mail: empty means .eml files in data_dir/mail (a development outbox on this machine);
+    # smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://... a relay.
+    smtp_url: str = ""
+    mail_from: str = "no-reply@tryon.local"
+    # Proxies whose Forwarded / X-Forwarded-* headers are believed (addresses or networks,
+    # comma-separated; "*" for any; empty for none).
+    trusted_proxies: str = "127.0.0.1,::1"
 
     # Security. An empty secret is generated once and kept in data_dir/secret.key.
     secret_key: str = ""
@@ -31,11 +58,19 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 2
     payment_secret: str = ""
+    # Keys the email index's ids (a keyed hash of each address). Empty: derived from
+    # secret_key, so set it explicitly before ever rotating secret_key.
+    email_index_key: str = ""
 
     rate_limit_failed_logins: str = "5/15 minutes"
     rate_limit_registrations: str = "30/hour"
     rate_limit_auth_requests: str = "120/minute"
     rate_limit_enabled: bool = True
+
+    # An order still unpaid this long after it was placed is cancelled and its stock released
+    # (seconds, or ISO 8601 such as PT30M); every API replica sweeps every interval.
+    order_payment_timeout: timedelta = timedelta(minutes=30)
+    order_expiry_interval_s: float = Field(default=30.0, gt=0)
 
     # Read models: "in-process" (serve runs the projections) or "external" (tryon projector).
     projections: Literal["in-process", "external"] = "in-process"
@@ -64,6 +99,8 @@ class Settings(BaseSettings):
     workers: int = 1
     device: str = "cpu"
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")
+    # Uploaded images (and video frames) over this many pixels are refused from their header.
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -13,32 +13,55 @@ from application.ports import PasswordHasher
 from domain import ids
 from domain.accounts import EmailIndex, User
 from domain.errors import EmailTaken, InvalidInput, NotAuthenticated, NotFound
+from domain.sessions import SignInSession, TokenState, session_id_for
 
 
-def email_index_id(email: str) -> uuid.UUID:
+def email_index_id(email: str, key: bytes | None = None) -> uuid.UUID:
+    """The EmailIndex aggregate's id: a keyed hash of the address (nobody without the key can
+    test an address against the log), or, without a key, the unkeyed uuid5 that logs written
+    before issue 10 used."""
+    if key:
+        return ids.keyed(key, "email", email.lower())
     return ids.derived("email", email.lower())
 
 
 class Accounts(TryonApplication):
     name = "accounts"
+    # A family refreshed every few minutes for months stays cheap to load. Sessions hold
+    # token ids and times, no personal data, so their snapshots need no sealing.
+    snapshotting_intervals = {SignInSession: 10}
 
     def __init__(self, hasher: PasswordHasher, env: dict[str, str] | None = None,
-                 personal_data: Any = None, vault: Any = None) -> None:
+                 personal_data: Any = None, vault: Any = None,
+                 email_key: bytes | None = None) -> None:
         super().__init__(env=env, personal_data=personal_data)
         self.hasher = hasher
         self.vault = vault
+        self.email_key = email_key
+
+    def _index_ids(self, email: str) -> list[uuid.UUID]:
+        """Where an address's index may be: its keyed id, then the unkeyed id of old logs."""
+        found = [email_index_id(email, self.email_key)]
+        if self.email_key:
+            found.append(email_index_id(email))
+        return found
+
+    def _indexes(self, email: str) -> list[EmailIndex]:
+        found = (self.find(EmailIndex, i, "Email") for i in self._index_ids(email))
+        return [index for index in found if index is not None]
 
     # -- registration and sign-in ----------------------------------------------------------
     def register(
         self, email: str, password: str, first_name: str, last_name: str
     ) -> tuple[uuid.UUID, Position]:
         email = email.lower()
-        index_id = email_index_id(email)
+        index_id = email_index_id(email, self.email_key)
         index: EmailIndex | None = None
-        if self.exists(index_id):
-            index = self.load(EmailIndex, index_id, "Email")
-            if index.user_id is not None:
+        for found in self._indexes(email):
+            if found.user_id is not None:
                 raise EmailTaken("An account with this email already exists")
+            if found.id == index_id:
+                index = found
         user = User(
             id=uuid.uuid4(), email=email, password_hash=self.hasher.hash(password),
             first_name=first_name, last_name=last_name,
@@ -54,11 +77,7 @@ class Accounts(TryonApplication):
         return user.id, position
 
     def user_id_for(self, email: str) -> uuid.UUID | None:
-        index_id = email_index_id(email)
-        if not self.exists(index_id):
-            return None
-        index = self.load(EmailIndex, index_id, "Email")
-        return index.user_id
+        return next((i.user_id for i in self._indexes(email) if i.user_id is not None), None)
 
     def authenticate(self, email: str, password: str) -> User:
         """The user with these credentials; the same error whether the email exists or not."""
@@ -77,13 +96,37 @@ class Accounts(TryonApplication):
             raise NotFound("User not found")
         return user
 
-    @retry_on_conflict()
+    # -- sign-in sessions: one aggregate per refresh-token family -------------------------------
     def start_session(
         self, user_id: uuid.UUID, family: str, token_id: str, expires_at: datetime
     ) -> Position:
         user = self.get_user(user_id)
-        user.start_session(family=family, token_id=token_id, expires_at=expires_at)
-        return self.record(user)
+        session = SignInSession(id=session_id_for(family), user_id=user.id, token_id=token_id,
+                                expires_at=expires_at, credentials=user.credentials)
+        return self.record(session)
+
+    def _session(self, user: User, family: str) -> SignInSession | None:
+        """The family's session; one recorded on the user by an older log becomes a session
+        aggregate here (saved with the next decision about it)."""
+        session_id = session_id_for(family)
+        session = self.find(SignInSession, session_id, "Session")
+        if session is not None:
+            return session if session.user_id == user.id else None
+        legacy = user.sessions.get(family)
+        if legacy is None:
+            return None
+        session = SignInSession(id=session_id, user_id=user.id, token_id=legacy["current"],
+                                expires_at=datetime.fromisoformat(legacy["expires"]),
+                                credentials=user.credentials)
+        if legacy["revoked"]:
+            session.revoke(reason="revoked on the user")
+        return session
+
+    def _token_state(self, user: User, session: SignInSession | None,
+                     token_id: str) -> TokenState:
+        if session is None:
+            return TokenState.UNKNOWN
+        return session.state_of(token_id, user.credentials)
 
     @retry_on_conflict()
     def rotate_session(
@@ -93,23 +136,27 @@ class Accounts(TryonApplication):
         """Refresh: the presented token must be the family's current one. Presenting an older
         one means it was stolen or replayed: the whole family is revoked (RFC 9700)."""
         user = self.get_user(user_id)
-        state = user.session_state(family, token_id)
-        if state == "reused":
-            user.revoke_session(family=family, reason="refresh token reused")
-            self.record(user)
+        session = self._session(user, family)
+        state = self._token_state(user, session, token_id)
+        if state is TokenState.REUSED:
+            assert session is not None
+            session.revoke(reason="refresh token reused")
+            self.record(session)
             raise NotAuthenticated("Refresh token was already used; the session is revoked")
-        if state != "current":
+        if state is not TokenState.CURRENT:
             raise NotAuthenticated("Refresh token is revoked")
-        user.rotate_session(family=family, token_id=new_token_id, expires_at=expires_at)
-        return self.record(user)
+        assert session is not None
+        session.rotate(token_id=new_token_id, expires_at=expires_at)
+        return self.record(session)
 
     @retry_on_conflict()
     def end_session(self, user_id: uuid.UUID, family: str, token_id: str) -> Position:
         user = self.get_user(user_id)
-        if user.session_state(family, token_id) == "unknown":
+        session = self._session(user, family)
+        if session is None:
             raise NotAuthenticated("Unknown refresh token")
-        user.revoke_session(family=family, reason="logout")
-        return self.record(user)
+        session.revoke(reason="logout")
+        return self.record(session)
 
     @retry_on_conflict()
     def verify_email(self, user_id: uuid.UUID, email: str) -> Position:
@@ -143,7 +190,7 @@ class Accounts(TryonApplication):
         user = self.get_user(user_id)
         if not self.hasher.verify(user.password_hash, password):
             raise InvalidInput("password", "Password is wrong", "INVALID")
-        index = self.load(EmailIndex, email_index_id(user.email), "Email")
+        index = next(i for i in self._indexes(user.email) if i.user_id == user.id)
         user.erase()
         index.release()
         position = self.record(user, index)

@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from application import receipts
 from application.metadata import MetadataMapper
 from application.transcoding import CachedUUIDAsHex, FastJSONTranscoder
 from domain.errors import ConcurrencyConflict, NotFound
@@ -52,6 +53,8 @@ class TryonApplication(Application[uuid.UUID]):
         recordings = self.save(*aggregates)
         position = max((r.notification.id for r in recordings), default=0)
         if recordings:
+            receipts.note(receipts.Receipt(self.name, position, tuple(
+                (type(a).__name__, a.id) for a in aggregates if a is not None)))
             log.info("events.recorded", log=self.name, position=position,
                      events=[type(r.domain_event).__qualname__ for r in recordings])
         return position
@@ -67,8 +70,20 @@ class TryonApplication(Application[uuid.UUID]):
             raise NotFound(f"{what} not found")
         return aggregate
 
+    def find(self, cls: type[A], aggregate_id: uuid.UUID, what: str) -> A | None:
+        """The aggregate, or None if it was never saved: one load where ``exists`` followed by
+        ``load`` would read (and replay) it twice."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what} not found")
+        return aggregate
+
     def exists(self, aggregate_id: uuid.UUID) -> bool:
-        return aggregate_id in self.repository
+        # The repository's own test replays the whole aggregate; its newest event is enough.
+        return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
 
     def head(self) -> Position:
         return self.recorder.max_notification_id() or 0

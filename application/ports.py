@@ -31,3 +31,10 @@ class CommandBus(Protocol):
     """Carries render and scan commands to workers (in-process or NATS JetStream)."""
 
     def publish(self, command: dict[str, object]) -> None: ...
+
+
+class PaymentProvider(Protocol):
+    """Gives money back. Refunding the same transaction again returns the same refund id
+    (a retried command never refunds twice)."""
+
+    def refund(self, transaction_id: str, amount: int, currency: str) -> str: ...

@@ -8,18 +8,22 @@ unit collides on the product's version and is re-decided against the fresh stock
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
 from application.base import Position, TryonApplication, retry_on_conflict
+from application.ports import PaymentProvider
+from application.turns import Turns
 from domain import ids, pricing
 from domain.cart import Cart
 from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product
-from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.errors import DomainError, InvalidInput, InvalidStateTransition, NotFound
 from domain.ordering import Order
-from domain.payments import PaymentOrder
+from domain.payments import PaymentOrder, PaymentStatus
 
 
 def cart_id_for(user_id: uuid.UUID) -> uuid.UUID:
@@ -36,11 +40,43 @@ def payment_id_for(order_id: uuid.UUID) -> uuid.UUID:
     return ids.derived("payment", str(order_id))
 
 
+@dataclass(frozen=True)
+class OrderRequest:
+    user_id: uuid.UUID
+    order_id: uuid.UUID
+    shipping_method: str
+    shipping_address: dict[str, Any]
+    billing_address: dict[str, Any]
+    notes: str | None
+    # Read before waiting for the turn, so that the turn itself does no per-order reads.
+    # Only a hint: if either went stale meanwhile, the save fails on a version and the
+    # batch is decided again from fresh reads.
+    cart: Cart | None = None
+    placed_before: bool = False
+
+
+@dataclass
+class _OrderBatch:
+    """What the orders of one save have loaded and decided so far."""
+
+    hints: bool
+    products: dict[uuid.UUID, Product] = field(default_factory=dict)
+    carts: dict[uuid.UUID, Cart | None] = field(default_factory=dict)
+    orders: dict[uuid.UUID, Order] = field(default_factory=dict)
+
+
 class Shop(TryonApplication):
     name = "shop"
-    # Popular products collect many stock events; a snapshot every 50 keeps loading them
-    # cheap. (Products hold no personal data, so their snapshots need no sealing.)
-    snapshotting_intervals = {Product: 50}
+    # Popular products collect many stock events, and a customer's cart collects every add,
+    # change and checkout of their life: snapshots (every 50 and 20 events) keep loading either
+    # cheap. (Neither holds personal data, so their snapshots need no sealing.)
+    snapshotting_intervals = {Product: 50, Cart: 20}
+
+    def __init__(self, env: dict[str, str] | None = None, personal_data: Any = None,
+                 provider: PaymentProvider | None = None) -> None:
+        super().__init__(env=env, personal_data=personal_data)
+        self.checkouts: Turns[OrderRequest, Position] = Turns(self._place_orders)
+        self.provider = provider
 
     # -- catalog -------------------------------------------------------------------------------
     def list_product(
@@ -99,13 +135,10 @@ class Shop(TryonApplication):
     # -- cart ------------------------------------------------------------------------------
     def _cart(self, user_id: uuid.UUID) -> Cart:
         cart_id = cart_id_for(user_id)
-        if self.exists(cart_id):
-            return self.load(Cart, cart_id, "Cart")
-        return Cart(id=cart_id, user_id=user_id)
+        return self.find(Cart, cart_id, "Cart") or Cart(id=cart_id, user_id=user_id)
 
     def cart_of(self, user_id: uuid.UUID) -> Cart | None:
-        cart_id = cart_id_for(user_id)
-        return self.load(Cart, cart_id, "Cart") if self.exists(cart_id) else None
+        return self.find(Cart, cart_id_for(user_id), "Cart")
 
     @retry_on_conflict()
     def add_to_cart(
@@ -145,6 +178,14 @@ class Shop(TryonApplication):
         self._drop_coupon_if_void(cart)
         return self.record(cart)
 
+    def _subtotal_now(self, cart: Cart) -> int:
+        """The cart's subtotal at the catalog's current prices (what the order will charge)."""
+        total = 0
+        for item in cart.items.values():
+            product = self.get_product(ids.decode("prod", item["product"]["id"]))
+            total += product.variant_price_cents(item["variantId"]) * int(item["quantity"])
+        return total
+
     @staticmethod
     def _coupon_applies(code: str | None, subtotal: int, today: datetime) -> bool:
         coupon = pricing.COUPONS.get(code or "")
@@ -152,18 +193,15 @@ class Shop(TryonApplication):
 
     def _drop_coupon_if_void(self, cart: Cart) -> None:
         """A coupon stays only while it applies: a smaller cart may fall below its minimum."""
-        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
-                       for i in cart.items.values())
-        if cart.coupon is not None and not self._coupon_applies(cart.coupon, subtotal,
-                                                                datetime.now(UTC)):
+        if cart.coupon is not None and not self._coupon_applies(
+                cart.coupon, self._subtotal_now(cart), datetime.now(UTC)):
             cart.remove_coupon()
 
     @retry_on_conflict()
     def apply_coupon(self, user_id: uuid.UUID, code: str, today: datetime) -> Position:
         cart = self._cart(user_id)
         coupon = pricing.COUPONS.get(code.upper())
-        subtotal = sum(int(i["product"]["price_cents"]) * int(i["quantity"])
-                       for i in cart.items.values())
+        subtotal = self._subtotal_now(cart)
         if coupon is None:
             raise InvalidInput("couponCode", "Unknown coupon code", "INVALID")
         if not coupon.usable_on(today.date(), subtotal):
@@ -181,32 +219,86 @@ class Shop(TryonApplication):
         return self.record(cart)
 
     # -- orders ------------------------------------------------------------------------------
-    @retry_on_conflict()
     def place_order(
         self, user_id: uuid.UUID, order_id: uuid.UUID, shipping_method: str,
         shipping_address: dict[str, Any], billing_address: dict[str, Any], notes: str | None,
     ) -> Position:
-        """Reserve every line's stock, create the order and empty the cart: one save."""
-        if self.exists(order_id):
+        """Reserve every line's stock, create the order and empty the cart: one save. Buyers of
+        the same product in this process take turns, and whoever's turn it is places every
+        waiting order in one save (``application.turns``)."""
+        cart = self.cart_of(user_id)
+        request = OrderRequest(user_id, order_id, shipping_method, shipping_address,
+                               billing_address, notes, cart, self.exists(order_id))
+        products = set() if cart is None else {
+            ids.decode("prod", item["product"]["id"]) for item in cart.items.values()}
+        return self.checkouts.run((p for p in products if p is not None), request)
+
+    def _place_orders(self, requests: Sequence[OrderRequest]) -> list[Position | BaseException]:
+        """Decides each order on its own against the state the earlier ones left, then saves
+        them all at once; an order the domain refuses is answered with its error alone."""
+        try:
+            return self._decide_and_save(requests, hints=True)
+        except IntegrityError:  # a hint went stale, or another process saved first
+            return self._decide_and_save_fresh(requests)
+
+    @retry_on_conflict()
+    def _decide_and_save_fresh(
+        self, requests: Sequence[OrderRequest]
+    ) -> list[Position | BaseException]:
+        return self._decide_and_save(requests, hints=False)
+
+    def _decide_and_save(
+        self, requests: Sequence[OrderRequest], hints: bool
+    ) -> list[Position | BaseException]:
+        batch = _OrderBatch(hints=hints)
+        outcomes: list[Position | DomainError | None] = []
+        for request in requests:
+            try:
+                outcomes.append(self._decide_order(request, batch))
+            except DomainError as refused:
+                outcomes.append(refused)
+        position = self.record(*batch.products.values(), *batch.orders.values(),
+                               *(cart for cart in batch.carts.values() if cart is not None))
+        return [position if outcome is None else outcome for outcome in outcomes]
+
+    def _decide_order(self, request: OrderRequest, batch: _OrderBatch) -> Position | None:
+        """The order of ``request`` added to ``batch`` (None), or 0 if it was placed before."""
+        user_id, order_id = request.user_id, request.order_id
+        if order_id in batch.orders:
+            return 0
+        if request.placed_before or not batch.hints and self.exists(order_id):
             order = self.load(Order, order_id, "Order")
             if order.user_id != user_id:
                 raise NotFound("Order not found")
             return 0  # already placed by an earlier attempt with the same key
-        cart = self.cart_of(user_id)
+        if user_id not in batch.carts:
+            batch.carts[user_id] = request.cart if batch.hints else self.cart_of(user_id)
+        cart = batch.carts[user_id]
         if cart is None or not cart.items:
             raise InvalidInput("cart", "The cart is empty", "EMPTY")
-        products: dict[uuid.UUID, Product] = {}
-        lines, items = [], []
-        currency = "USD"
-        threshold = 0
+        lines = []
         for item_id, item in cart.items.items():
             product_id = ids.decode("prod", item["product"]["id"])
             assert product_id is not None
-            product = products.get(product_id) or self.get_product(product_id)
-            products[product_id] = product
+            if product_id not in batch.products:
+                batch.products[product_id] = self.get_product(product_id)
+            lines.append((batch.products[product_id], item_id, item))
+        for product, _, item in lines:  # all checked before any is reserved: nothing half-done
+            product.check_stock(item["variantId"], int(item["quantity"]))
+        for product, _, item in lines:
             product.reserve_stock(item["variantId"], int(item["quantity"]), order_id)
+        batch.orders[order_id] = self._new_order(request, cart, lines)
+        cart.check_out(order_id=order_id)
+        return None
+
+    def _new_order(self, request: OrderRequest, cart: Cart,
+                   lines: list[tuple[Product, str, dict[str, Any]]]) -> Order:
+        items, priced = [], []
+        currency = "USD"
+        threshold = 0
+        for product, item_id, item in lines:
             unit = product.variant_price_cents(item["variantId"])
-            lines.append((unit, int(item["quantity"])))
+            priced.append((unit, int(item["quantity"])))
             threshold = max(threshold, product.free_shipping_cents)
             currency = str(product.fields.get("currency", "USD"))
             variant = product.variants[item["variantId"]]
@@ -222,21 +314,20 @@ class Shop(TryonApplication):
         now = datetime.now(UTC)
         # Re-checked at placement: the coupon may have expired, or prices changed since.
         coupon = cart.coupon if self._coupon_applies(
-            cart.coupon, sum(unit * qty for unit, qty in lines), now) else None
-        totals = pricing.price(lines, cart.coupon_basis_points if coupon else 0,
-                               shipping_method, threshold)
-        order = Order(
-            id=order_id, user_id=user_id, items=items,
+            cart.coupon, sum(unit * qty for unit, qty in priced), now) else None
+        totals = pricing.price(priced, cart.coupon_basis_points if coupon else 0,
+                               request.shipping_method, threshold)
+        return Order(
+            id=request.order_id, user_id=request.user_id, items=items,
             amounts={"subtotal": totals.subtotal, "tax": totals.tax,
                      "shipping": totals.shipping, "discount": totals.discount,
                      "total": totals.total},
-            currency=currency, shipping_method=shipping_method,
-            shipping_address=shipping_address, billing_address=billing_address, notes=notes,
-            estimated_delivery=pricing.estimated_delivery(now, shipping_method),
+            currency=currency, shipping_method=request.shipping_method,
+            shipping_address=request.shipping_address,
+            billing_address=request.billing_address, notes=request.notes,
+            estimated_delivery=pricing.estimated_delivery(now, request.shipping_method),
             coupon=coupon,
         )
-        cart.check_out(order_id=order_id)
-        return self.record(*products.values(), order, cart)
 
     def get_order(self, user_id: uuid.UUID | None, order_id: uuid.UUID | None) -> Order:
         """The order, if it belongs to ``user_id`` (None: staff, any order)."""
@@ -262,14 +353,63 @@ class Shop(TryonApplication):
     ) -> Position:
         order = self.get_order(user_id, order_id)
         order.cancel(reason)
-        return self.record(order, *self._release_stock(order))
+        payment = self._refund_payment(order, reason or "order cancelled")
+        return self.record(order, payment, *self._release_stock(order))
 
     @retry_on_conflict()
     def refund_order(self, order_id: uuid.UUID, reason: str) -> Position:
         order = self.get_order(None, order_id)
         held = order.holds_stock
         order.refund(reason)
-        return self.record(order, *(self._release_stock(order) if held else []))
+        payment = self._refund_payment(order, reason)
+        return self.record(order, payment, *(self._release_stock(order) if held else []))
+
+    def _payment_of(self, order: Order) -> PaymentOrder | None:
+        return self.find(PaymentOrder, payment_id_for(order.id), "Payment")
+
+    def _refund_payment(self, order: Order, reason: str) -> PaymentOrder | None:
+        """The provider gives the paid amount back; the payment records where it went."""
+        payment = self._payment_of(order)
+        if payment is None or not payment.refundable:
+            return None
+        if self.provider is None:
+            raise InvalidStateTransition("No payment provider is configured to refund with")
+        assert payment.transaction_id is not None
+        refund_id = self.provider.refund(payment.transaction_id, payment.amount,
+                                         payment.currency)
+        payment.refund(refund_id=refund_id, amount=payment.amount, reason=reason)
+        return payment
+
+    @retry_on_conflict()
+    def record_refund(self, payment_id: uuid.UUID, refund_id: str, amount: int,
+                      reason: str) -> Position:
+        """A refund the provider reports (its webhook): recorded on the payment and the order
+        together; the same refund reported again changes nothing."""
+        payment = self.get_payment(payment_id)
+        if payment.status == PaymentStatus.REFUNDED and payment.refund_id == refund_id:
+            return 0
+        order = self.get_order(None, payment.order_id)
+        payment.refund(refund_id=refund_id, amount=amount, reason=reason)
+        held = order.holds_stock
+        order.refund(reason)
+        return self.record(payment, order, *(self._release_stock(order) if held else []))
+
+    @retry_on_conflict()
+    def expire_order(self, order_id: uuid.UUID, now: datetime, unpaid_for: timedelta) -> Position:
+        """Cancels an order still unpaid ``unpaid_for`` after it was placed and gives its
+        stock back. Saved with its payment order, so a card authorized meanwhile wins (the
+        save conflicts and the retry sees it); two expirers racing expire it once (0: nothing
+        to do)."""
+        order = self.get_order(None, order_id)
+        if not order.is_due_to_expire(now, unpaid_for):
+            return 0
+        payment = self._payment_of(order)
+        if payment is not None and payment.status != PaymentStatus.PENDING:
+            return 0  # charged: its verification will pay the order
+        order.expire(now, unpaid_for)
+        if payment is not None:
+            payment.void("order expired unpaid")
+        return self.record(order, payment, *self._release_stock(order))
 
     @retry_on_conflict()
     def confirm_order(self, order_id: uuid.UUID) -> Position:
@@ -297,10 +437,7 @@ class Shop(TryonApplication):
             raise InvalidStateTransition(f"An order that is {order.status} needs no payment")
         payment_id = payment_id_for(order_id)
         if self.exists(payment_id):
-            payment = self.load(PaymentOrder, payment_id, "Payment")
-            if payment.status == "declined":
-                raise InvalidStateTransition("The payment of this order was declined")
-            return payment_id, 0
+            return payment_id, 0  # also after a declined attempt: it is still payable
         payment = PaymentOrder(id=payment_id, order_id=order_id, user_id=user_id,
                                amount=order.total_cents, currency=order.currency)
         try:

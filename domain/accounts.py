@@ -33,8 +33,9 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 class User(Aggregate):
-    """A registered person. Sessions (refresh-token families) live here so that rotation and
-    reuse detection are decided on one aggregate version, never by a read-then-write race."""
+    """A registered person. Sign-in sessions are aggregates of their own
+    (``domain.sessions.SignInSession``); ``credentials`` counts password changes and erasure,
+    and a session begun under an older count is revoked."""
 
     class_version = 1
     Registered: ClassVar[type[DomainEvent]]
@@ -62,7 +63,10 @@ class User(Aggregate):
         self.roles: list[str] = ["customer"]
         self.addresses: dict[str, dict[str, Any]] = {}
         self.default_address: str | None = None
-        self.sessions: dict[str, dict[str, Any]] = {}  # family -> {current, revoked, expires}
+        self.credentials = 0
+        # Sessions recorded on the user by logs written before SignInSession existed:
+        # family -> {current, revoked, expires}. No new events add to it.
+        self.sessions: dict[str, dict[str, Any]] = {}
         self.erased = False
 
     # -- profile -------------------------------------------------------------------------
@@ -88,6 +92,7 @@ class User(Aggregate):
     @event("PasswordChanged")
     def change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
+        self.credentials += 1
         for session in self.sessions.values():
             session["revoked"] = True
 
@@ -157,7 +162,7 @@ class User(Aggregate):
         if address_id not in self.addresses:
             raise NotFound("Address not found")
 
-    # -- sessions: refresh-token families (RFC 9700 rotation and reuse detection) -------------
+    # -- sessions of logs written before SignInSession: replayed, never recorded any more -----
     @event("SessionStarted")
     def start_session(self, family: str, token_id: str, expires_at: datetime) -> None:
         self.sessions[family] = {"current": token_id, "revoked": False,
@@ -191,6 +196,7 @@ class User(Aggregate):
         self.profile = {"firstName": "Erased", "lastName": "User"}
         self.addresses = {}
         self.default_address = None
+        self.credentials += 1
         for session in self.sessions.values():
             session["revoked"] = True
 

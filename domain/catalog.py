@@ -129,13 +129,22 @@ class Product(Aggregate):
     def release_stock(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
         self.variants[variant_id]["stock"] = int(self.variants[variant_id]["stock"]) + quantity
 
-    # -- reviews -------------------------------------------------------------------------------
+    # -- reviews: one per person and product, the latest replaces the earlier ---------------
     @event("Reviewed")
     def add_review(self, review_id: str, review: dict[str, Any]) -> None:
-        # The aggregate keeps what its rules need; the text and the reviewer's name live in
-        # the event (sealed) and the read model, so snapshots hold no personal data.
-        self.reviews[review_id] = {"rating": int(review["rating"]),
-                                   "userId": review.get("userId")}
+        # Applied the same way to events stored before the rule (a person's five reviews in
+        # an old log count once, as the last of them). The aggregate keeps what its rules
+        # need; the text and the reviewer's name live in the event (sealed) and the read
+        # model, so snapshots hold no personal data.
+        reviewer = review.get("userId")
+        if reviewer is not None:
+            for earlier in [k for k, r in self.reviews.items() if r.get("userId") == reviewer]:
+                del self.reviews[earlier]
+        self.reviews[review_id] = {"rating": int(review["rating"]), "userId": reviewer}
+
+    def review_by(self, user_id: str) -> str | None:
+        """The id of ``user_id``'s review of this product, if any."""
+        return next((k for k, r in self.reviews.items() if r.get("userId") == user_id), None)
 
     @property
     def rating(self) -> tuple[float, int]:

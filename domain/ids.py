@@ -7,6 +7,8 @@ characters after the prefix, and any id coming in is decoded back (or rejected) 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import re
 import uuid
 
@@ -67,3 +69,10 @@ def new(prefix: str) -> str:
 def derived(*parts: str) -> uuid.UUID:
     """A stable UUID for a name built from ``parts`` (same parts, same id)."""
     return uuid.uuid5(NAMESPACE, "\x1f".join(parts))
+
+
+def keyed(key: bytes, *parts: str) -> uuid.UUID:
+    """A stable UUID for ``parts`` that only holders of ``key`` can compute (HMAC-SHA256):
+    unlike ``derived``, seeing the id tells nobody which name it was made from."""
+    mac = hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+    return uuid.UUID(bytes=mac[:16])

@@ -7,7 +7,7 @@ cancelled from pending, processing or confirmed; refunded from processing onward
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
@@ -40,6 +40,7 @@ class Order(Aggregate):
     Delivered: ClassVar[type[DomainEvent]]
     Cancelled: ClassVar[type[DomainEvent]]
     Refunded: ClassVar[type[DomainEvent]]
+    Expired: ClassVar[type[DomainEvent]]
 
     @event("Placed")
     def __init__(
@@ -139,3 +140,19 @@ class Order(Aggregate):
     def _refunded(self, reason: str, amount: int) -> None:
         self.status = "refunded"
         self.payment_status = "refunded"
+
+    # -- unpaid orders give their stock back after a while -------------------------------------
+    def is_due_to_expire(self, now: datetime, unpaid_for: timedelta) -> bool:
+        return self.status == "pending" and now - self.created_on >= unpaid_for
+
+    def expire(self, now: datetime, unpaid_for: timedelta) -> None:
+        if not self.is_due_to_expire(now, unpaid_for):
+            raise InvalidStateTransition(
+                f"An order that is {self.status} and placed at {self.created_on.isoformat()} "
+                "does not expire yet", currentStatus=self.status, requestedStatus="cancelled")
+        self._expired(unpaid_minutes=round(unpaid_for.total_seconds() / 60, 2))
+
+    @event("Expired")
+    def _expired(self, unpaid_minutes: float) -> None:
+        self.status = "cancelled"
+        self.payment_status = "cancelled"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
@@ -11,15 +12,30 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from domain.errors import InvalidInput, InvalidStateTransition
 
 
+class PaymentStatus(StrEnum):
+    PENDING = "pending"        # awaiting a card; also after a declined attempt
+    AUTHORIZED = "authorized"  # the provider charged the card; not yet verified by us
+    VERIFIED = "verified"      # signature checked, the order is paid
+    REFUNDED = "refunded"      # the provider gave the money back
+    VOIDED = "voided"          # the order expired (or was cancelled) before it was paid
+
+
 class PaymentOrder(Aggregate):
     """pending -> authorized (provider charged the card) -> verified (we checked the
-    provider's signature and the order is paid); or pending -> declined."""
+    provider's signature and the order is paid) -> refunded. A declined card is an attempt:
+    the payment stays pending and can be paid with another card. pending -> voided when the
+    order expires unpaid.
+
+    Logs written before attempts existed hold ``Declined`` events that ended the payment;
+    they now read as a declined attempt, so those orders became payable again."""
 
     class_version = 1
     Issued: ClassVar[type[DomainEvent]]
     Authorized: ClassVar[type[DomainEvent]]
     Declined: ClassVar[type[DomainEvent]]
     Verified: ClassVar[type[DomainEvent]]
+    Voided: ClassVar[type[DomainEvent]]
+    Refunded: ClassVar[type[DomainEvent]]
 
     @event("Issued")
     def __init__(
@@ -29,35 +45,40 @@ class PaymentOrder(Aggregate):
         self.user_id = user_id
         self.amount = amount
         self.currency = currency
-        self.status = "pending"
+        self.status = PaymentStatus.PENDING
         self.transaction_id: str | None = None
         self.method: dict[str, Any] = {}
+        self.declined_attempts = 0
+        self.refund_id: str | None = None
+
+    def _check_pending(self) -> None:
+        if self.status != PaymentStatus.PENDING:
+            raise InvalidStateTransition(f"Payment is already {self.status}")
 
     def authorize(self, transaction_id: str, method: dict[str, Any]) -> None:
-        if self.status != "pending":
-            raise InvalidStateTransition(f"Payment is already {self.status}")
+        self._check_pending()
         self._authorized(transaction_id=transaction_id, method=method)
 
     @event("Authorized")
     def _authorized(self, transaction_id: str, method: dict[str, Any]) -> None:
-        self.status = "authorized"
+        self.status = PaymentStatus.AUTHORIZED
         self.transaction_id = transaction_id
         self.method = method
 
     def decline(self, reason: str, method: dict[str, Any]) -> None:
-        if self.status != "pending":
-            raise InvalidStateTransition(f"Payment is already {self.status}")
+        self._check_pending()
         self._declined(reason=reason, method=method)
 
     @event("Declined")
     def _declined(self, reason: str, method: dict[str, Any]) -> None:
-        self.status = "declined"
-        self.method = method
+        # An attempt, not an outcome: the payment stays payable.
+        self.status = PaymentStatus.PENDING
+        self.declined_attempts += 1
 
     def verify(self, transaction_id: str, verified_at: datetime) -> None:
-        if self.status == "verified" and self.transaction_id == transaction_id:
+        if self.status == PaymentStatus.VERIFIED and self.transaction_id == transaction_id:
             return  # a retried verification changes nothing
-        if self.status != "authorized":
+        if self.status != PaymentStatus.AUTHORIZED:
             raise InvalidStateTransition(f"Payment is {self.status}, not authorized")
         if transaction_id != self.transaction_id:
             raise InvalidInput("transactionId", "Transaction does not belong to this payment")
@@ -65,4 +86,31 @@ class PaymentOrder(Aggregate):
 
     @event("Verified")
     def _verified(self, verified_at: datetime) -> None:
-        self.status = "verified"
+        self.status = PaymentStatus.VERIFIED
+
+    def void(self, reason: str) -> None:
+        self._check_pending()
+        self._voided(reason=reason)
+
+    @event("Voided")
+    def _voided(self, reason: str) -> None:
+        self.status = PaymentStatus.VOIDED
+
+    @property
+    def refundable(self) -> bool:
+        return self.status == PaymentStatus.VERIFIED
+
+    def refund(self, refund_id: str, amount: int, reason: str) -> None:
+        """Records the provider's refund of ``amount`` cents (the whole payment)."""
+        if self.status == PaymentStatus.REFUNDED and self.refund_id == refund_id:
+            return  # the provider's webhook for a refund we already recorded
+        if not self.refundable:
+            raise InvalidStateTransition(f"Payment is {self.status}, not verified")
+        if amount != self.amount:
+            raise InvalidInput("amount", "Only the whole payment can be refunded")
+        self._refunded(refund_id=refund_id, amount=amount, reason=reason)
+
+    @event("Refunded")
+    def _refunded(self, refund_id: str, amount: int, reason: str) -> None:
+        self.status = PaymentStatus.REFUNDED
+        self.refund_id = refund_id

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain import ids, pricing
 from domain.cart import Cart
-from domain.money import to_decimal
+from domain.money import to_cents, to_decimal
 from projections.base import Projection, handles, iso
 from projections.session import ViewSession
 
@@ -98,6 +99,44 @@ class CartsProjection(Projection):
     @handles(Cart.CheckedOut)
     def checked_out(self, e: Any, view: ViewSession) -> None:
         self._change(view, e, lambda d: d.update(items=[], couponCode=None, _couponBp=0))
+
+
+def current_unit_cents(product: dict[str, Any] | None, variant_id: str) -> int | None:
+    """What the order would charge for one unit of the variant now (the catalog's price)."""
+    if product is None:
+        return None
+    variant = next((v for v in product.get("variants", ()) if v.get("id") == variant_id), None)
+    if variant is None:
+        return None
+    return to_cents(str(variant["price"])) if variant.get("_ownPrice") \
+        else int(product["_priceCents"])
+
+
+def repriced(doc: dict[str, Any], products: dict[str, dict[str, Any]], today: datetime,
+             ) -> dict[str, Any]:
+    """The cart at today's catalog prices, as ``place_order`` will charge them: each line's
+    unit price re-read (``priceChanged`` and ``priceWhenAdded`` say whether it moved since
+    the item was added), the free-shipping threshold re-read, and the coupon kept only while
+    it still applies. ``products`` maps public product ids to catalog documents."""
+    for item in doc["items"]:
+        added = int(item["_priceCents"])
+        product = products.get(item["product"]["id"])
+        unit = current_unit_cents(product, item["variantId"])
+        if unit is None:
+            unit = added  # gone from the catalog: placing the order will say so
+        else:
+            threshold = (product or {}).get("shipping", {}).get("freeShippingThreshold")
+            if threshold is not None:
+                item["_freeShippingCents"] = to_cents(str(threshold))
+        item["_priceCents"] = unit
+        item["product"]["price"] = to_decimal(unit)
+        item["priceWhenAdded"] = to_decimal(added)
+        item["priceChanged"] = unit != added
+    subtotal = sum(int(i["_priceCents"]) * int(i["quantity"]) for i in doc["items"])
+    coupon = pricing.COUPONS.get(doc.get("couponCode") or "")
+    if coupon is None or not coupon.usable_on(today.date(), subtotal):
+        doc.update(couponCode=None, _couponBp=0)
+    return priced(doc, today)
 
 
 def public_cart(doc: dict[str, Any]) -> dict[str, Any]:

@@ -169,6 +169,10 @@ class CatalogProjection(Projection):
     @handles(Product.Reviewed)
     def reviewed(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
+            # One review per person: a later one replaces the earlier (also in old logs).
+            reviewer = e.review.get("userId")
+            if reviewer is not None:
+                doc["reviews"] = [r for r in doc["reviews"] if r.get("userId") != reviewer]
             doc["reviews"].append({"id": e.review_id, **e.review, "createdAt": iso(e.timestamp)})
             ratings = [int(r["rating"]) for r in doc["reviews"]]
             doc["rating"] = {"average": round(sum(ratings) / len(ratings), 1),

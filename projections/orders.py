@@ -134,6 +134,12 @@ class OrdersProjection(Projection):
 
         self._change(view, e, "cancelled", "cancelled", f"Order cancelled{reason}", change)
 
+    @handles(Order.Expired)
+    def expired(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, "cancelled", "cancelled",
+                     f"Order cancelled: unpaid after {e.unpaid_minutes:g} minutes",
+                     lambda doc: doc.update(paymentStatus="cancelled"))
+
     @handles(Order.Refunded)
     def refunded(self, e: Any, view: ViewSession) -> None:
         def change(doc: dict[str, Any]) -> None:
@@ -163,6 +169,7 @@ class PaymentsProjection(Projection):
         doc = {"paymentOrderId": pay_id, "orderId": ids.encode("order", e.order_id),
                "amount": to_decimal(e.amount), "currency": e.currency, "status": "pending",
                "paymentUrl": None, "transactionId": None, "createdAt": iso(e.timestamp),
+               "attempts": [], "refund": None,
                "_method": None, "_processedAt": None}
         view.add("rm_payments", {"id": pay_id, "user_id": ids.encode("usr", e.user_id),
                                  "order_id": doc["orderId"], "doc": doc})
@@ -174,7 +181,27 @@ class PaymentsProjection(Projection):
 
     @handles(PaymentOrder.Declined)
     def declined(self, e: Any, view: ViewSession) -> None:
-        self._change(view, e, lambda d: d.update(status="declined", _method=e.method))
+        """A declined card is an attempt: the payment stays payable (logs written before
+        attempts existed read the same way)."""
+        m = e.method or {}
+
+        def change(doc: dict[str, Any]) -> None:
+            doc["status"] = "pending"
+            doc.setdefault("attempts", []).append({
+                "outcome": "declined", "reason": e.reason, "last4": m.get("last4"),
+                "brand": m.get("brand"), "at": iso(e.timestamp)})
+
+        self._change(view, e, change)
+
+    @handles(PaymentOrder.Voided)
+    def voided(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(status="voided"))
+
+    @handles(PaymentOrder.Refunded)
+    def refunded(self, e: Any, view: ViewSession) -> None:
+        self._change(view, e, lambda d: d.update(status="refunded", refund={
+            "refundId": e.refund_id, "amount": to_decimal(e.amount), "reason": e.reason,
+            "refundedAt": iso(e.timestamp)}))
 
     @handles(PaymentOrder.Verified)
     def verified(self, e: Any, view: ViewSession) -> None:

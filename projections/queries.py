@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from projections.carts import public_cart
+from projections.carts import public_cart, repriced
 from projections.catalog import listing_of, strip_private
 from projections.orders import order_listing, public_order
 from projections.store import ViewStore
@@ -138,8 +139,18 @@ class ReadModels(_Documents):
 
     # -- cart, orders, payments ---------------------------------------------------------------
     def cart(self, user_id: str) -> dict[str, Any] | None:
-        doc = self._one("SELECT doc FROM rm_carts WHERE user_id = ?", (user_id,))
-        return None if doc is None else public_cart(doc)
+        """The cart at the catalog's current prices (what placing the order will charge),
+        read in one transaction with the products it holds."""
+        with self.store.read() as tx:
+            row = tx.one("SELECT doc FROM rm_carts WHERE user_id = ?", (user_id,))
+            if row is None:
+                return None
+            doc = json.loads(row[0])
+            wanted = sorted({i["product"]["id"] for i in doc["items"]})
+            rows = tx.all("SELECT id, doc FROM rm_products WHERE id IN "
+                          f"({', '.join('?' for _ in wanted)})", wanted) if wanted else []
+        products = {str(r[0]): json.loads(r[1]) for r in rows}
+        return public_cart(repriced(doc, products, datetime.now(UTC)))
 
     def orders(self, user_id: str | None, status: str | None, page: int, limit: int) -> Page:
         where: list[str] = ["1 = 1"]

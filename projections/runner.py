@@ -26,6 +26,7 @@ import structlog
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic, resolve_topic
 
+from projections.backoff import Backoff
 from projections.base import Projection
 from projections.session import RowCache, ViewSession
 from projections.store import Tx, ViewStore
@@ -90,6 +91,10 @@ def collect_young(batch: int) -> None:
         gc.collect(1)
 
 
+SETUP_ATTEMPTS = 5
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -102,6 +107,7 @@ class ProjectionRunner:
         read_log: LogReader = select_notifications,
         before_bulk: Callable[[], None] | None = None,
         replay_batch: int = REBUILD_BATCH,
+        wait_timeout: float = 10.0,
     ) -> None:
         self.store = store
         self.apps = apps
@@ -111,6 +117,9 @@ class ProjectionRunner:
         self.cache_rows = cache_rows  # rows kept per table of a projection between batches
         self.read_log = read_log
         self.replay_batch = replay_batch
+        self.wait_timeout = wait_timeout  # read-your-writes, with an external projector
+        # Called after a failed pass of ``run_forever`` (to drop broken connections, say).
+        self.on_failure: Callable[[BaseException], None] | None = None
         # Called before decoding a large batch (a replay): to fetch in bulk what decoding
         # needs, such as the personal-data keys.
         self.before_bulk = before_bulk
@@ -125,11 +134,32 @@ class ProjectionRunner:
 
     # -- set-up ------------------------------------------------------------------------------
     def setup(self) -> None:
+        """Creates what is missing. A process may start while a projector applies events:
+        one transaction for all tables would hold a share lock on one view (its indexes)
+        while waiting for another that the projector writes, and the projector's next write
+        would wait for it (PostgreSQL's "deadlock detected"). So each projection's tables
+        are made in their own transaction, the writers' rows last, and a deadlock or
+        serialisation failure is tried again."""
+        for attempt in range(SETUP_ATTEMPTS):
+            try:
+                self._setup()
+                return
+            except Exception as error:
+                sqlstate = (getattr(error, "sqlstate", None)
+                            or getattr(error.__cause__, "sqlstate", None))
+                if sqlstate not in RETRYABLE_SQLSTATES or attempt == SETUP_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _setup(self) -> None:
         with self.store.transaction() as tx:
             tx.execute(TRACKING)
             tx.execute(WRITERS)
-            for projection in self.projections:
+        for projection in self.projections:
+            with self.store.transaction() as tx:
                 projection.create(tx)
+        with self.store.transaction() as tx:
+            for projection in self.projections:
                 tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
                            "ON CONFLICT (projection) DO NOTHING", (projection.name,))
 
@@ -412,14 +442,16 @@ class ProjectionRunner:
             (projection, log_name, position),
         )
 
-    def wait_for(self, log_name: str, position: int, timeout: float = 10.0) -> None:
+    def wait_for(self, log_name: str, position: int, timeout: float | None = None) -> None:
         """Returns once every projection of ``log_name`` has applied ``position``
-        (read-your-writes for the client that issued the command)."""
+        (read-your-writes for the client that issued the command); raises ``TimeoutError``
+        after ``timeout`` seconds (the runner's ``wait_timeout`` by default)."""
         if position <= 0:
             return
         if self.in_process:
             self._catch_up_to(log_name, position)
             return
+        timeout = self.wait_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             behind = [p for (_, lg), p in self.positions().items() if lg == log_name]
@@ -445,14 +477,36 @@ class ProjectionRunner:
                                         name="projections", daemon=True)
         self._thread.start()
 
-    def run_forever(self, interval: float = 0.2) -> None:
-        while not self._stop.is_set():
+    def run_forever(self, interval: float = 0.2, stop: threading.Event | None = None,
+                    heartbeat: Callable[[], None] | None = None) -> None:
+        """Follows the logs until ``stop`` (the runner's own stop by default) is set. A
+        failure (the database restarting or gone for a while) is logged and retried with a
+        growing pause (``Backoff``); the loop never ends on its own."""
+        stop = stop or self._stop
+        backoff = Backoff()
+        while not stop.is_set():
             try:
                 self.catch_up()
-            except Exception:  # keep following the log; the error is logged with its trace
-                log.exception("projections.failed")
-                self._stop.wait(1.0)
-            self._stop.wait(interval)
+                if heartbeat is not None:
+                    heartbeat()
+            except Exception as exc:  # keep following the log
+                delay = backoff.failed()
+                log.warning("projections.failed", error=type(exc).__name__,
+                            detail=str(exc)[:200], retry_in_s=delay,
+                            failures=backoff.failures,
+                            exc_info=backoff.failures == 1)
+                if self.on_failure is not None:
+                    self.on_failure(exc)
+                stop.wait(delay)
+                continue
+            backoff.reset()
+            stop.wait(interval)
+
+    @property
+    def stopped_by_itself(self) -> bool:
+        """The background loop was started and has ended without ``stop`` (a bug)."""
+        return (self._thread is not None and not self._thread.is_alive()
+                and not self._stop.is_set())
 
     def stop(self) -> None:
         self._stop.set()

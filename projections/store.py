@@ -185,14 +185,15 @@ class _PostgresTx:
 class PostgresViewStore:
     dialect = "postgres"
 
-    def __init__(self, conninfo: str, schema: str | None = None, max_size: int = 20) -> None:
+    def __init__(self, conninfo: str, schema: str | None = None, max_size: int = 20,
+                 timeout: float = 30.0) -> None:
         from psycopg_pool import ConnectionPool
 
         kwargs: dict[str, Any] = {}
         if schema:
             kwargs["options"] = f"-c search_path={schema}"
         self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, kwargs=kwargs,
-                                   open=True, max_idle=60)
+                                   open=True, max_idle=60, timeout=timeout)
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:

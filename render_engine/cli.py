@@ -235,7 +235,9 @@ def render_command(args: argparse.Namespace) -> int:
     try:
         body, _ = build_body(args, progress.phase(0, 25))
         posed = pose_figure(body, spec.pose.preset_name, dict(spec.pose.custom_adjustments))
-        meshes = [body_mesh(posed)]
+        from render_engine.garment.outfit import outfit
+
+        garments = []
         fit = None
         if args.category:
             from render_engine.garment import dress
@@ -246,10 +248,21 @@ def render_command(args: argparse.Namespace) -> int:
                 if args.size_guide
                 else DEFAULT_SIZE_GUIDE
             )
-            garment = dress(posed, args.category, guide, args.size, args.color, fit=args.fit)
-            meshes.append(garment.mesh)
+            images = [Path(p).read_bytes() for p in args.image or []]
+            garment = dress(
+                posed,
+                args.category,
+                guide,
+                args.size,
+                args.color,
+                fit=args.fit,
+                images=images or None,
+                material=args.material,
+            )
+            garments.append(garment.mesh)
             fit = {"fitReport": garment.fit_report, "recommendedSize": garment.recommended_size}
             progress.phase(25, 50)("mesh_fitting", 100)
+        meshes = outfit(posed, garments, skin_tone=args.skin_tone, body_mesh=body_mesh(posed))
         from render_engine.render import render_scene
 
         result = render_scene(meshes, spec, on_stage=progress.phase(50, 100))
@@ -322,6 +335,13 @@ def add_render_engine_commands(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument("--size-guide", dest="size_guide", help="JSON sizeGuide file (cm)")
     render.add_argument("--color", default="#1E90FF", help="#RRGGBB")
     render.add_argument("--fit", default="regular")
+    render.add_argument(
+        "--image", action="append", help="product photo, front then back (PNG/JPEG)"
+    )
+    render.add_argument("--material", help="product material text, e.g. '100%% cotton', denim")
+    render.add_argument(
+        "--skin-tone", dest="skin_tone", help="porcelain|light|medium|olive|tan|brown|deep|#RRGGBB"
+    )
     render.add_argument("--pose", default="standing_neutral")
     render.add_argument("--adjust", help="custom adjustments JSON, e.g. '{\"arm_rotation\": 15}'")
     render.add_argument("--lighting", default="soft_daylight", choices=r.LIGHTING_PRESETS)

@@ -22,6 +22,7 @@ bounded at 4k.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ from render_engine.raster.tiled import DEFAULT_TILE, rasterize_tiled, rasterize_
 from render_engine.request import RenderSpec
 from render_engine.scene.cameras import frame_figure
 from render_engine.scene.compositing import composite, downsample
+from render_engine.scene.finishing import ambient_occlusion, floor_shadow
 from render_engine.scene.geometry import SceneMesh, merge_meshes
 from render_engine.scene.lights import LightingRig, lighting_rig
 from render_engine.scene.shading import shade_fragments
@@ -161,10 +163,12 @@ def _render_band(
     image_size: tuple[int, int],
     rows: tuple[int, int],
     tile: int | None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    texel_m: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Rows r0 <= y < r1 at one sample per pixel: premultiplied rgb (1, 3, r1 - r0, W),
-    alpha (1, 1, r1 - r0, W) and the edge pixels (r1 - r0, W) (one halo row either side
-    is rasterized so that edges across band borders are found)."""
+    alpha (1, 1, r1 - r0, W), the edge pixels (r1 - r0, W) (one halo row either side
+    is rasterized so that edges across band borders are found) and the view depth
+    (r1 - r0, W) (-1 on the background)."""
     h = image_size[0]
     r0, r1 = rows
     h0, h1 = max(0, r0 - 1), min(h, r1 + 1)
@@ -186,8 +190,10 @@ def _render_band(
         normals_view,
         scene.mesh.colors,
         rig,
+        scene.mesh.surface,
+        texel_m,
     )
-    return rgb, alpha, edges
+    return rgb, alpha, edges, frags.zbuf[0, inner, :, 0]
 
 
 def render_rgba(
@@ -198,8 +204,12 @@ def render_rgba(
     rig: LightingRig,
     background: tuple[float, float, float] | None,
     tile: int | None = DEFAULT_TILE,
+    finish: bool = False,
 ) -> torch.Tensor:
     """One view as straight-alpha RGBA (4, H, W) float in [0, 1].
+
+    finish: add screen-space ambient occlusion and, on an opaque background, the contact
+    shadow on the floor (`scene.finishing`); `render_scene` always does.
 
     Edge-adaptive supersampling: the frame is rasterized and shaded at one sample per pixel
     (in bands of at most `BAND_PIXELS`); pixels on the picture's edges (`edge_pixels`:
@@ -219,18 +229,21 @@ def render_rgba(
     meshes_ndc = scene.meshes.update_padded(verts_ndc[None])
     device = verts_view.device
 
+    texel = _texel_m(camera, verts_view, h)
     t = AA_TILE
     tiles_y, tiles_x = -(-h // t), -(-w // t)
     # padded to whole tiles, so that supersampled tiles are written in place
     rgb = torch.zeros(1, 3, tiles_y * t, tiles_x * t, device=device)
     alpha = torch.zeros(1, 1, tiles_y * t, tiles_x * t, device=device)
     edges = torch.zeros(tiles_y * t, tiles_x * t, dtype=torch.bool, device=device)
+    depth = torch.full((h, w), -1.0, device=device)
     band = h if device.type == "cuda" else max(1, BAND_PIXELS // w)
     for r0 in range(0, h, band):
         r1 = min(h, r0 + band)
-        band_rgb, band_alpha, band_edges = _render_band(
-            meshes_ndc, scene, verts_view, normals_view, rig, (h, w), (r0, r1), tile
+        band_rgb, band_alpha, band_edges, band_depth = _render_band(
+            meshes_ndc, scene, verts_view, normals_view, rig, (h, w), (r0, r1), tile, texel
         )
+        depth[r0:r1] = band_depth
         rgb[:, :, r0:r1, :w] = band_rgb
         alpha[:, :, r0:r1, :w] = band_alpha
         edges[r0:r1, :w] = band_edges
@@ -254,11 +267,44 @@ def render_rgba(
                 normals_view,
                 scene.mesh.colors,
                 rig,
+                scene.mesh.surface,
+                texel,
             )  # (A, 3, tf, tf), (A, 1, tf, tf)
             tile_rgb, tile_alpha = downsample(tile_rgb, tile_alpha, f)
             grid_rgb[part[:, 0], part[:, 1]] = tile_rgb
             grid_alpha[part[:, 0], part[:, 1]] = tile_alpha
-    return composite(rgb[:, :, :h, :w], alpha[:, :, :h, :w], background)[0]
+    rgb, alpha = rgb[:, :, :h, :w], alpha[:, :, :h, :w]
+    shade = None
+    if finish:
+        lo, hi = scene.mesh.bounds
+        mask = depth > 0
+        rows = mask.any(dim=1).nonzero()
+        figure_px = float(rows.max() - rows.min() + 1) if rows.numel() else float(h)
+        rgb = rgb * ambient_occlusion(depth, mask, figure_px)[None, None]
+        if background is not None:
+            shade = _contact_shadow(scene, camera, (h, w), float(lo[1]))
+    return composite(rgb, alpha, background, shade)[0]
+
+
+def _texel_m(camera: FoVPerspectiveCameras, verts_view: torch.Tensor, height: int) -> float:
+    """Metres one pixel spans at the figure's mean depth (0 for a camera without a fov)."""
+    fov = getattr(camera, "fov", None)
+    if fov is None or verts_view.numel() == 0:
+        return 0.0
+    depth = float(verts_view[:, 2].mean())
+    return 2.0 * depth * math.tan(math.radians(float(fov.reshape(-1)[0])) / 2) / height
+
+
+def _contact_shadow(
+    scene: PreparedScene, camera: FoVPerspectiveCameras, size: tuple[int, int], floor: float
+) -> torch.Tensor:
+    """(H, W) background factor: the figure's lower points dropped onto the floor plane."""
+    verts = scene.mesh.verts
+    low = verts[verts[:, 1] < floor + 1.0]  # (P, 3)
+    dropped = low.clone()
+    dropped[:, 1] = floor
+    ndc = camera.transform_points(dropped)[:, :2]  # (P, 2)
+    return floor_shadow(ndc, low[:, 1] - floor, size)
 
 
 def render_scene(
@@ -298,7 +344,7 @@ def render_scene(
             if i:
                 clock.check("rendering")
                 clock.report("rendering", STAGE_PERCENT["rendering"] + span * i // views)
-            rgba = render_rgba(scene, camera, size, out.supersampling, rig, background)
+            rgba = render_rgba(scene, camera, size, out.supersampling, rig, background, finish=True)
             frames.append(to_uint8(rgba))
     with clock.stage("optimization"):
         data = encode_frames(frames, out.format, transparent)

@@ -18,8 +18,14 @@ from render_engine.errors import RenderCancelled, RenderEngineError
 
 Report = Callable[[dict[str, Any]], None]
 
-SCAN_STAGE_PROGRESS = {"image_analysis": 10, "feature_detection": 25, "mesh_generation": 55,
-                       "texture_mapping": 70, "optimization": 85, "finalization": 95}
+SCAN_STAGE_PROGRESS = {
+    "image_analysis": 10,
+    "feature_detection": 25,
+    "mesh_generation": 55,
+    "texture_mapping": 70,
+    "optimization": 85,
+    "finalization": 95,
+}
 
 
 class Blobs(Protocol):
@@ -36,20 +42,28 @@ def identity(command: dict[str, Any]) -> dict[str, Any]:
     """What every report of ``command`` starts with: its kind, command id and subject id."""
     kind = command["kind"]
     ident = {"kind": kind, "commandId": command["commandId"]}
-    ident.update({"renderId": command["renderId"]} if kind == "render"
-                 else {"scanId": command["scanId"]})
+    ident.update(
+        {"renderId": command["renderId"]} if kind == "render" else {"scanId": command["scanId"]}
+    )
     return ident
 
 
-def worker_failed(command: dict[str, Any], message: str, details: dict[str, Any]
-                  ) -> dict[str, Any]:
+def worker_failed(command: dict[str, Any], message: str, details: dict[str, Any]) -> dict[str, Any]:
     """The report for a command no worker could finish within its delivery bound."""
-    return {**identity(command), "type": "failed",
-            "error": {"code": "WORKER_FAILED", "message": message, "details": details}}
+    return {
+        **identity(command),
+        "type": "failed",
+        "error": {"code": "WORKER_FAILED", "message": message, "details": details},
+    }
 
 
-def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int = 1,
-           is_cancelled: Callable[[], bool] | None = None) -> None:
+def handle(
+    command: dict[str, Any],
+    blobs: Blobs,
+    report: Report,
+    attempt: int = 1,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> None:
     kind = command["kind"]
     ident = identity(command)
     report({**ident, "type": "started", "attempt": attempt})
@@ -67,15 +81,22 @@ def handle(command: dict[str, Any], blobs: Blobs, report: Report, attempt: int =
         if reasons:
             details["photos"] = ", ".join(f"{k}: {v}" for k, v in reasons.items())
             message = f"{message} ({details['photos']})"
-        report({**ident, "type": "failed", "error": {
-            "code": exc.code, "message": message, "details": _jsonable(details)}})
+        report(
+            {
+                **ident,
+                "type": "failed",
+                "error": {"code": exc.code, "message": message, "details": _jsonable(details)},
+            }
+        )
         return
     report({**ident, "type": "completed", "result": result})
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
-            for k, v in details.items()}
+    return {
+        k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+        for k, v in details.items()
+    }
 
 
 def _body(params: dict[str, Any]) -> Any:
@@ -84,12 +105,18 @@ def _body(params: dict[str, Any]) -> Any:
     try:
         return body_from_params(params)
     except (KeyError, TypeError, ValueError) as exc:
-        raise BrokenInput(f"The avatar's body cannot be rebuilt: {exc}",
-                          code="AVATAR_UNAVAILABLE") from exc
+        raise BrokenInput(
+            f"The avatar's body cannot be rebuilt: {exc}", code="AVATAR_UNAVAILABLE"
+        ) from exc
 
 
-def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: Report,
-            is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
+def _render(
+    command: dict[str, Any],
+    blobs: Blobs,
+    ident: dict[str, Any],
+    report: Report,
+    is_cancelled: Callable[[], bool] | None,
+) -> dict[str, Any]:
     from render_engine.body.pose import pose_body
     from render_engine.garment import dress
     from render_engine.render import STAGES, render_scene
@@ -116,29 +143,62 @@ def _render(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report
         try:
             model_glb = blobs.get(garment["modelKey"])
         except Exception as exc:
-            raise BrokenInput("The product's 3D model is missing",
-                              code="MODEL_UNAVAILABLE") from exc
+            raise BrokenInput(
+                "The product's 3D model is missing", code="MODEL_UNAVAILABLE"
+            ) from exc
     on_stage("mesh_fitting", 15)
     posed = pose_body(body, spec.pose.preset_name, dict(spec.pose.custom_adjustments))
     # The garment needs the posed mesh with the body's skinning and measurements.
-    posed_body = SimpleNamespace(mesh=posed, skinning_weights=body.skinning_weights,
-                                 skeleton=body.skeleton, measurements=body.measurements)
-    dressed = dress(posed_body, garment["category"], garment.get("sizeGuide") or {},
-                    garment["size"], garment["colorHex"], fit=garment.get("fit") or "regular",
-                    model_glb=model_glb)
+    posed_body = SimpleNamespace(
+        mesh=posed,
+        skinning_weights=body.skinning_weights,
+        skeleton=body.skeleton,
+        measurements=body.measurements,
+    )
+    try:
+        images = [blobs.get(key) for key in garment.get("imageKeys") or []]
+    except Exception as exc:
+        raise BrokenInput("The product's image is missing", code="IMAGE_UNAVAILABLE") from exc
+    dressed = dress(
+        posed_body,
+        garment["category"],
+        garment.get("sizeGuide") or {},
+        garment["size"],
+        garment["colorHex"],
+        fit=garment.get("fit") or "regular",
+        model_glb=model_glb,
+        images=images or None,
+        material=garment.get("material"),
+    )
     if is_cancelled is not None and is_cancelled():
         raise RenderCancelled("cancelled")
-    result = render_scene([posed if hasattr(posed, "verts") else posed.mesh, dressed.mesh], spec,
-                          on_stage=on_stage, is_cancelled=is_cancelled)
+    from render_engine.garment.outfit import outfit
+
+    posed_mesh = posed if hasattr(posed, "verts") else posed.mesh
+    # the shop's picture: skin tone, base layer, shoes, hem bands around the garment
+    meshes = outfit(
+        posed_body, [dressed.mesh], skin_tone=garment.get("skinTone"), body_mesh=posed_mesh
+    )
+    result = render_scene(meshes, spec, on_stage=on_stage, is_cancelled=is_cancelled)
     blobs.put(command["resultKey"], result.image, result.content_type)
-    return {"resultKey": command["resultKey"], "contentType": result.content_type,
-            "width": result.width, "height": result.height, "fitReport": dressed.fit_report,
-            "recommendedSize": dressed.recommended_size,
-            "stageTimes": {k: round(v, 3) for k, v in result.stage_times.items()}}
+    return {
+        "resultKey": command["resultKey"],
+        "contentType": result.content_type,
+        "width": result.width,
+        "height": result.height,
+        "fitReport": dressed.fit_report,
+        "recommendedSize": dressed.recommended_size,
+        "stageTimes": {k: round(v, 3) for k, v in result.stage_times.items()},
+    }
 
 
-def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: Report,
-          is_cancelled: Callable[[], bool] | None) -> dict[str, Any]:
+def _scan(
+    command: dict[str, Any],
+    blobs: Blobs,
+    ident: dict[str, Any],
+    report: Report,
+    is_cancelled: Callable[[], bool] | None,
+) -> dict[str, Any]:
     from render_engine.body.fit import fit_measurements
     from render_engine.export import export_glb, model_info, preview_images
 
@@ -146,8 +206,15 @@ def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: 
     inputs = command["inputs"]
 
     def on_stage(stage: str, progress: int, message: str = "") -> None:
-        report({**ident, "type": "progress", "stage": stage, "progress": int(progress),
-                "message": message})
+        report(
+            {
+                **ident,
+                "type": "progress",
+                "stage": stage,
+                "progress": int(progress),
+                "message": message,
+            }
+        )
 
     scan_type = command["scanType"]
     quality = None
@@ -160,10 +227,15 @@ def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: 
                 photos.append((photo["pose"], blobs.get(photo["key"])))
             except Exception as exc:
                 raise BrokenInput("A scan photo is missing", code="INPUT_UNAVAILABLE") from exc
-        scan = scan_from_photos(photos, height_cm=float(inputs["height"]),
-                                weight_kg=inputs.get("weight"), gender=inputs.get("gender"),
-                                body_type=inputs.get("bodyType"), on_stage=on_stage,
-                                is_cancelled=is_cancelled)
+        scan = scan_from_photos(
+            photos,
+            height_cm=float(inputs["height"]),
+            weight_kg=inputs.get("weight"),
+            gender=inputs.get("gender"),
+            body_type=inputs.get("bodyType"),
+            on_stage=on_stage,
+            is_cancelled=is_cancelled,
+        )
         body, quality = scan.body, float(scan.quality_score)
     elif scan_type == "body_measurement":
         on_stage("image_analysis", 5, "Reading measurements...")
@@ -172,15 +244,18 @@ def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: 
             targets["weight"] = float(inputs["weight"])
         on_stage("feature_detection", 15, "Choosing a starting body...")
         on_stage("mesh_generation", 30, "Fitting the body to the measurements...")
-        body = fit_measurements(targets, gender=inputs.get("gender"),
-                                body_type=inputs.get("bodyType"))
+        body = fit_measurements(
+            targets, gender=inputs.get("gender"), body_type=inputs.get("bodyType")
+        )
         on_stage("texture_mapping", 70, "Applying skin material...")
         fitted = body.measurements
         errors = [abs(fitted[k] - v) / max(v, 1.0) for k, v in targets.items() if k in fitted]
         quality = round(max(0.0, 1.0 - 5 * (sum(errors) / max(len(errors), 1))), 3)
     else:
-        raise BrokenInput("Video scans need a video decoder this worker does not have",
-                          code="SCAN_TYPE_UNSUPPORTED")
+        raise BrokenInput(
+            "Video scans need a video decoder this worker does not have",
+            code="SCAN_TYPE_UNSUPPORTED",
+        )
     on_stage("optimization", 85, "Exporting the 3D model...")
     glb = export_glb(body.mesh)
     previews = preview_images(body.mesh)
@@ -190,8 +265,14 @@ def _scan(command: dict[str, Any], blobs: Blobs, ident: dict[str, Any], report: 
     blobs.put(keys["preview"], previews.full_size, "image/jpeg")
     stats = model_info(glb, body.mesh)
     on_stage("finalization", 95, "Final quality checks...")
-    return {"modelKey": keys["model"], "thumbnailKey": keys["thumbnail"],
-            "previewKey": keys["preview"], "measurements": body.measurements,
-            "qualityScore": quality, "polycount": stats["polycount"], "size": stats["size"],
-            "body": body.to_params(), "seconds": round(time.monotonic() - started, 2)}
-
+    return {
+        "modelKey": keys["model"],
+        "thumbnailKey": keys["thumbnail"],
+        "previewKey": keys["preview"],
+        "measurements": body.measurements,
+        "qualityScore": quality,
+        "polycount": stats["polycount"],
+        "size": stats["size"],
+        "body": body.to_params(),
+        "seconds": round(time.monotonic() - started, 2),
+    }

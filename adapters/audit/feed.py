@@ -22,6 +22,9 @@ from adapters.audit.events import describe, event_topics
 from domain.errors import InvalidInput
 
 LOGS = ("accounts", "shop", "studio")
+# Events kept out of the analyst feed: the email index's ids were unkeyed hashes of the
+# address in logs written before issue 10 (anyone could test an address against them).
+INDEX_ONLY = frozenset({"EmailIndex.Claimed", "EmailIndex.Released", "EmailIndex.Reclaimed"})
 _PART = re.compile(r"^([a-z]+):(\d{1,18})$")
 
 
@@ -75,12 +78,16 @@ def read_page(apps: Mapping[str, Any], after: Mapping[str, int], limit: int,
         streams.append(_events(app, rank, found[:limit]))
     merged = heapq.merge(*streams, key=lambda item: (item[0], item[1]))
     page: list[dict[str, Any]] = []
+    taken = 0  # left-out events count too: no log's fetched events may run out mid-merge
     for _, rank, position, event in merged:
-        if len(page) == limit:
+        if taken == limit:
             more = True
             break
+        taken += 1
         name = LOGS[rank]
         cursor[name] = position
+        if not personal and type(event).__qualname__ in INDEX_ONLY:
+            continue  # lookup indexes: nothing about behaviour, ids made from emails
         page.append({"position": format_cursor(cursor), "log": name, "sequence": position,
                      **describe(event, personal=personal)})
     return Page(page, cursor, more)

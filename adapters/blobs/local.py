@@ -1,39 +1,31 @@
-"""Files on the local filesystem, served through signed, expiring URLs.
-
-URL: ``{public_url}/v1/files/{key}?expires=<unix>&signature=<hex hmac-sha256 of "key|expires">``.
-Keys are checked against a strict pattern and resolved inside the root, so no key can reach
-outside the blob directory.
-"""
+"""Files on the local filesystem (the embedded default), served through signed, expiring URLs
+(adapters/blobs/links.py). Keys are checked against a strict pattern and resolved inside the
+root, so no key can reach outside the blob directory."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import re
-import time
+import shutil
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-KEY = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*(\.[A-Za-z0-9]{1,5})?$")
+from adapters.blobs.keys import BlobCorrupt, BlobNotFound, checked_key, checked_prefix
+from adapters.blobs.links import SignedLinks
 
-
-class BlobNotFound(Exception):
-    pass
+__all__ = ["BlobCorrupt", "BlobNotFound", "LocalBlobStore"]
 
 
-class LocalBlobStore:
+class LocalBlobStore(SignedLinks):
     def __init__(self, root: Path, secret: str, public_url: str) -> None:
+        super().__init__(secret, public_url)
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.secret = secret.encode()
-        self.public_url = public_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"LocalBlobStore({self.root})"
 
     def _path(self, key: str) -> Path:
-        if not KEY.match(key) or len(key) > 300:
-            raise BlobNotFound(key)
-        path = (self.root / key).resolve()
+        path = (self.root / checked_key(key)).resolve()
         if self.root not in path.parents:
             raise BlobNotFound(key)
         return path
@@ -52,13 +44,13 @@ class LocalBlobStore:
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             raise BlobNotFound(key) from None
 
     def content_type(self, key: str) -> str:
         try:
             return self._path(key).with_name(self._path(key).name + ".type").read_text()
-        except FileNotFoundError:
+        except (FileNotFoundError, BlobNotFound):
             return "application/octet-stream"
 
     def exists(self, key: str) -> bool:
@@ -67,36 +59,16 @@ class LocalBlobStore:
         except BlobNotFound:
             return False
 
-    def _signature(self, key: str, expires: int) -> str:
-        return hmac.new(self.secret, f"{key}|{expires}".encode(), hashlib.sha256).hexdigest()
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        for p in (path, path.with_name(path.name + ".type")):
+            p.unlink(missing_ok=True)
 
-    def signed_url(self, key: str, ttl_s: int = 3600) -> str:
-        expires = int(time.time()) + ttl_s
-        return (f"{self.public_url}/v1/files/{quote(key)}?expires={expires}"
-                f"&signature={self._signature(key, expires)}")
-
-    def check_signature(self, key: str, expires: int, signature: str) -> bool:
-        if expires < time.time() or not signature.isascii():
-            return False
-        return hmac.compare_digest(self._signature(key, expires), signature)
-
-    def key_of_url(self, url: str) -> str | None:
-        """The key behind a URL this store signed (and that has not expired), else None."""
-        from urllib.parse import parse_qs, unquote, urlparse
-
-        parsed = urlparse(url)
-        prefix = urlparse(self.public_url)
-        if (parsed.scheme, parsed.netloc) != (prefix.scheme, prefix.netloc):
-            return None
-        path = unquote(parsed.path)
-        base = prefix.path.rstrip("/") + "/v1/files/"
-        if not path.startswith(base):
-            return None
-        key = path[len(base):]
-        query = parse_qs(parsed.query)
-        try:
-            expires = int(query["expires"][0])
-            signature = query["signature"][0]
-        except (KeyError, ValueError, IndexError):
-            return None
-        return key if self.check_signature(key, expires, signature) else None
+    def delete_prefix(self, prefix: str) -> int:
+        """Removes every file under the folder; returns how many there were."""
+        folder = (self.root / checked_prefix(prefix)).resolve()
+        if self.root not in folder.parents or not folder.is_dir():
+            return 0
+        count = sum(1 for p in folder.rglob("*") if p.is_file() and p.suffix != ".type")
+        shutil.rmtree(folder)
+        return count

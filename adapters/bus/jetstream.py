@@ -11,6 +11,9 @@ Streams (``PREFIX`` is ``settings.nats_stream_prefix``, ``root`` its lower case)
 - ``PREFIX_ADVISORIES``: keeps JetStream's MAX_DELIVERIES advisories of the ``workers``
   consumer, so the backend sees a command that no worker finished even if it was down then.
 - KV bucket ``PREFIX_CANCELLED``: render ids the backend has cancelled; workers read it.
+- KV bucket ``PREFIX_WORKERS``: each worker's heartbeat (``{"worker", "at", "processed"}``
+  every ``heartbeat_every_s``); ``/readyz`` reports workers whose beat is older than
+  ``heartbeat_stale_s``. Entries of dead workers expire after an hour.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ T = TypeVar("T")
 PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
 WORKERS = "workers"
 BACKEND = "backend"
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_=-]")
+
+
+def worker_key(name: str) -> str:
+    """A worker's name as a key of the heartbeat bucket (``host:pid`` has a colon)."""
+    return _KEY_CHARS.sub("_", name)[:200] or "worker"
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,10 @@ class Names:
     @property
     def cancelled(self) -> str:
         return f"{self.prefix}_CANCELLED"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.prefix}_WORKERS"
 
     def command_subject(self, kind: str) -> str:
         return f"{self.root}.commands.{kind}"
@@ -136,12 +149,12 @@ async def ensure(js: Any, names: Names, queue: QueueSettings) -> None:
         # A durable that exists with another configuration (an older ack_wait, say) is kept.
         with contextlib.suppress(BadRequestError):
             await js.add_consumer(stream, consumer)
-    try:
-        await js.key_value(names.cancelled)
-    except Exception:
-        with contextlib.suppress(BadRequestError):
-            await js.create_key_value(bucket=names.cancelled, history=1,
-                                      ttl=7 * 24 * 3600.0)
+    for bucket, ttl in ((names.cancelled, 7 * 24 * 3600.0), (names.workers, 3600.0)):
+        try:
+            await js.key_value(bucket)
+        except Exception:
+            with contextlib.suppress(BadRequestError):
+                await js.create_key_value(bucket=bucket, history=1, ttl=ttl)
 
 
 class LoopThread:
@@ -193,8 +206,9 @@ def delete_streams(url: str, prefix: str) -> None:
         for stream in (names.commands, names.reports, names.advisories):
             with contextlib.suppress(Exception):
                 await js.delete_stream(stream)
-        with contextlib.suppress(Exception):
-            await js.delete_key_value(names.cancelled)
+        for bucket in (names.cancelled, names.workers):
+            with contextlib.suppress(Exception):
+                await js.delete_key_value(bucket)
         await nc.close()
 
     asyncio.run(drop())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,7 @@ class NatsCommandBus:
         self._kv: Any = None
         self._record: Record | None = None
         self._stopping = False
+        self._connecting = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> NatsCommandBus:
@@ -56,6 +58,10 @@ class NatsCommandBus:
 
     # -- connection ----------------------------------------------------------------------------
     def _connected(self) -> LoopThread:
+        with self._connecting:
+            return self._connect_once()
+
+    def _connect_once(self) -> LoopThread:
         if self._loop is None:
             loop = LoopThread("nats-bus")
             try:
@@ -75,6 +81,40 @@ class NatsCommandBus:
         self._js = self._nc.jetstream()
         await ensure(self._js, self.names, self.queue)
         self._kv = await self._js.key_value(self.names.cancelled)
+
+    # -- health --------------------------------------------------------------------------------
+    def health(self, timeout: float = 1.0, stale_s: float = 15.0) -> dict[str, Any]:
+        """The broker as ``/readyz`` reports it: connected or not, commands waiting, and each
+        worker's last heartbeat (seconds ago). Raises when the broker cannot be reached."""
+        loop = self._connected()
+        if not self._nc.is_connected:
+            raise ConnectionError("not connected to NATS (reconnecting)")
+        return loop.run(asyncio.wait_for(self._health(stale_s), timeout),
+                        timeout=timeout + 0.5)
+
+    async def _health(self, stale_s: float) -> dict[str, Any]:
+        import time
+
+        from nats.js.errors import NoKeysError
+
+        info = await self._js.stream_info(self.names.commands)
+        workers: list[dict[str, Any]] = []
+        kv = await self._js.key_value(self.names.workers)
+        try:
+            keys = await kv.keys()
+        except NoKeysError:
+            keys = []
+        now = time.time()
+        for key in keys:
+            entry = await kv.get(key)
+            try:
+                beat = json.loads(entry.value or b"{}")
+                age = round(now - float(beat["at"]), 1)
+            except (ValueError, KeyError, TypeError):
+                continue
+            workers.append({"worker": str(beat.get("worker", key)), "lastBeatS": age,
+                            "stale": age > stale_s})
+        return {"commandsWaiting": int(info.state.messages), "workers": workers}
 
     # -- commands ------------------------------------------------------------------------------
     def publish(self, command: dict[str, Any]) -> None:

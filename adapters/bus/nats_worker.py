@@ -25,13 +25,22 @@ import json
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
 
-from adapters.bus.jetstream import WORKERS, Names, QueueSettings, ensure, report_message_id
+from adapters.bus.jetstream import (
+    WORKERS,
+    Names,
+    QueueSettings,
+    ensure,
+    report_message_id,
+    worker_key,
+)
+from projections.backoff import Backoff
 
 log = structlog.get_logger("tryon.worker")
 
@@ -66,13 +75,14 @@ def _preload() -> None:
 class NatsWorker:
     def __init__(self, url: str, names: Names, queue: QueueSettings, blobs: Any,
                  handle: Handle = _default_handle, name: str | None = None,
-                 preload: bool = True) -> None:
+                 preload: bool = True, beat_every_s: float = 2.0) -> None:
         self.url = url
         self.names = names
         self.queue = queue
         self.blobs = blobs
         self.handle = handle
         self.preload = preload
+        self.beat_every_s = beat_every_s
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop: asyncio.Event | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
@@ -81,14 +91,14 @@ class NatsWorker:
     @classmethod
     def from_settings(cls, settings: Any, blobs: Any) -> NatsWorker:
         return cls(settings.nats_url, Names(settings.nats_stream_prefix),
-                   QueueSettings.of(settings), blobs, preload=settings.worker_preload)
+                   QueueSettings.of(settings), blobs, preload=settings.worker_preload,
+                   beat_every_s=settings.heartbeat_every_s)
 
     def request_stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
 
     async def run(self, max_commands: int | None = None) -> None:
-        import nats
         from nats.errors import TimeoutError as NatsTimeout
 
         self._stop = asyncio.Event()
@@ -98,29 +108,100 @@ class NatsWorker:
                 loop.add_signal_handler(sig, self._stop.set)
         if self.preload and self.handle is _default_handle:
             await loop.run_in_executor(self._executor, _preload)
-        nc = await nats.connect(self.url, name=f"tryon-worker {self.name}",
-                                max_reconnect_attempts=-1, reconnect_time_wait=1)
+        nc = await self._connect_when_reachable()
+        if nc is None:
+            return
         js = nc.jetstream()
-        await ensure(js, self.names, self.queue)
-        kv = await js.key_value(self.names.cancelled)
-        sub = await js.pull_subscribe_bind(WORKERS, stream=self.names.commands)
-        log.info("worker.ready", worker=self.name, stream=self.names.commands)
+        kv = sub = None
+        beat = asyncio.create_task(self._beat_forever(js))
+        backoff = Backoff(0.5, 5.0)
         try:
             while not self._stop.is_set():
                 try:
+                    if sub is None:  # (again) after the server came back without our stream
+                        await ensure(js, self.names, self.queue)
+                        kv = await js.key_value(self.names.cancelled)
+                        sub = await js.pull_subscribe_bind(WORKERS, stream=self.names.commands)
+                        log.info("worker.ready", worker=self.name, stream=self.names.commands)
                     messages = await sub.fetch(1, timeout=1.0)
                 except NatsTimeout:
+                    backoff.reset()
                     continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    # The server restarting or gone for a while: the client reconnects by
+                    # itself; keep asking, with a growing pause, and never exit.
+                    delay = backoff.failed()
+                    log.warning("worker.fetch_failed", error=type(exc).__name__,
+                                retry_in_s=delay, failures=backoff.failures)
+                    if backoff.failures >= 3:
+                        sub = None  # bind again: the stream may have been recreated
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), delay)
+                    continue
+                backoff.reset()
                 for msg in messages:
-                    await self._process(js, kv, msg)
+                    try:
+                        await self._process(js, kv, msg)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        # The server went away mid-command (an ack or a report failed): the
+                        # command is delivered again after ack_wait, and the backend ignores
+                        # reports of work it has already recorded.
+                        log.warning("worker.command_interrupted", error=type(exc).__name__,
+                                    seq=msg.metadata.sequence.stream)
+                        continue
                     self.processed += 1
                 if max_commands is not None and self.processed >= max_commands:
                     break
         finally:
             log.info("worker.stopping", worker=self.name, processed=self.processed)
+            beat.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(nc.close(), 5)
             self._executor.shutdown(wait=False)
+
+    async def _connect_when_reachable(self) -> Any:
+        """Connects, waiting (with a growing pause) while the server is unreachable; once
+        connected, the client reconnects by itself for ever. None if stopped meanwhile."""
+        import nats
+
+        backoff = Backoff(0.5, 5.0)
+        while not self._stop_requested():
+            try:
+                return await nats.connect(self.url, name=f"tryon-worker {self.name}",
+                                          max_reconnect_attempts=-1, reconnect_time_wait=1,
+                                          connect_timeout=2)
+            except Exception as exc:
+                delay = backoff.failed()
+                log.warning("worker.connect_failed", error=type(exc).__name__,
+                            retry_in_s=delay)
+                with contextlib.suppress(TimeoutError):
+                    assert self._stop is not None
+                    await asyncio.wait_for(self._stop.wait(), delay)
+        return None
+
+    def _stop_requested(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    async def _beat_forever(self, js: Any) -> None:
+        """Tells the backend this worker is alive (``/readyz`` reports stale workers), in the
+        workers' key-value bucket, every ``beat_every_s`` seconds."""
+        kv = None
+        while True:
+            try:
+                if kv is None:
+                    kv = await js.key_value(self.names.workers)
+                await kv.put(worker_key(self.name), json.dumps(
+                    {"worker": self.name, "at": time.time(),
+                     "processed": self.processed}).encode())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                kv = None  # the server is away; beat again when it is back
+            await asyncio.sleep(self.beat_every_s)
 
     async def _process(self, js: Any, kv: Any, msg: Any) -> None:
         from nats.js.errors import KeyNotFoundError

@@ -22,7 +22,36 @@ def _container(args: argparse.Namespace, **kwargs: object):  # type: ignore[no-u
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
+    if args.command in LONG_RUNNING:
+        return bootstrap_when_reachable(settings, **kwargs)
     return bootstrap(settings, **kwargs)  # type: ignore[arg-type]
+
+
+LONG_RUNNING = ("serve", "projector", "dispatcher")
+
+
+def bootstrap_when_reachable(settings: Settings, **kwargs: object):  # type: ignore[no-untyped-def]
+    """``bootstrap``, tried again with a growing pause while the database is unreachable: a
+    long-running process started before its database (or during an outage) waits for it
+    instead of exiting."""
+    import time
+
+    import structlog
+
+    from adapters.bootstrap import bootstrap
+    from adapters.outage import Backoff, unavailable
+
+    backoff = Backoff(0.5, 5.0)
+    while True:
+        try:
+            return bootstrap(settings, **kwargs)  # type: ignore[arg-type]
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            delay = backoff.failed()
+            structlog.get_logger("tryon.cli").warning(
+                "cli.database_unreachable", error=type(exc).__name__, retry_in_s=delay)
+            time.sleep(delay)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -41,11 +70,13 @@ def serve(args: argparse.Namespace) -> int:
     where = "embedded SQLite in " + str(container.settings.data_dir.resolve()) \
         if not container.settings.uses_postgres else "PostgreSQL"
     print(f"tryon API on http://{args.host}:{args.port} ({where})\n"
+          f"  Shop:     http://{args.host}:{args.port}/\n"
           f"  API docs: http://{args.host}:{args.port}/docs\n"
           f"  OpenAPI:  http://{args.host}:{args.port}/openapi.json", file=sys.stderr)
     try:
+        # Proxy headers are read by the app, from TRYON_TRUSTED_PROXIES only.
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    access_log=False)
+                    access_log=False, proxy_headers=False)
     finally:
         container.close()
     return 0
@@ -58,9 +89,9 @@ def projector(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print("projector: following the event logs; Ctrl-C to stop", file=sys.stderr)
-    while not stop.is_set():
-        container.runner.catch_up()
-        stop.wait(args.interval)
+    # Reconnects by itself: a failed pass (the database restarting) is retried with backoff.
+    container.runner.run_forever(args.interval, stop=stop,
+                                 heartbeat=container.extras["heartbeats"].beater("projector"))
     container.close()
     return 0
 

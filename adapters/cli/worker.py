@@ -1,8 +1,8 @@
 """``tryon worker`` and ``tryon dispatcher``: the two processes around NATS JetStream.
 
 - ``tryon worker``: takes render and scan commands from JetStream and runs them. It needs
-  ``TRYON_NATS_URL`` and the blob store (``TRYON_DATA_DIR/blobs``, shared with the API), and
-  never opens the database.
+  ``TRYON_NATS_URL`` and the blob store (``TRYON_BLOB_URL``: the object store the API uses,
+  or ``TRYON_DATA_DIR/blobs`` shared with the API on one machine), and never opens the database.
 - ``tryon dispatcher``: follows the studio log and publishes the commands its events call for
   (the outbox), and records the workers' reports and the delivery-limit advisories as events.
   Run it with ``TRYON_BUS=nats``; ``tryon serve`` does the same in-process when it is set.
@@ -23,7 +23,7 @@ from adapters.settings import Settings
 
 
 def worker(args: argparse.Namespace) -> int:
-    from adapters.blobs.local import LocalBlobStore
+    from adapters.blobs.select import blob_store
     from adapters.bus.nats_worker import NatsWorker
     from adapters.logging import configure_logging
 
@@ -33,8 +33,7 @@ def worker(args: argparse.Namespace) -> int:
         print("worker: TRYON_DATABASE_URL is set but not used; a worker needs no database",
               file=sys.stderr)
     # The worker only reads and writes blobs; it signs no URL, so it needs no secret.
-    blobs = LocalBlobStore(settings.data_dir / "blobs", "unused:the-worker-signs-nothing",
-                           settings.public_url)
+    blobs = blob_store(settings, "unused:the-worker-signs-nothing")
     if settings.worker_threads > 0:
         os.environ["OMP_NUM_THREADS"] = str(settings.worker_threads)
         try:
@@ -51,8 +50,9 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def dispatcher(args: argparse.Namespace) -> int:
-    from adapters.bootstrap import bootstrap
+    from adapters.cli.main import bootstrap_when_reachable
     from adapters.logging import configure_logging
+    from adapters.outage import Backoff
     from adapters.worker_host import report_recorder
     from application import metadata
 
@@ -63,13 +63,23 @@ def dispatcher(args: argparse.Namespace) -> int:
         return 2
     metadata.bind(actor="system:dispatcher", correlationId=uuid.uuid4().hex)
     configure_logging(settings.log_level, settings.log_json)
-    container = bootstrap(settings)
+    container = bootstrap_when_reachable(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     assert container.dispatcher is not None
-    container.bus.start(report_recorder(container.studio))
-    container.dispatcher.start(interval=args.interval)
+    backoff = Backoff(0.5, 5.0)
+    while not stop.is_set():  # NATS may be down when the dispatcher starts: wait for it
+        try:
+            container.bus.start(report_recorder(container.studio))
+            break
+        except Exception as exc:
+            delay = backoff.failed()
+            print(f"dispatcher: cannot reach {settings.nats_url} ({type(exc).__name__}); "
+                  f"again in {delay:.1f} s", file=sys.stderr)
+            stop.wait(delay)
+    container.dispatcher.start(interval=args.interval,
+                               heartbeat=container.extras["heartbeats"].beater("dispatcher"))
     print(f"dispatcher: publishing to {settings.nats_url}; Ctrl-C to stop", file=sys.stderr)
     stop.wait()
     container.close()

@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from adapters import links
 from adapters.bootstrap import Container
-from adapters.http import errors
-from adapters.http.middleware import Idempotency, Metrics, RequestContext
+from adapters.http import errors, nul_bytes, storefront
+from adapters.http.base_url import RequestBaseUrl
+from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
+from adapters.http.nul_bytes import RefuseNul
 from adapters.http.routers import (
     audit,
     auth,
@@ -22,6 +25,7 @@ from adapters.http.routers import (
     payments,
     products,
     renders,
+    session,
     users,
 )
 
@@ -37,13 +41,20 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = Metrics()
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
-                   closet, operations, audit):
+                   closet, operations, audit, session):
         app.include_router(module.router)
+    storefront.mount(app, container.settings.public_url
+                     if links.public_url_is_set(container.settings) else "")
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
+    # Outside Idempotency: 503 while a dependency is down, 202 for what committed.
+    app.add_middleware(Outages, breaker=container.extras.get("breaker"))
+    app.add_middleware(RefuseNul)  # outside the idempotency store: no NUL reaches a database
     app.add_middleware(RequestContext, metrics=app.state.metrics,
                        max_body_bytes=container.settings.max_body_bytes,
                        tokens=container.tokens)
+    app.add_middleware(RequestBaseUrl, trusted_proxies=container.settings.trusted_proxies,
+                       follow_request=not links.public_url_is_set(container.settings))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -60,6 +71,11 @@ def create_app(container: Container) -> FastAPI:
                     "description": "Invalid request (VALIDATION_ERROR)",
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
+                # Any route may meet a dependency that is down (docs/resilience.md).
+                responses.setdefault("503", {
+                    "description": "SERVICE_UNAVAILABLE: a dependency is down; see Retry-After",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
                 # Routes that answer HTML or text still answer errors as JSON ErrorResponse
                 # (FastAPI files them under the route's own media type).
                 for status, response in responses.items():
@@ -72,6 +88,7 @@ def create_app(container: Container) -> FastAPI:
         components = schema.get("components", {}).get("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        nul_bytes.document(schema)  # what RefuseNul enforces, said in the schema
         app.openapi_schema = schema
         return schema
 

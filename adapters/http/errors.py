@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -119,10 +120,20 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED",
                  403: "FORBIDDEN"}
-        status = exc.status_code if exc.status_code in codes else 400
+        if exc.status_code not in codes:
+            # FastAPI could not read the body (not UTF-8, nested past the parser's depth,
+            # broken multipart): a validation error of the body, as API.md says.
+            message = unreadable_body(exc)
+            multipart = request.headers.get("content-type", "").startswith("multipart/")
+            return error_response(400, "VALIDATION_ERROR", message, {"fields": [
+                {"field": "body", "message": message,
+                 "code": "INVALID_FORMAT" if multipart else "INVALID_JSON"}]})
+        status = exc.status_code
         message = "Not found" if status == 404 else str(exc.detail)
-        return error_response(status, codes.get(status, "BAD_REQUEST"), message,
-                              headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request, headers.get("Allow", "")))
+        return error_response(status, codes[status], message, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -131,6 +142,37 @@ def install(app: FastAPI) -> None:
         request_id = getattr(request.state, "request_id", None)
         return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side",
                               headers={"X-Request-ID": request_id} if request_id else None)
+
+
+def unreadable_body(exc: StarletteHTTPException) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, RecursionError):
+        return "The JSON body is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return "The request body is not valid UTF-8"
+    return "The request body could not be read"
+
+
+def allowed_methods(request: Request, given: str = "") -> list[str]:
+    """Every method the API documents on this path (Starlette names only the first route's
+    methods, though several routes may share a path)."""
+    methods = {m.strip().upper() for m in given.split(",") if m.strip()}
+    for pattern, operations in _path_patterns(request.app):
+        if pattern.match(request.url.path):
+            methods |= operations
+    return sorted(methods)
+
+
+def _path_patterns(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        app.state, "_allow_patterns", None)
+    if cached is None:
+        cached = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            cached.append((re.compile(f"^{regex}$"), {m.upper() for m in operations}))
+        app.state._allow_patterns = cached
+    return cached
 
 
 def rate_limited(exc: RateLimited) -> JSONResponse:

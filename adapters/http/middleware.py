@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -16,8 +18,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored
+from adapters.outage import RETRY_AFTER_S, Breaker, unavailable
 from adapters.security.tokens import TokenService
-from application import metadata
+from application import metadata, receipts
+from domain import ids
 from domain.errors import NotAuthenticated
 
 log = structlog.get_logger("tryon.http")
@@ -198,6 +202,99 @@ def _not_executed(status: int, body: bytes) -> bool:
     return status == 409 and b'"CONCURRENCY_CONFLICT"' in body
 
 
+# Public id prefixes of the aggregates a 202 may name (never the email index: its id is
+# derived from an address).
+_PREFIX = {"Order": "order", "Cart": "cart", "User": "usr", "Product": "prod",
+           "PaymentOrder": "pay", "Render": "render", "Avatar": "avatar", "Upload": "upl",
+           "Closet": "closet"}
+
+
+def accepted_body(book: list[receipts.Receipt]) -> bytes:
+    """The answer of a command that was recorded but whose result cannot be shown now (the
+    read models lag behind, or the database went away after the commit): what it recorded."""
+    recorded = []
+    for receipt in book:
+        for kind, aggregate_id in receipt.aggregates:
+            prefix = _PREFIX.get(kind)
+            if prefix is not None:
+                entry = {"type": prefix, "id": ids.encode(prefix, aggregate_id)}
+                if entry not in recorded:
+                    recorded.append(entry)
+    return json.dumps({"success": True, "data": {
+        "status": "accepted",
+        "message": "Recorded. It is not visible in the read views yet; read it again shortly.",
+        "recorded": recorded,
+        "positions": {r.log: r.position for r in book}}}).encode()
+
+
+async def send_accepted(send: Send, book: list[receipts.Receipt]) -> Stored:
+    body = accepted_body(book)
+    headers = {"content-type": "application/json", "retry-after": "1"}
+    await _send_json(send, 202, body, [(b"retry-after", b"1")])
+    return Stored(202, headers, body)
+
+
+class Outages:
+    """Opens the request's receipt book (``application.receipts``) and turns failures into
+    the right answer:
+
+    - a request that committed something is never answered 5xx: ``202`` with what it
+      recorded (its Idempotency-Key keeps that answer, see ``Idempotency``);
+    - a dependency being unreachable (``outage.unavailable``) is ``503 SERVICE_UNAVAILABLE``
+      with ``Retry-After``; while the breaker is open (the database known to be down) API
+      requests get that answer at once, without waiting on a pool;
+    - anything else goes on to the 500 handler.
+    """
+
+    OPERATIONS = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, breaker: Breaker | None = None) -> None:
+        self.app = app
+        self.breaker = breaker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        book = receipts.open_book()
+        if (self.breaker is not None and self.breaker.is_open
+                and not scope["path"].startswith(self.OPERATIONS)):
+            await send_unavailable(send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception as exc:
+            down = unavailable(exc)
+            if down and self.breaker is not None:
+                self.breaker.trip()
+            if started:
+                raise
+            if book:
+                log.warning("http.committed_then_failed", error=type(exc).__name__,
+                            detail=str(exc)[:200])
+                await send_accepted(tracked_send, book)
+                return
+            if not down:
+                raise
+            log.warning("http.unavailable", error=type(exc).__name__, detail=str(exc)[:200])
+            await send_unavailable(tracked_send)
+
+
+async def send_unavailable(send: Send) -> None:
+    await _send_json(send, 503, _json_error(
+        503, "SERVICE_UNAVAILABLE",
+        "A service this request needs is unavailable; try again shortly"),
+        [(b"retry-after", str(RETRY_AFTER_S).encode())])
+
+
 class Idempotency:
     """Replays the first response of a POST retried with the same ``Idempotency-Key``."""
 
@@ -272,6 +369,7 @@ class Idempotency:
 
         async def capture_send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                response["started"] = True
                 response["status"] = message["status"]
                 response["headers"] = {k.decode("latin-1"): v.decode("latin-1")
                                        for k, v in message.get("headers", [])
@@ -280,13 +378,88 @@ class Idempotency:
                 response["body"].append(message.get("body", b""))
             await send(message)
 
+        book = receipts.current()
+        stored_response: Stored | None = None
         try:
             await self.app(scope, replay_receive, capture_send)
+        except Exception:
+            if not book or "started" in response:
+                raise
+            # Committed, then failed (read models lagging, database gone): the command must
+            # not run again, so the key keeps what it recorded.
+            stored_response = await send_accepted(send, book)
         finally:
             status = int(response["status"])
             body = b"".join(response["body"])
-            if _not_executed(status, body):
-                await _off_the_loop(self.store.release, owner, key)
+            if stored_response is None:
+                stored_response = Stored(status, response["headers"], body)
+            committed = bool(book)
+            if not committed and _not_executed(status, body):
+                await _off_the_loop(self._settle, self.store.release, owner, key)
             else:
-                await _off_the_loop(self.store.complete, owner, key,
-                                    Stored(status, response["headers"], body))
+                await _off_the_loop(self._settle, self.store.complete, owner, key,
+                                    stored_response, _person(stored_response, book))
+
+    @staticmethod
+    def _settle(call: Callable[..., None], *args: Any) -> None:
+        """Records (or frees) the key; with the database gone, goes on trying in the
+        background rather than losing the record: a committed command whose key stayed
+        "processing" could be run again once the lease ran out."""
+        try:
+            call(*args)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("idempotency.settle_deferred", error=type(exc).__name__)
+            threading.Thread(target=_settle_later, args=(call, *args), daemon=True,
+                             name="idempotency-settle").start()
+
+
+def _settle_later(call: Callable[..., None], *args: Any) -> None:
+    from projections.backoff import Backoff
+
+    backoff = Backoff(0.25, 1.0)
+    while True:
+        time.sleep(backoff.failed())
+        try:
+            call(*args)
+            return
+        except Exception as exc:
+            if not unavailable(exc):
+                log.exception("idempotency.settle_failed")
+                return
+
+
+def _person(response: Stored, book: list[receipts.Receipt] | None) -> str | None:
+    """The person a stored response is about, when the key's owner may not say it (register,
+    login, refresh and email verification run before the client holds a token): a User the
+    request saved, else the user or access token the answer hands out. Erasure finds the
+    stored response by it."""
+    for receipt in book or ():
+        for kind, aggregate_id in receipt.aggregates:
+            if kind == "User":
+                return ids.encode("usr", aggregate_id)
+    if b'"usr_' not in response.body and b'"accessToken"' not in response.body:
+        return None
+    try:
+        data = json.loads(response.body).get("data")
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = data["user"] if isinstance(data.get("user"), dict) else data
+    public_id = user.get("id")
+    if isinstance(public_id, str) and ids.decode("usr", public_id) is not None:
+        return public_id
+    tokens = data["tokens"] if isinstance(data.get("tokens"), dict) else data
+    token = tokens.get("accessToken")
+    if isinstance(token, str) and token.count(".") == 2:
+        # Our own token, just issued: its subject is read, not verified.
+        try:
+            payload = token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            subject = str(claims["sub"])
+            return subject if ids.decode("usr", subject) is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,7 @@ from adapters.http.validation import (
     Text,
     TransactionId,
     VariantId,
+    WholeNumber,
 )
 from domain.catalog import CATEGORIES
 
@@ -42,8 +43,27 @@ LongText = Annotated[str, StringConstraints(max_length=5000)]
 Scalar = str | int | float | bool | None
 
 
+def _schema_without_null(schema: dict[str, Any], model: type[Any]) -> None:
+    """Fields a partial update may leave out but not set to null: say so in the OpenAPI
+    schema too (the type is optional only to tell "left out" apart)."""
+    for name in getattr(model, "never_null", ()):
+        field = schema.get("properties", {}).get(name, {})
+        options = field.get("anyOf")
+        if options and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            field.pop("anyOf")
+            field.pop("default", None)
+            if len(rest) == 1:
+                field.update(rest[0])
+            else:
+                field["anyOf"] = rest
+
+
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Strict: "2" or true is not a quantity, false is not a stock level.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
+                              json_schema_extra=_schema_without_null)
+    never_null: ClassVar[tuple[str, ...]] = ()
 
 
 def not_null(value: Any) -> Any:
@@ -105,6 +125,13 @@ class ProfilePatch(Body):
     phoneNumber: Phone | None = None
     preferences: PreferencesPatch | None = None
 
+    never_null: ClassVar[tuple[str, ...]] = ("firstName", "lastName")
+
+    @field_validator(*never_null, mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return not_null(value)
+
 
 class PasswordChange(Body):
     currentPassword: Annotated[str, Field(min_length=1, max_length=128)]
@@ -156,14 +183,14 @@ class Model3DIn(Body):
     url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
     format: Literal["glb", "gltf", "fbx"]
     size: Annotated[str, StringConstraints(max_length=20)] | None = None
-    polycount: Annotated[int, Field(ge=0, le=50_000_000)] | None = None
+    polycount: Annotated[int, Field(ge=0, le=50_000_000), WholeNumber] | None = None
 
 
 class VariantIn(Body):
     size: Short
     color: Short
     colorHex: HexColor
-    stock: Annotated[int, Field(ge=0, le=1_000_000)]
+    stock: Annotated[int, Field(ge=0, le=1_000_000), WholeNumber]
     sku: Short
     price: Money | None = None
 
@@ -172,11 +199,13 @@ class VariantPatch(Body):
     size: Short | None = None
     color: Short | None = None
     colorHex: HexColor | None = None
-    stock: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    stock: Annotated[int, Field(ge=0, le=1_000_000), WholeNumber] | None = None
     sku: Short | None = None
     price: Money | None = None
 
-    @field_validator("stock", mode="after")
+    never_null: ClassVar[tuple[str, ...]] = ("stock",)
+
+    @field_validator(*never_null, mode="after")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         return not_null(value)
@@ -253,15 +282,18 @@ class ProductPatch(Body):
     shipping: ShippingIn | None = None
 
     # Leaving a field out keeps it; null would blank a field that every product must have.
-    @field_validator("name", "price", "currency", "category", "specifications", "images",
-                     "relatedProducts", "tryonAvailable", "tags", "shipping", mode="after")
+    never_null: ClassVar[tuple[str, ...]] = (
+        "name", "price", "currency", "category", "specifications", "images", "relatedProducts",
+        "tryonAvailable", "tags", "shipping")
+
+    @field_validator(*never_null, mode="after")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         return not_null(value)
 
 
 class ReviewIn(Body):
-    rating: Annotated[int, Field(ge=1, le=5)]
+    rating: Annotated[int, Field(ge=1, le=5), WholeNumber]
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                               max_length=2000)]
@@ -271,13 +303,13 @@ class ReviewIn(Body):
 class CartItemIn(Body):
     productId: ProductId
     variantId: VariantId
-    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+    quantity: Annotated[int, Field(ge=1, le=99), WholeNumber] = 1
     metadata: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar],
                         Field(max_length=20)] = {}
 
 
 class QuantityPatch(Body):
-    quantity: Annotated[int, Field(ge=1, le=99)]
+    quantity: Annotated[int, Field(ge=1, le=99), WholeNumber]
 
 
 class CouponIn(Body):
@@ -327,14 +359,14 @@ class VerifyPaymentIn(Body):
 
 class SandboxPayIn(Body):
     cardNumber: Annotated[str, StringConstraints(pattern=r"^[0-9]{12,19}$")]
-    expiryMonth: Annotated[int, Field(ge=1, le=12)]
-    expiryYear: Annotated[int, Field(ge=2000, le=2100)]
+    expiryMonth: Annotated[int, Field(ge=1, le=12), WholeNumber]
+    expiryYear: Annotated[int, Field(ge=2000, le=2100), WholeNumber]
     cvc: Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]
 
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    type: Literal["payment.succeeded", "payment.failed"]
+    type: Literal["payment.succeeded", "payment.failed", "payment.refunded"]
     data: dict[str, Any]
 
 
@@ -351,7 +383,7 @@ class ScanImage(Body):
 
 class ScanPreferences(Body):
     bodyType: Literal["slim", "athletic", "curvy", "plus_size"] | None = None
-    height: Annotated[int, Field(ge=100, le=250)] | None = None
+    height: Annotated[int, Field(ge=100, le=250), WholeNumber]  # cm; it scales the body
     weight: Annotated[float, Field(ge=30, le=300)] | None = None
     gender: Literal["male", "female", "non_binary", "prefer_not_to_say"] | None = None
     preferences: Annotated[list[Short], Field(max_length=20)] = []
@@ -372,7 +404,7 @@ class BodyMeasurements(Body):
 class ScanRequestIn(Body):
     scanType: Literal["photo_based", "video_based", "body_measurement"]
     images: Annotated[list[ScanImage], Field(max_length=10)] = []
-    userPreferences: ScanPreferences = ScanPreferences()
+    userPreferences: ScanPreferences
     name: Name | None = None
     measurements: BodyMeasurements | None = None
 
@@ -384,8 +416,6 @@ class ScanRequestIn(Body):
             raise ValueError("video_based scans take exactly one scan_video upload")
         if self.scanType == "body_measurement" and self.images:
             raise ValueError("body_measurement scans take no images")
-        if self.userPreferences.height is None:
-            raise ValueError("userPreferences.height is required (it scales the body)")
         return self
 
 

@@ -178,6 +178,9 @@ class CartItem(Model):
     quantity: int
     addedAt: str
     metadata: dict[str, Any]
+    # The product's price now (what the order charges) may differ from the price when added.
+    priceChanged: bool = False
+    priceWhenAdded: float | None = None
 
 
 class Cart(Model):
@@ -244,15 +247,35 @@ class OrderDetail(Order):
     timeline: list[TimelineEntry]
 
 
+class PaymentAttempt(Model):
+    """A card that was declined; the payment order stayed payable."""
+
+    outcome: Literal["declined"]
+    reason: str
+    last4: str | None
+    brand: str | None
+    at: str
+
+
+class PaymentRefund(Model):
+    refundId: str
+    amount: float
+    reason: str
+    refundedAt: str
+
+
 class PaymentOrder(Model):
     paymentOrderId: str
     orderId: str
     amount: float
     currency: str
-    status: Literal["pending", "authorized", "verified", "declined"]
+    # "declined": only in read models built before declines became attempts (rebuild them)
+    status: Literal["pending", "authorized", "verified", "refunded", "voided", "declined"]
     paymentUrl: str
     transactionId: str | None
     createdAt: str
+    attempts: list[PaymentAttempt] = []
+    refund: PaymentRefund | None = None
 
 
 class TransactionDetails(Model):

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 PASSWORD_SPECIALS = "@$!%*?&"
@@ -71,14 +71,56 @@ def _birth_date(value: date) -> date:
     return value
 
 
-Password = Annotated[str, Field(min_length=8, max_length=128), AfterValidator(_password)]
-Phone = Annotated[str, Field(min_length=2, max_length=24), AfterValidator(_phone)]
-Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
-BirthDate = Annotated[date, AfterValidator(_birth_date)]
+def _json_number(value: object) -> object:
+    """Money is a JSON number: strict models refuse the strings and booleans that a lax
+    Decimal would take."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("decimal_type", "Input should be a number")
+    return value
+
+
+def _whole_number(value: object) -> object:
+    """A JSON integer; 2.0 is one too (JSON Schema says so), but "2", true and 2.5 are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_date(value: object) -> object:
+    """A date is an ISO 8601 string (a lax date would also take a Unix timestamp)."""
+    if not isinstance(value, str | date):
+        raise PydanticCustomError("date_type", "Input should be a date string (YYYY-MM-DD)")
+    return value
+
+
+# The schema states the same rule as _password (lookaheads: one of each class).
+Password = Annotated[str, Field(min_length=8, max_length=128, json_schema_extra={
+    "pattern": r"^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[@$!%*?&])[^\x00]{8,128}$"}),
+    AfterValidator(_password)]
+# The schema says what the validators enforce (E.164 once separators are dropped; the codes).
+_SEP = r"[\s\-().]*"
+Phone = Annotated[str, Field(min_length=2, max_length=24,
+                             json_schema_extra={"pattern": rf"^{_SEP}\+{_SEP}[1-9](?:{_SEP}\d)"
+                                                           rf"{{1,14}}{_SEP}$"}),
+                  AfterValidator(_phone)]
+Country = Annotated[str, Field(min_length=2, max_length=2,
+                               json_schema_extra={"enum": sorted(COUNTRIES)}),
+                    AfterValidator(_country)]
+# After the constraints in an Annotated[int, Field(...), WholeNumber] (so that the schema keeps
+# them as minimum / maximum).
+WholeNumber = BeforeValidator(_whole_number)
+# Request models are strict (no "2" for 2, no true for 1); dates and money arrive as JSON text
+# and numbers, so these two take the conversion they need and nothing else.
+BirthDate = Annotated[date, Field(strict=False), BeforeValidator(_json_date),
+                      AfterValidator(_birth_date)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
-Money = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2, allow_inf_nan=False)]
+Money = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2, allow_inf_nan=False,
+                                 strict=False),
+                  BeforeValidator(_json_number),
+                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1_000_000,
+                                  "multipleOf": 0.01})]
 
 
 def _id_of(prefix: str) -> StringConstraints:

@@ -353,6 +353,20 @@ def as_garment_body(body: object) -> GarmentBody:
     if isinstance(body, GarmentBody):
         return body
     mesh = body if isinstance(body, TriMesh) else getattr(body, "mesh", None)
+    cached = _LAST.get("body")
+    if isinstance(mesh, TriMesh) and cached is not None and _LAST.get("verts") is mesh.verts:
+        return cached  # type: ignore[return-value]
+    built = _as_garment_body(body, mesh)
+    if isinstance(mesh, TriMesh):
+        _LAST.update(verts=mesh.verts, body=built)  # dress() then outfit() on the same body
+    return built
+
+
+#: the last body converted, by its verts tensor (dressing and finishing one body convert once)
+_LAST: dict[str, object] = {}
+
+
+def _as_garment_body(body: object, mesh: object) -> GarmentBody:
     if not isinstance(mesh, TriMesh):
         raise InvalidRequest(
             "body must be a GarmentBody or have a TriMesh .mesh", code="INVALID_BODY"

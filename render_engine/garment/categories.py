@@ -29,6 +29,7 @@ import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.geometry import uniform_laplacian, unique_edges
 from render_engine.garment.pattern import (
     GarmentRegion,
     Piece,
@@ -61,6 +62,90 @@ def check_category(category: str) -> str:
             code="INVALID_CATEGORY",
         )
     return category
+
+
+# ---- edge fields: smooth scalars over the body, >= 0 where the garment is, zero at its edge --
+
+
+def above(body: GarmentBody, y0: float) -> torch.Tensor:
+    """(V,) field of a horizontal hem at height y0: the garment keeps what is above."""
+    return body.verts[:, 1] - y0
+
+
+def below(body: GarmentBody, y0: float) -> torch.Tensor:
+    """(V,) field of a horizontal edge at y0 (a waistband, a neck top): keeps what is below."""
+    return y0 - body.verts[:, 1]
+
+
+def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) -> torch.Tensor:
+    """(V,) field of a neckline around the base of the neck.
+
+    The cloth is kept outside an upright elliptic cylinder of half width `width` (m) around
+    the neck, or below a level that drops `front` m under the neck joint at the front and
+    `back` m at the back (a crew neck has a small `front`, a scoop a large one). The two are
+    joined by a smooth maximum (rounding 2 cm), so the contour is one smooth curve.
+    """
+    neck = body.joints["neck"]
+    cx, cz, half_x, half_z = neck_section(body)
+    rel_x = body.verts[:, 0] - cx
+    rel_z = body.verts[:, 2] - cz
+    width = max(width, half_x + 0.02)
+    depth = max(width * 0.8, half_z + 0.02)
+    radial = (torch.sqrt((rel_x / width) ** 2 + (rel_z / depth) ** 2) - 1.0) * depth
+    toward_front = (rel_z / depth).clamp(-1, 1)
+    drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
+    level = float(neck[1]) - 0.005 - drop - body.verts[:, 1]
+    return smooth_max(radial, level, 0.02)
+
+
+def neck_section(body: GarmentBody) -> tuple[float, float, float, float]:
+    """(centre x, centre z, half width, half depth) in m of the neck 3 cm above its base."""
+    neck = body.joints["neck"]
+    sel = body.mask(Part.NECK) & ((body.verts[:, 1] - (neck[1] + 0.03)).abs() < 0.01)
+    if int(sel.sum()) < 3:
+        return float(neck[0]), float(neck[2]), 0.06, 0.06
+    pts = body.verts[sel][:, [0, 2]]
+    lo, hi = pts.amin(0), pts.amax(0)
+    mid = (lo + hi) / 2
+    half = (hi - lo) / 2
+    return float(mid[0]), float(mid[1]), float(half[0]), float(half[1])
+
+
+def smooth_max(a: torch.Tensor, b: torch.Tensor, k: float) -> torch.Tensor:
+    """max(a, b) with its corner rounded over about `k` (the union of two kept sides)."""
+    return (a + b + torch.sqrt((a - b) ** 2 + k * k)) / 2
+
+
+def sleeve_end(body: GarmentBody, sleeve_m: float) -> torch.Tensor:
+    """(V,) field of a cuff `sleeve_m` down the arm: a plane across the bone there; +1 off the
+    arms (the cuff does not cut the torso)."""
+    t = body.arm_coordinate()
+    return torch.where(torch.isfinite(t), sleeve_m - t, torch.ones_like(t))
+
+
+def armholes(body: GarmentBody, inset: float = 0.03) -> torch.Tensor:
+    """(V,) field of sleeveless armholes: vertical planes `inset` inside the shoulder joints
+    down to the armpits (8 cm under the shoulder joints), the torso kept whole below; the two
+    are joined by a smooth maximum so each armhole is one rounded curve."""
+    j = body.joints
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    half = float((j["shoulder_L"][0] - j["shoulder_R"][0]).abs()) / 2 - inset
+    armpit = float(j["shoulder_L"][1] + j["shoulder_R"][1]) / 2 - 0.08
+    return smooth_max(half - (body.verts[:, 0] - cx).abs(), below(body, armpit), 0.03)
+
+
+def sleeveless_keep(body: GarmentBody) -> torch.Tensor:
+    """(V,) bool: the torso and the shoulder tops (arm vertices above the armpits), which the
+    `armholes` field then cuts."""
+    j = body.joints
+    armpit = float(j["shoulder_L"][1] + j["shoulder_R"][1]) / 2 - 0.06
+    torso = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.NECK)
+    return torso | (body.mask(Part.UPPER_ARM) & (body.verts[:, 1] > armpit))
+
+
+def field_min(*fields: torch.Tensor) -> torch.Tensor:
+    """The intersection of several edges' kept sides."""
+    return torch.stack(fields).amin(dim=0)
 
 
 def eases_cm(body: GarmentBody, measures: Mapping[str, float], fit: str) -> dict[str, float]:
@@ -105,22 +190,26 @@ def upper_garment(
     A hem below the crotch turns the lower part into a tube from the waist down (radii never
     shrinking, flared by `skirt_flare`), so coats and jackets do not turn into shorts.
     """
-    y = body.verts[:, 1]
     crotch = body.crotch_y()
     waist = float(body.joints["waist"][1])
     long_hem = hem_y < crotch + 0.01
     shell_bottom = waist - 0.05 if long_hem else hem_y
-    torso = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH) & (y >= shell_bottom)
+    torso = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.NECK)
     arm_t = body.arm_coordinate()  # (V,)
-    arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & (arm_t <= sleeve_m)
-    keep = torso | arms
+    # a long sleeve ends 2 cm short of the wrist, so the cuff is cut across the forearm
+    sleeve_m = min(sleeve_m, _arm_length_m(body) - 0.02)
+    arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & torch.isfinite(arm_t)
+    keep = torso | arms if sleeve_m > 0 else sleeveless_keep(body)
+    edges = [above(body, shell_bottom), neckline(body, 0.07, 0.03), below(body, neck_top(body))]
+    edges.append(sleeve_end(body, sleeve_m) if sleeve_m > 0 else armholes(body))
+    field = field_min(*edges)
     off_t, sc_t = torso_profile(body, ease, extra_m)
     girth_arm = 2 * 3.1416 * 5.0  # ~31 cm upper arm
     off_a, sc_a = limb_profile(body, ease["arm"], girth_arm, extra_m)
     offset = torch.where(arms & ~torso, torch.full_like(off_t, off_a), off_t)
     scale = torch.where(arms & ~torso, torch.full_like(sc_t, sc_a), sc_t)
     labels = torch.where(arms & ~torso, GarmentRegion.SLEEVE, GarmentRegion.TORSO)
-    pieces = [shell(body, keep, offset, scale, labels)]
+    pieces = [shell(body, keep, offset, scale, labels, field)]
     if long_hem:
         pieces.append(
             tube(
@@ -133,10 +222,11 @@ def upper_garment(
 def lower_garment(
     body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0
 ) -> Piece:
-    """Trousers/leggings shell: from just above the waist joint down to `hem_y`."""
+    """Trousers/leggings shell: from just below the waist joint down to `hem_y`."""
     y = body.verts[:, 1]
     top_y = float(body.joints["waist"][1]) - 0.02
-    keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN) & (y <= top_y) & (y >= hem_y)
+    keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT)
+    field = field_min(below(body, top_y), above(body, hem_y))
     off_t, sc_t = torso_profile(body, ease, extra_m)
     girth_thigh = body.measurements.get("hips", 95.0) * 0.6
     off_l, sc_l = limb_profile(body, ease["thigh"], girth_thigh, extra_m)
@@ -148,16 +238,22 @@ def lower_garment(
     offset = torch.where(legs, leg_off, off_t)
     scale = torch.where(legs, torch.full_like(sc_t, sc_l), sc_t)
     labels = torch.where(legs, GarmentRegion.LEG, GarmentRegion.WAISTBAND)
-    return shell(body, keep, offset, scale, labels)
+    return shell(body, keep, offset, scale, labels, field)
 
 
 def dress_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Piece:
     """Sleeveless bodice from the neck to below the waist and a flared skirt to `hem_y`."""
-    y = body.verts[:, 1]
     waist = float(body.joints["waist"][1])
-    keep = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH) & (y >= waist - 0.04)
+    keep = sleeveless_keep(body)
+    field = field_min(
+        above(body, waist - 0.04),
+        neckline(body, 0.08, 0.09),
+        below(body, neck_top(body)),
+        armholes(body),
+    )
     off_t, sc_t = torso_profile(body, ease, 0.0)
-    bodice = shell(body, keep, off_t, sc_t, torch.full_like(body.parts, GarmentRegion.TORSO))
+    labels = torch.full_like(body.parts, GarmentRegion.TORSO)
+    bodice = shell(body, keep, off_t, sc_t, labels, field)
     # the skirt starts at the waist over the bodice's lower edge; its radii never shrink going
     # down, so it falls from the hips like an A-line skirt, then flares
     skirt = tube(body, waist, hem_y, ease["hips"], 0.3, GarmentRegion.SKIRT, 0.004)
@@ -165,18 +261,35 @@ def dress_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Pi
 
 
 def shoes(body: GarmentBody) -> Piece:
-    """Both feet and ankles: a 6 mm upper, 14 mm more under the sole."""
-    y = body.verts[:, 1]
-    keep = body.mask(Part.FOOT, Part.SHIN) & (y <= float(body.joints["ankle_L"][1]) + 0.04)
-    offset = torch.full((body.num_verts,), 0.006)
+    """Both feet and ankles: a 6 mm upper, 14 mm more under the sole; the collar is a plane
+    sloping down to the front, 3 cm above the ankle at the back."""
+    keep = body.mask(Part.FOOT, Part.SHIN)
+    ankle = body.joints["ankle_L"]
+    collar = float(ankle[1]) + 0.03 - 0.3 * (body.verts[:, 2] - float(ankle[2]))
+    field = collar - body.verts[:, 1]
+    offset = torch.full((body.num_verts,), 0.008)
     offset = offset + 0.014 * (body.normals[:, 1] < -0.5).float()
-    return shell(
+    piece = shell(
         body,
         keep,
         offset,
         torch.ones(body.num_verts),
         torch.full_like(body.parts, GarmentRegion.FOOT),
+        field,
     )
+    # a shoe is a smooth last, not a glove: the toes are smoothed away (the foot inside is not
+    # drawn: `outfit` hides the body faces a shoe covers)
+    edges = unique_edges(piece.faces)
+    x = piece.verts
+    for _ in range(25):
+        x = x + 0.6 * uniform_laplacian(x, edges)
+    piece.verts = x
+    return piece
+
+
+def neck_top(body: GarmentBody) -> float:
+    """Height (m) above which nothing but a hat is worn: 7 cm above the neck joint."""
+    return float(body.joints["neck"][1]) + 0.07
 
 
 def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
@@ -185,28 +298,28 @@ def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
     if style == "hat":
         head = body.mask(Part.HEAD)
         top = float(y[head].max())
-        keep = head & (y >= top - 0.085)
         return shell(
             body,
-            keep,
+            head,
             torch.full_like(ones, 0.012),
             ones,
             torch.full_like(body.parts, GarmentRegion.HEAD),
+            above(body, top - 0.085),
         )
     if style == "scarf":
         neck_y = float(body.joints["neck"][1])
-        keep = body.mask(Part.NECK) | (body.mask(Part.CHEST) & (y >= neck_y - 0.05))
-        keep &= ~body.mask(Part.HEAD)
+        keep = body.mask(Part.NECK, Part.CHEST)
         return shell(
             body,
             keep,
             torch.full_like(ones, 0.018),
             ones,
             torch.full_like(body.parts, GarmentRegion.NECK),
+            field_min(above(body, neck_y - 0.05), below(body, neck_y + 0.05)),
         )
     if style == "belt":
         belt_y = (float(body.joints["waist"][1]) + float(body.joints["hip_L"][1])) / 2 + 0.02
-        keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.CHEST) & ((y - belt_y).abs() <= 0.022)
+        keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.CHEST)
         off = radial_offset(max(ease["waist"], 0.0) * 0.3, 0.004)
         return shell(
             body,
@@ -214,6 +327,7 @@ def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
             torch.full_like(ones, off),
             ones,
             torch.full_like(body.parts, GarmentRegion.WAISTBAND),
+            0.022 - (y - belt_y).abs(),
         )
     raise InvalidRequest(
         f"unknown accessory style {style!r}; expected one of {', '.join(ACCESSORY_STYLES)}",
@@ -261,7 +375,7 @@ def build_pattern(
         )
 
     if category == "tops":
-        return upper_garment(body, ease, hem(crotch + 0.04), sleeve(0.35 * arm))
+        return upper_garment(body, ease, hem(crotch + 0.06), sleeve(0.35 * arm))
     if category == "bottoms":
         return lower_garment(body, ease, trouser_hem())
     if category == "dresses":

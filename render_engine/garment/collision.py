@@ -57,6 +57,11 @@ class BodyCollider:
         # walks stay inside a group: neighbours of another group are replaced by the vertex
         self.neighbours = torch.where(same, table, table[:, :1])
         self.current: torch.Tensor | None = None  # (N, G) body vertex ids, -1 where none
+        #: optional (N, G) bool: groups a point passes through (the torso of a shirt and the
+        #: arms hanging against it); set by the caller for one set of N points
+        self.ignore: torch.Tensor | None = None
+        #: (N,) the body vertex the last `signed_distance` measured each point against
+        self.last_nearest: torch.Tensor | None = None
 
     def refresh(self, points: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
         """Exact nearest body vertex per group of each point (N, 3); (N, G) ids, -1 if none."""
@@ -96,6 +101,10 @@ class BodyCollider:
         """(N,) signed distance (m, negative inside) and (N, 3) the body normal used."""
         nn_all = self.nearest(points)  # (N, G)
         valid = nn_all >= 0
+        if self.ignore is not None and self.ignore.shape == valid.shape:
+            valid = valid & ~self.ignore
+            if not bool(valid.any(dim=1).all()):  # a point ignoring every group keeps them all
+                valid = valid | (~valid.any(dim=1, keepdim=True) & (nn_all >= 0))
         nn_all = nn_all.clamp(min=0)
         with torch.no_grad():
             offset = points.detach()[:, None, :] - self.body_verts[nn_all]  # (N, G, 3)
@@ -106,6 +115,7 @@ class BodyCollider:
             pick_nearest = dist.argmin(dim=1)
             choice = torch.where(counted.any(dim=1), pick_counted, pick_nearest)
         nn = nn_all.gather(1, choice[:, None]).squeeze(1)  # (N,)
+        self.last_nearest = nn
         normal = self.body_normals[nn]  # (N, 3)
         sd = ((points - self.body_verts[nn]) * normal).sum(-1)  # (N,)
         return sd, normal

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 import torch
 
 from render_engine.garment.body_view import GarmentBody, Part
-from render_engine.garment.collision import BodyCollider
-from render_engine.garment.geometry import submesh
+from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 
 #: Smallest gap between the body and a freshly cut garment (m): above the drape's margin.
 MIN_GAP_M = 0.006
+#: passes of 1-D relaxation along every cut edge (`cut.smooth_loops`)
+EDGE_SMOOTHING = 8
 
 
 class GarmentRegion:
@@ -60,12 +61,17 @@ class GarmentRegion:
 @dataclass
 class Piece:
     """One garment piece: verts (N, 3) m, faces (M, 3), labels (N,) `GarmentRegion`,
-    rest_scale (N,) in (0, 1] shrinking the rest lengths where the ease is negative."""
+    rest_scale (N,) in (0, 1] shrinking the rest lengths where the ease is negative;
+    covers: (V,) bool over the *body's* vertices, those the piece lies on (None: unknown, as
+    for tubes that hang away from the body)."""
 
     verts: torch.Tensor
     faces: torch.Tensor
     labels: torch.Tensor
     rest_scale: torch.Tensor
+    covers: torch.Tensor | None = None
+    #: (N,) the body vertex each vertex was cut from (nearest end of its edge), None for tubes
+    source: torch.Tensor | None = None
 
 
 def radial_offset(ease_cm: float, extra_m: float = 0.0) -> float:
@@ -101,26 +107,46 @@ def shell(
     offset: torch.Tensor,
     scale: torch.Tensor,
     labels: torch.Tensor,
-    collider: BodyCollider | None = None,
+    field: torch.Tensor | None = None,
 ) -> Piece:
-    """The body surface over the kept vertices, pushed out along the normals.
+    """The body surface over the kept parts, cut along ``field``'s zero, pushed out along the
+    normals.
 
-    keep (V,) bool; offset (V,) m; scale (V,) rest scale; labels (V,) garment regions.
-    Vertices whose pushed-out position is inside the body (by `collider`, default the body's
-    own) are dropped: that is skin the body covers itself (under an arm hanging against the
-    torso, between touching thighs), where no cloth can lie.
+    keep (V,) bool: the body parts the piece may cover; field (V,) float: where it ends, a
+    smooth scalar (>= 0 on the piece, metres) whose zero is the piece's edges (`cut`); offset
+    (V,) m; scale (V,) rest scale; labels (V,) garment regions. The edges are the field's
+    contour across the body's triangles; only where `keep` ends inside the field's positive
+    side does an edge follow the body's triangles (the field is -5 cm outside `keep`).
     """
-    collider = body.collider() if collider is None else collider
-    ids = torch.nonzero(keep).squeeze(1)
-    moved = body.verts[ids] + body.normals[ids] * offset[ids, None]  # (K, 3)
-    collider.current = None
-    sd, _ = collider.signed_distance(moved)
-    collider.current = None
-    keep = keep.clone()
-    keep[ids[sd < 0]] = False
-    faces, ids = submesh(body.faces, keep)
-    verts = body.verts[ids] + body.normals[ids] * offset[ids, None]  # (N, 3)
-    return Piece(verts=verts, faces=faces, labels=labels[ids].long(), rest_scale=scale[ids])
+    f = torch.ones(body.num_verts) if field is None else field.float()
+    keep = fill_pinholes(body.faces, keep)
+    f = torch.where(keep, f, torch.full_like(f, -0.05))
+    _, faces, cmap = cut_surface(body.verts, body.faces, f)
+    base = cmap.apply(body.verts)
+    normals = torch.nn.functional.normalize(cmap.apply(body.normals), dim=1)
+    verts = base + normals * cmap.apply(offset.float())[:, None]  # (N, 3)
+    # the contour of a field over a bumpy, nearly level surface (shoulder tops) wanders at the
+    # scale of the triangles: relax each edge along itself
+    verts = smooth_loops(verts, boundary_loops(faces), iterations=EDGE_SMOOTHING)
+    return Piece(
+        verts=verts,
+        faces=faces,
+        labels=cmap.apply(labels.long()),
+        rest_scale=cmap.apply(scale.float()),
+        covers=f >= 0,
+        source=torch.where(cmap.t < 0.5, cmap.a, cmap.b),
+    )
+
+
+def fill_pinholes(faces: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """(V,) bool keep with every left-out vertex whose neighbours are all kept put back: a
+    stray vertex of another body part inside a region would cut a pinhole in the cloth."""
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    e = torch.cat([e, e.flip(1)])  # (2E', 2) both directions, duplicates harmless
+    n = keep.shape[0]
+    total = torch.zeros(n).index_add_(0, e[:, 0], torch.ones(e.shape[0]))
+    kept = torch.zeros(n).index_add_(0, e[:, 0], keep[e[:, 1]].float())
+    return keep | ((kept == total) & (total > 0))
 
 
 def torso_profile(
@@ -217,4 +243,18 @@ def merge(pieces: list[Piece]) -> Piece:
         labels.append(p.labels)
         scales.append(p.rest_scale)
         base += p.verts.shape[0]
-    return Piece(torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales))
+    covers = [p.covers for p in pieces if p.covers is not None]
+    union = torch.stack(covers).any(dim=0) if covers else None
+    source = None
+    if any(p.source is not None for p in pieces):
+        source = torch.cat(
+            [
+                p.source
+                if p.source is not None
+                else torch.full((p.verts.shape[0],), -1, dtype=torch.int64)
+                for p in pieces
+            ]
+        )
+    return Piece(
+        torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales), union, source
+    )

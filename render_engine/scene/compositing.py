@@ -26,12 +26,16 @@ def downsample(
 
 
 def composite(
-    rgb: torch.Tensor, alpha: torch.Tensor, background: tuple[float, float, float] | None
+    rgb: torch.Tensor,
+    alpha: torch.Tensor,
+    background: tuple[float, float, float] | None,
+    background_shade: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Premultiplied figure over a background -> straight-alpha RGBA (N, 4, H, W) in [0, 1].
 
     background None keeps the image transparent (rgb un-premultiplied, alpha kept);
-    otherwise rgb + background * (1 - alpha), opaque.
+    otherwise rgb + background * shade * (1 - alpha), opaque, where the optional
+    background_shade (H, W) in [0, 1] darkens the background (a floor shadow).
     """
     if background is None:
         straight = rgb / alpha.clamp(min=1e-6)
@@ -39,5 +43,7 @@ def composite(
         return torch.cat([straight.clamp(0, 1), alpha], dim=1)
     bg = torch.tensor(background, dtype=rgb.dtype, device=rgb.device)[None, :, None, None]
     bg = bg.expand_as(rgb)
+    if background_shade is not None:
+        bg = bg * background_shade[None, None]
     out = kornia.enhance.add_weighted(rgb, 1.0, bg, 1.0 - alpha, 0.0)
     return torch.cat([out.clamp(0, 1), torch.ones_like(alpha)], dim=1)

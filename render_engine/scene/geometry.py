@@ -8,16 +8,19 @@ import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.mesh import TriMesh
+from render_engine.scene.materials import Surface, scene_surface
 
 
 @dataclass(frozen=True)
 class SceneMesh:
     """All meshes of a picture in one: verts (V, 3) float32 metres, faces (F, 3) int64,
-    colors (V, 3) float32 in [0, 1]."""
+    colors (V, 3) float32 in [0, 1]; surface: fabric and product pictures, None for plain
+    meshes (`materials.scene_surface`)."""
 
     verts: torch.Tensor
     faces: torch.Tensor
     colors: torch.Tensor
+    surface: Surface | None = None
 
     @property
     def bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,4 +54,5 @@ def merge_meshes(meshes: list[TriMesh], device: torch.device | str = "cpu") -> S
     verts = torch.cat([m.verts.detach().float().cpu() for m in meshes])  # (V, 3)
     faces = torch.cat([m.faces.long().cpu() + o for m, o in zip(meshes, offsets, strict=True)])
     colors = torch.cat([m.colors.detach().float().cpu().clamp(0, 1) for m in meshes])
-    return SceneMesh(verts.to(device), faces.to(device), colors.to(device))
+    surface = scene_surface(meshes, device)
+    return SceneMesh(verts.to(device), faces.to(device), colors.to(device), surface)

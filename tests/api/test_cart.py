@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import shirt_body
+from tests.conftest import ADDRESS, shirt_body
 
 
 def add(client: Any, h: dict[str, str], item: dict[str, Any], quantity: int = 1,
@@ -210,3 +210,41 @@ def test_a_coupon_with_a_minimum_is_dropped_when_the_cart_falls_below_it(
     c = r.json()["data"]
     assert c["discount"] == 0 and c["couponCode"] is None
     assert totals(c) == (49.99, 4.00, 5.99, 0, 59.98)
+
+
+def test_a_price_change_shows_in_the_cart_and_is_flagged(client: Any, people: Any,
+                                                         admin: dict[str, Any],
+                                                         shirt: dict[str, Any]) -> None:
+    """Issue 10 row 6: the admin raises the price while the shirt is in a cart. The cart
+    shows the new price (what the order charges), flagged with the price when added."""
+    h = people.register()["headers"]
+    c = add(client, h, shirt, 1).json()["data"]
+    assert c["items"][0]["priceChanged"] is False
+    assert c["items"][0]["priceWhenAdded"] == 49.99
+    r = client.patch(f"/v1/admin/products/{shirt['id']}", json={"price": 59.99},
+                     headers=admin["headers"])
+    assert r.status_code == 200, r.text
+    c = cart(client, h)
+    [item] = c["items"]
+    assert item["product"]["price"] == 59.99
+    assert item["priceChanged"] is True and item["priceWhenAdded"] == 49.99
+    assert totals(c) == (59.99, 4.80, 5.99, 0, 70.78)
+    r = client.post("/v1/orders", json={"shippingAddress": ADDRESS},
+                    headers={**h, "Idempotency-Key": "price-change"})
+    assert r.status_code == 201, r.text
+    order = r.json()["data"]
+    assert (order["subtotal"], order["tax"], order["shipping"], order["totalAmount"]) == \
+        (c["subtotal"], c["tax"], c["shipping"], c["total"])
+
+
+def test_a_variant_price_change_shows_in_the_cart(client: Any, people: Any,
+                                                  admin: dict[str, Any],
+                                                  shirt: dict[str, Any]) -> None:
+    h = people.register()["headers"]
+    add(client, h, shirt, 2)
+    r = client.patch(f"/v1/admin/products/{shirt['id']}/variants/{shirt['variants'][0]['id']}",
+                     json={"price": 30.00}, headers=admin["headers"])
+    assert r.status_code == 200, r.text
+    c = cart(client, h)
+    assert c["items"][0]["product"]["price"] == 30.0 and c["items"][0]["priceChanged"] is True
+    assert c["subtotal"] == 60.0 and c["shipping"] == 5.99  # now under the 75.00 threshold

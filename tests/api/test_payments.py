@@ -242,7 +242,7 @@ def test_a_webhook_with_a_bad_signature_is_refused(client: Any, container: Any,
 
 def test_a_signed_webhook_that_is_not_a_provider_event_is_400(client: Any,
                                                                container: Any) -> None:
-    for body in (b"not json", b'{"type": "payment.refunded", "data": {}}', b'{"data": {}}',
+    for body in (b"not json", b'{"type": "payment.disputed", "data": {}}', b'{"data": {}}',
                  b'["payment.succeeded"]'):
         r = client.post("/v1/payments/webhook", content=body, headers={
             "Content-Type": "application/json",
@@ -261,7 +261,9 @@ def test_a_signed_failure_webhook_declines_the_payment(client: Any, container: A
     assert order(client, buyer["headers"], pending["order"]["id"])["status"] == "pending"
     r = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
                     headers=keyed(buyer["headers"]))
-    assert r.status_code == 409, r.text
+    assert r.status_code == 201, r.text  # a failed attempt: the payment stays payable
+    assert r.json()["data"]["status"] == "pending"
+    assert [a["reason"] for a in r.json()["data"]["attempts"]] == ["insufficient_funds"]
 
 
 def test_a_signed_webhook_for_an_unknown_payment_is_404(client: Any, container: Any) -> None:
@@ -300,3 +302,102 @@ def test_anonymous_callers_and_unknown_payment_orders_are_refused(
     r = client.post("/v1/payments/orders", json={"orderId": "order_" + "A" * 22},
                     headers=keyed(buyer["headers"]))
     assert r.status_code == 404, r.text
+
+
+def test_a_declined_card_leaves_the_payment_payable_with_another_card(
+        client: Any, buyer: dict[str, Any], pending: dict[str, Any]) -> None:
+    """Issue 10 row 12: declined, then a good card, then a new payment order: 402, 200, 201
+    (was 402, 409, 409), every attempt recorded, and the order ends paid."""
+    h = buyer["headers"]
+    payment_id = pending["payment"]["paymentOrderId"]
+    assert charge(client, payment_id, cardNumber="4000000000000002").status_code == 402
+    r = charge(client, payment_id)
+    assert r.status_code == 200, r.text
+    result = r.json()["data"]
+    again = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                        headers=keyed(h))
+    assert again.status_code == 201, again.text
+    doc = again.json()["data"]
+    assert doc["paymentOrderId"] == payment_id and doc["status"] == "authorized"
+    assert [(a["outcome"], a["last4"]) for a in doc["attempts"]] == [("declined", "0002")]
+    r = client.post("/v1/payments/verify", json=result, headers=keyed(h))
+    assert r.status_code == 200, r.text
+    assert order(client, h, pending["order"]["id"])["status"] == "processing"
+
+
+def test_a_refund_is_recorded_on_the_payment_and_in_the_audit_trail(
+        client: Any, container: Any, buyer: dict[str, Any], pending: dict[str, Any],
+        people: Any) -> None:
+    """Refunds: the sandbox gives the money back and the payment records the refund (id,
+    amount); the auditor's trail of the order shows it."""
+    h = buyer["headers"]
+    payment_id = pending["payment"]["paymentOrderId"]
+    result = charge(client, payment_id).json()["data"]
+    assert client.post("/v1/payments/verify", json=result, headers=keyed(h)).status_code == 200
+    admin = people.with_role("admin")
+    r = client.post(f"/v1/admin/orders/{pending['order']['id']}/refund",
+                    json={"reason": "Customer return"}, headers=admin["headers"])
+    assert r.status_code == 200, r.text
+    doc = client.post("/v1/payments/orders", json={"orderId": pending["order"]["id"]},
+                      headers=keyed(h))
+    assert doc.status_code == 409  # a refunded order needs no payment
+    auditor = people.with_role("auditor")
+    r = client.get(f"/v1/audit/orders/{pending['order']['id']}/events",
+                   headers=auditor["headers"])
+    assert r.status_code == 200, r.text
+    events = r.json()["data"]
+    [refund] = [e for e in events if e["type"] == "PaymentOrder.Refunded"]
+    assert refund["data"]["refundId"].startswith("rfnd_")
+    assert refund["data"]["amount"] == pending["payment"]["amount"] * 100
+    assert refund["aggregateId"] == payment_id
+    assert [e["type"] for e in events].index("PaymentOrder.Refunded") > \
+        [e["type"] for e in events].index("PaymentOrder.Verified")
+    payment = container.read.payment_doc(payment_id)
+    assert payment["status"] == "refunded"
+    assert payment["refund"]["amount"] == pending["payment"]["amount"]
+
+
+def test_cancelling_a_paid_order_refunds_its_payment(client: Any, container: Any,
+                                                     buyer: dict[str, Any],
+                                                     pending: dict[str, Any]) -> None:
+    h = buyer["headers"]
+    payment_id = pending["payment"]["paymentOrderId"]
+    result = charge(client, payment_id).json()["data"]
+    assert client.post("/v1/payments/verify", json=result, headers=keyed(h)).status_code == 200
+    r = client.post(f"/v1/orders/{pending['order']['id']}/cancel", json={}, headers=h)
+    assert r.status_code == 200, r.text
+    payment = container.read.payment_doc(payment_id)
+    assert payment["status"] == "refunded"
+    assert payment["refund"]["amount"] == pending["payment"]["amount"]
+    assert payment["refund"]["refundId"].startswith("rfnd_")
+
+
+def test_a_refund_webhook_records_the_refund_once(client: Any, container: Any,
+                                                  buyer: dict[str, Any],
+                                                  pending: dict[str, Any]) -> None:
+    """A refund made at the provider arrives by webhook: recorded on the payment and the
+    order (stock back); the same webhook again changes nothing; a part refund is refused."""
+    h = buyer["headers"]
+    payment_id = pending["payment"]["paymentOrderId"]
+    result = charge(client, payment_id).json()["data"]
+    assert webhook(client, container, succeeded(result)).status_code == 200
+    amount = pending["payment"]["amount"]
+    refund = {"type": "payment.refunded", "data": {
+        "paymentOrderId": payment_id, "refundId": "rfnd_provider_1", "amount": amount,
+        "reason": "chargeback"}}
+    part = {"type": "payment.refunded", "data": {**refund["data"], "amount": 1.00}}
+    r = webhook(client, container, part)
+    assert r.status_code == 400, r.text
+    for _ in range(2):
+        r = webhook(client, container, refund)
+        assert r.status_code == 200, r.text
+    detail = order(client, h, pending["order"]["id"])
+    assert (detail["status"], detail["paymentStatus"]) == ("refunded", "refunded")
+    payment = container.read.payment_doc(payment_id)
+    assert payment["status"] == "refunded"
+    assert payment["refund"]["refundId"] == "rfnd_provider_1"
+    assert payment["refund"]["amount"] == amount
+    from domain import ids
+
+    events = container.shop.repository.event_store.get(ids.decode("pay", payment_id))
+    assert [type(e).__qualname__ for e in events].count("PaymentOrder.Refunded") == 1

@@ -362,3 +362,18 @@ def test_reviews_need_a_signed_in_user_and_a_known_product(client: Any, people: 
     r = client.post("/v1/products/prod_" + "A" * 22 + "/reviews", json=body,
                     headers=people.register()["headers"])
     assert r.status_code == 404, r.text
+
+
+def test_a_second_review_by_the_same_person_replaces_the_first(client: Any, people: Any,
+                                                               shirt: dict[str, Any]) -> None:
+    """Issue 10 row 13: one person's five reviews counted once (the latest). The events are
+    stored as before, so a log written before the rule reads the same way."""
+    ada, bob = people.register(), people.register()
+    for rating in (1, 1, 1, 1, 4):
+        assert review(client, ada["headers"], shirt["id"], rating).status_code == 201
+    assert review(client, bob["headers"], shirt["id"], 2).status_code == 201
+    detail = client.get(f"/v1/products/{shirt['id']}").json()["data"]
+    assert detail["rating"] == {"average": 3.0, "count": 2}
+    assert sorted((r["userId"], r["rating"]) for r in detail["reviews"]) == sorted(
+        [(ada["id"], 4), (bob["id"], 2)])
+    assert listing(client, sort="rating")["data"][0]["rating"] == {"average": 3.0, "count": 2}

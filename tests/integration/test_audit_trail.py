@@ -61,7 +61,7 @@ def test_an_auditor_sees_the_orders_payment_and_stock_events_oldest_first(
         "Product.StockReserved", "Order.Placed", "Cart.CheckedOut",
         "PaymentOrder.Issued", "PaymentOrder.Authorized",
         "PaymentOrder.Verified", "Order.Paid",
-        "Order.Cancelled", "Product.StockReleased"]
+        "Order.Cancelled", "PaymentOrder.Refunded", "Product.StockReleased"]
     positions = [e["position"] for e in trail]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
     for event in trail:

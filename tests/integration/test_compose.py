@@ -31,8 +31,8 @@ def resolved() -> dict[str, Any]:
 
 def test_the_compose_file_validates_with_every_service_of_the_stack(
         resolved: dict[str, Any]) -> None:
-    assert set(resolved["services"]) == {"postgres", "nats", "api", "projector", "dispatcher",
-                                         "worker", "worker-gpu"}
+    assert set(resolved["services"]) == {"postgres", "nats", "seaweedfs", "api", "projector",
+                                         "dispatcher", "worker", "worker-gpu"}
 
 
 def test_nats_runs_with_jetstream_on_a_volume(resolved: dict[str, Any]) -> None:
@@ -42,17 +42,34 @@ def test_nats_runs_with_jetstream_on_a_volume(resolved: dict[str, Any]) -> None:
     assert any(v.split(":")[1] == store for v in nats["volumes"])
 
 
-def test_workers_get_nats_and_the_blob_volume_but_no_database(
+def test_workers_get_nats_and_the_object_store_but_no_database(
         resolved: dict[str, Any]) -> None:
-    api = resolved["services"]["api"]
+    api = resolved["services"]["api"]["environment"]
     for name in ("worker", "worker-gpu"):
         worker = resolved["services"][name]
         env = worker["environment"]
-        assert not any("DATABASE" in key or "SECRET" in key for key in env), env
+        assert not any("DATABASE" in key or key.endswith("SECRET_KEY") for key in env), env
         assert "postgres" not in worker.get("depends_on", {})
-        assert env["TRYON_NATS_URL"] == api["environment"]["TRYON_NATS_URL"]
-        blob_mounts = {v.split(":")[0] for v in worker["volumes"]}
-        assert blob_mounts & {v.split(":")[0] for v in api["volumes"]}
+        assert env["TRYON_NATS_URL"] == api["TRYON_NATS_URL"]
+        for key in ("TRYON_BLOB_URL", "TRYON_S3_ENDPOINT_URL", "TRYON_S3_ACCESS_KEY_ID",
+                    "TRYON_S3_SECRET_ACCESS_KEY"):
+            assert env[key] == api[key], key
+        assert worker["depends_on"]["seaweedfs"]["condition"] == "service_healthy"
+
+
+def test_files_live_in_the_object_store_and_no_process_shares_a_volume(
+        resolved: dict[str, Any]) -> None:
+    services = resolved["services"]
+    for name in ("api", "projector", "dispatcher", "worker", "worker-gpu"):
+        assert not services[name].get("volumes"), name
+        assert services[name]["environment"]["TRYON_BLOB_URL"].startswith("s3://"), name
+    store = services["seaweedfs"]
+    assert "-s3" in store["command"] and store["volumes"]
+    endpoint = services["api"]["environment"]["TRYON_S3_ENDPOINT_URL"]
+    assert endpoint.startswith("http://seaweedfs:")
+    assert store["environment"]["AWS_ACCESS_KEY_ID"] == services["api"]["environment"][
+        "TRYON_S3_ACCESS_KEY_ID"]
+    assert "blobs" not in resolved.get("volumes", {})
 
 
 def test_a_worker_can_be_scaled_because_it_names_no_container_and_publishes_no_port(

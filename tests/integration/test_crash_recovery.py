@@ -95,7 +95,7 @@ def produce_backlog(c: Any) -> Backlog:
         product = c.shop.get_product(product_id)
         for i in range(REVIEWS):
             product.add_review(review_id=ids.new("rev"), review={
-                "userId": "usr_x", "userName": "X.", "rating": 1 + i % 5, "title": f"#{i}",
+                "userId": f"usr_x{i}", "userName": "X.", "rating": 1 + i % 5, "title": f"#{i}",
                 "comment": "ok", "helpful": 0, "verified": False})
         c.shop.record(product)
         b.reviews[product_id] = REVIEWS

@@ -126,7 +126,8 @@ def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outsid
     garment = dress(body, "tops", GUIDE, "M", COLOR, model_glb=data.getvalue())
     merged = trimesh.load(io.BytesIO(data.getvalue()), file_type="glb", force="mesh")
     merged.merge_vertices()
-    assert garment.mesh.num_verts == len(merged.vertices)
+    # the model's own vertices, less the few that ended inside an arm (taken away: hidden)
+    assert 0.99 * len(merged.vertices) <= garment.mesh.num_verts <= len(merged.vertices)
     assert garment.mesh.extras["fromModel"] is True
     assert garment.inside_fraction < 0.01
     ids = sample(garment.mesh.num_verts, WINDING_SAMPLES, seed=11)

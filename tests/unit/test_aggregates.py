@@ -500,3 +500,15 @@ def test_aggregates_rebuild_across_several_saves(data: st.DataObject) -> None:
         run(cart, data.draw(cart_commands), execute_cart, one_line_per_variant_within_limits)
         history.extend(cart.collect_events())
     assert vars(replay(history)) == vars(cart)
+
+
+def test_a_product_counts_each_reviewer_once() -> None:
+    from domain.catalog import Product
+
+    product = Product(id=uuid.uuid4(), fields={"name": "Tee"}, price_cents=100,
+                      original_price_cents=None, free_shipping_cents=0)
+    for n, rating in enumerate((1, 1, 5)):
+        product.add_review(review_id=f"rev_{n}", review={"rating": rating, "userId": "usr_a"})
+    product.add_review(review_id="rev_b", review={"rating": 3, "userId": "usr_b"})
+    assert product.rating == (4.0, 2)
+    assert product.review_by("usr_a") == "rev_2"

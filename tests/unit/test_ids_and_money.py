@@ -116,7 +116,7 @@ def test_a_percentage_is_rounded_half_up_to_the_cent(cents: int, basis_points: i
 
 
 @pytest.mark.parametrize(("given", "cents"), [
-    ("49.99", 4999), (49.99, 4999), (0, 0), ("1000000", 100_000_000), (75.5, 7550)])
+    (49.99, 4999), (0, 0), (1000000, 100_000_000), (75.5, 7550)])
 def test_money_in_requests_becomes_exact_cents(given: object, cents: int) -> None:
     from pydantic import TypeAdapter
 
@@ -124,6 +124,16 @@ def test_money_in_requests_becomes_exact_cents(given: object, cents: int) -> Non
     from adapters.http.validation import Money
 
     assert to_request_cents(TypeAdapter(Money).validate_python(given)) == cents
+
+
+@pytest.mark.parametrize("given", ["49.99", "1000000", True])
+def test_money_given_as_text_or_a_boolean_is_refused(given: object) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from adapters.http.validation import Money
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(Money).validate_python(given)
 
 
 @pytest.mark.parametrize("given", ["49.999", 0.001, "1e-3", -1, "NaN", "Infinity", 1_000_000.01])

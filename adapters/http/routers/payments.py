@@ -22,8 +22,10 @@ from adapters.http.responses import (
     Received,
     SandboxResult,
 )
+from adapters.links import base_url
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
+from domain.money import to_cents
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -33,7 +35,7 @@ def _payment(ctr: Ctr, payment_id: str) -> dict[str, Any]:
     if doc is None:
         raise NotFound("Payment order not found")
     public = {k: v for k, v in doc.items() if not k.startswith("_")}
-    public["paymentUrl"] = f"{ctr.settings.public_url.rstrip('/')}/v1/payments/sandbox/" \
+    public["paymentUrl"] = f"{base_url(ctr.settings)}/v1/payments/sandbox/" \
                            f"{payment_id}/checkout"
     return public
 
@@ -95,6 +97,16 @@ async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
         position = await run_in_threadpool(ctr.shop.verify_payment, None, payment_id, transaction)
+    elif event.type == "payment.refunded":  # a refund made at the provider
+        refund_id = str(event.data.get("refundId") or "")
+        if not refund_id:
+            raise InvalidInput("data.refundId", "A refund event names its refund", "REQUIRED")
+        try:
+            amount = to_cents(str(event.data.get("amount")))
+        except ValueError:
+            raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
+        position = await run_in_threadpool(ctr.shop.record_refund, payment_id, refund_id,
+                                           amount, str(event.data.get("reason") or "refund"))
     else:
         position = await run_in_threadpool(ctr.shop.decline_payment, payment_id,
                                            str(event.data.get("reason", "declined")), {})

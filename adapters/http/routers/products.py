@@ -28,7 +28,10 @@ router = APIRouter(tags=["products"])
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Price = Annotated[Decimal | None, Query(ge=0, le=1_000_000, decimal_places=2)]
+# A number with at most two decimals, and the schema says so (not "number or any string").
+Price = Annotated[Decimal | None, Query(ge=0, le=1_000_000, decimal_places=2, json_schema_extra={
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": 1_000_000, "multipleOf": 0.01},
+              {"type": "null"}]})]
 
 
 def _detail(ctr: Ctr, product_id: str, status_code: int = 200) -> JSONResponse:

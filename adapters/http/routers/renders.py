@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -138,6 +139,15 @@ def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[
     return updates
 
 
+def _completed_view(ctr: Ctr, owner: str, render_id: str) -> dict[str, Any] | None:
+    """The render's read model once it shows the completion the stream just reported: the
+    projections may still be a few events behind the log the stream reads."""
+    with contextlib.suppress(TimeoutError):  # projector down or behind: say what is known
+        ctr.wait("studio", ctr.studio.head())
+    doc: dict[str, Any] | None = ctr.studio_reads.render(owner, render_id)
+    return doc
+
+
 @router.get("/{renderId}/events", response_class=StreamingResponse,
             responses={200: {"description": "text/event-stream of status changes",
                              "content": {"text/event-stream": {}}},
@@ -159,7 +169,7 @@ async def render_events(renderId: str, request: Request, ctr: Ctr,
                        f"data: {json.dumps(payload)}\n\n").encode()
                 if update["status"] in FINAL:
                     if update["status"] == "completed":
-                        doc = await run_in_threadpool(ctr.studio_reads.render, user.public_id,
+                        doc = await run_in_threadpool(_completed_view, ctr, user.public_id,
                                                       renderId)
                         if doc is not None:
                             final = signed_render(ctr, doc)

@@ -1,0 +1,151 @@
+"""Regenerate docs/gallery/: every garment category on two bodies, front and three-quarter.
+
+    python bench/gallery.py                       # all categories, 720p, into docs/gallery/
+    python bench/gallery.py --only tops dresses --out /tmp/g --resolution 1080p
+
+Each picture is the full try-on path of the CLI and the worker: body fitted from measurements
+(cached as avatar.json under --cache), posed, dressed (`render_engine.garment.dress`), finished
+(`outfit`: skin tone, base layer, shoes, hem bands) and rendered (`render_scene`). Product
+looks (colour, material, print) are the demo catalog's where one fits the category.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BODIES = {
+    "a": {
+        "args": {"height": 168, "weight": 62, "chest": 90, "waist": 72, "hips": 98},
+        "gender": "female",
+        "skin": "light",
+    },
+    "b": {
+        "args": {"height": 182, "weight": 84, "chest": 104, "waist": 90, "hips": 102},
+        "gender": "male",
+        "skin": "brown",
+    },
+}
+GUIDE = {
+    "S": {"chest": 94, "waist": 80, "hips": 100, "shoulder": 43},
+    "M": {"chest": 100, "waist": 86, "hips": 106, "shoulder": 46},
+    "L": {"chest": 108, "waist": 94, "hips": 112, "shoulder": 48},
+    "XL": {"chest": 116, "waist": 102, "hips": 120, "shoulder": 51},
+}
+#: category -> demo catalog product (by SKU prefix) whose colour, photos and material it wears
+DEMO_LOOKS = {
+    "tops": "SHT-002",
+    "bottoms": "JNS-005",
+    "dresses": "DRS-006",
+    "outerwear": "COT-009",
+    "shoes": "BOT-011",
+    "accessories": "HAT-014",
+    "activewear": "RUN-016",
+    "formal": "BLZ-017",
+}
+#: category -> (colorHex, extra dress() keyword arguments), without the demo catalog
+LOOKS: dict[str, tuple[str, dict[str, object]]] = {
+    "tops": ("#C0392B", {}),
+    "bottoms": ("#2C3E6B", {}),
+    "dresses": ("#1E8449", {}),
+    "outerwear": ("#8B6F47", {}),
+    "shoes": ("#5B3A29", {}),
+    "accessories": ("#B03A2E", {"style": "scarf"}),
+    "activewear": ("#17202A", {}),
+    "formal": ("#1C2833", {}),
+}
+
+
+def demo_look(category: str) -> tuple[str, dict[str, object]]:
+    """The colour and dress() arguments of the category's demo product (photos, material)."""
+    from adapters.demo_catalog import DEMO_PRODUCTS, demo_photos
+
+    for product in DEMO_PRODUCTS:
+        sku = product["variants"][0]["sku"]
+        if sku.startswith(DEMO_LOOKS[category]):
+            extra: dict[str, object] = {
+                "material": (product.get("specifications") or {}).get("material")
+                or product["name"],
+            }
+            if category not in ("shoes", "accessories"):
+                extra["images"] = demo_photos(product)
+            if category == "accessories":
+                extra["style"] = "hat"
+            return str(product["variants"][0]["colorHex"]), extra
+    return LOOKS[category]
+
+
+def load_body(key: str, cache: Path):
+    from render_engine.body.fit import fit_measurements
+    from render_engine.body.fitted import body_from_params
+
+    path = cache / f"body_{key}.json"
+    if path.is_file():
+        return body_from_params(json.loads(path.read_text()))
+    spec = BODIES[key]
+    body = fit_measurements(dict(spec["args"]), gender=spec["gender"])
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body.to_params()))
+    return body
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", nargs="*", help="categories (default: all)")
+    parser.add_argument("--bodies", nargs="*", default=list(BODIES))
+    parser.add_argument("--angles", nargs="*", default=["front", "three_quarter"])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "gallery"))
+    parser.add_argument("--cache", default=str(ROOT / ".tryon" / "gallery"))
+    parser.add_argument("--resolution", default="720p")
+    parser.add_argument("--quality", default="high")
+    args = parser.parse_args()
+
+    from render_engine.cli import pose_figure
+    from render_engine.garment import CATEGORIES, dress
+    from render_engine.garment.outfit import outfit
+    from render_engine.render import render_scene
+    from render_engine.request import CameraSpec, OutputSpec, RenderSpec
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    categories = args.only or list(CATEGORIES)
+    rows = []
+    for key in args.bodies:
+        body = pose_figure(load_body(key, Path(args.cache)), "standing_neutral", {})
+        for category in categories:
+            color, extra = demo_look(category)
+            start = time.perf_counter()
+            garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
+            meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES[key]["skin"]))
+            drape_s = time.perf_counter() - start
+            for angle in args.angles:
+                spec = RenderSpec(
+                    camera=CameraSpec(angle=angle),
+                    output=OutputSpec(
+                        format="png",
+                        resolution=args.resolution,
+                        background="white",
+                        quality=args.quality,
+                    ),
+                )
+                t0 = time.perf_counter()
+                result = render_scene(meshes, spec)
+                name = f"{category}_{key}_{angle}.png"
+                (out / name).write_bytes(result.image)
+                rows.append((name, drape_s, time.perf_counter() - t0, garment.inside_fraction))
+                print(
+                    f"{name:40s} drape {drape_s:5.2f} s  render {rows[-1][2]:5.2f} s  "
+                    f"inside {garment.inside_fraction:.4f}",
+                    flush=True,
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The figure a shop shows: the body in its skin tone, a neutral base layer, shoes, the garments.
+
+`outfit` turns a posed body and the garments tried on into the meshes to render:
+
+* the body in the avatar's skin tone (`skin_tone`: a preset name or ``#RRGGBB``);
+* a **base layer**: a plain bodysuit (scoop neck, armholes, high-cut leg openings) in a
+  neutral stone colour, cut from the body like a garment (`cut`), 1.5 mm over the skin, so an
+  avatar is never shown naked whatever is tried on;
+* **plain shoes** (dark grey) when no shoes are tried on;
+* the garments, each with a **hem band**: a strip folded in along every edge of the garment's
+  own mesh (`EDGE_THICKNESS_M`), which shows the cloth's thickness at hems, cuffs, necklines;
+* **layers in order**: the body under any layer, and the base layer under a garment, are drawn
+  `HIDE_DEPTH_M` further in where that layer covers them (`Piece.covers`), so skin or underwear
+  never shows through cloth that lies a few millimetres over it. This changes only what is
+  drawn; the drape and the fit report use the real body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from render_engine.errors import InvalidRequest
+from render_engine.garment.body_view import GarmentBody, as_garment_body
+from render_engine.garment.categories import (
+    armholes,
+    below,
+    field_min,
+    neck_top,
+    neckline,
+    sleeveless_keep,
+)
+from render_engine.garment.categories import shoes as shoe_piece
+from render_engine.garment.color import parse_color_hex
+from render_engine.garment.cut import boundary_loops
+from render_engine.garment.geometry import vertex_normals
+from render_engine.garment.pattern import GarmentRegion, Piece, shell
+from render_engine.mesh import TriMesh
+
+#: skin tone presets (sRGB albedo), light to deep
+SKIN_TONES: dict[str, tuple[float, float, float]] = {
+    "porcelain": (0.92, 0.78, 0.70),
+    "light": (0.87, 0.70, 0.60),
+    "medium": (0.80, 0.62, 0.52),
+    "olive": (0.70, 0.54, 0.40),
+    "tan": (0.62, 0.45, 0.33),
+    "brown": (0.47, 0.32, 0.23),
+    "deep": (0.32, 0.21, 0.15),
+}
+BASE_LAYER_COLOR = (0.80, 0.77, 0.73)  # stone
+SHOE_COLOR = (0.22, 0.22, 0.23)
+BASE_LAYER_GAP_M = 0.0015
+HIDE_DEPTH_M = 0.004
+EDGE_THICKNESS_M = 0.004
+
+
+def skin_rgb(skin_tone: str) -> tuple[float, float, float]:
+    """A preset name of `SKIN_TONES` or ``#RRGGBB`` -> sRGB albedo."""
+    if skin_tone in SKIN_TONES:
+        return SKIN_TONES[skin_tone]
+    try:
+        rgb = parse_color_hex(skin_tone)
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            f"skin tone {skin_tone!r} is neither #RRGGBB nor one of {', '.join(SKIN_TONES)}",
+            code="INVALID_SKIN_TONE",
+        ) from exc
+    return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+
+
+def base_layer(body: GarmentBody) -> Piece:
+    """A plain bodysuit: scoop neck, armholes 4 cm inside the shoulders, leg openings cut high
+    on the hips (a plane per leg rising 0.45 m per m from the crotch to the side)."""
+    cx = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
+    leg = body.verts[:, 1] - (body.crotch_y() - 0.01 + 0.45 * (body.verts[:, 0] - cx).abs())
+    field = field_min(
+        neckline(body, 0.08, 0.11, 0.04),
+        below(body, neck_top(body)),
+        armholes(body, 0.045),
+        leg,
+    )
+    keep = sleeveless_keep(body)
+    n = body.num_verts
+    return shell(
+        body,
+        keep,
+        torch.full((n,), BASE_LAYER_GAP_M),
+        torch.ones(n),
+        torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
+        field,
+    )
+
+
+def _solid(piece: Piece, color: tuple[float, float, float], name: str, material: str) -> TriMesh:
+    rgb = torch.tensor(color, dtype=torch.float32).expand(piece.verts.shape[0], 3).clone()
+    return TriMesh(
+        piece.verts.float(),
+        piece.faces.long(),
+        rgb,
+        piece.labels,
+        name=name,
+        extras={"material": material},
+    )
+
+
+def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMesh:
+    """The mesh plus a strip folded `thickness` inwards along every boundary loop.
+
+    Each boundary vertex gets a twin moved against its vertex normal; each boundary edge
+    (u, w) a quad (u, w, w', u'). Seen at a hem or neckline, the strip is the cloth's edge.
+    """
+    loops = boundary_loops(mesh.faces)
+    if not loops:
+        return mesh
+    normals = vertex_normals(mesh.verts, mesh.faces)
+    ids = torch.cat(loops)  # (B,)
+    twin = mesh.num_verts + torch.arange(ids.shape[0])
+    nxt = torch.cat([loop.roll(-1) for loop in loops])
+    nxt_twin = torch.cat(
+        [
+            twin[o : o + loop.shape[0]].roll(-1)
+            for o, loop in zip(_offsets(loops), loops, strict=True)
+        ]
+    )
+    faces = torch.cat(
+        [mesh.faces, torch.stack([ids, twin, nxt], 1), torch.stack([nxt, twin, nxt_twin], 1)]
+    )
+    verts = torch.cat([mesh.verts, mesh.verts[ids] - normals[ids] * thickness])
+    colors = torch.cat([mesh.colors, mesh.colors[ids] * 0.92])
+    labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[ids]])
+    extras = dict(mesh.extras)
+    extras["edgeBandFrom"] = mesh.num_verts
+    for key in ("uv", "front"):
+        value = extras.get(key)
+        if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
+            extras[key] = torch.cat([value, value[ids]])
+    return TriMesh(verts, faces, colors, labels, name=mesh.name, extras=extras)
+
+
+def _offsets(loops: list[torch.Tensor]) -> list[int]:
+    out, total = [], 0
+    for loop in loops:
+        out.append(total)
+        total += int(loop.shape[0])
+    return out
+
+
+def _sink(verts: torch.Tensor, normals: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+    return verts - normals * (HIDE_DEPTH_M * where.float())[:, None]
+
+
+def outfit(
+    body: object,
+    garments: Sequence[TriMesh],
+    skin_tone: str | None = None,
+    body_mesh: TriMesh | None = None,
+) -> list[TriMesh]:
+    """Meshes to render for a posed `body` wearing `garments` (dressed meshes, inner first).
+
+    body: anything `as_garment_body` accepts; body_mesh: its posed TriMesh when `body` is not
+    one (its colours are the skin unless `skin_tone` is given).
+    """
+    gbody = as_garment_body(body)
+    mesh = body_mesh if body_mesh is not None else _mesh_of(body)
+    colors = mesh.colors.detach().float().clone()
+    if skin_tone is not None:
+        colors[:] = torch.tensor(skin_rgb(skin_tone))
+    base = base_layer(gbody)
+    covers_body = base.covers.clone() if base.covers is not None else torch.zeros(gbody.num_verts)
+    garment_covers = torch.zeros(gbody.num_verts, dtype=torch.bool)
+    for g in garments:
+        cov = g.extras.get("covers")
+        if isinstance(cov, torch.Tensor) and cov.shape[0] == gbody.num_verts:
+            garment_covers |= cov
+    covers_body = covers_body | garment_covers
+    out = [
+        TriMesh(
+            _sink(gbody.verts, gbody.normals, covers_body),
+            gbody.faces,
+            colors,
+            mesh.labels,
+            name="body",
+            extras={"material": "skin"},
+        )
+    ]
+    # the base layer sinks where a garment covers the body vertices it was cut from
+    base_mesh = _solid(base, BASE_LAYER_COLOR, "base_layer", "cotton")
+    base_normals = vertex_normals(base_mesh.verts, base_mesh.faces)
+    assert base.source is not None
+    near = garment_covers[base.source]
+    base_mesh.verts = _sink(base_mesh.verts, base_normals, near)
+    out.append(base_mesh)
+    shod = torch.zeros(gbody.num_verts, dtype=torch.bool)
+    for g in garments:
+        if g.extras.get("category") == "shoes" and isinstance(g.extras.get("covers"), torch.Tensor):
+            shod |= g.extras["covers"]  # type: ignore[operator]
+    if not any(g.extras.get("category") == "shoes" for g in garments):
+        plain = shoe_piece(gbody)
+        if plain.covers is not None:
+            shod |= plain.covers
+        out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes", "leather")))
+    for i, g in enumerate(garments):
+        out.append(with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts)))
+    # what a layer covers whole is never seen: not drawing it saves the rasterizer the work
+    # (a closed shoe hides the foot, cloth the skin under it, a garment the base layer)
+    body_out = out[0]
+    hidden = shod | covers_body
+    body_out.faces = body_out.faces[~hidden[body_out.faces].all(dim=1)]
+    under = near[base_mesh.faces].all(dim=1)
+    base_mesh.faces = base_mesh.faces[~under]
+    out[1] = with_edge_band(_drop_unused(base_mesh), 0.0015)
+    return out
+
+
+def _under_later_layers(garment: TriMesh, later: Sequence[TriMesh], body_verts: int) -> TriMesh:
+    """The garment sunk `HIDE_DEPTH_M` (and its wholly covered faces dropped) where a garment
+    worn over it covers the body vertices it lies on (`extras["source"]`)."""
+    source = garment.extras.get("source")
+    covered = torch.zeros(body_verts, dtype=torch.bool)
+    for g in later:
+        cov = g.extras.get("covers")
+        if isinstance(cov, torch.Tensor) and cov.shape[0] == body_verts:
+            covered |= cov
+    if not isinstance(source, torch.Tensor) or not bool(covered.any()):
+        return garment
+    under = (source >= 0) & covered[source.clamp(min=0)]
+    normals = vertex_normals(garment.verts, garment.faces)
+    verts = _sink(garment.verts, normals, under)
+    faces = garment.faces[~under[garment.faces].all(dim=1)]
+    return _drop_unused(
+        TriMesh(verts, faces, garment.colors, garment.labels, garment.name, dict(garment.extras))
+    )
+
+
+def _drop_unused(mesh: TriMesh) -> TriMesh:
+    """The mesh without vertices no face uses (so its boundary is only real edges)."""
+    used = torch.unique(mesh.faces)
+    remap = torch.full((mesh.num_verts,), -1, dtype=torch.int64)
+    remap[used] = torch.arange(used.shape[0])
+    labels = None if mesh.labels is None else mesh.labels[used]
+    extras = dict(mesh.extras)
+    for key in ("uv", "front", "source"):  # per-vertex extras follow the vertices
+        value = extras.get(key)
+        if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
+            extras[key] = value[used]
+    return TriMesh(
+        mesh.verts[used], remap[mesh.faces], mesh.colors[used], labels, mesh.name, extras
+    )
+
+
+def _mesh_of(body: object) -> TriMesh:
+    if isinstance(body, TriMesh):
+        return body
+    mesh = getattr(body, "mesh", None)
+    if isinstance(mesh, TriMesh):
+        return mesh
+    if isinstance(body, GarmentBody):
+        skin = torch.tensor(SKIN_TONES["medium"]).expand(body.num_verts, 3).clone()
+        return TriMesh(body.verts, body.faces, skin, name="body")
+    raise InvalidRequest("body has no mesh to render", code="INVALID_BODY")

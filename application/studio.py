@@ -44,9 +44,6 @@ class Studio(TryonApplication):
     # -- avatars and scans ---------------------------------------------------------------------
     def request_scan(self, user_id: uuid.UUID, avatar_id: uuid.UUID, name: str, scan_type: str,
                      inputs: dict[str, Any]) -> Position:
-        if scan_type == "video_based":  # no worker decodes scan videos yet (issue 11)
-            raise InvalidInput("scanType", "Video scans are not available yet: send 3 to 10 "
-                               "photos (scanType photo_based)", "UNSUPPORTED")
         for n, photo in enumerate(inputs.get("photos", [])):
             upload = self.upload_of(user_id, ids.decode("upl", photo["uploadId"]))
             if upload.purpose not in ("scan_image", "scan_video"):

@@ -83,19 +83,6 @@ def test_a_scan_cannot_use_another_users_upload(client: Any, people: Any) -> Non
                       ).status_code == 404
 
 
-def test_a_video_scan_is_refused_at_request_time(client: Any, people: Any) -> None:
-    ada = people.register()
-    url = upload(client, ada["headers"], png_bytes()).json()["data"]["url"]
-    r = client.post("/v1/avatars/scans", headers=ada["headers"], json={
-        "scanType": "video_based", "images": [{"url": url, "pose": "custom"}],
-        "userPreferences": {"height": 175}})
-    assert r.status_code == 400, r.text
-    error = r.json()["error"]
-    assert error["code"] == "VALIDATION_ERROR"
-    assert error["details"]["fields"][0]["field"] == "scanType"
-    assert "photo_based" in error["details"]["fields"][0]["message"]
-
-
 def test_a_photo_scan_needs_three_to_ten_images(client: Any, people: Any) -> None:
     ada = people.register()
     r = client.post("/v1/avatars/scans", headers=ada["headers"], json={

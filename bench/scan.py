@@ -157,12 +157,13 @@ def run_grid(args) -> None:
 
 
 def write_report(args) -> None:
-    rows = [
-        json.loads(line)
-        for name in args.out.split(",")
-        for line in Path(name).read_text().splitlines()
-        if line
-    ]
+    by_scan: dict[int, dict] = {}  # the first record of each scan (parallel runs overlap)
+    for name in args.out.split(","):
+        for line in Path(name).read_text().splitlines():
+            if line:
+                row = json.loads(line)
+                by_scan.setdefault(row["scan"], row)
+    rows = [by_scan[k] for k in sorted(by_scan)]
     done = [r for r in rows if "errors" in r]
     lines = [
         f"| {r['scan']} | {r['body']} | {r['aspect']} {r['rows']}px | {r['distance']} m, "

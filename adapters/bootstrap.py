@@ -126,7 +126,7 @@ class Container:
             else:
                 from adapters.worker_host import report_recorder
 
-                self.bus.start(report_recorder(self.studio))
+                self.bus.start_when_reachable(report_recorder(self.studio))
             self.dispatcher.start()
 
     def close(self) -> None:

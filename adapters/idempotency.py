@@ -12,10 +12,12 @@ be placed twice that way, but a cart add that had committed would run again
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass
 
+from domain import ids
 from projections.store import ViewStore
 
 RETENTION_S = 24 * 3600
@@ -61,6 +63,12 @@ class IdempotencyStore:
                 else {r[1] for r in tx.all("PRAGMA table_info(idempotency_keys)")})
             if "person" not in columns:  # stores made before erasure looked at it
                 tx.execute("ALTER TABLE idempotency_keys ADD COLUMN person TEXT")
+                for owner, key, body in tx.all("SELECT owner, key, body FROM idempotency_keys "
+                                               "WHERE body IS NOT NULL"):
+                    person = person_in(bytes(body))
+                    if person is not None:
+                        tx.execute("UPDATE idempotency_keys SET person = ? "
+                                   "WHERE owner = ? AND key = ?", (person, owner, key))
             tx.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_created "
                        "ON idempotency_keys (created)")
             tx.execute("CREATE INDEX IF NOT EXISTS idempotency_keys_person "
@@ -120,3 +128,32 @@ class IdempotencyStore:
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? "
                        "AND status IS NULL", (owner, key))
+
+
+def person_in(body: bytes) -> str | None:
+    """The public id of the user a stored answer names or hands a token to, if any."""
+    if b'"usr_' not in body and b'"accessToken"' not in body:
+        return None
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, dict):
+        return None
+    user = data["user"] if isinstance(data.get("user"), dict) else data
+    public_id = user.get("id")
+    if isinstance(public_id, str) and ids.decode("usr", public_id) is not None:
+        return public_id
+    tokens = data["tokens"] if isinstance(data.get("tokens"), dict) else data
+    token = tokens.get("accessToken")
+    if isinstance(token, str) and token.count(".") == 2:
+        # Our own token, just issued: its subject is read, not verified.
+        try:
+            payload = token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            subject = str(claims["sub"])
+            return subject if ids.decode("usr", subject) is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+    return None

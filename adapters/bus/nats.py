@@ -152,6 +152,32 @@ class NatsCommandBus:
         for follow in (self._follow_reports, self._follow_advisories):
             asyncio.run_coroutine_threadsafe(follow(), loop.loop)
 
+    def start_when_reachable(self, record: Record,
+                             stop: threading.Event | None = None) -> None:
+        """``start``, or, while the broker cannot be reached, ``start`` again in a background
+        thread with a growing pause until it can (a process started during an outage of NATS
+        carries on instead of exiting)."""
+        try:
+            self.start(record)
+            return
+        except Exception as exc:
+            log.warning("bus.unreachable", url=self.url, error=type(exc).__name__)
+        stop = stop or threading.Event()
+
+        def retry() -> None:
+            from projections.backoff import Backoff
+
+            backoff = Backoff(0.5, 5.0)
+            while not stop.wait(backoff.failed()):
+                try:
+                    self.start(record)
+                    log.info("bus.connected", url=self.url)
+                    return
+                except Exception as exc:
+                    log.warning("bus.unreachable", url=self.url, error=type(exc).__name__)
+
+        threading.Thread(target=retry, name="nats-connect", daemon=True).start()
+
     async def _pull(self, stream: str, handle: Callable[[Any], Any]) -> None:
         from nats.errors import TimeoutError as NatsTimeout
 

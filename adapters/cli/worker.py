@@ -52,7 +52,6 @@ def worker(args: argparse.Namespace) -> int:
 def dispatcher(args: argparse.Namespace) -> int:
     from adapters.cli.main import bootstrap_when_reachable
     from adapters.logging import configure_logging
-    from adapters.outage import Backoff
     from adapters.worker_host import report_recorder
     from application import metadata
 
@@ -68,16 +67,9 @@ def dispatcher(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     assert container.dispatcher is not None
-    backoff = Backoff(0.5, 5.0)
-    while not stop.is_set():  # NATS may be down when the dispatcher starts: wait for it
-        try:
-            container.bus.start(report_recorder(container.studio))
-            break
-        except Exception as exc:
-            delay = backoff.failed()
-            print(f"dispatcher: cannot reach {settings.nats_url} ({type(exc).__name__}); "
-                  f"again in {delay:.1f} s", file=sys.stderr)
-            stop.wait(delay)
+    # NATS may be down when the dispatcher starts: it connects once it can, and meanwhile
+    # the loop below retries its publishing with backoff.
+    container.bus.start_when_reachable(report_recorder(container.studio), stop)
     container.dispatcher.start(interval=args.interval,
                                heartbeat=container.extras["heartbeats"].beater("dispatcher"))
     print(f"dispatcher: publishing to {settings.nats_url}; Ctrl-C to stop", file=sys.stderr)

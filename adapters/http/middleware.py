@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -17,7 +16,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored
+from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored, person_in
 from adapters.outage import RETRY_AFTER_S, Breaker, unavailable
 from adapters.security.tokens import TokenService
 from application import metadata, receipts
@@ -439,27 +438,4 @@ def _person(response: Stored, book: list[receipts.Receipt] | None) -> str | None
         for kind, aggregate_id in receipt.aggregates:
             if kind == "User":
                 return ids.encode("usr", aggregate_id)
-    if b'"usr_' not in response.body and b'"accessToken"' not in response.body:
-        return None
-    try:
-        data = json.loads(response.body).get("data")
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    user = data["user"] if isinstance(data.get("user"), dict) else data
-    public_id = user.get("id")
-    if isinstance(public_id, str) and ids.decode("usr", public_id) is not None:
-        return public_id
-    tokens = data["tokens"] if isinstance(data.get("tokens"), dict) else data
-    token = tokens.get("accessToken")
-    if isinstance(token, str) and token.count(".") == 2:
-        # Our own token, just issued: its subject is read, not verified.
-        try:
-            payload = token.split(".")[1]
-            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            subject = str(claims["sub"])
-            return subject if ids.decode("usr", subject) is not None else None
-        except (ValueError, KeyError, TypeError):
-            return None
-    return None
+    return person_in(response.body)

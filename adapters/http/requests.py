@@ -59,6 +59,12 @@ def _schema_without_null(schema: dict[str, Any], model: type[Any]) -> None:
                 field["anyOf"] = rest
 
 
+# No control character, no space of any kind: spelled out, because "\S" means different
+# things to pydantic's regex engine and to the JSON Schema (ECMA) regexes clients check with.
+HTTPS_URL = (r"^https://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+             r"\u3000\ufeff]+$")
+
+
 class Body(BaseModel):
     # Strict: "2" or true is not a quantity, false is not a stock level.
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True,
@@ -174,13 +180,13 @@ class AddressPatch(Body):
 
 # -- catalog ----------------------------------------------------------------------------------
 class ImageIn(Body):
-    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
+    url: Annotated[str, StringConstraints(pattern=HTTPS_URL, max_length=2048)]
     type: Literal["front", "back", "side", "detail", "lifestyle"]
     resolution: Literal["low", "medium", "high", "4k"] = "high"
 
 
 class Model3DIn(Body):
-    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=2048)]
+    url: Annotated[str, StringConstraints(pattern=HTTPS_URL, max_length=2048)]
     format: Literal["glb", "gltf", "fbx"]
     size: Annotated[str, StringConstraints(max_length=20)] | None = None
     polycount: Annotated[int, Field(ge=0, le=50_000_000), WholeNumber] | None = None

@@ -55,3 +55,22 @@ def test_erasure_removes_responses_stored_before_login(client: Any, container: A
     again = client.post("/v1/auth/login", json=login, headers={"Idempotency-Key": keys["login"]})
     assert again.headers.get("idempotent-replayed") is None
     assert again.status_code == 401
+
+
+def test_responses_stored_before_the_person_column_existed_are_found_too(
+        client: Any, container: Any) -> None:
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    key = uuid.uuid4().hex
+    r = client.post("/v1/auth/register", headers={"Idempotency-Key": key}, json={
+        "email": email, "password": PASSWORD, "firstName": "Augusta", "lastName": "Byron"})
+    assert r.status_code == 201, r.text
+    with container.store.transaction() as tx:  # a store made by an older version
+        tx.execute("DROP INDEX IF EXISTS idempotency_keys_person")
+        tx.execute("ALTER TABLE idempotency_keys DROP COLUMN person")
+    container.idempotency.setup()  # the next start adds the column and fills it in
+
+    access = r.json()["data"]["tokens"]["accessToken"]
+    gone = client.request("DELETE", "/v1/users/me", json={"password": PASSWORD},
+                          headers={"Authorization": f"Bearer {access}"})
+    assert gone.status_code == 204, gone.text
+    assert not [row for row in _stored_rows(container) if row[1] == key]

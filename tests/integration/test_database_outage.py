@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import PASSWORD, People, make_settings, shirt_body
 from tests.faults import OwnNats, OwnPostgres
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -34,15 +35,6 @@ def own_pg() -> Iterator[OwnPostgres]:
     yield pg
     pg.close()
 
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def outage_settings(pg: OwnPostgres, tmp_path: Path, **overrides: Any) -> Any:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from tests.integration.test_nats_pipeline import NATS_URL, delete_streams, nats_
 from tests.integration.test_smtp_mailer import PASSWORD as RELAY_PASSWORD
 from tests.integration.test_smtp_mailer import USER as RELAY_USER
 from tests.integration.test_smtp_mailer import Inbox, relay
+from tests.waiting import wait_until
 
 __all__ = ["relay"]  # a fixture, re-used
 
@@ -137,16 +138,6 @@ class Cluster:
                 node.process.kill()
                 node.process.wait()
 
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str,
-               on_timeout: Callable[[], str] = lambda: "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{on_timeout()}")
 
 
 def _healthy(node: Node) -> bool:

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import drop_schema, make_settings, postgres_available, shirt_body
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 NATS_URL = os.environ.get("TRYON_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -107,16 +108,6 @@ def delete_streams(prefix: str) -> None:
 
     delete(NATS_URL, prefix)
 
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str,
-               on_timeout: Callable[[], str] = lambda: "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{on_timeout()}")
 
 
 class Stack:

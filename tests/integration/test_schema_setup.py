@@ -26,6 +26,7 @@ bootstrap(Settings()).close()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_processes_starting_together_on_an_empty_schema_all_come_up(tmp_path: Path) -> None:
     if not postgres_available():

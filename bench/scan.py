@@ -1,17 +1,19 @@
 """Scan benchmark: photo scans of known anny bodies taken by varied phones in varied rooms.
 
-Usage: python bench/scan.py [--scans N] [--threads T] [--seed S] [--out FILE] [--no-write]
+Usage: python bench/scan.py [--scans N] [--first K] [--threads T] [--seed S] [--out FILE]
+       [--no-write] [--report]
 
 Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a camera
 (distance 1.8-4 m, lens height 0.6-1.6 m, vertical field of view 45-80 degrees, aspect 3:4,
 9:16, 1:1 or 4:3 landscape, pitch +-10 degrees, roll +-3 degrees, the person up to 0.3 m off
 the optical axis; redrawn until the whole person is in the frame), a background (plain,
 gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose or
-down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three photos (front, side_left,
-back) from one spot; the stated height is the body's. Every scan's errors (scan minus
-truth, cm) go to a JSON-lines file as it finishes (`--out`), and the table and summary to
-docs/benchmarks.md (section "scan"). Targets (issue 11): every scan completes, height within
-1 cm, chest/waist/hips mean error <= 2 cm and max <= 4 cm, a scan <= 30 s on two cores.
+down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three photos
+(front, side_left, back) from one spot; the stated height is the body's. Each scan's
+errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`; several
+files, comma-separated, for --report), the table and summary to docs/benchmarks.md
+(section "scan"). Targets (issue 11): every scan completes, height within 1 cm,
+chest/waist/hips mean error <= 2 cm and max <= 4 cm, a scan <= 30 s on two cores.
 """
 
 from __future__ import annotations
@@ -155,7 +157,13 @@ def run_grid(args) -> None:
 
 
 def write_report(args) -> None:
-    rows = [json.loads(line) for line in Path(args.out).read_text().splitlines() if line]
+    by_scan: dict[int, dict] = {}  # the first record of each scan (parallel runs overlap)
+    for name in args.out.split(","):
+        for line in Path(name).read_text().splitlines():
+            if line:
+                row = json.loads(line)
+                by_scan.setdefault(row["scan"], row)
+    rows = [by_scan[k] for k in sorted(by_scan)]
     done = [r for r in rows if "errors" in r]
     lines = [
         f"| {r['scan']} | {r['body']} | {r['aspect']} {r['rows']}px | {r['distance']} m, "

@@ -251,11 +251,25 @@ def _scan(
         fitted = body.measurements
         errors = [abs(fitted[k] - v) / max(v, 1.0) for k, v in targets.items() if k in fitted]
         quality = round(max(0.0, 1.0 - 5 * (sum(errors) / max(len(errors), 1))), 3)
-    else:
-        raise BrokenInput(
-            "Video scans need a video decoder this worker does not have",
-            code="SCAN_TYPE_UNSUPPORTED",
+    elif scan_type == "video_based":
+        from render_engine.scan.video import scan_from_video
+
+        try:
+            video = blobs.get(inputs["photos"][0]["key"])
+        except Exception as exc:
+            raise BrokenInput("The scan video is missing", code="INPUT_UNAVAILABLE") from exc
+        scan = scan_from_video(
+            video,
+            height_cm=float(inputs["height"]),
+            weight_kg=inputs.get("weight"),
+            gender=inputs.get("gender"),
+            body_type=inputs.get("bodyType"),
+            on_stage=on_stage,
+            is_cancelled=is_cancelled,
         )
+        body, quality = scan.body, float(scan.quality_score)
+    else:
+        raise BrokenInput(f"Unknown scan type {scan_type!r}", code="SCAN_TYPE_UNSUPPORTED")
     on_stage("optimization", 85, "Exporting the 3D model...")
     glb = export_glb(body.mesh)
     previews = preview_images(body.mesh)

@@ -1,11 +1,12 @@
-"""Avatar scans from photos: photo quality, silhouettes, and body fitting to silhouettes.
+"""Avatar scans from photos: the person found by BlazePose, photo quality measured on the
+person, each photo's camera estimated, and a body fitted to the outlines (docs/scan.md).
 
 Public API:
     analyse_photo(photo) -> PhotoQuality
     extract_silhouette(image) -> (H, W) bool mask
     scan_from_photos(photos, height_cm, weight_kg=None, gender=None, body_type=None,
                      on_stage=None, is_cancelled=None) -> ScanResult
-    ScanRejected, ScanCancelled; the capture protocol in `render_engine.scan.protocol`.
+    ScanRejected, ScanCancelled; the fit's reference camera in `render_engine.scan.protocol`.
 """
 
 from render_engine.scan.errors import ScanCancelled, ScanRejected

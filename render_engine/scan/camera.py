@@ -7,15 +7,15 @@ No distance, lens height, field of view, aspect or framing is assumed. Per photo
    terms, the usual main camera of current phones).
 2. Roll: the tilt of the person's axis (ankles' midpoint to shoulders' midpoint) from the
    photo's vertical, undone by a rotation about the principal point (the photo's centre).
-3. Pitch, distance and lens height, jointly with the body: a level camera sees the heights
-   `y` of points on a standing person's axis at rows linear in `y` (row = cy + f (h - y) / d);
-   a tilted one does not (its rows follow tan). For each candidate pitch the photo's rows of
-   the soles and the top of the head (the person's mask) and of the ankles, knees, hips and
-   shoulders (BlazePose) are levelled by the rotation's homography, and a line is fitted
-   through them against the heights of those points on the body (anny's joints, of a body
-   of the stated height): the pitch with the straightest line wins (a search over
-   +-20 degrees), and that line gives the distance d = f / slope and the lens height. The
-   pipeline solves it again with the fitted body's joints.
+3. Pitch, distance and lens height, jointly with the body: least squares of the photo's
+   rows (roll undone) of the soles and the crown (the mask's bottom and top) and of the
+   ankles, knees, hips and shoulders (BlazePose) against the same points of the body being
+   fitted (its lowest and highest vertices, anny's joints), turned as in the photo and
+   projected by the candidate camera. A level camera sees heights on the person at rows
+   linear in height, a tilted one does not (its rows follow tan): that and the joints'
+   spacing give the pitch, the soles-to-crown span the distance. The pipeline solves it
+   with the start body, then again with the fitted one, and lets photos taken from one spot
+   share the front photo's pitch and roll (`pipeline`).
 4. Reference view: the levelled photo differs from the fit's reference camera
    (`protocol`: level, 2.5 m, lens at 1.0 m, 60 degrees vertical, 3:4) by a scale and a shift
    for every point at the person's depth, so the mask is resampled into that view (one

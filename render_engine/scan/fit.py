@@ -337,7 +337,8 @@ def fit_silhouettes(
         wanted = ((targets > 0.5).float().sum(1) * cols).sum(1) / (
             (targets > 0.5).float().sum((1, 2)).clamp_min(1)
         )
-        metres_per_px = CAMERA_DISTANCE_M * 2 * math.tan(math.radians(VERTICAL_FOV_DEG) / 2) / height
+        span = 2 * CAMERA_DISTANCE_M * math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
+        metres_per_px = span / height
         place[:, 0] += (wanted - drawn) * metres_per_px
     place.requires_grad_(True)
     optimiser = torch.optim.Adam([{"params": [params], "lr": lr}, {"params": [place], "lr": 0.005}])

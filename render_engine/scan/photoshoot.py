@@ -142,9 +142,10 @@ def take_photo(
     pose: str,
     shot: Shot,
     seed: int = 0,
+    yaw_deg: float | None = None,
 ) -> np.ndarray:
     """(V, 3) body standing on y = 0 (rest orientation), (F, 3) faces, (V, 3) colours, the
-    pose's turn and a `Shot` -> (H, W, 3) uint8 photo."""
+    pose's turn (or `yaw_deg`) and a `Shot` -> (H, W, 3) uint8 photo."""
     from pytorch3d.renderer import FoVOrthographicCameras, RasterizationSettings
     from pytorch3d.structures import Meshes
 
@@ -152,7 +153,8 @@ def take_photo(
 
     rng = random.Random(seed)
     h, w = shot.size
-    turned = verts.to(torch.float32) @ yaw_matrix(POSE_YAW_DEG[pose]).T  # (V, 3)
+    yaw = POSE_YAW_DEG[pose] if yaw_deg is None else yaw_deg
+    turned = verts.to(torch.float32) @ yaw_matrix(yaw).T  # (V, 3)
     pix = camera_pixels(turned, shot)  # (V, 3)
     s = min(h, w)
     ndc = torch.stack(
@@ -200,3 +202,21 @@ def dressed_colors(body, skin: str, clothing: str) -> torch.Tensor:
     )
     colours[worn] = torch.tensor(CLOTHING[clothing], dtype=torch.float32)
     return colours
+
+
+def mp4_bytes(frames: list[np.ndarray], fps: int = 4) -> bytes:
+    """(H, W, 3) uint8 frames (even sizes) -> an MPEG-4 video in an MP4 container (PyAV)."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = 4_000_000
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()

@@ -1,11 +1,12 @@
 """Photos -> body: the scan pipeline and its six stages.
 
 Stages (the spec's ScanStatusResponse), with the overall progress each one spans:
-    image_analysis     0-15   decode, sharpness / exposure / coverage per photo
-    feature_detection 15-25   silhouettes, trunk width profiles
+    image_analysis     0-15   bounded decode, BlazePose person + landmarks, quality on the person
+    feature_detection 15-25   each photo's camera, its mask in the reference view, width profiles
     mesh_generation   25-75   measurement fit from height (and weight, gender, body type),
                               then the width-profile fit (Levenberg-Marquardt on widths
-                              cut exactly from the full mesh, several starts)
+                              cut exactly from the full mesh, several starts), then the
+                              cameras again with the fitted body
     texture_mapping   75-80   skin colour from the front photo
     optimization      80-95   refinement with PyTorch3D's soft silhouette renderer (Adam)
     finalization      95-100  the body, its measurements and the quality score
@@ -22,12 +23,18 @@ import torch
 
 from render_engine.body.fit import Measurements, fit_measurements
 from render_engine.body.fitted import FittedBody, build_body
+from render_engine.scan.camera import (
+    BodyPoints,
+    PhotoCamera,
+    body_points,
+    estimate_camera,
+    reference_mask,
+)
+from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
-from render_engine.scan.profile import central_widths, profile_rows
-from render_engine.scan.camera import BodyPoints, PhotoCamera, body_points, estimate_camera, reference_mask
-from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.person import Detection, detect_person
+from render_engine.scan.profile import central_widths, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
     MIN_PHOTOS,
@@ -36,7 +43,13 @@ from render_engine.scan.protocol import (
     image_size,
     yaw_matrix,
 )
-from render_engine.scan.quality import PhotoQuality, analyse_detection, as_image, to_rgb8, unreadable
+from render_engine.scan.quality import (
+    PhotoQuality,
+    analyse_detection,
+    as_image,
+    to_rgb8,
+    unreadable,
+)
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 
 STAGES = (
@@ -120,7 +133,7 @@ def scan_from_photos(
     on_stage: OnStage | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> ScanResult:
-    """Fit a body to 3-10 photos taken by the capture protocol (see `protocol`).
+    """Fit a body to 3-10 photos of a person taken by any camera (see docs/scan.md).
 
     photos: (pose, image) pairs, pose in `POSES`, image as file bytes or a (3, H, W) tensor.
     Raises `ScanRejected` (with per-photo reasons) when the photos cannot make a body,

@@ -1,19 +1,16 @@
-"""The capture protocol, and the cameras it implies.
+"""The fit's reference camera, and the advice given to people taking scan photos.
 
-How to take the photos (what the fit assumes):
-- The person stands on one spot, feet on the floor, in an A-pose: arms held about 45 degrees
-  away from the body, elbows slightly bent, feet about hip-width apart, in tight clothing, in
-  front of a plain wall of a colour unlike their skin and clothes.
-- The camera (a phone in portrait orientation, 3:4, main lens with a vertical field of view of
-  about 60 degrees) stands still, lens 1.0 m above the floor, 2.5 m in front of the person,
-  level (not tilted).
-- The person turns on the spot between photos: ``front`` (facing the camera), ``side_left``
-  (left side towards the camera), ``back``, ``side_right``; at least 3, at most 10 photos
-  (``custom`` photos are analysed but not fitted).
-- The whole body, head to feet, fills 55-75 % of the image height.
+Nothing here is assumed of the photos any more: each photo's own camera is estimated
+(`camera`) and its person mask brought into this reference view before the fit. The
+reference: a level camera 2.5 m in front of the person, lens 1.0 m above the floor, 60
+degrees vertical field of view, 3:4 portrait. The advice (docs/scan.md): whole body in the
+frame, tight clothing, arms about 45 degrees away from the body in front and back photos,
+turn on one spot between photos: ``front`` (facing the camera), ``side_left`` (left side
+towards the camera), ``back``, ``side_right``; 3-10 photos (``custom`` photos are analysed
+but not fitted).
 
-The camera is the same for every photo; each pose turns the body about its vertical axis
-(yaw, degrees): front 0, side_left -90, back 180, side_right +90.
+Each pose turns the body about its vertical axis (yaw, degrees): front 0, side_left -90,
+back 180, side_right +90.
 """
 
 from __future__ import annotations

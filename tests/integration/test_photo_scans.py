@@ -110,3 +110,32 @@ def test_a_photo_scan_through_nats_workers_becomes_an_avatar(shared: Stack) -> N
     height, scan_id = request_photo_scan(shared.client, shared.ada["headers"])
     scan = wait_scan(shared.client, shared.ada["headers"], scan_id)
     check_avatar(shared.client, shared.ada["headers"], scan, height)
+
+
+def request_video_scan(client: Any, headers: dict[str, str]) -> tuple[float, str]:
+    """A video (MP4) of a known body turning on the spot in a furnished room, uploaded and
+    sent as a `video_based` scan; its height in cm and the scan id."""
+    from render_engine.body import build_body
+    from render_engine.scan.photoshoot import Shot, dressed_colors, mp4_bytes, take_photo
+
+    body = build_body(LEAN_MAN)
+    shot = Shot(rows=480, aspect=3 / 4, background="room", distance_m=2.8, lens_height_m=1.1)
+    colours = dressed_colors(body, "medium", "navy")
+    frames = [take_photo(body.mesh.verts, body.mesh.faces, colours, "front", shot, yaw_deg=y)
+              for y in (0.0, -45.0, -90.0, -135.0, 180.0)]
+    r = client.post("/v1/uploads", headers=headers, data={"purpose": "scan_video"},
+                    files={"file": ("turn.mp4", mp4_bytes(frames), "video/mp4")})
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/avatars/scans", headers=headers, json={
+        "scanType": "video_based", "images": [{"url": r.json()["data"]["url"], "pose": "custom"}],
+        "userPreferences": {"height": round(body.measurements["height"]), "gender": "male"}})
+    assert r.status_code == 202, r.text
+    return body.measurements["height"], str(r.json()["data"]["scanId"])
+
+
+def test_a_video_scan_through_the_embedded_worker_becomes_an_avatar(
+        embedded: tuple[Any, People]) -> None:
+    client, people = embedded
+    ada = people.register()
+    height, scan_id = request_video_scan(client, ada["headers"])
+    check_avatar(client, ada["headers"], wait_scan(client, ada["headers"], scan_id), height)

@@ -1,7 +1,11 @@
-"""Photo analysis: usable photos pass, and each kind of bad photo is rejected with its reason."""
+"""Photo analysis on the person: usable photos pass (also a small person in a furnished room),
+each kind of bad photo is rejected with its reason, decoding is bounded, cameras estimated."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
 import torch
 
@@ -11,6 +15,10 @@ import kornia  # noqa: E402
 
 from render_engine.body import build_body  # noqa: E402
 from render_engine.scan import analyse_photo, extract_silhouette  # noqa: E402
+from render_engine.scan.camera import body_points, estimate_camera  # noqa: E402
+from render_engine.scan.decode import MAX_SIDE, decode_photo  # noqa: E402
+from render_engine.scan.person import detect_person  # noqa: E402
+from render_engine.scan.photoshoot import Shot, dressed_colors, take_photo  # noqa: E402
 from render_engine.scan.profile import central_widths  # noqa: E402
 from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
 from render_engine.scan.silhouette import largest_component, otsu_threshold  # noqa: E402
@@ -25,12 +33,48 @@ def photos():
     return images
 
 
+@pytest.fixture(scope="module")
+def room():
+    """A front and a back photo of a dark-skinned body in black clothing, in a furnished room,
+    taken by a tilted phone 3 m away (9:16), and its `Shot`."""
+    body = build_body({"age": 0.8, "gender": 0.7, "weight": 0.6})
+    shot = Shot(distance_m=3.0, lens_height_m=1.35, vfov_deg=65.0, aspect=9 / 16, pitch_deg=6.0,
+                roll_deg=2.0, background="room", rows=800)
+    colours = dressed_colors(body, "dark", "black")
+    return body, shot, {
+        pose: take_photo(body.mesh.verts, body.mesh.faces, colours, pose, shot)
+        for pose in ("front", "back")
+    }
+
+
+def jpeg(rgb, shot=None, orientation: int | None = None) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    if shot is not None:
+        exif.get_ifd(0x8769)[0xA405] = int(round(shot.focal_35mm))
+    if orientation is not None:
+        exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=92, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
 def test_a_sharp_well_lit_photo_is_usable(photos):
-    for image in photos:
-        quality = analyse_photo(encode_png(image))
-        assert quality.usable and quality.reason is None
-        assert 0.8 <= quality.score <= 1.0
+    for image, pose in zip(photos, ["front", "side_left"], strict=True):
+        quality = analyse_photo(encode_png(image), pose)
+        assert quality.usable and quality.reason is None, quality
+        assert quality.view == pose
         assert 0.55 <= quality.coverage <= 0.8
+
+
+def test_a_person_a_third_of_a_photo_in_a_furnished_room_is_usable(room):
+    _, shot, shots = room
+    for pose, rgb in shots.items():
+        quality = analyse_photo(jpeg(rgb, shot), pose)
+        assert quality.usable, quality
+        assert quality.view == pose
+        assert 0.25 <= quality.coverage <= 0.6
 
 
 @pytest.mark.parametrize(
@@ -41,22 +85,102 @@ def test_a_sharp_well_lit_photo_is_usable(photos):
             "IMAGE_BLURRY",
         ),
         (lambda im: im * 0.12, "IMAGE_TOO_DARK"),
-        (lambda im: (im * 3.0).clamp(0, 1), "IMAGE_OVEREXPOSED"),
         (lambda im: torch.full_like(im, 0.8), "NO_PERSON_DETECTED"),
         (lambda im: im[:, 100:, :], "PERSON_CUT_OFF"),
+        (lambda im: torch.cat([im, im], dim=2), "MULTIPLE_PEOPLE"),
     ],
 )
 def test_a_spoiled_photo_is_rejected_with_its_reason(photos, spoil, reason):
-    quality = analyse_photo(encode_png(spoil(photos[0])))
+    quality = analyse_photo(encode_png(spoil(photos[0])), "front")
     assert not quality.usable
     assert quality.reason == reason
     assert quality.message
     assert quality.score <= 0.3
 
 
+def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos):
+    from render_engine.scan.person import Detection
+    from render_engine.scan.quality import analyse_detection
+
+    image = photos[0]
+    found = detect_person((image.permute(1, 2, 0) * 255).to(torch.uint8).numpy())
+    assert found is not None
+    h, w = image.shape[1:]
+    # the same person in a photo four times as tall: under a quarter of its height
+    big = torch.nn.functional.pad(image, (0, 0, 0, 3 * h), value=0.9)
+    mask = np.zeros((4 * h, w), dtype=bool)
+    mask[:h] = found.mask
+    small = Detection(found.landmarks, mask, second_person=False)
+    assert analyse_detection(big, small, "front").reason == "PERSON_TOO_SMALL"
+    assert analyse_detection(image, found, "front").usable
+
+
+def test_a_back_photo_labelled_front_is_detected(room):
+    _, shot, shots = room
+    quality = analyse_photo(jpeg(shots["back"], shot), "front")
+    assert quality.reason == "POSE_MISMATCH" and quality.view == "back"
+    assert "back" in (quality.message or "")
+
+
+def test_front_photo_with_the_arms_against_the_body_is_refused_but_a_side_one_is_not():
+    from render_engine.body.pose import pose_body
+
+    body = build_body({"age": 0.8, "gender": 0.4})
+    down = pose_body(body, "standing_neutral")
+    images = flat_shaded_photos(down.verts, down.faces, body.mesh.colors, ["front", "side_left"],
+                                height=400)
+    assert analyse_photo(encode_png(images[0]), "front").reason == "ARMS_AGAINST_BODY"
+    assert analyse_photo(encode_png(images[1]), "side_left").usable
+
+
 def test_bytes_that_are_no_image_are_unreadable():
     quality = analyse_photo(b"not an image at all")
     assert quality.reason == "IMAGE_UNREADABLE" and not quality.usable
+
+
+def test_a_photo_declaring_too_many_pixels_is_refused_before_decoding():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (12000, 12000)).save(buffer, format="PNG")  # compresses to a few hundred KB
+    assert analyse_photo(buffer.getvalue()).reason == "IMAGE_TOO_LARGE"
+
+
+def test_a_large_jpeg_is_decoded_small_with_its_focal_length(room):
+    from PIL import Image
+
+    _, shot, shots = room
+    big = np.asarray(Image.fromarray(shots["front"]).resize((1800, 3200)))
+    decoded = decode_photo(jpeg(big, shot))
+    assert max(decoded.rgb.shape[:2]) <= MAX_SIDE
+    assert decoded.focal_source == "exif_35mm"
+    # the focal length in pixels of the decoded photo: the shot's, rescaled
+    assert decoded.focal_px == pytest.approx(shot.focal_px * decoded.rgb.shape[0] / shot.rows,
+                                             rel=0.02)
+
+
+def test_exif_orientation_is_honoured(room):
+    _, shot, shots = room
+    stored = np.ascontiguousarray(np.rot90(shots["front"], k=1))  # stored turned left
+    decoded = decode_photo(jpeg(stored, shot, orientation=6))  # 6: rotate 90 clockwise to view
+    assert decoded.rgb.shape[:2] == shots["front"].shape[:2]
+    assert analyse_photo(jpeg(stored, shot, orientation=6), "front").usable
+
+
+def test_the_camera_of_a_front_photo_is_estimated(room):
+    body, shot, shots = room
+    from render_engine.body.fitted import _topology
+    from render_engine.scan.protocol import yaw_matrix
+
+    decoded = decode_photo(jpeg(shots["front"], shot))
+    detection = detect_person(decoded.rgb)
+    points = body_points(body.mesh.verts, body.skeleton.heads, _topology()[2], yaw_matrix(0.0))
+    h, w = decoded.rgb.shape[:2]
+    camera = estimate_camera(detection, w, h, points, decoded.focal_px, decoded.focal_source)
+    assert camera.pitch_deg == pytest.approx(shot.pitch_deg, abs=4.0)  # see docs/scan.md
+    assert camera.roll_deg == pytest.approx(shot.roll_deg, abs=1.0)
+    assert camera.distance_m == pytest.approx(shot.distance_m, rel=0.04)
+    assert camera.lens_height_m == pytest.approx(shot.lens_height_m, abs=0.2)
 
 
 def test_a_tensor_photo_is_analysed_like_its_png(photos):
@@ -180,3 +304,19 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette():
     assert int(clear.sum()) >= 30  # most rows are clear of joins
     diff = (exact[0] - pixel.to(exact.dtype)).abs()[clear]
     assert float(diff.max()) <= 1.5 and float(diff.mean()) <= 0.7
+
+
+def test_the_overlay_draws_the_outline_on_the_person(photos):
+    from PIL import Image
+
+    from render_engine.scan.overlay import OUTLINE, draw_overlay
+
+    rgb = (photos[0].permute(1, 2, 0) * 255).to(torch.uint8).numpy()
+    detection = detect_person(rgb)
+    png = draw_overlay(rgb, detection, "front: usable", max_side=300)
+    drawn = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert max(drawn.shape[:2]) == 300
+    outline = (drawn == np.array(OUTLINE)).all(axis=2)
+    small = np.asarray(Image.fromarray(detection.mask).resize(drawn.shape[1::-1])) > 0
+    assert outline.sum() > 100
+    assert small[outline].mean() > 0.95  # the outline lies on the person's own pixels

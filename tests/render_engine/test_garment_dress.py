@@ -226,9 +226,3 @@ def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(ca
         )
         < 0.01
     )
-
-
-def test_draping_a_top_takes_well_under_two_seconds(body):
-    dress(body, "tops", GUIDE, "M", COLOR)  # warm-up
-    times = [dress(body, "tops", GUIDE, "M", COLOR).drape_time_s for _ in range(2)]
-    assert min(times) < 2.0

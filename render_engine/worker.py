@@ -218,6 +218,13 @@ def _scan(
 
     scan_type = command["scanType"]
     quality = None
+
+    def stated() -> dict[str, Any]:
+        """What the person stated, and how the scan reports back: photos and video alike."""
+        return dict(height_cm=float(inputs["height"]), weight_kg=inputs.get("weight"),
+                    gender=inputs.get("gender"), body_type=inputs.get("bodyType"),
+                    on_stage=on_stage, is_cancelled=is_cancelled)
+
     if scan_type == "photo_based":
         from render_engine.scan import scan_from_photos
 
@@ -227,15 +234,7 @@ def _scan(
                 photos.append((photo["pose"], blobs.get(photo["key"])))
             except Exception as exc:
                 raise BrokenInput("A scan photo is missing", code="INPUT_UNAVAILABLE") from exc
-        scan = scan_from_photos(
-            photos,
-            height_cm=float(inputs["height"]),
-            weight_kg=inputs.get("weight"),
-            gender=inputs.get("gender"),
-            body_type=inputs.get("bodyType"),
-            on_stage=on_stage,
-            is_cancelled=is_cancelled,
-        )
+        scan = scan_from_photos(photos, **stated())
         body, quality = scan.body, float(scan.quality_score)
     elif scan_type == "body_measurement":
         on_stage("image_analysis", 5, "Reading measurements...")
@@ -258,15 +257,7 @@ def _scan(
             video = blobs.get(inputs["photos"][0]["key"])
         except Exception as exc:
             raise BrokenInput("The scan video is missing", code="INPUT_UNAVAILABLE") from exc
-        scan = scan_from_video(
-            video,
-            height_cm=float(inputs["height"]),
-            weight_kg=inputs.get("weight"),
-            gender=inputs.get("gender"),
-            body_type=inputs.get("bodyType"),
-            on_stage=on_stage,
-            is_cancelled=is_cancelled,
-        )
+        scan = scan_from_video(video, **stated())
         body, quality = scan.body, float(scan.quality_score)
     else:
         raise BrokenInput(f"Unknown scan type {scan_type!r}", code="SCAN_TYPE_UNSUPPORTED")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
@@ -15,6 +15,7 @@ from adapters.blobs.erasure import forget_files
 from adapters.blobs.local import LocalBlobStore
 from adapters.blobs.s3 import S3BlobStore
 from adapters.blobs.select import blob_store
+from adapters.bus.inprocess import InProcessBus
 from adapters.dispatcher import Dispatcher
 from adapters.erasure_pages import rewrite_pages_after_erasure
 from adapters.heartbeats import Heartbeats
@@ -51,6 +52,9 @@ from projections.store import SQLiteViewStore, ViewStore
 from projections.studio import StudioProjection
 from projections.users import UsersProjection
 
+if TYPE_CHECKING:  # NATS is imported only by a process that uses it
+    from adapters.bus.nats import NatsCommandBus
+
 
 def _persistent_secret(settings: Settings, configured: str, name: str) -> str:
     """A configured secret, or one generated on first start and kept in the data directory
@@ -84,6 +88,8 @@ def all_projections() -> list[Any]:
 
 @dataclass
 class Container:
+    """Everything one process runs, built once by ``bootstrap`` and not changed after."""
+
     settings: Settings
     accounts: Accounts
     shop: Shop
@@ -98,10 +104,13 @@ class Container:
     studio: Studio
     studio_reads: StudioReads
     blobs: LocalBlobStore | S3BlobStore
+    erasure: Erasure
+    heartbeats: Heartbeats
+    order_expiry: OrderExpiry
     dispatcher: Dispatcher | None = None
-    bus: Any = None
-    erasure: Erasure | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    bus: InProcessBus | NatsCommandBus | None = None
+    # Open while PostgreSQL is unreachable (only with PostgreSQL).
+    breaker: Breaker | None = None
 
     @property
     def applications(self) -> dict[str, Any]:
@@ -115,26 +124,24 @@ class Container:
         if self.settings.projections == "in-process":
             self.runner.catch_up()
             self.runner.start()
-        if "order_expiry" in self.extras:
-            self.extras["order_expiry"].start(self.settings.order_expiry_interval_s)
+        self.order_expiry.start(self.settings.order_expiry_interval_s)
         external = self.settings.bus == "nats" and self.settings.dispatcher == "external"
         if self.dispatcher is not None and not external:
-            if self.settings.bus == "in-process":
+            if isinstance(self.bus, InProcessBus):
                 self.bus.start()
                 self.dispatcher.dispatch_pending()
                 self.dispatcher.redeliver_unfinished()
-            else:
+            elif self.bus is not None:
                 from adapters.worker_host import report_recorder
 
                 self.bus.start_when_reachable(report_recorder(self.studio))
             self.dispatcher.start()
 
     def close(self) -> None:
-        if "order_expiry" in self.extras:
-            self.extras["order_expiry"].stop()
+        self.order_expiry.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
-        if self.bus is not None and hasattr(self.bus, "stop"):
+        if self.bus is not None:
             self.bus.stop()
         self.runner.stop()
         for app in self.applications.values():
@@ -176,6 +183,17 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     mailer: FileMailer | SmtpMailer = (
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url
         else FileMailer(settings.data_dir / "mail", settings.mail_from))
+    blobs = blob_store(settings, secret + ":files", create_bucket=True)
+    studio_reads = StudioReads(store)
+    erasure = Erasure(accounts, [
+        lambda user, _: idempotency.forget_owner(f"user:{user}"),
+        lambda _, email: mailer.forget(email),
+        forget_files(blobs, studio_reads),
+        # After the read models have applied the erasure, old row versions out of the files.
+        rewrite_pages_after_erasure(store, runner, accounts),
+    ])
+    bus = command_bus(settings, studio, blobs) if with_dispatcher else None
+    pools = DatabasePools(store, {"accounts": accounts, "shop": shop, "studio": studio})
     container = Container(
         settings=settings, accounts=accounts, shop=shop, store=store, runner=runner,
         read=ReadModels(store), tokens=tokens,
@@ -186,46 +204,41 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                                settings.rate_limit_auth_requests,
                                settings.rate_limit_enabled, store=store,
                                secret=(secret + ":rate-limits").encode()),
-        idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
-        blobs=blob_store(settings, secret + ":files", create_bucket=True),
+        idempotency=idempotency, studio=studio, studio_reads=studio_reads, blobs=blobs,
+        erasure=erasure, heartbeats=heartbeats,
+        order_expiry=OrderExpiry(shop, store, settings.order_payment_timeout),
+        bus=bus, dispatcher=Dispatcher(studio, bus, store) if bus is not None else None,
+        breaker=Breaker(postgres_probe(settings.database_url, settings.db_pool_timeout_s),
+                        lambda: database_pools(pools)) if settings.uses_postgres else None,
     )
-    forgetters: list[Any] = [
-        lambda user, _: idempotency.forget_owner(f"user:{user}"),
-        lambda _, email: mailer.forget(email),
-        forget_files(container.blobs, container.studio_reads),
-    ]
-    # After the read models have applied the erasure, old row versions out of the files.
-    forgetters.append(rewrite_pages_after_erasure(store, runner, accounts))
-    container.erasure = Erasure(accounts, forgetters)
-    container.extras["order_expiry"] = OrderExpiry(shop, store, settings.order_payment_timeout)
-    if with_dispatcher:
-        container.bus = command_bus(container)
-        container.dispatcher = Dispatcher(studio, container.bus, store)
     release_schema_lock()
-    container.extras["heartbeats"] = heartbeats
     if settings.uses_postgres:
-        tune_pools(database_pools(container), settings.db_pool_timeout_s)
-        runner.on_failure = after_failure(container)
+        tune_pools(database_pools(pools), settings.db_pool_timeout_s)
+        runner.on_failure = after_failure(pools)
         if container.dispatcher is not None:
             container.dispatcher.on_failure = runner.on_failure
-        container.extras["breaker"] = Breaker(
-            postgres_probe(settings.database_url, settings.db_pool_timeout_s),
-            lambda: database_pools(container))
     if start_projections:
         container.start_background()
     return container
 
 
-def command_bus(container: Container) -> Any:
+@dataclass(frozen=True)
+class DatabasePools:
+    """What holds database connections: the read-model store and the event stores."""
+
+    store: ViewStore
+    applications: dict[str, Any]
+
+
+def command_bus(settings: Settings, studio: Studio,
+                blobs: LocalBlobStore | S3BlobStore) -> InProcessBus | NatsCommandBus:
     """The bus the dispatcher publishes to: an embedded worker, or NATS JetStream."""
-    settings = container.settings
     if settings.bus == "nats":
         from adapters.bus.nats import NatsCommandBus
 
         return NatsCommandBus.from_settings(settings)
-    from adapters.bus.inprocess import InProcessBus
     from adapters.worker_host import embedded_worker
 
-    handler, give_up = embedded_worker(container)
+    handler, give_up = embedded_worker(studio, blobs)
     return InProcessBus(handler, workers=settings.workers,
                         max_attempts=settings.worker_max_deliver, on_give_up=give_up)

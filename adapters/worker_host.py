@@ -21,9 +21,8 @@ def report_recorder(studio: Any) -> Callable[[dict[str, Any]], None]:
     return record
 
 
-def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], None],
-                                             Callable[[dict[str, Any], Exception], None]]:
-    studio = container.studio
+def embedded_worker(studio: Any, blobs: Any) -> tuple[
+        Callable[[dict[str, Any], int], None], Callable[[dict[str, Any], Exception], None]]:
 
     def report(message: dict[str, Any]) -> None:
         with metadata.acting_as(actor="system:worker:embedded",
@@ -39,7 +38,7 @@ def embedded_worker(container: Any) -> tuple[Callable[[dict[str, Any], int], Non
 
         if cancelled():
             return
-        run(command, container.blobs, report, attempt=attempt, is_cancelled=cancelled)
+        run(command, blobs, report, attempt=attempt, is_cancelled=cancelled)
 
     def give_up(command: dict[str, Any], exc: Exception) -> None:
         from render_engine.worker import worker_failed

@@ -91,7 +91,7 @@ def projector(args: argparse.Namespace) -> int:
     print("projector: following the event logs; Ctrl-C to stop", file=sys.stderr)
     # Reconnects by itself: a failed pass (the database restarting) is retried with backoff.
     container.runner.run_forever(args.interval, stop=stop,
-                                 heartbeat=container.extras["heartbeats"].beater("projector"))
+                                 heartbeat=container.heartbeats.beater("projector"))
     container.close()
     return 0
 

@@ -71,7 +71,7 @@ def dispatcher(args: argparse.Namespace) -> int:
     # the loop below retries its publishing with backoff.
     container.bus.start_when_reachable(report_recorder(container.studio), stop)
     container.dispatcher.start(interval=args.interval,
-                               heartbeat=container.extras["heartbeats"].beater("dispatcher"))
+                               heartbeat=container.heartbeats.beater("dispatcher"))
     print(f"dispatcher: publishing to {settings.nats_url}; Ctrl-C to stop", file=sys.stderr)
     stop.wait()
     container.close()

@@ -13,6 +13,7 @@ from adapters.http import errors, nul_bytes, storefront
 from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
 from adapters.http.nul_bytes import RefuseNul
+from adapters.http.readiness import Readiness
 from adapters.http.routers import (
     audit,
     auth,
@@ -38,8 +39,9 @@ Every error answers with the `ErrorResponse` shape. Authenticate with
 
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="tryon API", version="1.0.0", description=DESCRIPTION)
-    app.state.container = container
+    app.state.container = container  # read only by adapters.http.deps
     app.state.metrics = Metrics()
+    app.state.readiness = Readiness(container)
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
                    closet, operations, audit, session):
         app.include_router(module.router)
@@ -48,7 +50,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.add_middleware(Idempotency, store=container.idempotency, tokens=container.tokens)
     # Outside Idempotency: 503 while a dependency is down, 202 for what committed.
-    app.add_middleware(Outages, breaker=container.extras.get("breaker"))
+    app.add_middleware(Outages, breaker=container.breaker)
     app.add_middleware(RefuseNul)  # outside the idempotency store: no NUL reaches a database
     app.add_middleware(RequestContext, metrics=app.state.metrics,
                        max_body_bytes=container.settings.max_body_bytes,

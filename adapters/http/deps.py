@@ -1,18 +1,38 @@
-"""Dependencies the routes declare: the container, the signed-in principal, roles."""
+"""Dependencies the routes declare: one narrow service each, the signed-in principal, roles.
+
+Every service comes from the one container the composition root (``adapters.bootstrap``)
+built and ``create_app`` put on the application; routes never see the container itself.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from adapters.blobs.local import LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
 from adapters.bootstrap import Container
 from adapters.http.middleware import access_claims
+from adapters.http.readiness import Readiness
+from adapters.payments_sandbox import SandboxProvider
+from adapters.ratelimit import RateLimits
+from adapters.security.tokens import TokenService
+from adapters.settings import Settings
+from application.accounts import Accounts
+from application.erasure import Erasure
+from application.sessions import Sessions
+from application.shop import Shop
+from application.studio import Studio
 from domain import ids
-from domain.errors import Forbidden, NotAuthenticated
+from domain.errors import Forbidden, NotAuthenticated, NotFound
+from projections.queries import ReadModels, StudioReads
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
 
 _bearer = HTTPBearer(auto_error=False, description="The accessToken from login or register")
 
@@ -22,7 +42,89 @@ def _container(request: Request) -> Container:
     return container
 
 
-Ctr = Annotated[Container, Depends(_container)]
+def _settings(request: Request) -> Settings:
+    return _container(request).settings
+
+
+def _accounts(request: Request) -> Accounts:
+    return _container(request).accounts
+
+
+def _sessions(request: Request) -> Sessions:
+    return _container(request).sessions
+
+
+def _erasure(request: Request) -> Erasure:
+    return _container(request).erasure
+
+
+def _rate_limits(request: Request) -> RateLimits:
+    return _container(request).rate_limits
+
+
+def _shop(request: Request) -> Shop:
+    return _container(request).shop
+
+
+def _payment_provider(request: Request) -> SandboxProvider:
+    return _container(request).payments
+
+
+def _studio(request: Request) -> Studio:
+    return _container(request).studio
+
+
+def _read_models(request: Request) -> ReadModels:
+    return _container(request).read
+
+
+def _studio_reads(request: Request) -> StudioReads:
+    return _container(request).studio_reads
+
+
+def _blobs(request: Request) -> LocalBlobStore | S3BlobStore:
+    return _container(request).blobs
+
+
+def _tokens(request: Request) -> TokenService:
+    return _container(request).tokens
+
+
+def _view_store(request: Request) -> ViewStore:
+    return _container(request).store
+
+
+def _projections(request: Request) -> ProjectionRunner:
+    return _container(request).runner
+
+
+def _event_logs(request: Request) -> Mapping[str, Any]:
+    return _container(request).applications
+
+
+def _readiness(request: Request) -> Readiness:
+    readiness: Readiness = request.app.state.readiness
+    return readiness
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+AccountsService = Annotated[Accounts, Depends(_accounts)]
+SessionsService = Annotated[Sessions, Depends(_sessions)]
+ErasureService = Annotated[Erasure, Depends(_erasure)]
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+ShopService = Annotated[Shop, Depends(_shop)]
+PaymentProvider = Annotated[SandboxProvider, Depends(_payment_provider)]
+StudioService = Annotated[Studio, Depends(_studio)]
+ShopReads = Annotated[ReadModels, Depends(_read_models)]
+StudioReadsDep = Annotated[StudioReads, Depends(_studio_reads)]
+Blobs = Annotated[LocalBlobStore | S3BlobStore, Depends(_blobs)]
+ViewStoreDep = Annotated[ViewStore, Depends(_view_store)]
+# The event-sourced applications by log name (accounts, shop, studio): heads and feeds.
+EventLogs = Annotated[Mapping[str, Any], Depends(_event_logs)]
+ReadinessDep = Annotated[Readiness, Depends(_readiness)]
+# Read-your-writes: ``projections.wait_for(log, position)`` before answering from a read
+# model what a command just wrote.
+Projections = Annotated[ProjectionRunner, Depends(_projections)]
 
 
 @dataclass(frozen=True)
@@ -36,15 +138,15 @@ class Principal:
 
 
 def _principal(
-    request: Request, ctr: Ctr,
+    request: Request, tokens: Annotated[TokenService, Depends(_tokens)], read: ShopReads,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Authentication required")
-    claims = access_claims(request.scope, ctr.tokens, credentials.credentials)
-    user_id = ctr.tokens.user_of(claims)
+    claims = access_claims(request.scope, tokens, credentials.credentials)
+    user_id = tokens.user_of(claims)
     public_id = ids.encode("usr", user_id)
-    roles = ctr.read.roles(public_id)
+    roles = read.roles(public_id)
     if roles is None:
         raise NotAuthenticated("This account no longer exists")
     return Principal(user_id, public_id, tuple(roles))
@@ -87,9 +189,11 @@ ClientAddress = Annotated[str, Depends(client_address)]
 
 def decode_id(prefix: str, public_id: str, what: str) -> uuid.UUID:
     """The UUID behind a path id; a malformed id is simply not found."""
-    from domain.errors import NotFound
-
     value = ids.decode(prefix, public_id)
     if value is None:
         raise NotFound(f"{what} not found")
     return value
+
+
+# The whole container, for the routers not yet on narrow dependencies (removed with the last).
+Ctr = Annotated[Container, Depends(_container)]

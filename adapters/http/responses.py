@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,8 +14,15 @@ class Model(BaseModel):
 
 
 class Envelope(Model, Generic[T]):
+    """Every successful JSON answer: ``{"success": true, "data": ...}``."""
+
     success: Literal[True]
     data: T
+
+    @classmethod
+    def of(cls, data: Any) -> Self:
+        """The answer around ``data`` (a read model's document), checked against ``T``."""
+        return cls.model_validate({"success": True, "data": data})
 
 
 class Pagination(Model):
@@ -28,9 +35,15 @@ class Pagination(Model):
 
 
 class ListEnvelope(Model, Generic[T]):
+    """A page of a list: the envelope with its pagination."""
+
     success: Literal[True]
     data: list[T]
     pagination: Pagination
+
+    @classmethod
+    def of(cls, data: list[Any], pagination: Any) -> Self:
+        return cls.model_validate({"success": True, "data": data, "pagination": pagination})
 
 
 class FieldError(Model):

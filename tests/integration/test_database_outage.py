@@ -90,7 +90,7 @@ def test_projector_and_dispatcher_carry_on_after_a_database_restart(
         with TestClient(create_app(container)) as client:
             people = People(client, container)
             people.register()  # 201: the projector applied it (read-your-writes)
-            heartbeats = container.extras["heartbeats"]
+            heartbeats = container.heartbeats
             wait_until(lambda: {"projector", "dispatcher"} <= set(heartbeats.newest()), 60,
                        "both processes' first heartbeats")
 
@@ -126,7 +126,7 @@ def _register(client: Any) -> Any:
 
 def _beat_after(container: Any, kind: str, moment: float) -> bool:
     try:
-        age = container.extras["heartbeats"].newest().get(kind)
+        age = container.heartbeats.newest().get(kind)
     except Exception:
         return False
     return age is not None and time.time() - age > moment

@@ -12,22 +12,22 @@ the same as for `/v1/auth/refresh` (docs/storefront.md).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from adapters import links
-from adapters.http.deps import ClientAddress, Ctr, IdempotencyKey
+from adapters.http.deps import ClientAddress, IdempotencyKey, SettingsDep
 from adapters.http.errors import ApiError, documented
 from adapters.http.requests import LoginBody, RegisterBody
 from adapters.http.responses import Envelope, User
-from adapters.http.routers.auth import password_sign_in, register_account, signed_in_user
+from adapters.http.routers.auth import SignInsService
+from adapters.http.routing import api_router
+from adapters.settings import Settings
 from application.sessions import SignedIn as SignedInResult
 from domain.errors import NotAuthenticated
 
-router = APIRouter(prefix="/v1/auth/session", tags=["auth"])
+router = api_router("session", prefix="/v1/auth/session", tags=["auth"])
 
 COOKIE = "tryon_refresh"
 COOKIE_PATH = "/v1/auth/session"
@@ -49,21 +49,20 @@ def _access(signed: SignedInResult) -> dict[str, str]:
             "accessTokenExpires": tokens["accessTokenExpires"]}
 
 
-def _secure(request: Request, ctr: Ctr) -> bool:
+def _secure(request: Request, settings: Settings) -> bool:
     """Secure whenever the shop is reached over https (directly, through a trusted proxy, or
     as its configured public URL)."""
     base = links.request_base() or str(request.base_url)
-    return base.startswith("https://") or ctr.settings.public_url.startswith("https://")
+    return base.startswith("https://") or settings.public_url.startswith("https://")
 
 
-def _with_cookie(response: Response, request: Request, ctr: Ctr,
-                 signed: SignedInResult) -> Response:
+def _set_cookie(response: Response, request: Request, settings: Settings,
+                signed: SignedInResult) -> None:
     expires = signed.tokens.refresh_expires
     max_age = max(0, int((expires - datetime.now(UTC)).total_seconds()))
     response.set_cookie(COOKIE, signed.tokens.refresh_token, max_age=max_age, path=COOKIE_PATH,
-                        httponly=True, secure=_secure(request, ctr), samesite="strict")
+                        httponly=True, secure=_secure(request, settings), samesite="strict")
     response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _cookie_of(request: Request) -> str:
@@ -76,50 +75,47 @@ def _cookie_of(request: Request) -> str:
     return token
 
 
-def _signed_in(request: Request, ctr: Ctr, signed: SignedInResult,
-               status_code: int) -> Response:
-    body: dict[str, Any] = {"success": True, "data": {
-        "user": signed_in_user(ctr, signed), "tokens": _access(signed)}}
-    return _with_cookie(JSONResponse(body, status_code=status_code), request, ctr, signed)
+def _browser_sign_in(sign_ins: SignInsService, signed: SignedInResult, request: Request,
+                     response: Response, settings: Settings) -> Envelope[BrowserSignIn]:
+    _set_cookie(response, request, settings, signed)
+    return Envelope[BrowserSignIn].of({"user": sign_ins.user(signed.user_id, signed.position),
+                                       "tokens": _access(signed)})
 
 
-@router.post("/register", status_code=201, response_model=Envelope[BrowserSignIn],
-             responses=documented(400, 409, 422, 429, 500))
-def register(body: RegisterBody, request: Request, ctr: Ctr, client: ClientAddress,
-             idempotency_key: IdempotencyKey = None) -> Response:
+@router.post("/register", status_code=201, responses=documented(400, 409, 422, 429, 500))
+def register(body: RegisterBody, request: Request, response: Response,
+             sign_ins: SignInsService, settings: SettingsDep, client: ClientAddress,
+             idempotency_key: IdempotencyKey = None) -> Envelope[BrowserSignIn]:
     """As `/v1/auth/register`; the refresh token is set as an httpOnly cookie instead."""
-    return _signed_in(request, ctr, register_account(body, ctr, client),
-                      status.HTTP_201_CREATED)
+    signed = sign_ins.register(body, client)
+    return _browser_sign_in(sign_ins, signed, request, response, settings)
 
 
-@router.post("/login", response_model=Envelope[BrowserSignIn],
-             responses=documented(400, 401, 409, 422, 429, 500))
-def login(body: LoginBody, request: Request, ctr: Ctr, client: ClientAddress,
-          idempotency_key: IdempotencyKey = None) -> Response:
+@router.post("/login", responses=documented(400, 401, 409, 422, 429, 500))
+def login(body: LoginBody, request: Request, response: Response, sign_ins: SignInsService,
+          settings: SettingsDep, client: ClientAddress,
+          idempotency_key: IdempotencyKey = None) -> Envelope[BrowserSignIn]:
     """As `/v1/auth/login`; the refresh token is set as an httpOnly cookie instead."""
-    return _signed_in(request, ctr, password_sign_in(body, ctr, client), status.HTTP_200_OK)
+    signed = sign_ins.login(body, client)
+    return _browser_sign_in(sign_ins, signed, request, response, settings)
 
 
-@router.post("/refresh", response_model=Envelope[AccessToken],
-             responses=documented(400, 401, 409, 415, 422, 429, 500))
-def refresh(request: Request, ctr: Ctr, client: ClientAddress) -> Response:
+@router.post("/refresh", responses=documented(400, 401, 409, 415, 422, 429, 500))
+def refresh(request: Request, response: Response, sign_ins: SignInsService,
+            settings: SettingsDep, client: ClientAddress) -> Envelope[AccessToken]:
     """A new access token for the session cookie; the cookie rotates."""
-    token = _cookie_of(request)
-    ctr.rate_limits.hit(ctr.rate_limits.auth_requests, client)
-    signed = ctr.sessions.refresh(token)
-    ctr.wait("accounts", signed.position)
-    return _with_cookie(JSONResponse({"success": True, "data": _access(signed)}),
-                        request, ctr, signed)
+    signed = sign_ins.refresh(_cookie_of(request), client)
+    _set_cookie(response, request, settings, signed)
+    return Envelope[AccessToken].of(_access(signed))
 
 
 @router.post("/logout", status_code=204, response_class=Response,
              responses=documented(400, 401, 409, 415, 422, 429, 500))
-def logout(request: Request, ctr: Ctr, client: ClientAddress) -> Response:
+def logout(request: Request, sign_ins: SignInsService, settings: SettingsDep,
+           client: ClientAddress) -> Response:
     """Ends the session (its refresh token is revoked) and clears the cookie."""
-    token = _cookie_of(request)
-    ctr.rate_limits.hit(ctr.rate_limits.auth_requests, client)
-    ctr.wait("accounts", ctr.sessions.logout(token))
+    sign_ins.logout(_cookie_of(request), client)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True,
-                           secure=_secure(request, ctr), samesite="strict")
+                           secure=_secure(request, settings), samesite="strict")
     return response

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi import Response
 
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
+from adapters.http.deps import (
+    AccountsService,
+    CurrentUser,
+    ErasureService,
+    IdempotencyKey,
+    Projections,
+    ShopReads,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import (
     AccountDeletion,
@@ -17,80 +23,83 @@ from adapters.http.requests import (
     ProfilePatch,
 )
 from adapters.http.responses import Address, Envelope, UserProfile
+from adapters.http.routing import api_router
 from domain import ids
 from domain.errors import NotFound
+from projections.queries import ReadModels
 
-router = APIRouter(prefix="/v1/users/me", tags=["users"])
+router = api_router("profile", prefix="/v1/users/me", tags=["users"])
 
 
-def _profile(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    profile = ctr.read.profile(user.public_id)
+def _profile(read: ReadModels, user: CurrentUser) -> Envelope[UserProfile]:
+    profile = read.profile(user.public_id)
     if profile is None:
         raise NotFound("User not found")
-    return JSONResponse({"success": True, "data": profile})
+    return Envelope[UserProfile].of(profile)
 
 
-@router.get("", response_model=Envelope[UserProfile], responses=documented(401, 500))
-def me(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _profile(ctr, user)
+@router.get("", name="get", responses=documented(401, 500))
+def me(read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
+    return _profile(read, user)
 
 
-@router.patch("", response_model=Envelope[UserProfile], responses=documented(400, 401, 500))
-def update_me(body: ProfilePatch, ctr: Ctr, user: CurrentUser) -> JSONResponse:
+@router.patch("", name="update", responses=documented(400, 401, 500))
+def update_me(body: ProfilePatch, accounts: AccountsService, projections: Projections,
+              read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"preferences"},
                                               mode="json")
     preferences = (body.preferences.model_dump(exclude_none=True)
                    if body.preferences is not None else None)
-    ctr.wait("accounts", ctr.accounts.update_profile(user.id, changes, preferences))
-    return _profile(ctr, user)
+    projections.wait_for("accounts", accounts.update_profile(user.id, changes, preferences))
+    return _profile(read, user)
 
 
 @router.post("/password", status_code=204, response_class=Response,
              responses=documented(400, 401, 409, 422, 500))
-def change_password(body: PasswordChange, ctr: Ctr, user: CurrentUser,
-                    idempotency_key: IdempotencyKey = None) -> Response:
-    ctr.wait("accounts", ctr.accounts.change_password(user.id, body.currentPassword,
-                                                      body.newPassword))
+def change_password(body: PasswordChange, accounts: AccountsService, projections: Projections,
+                    user: CurrentUser, idempotency_key: IdempotencyKey = None) -> Response:
+    projections.wait_for("accounts", accounts.change_password(user.id, body.currentPassword,
+                                                              body.newPassword))
     return Response(status_code=204)
 
 
-@router.delete("", status_code=204, response_class=Response,
+@router.delete("", name="delete", status_code=204, response_class=Response,
                responses=documented(400, 401, 500))
-def delete_me(body: AccountDeletion, ctr: Ctr, user: CurrentUser) -> Response:
-    assert ctr.erasure is not None
-    ctr.wait("accounts", ctr.erasure.erase(user.id, body.password))
+def delete_me(body: AccountDeletion, erasure: ErasureService, projections: Projections,
+              user: CurrentUser) -> Response:
+    projections.wait_for("accounts", erasure.erase(user.id, body.password))
     return Response(status_code=204)
 
 
-@router.get("/addresses", response_model=Envelope[list[Address]],
-            responses=documented(401, 500))
-def addresses(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return JSONResponse({"success": True, "data": ctr.read.addresses(user.public_id)})
+@router.get("/addresses", name="list_addresses", responses=documented(401, 500))
+def addresses(read: ShopReads, user: CurrentUser) -> Envelope[list[Address]]:
+    return Envelope[list[Address]].of(read.addresses(user.public_id))
 
 
-@router.post("/addresses", status_code=201, response_model=Envelope[Address],
-             responses=documented(400, 401, 409, 422, 500))
-def add_address(body: AddressIn, ctr: Ctr, user: CurrentUser,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+@router.post("/addresses", status_code=201, responses=documented(400, 401, 409, 422, 500))
+def add_address(body: AddressIn, accounts: AccountsService, projections: Projections,
+                read: ShopReads, user: CurrentUser,
+                idempotency_key: IdempotencyKey = None) -> Envelope[Address]:
     address_id = ids.new("addr")
     fields = body.model_dump(exclude={"isDefault"}, exclude_none=True)
-    ctr.wait("accounts", ctr.accounts.add_address(user.id, address_id, fields, body.isDefault))
-    return JSONResponse({"success": True, "data": ctr.read.address(user.public_id, address_id)},
-                        status_code=201)
+    projections.wait_for("accounts", accounts.add_address(user.id, address_id, fields,
+                                                          body.isDefault))
+    return Envelope[Address].of(read.address(user.public_id, address_id))
 
 
-@router.patch("/addresses/{addressId}", response_model=Envelope[Address],
-              responses=documented(400, 401, 404, 500))
-def update_address(addressId: str, body: AddressPatch, ctr: Ctr,
-                   user: CurrentUser) -> JSONResponse:
+@router.patch("/addresses/{addressId}", responses=documented(400, 401, 404, 500))
+def update_address(addressId: str, body: AddressPatch, accounts: AccountsService,
+                   projections: Projections, read: ShopReads,
+                   user: CurrentUser) -> Envelope[Address]:
     changes = body.model_dump(exclude_none=True, exclude={"isDefault"})
-    ctr.wait("accounts", ctr.accounts.update_address(user.id, addressId, changes,
-                                                     body.isDefault))
-    return JSONResponse({"success": True, "data": ctr.read.address(user.public_id, addressId)})
+    projections.wait_for("accounts", accounts.update_address(user.id, addressId, changes,
+                                                             body.isDefault))
+    return Envelope[Address].of(read.address(user.public_id, addressId))
 
 
 @router.delete("/addresses/{addressId}", status_code=204, response_class=Response,
                responses=documented(401, 404, 500))
-def remove_address(addressId: str, ctr: Ctr, user: CurrentUser) -> Response:
-    ctr.wait("accounts", ctr.accounts.remove_address(user.id, addressId))
+def remove_address(addressId: str, accounts: AccountsService, projections: Projections,
+                   user: CurrentUser) -> Response:
+    projections.wait_for("accounts", accounts.remove_address(user.id, addressId))
     return Response(status_code=204)

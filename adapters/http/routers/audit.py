@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import Query
 
 from adapters.audit import feed
 from adapters.audit.trail import order_trail
-from adapters.http.deps import AnalystUser, AuditorUser, Ctr
+from adapters.http.deps import AnalystUser, AuditorUser, EventLogs, ShopService, ViewStoreDep
 from adapters.http.errors import documented
 from adapters.http.responses import Envelope, Model
+from adapters.http.routing import api_router
 
-router = APIRouter(tags=["audit"])
+router = api_router("audit")
 
 
 class _EventFields(Model):
@@ -51,9 +52,15 @@ class FeedEnvelope(Model):
     data: list[FeedEvent]
     cursor: FeedCursor
 
+    @classmethod
+    def of(cls, page: feed.Page, after: Mapping[str, int], limit: int) -> FeedEnvelope:
+        return cls.model_validate({"success": True, "data": page.events, "cursor": {
+            "after": feed.format_cursor(after), "next": feed.format_cursor(page.cursor),
+            "hasMore": page.has_more, "limit": limit}})
+
 
 @router.get(
-    "/v1/audit/orders/{orderId}/events", response_model=Envelope[list[AuditEvent]],
+    "/v1/audit/orders/{orderId}/events", name="order_events",
     responses=documented(401, 403, 404, 500),
     summary="An order's audit trail",
     description=(
@@ -63,12 +70,13 @@ class FeedEnvelope(Model):
         "`system:<component>` that caused it and `requestId` the `X-Request-ID` of the request. "
         "`data` holds the event's stored fields (amounts in minor units)."),
 )
-def order_events(orderId: str, ctr: Ctr, auditor: AuditorUser) -> JSONResponse:
-    return JSONResponse({"success": True, "data": order_trail(ctr.store, ctr.shop, orderId)})
+def order_events(orderId: str, store: ViewStoreDep, shop: ShopService,
+                 auditor: AuditorUser) -> Envelope[list[AuditEvent]]:
+    return Envelope[list[AuditEvent]].of(order_trail(store, shop, orderId))
 
 
 @router.get(
-    "/v1/events", response_model=FeedEnvelope, responses=documented(400, 401, 403, 500),
+    "/v1/events", name="events", responses=documented(400, 401, 403, 500),
     summary="The global event feed",
     description=(
         "All logs (accounts, shop, studio) merged into one stream. Positions are cursors: "
@@ -81,15 +89,13 @@ def order_events(orderId: str, ctr: Ctr, auditor: AuditorUser) -> JSONResponse:
         "birth) and secrets are not in the feed."),
 )
 def events(
-    ctr: Ctr, analyst: AnalystUser,
+    logs: EventLogs, analyst: AnalystUser,
     after: Annotated[str | None, Query(max_length=200,
                                        description="a position from an earlier page")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     types: Annotated[list[str] | None, Query(max_length=2000,
                                              description="event types, e.g. Order.Placed")] = None,
-) -> JSONResponse:
+) -> FeedEnvelope:
     cursor = feed.parse_cursor(after)
-    page = feed.read_page(ctr.applications, cursor, limit, feed.topics_for(types))
-    return JSONResponse({"success": True, "data": page.events, "cursor": {
-        "after": feed.format_cursor(cursor), "next": feed.format_cursor(page.cursor),
-        "hasMore": page.has_more, "limit": limit}})
+    page = feed.read_page(logs, cursor, limit, feed.topics_for(types))
+    return FeedEnvelope.of(page, cursor, limit)

@@ -21,8 +21,8 @@ from adapters.http.requests import LoginBody, RefreshBody, RegisterBody, VerifyE
 from adapters.http.responses import AuthTokens, Envelope, SignedIn, User
 from adapters.http.routing import api_router
 from adapters.ratelimit import RateLimits
-from application.sessions import SignedIn as SignedInResult
 from application.sessions import Sessions
+from application.sessions import SignedIn as SignedInResult
 from domain import ids
 from domain.errors import NotAuthenticated
 from projections.queries import ReadModels

@@ -8,19 +8,30 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi import File, Form, Query, UploadFile
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from adapters.blobs.local import BlobNotFound
+from adapters.blobs.local import BlobNotFound, LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
 from adapters.blobs.sniff import Refused, TooManyPixels, sniff, verify
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
+from adapters.http.deps import (
+    Blobs,
+    CurrentUser,
+    IdempotencyKey,
+    Projections,
+    SettingsDep,
+    StudioService,
+)
 from adapters.http.errors import ApiError, documented
 from adapters.http.responses import Envelope, UploadOut
+from adapters.http.routing import api_router
+from application.studio import Studio
 from domain import ids
 from domain.uploads import CONTENT_TYPES, MAX_BYTES
+from projections.runner import ProjectionRunner
 
-router = APIRouter(tags=["files"])
+router = api_router("file", tags=["files"])
 UPLOAD_URL_TTL_S = 24 * 3600
 
 
@@ -49,15 +60,11 @@ def upload_key(user_public_id: str, upload_id: str) -> str:
     return f"uploads/{user_public_id}/{upload_id}"
 
 
-@router.post("/v1/uploads", status_code=201, response_model=Envelope[UploadOut],
-             responses=documented(400, 401, 409, 413, 415, 422, 500))
-async def upload(
-    ctr: Ctr, user: CurrentUser,
-    file: Annotated[UploadFile, File(description="the file's bytes")],
-    purpose: Annotated[Literal["scan_image", "scan_video", "product_image", "product_model"],
-                       Form()],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+Purpose = Literal["scan_image", "scan_video", "product_image", "product_model"]
+
+
+async def _verified(file: UploadFile, purpose: Purpose, max_pixels: int) -> tuple[bytes, str]:
+    """The upload's bytes, re-encoded where they are an image, and their sniffed type."""
     limit = MAX_BYTES[purpose]
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -72,39 +79,55 @@ async def upload(
                        f"{purpose} takes {', '.join(CONTENT_TYPES[purpose])}; "
                        "the content was not recognised as one of them")
     try:
-        verified = await run_in_threadpool(verify, data, content_type,
-                                           ctr.settings.max_image_pixels)
+        verified = await run_in_threadpool(verify, data, content_type, max_pixels)
     except TooManyPixels as exc:
         raise ApiError(400, "VALIDATION_ERROR", exc.message, {"fields": [
             {"field": "file", "message": exc.message, "code": "OUT_OF_RANGE"}]}) from None
     except Refused as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    data = verified.data
+    return verified.data, content_type
+
+
+def _store(blobs: LocalBlobStore | S3BlobStore, studio: Studio, projections: ProjectionRunner,
+           user: CurrentUser, purpose: Purpose, data: bytes,
+           content_type: str) -> dict[str, object]:
+    """Keeps the verified upload and records it; the upload as the API shows it."""
     upload_uuid = uuid.uuid4()
     public_id = ids.encode("upl", upload_uuid)
     key = upload_key(user.public_id, public_id)
-    await run_in_threadpool(ctr.blobs.put, key, data, content_type)
-    position = await run_in_threadpool(
-        ctr.studio.receive_upload, user.id, upload_uuid, purpose, key, content_type, len(data),
-        hashlib.sha256(data).hexdigest())
-    await run_in_threadpool(ctr.wait, "studio", position)
+    blobs.put(key, data, content_type)
+    projections.wait_for("studio", studio.receive_upload(
+        user.id, upload_uuid, purpose, key, content_type, len(data),
+        hashlib.sha256(data).hexdigest()))
     expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_URL_TTL_S)
-    return JSONResponse({"success": True, "data": {
-        "id": public_id, "url": ctr.blobs.signed_url(key, UPLOAD_URL_TTL_S),
-        "contentType": content_type, "size": len(data),
-        "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}, status_code=201)
+    return {"id": public_id, "url": blobs.signed_url(key, UPLOAD_URL_TTL_S),
+            "contentType": content_type, "size": len(data),
+            "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
-@router.get("/v1/files/{key:path}", response_class=Response,
+@router.post("/v1/uploads", name="upload", status_code=201,
+             responses=documented(400, 401, 409, 413, 415, 422, 500))
+async def upload(
+    blobs: Blobs, studio: StudioService, projections: Projections, settings: SettingsDep,
+    user: CurrentUser, file: Annotated[UploadFile, File(description="the file's bytes")],
+    purpose: Annotated[Purpose, Form()], idempotency_key: IdempotencyKey = None,
+) -> Envelope[UploadOut]:
+    data, content_type = await _verified(file, purpose, settings.max_image_pixels)
+    stored = await run_in_threadpool(_store, blobs, studio, projections, user, purpose, data,
+                                     content_type)
+    return Envelope[UploadOut].of(stored)
+
+
+@router.get("/v1/files/{key:path}", name="download", response_class=Response,
             responses={200: {"description": "The file's bytes"}, **documented(403, 404, 500)})
-def file(key: str, ctr: Ctr, expires: Annotated[int, Query(ge=0, le=2**40)],
+def file(key: str, blobs: Blobs, expires: Annotated[int, Query(ge=0, le=2**40)],
          signature: Annotated[str, Query(max_length=128)]) -> Response:
-    if not ctr.blobs.check_signature(key, expires, signature):
+    if not blobs.check_signature(key, expires, signature):
         raise ApiError(403, "FORBIDDEN", "The link is invalid or has expired")
     try:
-        data = ctr.blobs.get(key)
+        data = blobs.get(key)
     except BlobNotFound:
         raise ApiError(404, "NOT_FOUND", "Not found") from None
-    content_type = ctr.blobs.content_type(key)
+    content_type = blobs.content_type(key)
     return Response(data, media_type=content_type, headers={
         "Cache-Control": "private, max-age=300", **served_headers(key, content_type)})

@@ -82,14 +82,20 @@ def readiness_checks(ctr: Container) -> dict[str, Check]:
     checks: dict[str, Check] = {"eventStore": event_store, "projections": projections}
     if settings.bus != "nats":
         return checks
+    from adapters.bus.nats import NatsCommandBus
+
+    def nats() -> NatsCommandBus:
+        if not isinstance(ctr.bus, NatsCommandBus):
+            raise RuntimeError("this process has no NATS bus")
+        return ctr.bus
 
     def broker() -> tuple[bool, Any]:
-        health = ctr.bus.health(stale_s=settings.heartbeat_stale_s)
+        health = nats().health(stale_s=settings.heartbeat_stale_s)
         return True, {"status": "ok", "url": _safe_url(settings.nats_url),
                       "commandsWaiting": health["commandsWaiting"]}
 
     def workers() -> tuple[bool, Any]:
-        beats = ctr.bus.health(stale_s=settings.heartbeat_stale_s)["workers"]
+        beats = nats().health(stale_s=settings.heartbeat_stale_s)["workers"]
         fresh = [w for w in beats if not w["stale"]]
         detail = {"status": "ok" if fresh else "failing", "workers": beats,
                   "fresh": len(fresh), "stale": len(beats) - len(fresh)}

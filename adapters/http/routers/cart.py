@@ -4,60 +4,66 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
+from adapters.http.deps import CurrentUser, IdempotencyKey, Projections, ShopReads, ShopService
 from adapters.http.errors import documented
 from adapters.http.requests import CartItemIn, CouponIn, QuantityPatch
 from adapters.http.responses import Cart, Envelope
+from adapters.http.routing import api_router
 from domain import ids
 from projections.carts import empty_cart
+from projections.queries import ReadModels
+from projections.runner import ProjectionRunner
 
-router = APIRouter(prefix="/v1/cart", tags=["cart"])
+router = api_router("cart", prefix="/v1/cart")
 
 
-def _cart(ctr: Ctr, user: CurrentUser, position: int = 0, status_code: int = 200) -> JSONResponse:
-    ctr.wait("shop", position)
-    cart = ctr.read.cart(user.public_id)
+def _cart(projections: ProjectionRunner, read: ReadModels, user: CurrentUser,
+          position: int = 0) -> Envelope[Cart]:
+    """The cart once the read models show what made ``position``."""
+    projections.wait_for("shop", position)
+    cart = read.cart(user.public_id)
     if cart is None:  # every user has a cart: an empty one until the first item arrives
-        profile = ctr.read.profile(user.public_id) or {}
+        profile = read.profile(user.public_id) or {}
         cart = empty_cart(user.id, profile.get("createdAt")
                           or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return JSONResponse({"success": True, "data": cart}, status_code=status_code)
+    return Envelope[Cart].of(cart)
 
 
-@router.get("", response_model=Envelope[Cart], responses=documented(401, 500))
-def get_cart(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user)
+@router.get("", name="get", responses=documented(401, 500))
+def get_cart(projections: Projections, read: ShopReads, user: CurrentUser) -> Envelope[Cart]:
+    return _cart(projections, read, user)
 
 
-@router.post("/items", status_code=201, response_model=Envelope[Cart],
-             responses=documented(400, 401, 404, 409, 422, 500))
-def add_item(body: CartItemIn, ctr: Ctr, user: CurrentUser,
-             idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    _, position = ctr.shop.add_to_cart(user.id, ids.decode("prod", body.productId),
-                                       body.variantId, body.quantity, body.metadata)
-    return _cart(ctr, user, position, 201)
+@router.post("/items", status_code=201, responses=documented(400, 401, 404, 409, 422, 500))
+def add_item(body: CartItemIn, shop: ShopService, projections: Projections, read: ShopReads,
+             user: CurrentUser, idempotency_key: IdempotencyKey = None) -> Envelope[Cart]:
+    _, position = shop.add_to_cart(user.id, ids.decode("prod", body.productId),
+                                   body.variantId, body.quantity, body.metadata)
+    return _cart(projections, read, user, position)
 
 
-@router.patch("/items/{itemId}", response_model=Envelope[Cart],
-              responses=documented(400, 401, 404, 409, 500))
-def change_quantity(itemId: str, body: QuantityPatch, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.change_cart_quantity(user.id, itemId, body.quantity))
+@router.patch("/items/{itemId}", responses=documented(400, 401, 404, 409, 500))
+def change_quantity(itemId: str, body: QuantityPatch, shop: ShopService,
+                    projections: Projections, read: ShopReads,
+                    user: CurrentUser) -> Envelope[Cart]:
+    position = shop.change_cart_quantity(user.id, itemId, body.quantity)
+    return _cart(projections, read, user, position)
 
 
-@router.delete("/items/{itemId}", response_model=Envelope[Cart],
-               responses=documented(401, 404, 500))
-def remove_item(itemId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.remove_from_cart(user.id, itemId))
+@router.delete("/items/{itemId}", responses=documented(401, 404, 500))
+def remove_item(itemId: str, shop: ShopService, projections: Projections, read: ShopReads,
+                user: CurrentUser) -> Envelope[Cart]:
+    return _cart(projections, read, user, shop.remove_from_cart(user.id, itemId))
 
 
-@router.put("/coupon", response_model=Envelope[Cart], responses=documented(400, 401, 500))
-def apply_coupon(body: CouponIn, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.apply_coupon(user.id, body.couponCode, datetime.now(UTC)))
+@router.put("/coupon", responses=documented(400, 401, 500))
+def apply_coupon(body: CouponIn, shop: ShopService, projections: Projections, read: ShopReads,
+                 user: CurrentUser) -> Envelope[Cart]:
+    position = shop.apply_coupon(user.id, body.couponCode, datetime.now(UTC))
+    return _cart(projections, read, user, position)
 
 
-@router.delete("/coupon", response_model=Envelope[Cart], responses=documented(401, 500))
-def remove_coupon(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.remove_coupon(user.id))
+@router.delete("/coupon", responses=documented(401, 500))
+def remove_coupon(shop: ShopService, projections: Projections, read: ShopReads,
+                  user: CurrentUser) -> Envelope[Cart]:
+    return _cart(projections, read, user, shop.remove_coupon(user.id))

@@ -2,51 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi import Query, Response
 
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey, decode_id
+from adapters.http.deps import (
+    CurrentUser,
+    IdempotencyKey,
+    Projections,
+    ShopService,
+    StudioReadsDep,
+    StudioService,
+    decode_id,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import ClosetIn
 from adapters.http.responses import ClosetItem, Envelope, ListEnvelope
+from adapters.http.routing import api_router
+from application.shop import Shop
 from domain import ids
 from domain.money import to_decimal
 
-router = APIRouter(prefix="/v1/closet", tags=["closet"])
+router = api_router("closet", prefix="/v1/closet")
 
 
-@router.get("", response_model=ListEnvelope[ClosetItem], responses=documented(400, 401, 500))
-def list_closet(ctr: Ctr, user: CurrentUser,
-                page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
-    docs, pages = ctr.studio_reads.closet(user.public_id, page, limit)
-    return JSONResponse({"success": True, "data": docs, "pagination": pages})
-
-
-@router.post("", status_code=201, response_model=Envelope[ClosetItem],
-             responses=documented(400, 401, 404, 409, 422, 500))
-def keep(body: ClosetIn, ctr: Ctr, user: CurrentUser,
-         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+def _product_snapshot(shop: Shop, body: ClosetIn) -> dict[str, Any]:
+    """The product as it is now, kept with the closet item."""
+    product = shop.get_product(decode_id("prod", body.productId, "Product"))
     price = product.price_cents
     if body.variantId is not None:
         price = product.variant_price_cents(body.variantId)
     images = product.fields.get("images") or []
-    snapshot = {"id": body.productId, "name": product.name, "price": to_decimal(price),
-                "image": images[0]["url"] if images else None,
-                "brand": product.fields.get("brand")}
+    return {"id": body.productId, "name": product.name, "price": to_decimal(price),
+            "image": images[0]["url"] if images else None, "brand": product.fields.get("brand")}
+
+
+@router.get("", name="list", responses=documented(400, 401, 500))
+def list_closet(reads: StudioReadsDep, user: CurrentUser,
+                page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> ListEnvelope[ClosetItem]:
+    docs, pages = reads.closet(user.public_id, page, limit)
+    return ListEnvelope[ClosetItem].of(docs, pages)
+
+
+@router.post("", status_code=201, responses=documented(400, 401, 404, 409, 422, 500))
+def keep(body: ClosetIn, shop: ShopService, studio: StudioService, projections: Projections,
+         reads: StudioReadsDep, user: CurrentUser,
+         idempotency_key: IdempotencyKey = None) -> Envelope[ClosetItem]:
     item_id = ids.new("closet")
-    ctr.wait("studio", ctr.studio.keep_in_closet(user.id, item_id, snapshot, body.variantId,
-                                                 body.renderId, body.note))
-    docs, _ = ctr.studio_reads.closet(user.public_id, 1, 100)
-    item = next((d for d in docs if d["id"] == item_id), None)
-    return JSONResponse({"success": True, "data": item}, status_code=201)
+    projections.wait_for("studio", studio.keep_in_closet(
+        user.id, item_id, _product_snapshot(shop, body), body.variantId, body.renderId,
+        body.note))
+    docs, _ = reads.closet(user.public_id, 1, 100)
+    return Envelope[ClosetItem].of(next((d for d in docs if d["id"] == item_id), None))
 
 
 @router.delete("/{itemId}", status_code=204, response_class=Response,
                responses=documented(401, 404, 500))
-def remove(itemId: str, ctr: Ctr, user: CurrentUser) -> Response:
-    ctr.wait("studio", ctr.studio.remove_from_closet(user.id, itemId))
+def remove(itemId: str, studio: StudioService, projections: Projections,
+           user: CurrentUser) -> Response:
+    projections.wait_for("studio", studio.remove_from_closet(user.id, itemId))
     return Response(status_code=204)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import Query
 
-from adapters.http.deps import AdminUser, Ctr, CurrentUser, IdempotencyKey, decode_id
+from adapters.http.deps import (
+    AdminUser,
+    CurrentUser,
+    IdempotencyKey,
+    Projections,
+    ShopReads,
+    ShopService,
+    decode_id,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import (
     Category,
@@ -20,11 +27,12 @@ from adapters.http.requests import (
     cents,
 )
 from adapters.http.responses import Envelope, ListEnvelope, Product, ProductDetail, Review, Variant
+from adapters.http.routing import api_router
 from domain import ids
 from domain.errors import NotFound
-from projections.queries import ProductFilter
+from projections.queries import ProductFilter, ReadModels
 
-router = APIRouter(tags=["products"])
+router = api_router("product", tags=["products"])
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -34,16 +42,16 @@ Price = Annotated[Decimal | None, Query(ge=0, le=1_000_000, decimal_places=2, js
               {"type": "null"}]})]
 
 
-def _detail(ctr: Ctr, product_id: str, status_code: int = 200) -> JSONResponse:
-    product = ctr.read.product(product_id)
+def _detail(read: ReadModels, product_id: str) -> Envelope[ProductDetail]:
+    product = read.product(product_id)
     if product is None:
         raise NotFound("Product not found")
-    return JSONResponse({"success": True, "data": product}, status_code=status_code)
+    return Envelope[ProductDetail].of(product)
 
 
-@router.get("/v1/products", response_model=ListEnvelope[Product], responses=documented(400, 500))
+@router.get("/v1/products", name="list", responses=documented(400, 500))
 def list_products(
-    ctr: Ctr,
+    read: ShopReads,
     q: Annotated[str | None, Query(max_length=100)] = None,
     category: Category | None = None,
     subcategory: Annotated[str | None, Query(max_length=64)] = None,
@@ -55,36 +63,42 @@ def list_products(
     sort: Literal["newest", "price_asc", "price_desc", "rating"] = "newest",
     page: Page = 1,
     limit: Limit = 20,
-) -> JSONResponse:
-    found = ctr.read.products(ProductFilter(
+) -> ListEnvelope[Product]:
+    found = read.products(ProductFilter(
         q=q, category=category, subcategory=subcategory, brand=brand,
         min_price_cents=cents(minPrice), max_price_cents=cents(maxPrice),
         tryon_available=tryonAvailable, in_stock=inStock, sort=sort), page, limit)
-    return JSONResponse({"success": True, "data": found.items, "pagination": found.pagination})
+    return ListEnvelope[Product].of(found.items, found.pagination)
 
 
-@router.get("/v1/products/{productId}", response_model=Envelope[ProductDetail],
-            responses=documented(404, 500))
-def get_product(productId: str, ctr: Ctr) -> JSONResponse:
-    return _detail(ctr, productId)
+@router.get("/v1/products/{productId}", name="get", responses=documented(404, 500))
+def get_product(productId: str, read: ShopReads) -> Envelope[ProductDetail]:
+    return _detail(read, productId)
 
 
-@router.post("/v1/products/{productId}/reviews", status_code=201,
-             response_model=Envelope[Review], responses=documented(400, 401, 404, 409, 422, 500))
-def review_product(productId: str, body: ReviewIn, ctr: Ctr, user: CurrentUser,
-                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def _review(read: ReadModels, user: CurrentUser, product_id: str,
+            body: ReviewIn) -> dict[str, Any]:
+    """The review as stored: signed with the reviewer's first name and initial, verified
+    when they bought the product."""
+    profile = read.profile(user.public_id) or {}
+    return {"userId": user.public_id,
+            "userName": f"{profile.get('firstName', '')} {profile.get('lastName', '')[:1]}."
+            .strip(),
+            "rating": body.rating, "title": body.title, "comment": body.comment,
+            "helpful": 0, "verified": read.has_bought(user.public_id, product_id)}
+
+
+@router.post("/v1/products/{productId}/reviews", name="review", status_code=201,
+             responses=documented(400, 401, 404, 409, 422, 500))
+def review_product(productId: str, body: ReviewIn, shop: ShopService, projections: Projections,
+                   read: ShopReads, user: CurrentUser,
+                   idempotency_key: IdempotencyKey = None) -> Envelope[Review]:
     product_id = decode_id("prod", productId, "Product")
-    profile = ctr.read.profile(user.public_id) or {}
     review_id = ids.new("rev")
-    review = {"userId": user.public_id,
-              "userName": f"{profile.get('firstName', '')} {profile.get('lastName', '')[:1]}."
-              .strip(),
-              "rating": body.rating, "title": body.title, "comment": body.comment,
-              "helpful": 0, "verified": ctr.read.has_bought(user.public_id, productId)}
-    ctr.wait("shop", ctr.shop.review_product(product_id, review_id, review))
-    detail = ctr.read.product(productId) or {"reviews": []}
-    created = next(r for r in detail["reviews"] if r["id"] == review_id)
-    return JSONResponse({"success": True, "data": created}, status_code=201)
+    projections.wait_for("shop", shop.review_product(product_id, review_id,
+                                                     _review(read, user, productId, body)))
+    detail = read.product(productId) or {"reviews": []}
+    return Envelope[Review].of(next(r for r in detail["reviews"] if r["id"] == review_id))
 
 
 # -- admin ------------------------------------------------------------------------------------
@@ -100,54 +114,58 @@ def _variant_fields(body: VariantIn | VariantPatch) -> dict[str, Any]:
     return fields
 
 
-@router.post("/v1/admin/products", status_code=201, response_model=Envelope[ProductDetail],
+@router.post("/v1/admin/products", name="create", status_code=201,
              responses=documented(400, 401, 403, 409, 422, 500))
-def create_product(body: ProductIn, ctr: Ctr, admin: AdminUser,
-                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    fields = _product_fields(body)
+def create_product(body: ProductIn, shop: ShopService, projections: Projections,
+                   read: ShopReads, admin: AdminUser,
+                   idempotency_key: IdempotencyKey = None) -> Envelope[ProductDetail]:
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    product_id, position = ctr.shop.list_product(
-        fields, cents(body.price) or 0, cents(body.originalPrice), cents(threshold),
-        [_variant_fields(v) for v in body.variants])
-    ctr.wait("shop", position)
-    return _detail(ctr, ids.encode("prod", product_id), 201)
+    product_id, position = shop.list_product(
+        _product_fields(body), cents(body.price) or 0, cents(body.originalPrice),
+        cents(threshold), [_variant_fields(v) for v in body.variants])
+    projections.wait_for("shop", position)
+    return _detail(read, ids.encode("prod", product_id))
 
 
-@router.patch("/v1/admin/products/{productId}", response_model=Envelope[ProductDetail],
+@router.patch("/v1/admin/products/{productId}", name="revise",
               responses=documented(400, 401, 403, 404, 500))
-def revise_product(productId: str, body: ProductPatch, ctr: Ctr,
-                   admin: AdminUser) -> JSONResponse:
+def revise_product(productId: str, body: ProductPatch, shop: ShopService,
+                   projections: Projections, read: ShopReads,
+                   admin: AdminUser) -> Envelope[ProductDetail]:
     product_id = decode_id("prod", productId, "Product")
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    ctr.wait("shop", ctr.shop.revise_product(product_id, _product_fields(body), cents(body.price),
-                                             cents(body.originalPrice), cents(threshold)))
-    return _detail(ctr, productId)
+    projections.wait_for("shop", shop.revise_product(
+        product_id, _product_fields(body), cents(body.price), cents(body.originalPrice),
+        cents(threshold)))
+    return _detail(read, productId)
 
 
 @router.post("/v1/admin/products/{productId}/variants", status_code=201,
-             response_model=Envelope[Variant],
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def add_variant(productId: str, body: VariantIn, ctr: Ctr, admin: AdminUser,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def add_variant(productId: str, body: VariantIn, shop: ShopService, projections: Projections,
+                read: ShopReads, admin: AdminUser,
+                idempotency_key: IdempotencyKey = None) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
     variant_id = ids.new("var")
-    ctr.wait("shop", ctr.shop.add_variant(product_id, variant_id, _variant_fields(body)))
-    return _variant(ctr, productId, variant_id, 201)
+    projections.wait_for("shop", shop.add_variant(product_id, variant_id, _variant_fields(body)))
+    return _variant(read, productId, variant_id)
 
 
 @router.patch("/v1/admin/products/{productId}/variants/{variantId}",
-              response_model=Envelope[Variant], responses=documented(400, 401, 403, 404, 500))
-def revise_variant(productId: str, variantId: str, body: VariantPatch, ctr: Ctr,
-                   admin: AdminUser) -> JSONResponse:
+              responses=documented(400, 401, 403, 404, 500))
+def revise_variant(productId: str, variantId: str, body: VariantPatch, shop: ShopService,
+                   projections: Projections, read: ShopReads,
+                   admin: AdminUser) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
-    ctr.wait("shop", ctr.shop.revise_variant(product_id, variantId, _variant_fields(body)))
-    return _variant(ctr, productId, variantId)
+    projections.wait_for("shop", shop.revise_variant(product_id, variantId,
+                                                     _variant_fields(body)))
+    return _variant(read, productId, variantId)
 
 
-def _variant(ctr: Ctr, product_id: str, variant_id: str, status_code: int = 200) -> JSONResponse:
-    product = ctr.read.product(product_id)
+def _variant(read: ReadModels, product_id: str, variant_id: str) -> Envelope[Variant]:
+    product = read.product(product_id)
     variant = next((v for v in (product or {}).get("variants", []) if v["id"] == variant_id),
                    None)
     if variant is None:
         raise NotFound("Variant not found")
-    return JSONResponse({"success": True, "data": variant}, status_code=status_code)
+    return Envelope[Variant].of(variant)

@@ -4,113 +4,132 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import Query
 
 from adapters.http.deps import (
+    AccountsService,
     AdminUser,
-    Ctr,
     CurrentUser,
     IdempotencyKey,
+    Projections,
     RequiredIdempotencyKey,
+    ShopReads,
+    ShopService,
     decode_id,
 )
 from adapters.http.errors import documented
 from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
+from adapters.http.routing import api_router
+from application.accounts import Accounts
 from application.shop import order_id_for
 from domain import ids
 from domain.errors import InvalidInput, NotFound
+from projections.queries import ReadModels
+from projections.runner import ProjectionRunner
 
-router = APIRouter(tags=["orders"])
+router = api_router("order", tags=["orders"])
 
 
-def _detail(ctr: Ctr, owner: str | None, order_id: str, position: int = 0,
-            status_code: int = 200) -> JSONResponse:
-    ctr.wait("shop", position)
-    order = ctr.read.order(owner, order_id)
+def _detail(projections: ProjectionRunner, read: ReadModels, owner: str | None,
+            order_id: str, position: int = 0) -> Envelope[OrderDetail]:
+    projections.wait_for("shop", position)
+    order = read.order(owner, order_id)
     if order is None:
         raise NotFound("Order not found")
-    return JSONResponse({"success": True, "data": order}, status_code=status_code)
+    return Envelope[OrderDetail].of(order)
 
 
-@router.post("/v1/orders", status_code=201, response_model=Envelope[OrderDetail],
-             responses=documented(400, 401, 404, 409, 422, 500))
-def place_order(body: OrderIn, ctr: Ctr, user: CurrentUser,
-                idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
+def _addresses(accounts: Accounts, user: CurrentUser,
+               body: OrderIn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Where the order ships and whom it bills: given, saved, or the default address."""
     shipping: dict[str, Any] | None
     if body.shippingAddressId is not None:
-        shipping = ctr.accounts.address_of(user.id, body.shippingAddressId)
+        shipping = accounts.address_of(user.id, body.shippingAddressId)
     elif body.shippingAddress is not None:
         shipping = body.shippingAddress.model_dump(exclude_none=True)
     else:
-        shipping = ctr.accounts.default_address_of(user.id)
+        shipping = accounts.default_address_of(user.id)
         if shipping is None:
             raise InvalidInput("shippingAddress",
                                "Give a shipping address or save a default one", "REQUIRED")
     billing = body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else {
         k: v for k, v in shipping.items() if k != "phone"}
+    return shipping, billing
+
+
+@router.post("/v1/orders", name="place", status_code=201,
+             responses=documented(400, 401, 404, 409, 422, 500))
+def place_order(body: OrderIn, shop: ShopService, accounts: AccountsService,
+                projections: Projections, read: ShopReads, user: CurrentUser,
+                idempotency_key: RequiredIdempotencyKey) -> Envelope[OrderDetail]:
+    shipping, billing = _addresses(accounts, user, body)
     order_id = order_id_for(user.id, idempotency_key)
-    position = ctr.shop.place_order(user.id, order_id, body.shippingMethod, shipping, billing,
-                                    body.notes)
-    return _detail(ctr, user.public_id, ids.encode("order", order_id), position, 201)
+    position = shop.place_order(user.id, order_id, body.shippingMethod, shipping, billing,
+                                body.notes)
+    return _detail(projections, read, user.public_id, ids.encode("order", order_id), position)
 
 
-@router.get("/v1/orders", response_model=ListEnvelope[Order], responses=documented(400, 401, 500))
+@router.get("/v1/orders", name="list", responses=documented(400, 401, 500))
 def list_orders(
-    ctr: Ctr, user: CurrentUser, status: OrderStatus | None = None,
+    read: ShopReads, user: CurrentUser, status: OrderStatus | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> JSONResponse:
-    found = ctr.read.orders(user.public_id, status, page, limit)
-    return JSONResponse({"success": True, "data": found.items, "pagination": found.pagination})
+) -> ListEnvelope[Order]:
+    found = read.orders(user.public_id, status, page, limit)
+    return ListEnvelope[Order].of(found.items, found.pagination)
 
 
-@router.get("/v1/orders/{orderId}", response_model=Envelope[OrderDetail],
-            responses=documented(401, 404, 500))
-def get_order(orderId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
+@router.get("/v1/orders/{orderId}", name="get", responses=documented(401, 404, 500))
+def get_order(orderId: str, projections: Projections, read: ShopReads,
+              user: CurrentUser) -> Envelope[OrderDetail]:
     owner = None if user.has("auditor") or user.has("admin") else user.public_id
-    return _detail(ctr, owner, orderId)
+    return _detail(projections, read, owner, orderId)
 
 
-@router.post("/v1/orders/{orderId}/cancel", response_model=Envelope[OrderDetail],
+@router.post("/v1/orders/{orderId}/cancel", name="cancel",
              responses=documented(400, 401, 404, 409, 422, 500))
-def cancel_order(orderId: str, ctr: Ctr, user: CurrentUser, body: CancelIn | None = None,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def cancel_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
+                 user: CurrentUser, body: CancelIn | None = None,
+                 idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
     order_id = decode_id("order", orderId, "Order")  # the body ({reason?}) may be left out
-    position = ctr.shop.cancel_order(user.id, order_id, body.reason if body else None)
-    return _detail(ctr, user.public_id, orderId, position)
+    position = shop.cancel_order(user.id, order_id, body.reason if body else None)
+    return _detail(projections, read, user.public_id, orderId, position)
 
 
 # -- fulfilment -------------------------------------------------------------------------------
-@router.post("/v1/admin/orders/{orderId}/confirm", response_model=Envelope[OrderDetail],
+@router.post("/v1/admin/orders/{orderId}/confirm", name="confirm",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def confirm_order(orderId: str, ctr: Ctr, admin: AdminUser,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.confirm_order(decode_id("order", orderId, "Order"))
-    return _detail(ctr, None, orderId, position)
+def confirm_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
+                  admin: AdminUser,
+                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
+    position = shop.confirm_order(decode_id("order", orderId, "Order"))
+    return _detail(projections, read, None, orderId, position)
 
 
-@router.post("/v1/admin/orders/{orderId}/ship", response_model=Envelope[OrderDetail],
+@router.post("/v1/admin/orders/{orderId}/ship", name="ship",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def ship_order(orderId: str, body: ShipIn, ctr: Ctr, admin: AdminUser,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.ship_order(decode_id("order", orderId, "Order"), body.trackingNumber,
-                                   body.carrier)
-    return _detail(ctr, None, orderId, position)
+def ship_order(orderId: str, body: ShipIn, shop: ShopService, projections: Projections,
+               read: ShopReads, admin: AdminUser,
+               idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
+    position = shop.ship_order(decode_id("order", orderId, "Order"), body.trackingNumber,
+                               body.carrier)
+    return _detail(projections, read, None, orderId, position)
 
 
-@router.post("/v1/admin/orders/{orderId}/deliver", response_model=Envelope[OrderDetail],
+@router.post("/v1/admin/orders/{orderId}/deliver", name="deliver",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def deliver_order(orderId: str, ctr: Ctr, admin: AdminUser,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.deliver_order(decode_id("order", orderId, "Order"))
-    return _detail(ctr, None, orderId, position)
+def deliver_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
+                  admin: AdminUser,
+                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
+    position = shop.deliver_order(decode_id("order", orderId, "Order"))
+    return _detail(projections, read, None, orderId, position)
 
 
-@router.post("/v1/admin/orders/{orderId}/refund", response_model=Envelope[OrderDetail],
+@router.post("/v1/admin/orders/{orderId}/refund", name="refund",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def refund_order(orderId: str, body: RefundIn, ctr: Ctr, admin: AdminUser,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.refund_order(decode_id("order", orderId, "Order"), body.reason)
-    return _detail(ctr, None, orderId, position)
+def refund_order(orderId: str, body: RefundIn, shop: ShopService, projections: Projections,
+                 read: ShopReads, admin: AdminUser,
+                 idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
+    position = shop.refund_order(decode_id("order", orderId, "Order"), body.reason)
+    return _detail(projections, read, None, orderId, position)

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import html
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey, RequiredIdempotencyKey, decode_id
+from adapters.http.deps import (
+    CurrentUser,
+    IdempotencyKey,
+    PaymentProvider,
+    Projections,
+    RequiredIdempotencyKey,
+    SettingsDep,
+    ShopReads,
+    ShopService,
+    decode_id,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import PaymentOrderIn, SandboxPayIn, VerifyPaymentIn, WebhookIn
 from adapters.http.responses import (
@@ -22,54 +33,58 @@ from adapters.http.responses import (
     Received,
     SandboxResult,
 )
+from adapters.http.routing import api_router
 from adapters.links import base_url
+from adapters.payments_sandbox import SandboxProvider
+from adapters.settings import Settings
+from application.shop import Shop
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
 from domain.money import to_cents
+from projections.queries import ReadModels
+from projections.runner import ProjectionRunner
 
-router = APIRouter(prefix="/v1/payments", tags=["payments"])
+router = api_router("payment", prefix="/v1/payments", tags=["payments"])
 
 
-def _payment(ctr: Ctr, payment_id: str) -> dict[str, Any]:
-    doc = ctr.read.payment_doc(payment_id)
+def _payment(read: ReadModels, settings: Settings, payment_id: str) -> dict[str, Any]:
+    doc = read.payment_doc(payment_id)
     if doc is None:
         raise NotFound("Payment order not found")
     public = {k: v for k, v in doc.items() if not k.startswith("_")}
-    public["paymentUrl"] = f"{base_url(ctr.settings)}/v1/payments/sandbox/" \
-                           f"{payment_id}/checkout"
+    public["paymentUrl"] = f"{base_url(settings)}/v1/payments/sandbox/{payment_id}/checkout"
     return public
 
 
-def _sandbox_enabled(ctr: Ctr) -> None:
-    if ctr.settings.mode == "production":
+def _sandbox_enabled(settings: Settings) -> None:
+    if settings.mode == "production":
         raise NotFound("Not found")
 
 
-@router.post("/orders", status_code=201, response_model=Envelope[PaymentOrder],
+@router.post("/orders", name="create", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
-def create_payment(body: PaymentOrderIn, ctr: Ctr, user: CurrentUser,
-                   idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
+def create_payment(body: PaymentOrderIn, shop: ShopService, projections: Projections,
+                   read: ShopReads, settings: SettingsDep, user: CurrentUser,
+                   idempotency_key: RequiredIdempotencyKey) -> Envelope[PaymentOrder]:
     order_id = decode_id("order", body.orderId, "Order")
-    payment_id, position = ctr.shop.create_payment(user.id, order_id)
-    ctr.wait("shop", position)
-    return JSONResponse({"success": True, "data": _payment(ctr, ids.encode("pay", payment_id))},
-                        status_code=201)
+    payment_id, position = shop.create_payment(user.id, order_id)
+    projections.wait_for("shop", position)
+    return Envelope[PaymentOrder].of(_payment(read, settings, ids.encode("pay", payment_id)))
 
 
-@router.post("/verify", response_model=Envelope[PaymentVerification],
-             responses=documented(400, 401, 404, 409, 422, 500))
-def verify_payment(body: VerifyPaymentIn, ctr: Ctr, user: CurrentUser,
-                   idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
-    if not ctr.payments.check_signature(body.paymentOrderId, body.transactionId, body.signature):
+@router.post("/verify", name="verify", responses=documented(400, 401, 404, 409, 422, 500))
+def verify_payment(body: VerifyPaymentIn, shop: ShopService, provider: PaymentProvider,
+                   projections: Projections, read: ShopReads, user: CurrentUser,
+                   idempotency_key: RequiredIdempotencyKey) -> Envelope[PaymentVerification]:
+    if not provider.check_signature(body.paymentOrderId, body.transactionId, body.signature):
         raise InvalidInput("signature", "The payment signature does not match", "INVALID")
     payment_id = decode_id("pay", body.paymentOrderId, "Payment order")
-    position = ctr.shop.verify_payment(user.id, payment_id, body.transactionId)
-    ctr.wait("shop", position)
-    return JSONResponse({"success": True, "data": _verification(ctr, body.paymentOrderId)})
+    projections.wait_for("shop", shop.verify_payment(user.id, payment_id, body.transactionId))
+    return Envelope[PaymentVerification].of(_verification(read, body.paymentOrderId))
 
 
-def _verification(ctr: Ctr, payment_id: str) -> dict[str, Any]:
-    doc = ctr.read.payment_doc(payment_id)
+def _verification(read: ReadModels, payment_id: str) -> dict[str, Any]:
+    doc = read.payment_doc(payment_id)
     if doc is None:
         raise NotFound("Payment order not found")
     method = doc.get("_method") or {}
@@ -80,23 +95,19 @@ def _verification(ctr: Ctr, payment_id: str) -> dict[str, Any]:
                 "brand": method.get("brand"), "processedAt": doc.get("_processedAt") or ""}}
 
 
-@router.post("/webhook", response_model=Envelope[Received],
-             responses=documented(400, 404, 409, 422, 500))
-async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
-    """Provider events, signed: ``Tryon-Signature: t=<unix>,v1=<hmac-sha256 of "t.body">``."""
-    body = await request.body()
-    signature = request.headers.get("Tryon-Signature", "")
-    if not ctr.payments.check_webhook(body, signature):
-        raise InvalidInput("Tryon-Signature", "Missing, stale or wrong webhook signature",
-                           "INVALID")
+def _provider_event(body: bytes) -> WebhookIn:
     try:
-        event = WebhookIn.model_validate(json.loads(body))
+        return WebhookIn.model_validate(json.loads(body))
     except (ValueError, ValidationError):
         raise InvalidInput("body", "Not a provider event", "INVALID_FORMAT") from None
+
+
+def _record_provider_event(shop: Shop, projections: ProjectionRunner, event: WebhookIn) -> None:
+    """Records what the provider says happened to a payment: paid, refunded, or declined."""
     payment_id = decode_id("pay", str(event.data.get("paymentOrderId", "")), "Payment order")
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
-        position = await run_in_threadpool(ctr.shop.verify_payment, None, payment_id, transaction)
+        position = shop.verify_payment(None, payment_id, transaction)
     elif event.type == "payment.refunded":  # a refund made at the provider
         refund_id = str(event.data.get("refundId") or "")
         if not refund_id:
@@ -105,48 +116,73 @@ async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
             amount = to_cents(str(event.data.get("amount")))
         except ValueError:
             raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
-        position = await run_in_threadpool(ctr.shop.record_refund, payment_id, refund_id,
-                                           amount, str(event.data.get("reason") or "refund"))
+        position = shop.record_refund(payment_id, refund_id, amount,
+                                      str(event.data.get("reason") or "refund"))
     else:
-        position = await run_in_threadpool(ctr.shop.decline_payment, payment_id,
-                                           str(event.data.get("reason", "declined")), {})
-    await run_in_threadpool(ctr.wait, "shop", position)
-    return JSONResponse({"success": True, "data": {"received": True}})
+        position = shop.decline_payment(payment_id, str(event.data.get("reason", "declined")),
+                                        {})
+    projections.wait_for("shop", position)
 
 
-@router.post("/sandbox/{paymentOrderId}/pay", response_model=Envelope[SandboxResult],
-             responses=documented(400, 402, 404, 409, 422, 500))
-def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, ctr: Ctr,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """The sandbox provider's checkout: charges a test card and signs the result."""
-    _sandbox_enabled(ctr)
-    payment_id = decode_id("pay", paymentOrderId, "Payment order")
-    ctr.shop.payable_payment(payment_id)  # before any card is charged
+@router.post("/webhook", name="webhook", responses=documented(400, 404, 409, 422, 500))
+async def webhook(request: Request, shop: ShopService, provider: PaymentProvider,
+                  projections: Projections) -> Envelope[Received]:
+    """Provider events, signed: ``Tryon-Signature: t=<unix>,v1=<hmac-sha256 of "t.body">``."""
+    body = await request.body()
+    if not provider.check_webhook(body, request.headers.get("Tryon-Signature", "")):
+        raise InvalidInput("Tryon-Signature", "Missing, stale or wrong webhook signature",
+                           "INVALID")
+    event = _provider_event(body)
+    await run_in_threadpool(_record_provider_event, shop, projections, event)
+    return Envelope[Received].of({"received": True})
+
+
+def _charge(shop: Shop, provider: SandboxProvider, projections: ProjectionRunner,
+            payment_id: uuid.UUID, body: SandboxPayIn) -> str:
+    """Charges the test card; a declined or expired card is recorded and refused (402)."""
+    shop.payable_payment(payment_id)  # before any card is charged
     now = datetime.now(UTC)
-    charge = ctr.payments.charge(body.cardNumber, body.expiryMonth, body.expiryYear)
+    charge = provider.charge(body.cardNumber, body.expiryMonth, body.expiryYear)
     expired = (body.expiryYear, body.expiryMonth) < (now.year, now.month)
     if expired or not charge.approved:
         reason = "expired_card" if expired else (charge.reason or "declined")
-        ctr.wait("shop", ctr.shop.decline_payment(payment_id, reason, charge.method))
+        projections.wait_for("shop", shop.decline_payment(payment_id, reason, charge.method))
         raise PaymentDeclined("The card was declined", reason=reason)
     assert charge.transaction_id is not None
-    ctr.wait("shop", ctr.shop.authorize_payment(payment_id, charge.transaction_id, charge.method))
-    return JSONResponse({"success": True, "data": {
-        "paymentOrderId": paymentOrderId, "transactionId": charge.transaction_id,
-        "signature": ctr.payments.sign(paymentOrderId, charge.transaction_id)}})
+    projections.wait_for("shop", shop.authorize_payment(payment_id, charge.transaction_id,
+                                                        charge.method))
+    return charge.transaction_id
 
 
-@router.get("/sandbox/{paymentOrderId}/checkout", response_class=HTMLResponse,
-            responses=documented(404, 500))
-def sandbox_checkout(paymentOrderId: str, ctr: Ctr) -> HTMLResponse:
+@router.post("/sandbox/{paymentOrderId}/pay", name="sandbox_pay",
+             responses=documented(400, 402, 404, 409, 422, 500))
+def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, shop: ShopService,
+                provider: PaymentProvider, projections: Projections, settings: SettingsDep,
+                idempotency_key: IdempotencyKey = None) -> Envelope[SandboxResult]:
+    """The sandbox provider's checkout: charges a test card and signs the result."""
+    _sandbox_enabled(settings)
+    payment_id = decode_id("pay", paymentOrderId, "Payment order")
+    transaction = _charge(shop, provider, projections, payment_id, body)
+    return Envelope[SandboxResult].of({
+        "paymentOrderId": paymentOrderId, "transactionId": transaction,
+        "signature": provider.sign(paymentOrderId, transaction)})
+
+
+@router.get("/sandbox/{paymentOrderId}/checkout", name="sandbox_checkout",
+            response_class=HTMLResponse, responses=documented(404, 500))
+def sandbox_checkout(paymentOrderId: str, read: ShopReads, settings: SettingsDep) -> HTMLResponse:
     """The sandbox provider's hosted checkout page (``paymentUrl``)."""
-    _sandbox_enabled(ctr)
-    doc = ctr.read.payment_doc(paymentOrderId)
+    _sandbox_enabled(settings)
+    doc = read.payment_doc(paymentOrderId)
     if doc is None:
         raise NotFound("Payment order not found")
-    pid = html.escape(paymentOrderId)
-    amount = html.escape(f"{doc['amount']:.2f} {doc['currency']}")
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Sandbox checkout</title>
+    return HTMLResponse(_checkout_page(paymentOrderId, doc["amount"], doc["currency"]))
+
+
+def _checkout_page(payment_id: str, amount_due: float, currency: str) -> str:
+    pid = html.escape(payment_id)
+    amount = html.escape(f"{amount_due:.2f} {currency}")
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Sandbox checkout</title>
 <style>body{{font-family:system-ui;max-width:28rem;margin:3rem auto}}input{{display:block;
 margin:.3rem 0 1rem;padding:.4rem;width:100%}}</style></head><body>
 <h1>Sandbox checkout</h1><p>Pay <strong>{amount}</strong> for {pid}.</p>
@@ -161,5 +197,3 @@ d.expiryYear=+d.expiryYear;const r=await fetch('pay',{{method:'POST',
 headers:{{'Content-Type':'application/json'}},body:JSON.stringify(d)}});
 document.getElementById('out').textContent=JSON.stringify(await r.json(),null,2)}}</script>
 </body></html>"""
-    return HTMLResponse(page)
-

@@ -194,6 +194,3 @@ def decode_id(prefix: str, public_id: str, what: str) -> uuid.UUID:
         raise NotFound(f"{what} not found")
     return value
 
-
-# The whole container, for the routers not yet on narrow dependencies (removed with the last).
-Ctr = Annotated[Container, Depends(_container)]

@@ -7,45 +7,63 @@ import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import Query, Request, Response
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey, decode_id
+from adapters.blobs.local import LocalBlobStore
+from adapters.blobs.s3 import S3BlobStore
+from adapters.http.deps import (
+    Blobs,
+    CurrentUser,
+    IdempotencyKey,
+    Projections,
+    ShopService,
+    StudioReadsDep,
+    StudioService,
+    decode_id,
+)
 from adapters.http.errors import documented
 from adapters.http.requests import TryOnIn
 from adapters.http.responses import Envelope, ListEnvelope, RenderStatus
+from adapters.http.routing import api_router
+from application.shop import Shop
+from application.studio import Studio
 from domain import ids
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
 from domain.renders import FINAL
+from projections.queries import StudioReads
+from projections.runner import ProjectionRunner
 
-router = APIRouter(prefix="/v1/tryon/renders", tags=["try-on"])
+router = api_router("render", prefix="/v1/tryon/renders", tags=["try-on"])
+BlobStore = LocalBlobStore | S3BlobStore
 SSE_POLL_S = 0.2
 SSE_MAX_S = 15 * 60
 
 
-def signed_render(ctr: Ctr, doc: dict[str, Any]) -> dict[str, Any]:
+def signed_render(blobs: BlobStore, doc: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     if doc.get("_resultKey"):
-        out["resultUrl"] = ctr.blobs.signed_url(doc["_resultKey"])
+        out["resultUrl"] = blobs.signed_url(doc["_resultKey"])
         out["previewUrl"] = out["resultUrl"]
     if out.get("error") is None:
         out.pop("error", None)
     return out
 
 
-def _render(ctr: Ctr, user: CurrentUser, render_id: str, status_code: int = 200) -> JSONResponse:
-    doc = ctr.studio_reads.render(user.public_id, render_id)
+def _render(reads: StudioReads, blobs: BlobStore, user: CurrentUser,
+            render_id: str) -> Envelope[RenderStatus]:
+    doc = reads.render(user.public_id, render_id)
     if doc is None:
         raise NotFound("Render not found")
-    return JSONResponse({"success": True, "data": signed_render(ctr, doc)},
-                        status_code=status_code)
+    return Envelope[RenderStatus].of(signed_render(blobs, doc))
 
 
-def _garment(ctr: Ctr, body: TryOnIn) -> dict[str, Any]:
-    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+def _garment(shop: Shop, body: TryOnIn) -> dict[str, Any]:
+    product = shop.get_product(decode_id("prod", body.productId, "Product"))
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
@@ -72,53 +90,54 @@ def _check_spec(body: TryOnIn) -> dict[str, Any]:
     return spec
 
 
-@router.post("", status_code=202, response_model=Envelope[RenderStatus],
+@router.post("", name="request", status_code=202,
              responses=documented(400, 401, 404, 409, 422, 500))
-def request_render(body: TryOnIn, ctr: Ctr, user: CurrentUser,
-                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def request_render(body: TryOnIn, studio: StudioService, shop: ShopService,
+                   projections: Projections, reads: StudioReadsDep, blobs: Blobs,
+                   user: CurrentUser,
+                   idempotency_key: IdempotencyKey = None) -> Envelope[RenderStatus]:
     spec = _check_spec(body)
     render_id = uuid.uuid4()
-    position = ctr.studio.request_render(
+    projections.wait_for("studio", studio.request_render(
         user.id, render_id, decode_id("avatar", body.avatarId, "Avatar"),
-        decode_id("prod", body.productId, "Product"), body.variantId, spec, _garment(ctr, body))
-    ctr.wait("studio", position)
-    return _render(ctr, user, ids.encode("render", render_id), 202)
+        decode_id("prod", body.productId, "Product"), body.variantId, spec,
+        _garment(shop, body)))
+    return _render(reads, blobs, user, ids.encode("render", render_id))
 
 
-@router.get("/{renderId}", response_model=Envelope[RenderStatus],
-            responses=documented(401, 404, 500))
-def get_render(renderId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _render(ctr, user, renderId)
+@router.get("/{renderId}", name="get", responses=documented(401, 404, 500))
+def get_render(renderId: str, reads: StudioReadsDep, blobs: Blobs,
+               user: CurrentUser) -> Envelope[RenderStatus]:
+    return _render(reads, blobs, user, renderId)
 
 
-@router.get("", response_model=ListEnvelope[RenderStatus], responses=documented(400, 401, 500))
+@router.get("", name="list", responses=documented(400, 401, 500))
 def list_renders(
-    ctr: Ctr, user: CurrentUser,
+    reads: StudioReadsDep, blobs: Blobs, user: CurrentUser,
     avatarId: Annotated[str | None, Query(max_length=64)] = None,
     productId: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["queued", "processing", "completed", "failed", "cancelled"] | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> JSONResponse:
-    docs, pages = ctr.studio_reads.renders(user.public_id, avatarId, productId, status, page,
-                                           limit)
-    return JSONResponse({"success": True, "data": [signed_render(ctr, d) for d in docs],
-                         "pagination": pages})
+) -> ListEnvelope[RenderStatus]:
+    docs, pages = reads.renders(user.public_id, avatarId, productId, status, page, limit)
+    return ListEnvelope[RenderStatus].of([signed_render(blobs, d) for d in docs], pages)
 
 
-@router.delete("/{renderId}", status_code=204, response_class=Response,
+@router.delete("/{renderId}", name="cancel", status_code=204, response_class=Response,
                responses=documented(401, 404, 409, 500))
-def cancel_render(renderId: str, ctr: Ctr, user: CurrentUser) -> Response:
+def cancel_render(renderId: str, studio: StudioService, projections: Projections,
+                  user: CurrentUser) -> Response:
     render_id = decode_id("render", renderId, "Render")
-    ctr.wait("studio", ctr.studio.cancel_render(user.id, render_id))
+    projections.wait_for("studio", studio.cancel_render(user.id, render_id))
     return Response(status_code=204)
 
 
-def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[int, dict[str,
-                                                                                       Any]]]:
+def _status_changes(studio: Studio, render_uuid: uuid.UUID,
+                    after: int) -> list[tuple[int, dict[str, Any]]]:
     """The render's events after version ``after``, as status updates (none is skipped)."""
     updates = []
-    for event in ctr.studio.repository.event_store.get(render_uuid, gt=after):
+    for event in studio.repository.event_store.get(render_uuid, gt=after):
         version, name, fields = int(event.originator_version), type(event).__name__, vars(event)
         if name == "Requested":
             updates.append((version, {"status": "queued", "stage": "queued", "progress": 0}))
@@ -139,46 +158,65 @@ def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[
     return updates
 
 
-def _completed_view(ctr: Ctr, owner: str, render_id: str) -> dict[str, Any] | None:
+def _completed_view(studio: Studio, projections: ProjectionRunner, reads: StudioReads,
+                    owner: str, render_id: str) -> dict[str, Any] | None:
     """The render's read model once it shows the completion the stream just reported: the
     projections may still be a few events behind the log the stream reads."""
     with contextlib.suppress(TimeoutError):  # projector down or behind: say what is known
-        ctr.wait("studio", ctr.studio.head())
-    doc: dict[str, Any] | None = ctr.studio_reads.render(owner, render_id)
-    return doc
+        projections.wait_for("studio", studio.head())
+    return reads.render(owner, render_id)
 
 
-@router.get("/{renderId}/events", response_class=StreamingResponse,
+@dataclass(frozen=True)
+class _Follow:
+    """What following one render needs."""
+
+    studio: Studio
+    projections: ProjectionRunner
+    reads: StudioReads
+    blobs: BlobStore
+    owner: str
+    render_id: str
+    render_uuid: uuid.UUID
+
+
+async def _status_stream(follow: _Follow, request: Request) -> AsyncIterator[bytes]:
+    """``status`` events as the render's events arrive (none skipped), then the ``result``
+    of a completed render; ends at a final status, a disconnect or after SSE_MAX_S."""
+    seen = 0
+    waited = 0.0
+    while waited < SSE_MAX_S:
+        updates = await run_in_threadpool(_status_changes, follow.studio, follow.render_uuid,
+                                          seen)
+        for version, update in updates:
+            seen = version
+            payload = {"renderId": follow.render_id, **update}
+            yield (f"id: {version}\nevent: status\n"
+                   f"data: {json.dumps(payload)}\n\n").encode()
+            if update["status"] in FINAL:
+                if update["status"] == "completed":
+                    doc = await run_in_threadpool(_completed_view, follow.studio,
+                                                  follow.projections, follow.reads,
+                                                  follow.owner, follow.render_id)
+                    if doc is not None:
+                        final = signed_render(follow.blobs, doc)
+                        yield (f"event: result\ndata: {json.dumps(final)}\n\n").encode()
+                return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(SSE_POLL_S)
+        waited += SSE_POLL_S
+
+
+@router.get("/{renderId}/events", name="events", response_class=StreamingResponse,
             responses={200: {"description": "text/event-stream of status changes",
                              "content": {"text/event-stream": {}}},
                        **documented(401, 404, 500)})
-async def render_events(renderId: str, request: Request, ctr: Ctr,
+async def render_events(renderId: str, request: Request, studio: StudioService,
+                        projections: Projections, reads: StudioReadsDep, blobs: Blobs,
                         user: CurrentUser) -> StreamingResponse:
     render_uuid = decode_id("render", renderId, "Render")
-    await run_in_threadpool(ctr.studio.render_of, user.id, render_uuid)  # 404 if not theirs
-
-    async def stream() -> AsyncIterator[bytes]:
-        seen = 0
-        waited = 0.0
-        while waited < SSE_MAX_S:
-            updates = await run_in_threadpool(_status_changes, ctr, render_uuid, seen)
-            for version, update in updates:
-                seen = version
-                payload = {"renderId": renderId, **update}
-                yield (f"id: {version}\nevent: status\n"
-                       f"data: {json.dumps(payload)}\n\n").encode()
-                if update["status"] in FINAL:
-                    if update["status"] == "completed":
-                        doc = await run_in_threadpool(_completed_view, ctr, user.public_id,
-                                                      renderId)
-                        if doc is not None:
-                            final = signed_render(ctr, doc)
-                            yield (f"event: result\ndata: {json.dumps(final)}\n\n").encode()
-                    return
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(SSE_POLL_S)
-            waited += SSE_POLL_S
-
-    return StreamingResponse(stream(), media_type="text/event-stream",
+    await run_in_threadpool(studio.render_of, user.id, render_uuid)  # 404 if not theirs
+    follow = _Follow(studio, projections, reads, blobs, user.public_id, renderId, render_uuid)
+    return StreamingResponse(_status_stream(follow, request), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

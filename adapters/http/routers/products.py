@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from adapters.http.deps import (
     AdminUser,
@@ -49,9 +49,7 @@ def _detail(read: ReadModels, product_id: str) -> Envelope[ProductDetail]:
     return Envelope[ProductDetail].of(product)
 
 
-@router.get("/v1/products", name="list", responses=documented(400, 500))
-def list_products(
-    read: ShopReads,
+def _product_filter(
     q: Annotated[str | None, Query(max_length=100)] = None,
     category: Category | None = None,
     subcategory: Annotated[str | None, Query(max_length=64)] = None,
@@ -61,13 +59,18 @@ def list_products(
     tryonAvailable: bool | None = None,
     inStock: bool | None = None,
     sort: Literal["newest", "price_asc", "price_desc", "rating"] = "newest",
-    page: Page = 1,
-    limit: Limit = 20,
-) -> ListEnvelope[Product]:
-    found = read.products(ProductFilter(
+) -> ProductFilter:
+    """The catalog query's filters, from its query parameters."""
+    return ProductFilter(
         q=q, category=category, subcategory=subcategory, brand=brand,
         min_price_cents=cents(minPrice), max_price_cents=cents(maxPrice),
-        tryon_available=tryonAvailable, in_stock=inStock, sort=sort), page, limit)
+        tryon_available=tryonAvailable, in_stock=inStock, sort=sort)
+
+
+@router.get("/v1/products", name="list", responses=documented(400, 500))
+def list_products(read: ShopReads, found_by: Annotated[ProductFilter, Depends(_product_filter)],
+                  page: Page = 1, limit: Limit = 20) -> ListEnvelope[Product]:
+    found = read.products(found_by, page, limit)
     return ListEnvelope[Product].of(found.items, found.pagination)
 
 

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.audit.chain import ChainProjection
 from adapters.audit.trail import AuditIndexProjection
@@ -38,11 +38,13 @@ from adapters.security.passwords import Argon2idHasher
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
 from application.accounts import Accounts
+from application.base import TryonApplication
 from application.erasure import Erasure
 from application.personal_data import PersonalDataCipher
 from application.sessions import Sessions
 from application.shop import Shop
 from application.studio import Studio
+from projections.base import Projection
 from projections.carts import CartsProjection
 from projections.catalog import CatalogProjection
 from projections.orders import OrdersProjection, PaymentsProjection
@@ -81,7 +83,7 @@ def email_index_key(settings: Settings) -> bytes:
     return hmac.new(secret.encode(), b"tryon email index", hashlib.sha256).digest()
 
 
-def all_projections() -> list[Any]:
+def all_projections() -> list[Projection]:
     return [UsersProjection(), CatalogProjection(), CartsProjection(), OrdersProjection(),
             PaymentsProjection(), StudioProjection(), AuditIndexProjection(), ChainProjection()]
 
@@ -113,7 +115,7 @@ class Container:
     breaker: Breaker | None = None
 
     @property
-    def applications(self) -> dict[str, Any]:
+    def applications(self) -> dict[str, TryonApplication]:
         return {"accounts": self.accounts, "shop": self.shop, "studio": self.studio}
 
     def wait(self, log: str, position: int) -> None:
@@ -227,7 +229,7 @@ class DatabasePools:
     """What holds database connections: the read-model store and the event stores."""
 
     store: ViewStore
-    applications: dict[str, Any]
+    applications: dict[str, TryonApplication]
 
 
 def command_bus(settings: Settings, studio: Studio,

@@ -7,9 +7,9 @@ built and ``create_app`` put on the application; routes never see the container 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,6 +24,7 @@ from adapters.ratelimit import RateLimits
 from adapters.security.tokens import TokenService
 from adapters.settings import Settings
 from application.accounts import Accounts
+from application.base import TryonApplication
 from application.erasure import Erasure
 from application.sessions import Sessions
 from application.shop import Shop
@@ -98,7 +99,7 @@ def _projections(request: Request) -> ProjectionRunner:
     return _container(request).runner
 
 
-def _event_logs(request: Request) -> Mapping[str, Any]:
+def _event_logs(request: Request) -> Mapping[str, TryonApplication]:
     return _container(request).applications
 
 
@@ -120,7 +121,7 @@ StudioReadsDep = Annotated[StudioReads, Depends(_studio_reads)]
 Blobs = Annotated[LocalBlobStore | S3BlobStore, Depends(_blobs)]
 ViewStoreDep = Annotated[ViewStore, Depends(_view_store)]
 # The event-sourced applications by log name (accounts, shop, studio): heads and feeds.
-EventLogs = Annotated[Mapping[str, Any], Depends(_event_logs)]
+EventLogs = Annotated[Mapping[str, TryonApplication], Depends(_event_logs)]
 ReadinessDep = Annotated[Readiness, Depends(_readiness)]
 # Read-your-writes: ``projections.wait_for(log, position)`` before answering from a read
 # model what a command just wrote.
@@ -155,7 +156,7 @@ def _principal(
 CurrentUser = Annotated[Principal, Depends(_principal)]
 
 
-def _role(role: str):  # type: ignore[no-untyped-def]
+def _role(role: str) -> Callable[[Principal], Principal]:
     def check(user: CurrentUser) -> Principal:
         if not user.has(role):
             raise Forbidden(f"This needs the {role} role")

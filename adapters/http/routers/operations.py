@@ -3,7 +3,7 @@ Prometheus metrics."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
@@ -19,7 +19,20 @@ router = api_router("service", tags=["operations"])
 
 
 class Liveness(Model):
-    status: str
+    status: Literal["ok"]
+
+
+class ReadinessReport(Model):
+    """Each part's status (its details vary by part); broker, workers and dispatcher only
+    where commands go over NATS."""
+
+    status: Literal["ready"]
+    eventStore: dict[str, Any]
+    projections: dict[str, Any]
+    broker: dict[str, Any] | None = None
+    workers: dict[str, Any] | None = None
+    dispatcher: dict[str, Any] | None = None
+    checkedInMs: int
 
 
 @router.get("/healthz", name="live", responses=documented(500))
@@ -28,7 +41,7 @@ def healthz() -> Envelope[Liveness]:
 
 
 @router.get("/readyz", name="ready", responses=documented(500, 503))
-def readyz(readiness: ReadinessDep) -> Envelope[dict[str, Any]]:
+def readyz(readiness: ReadinessDep) -> Envelope[ReadinessReport]:
     """Every part with its status; 503 (ErrorResponse, details = the parts) when one fails."""
     ready, parts = readiness.report()
     if not ready:
@@ -36,7 +49,7 @@ def readyz(readiness: ReadinessDep) -> Envelope[dict[str, Any]]:
                          if isinstance(detail, dict) and detail.get("status") != "ok")
         raise ApiError(503, "SERVICE_UNAVAILABLE", "Not ready: " + ", ".join(failing),
                        parts, {"Retry-After": "2"})
-    return Envelope[dict[str, Any]].of({"status": "ready", **parts})
+    return Envelope[ReadinessReport].of({"status": "ready", **parts})
 
 
 @router.get("/metrics", name="metrics", response_class=PlainTextResponse,

@@ -14,6 +14,7 @@ from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
 from adapters.http.nul_bytes import RefuseNul
 from adapters.http.readiness import Readiness
+from adapters.http.responses import Accepted, Envelope
 from adapters.http.routers import (
     audit,
     auth,
@@ -35,6 +36,29 @@ DESCRIPTION = """Event-sourced backend of the tryon virtual try-on shop.
 Every error answers with the `ErrorResponse` shape. Authenticate with
 `Authorization: Bearer <accessToken>` from `/v1/auth/register` or `/v1/auth/login`.
 """
+
+
+COMMANDS = {"post", "put", "patch", "delete"}
+ACCEPTED = "AcceptedEnvelope"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+
+
+def document_refusals_before_the_route(path: str, responses: dict[str, Any]) -> None:
+    """What the middleware answers for a command before or after its route ran
+    (adapters/http/middleware.py): the body's size and media type, and 202 for a command that
+    was recorded but cannot be shown yet."""
+    responses.setdefault("413", _error("PAYLOAD_TOO_LARGE"))
+    if not path.startswith("/v1/uploads"):
+        responses.setdefault("415", _error("UNSUPPORTED_MEDIA_TYPE: the body is not JSON"))
+    responses.setdefault("202", {
+        "description": "Recorded, not yet visible in the read views; read it again shortly",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{ACCEPTED}"}}}})
 
 
 def create_app(container: Container) -> FastAPI:
@@ -64,8 +88,8 @@ def create_app(container: Container) -> FastAPI:
         schema = get_openapi(title=app.title, version=app.version,
                              description=app.description, routes=app.routes)
         # Request validation answers 400 (documented on every route), never FastAPI's 422.
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
+        for path_name, path in schema.get("paths", {}).items():
+            for method, operation in path.items():
                 responses = operation.get("responses", {})
                 if "422" in responses and "HTTPValidationError" in str(responses["422"]):
                     del responses["422"]
@@ -73,6 +97,8 @@ def create_app(container: Container) -> FastAPI:
                     "description": "Invalid request (VALIDATION_ERROR)",
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}})
+                if method in COMMANDS:
+                    document_refusals_before_the_route(path_name, responses)
                 # Any route may meet a dependency that is down (docs/resilience.md).
                 responses.setdefault("503", {
                     "description": "SERVICE_UNAVAILABLE: a dependency is down; see Retry-After",
@@ -87,9 +113,13 @@ def create_app(container: Container) -> FastAPI:
                                       if "ErrorResponse" in str(c.get("schema"))), None)
                         if error is not None:
                             response["content"] = {"application/json": error}
-        components = schema.get("components", {}).get("schemas", {})
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        accepted = Envelope[Accepted].model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        components.update(accepted.pop("$defs", {}))
+        components[ACCEPTED] = {**accepted, "title": ACCEPTED}
         nul_bytes.document(schema)  # what RefuseNul enforces, said in the schema
         app.openapi_schema = schema
         return schema

@@ -46,6 +46,22 @@ class ListEnvelope(Model, Generic[T]):
         return cls.model_validate({"success": True, "data": data, "pagination": pagination})
 
 
+class RecordedAggregate(Model):
+    type: str
+    id: str
+
+
+class Accepted(Model):
+    """A command that was recorded but whose result cannot be shown yet (the read models lag
+    behind, or the database went away after the commit): what it recorded
+    (``adapters.http.middleware.accepted_body``)."""
+
+    status: Literal["accepted"]
+    message: str
+    recorded: list[RecordedAggregate]
+    positions: dict[str, int]
+
+
 class FieldError(Model):
     field: str
     message: str

@@ -122,7 +122,7 @@ def install(app: FastAPI) -> None:
                  403: "FORBIDDEN"}
         if exc.status_code not in codes:
             # FastAPI could not read the body (not UTF-8, nested past the parser's depth,
-            # broken multipart): a validation error of the body, as API.md says.
+            # broken multipart): a validation error of the body, as docs/api.md says.
             message = unreadable_body(exc)
             multipart = request.headers.get("content-type", "").startswith("multipart/")
             return error_response(400, "VALIDATION_ERROR", message, {"fields": [

@@ -118,8 +118,9 @@ class Writer:
 def generate(container: Any, events: int, seed: int = 7) -> int:
     """Writes a realistic history of at least ``events`` events; returns how many."""
     from application.accounts import email_index_id
+    from application.carts import cart_id_for
     from application.metadata import acting_as
-    from application.shop import cart_id_for, payment_id_for
+    from application.payments import payment_id_for
     from domain import ids, pricing
     from domain.accounts import EmailIndex, User
     from domain.avatars import Avatar

@@ -8,7 +8,7 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from application.shop import cart_id_for
+from application.carts import cart_id_for
 from domain import ids
 from domain.cart import Cart
 

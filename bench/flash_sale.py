@@ -98,7 +98,7 @@ def cell(container: Any, clients: int, seconds: float, hot: bool) -> dict[str, A
     sold = left = 0
     for product_id, variant in products:
         product = shop.catalog.product(product_id)
-        left += int(product.variants[variant]["stock"])
+        left += product.variants[variant].stock
     sold = len(latencies)
     return {"ops": sold / wall, "p50": percentile(latencies, 0.5),
             "p99": percentile(latencies, 0.99), "errors": len(errors),

@@ -87,10 +87,12 @@ def test_a_cart_changed_after_it_was_read_is_decided_again_from_the_log(
     shop.carts.add_item(buyer, product_id, variant, 1, {})  # now 2, after the read
 
     from application.ordering import OrderRequest
+    from domain.ordering import Addresses
 
-    request = OrderRequest(buyer, uuid.uuid4(), "standard", ADDRESS, ADDRESS, None, stale)
+    request = OrderRequest(buyer, uuid.uuid4(), "standard", Addresses(ADDRESS, ADDRESS), None,
+                           stale)
     [position] = shop.ordering._place_orders([request])
 
     assert isinstance(position, int) and position > 0
-    assert shop.ordering.order(buyer, request.order_id).items[0]["quantity"] == 2
+    assert shop.ordering.order(buyer, request.order_id).lines[0].quantity == 2
     assert shop.catalog.product(product_id).stock_of(variant) == 3

@@ -94,7 +94,7 @@ def stock_history(container: Any, product_uuid: uuid.UUID, variant_id: str) -> l
     for event in container.shop.repository.event_store.get(product_uuid):
         product = event.mutate(product)
         if variant_id in product.variants:
-            stocks.append(int(product.variants[variant_id]["stock"]))
+            stocks.append(product.variants[variant_id].stock)
     return stocks
 
 

@@ -29,14 +29,12 @@ def list_closet(ctr: Ctr, user: CurrentUser,
              responses=documented(400, 401, 404, 409, 422, 500))
 def keep(body: ClosetIn, ctr: Ctr, user: CurrentUser,
          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+    product = ctr.shop.catalog.product(decode_id("prod", body.productId, "Product"))
     price = product.price_cents
     if body.variantId is not None:
         price = product.variant_price_cents(body.variantId)
-    images = product.fields.get("images") or []
     snapshot = {"id": body.productId, "name": product.name, "price": to_decimal(price),
-                "image": images[0]["url"] if images else None,
-                "brand": product.fields.get("brand")}
+                "image": product.first_image, "brand": product.brand}
     item_id = ids.new("closet")
     ctr.wait("studio", ctr.studio.keep_in_closet(user.id, item_id, snapshot, body.variantId,
                                                  body.renderId, body.note))

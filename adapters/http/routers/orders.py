@@ -21,6 +21,7 @@ from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, 
 from application.shop import order_id_for
 from domain import ids
 from domain.errors import InvalidInput, NotFound
+from projections.users import address_fields_of
 
 router = APIRouter(tags=["orders"])
 
@@ -40,11 +41,12 @@ def place_order(body: OrderIn, ctr: Ctr, user: CurrentUser,
                 idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
     shipping: dict[str, Any] | None
     if body.shippingAddressId is not None:
-        shipping = ctr.accounts.address_of(user.id, body.shippingAddressId)
+        shipping = address_fields_of(ctr.accounts.address_of(user.id, body.shippingAddressId))
     elif body.shippingAddress is not None:
         shipping = body.shippingAddress.model_dump(exclude_none=True)
     else:
-        shipping = ctr.accounts.default_address_of(user.id)
+        default = ctr.accounts.default_address_of(user.id)
+        shipping = None if default is None else address_fields_of(default)
         if shipping is None:
             raise InvalidInput("shippingAddress",
                                "Give a shipping address or save a default one", "REQUIRED")

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from domain import ids
-from domain.accounts import DEFAULT_PREFERENCES, Address, User, merge_preferences
+from domain.accounts import DEFAULT_PREFERENCES, User, merge_preferences
 from domain.avatars import Avatar
 from domain.money import to_decimal
 from domain.ordering import Order
@@ -26,11 +26,6 @@ SPEC_NAMES = {"first_name": "firstName", "last_name": "lastName", "date_of_birth
 
 def spec_fields(fields: dict[str, str | None]) -> dict[str, str | None]:
     return {SPEC_NAMES.get(name, name): value for name, value in fields.items()}
-
-
-def address_fields_of(address: Address) -> dict[str, str]:
-    """An address as the spec's Address fields (those filled in)."""
-    return {SPEC_NAMES.get(name, name): value for name, value in address.parts().items()}
 
 
 def user_of(profile: dict[str, Any]) -> dict[str, Any]:

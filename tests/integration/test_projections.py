@@ -285,7 +285,7 @@ def test_a_projector_process_keeps_the_read_models_and_the_api_reads_its_writes(
 
     c = external_container
     # Nothing in this process applies events: what is recorded waits for the projector.
-    product_id, _ = c.shop.list_product(
+    product_id, _ = c.shop.catalog.list_product(
         {"name": "Linen Shirt", "category": "tops", "tryonAvailable": True}, 39_99, None, None,
         [{"size": "M", "stock": 5}])
     time.sleep(0.3)

@@ -34,7 +34,7 @@ def _shop_history(container: Any, client: Any, admin: dict[str, Any], people: An
         made.append(r.json()["data"])
     user = ids.decode("usr", people.register()["id"])
     for shirt in made:
-        container.shop.add_to_cart(user, ids.decode("prod", shirt["id"]),
+        container.shop.carts.add_item(user, ids.decode("prod", shirt["id"]),
                                    shirt["variants"][0]["id"], 1, {})
     return int(container.shop.recorder.max_notification_id())
 

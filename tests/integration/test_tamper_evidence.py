@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.audit.chain import heads, verify
-from application.shop import payment_id_for
+from application.payments import payment_id_for
 from tests.conftest import ADDRESS, POSTGRES_URL
 from tests.integration.test_audit_trail import point_cli_at
 
@@ -19,19 +19,20 @@ from tests.integration.test_audit_trail import point_cli_at
 def shop_history(container: Any) -> None:
     """A few products, two customers, two orders (one paid): a dozen shop events."""
     shop = container.shop
-    product_id, _ = shop.list_product({"name": "Tee", "category": "tops", "currency": "USD"},
-                                      1999, None, None, [{"size": "M", "stock": 10}])
-    variant = next(iter(shop.get_product(product_id).variants))
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops", "currency": "USD"},
+        1999, None, None, [{"size": "M", "stock": 10}])
+    variant = next(iter(shop.catalog.product(product_id).variants))
     for n in range(2):
         user_id = uuid.uuid4()
-        shop.add_to_cart(user_id, product_id, variant, 1 + n, {})
+        shop.carts.add_item(user_id, product_id, variant, 1 + n, {})
         order_id = uuid.uuid4()
-        shop.place_order(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
+        shop.ordering.place(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
         if n == 0:
-            payment_id, _ = shop.create_payment(user_id, order_id)
+            payment_id, _ = shop.payments.create(user_id, order_id)
             assert payment_id == payment_id_for(order_id)
-            shop.authorize_payment(payment_id, "txn_1", {"type": "card", "last4": "4242"})
-            shop.verify_payment(user_id, payment_id, "txn_1")
+            shop.payments.authorize(payment_id, "txn_1", {"type": "card", "last4": "4242"})
+            shop.payments.verify(user_id, payment_id, "txn_1")
     container.runner.catch_up()
 
 

@@ -36,7 +36,7 @@ def products(client: Any, admin: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _add(container: Any, user_id: Any, shirt: dict[str, Any]) -> int:
-    _, position = container.shop.add_to_cart(
+    _, position = container.shop.carts.add_item(
         user_id, ids.decode("prod", shirt["id"]), shirt["variants"][0]["id"], 1, {})
     return int(position)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from application.metadata import MetadataMapper
 from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
-from domain.cart import MAX_QUANTITY, Cart
+from domain.cart import MAX_QUANTITY, Cart, ProductSnapshot
 from domain.catalog import Product
 from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
 from domain.ordering import Order
@@ -264,8 +264,8 @@ def execute_product(product: Product, c: Command) -> None:
 
 
 def stock_never_negative_and_skus_unique(product: Product) -> None:
-    assert all(int(v["stock"]) >= 0 for v in product.variants.values())
-    skus = [v["sku"] for v in product.variants.values() if v.get("sku")]
+    assert all(v.stock >= 0 for v in product.variants.values())
+    skus = [v.sku for v in product.variants.values() if v.sku]
     assert len(skus) == len(set(skus))
 
 
@@ -305,7 +305,7 @@ cart_commands = st.lists(st.one_of(
 def execute_cart(cart: Cart, c: Command) -> None:
     match c:
         case ("add", variant, quantity, metadata):
-            product = {"id": "prod_x", "name": "Tee", "price_cents": 49_99}
+            product = ProductSnapshot(product_id="prod_x", name="Tee", unit_price_cents=49_99)
             cart.add_item(f"cart_item_{uuid.uuid4().hex}", product, variant, quantity, metadata)
         case ("change", index, quantity):
             cart.change_quantity(pick(cart.items, index), quantity)
@@ -320,9 +320,9 @@ def execute_cart(cart: Cart, c: Command) -> None:
 
 
 def one_line_per_variant_within_limits(cart: Cart) -> None:
-    variants = [i["variantId"] for i in cart.items.values()]
+    variants = [line.variant_id for line in cart.items.values()]
     assert len(variants) == len(set(variants))
-    assert all(1 <= int(i["quantity"]) <= MAX_QUANTITY for i in cart.items.values())
+    assert all(1 <= line.quantity <= MAX_QUANTITY for line in cart.items.values())
 
 
 @given(cart_commands)

@@ -36,7 +36,7 @@ def get_cart(ctr: Ctr, user: CurrentUser) -> JSONResponse:
              responses=documented(400, 401, 404, 409, 422, 500))
 def add_item(body: CartItemIn, ctr: Ctr, user: CurrentUser,
              idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    _, position = ctr.shop.add_to_cart(user.id, ids.decode("prod", body.productId),
+    _, position = ctr.shop.carts.add_item(user.id, ids.decode("prod", body.productId),
                                        body.variantId, body.quantity, body.metadata)
     return _cart(ctr, user, position, 201)
 
@@ -44,20 +44,21 @@ def add_item(body: CartItemIn, ctr: Ctr, user: CurrentUser,
 @router.patch("/items/{itemId}", response_model=Envelope[Cart],
               responses=documented(400, 401, 404, 409, 500))
 def change_quantity(itemId: str, body: QuantityPatch, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.change_cart_quantity(user.id, itemId, body.quantity))
+    return _cart(ctr, user, ctr.shop.carts.change_quantity(user.id, itemId, body.quantity))
 
 
 @router.delete("/items/{itemId}", response_model=Envelope[Cart],
                responses=documented(401, 404, 500))
 def remove_item(itemId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.remove_from_cart(user.id, itemId))
+    return _cart(ctr, user, ctr.shop.carts.remove_item(user.id, itemId))
 
 
 @router.put("/coupon", response_model=Envelope[Cart], responses=documented(400, 401, 500))
 def apply_coupon(body: CouponIn, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.apply_coupon(user.id, body.couponCode, datetime.now(UTC)))
+    today = datetime.now(UTC).date()
+    return _cart(ctr, user, ctr.shop.carts.apply_coupon(user.id, body.couponCode, today))
 
 
 @router.delete("/coupon", response_model=Envelope[Cart], responses=documented(401, 500))
 def remove_coupon(ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    return _cart(ctr, user, ctr.shop.remove_coupon(user.id))
+    return _cart(ctr, user, ctr.shop.carts.remove_coupon(user.id))

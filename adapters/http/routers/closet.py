@@ -28,7 +28,7 @@ def list_closet(ctr: Ctr, user: CurrentUser,
              responses=documented(400, 401, 404, 409, 422, 500))
 def keep(body: ClosetIn, ctr: Ctr, user: CurrentUser,
          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+    product = ctr.shop.catalog.product(decode_id("prod", body.productId, "Product"))
     item_id = ids.new("closet")
     ctr.wait("studio", ctr.studio.keep_in_closet(user.id, item_id, product, body.variantId,
                                                  body.renderId, body.note))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -18,10 +18,10 @@ from adapters.http.deps import (
 from adapters.http.errors import documented
 from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
-from application.shop import order_id_for
+from application.accounts import SavedAddresses
+from application.ordering import order_id_for
 from domain import ids
-from domain.errors import InvalidInput, NotFound
-from projections.users import address_fields_of
+from domain.errors import NotFound
 
 router = APIRouter(tags=["orders"])
 
@@ -39,22 +39,13 @@ def _detail(ctr: Ctr, owner: str | None, order_id: str, position: int = 0,
              responses=documented(400, 401, 404, 409, 422, 500))
 def place_order(body: OrderIn, ctr: Ctr, user: CurrentUser,
                 idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
-    shipping: dict[str, Any] | None
-    if body.shippingAddressId is not None:
-        shipping = address_fields_of(ctr.accounts.address_of(user.id, body.shippingAddressId))
-    elif body.shippingAddress is not None:
-        shipping = body.shippingAddress.model_dump(exclude_none=True)
-    else:
-        default = ctr.accounts.default_address_of(user.id)
-        shipping = None if default is None else address_fields_of(default)
-        if shipping is None:
-            raise InvalidInput("shippingAddress",
-                               "Give a shipping address or save a default one", "REQUIRED")
-    billing = body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else {
-        k: v for k, v in shipping.items() if k != "phone"}
     order_id = order_id_for(user.id, idempotency_key)
-    position = ctr.shop.place_order(user.id, order_id, body.shippingMethod, shipping, billing,
-                                    body.notes)
+    position = ctr.shop.ordering.place_from_address_book(
+        user.id, order_id, body.shippingMethod, SavedAddresses(ctr.accounts),
+        body.shippingAddressId,
+        body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
+        body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else None,
+        body.notes)
     return _detail(ctr, user.public_id, ids.encode("order", order_id), position, 201)
 
 
@@ -80,7 +71,7 @@ def get_order(orderId: str, ctr: Ctr, user: CurrentUser) -> JSONResponse:
 def cancel_order(orderId: str, ctr: Ctr, user: CurrentUser, body: CancelIn | None = None,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     order_id = decode_id("order", orderId, "Order")  # the body ({reason?}) may be left out
-    position = ctr.shop.cancel_order(user.id, order_id, body.reason if body else None)
+    position = ctr.shop.ordering.cancel(user.id, order_id, body.reason if body else None)
     return _detail(ctr, user.public_id, orderId, position)
 
 
@@ -89,7 +80,7 @@ def cancel_order(orderId: str, ctr: Ctr, user: CurrentUser, body: CancelIn | Non
              responses=documented(400, 401, 403, 404, 409, 422, 500))
 def confirm_order(orderId: str, ctr: Ctr, admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.confirm_order(decode_id("order", orderId, "Order"))
+    position = ctr.shop.ordering.confirm(decode_id("order", orderId, "Order"))
     return _detail(ctr, None, orderId, position)
 
 
@@ -97,7 +88,7 @@ def confirm_order(orderId: str, ctr: Ctr, admin: AdminUser,
              responses=documented(400, 401, 403, 404, 409, 422, 500))
 def ship_order(orderId: str, body: ShipIn, ctr: Ctr, admin: AdminUser,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.ship_order(decode_id("order", orderId, "Order"), body.trackingNumber,
+    position = ctr.shop.ordering.ship(decode_id("order", orderId, "Order"), body.trackingNumber,
                                    body.carrier)
     return _detail(ctr, None, orderId, position)
 
@@ -106,7 +97,7 @@ def ship_order(orderId: str, body: ShipIn, ctr: Ctr, admin: AdminUser,
              responses=documented(400, 401, 403, 404, 409, 422, 500))
 def deliver_order(orderId: str, ctr: Ctr, admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.deliver_order(decode_id("order", orderId, "Order"))
+    position = ctr.shop.ordering.deliver(decode_id("order", orderId, "Order"))
     return _detail(ctr, None, orderId, position)
 
 
@@ -114,5 +105,5 @@ def deliver_order(orderId: str, ctr: Ctr, admin: AdminUser,
              responses=documented(400, 401, 403, 404, 409, 422, 500))
 def refund_order(orderId: str, body: RefundIn, ctr: Ctr, admin: AdminUser,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    position = ctr.shop.refund_order(decode_id("order", orderId, "Order"), body.reason)
+    position = ctr.shop.ordering.refund(decode_id("order", orderId, "Order"), body.reason)
     return _detail(ctr, None, orderId, position)

@@ -50,7 +50,7 @@ def _sandbox_enabled(ctr: Ctr) -> None:
 def create_payment(body: PaymentOrderIn, ctr: Ctr, user: CurrentUser,
                    idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
     order_id = decode_id("order", body.orderId, "Order")
-    payment_id, position = ctr.shop.create_payment(user.id, order_id)
+    payment_id, position = ctr.shop.payments.create(user.id, order_id)
     ctr.wait("shop", position)
     return JSONResponse({"success": True, "data": _payment(ctr, ids.encode("pay", payment_id))},
                         status_code=201)
@@ -63,7 +63,7 @@ def verify_payment(body: VerifyPaymentIn, ctr: Ctr, user: CurrentUser,
     if not ctr.payments.check_signature(body.paymentOrderId, body.transactionId, body.signature):
         raise InvalidInput("signature", "The payment signature does not match", "INVALID")
     payment_id = decode_id("pay", body.paymentOrderId, "Payment order")
-    position = ctr.shop.verify_payment(user.id, payment_id, body.transactionId)
+    position = ctr.shop.payments.verify(user.id, payment_id, body.transactionId)
     ctr.wait("shop", position)
     return JSONResponse({"success": True, "data": _verification(ctr, body.paymentOrderId)})
 
@@ -96,7 +96,7 @@ async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
     payment_id = decode_id("pay", str(event.data.get("paymentOrderId", "")), "Payment order")
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
-        position = await run_in_threadpool(ctr.shop.verify_payment, None, payment_id, transaction)
+        position = await run_in_threadpool(ctr.shop.payments.verify, None, payment_id, transaction)
     elif event.type == "payment.refunded":  # a refund made at the provider
         refund_id = str(event.data.get("refundId") or "")
         if not refund_id:
@@ -105,10 +105,11 @@ async def webhook(request: Request, ctr: Ctr) -> JSONResponse:
             amount = to_cents(str(event.data.get("amount")))
         except ValueError:
             raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
-        position = await run_in_threadpool(ctr.shop.record_refund, payment_id, refund_id,
-                                           amount, str(event.data.get("reason") or "refund"))
+        position = await run_in_threadpool(ctr.shop.ordering.record_provider_refund,
+                                           payment_id, refund_id, amount,
+                                           str(event.data.get("reason") or "refund"))
     else:
-        position = await run_in_threadpool(ctr.shop.decline_payment, payment_id,
+        position = await run_in_threadpool(ctr.shop.payments.decline, payment_id,
                                            str(event.data.get("reason", "declined")), {})
     await run_in_threadpool(ctr.wait, "shop", position)
     return JSONResponse({"success": True, "data": {"received": True}})
@@ -121,19 +122,14 @@ def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, ctr: Ctr,
     """The sandbox provider's checkout: charges a test card and signs the result."""
     _sandbox_enabled(ctr)
     payment_id = decode_id("pay", paymentOrderId, "Payment order")
-    ctr.shop.payable_payment(payment_id)  # before any card is charged
-    now = datetime.now(UTC)
-    charge = ctr.payments.charge(body.cardNumber, body.expiryMonth, body.expiryYear)
-    expired = (body.expiryYear, body.expiryMonth) < (now.year, now.month)
-    if expired or not charge.approved:
-        reason = "expired_card" if expired else (charge.reason or "declined")
-        ctr.wait("shop", ctr.shop.decline_payment(payment_id, reason, charge.method))
-        raise PaymentDeclined("The card was declined", reason=reason)
-    assert charge.transaction_id is not None
-    ctr.wait("shop", ctr.shop.authorize_payment(payment_id, charge.transaction_id, charge.method))
+    attempt = ctr.shop.payments.pay_by_card(payment_id, body.cardNumber, body.expiryMonth,
+                                            body.expiryYear, datetime.now(UTC).date())
+    ctr.wait("shop", attempt.position)
+    if attempt.transaction_id is None:
+        raise PaymentDeclined("The card was declined", reason=attempt.declined_because)
     return JSONResponse({"success": True, "data": {
-        "paymentOrderId": paymentOrderId, "transactionId": charge.transaction_id,
-        "signature": ctr.payments.sign(paymentOrderId, charge.transaction_id)}})
+        "paymentOrderId": paymentOrderId, "transactionId": attempt.transaction_id,
+        "signature": ctr.payments.sign(paymentOrderId, attempt.transaction_id)}})
 
 
 @router.get("/sandbox/{paymentOrderId}/checkout", response_class=HTMLResponse,

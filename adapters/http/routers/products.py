@@ -75,13 +75,10 @@ def review_product(productId: str, body: ReviewIn, ctr: Ctr, user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     product_id = decode_id("prod", productId, "Product")
     profile = ctr.read.profile(user.public_id) or {}
-    review_id = ids.new("rev")
-    review = {"userId": user.public_id,
-              "userName": f"{profile.get('firstName', '')} {profile.get('lastName', '')[:1]}."
-              .strip(),
-              "rating": body.rating, "title": body.title, "comment": body.comment,
-              "helpful": 0, "verified": ctr.read.has_bought(user.public_id, productId)}
-    ctr.wait("shop", ctr.shop.review_product(product_id, review_id, review))
+    review_id, position = ctr.shop.catalog.review(
+        product_id, user.public_id, profile.get("firstName", ""), profile.get("lastName", ""),
+        ctr.read.has_bought(user.public_id, productId), body.rating, body.title, body.comment)
+    ctr.wait("shop", position)
     detail = ctr.read.product(productId) or {"reviews": []}
     created = next(r for r in detail["reviews"] if r["id"] == review_id)
     return JSONResponse({"success": True, "data": created}, status_code=201)
@@ -106,7 +103,7 @@ def create_product(body: ProductIn, ctr: Ctr, admin: AdminUser,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     fields = _product_fields(body)
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    product_id, position = ctr.shop.list_product(
+    product_id, position = ctr.shop.catalog.list_product(
         fields, cents(body.price) or 0, cents(body.originalPrice), cents(threshold),
         [_variant_fields(v) for v in body.variants])
     ctr.wait("shop", position)
@@ -119,8 +116,9 @@ def revise_product(productId: str, body: ProductPatch, ctr: Ctr,
                    admin: AdminUser) -> JSONResponse:
     product_id = decode_id("prod", productId, "Product")
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    ctr.wait("shop", ctr.shop.revise_product(product_id, _product_fields(body), cents(body.price),
-                                             cents(body.originalPrice), cents(threshold)))
+    ctr.wait("shop", ctr.shop.catalog.revise_product(
+        product_id, _product_fields(body), cents(body.price), cents(body.originalPrice),
+        cents(threshold)))
     return _detail(ctr, productId)
 
 
@@ -131,7 +129,8 @@ def add_variant(productId: str, body: VariantIn, ctr: Ctr, admin: AdminUser,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     product_id = decode_id("prod", productId, "Product")
     variant_id = ids.new("var")
-    ctr.wait("shop", ctr.shop.add_variant(product_id, variant_id, _variant_fields(body)))
+    ctr.wait("shop", ctr.shop.catalog.add_variant(product_id, variant_id,
+                                                  _variant_fields(body)))
     return _variant(ctr, productId, variant_id, 201)
 
 
@@ -140,7 +139,8 @@ def add_variant(productId: str, body: VariantIn, ctr: Ctr, admin: AdminUser,
 def revise_variant(productId: str, variantId: str, body: VariantPatch, ctr: Ctr,
                    admin: AdminUser) -> JSONResponse:
     product_id = decode_id("prod", productId, "Product")
-    ctr.wait("shop", ctr.shop.revise_variant(product_id, variantId, _variant_fields(body)))
+    ctr.wait("shop", ctr.shop.catalog.revise_variant(product_id, variantId,
+                                                     _variant_fields(body)))
     return _variant(ctr, productId, variantId)
 
 

@@ -45,13 +45,13 @@ def _render(ctr: Ctr, user: CurrentUser, render_id: str, status_code: int = 200)
 
 
 def _garment(ctr: Ctr, body: TryOnIn) -> dict[str, Any]:
-    product = ctr.shop.get_product(decode_id("prod", body.productId, "Product"))
+    product = ctr.shop.catalog.product(decode_id("prod", body.productId, "Product"))
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
     sizing = product.fields.get("sizing") or {}
-    return {"category": product.fields.get("category"), "size": variant.get("size"),
-            "colorHex": variant.get("colorHex") or "#808080",
+    return {"category": product.fields.get("category"), "size": variant.size,
+            "colorHex": variant.color_hex or "#808080",
             "sizeGuide": sizing.get("sizeGuide") or {}, "fit": sizing.get("fit") or "regular"}
 
 

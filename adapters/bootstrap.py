@@ -186,7 +186,7 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
         SmtpMailer(settings.smtp_url, settings.mail_from) if settings.smtp_url
         else FileMailer(settings.data_dir / "mail", settings.mail_from))
     blobs = blob_store(settings, secret + ":files", create_bucket=True)
-    studio_reads = StudioReads(store)
+    studio_reads = StudioReads(store, studio.repository.event_store)
     erasure = Erasure(accounts, [
         lambda user, _: idempotency.forget_owner(f"user:{user}"),
         lambda _, email: mailer.forget(email),

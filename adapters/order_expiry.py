@@ -48,7 +48,7 @@ class OrderExpiry:
         with metadata.acting_as(actor="system:order-expiry"):
             for public_id in self.due(now):
                 order_id = ids.decode("order", public_id)
-                if order_id is not None and self.shop.expire_order(order_id, now,
+                if order_id is not None and self.shop.ordering.expire(order_id, now,
                                                                    self.unpaid_for):
                     expired += 1
         if expired:

@@ -8,8 +8,8 @@ along two paths in the same run, on a fresh schema of the real PostgreSQL server
   Each request does everything a client gets: validation, auth, idempotency, the command,
   the read-model wait (read-your-writes) and the JSON response.
 * ``direct``: the same application command called from the same number of threads in this
-  process (``container.accounts.register``, ``container.shop.add_to_cart``,
-  ``container.shop.place_order``): no HTTP, no read-model wait. The server is not running
+  process (``container.accounts.register``, ``container.shop.carts.add_item``,
+  ``container.shop.ordering.place``): no HTTP, no read-model wait. The server is not running
   yet while these cells run, so it takes no CPU from them.
 
 Every operation works on its own fresh subject (a new email, a new user with an empty cart, a
@@ -288,9 +288,9 @@ class Fixtures:
         fields = body.model_dump(mode="json", exclude_unset=True,
                                  exclude={"price", "originalPrice", "variants"})
         variants = [v.model_dump(exclude={"price"}) for v in body.variants]
-        product_id, _ = self.container.shop.list_product(fields, cents(body.price) or 0, None,
-                                                         None, variants)
-        product = self.container.shop.get_product(product_id)
+        product_id, _ = self.container.shop.catalog.list_product(
+            fields, cents(body.price) or 0, None, None, variants)
+        product = self.container.shop.catalog.product(product_id)
         return product_id, next(iter(product.variants))
 
     def user(self, label: str) -> Subject:
@@ -323,7 +323,7 @@ class Fixtures:
         def buyer(i: int) -> Subject:
             subject = self.user(label)
             subject.product_id, subject.variant_id = self.product(stock=10)
-            self.container.shop.add_to_cart(subject.user_id, subject.product_id,
+            self.container.shop.carts.add_item(subject.user_id, subject.product_id,
                                             subject.variant_id, 1, {})
             subject.key = f"order-{i}-{uuid.uuid4().hex[:8]}"
             return subject
@@ -343,7 +343,7 @@ class Fixtures:
 
 # -- the operations ----------------------------------------------------------------------------
 def direct_operation(container: Any, command: str) -> Callable[[Any, Subject], None]:
-    from application.shop import order_id_for
+    from application.ordering import order_id_for
 
     billing = {k: v for k, v in ADDRESS.items() if k != "phone"}
 
@@ -351,11 +351,11 @@ def direct_operation(container: Any, command: str) -> Callable[[Any, Subject], N
         container.accounts.register(s.email, PASSWORD, "Ada", "Lovelace")
 
     def add_to_cart(_: Any, s: Subject) -> None:
-        container.shop.add_to_cart(s.user_id, s.product_id, s.variant_id, 1, {})
+        container.shop.carts.add_item(s.user_id, s.product_id, s.variant_id, 1, {})
 
     def place_order(_: Any, s: Subject) -> None:
         assert s.user_id is not None
-        position = container.shop.place_order(s.user_id, order_id_for(s.user_id, s.key),
+        position = container.shop.ordering.place(s.user_id, order_id_for(s.user_id, s.key),
                                               "standard", dict(ADDRESS), billing, None)
         if position <= 0:
             raise RuntimeError("the order was not placed")

@@ -67,10 +67,10 @@ def cell(container: Any, clients: int, seconds: float, hot: bool) -> dict[str, A
     shop = container.shop
     products = []
     for n in range(1 if hot else clients):
-        product_id, _ = shop.list_product(
+        product_id, _ = shop.catalog.list_product(
             {"name": f"Sale item {n}", "category": "tops", "currency": "USD"}, 1999, None,
             None, [{"size": "M", "stock": STOCK}])
-        products.append((product_id, next(iter(shop.get_product(product_id).variants))))
+        products.append((product_id, next(iter(shop.catalog.product(product_id).variants))))
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -82,8 +82,8 @@ def cell(container: Any, clients: int, seconds: float, hot: bool) -> dict[str, A
             user_id = uuid.uuid4()
             start = time.perf_counter()
             try:
-                shop.add_to_cart(user_id, product_id, variant, 1, {})
-                shop.place_order(user_id, uuid.uuid4(), "standard", ADDRESS, ADDRESS, None)
+                shop.carts.add_item(user_id, product_id, variant, 1, {})
+                shop.ordering.place(user_id, uuid.uuid4(), "standard", ADDRESS, ADDRESS, None)
             except Exception as error:  # noqa: BLE001 - counted and shown, never hidden
                 with lock:
                     errors.append(f"{type(error).__name__}: {error}")
@@ -97,8 +97,8 @@ def cell(container: Any, clients: int, seconds: float, hot: bool) -> dict[str, A
     wall = time.perf_counter() - started
     sold = left = 0
     for product_id, variant in products:
-        product = shop.get_product(product_id)
-        left += int(product.variants[variant]["stock"])
+        product = shop.catalog.product(product_id)
+        left += product.variants[variant].stock
     sold = len(latencies)
     return {"ops": sold / wall, "p50": percentile(latencies, 0.5),
             "p99": percentile(latencies, 0.99), "errors": len(errors),
@@ -119,11 +119,11 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         container, close = build_container(args.backend, Path(tmp))
-        turns = container.shop.checkouts
+        turns = container.shop.ordering.checkouts
         try:
             for mode in ("race", "turns"):
-                container.shop.checkouts = (
-                    turns if mode == "turns" else Racing(container.shop._place_orders))
+                container.shop.ordering.checkouts = (
+                    turns if mode == "turns" else Racing(container.shop.ordering._place_orders))
                 for hot in (False, True):
                     result = cell(container, args.clients, args.seconds, hot)
                     rows.append(("hot" if hot else "spread", mode, result))

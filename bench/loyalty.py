@@ -5,8 +5,8 @@ Builds, on a fresh schema of the real PostgreSQL server (or embedded SQLite with
 place order) and ``--refreshes`` token refreshes, then times the same commands for that
 customer and for *new* customers, alternating, in the same run:
 
-* ``add-to-cart``  ``shop.add_to_cart``  (loads the customer's cart and the product)
-* ``place-order``  ``shop.place_order``  (cart, products, new order: one atomic save)
+* ``add-to-cart``  ``shop.carts.add_item``  (loads the customer's cart and the product)
+* ``place-order``  ``shop.ordering.place``  (cart, products, new order: one atomic save)
 * ``sign-in``      ``sessions.login``     (email index, user, password check, new session)
 * ``refresh``      ``sessions.refresh``   (user, the session family, rotation)
 
@@ -58,10 +58,10 @@ class Customer:
         self.refresh_token = signed.tokens.refresh_token
 
     def add_to_cart(self, product_id: uuid.UUID, variant: str) -> None:
-        self.container.shop.add_to_cart(self.user_id, product_id, variant, 1, {})
+        self.container.shop.carts.add_item(self.user_id, product_id, variant, 1, {})
 
     def place_order(self) -> None:
-        self.container.shop.place_order(self.user_id, uuid.uuid4(), "standard", ADDRESS,
+        self.container.shop.ordering.place(self.user_id, uuid.uuid4(), "standard", ADDRESS,
                                         ADDRESS, None)
 
     def sign_in(self) -> None:
@@ -128,10 +128,10 @@ def main() -> None:
 
 def run(container: Any, args: argparse.Namespace) -> None:
     shop = container.shop
-    product_id, _ = shop.list_product(
+    product_id, _ = shop.catalog.list_product(
         {"name": "Everyday Tee", "category": "tops", "currency": "USD"}, 1999, None, None,
         [{"size": "M", "stock": 10_000_000}])
-    variant = next(iter(shop.get_product(product_id).variants))
+    variant = next(iter(shop.catalog.product(product_id).variants))
 
     loyal = Customer(container)
     started = time.perf_counter()

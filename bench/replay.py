@@ -118,12 +118,13 @@ class Writer:
 def generate(container: Any, events: int, seed: int = 7) -> int:
     """Writes a realistic history of at least ``events`` events; returns how many."""
     from application.accounts import email_index_id
+    from application.carts import cart_id_for
     from application.metadata import acting_as
-    from application.shop import cart_id_for, payment_id_for
+    from application.payments import payment_id_for
     from domain import ids, pricing
     from domain.accounts import EmailIndex, User
     from domain.avatars import Avatar
-    from domain.cart import Cart
+    from domain.cart import Cart, ProductSnapshot
     from domain.catalog import Product
     from domain.ordering import Order
     from domain.payments import PaymentOrder
@@ -201,28 +202,27 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
             basket = tried + rng.sample(products, rng.randrange(0, 3))
             for product in basket:
                 variant = next(iter(product.variants))
-                cart.add_item(ids.new("cart_item"), {
-                    "id": ids.encode("prod", product.id), "name": product.name,
-                    "price_cents": product.price_cents, "image": None,
-                    "brand": product.fields["brand"],
-                    "free_shipping_cents": product.free_shipping_cents}, variant,
+                cart.add_item(ids.new("cart_item"), ProductSnapshot(
+                    product_id=ids.encode("prod", product.id), name=product.name,
+                    unit_price_cents=product.price_cents, image=None, brand=product.brand,
+                    free_shipping_cents=product.free_shipping_cents), variant,
                     rng.randrange(1, 3), {})
             if rng.random() < 0.25 or not cart.items:
                 writer.add("shop", cart)
                 continue
             order_id = uuid.uuid4()
             lines, items, touched = [], [], {}
-            for item_id, item in cart.items.items():
+            for item_id, line in cart.items.items():
                 product = next(p for p in basket
-                               if ids.encode("prod", p.id) == item["product"]["id"])
-                product.reserve_stock(item["variantId"], int(item["quantity"]), order_id)
+                               if ids.encode("prod", p.id) == line.product.product_id)
+                product.reserve_stock(line.variant_id, line.quantity, order_id)
                 touched[product.id] = product
-                lines.append((product.price_cents, int(item["quantity"])))
+                lines.append((product.price_cents, line.quantity))
                 items.append({"id": item_id, "product": {
-                    "id": item["product"]["id"], "name": product.name,
+                    "id": line.product.product_id, "name": product.name,
                     "price_cents": product.price_cents, "image": None,
-                    "brand": product.fields["brand"]}, "variantId": item["variantId"],
-                    "size": "M", "color": "blue", "quantity": int(item["quantity"])})
+                    "brand": product.brand}, "variantId": line.variant_id,
+                    "size": "M", "color": "blue", "quantity": line.quantity})
             totals = pricing.price(lines, 0, "standard", 7500)
             order = Order(id=order_id, user_id=user.id, items=items, amounts={
                 "subtotal": totals.subtotal, "tax": totals.tax, "shipping": totals.shipping,

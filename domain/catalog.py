@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, ClassVar, TypedDict, cast
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
+from domain import ids
+from domain.cart import ProductSnapshot
 from domain.errors import InsufficientStock, InvalidInput, NotFound
+from domain.money import Cents
+from domain.stored import StoredState
 
-CATEGORIES = (
-    "tops", "bottoms", "dresses", "outerwear", "shoes", "accessories", "activewear", "formal",
-)
+
+class Category(StrEnum):
+    TOPS = "tops"
+    BOTTOMS = "bottoms"
+    DRESSES = "dresses"
+    OUTERWEAR = "outerwear"
+    SHOES = "shoes"
+    ACCESSORIES = "accessories"
+    ACTIVEWEAR = "activewear"
+    FORMAL = "formal"
+
+
+CATEGORIES = tuple(c.value for c in Category)
 DEFAULT_FREE_SHIPPING_CENTS = 75_00
 
 # Fields a product carries as given (money fields are separate: integer cents).
@@ -22,9 +39,83 @@ DESCRIPTIVE_FIELDS = (
 )
 VARIANT_FIELDS = ("size", "color", "colorHex", "stock", "sku", "price_cents")
 
+# The product's descriptive document in the API's words (images, sizing, specifications...):
+# the catalog shows it back as given, so it stays JSON; the domain reads the few fields its
+# rules need through typed properties (name, brand, currency, category, first image).
+ProductContent = dict[str, Any]
+
+
+class StoredVariant(TypedDict, total=False):
+    """How ``VariantAdded`` stores a variant (``VariantRevised``: the keys that changed)."""
+
+    size: str
+    color: str
+    colorHex: str
+    stock: int
+    sku: str
+    price_cents: int | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    size: str | None = None
+    color: str | None = None
+    color_hex: str | None = None
+    stock: int = 0
+    sku: str | None = None
+    price_cents: Cents | None = None  # None: the product's price
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Variant:
+        price = stored.get("price_cents")
+        return cls(size=stored.get("size"), color=stored.get("color"),
+                   color_hex=stored.get("colorHex"), stock=int(stored.get("stock", 0)),
+                   sku=stored.get("sku"), price_cents=None if price is None else int(price))
+
+    def revised(self, changes: Mapping[str, Any]) -> Variant:
+        return replace(self, **{_VARIANT_ATTRIBUTES[k]: v for k, v in changes.items()
+                                if k in _VARIANT_ATTRIBUTES})
+
+
+def _stored_variant(fields: Mapping[str, Any]) -> StoredVariant:
+    return cast(StoredVariant, {k: v for k, v in fields.items() if k in VARIANT_FIELDS})
+
+
+_VARIANT_ATTRIBUTES = {"size": "size", "color": "color", "colorHex": "color_hex",
+                       "stock": "stock", "sku": "sku", "price_cents": "price_cents"}
+
+
+@dataclass(frozen=True)
+class Rating:
+    """What the aggregate keeps of a review: its stars and who gave them (the text and the
+    reviewer's name live in the event, sealed, and the read model)."""
+
+    stars: int
+    reviewer: str | None  # public user id; None in reviews stored before reviewers were
+
+
+class StoredReview(TypedDict):
+    """How ``Reviewed`` stores a review (``userName`` is sealed as personal data)."""
+
+    userId: str
+    userName: str
+    rating: int
+    title: str
+    comment: str
+    helpful: int
+    verified: bool
+
+
+def reviewer_name(first_name: str, last_name: str) -> str:
+    """Reviews show the first name and the last initial: "Ada L."."""
+    return f"{first_name} {last_name[:1]}.".strip()
+
 
 class Product(Aggregate):
-    class_version = 1
+    """v2: variants are ``Variant`` values and reviews ``Rating`` values (v1 snapshots held
+    dicts and are upcast on load)."""
+
+    class_version = 2
     Listed: ClassVar[type[DomainEvent]]
     Revised: ClassVar[type[DomainEvent]]
     VariantAdded: ClassVar[type[DomainEvent]]
@@ -37,7 +128,7 @@ class Product(Aggregate):
     def __init__(
         self,
         id: uuid.UUID,
-        fields: dict[str, Any],
+        fields: ProductContent,
         price_cents: int,
         original_price_cents: int | None,
         free_shipping_cents: int,
@@ -46,13 +137,19 @@ class Product(Aggregate):
         self.price_cents = price_cents
         self.original_price_cents = original_price_cents
         self.free_shipping_cents = free_shipping_cents
-        self.variants: dict[str, dict[str, Any]] = {}
-        self.reviews: dict[str, dict[str, Any]] = {}
+        self.variants: dict[str, Variant] = {}
+        self.reviews: dict[str, Rating] = {}
+
+    @staticmethod
+    def upcast_v1_v2(state: StoredState) -> None:
+        state["variants"] = {k: Variant.from_stored(v) for k, v in state["variants"].items()}
+        state["reviews"] = {k: Rating(stars=int(r["rating"]), reviewer=r.get("userId"))
+                            for k, r in state["reviews"].items()}
 
     @event("Revised")
     def revise(
         self,
-        fields: dict[str, Any],
+        fields: ProductContent,
         price_cents: int | None,
         original_price_cents: int | None,
         free_shipping_cents: int | None,
@@ -74,40 +171,64 @@ class Product(Aggregate):
     def tryon_available(self) -> bool:
         return bool(self.fields.get("tryonAvailable", False))
 
+    @property
+    def brand(self) -> str | None:
+        return self.fields.get("brand")
+
+    @property
+    def currency(self) -> str:
+        return str(self.fields.get("currency", "USD"))
+
+    @property
+    def category(self) -> Category | None:
+        category = self.fields.get("category")
+        return None if category is None else Category(category)
+
+    @property
+    def first_image(self) -> str | None:
+        images = self.fields.get("images") or []
+        return str(images[0]["url"]) if images else None
+
+    def snapshot_of(self, variant_id: str) -> ProductSnapshot:
+        """What a cart keeps of this product, for one of its variants."""
+        return ProductSnapshot(
+            product_id=ids.encode("prod", self.id), name=self.name,
+            unit_price_cents=self.variant_price_cents(variant_id), image=self.first_image,
+            brand=self.brand, free_shipping_cents=self.free_shipping_cents)
+
     # -- variants ------------------------------------------------------------------------------
-    def add_variant(self, variant_id: str, variant: dict[str, Any]) -> None:
+    def add_variant(self, variant_id: str, variant: Mapping[str, Any]) -> None:
+        """``variant``: the admin's fields (any others are left out)."""
         sku = variant.get("sku")
-        if sku and any(v.get("sku") == sku for v in self.variants.values()):
+        if sku and any(v.sku == sku for v in self.variants.values()):
             raise InvalidInput("sku", "SKU already used by another variant of this product",
                                "DUPLICATE")
-        self._variant_added(variant_id=variant_id,
-                            variant={k: v for k, v in variant.items() if k in VARIANT_FIELDS})
+        self._variant_added(variant_id=variant_id, variant=_stored_variant(variant))
 
     @event("VariantAdded")
-    def _variant_added(self, variant_id: str, variant: dict[str, Any]) -> None:
-        self.variants[variant_id] = dict(variant)
+    def _variant_added(self, variant_id: str, variant: StoredVariant) -> None:
+        self.variants[variant_id] = Variant.from_stored(variant)
 
-    def revise_variant(self, variant_id: str, changes: dict[str, Any]) -> None:
+    def revise_variant(self, variant_id: str, changes: Mapping[str, Any]) -> None:
         self.check_variant(variant_id)
-        self._variant_revised(variant_id=variant_id,
-                              changes={k: v for k, v in changes.items() if k in VARIANT_FIELDS})
+        self._variant_revised(variant_id=variant_id, changes=_stored_variant(changes))
 
     @event("VariantRevised")
-    def _variant_revised(self, variant_id: str, changes: dict[str, Any]) -> None:
-        self.variants[variant_id] = {**self.variants[variant_id], **changes}
+    def _variant_revised(self, variant_id: str, changes: StoredVariant) -> None:
+        self.variants[variant_id] = self.variants[variant_id].revised(changes)
 
-    def check_variant(self, variant_id: str) -> dict[str, Any]:
+    def check_variant(self, variant_id: str) -> Variant:
         try:
             return self.variants[variant_id]
         except KeyError:
             raise NotFound("Variant not found") from None
 
-    def variant_price_cents(self, variant_id: str) -> int:
-        price = self.check_variant(variant_id).get("price_cents")
-        return self.price_cents if price is None else int(price)
+    def variant_price_cents(self, variant_id: str) -> Cents:
+        price = self.check_variant(variant_id).price_cents
+        return self.price_cents if price is None else price
 
     def stock_of(self, variant_id: str) -> int:
-        return int(self.check_variant(variant_id).get("stock", 0))
+        return self.check_variant(variant_id).stock
 
     def check_stock(self, variant_id: str, quantity: int) -> None:
         available = self.stock_of(variant_id)
@@ -123,32 +244,41 @@ class Product(Aggregate):
 
     @event("StockReserved")
     def _stock_reserved(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
-        self.variants[variant_id]["stock"] = int(self.variants[variant_id]["stock"]) - quantity
+        variant = self.variants[variant_id]
+        self.variants[variant_id] = replace(variant, stock=variant.stock - quantity)
 
     @event("StockReleased")
     def release_stock(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
-        self.variants[variant_id]["stock"] = int(self.variants[variant_id]["stock"]) + quantity
+        variant = self.variants[variant_id]
+        self.variants[variant_id] = replace(variant, stock=variant.stock + quantity)
 
     # -- reviews: one per person and product, the latest replaces the earlier ---------------
+    def review(self, review_id: str, reviewer_id: str, reviewer_name: str, bought: bool,
+               stars: int, title: str, comment: str) -> None:
+        """A review is "verified" when its author bought the product."""
+        self.add_review(review_id=review_id, review=StoredReview(
+            userId=reviewer_id, userName=reviewer_name, rating=stars, title=title,
+            comment=comment, helpful=0, verified=bought))
+
     @event("Reviewed")
-    def add_review(self, review_id: str, review: dict[str, Any]) -> None:
+    def add_review(self, review_id: str, review: StoredReview) -> None:
         # Applied the same way to events stored before the rule (a person's five reviews in
         # an old log count once, as the last of them). The aggregate keeps what its rules
         # need; the text and the reviewer's name live in the event (sealed) and the read
         # model, so snapshots hold no personal data.
         reviewer = review.get("userId")
         if reviewer is not None:
-            for earlier in [k for k, r in self.reviews.items() if r.get("userId") == reviewer]:
+            for earlier in [k for k, r in self.reviews.items() if r.reviewer == reviewer]:
                 del self.reviews[earlier]
-        self.reviews[review_id] = {"rating": int(review["rating"]), "userId": reviewer}
+        self.reviews[review_id] = Rating(stars=int(review["rating"]), reviewer=reviewer)
 
     def review_by(self, user_id: str) -> str | None:
         """The id of ``user_id``'s review of this product, if any."""
-        return next((k for k, r in self.reviews.items() if r.get("userId") == user_id), None)
+        return next((k for k, r in self.reviews.items() if r.reviewer == user_id), None)
 
     @property
     def rating(self) -> tuple[float, int]:
-        ratings = [int(r["rating"]) for r in self.reviews.values()]
-        if not ratings:
+        stars = [r.stars for r in self.reviews.values()]
+        if not stars:
             return 0.0, 0
-        return round(sum(ratings) / len(ratings), 1), len(ratings)
+        return round(sum(stars) / len(stars), 1), len(stars)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar, TypedDict
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
@@ -18,6 +18,30 @@ class PaymentStatus(StrEnum):
     VERIFIED = "verified"      # signature checked, the order is paid
     REFUNDED = "refunded"      # the provider gave the money back
     VOIDED = "voided"          # the order expired (or was cancelled) before it was paid
+
+
+class StoredCard(TypedDict, total=False):
+    """How payment events store the card an attempt used (never its number): the provider's
+    description, in the API's words."""
+
+    type: str
+    last4: str
+    brand: str
+    expiryMonth: int
+    expiryYear: int
+
+
+def card_has_expired(expiry_year: int, expiry_month: int, today: date) -> bool:
+    """A card is good through the last day of its expiry month."""
+    return (expiry_year, expiry_month) < (today.year, today.month)
+
+
+def decline_reason(card_expired: bool, approved: bool, provider_reason: str | None) -> str | None:
+    """Why a card attempt fails, or None when it pays: an expired card is declined whatever
+    the provider answered."""
+    if card_expired:
+        return "expired_card"
+    return None if approved else provider_reason or "declined"
 
 
 class PaymentOrder(Aggregate):
@@ -47,7 +71,7 @@ class PaymentOrder(Aggregate):
         self.currency = currency
         self.status = PaymentStatus.PENDING
         self.transaction_id: str | None = None
-        self.method: dict[str, Any] = {}
+        self.method: StoredCard = {}
         self.declined_attempts = 0
         self.refund_id: str | None = None
 
@@ -55,22 +79,22 @@ class PaymentOrder(Aggregate):
         if self.status != PaymentStatus.PENDING:
             raise InvalidStateTransition(f"Payment is already {self.status}")
 
-    def authorize(self, transaction_id: str, method: dict[str, Any]) -> None:
+    def authorize(self, transaction_id: str, method: StoredCard) -> None:
         self._check_pending()
         self._authorized(transaction_id=transaction_id, method=method)
 
     @event("Authorized")
-    def _authorized(self, transaction_id: str, method: dict[str, Any]) -> None:
+    def _authorized(self, transaction_id: str, method: StoredCard) -> None:
         self.status = PaymentStatus.AUTHORIZED
         self.transaction_id = transaction_id
         self.method = method
 
-    def decline(self, reason: str, method: dict[str, Any]) -> None:
+    def decline(self, reason: str, method: StoredCard) -> None:
         self._check_pending()
         self._declined(reason=reason, method=method)
 
     @event("Declined")
-    def _declined(self, reason: str, method: dict[str, Any]) -> None:
+    def _declined(self, reason: str, method: StoredCard) -> None:
         # An attempt, not an outcome: the payment stays payable.
         self.status = PaymentStatus.PENDING
         self.declined_attempts += 1

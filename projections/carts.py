@@ -13,7 +13,7 @@ from projections.session import ViewSession
 
 
 def empty_cart(user_uuid: Any, updated_at: str) -> dict[str, Any]:
-    from application.shop import cart_id_for
+    from application.carts import cart_id_for
 
     return {"id": ids.encode("cart", cart_id_for(user_uuid)), "items": [], "subtotal": 0.0,
             "tax": 0.0, "shipping": 0.0, "discount": 0.0, "total": 0.0, "itemCount": 0,

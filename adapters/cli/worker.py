@@ -50,7 +50,7 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def dispatcher(args: argparse.Namespace) -> int:
-    from adapters.cli.main import bootstrap_when_reachable
+    from adapters.cli.container import bootstrap_when_reachable
     from adapters.logging import configure_logging
     from adapters.worker_host import report_recorder
     from application import metadata
@@ -66,7 +66,9 @@ def dispatcher(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    assert container.dispatcher is not None
+    from adapters.bus.nats import NatsCommandBus
+
+    assert container.dispatcher is not None and isinstance(container.bus, NatsCommandBus)
     # NATS may be down when the dispatcher starts: it connects once it can, and meanwhile
     # the loop below retries its publishing with backoff.
     container.bus.start_when_reachable(report_recorder(container.studio), stop)

@@ -64,7 +64,7 @@ def build(container: Any) -> History:
     with controlled_clock() as clock:
         for name, category, cents in (("A", "tops", 2000), ("B", "tops", 3000),
                                       ("C", "shoes", 10000)):
-            h.products[name], _ = shop.list_product(
+            h.products[name], _ = shop.catalog.list_product(
                 {"name": f"Product {name}", "category": category, "currency": "USD"},
                 cents, None, None, [{"size": "M", "stock": 50}])
         for name in ("ada", "bob", "cyd", "dan", "eve"):
@@ -81,11 +81,11 @@ def build(container: Any) -> History:
 
         def buy(order: str, user: str, *products: str) -> None:
             for product in products:
-                shop.add_to_cart(h.users[user], h.products[product],
+                shop.carts.add_item(h.users[user], h.products[product],
                                  _variant(shop, h.products[product]), 1, {})
             h.orders[order] = uuid.uuid4()
-            shop.place_order(h.users[user], h.orders[order], "standard", ADDRESS, ADDRESS, None)
-            h.totals[order] = shop.get_order(None, h.orders[order]).total_cents
+            shop.ordering.place(h.users[user], h.orders[order], "standard", ADDRESS, ADDRESS, None)
+            h.totals[order] = shop.ordering.order(None, h.orders[order]).total_cents
 
         clock.jump(1)
         try_on("ada", "A")
@@ -97,7 +97,7 @@ def build(container: Any) -> History:
         buy("cyd-1", "cyd", "B", "C")
         try_on("dan", "B")
         buy("eve-1", "eve", "C")
-        shop.cancel_order(None, h.orders["eve-1"], "changed mind")
+        shop.ordering.cancel(None, h.orders["eve-1"], "changed mind")
         clock.jump(8)
         _scan(studio, h.users["ada"], 0.9)
         _scan(studio, h.users["bob"], 0.7)
@@ -106,7 +106,7 @@ def build(container: Any) -> History:
 
 
 def _variant(shop: Any, product_id: uuid.UUID) -> str:
-    return str(next(iter(shop.get_product(product_id).variants)))
+    return str(next(iter(shop.catalog.product(product_id).variants)))
 
 
 def _scan(studio: Any, user_id: uuid.UUID, quality: float | None) -> uuid.UUID:

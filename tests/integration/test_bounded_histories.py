@@ -71,17 +71,18 @@ def test_a_long_lived_session_and_cart_load_from_a_snapshot(container: Any) -> N
 
 def test_a_cart_used_for_years_loads_from_a_snapshot_with_its_items(container: Any) -> None:
     shop = container.shop
-    product_id, _ = shop.list_product({"name": "Tee", "category": "tops", "currency": "USD"},
-                                      1999, None, None, [{"size": "M", "stock": 10}])
-    variant = next(iter(shop.get_product(product_id).variants))
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops", "currency": "USD"},
+        1999, None, None, [{"size": "M", "stock": 10}])
+    variant = next(iter(shop.catalog.product(product_id).variants))
     user_id = uuid.uuid4()
     for _ in range(30):  # 60 events after the cart opened
-        item_id, _ = shop.add_to_cart(user_id, product_id, variant, 1, {})
-        shop.remove_from_cart(user_id, item_id)
-    shop.add_to_cart(user_id, product_id, variant, 2, {})
+        item_id, _ = shop.carts.add_item(user_id, product_id, variant, 1, {})
+        shop.carts.remove_item(user_id, item_id)
+    shop.carts.add_item(user_id, product_id, variant, 2, {})
 
-    cart = shop.cart_of(user_id)
+    cart = shop.carts.cart_of(user_id)
     snapshot = next(iter(shop.snapshots.get(cart.id, desc=True, limit=1)))
     assert snapshot.originator_version == 60
     assert cart.version == 62
-    assert [item["quantity"] for item in cart.items.values()] == [2]
+    assert [line.quantity for line in cart.items.values()] == [2]

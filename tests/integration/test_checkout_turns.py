@@ -12,9 +12,10 @@ from tests.conftest import ADDRESS
 
 
 def stocked_product(shop: Any, stock: int) -> tuple[uuid.UUID, str]:
-    product_id, _ = shop.list_product({"name": "Tee", "category": "tops", "currency": "USD"},
-                                      1999, None, None, [{"size": "M", "stock": stock}])
-    return product_id, next(iter(shop.get_product(product_id).variants))
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops", "currency": "USD"},
+        1999, None, None, [{"size": "M", "stock": stock}])
+    return product_id, next(iter(shop.catalog.product(product_id).variants))
 
 
 def place_together(shop: Any, orders: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Any]:
@@ -25,7 +26,7 @@ def place_together(shop: Any, orders: list[tuple[uuid.UUID, uuid.UUID]]) -> list
         user_id, order_id = orders[n]
         start.wait()
         try:
-            answers[n] = shop.place_order(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
+            answers[n] = shop.ordering.place(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
         except DomainError as refused:
             answers[n] = refused
 
@@ -42,38 +43,38 @@ def test_buyers_of_the_last_units_in_one_turn_get_exactly_the_stock(container: A
     product_id, variant = stocked_product(shop, stock=5)
     buyers = [uuid.uuid4() for _ in range(12)]
     for buyer in buyers:
-        shop.add_to_cart(buyer, product_id, variant, 1, {})
+        shop.carts.add_item(buyer, product_id, variant, 1, {})
 
     answers = place_together(shop, [(b, uuid.uuid4()) for b in buyers])
 
     assert sum(isinstance(a, int) for a in answers) == 5
     assert sum(isinstance(a, InsufficientStock) for a in answers) == 7
-    assert shop.get_product(product_id).stock_of(variant) == 0
+    assert shop.catalog.product(product_id).stock_of(variant) == 0
 
 
 def test_one_cart_checked_out_by_two_orders_at_once_makes_one_order(container: Any) -> None:
     shop = container.shop
     product_id, variant = stocked_product(shop, stock=5)
     buyer = uuid.uuid4()
-    shop.add_to_cart(buyer, product_id, variant, 2, {})
+    shop.carts.add_item(buyer, product_id, variant, 2, {})
 
     answers = place_together(shop, [(buyer, uuid.uuid4()), (buyer, uuid.uuid4())])
 
     assert sum(isinstance(a, int) for a in answers) == 1
     assert sum(isinstance(a, InvalidInput) and a.field == "cart" for a in answers) == 1
-    assert shop.get_product(product_id).stock_of(variant) == 3
+    assert shop.catalog.product(product_id).stock_of(variant) == 3
 
 
 def test_one_order_placed_twice_at_once_is_placed_once(container: Any) -> None:
     shop = container.shop
     product_id, variant = stocked_product(shop, stock=5)
     buyer, order_id = uuid.uuid4(), uuid.uuid4()
-    shop.add_to_cart(buyer, product_id, variant, 1, {})
+    shop.carts.add_item(buyer, product_id, variant, 1, {})
 
     answers = place_together(shop, [(buyer, order_id)] * 4)
 
     assert all(isinstance(a, int) for a in answers), answers
-    assert shop.get_product(product_id).stock_of(variant) == 4
+    assert shop.catalog.product(product_id).stock_of(variant) == 4
 
 
 def test_a_cart_changed_after_it_was_read_is_decided_again_from_the_log(
@@ -81,15 +82,17 @@ def test_a_cart_changed_after_it_was_read_is_decided_again_from_the_log(
     shop = container.shop
     product_id, variant = stocked_product(shop, stock=5)
     buyer = uuid.uuid4()
-    shop.add_to_cart(buyer, product_id, variant, 1, {})
-    stale = shop.cart_of(buyer)
-    shop.add_to_cart(buyer, product_id, variant, 1, {})  # now 2, after the read
+    shop.carts.add_item(buyer, product_id, variant, 1, {})
+    stale = shop.carts.cart_of(buyer)
+    shop.carts.add_item(buyer, product_id, variant, 1, {})  # now 2, after the read
 
-    from application.shop import OrderRequest
+    from application.ordering import OrderRequest
+    from domain.ordering import Addresses
 
-    request = OrderRequest(buyer, uuid.uuid4(), "standard", ADDRESS, ADDRESS, None, stale)
-    [position] = shop._place_orders([request])
+    request = OrderRequest(buyer, uuid.uuid4(), "standard", Addresses(ADDRESS, ADDRESS), None,
+                           stale)
+    [position] = shop.ordering._place_orders([request])
 
     assert isinstance(position, int) and position > 0
-    assert shop.get_order(buyer, request.order_id).items[0]["quantity"] == 2
-    assert shop.get_product(product_id).stock_of(variant) == 3
+    assert shop.ordering.order(buyer, request.order_id).lines[0].quantity == 2
+    assert shop.catalog.product(product_id).stock_of(variant) == 3

@@ -22,28 +22,30 @@ def stored(originator: uuid.UUID, version: int, topic: str, **state: Any) -> Sto
 
 def test_an_old_declined_payment_is_payable_again(container: Any) -> None:
     """Row 12: before, a Declined event ended the payment (the order could never be paid)."""
-    from application.shop import order_id_for, payment_id_for
+    from application.ordering import order_id_for
+    from application.payments import payment_id_for
     from domain.payments import PaymentStatus
 
     shop = container.shop
-    product_id, _ = shop.list_product({"name": "Tee", "category": "tops"}, 10_00, None, None,
-                                      [{"size": "M", "stock": 3}])
-    variant_id = next(iter(shop.get_product(product_id).variants))
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops"}, 10_00, None, None,
+        [{"size": "M", "stock": 3}])
+    variant_id = next(iter(shop.catalog.product(product_id).variants))
     user = uuid.uuid4()
-    shop.add_to_cart(user, product_id, variant_id, 1, {})
+    shop.carts.add_item(user, product_id, variant_id, 1, {})
     order_id = order_id_for(user, "k")
-    shop.place_order(user, order_id, "standard", ADDRESS, ADDRESS, None)
-    payment_id, _ = shop.create_payment(user, order_id)
+    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    payment_id, _ = shop.payments.create(user, order_id)
     shop.recorder.insert_events([stored(
         payment_id, 2, "domain.payments:PaymentOrder.Declined", reason="card_declined",
         method={"type": "card", "last4": "0002", "brand": "visa"})])
 
-    payment = shop.get_payment(payment_id)
+    payment = shop.payments.payment(payment_id)
     assert payment.status == PaymentStatus.PENDING and payment.declined_attempts == 1
-    assert shop.create_payment(user, order_id) == (payment_id, 0)
-    shop.authorize_payment(payment_id, "txn_1", {"type": "card", "last4": "4242"})
-    shop.verify_payment(user, payment_id, "txn_1")
-    assert shop.get_order(None, order_id).status == "processing"
+    assert shop.payments.create(user, order_id) == (payment_id, 0)
+    shop.payments.authorize(payment_id, "txn_1", {"type": "card", "last4": "4242"})
+    shop.payments.verify(user, payment_id, "txn_1")
+    assert shop.ordering.order(None, order_id).status == "processing"
 
     container.runner.catch_up()
     doc = container.read.payment_doc(ids.encode("pay", payment_id_for(order_id)))

@@ -94,7 +94,7 @@ def stock_history(container: Any, product_uuid: uuid.UUID, variant_id: str) -> l
     for event in container.shop.repository.event_store.get(product_uuid):
         product = event.mutate(product)
         if variant_id in product.variants:
-            stocks.append(int(product.variants[variant_id]["stock"]))
+            stocks.append(product.variants[variant_id].stock)
     return stocks
 
 
@@ -153,7 +153,7 @@ def test_forty_buyers_racing_for_ten_units_get_exactly_ten_orders(server: Server
 
     # The aggregate: sold out, never below zero, one reservation per winning order.
     product_uuid = ids.decode("prod", product["id"])
-    assert container.shop.get_product(product_uuid).stock_of(variant) == 0
+    assert container.shop.catalog.product(product_uuid).stock_of(variant) == 0
     history = stock_history(container, product_uuid, variant)
     assert history[0] == UNITS and history[-1] == 0 and min(history) >= 0
     reserved = [e for e in container.shop.repository.event_store.get(product_uuid)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.rebuild import rebuild_online
 from tests.integration.test_projections import (
     Projector,
     caught_up,
@@ -48,11 +49,11 @@ def produce_backlog(c: Any) -> Backlog:
 
     b = Backlog()
     for p in range(PRODUCTS):
-        product_id, _ = c.shop.list_product(
+        product_id, _ = c.shop.catalog.list_product(
             {"name": f"Tee {p}", "category": "tops", "tryonAvailable": True}, 25_00 + p, None,
             None, [{"size": s, "stock": 1_000, "sku": f"SKU-{p}-{s}"} for s in ("S", "M")])
         b.products.append(product_id)
-    variants = {p: list(c.shop.get_product(p).variants) for p in b.products}
+    variants = {p: list(c.shop.catalog.product(p).variants) for p in b.products}
     for n in range(USERS):
         user_id, _ = c.accounts.register(f"crash-{n}-{uuid.uuid4().hex[:6]}@example.com",
                                          "Str0ng!Pass", f"User{n}", "Crash")
@@ -65,34 +66,34 @@ def produce_backlog(c: Any) -> Backlog:
         for r in range(ORDERS_PER_USER):
             for k in range(3):
                 product_id = b.products[(n + r + k) % PRODUCTS]
-                c.shop.add_to_cart(user_id, product_id, variants[product_id][r % 2], 1 + k, {})
+                c.shop.carts.add_item(user_id, product_id, variants[product_id][r % 2], 1 + k, {})
             if r % 3 == 0:
-                c.shop.apply_coupon(user_id, "WELCOME10", datetime.now(UTC))
+                c.shop.carts.apply_coupon(user_id, "WELCOME10", datetime.now(UTC))
             order_id = uuid.uuid4()
-            c.shop.place_order(user_id, order_id, "express", {"city": "Berlin"},
+            c.shop.ordering.place(user_id, order_id, "express", {"city": "Berlin"},
                                {"city": "Berlin"}, None)
             b.orders_placed[user_id] += 1
-            total = c.shop.get_order(user_id, order_id).total_cents
+            total = c.shop.ordering.order(user_id, order_id).total_cents
             if r % 3 == 1:
-                payment_id, _ = c.shop.create_payment(user_id, order_id)
+                payment_id, _ = c.shop.payments.create(user_id, order_id)
                 txn = ids.new("txn")
-                c.shop.authorize_payment(payment_id, txn, {"type": "card", "last4": "4242"})
-                c.shop.verify_payment(user_id, payment_id, txn)
+                c.shop.payments.authorize(payment_id, txn, {"type": "card", "last4": "4242"})
+                c.shop.payments.verify(user_id, payment_id, txn)
                 b.spent_cents[user_id] += total
                 if n % 2:
-                    c.shop.refund_order(order_id, "returned")
+                    c.shop.ordering.refund(order_id, "returned")
                     b.spent_cents[user_id] -= total
             elif r % 3 == 2:
-                c.shop.cancel_order(user_id, order_id, "changed my mind")
+                c.shop.ordering.cancel(user_id, order_id, "changed my mind")
         product_id = b.products[n % PRODUCTS]
-        item_id, _ = c.shop.add_to_cart(user_id, product_id, variants[product_id][0], 1, {})
-        cart = c.shop.cart_of(user_id)
+        item_id, _ = c.shop.carts.add_item(user_id, product_id, variants[product_id][0], 1, {})
+        cart = c.shop.carts.cart_of(user_id)
         for i in range(BULK):
             cart.change_quantity(item_id, 1 + (i * 7) % 99)
         c.shop.record(cart)
         b.cart_quantity[user_id] = 1 + ((BULK - 1) * 7) % 99
     for product_id in b.products[:3]:
-        product = c.shop.get_product(product_id)
+        product = c.shop.catalog.product(product_id)
         for i in range(REVIEWS):
             product.add_review(review_id=ids.new("rev"), review={
                 "userId": f"usr_x{i}", "userName": "X.", "rating": 1 + i % 5, "title": f"#{i}",
@@ -115,7 +116,7 @@ def read_models_match_the_backlog(c: Any, b: Backlog) -> None:
 
     for product_id in b.products:
         public = c.read.product(ids.encode("prod", product_id))
-        aggregate = c.shop.get_product(product_id)
+        aggregate = c.shop.catalog.product(product_id)
         assert {v["id"]: v["stock"] for v in public["variants"]} == {
             v: aggregate.stock_of(v) for v in aggregate.variants}
         assert public["rating"]["count"] == len(public["reviews"]) == b.reviews[product_id]
@@ -156,7 +157,7 @@ def test_a_projector_killed_mid_backlog_ends_exactly_like_a_rebuild(
 
     recovered = dump(c)
     read_models_match_the_backlog(c, backlog)
-    c.runner.rebuild()
+    rebuild_online(c.runner)
     assert dump(c) == recovered
 
 

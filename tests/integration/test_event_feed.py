@@ -81,7 +81,7 @@ def test_events_committed_after_a_page_come_on_the_next_page(
     analyst = people.with_role("analyst")
     first = read_all(client, analyst["headers"], limit=50)
     after = first[-1]["position"]
-    container.shop.list_product({"name": "Late", "category": "tops"}, 100, None, None, [])
+    container.shop.catalog.list_product({"name": "Late", "category": "tops"}, 100, None, None, [])
     r = client.get("/v1/events", params={"after": after}, headers=analyst["headers"])
     assert [e["type"] for e in r.json()["data"]] == ["Product.Listed"]
 
@@ -150,7 +150,7 @@ def test_a_jsonl_export_resumes_with_since_and_filters_by_type(
     since = re.search(r"--since (\S+)", err).group(1)  # type: ignore[union-attr]
     assert since == rows[-1]["position"]
 
-    container.shop.list_product({"name": "Late", "category": "tops"}, 100, None, None, [])
+    container.shop.catalog.list_product({"name": "Late", "category": "tops"}, 100, None, None, [])
     more = tmp_path / "more.jsonl"
     assert run_cli("events", "export", "--out", str(more), "--since", since,
                    "--no-progress") == 0

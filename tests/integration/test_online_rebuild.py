@@ -49,7 +49,7 @@ def test_a_rebuilt_projection_keeps_following_the_log(container: Any) -> None:
     product = container.read.products(ProductFilter(), 1, 1).items[0]
     from domain import ids
 
-    container.shop.revise_product(ids.decode("prod", product["id"]), {"name": "Renamed"},
+    container.shop.catalog.revise_product(ids.decode("prod", product["id"]), {"name": "Renamed"},
                                   None, None, None)
     container.runner.catch_up()
     assert container.read.product(product["id"])["name"] == "Renamed"

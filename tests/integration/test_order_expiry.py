@@ -33,19 +33,20 @@ def twins(settings: Any, tmp_path: Any) -> Iterator[tuple[Any, Any]]:
 
 
 def _product(shop: Any, stock: int) -> tuple[uuid.UUID, str]:
-    product_id, _ = shop.list_product({"name": "Tee", "category": "tops"}, 10_00, None, None,
-                                      [{"size": "M", "stock": stock}])
-    return product_id, next(iter(shop.get_product(product_id).variants))
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops"}, 10_00, None, None,
+        [{"size": "M", "stock": stock}])
+    return product_id, next(iter(shop.catalog.product(product_id).variants))
 
 
 def _order(shop: Any, product_id: uuid.UUID, variant_id: str, quantity: int) -> uuid.UUID:
-    from application.shop import order_id_for
+    from application.ordering import order_id_for
 
     user = uuid.uuid4()
-    shop.add_to_cart(user, product_id, variant_id, quantity, {})
+    shop.carts.add_item(user, product_id, variant_id, quantity, {})
     order_id = order_id_for(user, "k")
-    shop.place_order(user, order_id, "standard", ADDRESS, ADDRESS, None)
-    shop.create_payment(user, order_id)
+    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    shop.payments.create(user, order_id)
     return order_id
 
 
@@ -61,7 +62,7 @@ def test_two_sweeps_racing_expire_each_unpaid_order_once(twins: tuple[Any, Any])
     a, b = twins
     product_id, variant_id = _product(a.shop, 10)
     orders = [_order(a.shop, product_id, variant_id, 2) for _ in range(ORDERS)]
-    assert a.shop.get_product(product_id).stock_of(variant_id) == 10 - 2 * ORDERS
+    assert a.shop.catalog.product(product_id).stock_of(variant_id) == 10 - 2 * ORDERS
     a.runner.catch_up()
     timeout = timedelta(minutes=30)
     sweeps = [OrderExpiry(a.shop, a.store, timeout), OrderExpiry(b.shop, b.store, timeout)]
@@ -81,12 +82,12 @@ def test_two_sweeps_racing_expire_each_unpaid_order_once(twins: tuple[Any, Any])
         t.join()
     assert sum(counts) == ORDERS
     assert _released(a.shop, product_id) == ORDERS
-    assert a.shop.get_product(product_id).stock_of(variant_id) == 10
+    assert a.shop.catalog.product(product_id).stock_of(variant_id) == 10
     for order_id in orders:
-        assert a.shop.get_order(None, order_id).status == "cancelled"
-        from application.shop import payment_id_for
+        assert a.shop.ordering.order(None, order_id).status == "cancelled"
+        from application.payments import payment_id_for
 
-        assert a.shop.get_payment(payment_id_for(order_id)).status == PaymentStatus.VOIDED
+        assert a.shop.payments.payment(payment_id_for(order_id)).status == PaymentStatus.VOIDED
     a.runner.catch_up()
     assert sweeps[0].sweep(placed + timedelta(hours=2)) == 0  # nothing left to expire
     from domain import ids
@@ -98,16 +99,16 @@ def test_two_sweeps_racing_expire_each_unpaid_order_once(twins: tuple[Any, Any])
 
 def test_an_order_whose_card_was_charged_does_not_expire(container: Any) -> None:
     from adapters.order_expiry import OrderExpiry
-    from application.shop import payment_id_for
+    from application.payments import payment_id_for
 
     product_id, variant_id = _product(container.shop, 3)
     order_id = _order(container.shop, product_id, variant_id, 1)
-    container.shop.authorize_payment(payment_id_for(order_id), "txn_x", {"type": "card"})
+    container.shop.payments.authorize(payment_id_for(order_id), "txn_x", {"type": "card"})
     container.runner.catch_up()
     sweep = OrderExpiry(container.shop, container.store, timedelta(minutes=30))
     assert sweep.sweep(datetime.now(UTC) + timedelta(hours=1)) == 0
-    assert container.shop.get_order(None, order_id).status == "pending"
-    assert container.shop.get_product(product_id).stock_of(variant_id) == 2
+    assert container.shop.ordering.order(None, order_id).status == "pending"
+    assert container.shop.catalog.product(product_id).stock_of(variant_id) == 2
 
 
 def test_a_running_app_expires_unpaid_orders_by_itself(tmp_path: Any) -> None:
@@ -124,9 +125,9 @@ def test_a_running_app_expires_unpaid_orders_by_itself(tmp_path: Any) -> None:
         product_id, variant_id = _product(container.shop, 2)
         order_id = _order(container.shop, product_id, variant_id, 2)
         deadline = time.monotonic() + 20
-        while container.shop.get_order(None, order_id).status == "pending":
+        while container.shop.ordering.order(None, order_id).status == "pending":
             assert time.monotonic() < deadline, "the order never expired"
             time.sleep(0.2)
-        assert container.shop.get_product(product_id).stock_of(variant_id) == 2
+        assert container.shop.catalog.product(product_id).stock_of(variant_id) == 2
     finally:
         container.close()

@@ -20,7 +20,7 @@ def _user(people: Any) -> Any:
 
 
 def _add(container: Any, user_id: Any, shirt: dict[str, Any]) -> int:
-    _, position = container.shop.add_to_cart(
+    _, position = container.shop.carts.add_item(
         user_id, ids.decode("prod", shirt["id"]), shirt["variants"][0]["id"], 1, {})
     return int(position)
 

@@ -12,6 +12,7 @@ import pytest
 from domain import ids
 from domain.cart import Cart
 from projections.carts import CartsProjection
+from projections.rebuild import rebuild_online
 from projections.runner import ProjectionRunner
 from projections.session import TableShape
 from tests.conftest import shirt_body
@@ -36,7 +37,7 @@ def products(client: Any, admin: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _add(container: Any, user_id: Any, shirt: dict[str, Any]) -> int:
-    _, position = container.shop.add_to_cart(
+    _, position = container.shop.carts.add_item(
         user_id, ids.decode("prod", shirt["id"]), shirt["variants"][0]["id"], 1, {})
     return int(position)
 
@@ -116,7 +117,7 @@ def test_a_rebuild_reads_no_row_back_from_its_fresh_tables(
         return real_get(self, table, key)
 
     monkeypatch.setattr(session.ViewSession, "get", counted)
-    runner.rebuild()
+    rebuild_online(runner)
     assert runner.store is before and reads == []
     assert _cart_items(runner, user) == 2
 

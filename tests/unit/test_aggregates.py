@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.metadata import MetadataMapper
-from domain.accounts import PROFILE_FIELDS, ROLES, User
-from domain.cart import MAX_QUANTITY, Cart
+from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
+from domain.cart import MAX_QUANTITY, Cart, ProductSnapshot
 from domain.catalog import Product
 from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
 from domain.ordering import Order
@@ -87,13 +87,13 @@ def pick(existing: Any, index: int, unknown: str = "missing") -> Any:
 
 
 # -- User -------------------------------------------------------------------------------------
-address_fields = st.fixed_dictionaries({}, optional={
-    "firstName": texts, "city": texts, "zipCode": texts, "country": st.sampled_from(["US", "DE"]),
-    "notAnAddressField": texts})
+address_fields = st.builds(
+    Address, first_name=st.none() | texts, city=st.none() | texts, zip_code=st.none() | texts,
+    country=st.sampled_from([None, "US", "DE"]))
 preferences = st.dictionaries(
     st.sampled_from(["notifications", "privacy", "units", "other"]),
-    texts | st.dictionaries(st.sampled_from(["email", "push", "height"]),
-                            st.booleans() | texts, max_size=2),
+    st.dictionaries(st.sampled_from(["email", "push", "height"]), st.booleans() | texts,
+                    max_size=2),
     max_size=2)
 user_commands = st.lists(st.one_of(
     st.tuples(st.just("verify")),
@@ -172,9 +172,9 @@ def test_addresses_keep_exactly_one_default_whenever_any_exist(commands: list[Co
 
 def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=False)
     assert user.default_address == "addr_1"
-    user.add_address("addr_2", {"city": "B"}, is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=True)
     assert user.default_address == "addr_2"
     user.remove_address("addr_2")
     assert user.default_address == "addr_1"
@@ -184,27 +184,27 @@ def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() ->
 
 def test_the_only_address_cannot_stop_being_the_default() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
     with pytest.raises(DomainError):
-        user.update_address("addr_1", {}, is_default=False)
+        user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_1"
 
 
 def test_un_defaulting_an_address_passes_the_default_to_another() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
-    user.add_address("addr_2", {"city": "B"}, is_default=False)
-    user.update_address("addr_1", {}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=False)
+    user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_2"
 
 
-@pytest.mark.parametrize("name", ["firstName", "lastName"])
+@pytest.mark.parametrize("name", ["first_name", "last_name"])
 @pytest.mark.parametrize("value", [None, ""])
 def test_a_user_cannot_lose_their_name(name: str, value: str | None) -> None:
     user = new_user()
     with pytest.raises(DomainError):
         user.update_profile({name: value}, None)
-    assert user.profile == {"firstName": "Ada", "lastName": "Lovelace"}
+    assert user.profile == Profile(first_name="Ada", last_name="Lovelace")
 
 
 def test_a_reused_refresh_token_is_told_apart_from_the_current_one() -> None:
@@ -264,8 +264,8 @@ def execute_product(product: Product, c: Command) -> None:
 
 
 def stock_never_negative_and_skus_unique(product: Product) -> None:
-    assert all(int(v["stock"]) >= 0 for v in product.variants.values())
-    skus = [v["sku"] for v in product.variants.values() if v.get("sku")]
+    assert all(v.stock >= 0 for v in product.variants.values())
+    skus = [v.sku for v in product.variants.values() if v.sku]
     assert len(skus) == len(set(skus))
 
 
@@ -305,7 +305,7 @@ cart_commands = st.lists(st.one_of(
 def execute_cart(cart: Cart, c: Command) -> None:
     match c:
         case ("add", variant, quantity, metadata):
-            product = {"id": "prod_x", "name": "Tee", "price_cents": 49_99}
+            product = ProductSnapshot(product_id="prod_x", name="Tee", unit_price_cents=49_99)
             cart.add_item(f"cart_item_{uuid.uuid4().hex}", product, variant, quantity, metadata)
         case ("change", index, quantity):
             cart.change_quantity(pick(cart.items, index), quantity)
@@ -320,9 +320,9 @@ def execute_cart(cart: Cart, c: Command) -> None:
 
 
 def one_line_per_variant_within_limits(cart: Cart) -> None:
-    variants = [i["variantId"] for i in cart.items.values()]
+    variants = [line.variant_id for line in cart.items.values()]
     assert len(variants) == len(set(variants))
-    assert all(1 <= int(i["quantity"]) <= MAX_QUANTITY for i in cart.items.values())
+    assert all(1 <= line.quantity <= MAX_QUANTITY for line in cart.items.values())
 
 
 @given(cart_commands)

@@ -23,6 +23,7 @@ from adapters.http.requests import AvatarPatch, ScanRequestIn
 from adapters.http.responses import Avatar, Envelope, ListEnvelope, ScanStatus
 from adapters.http.routing import api_router
 from domain import ids
+from domain.avatars import ScanInputs, ScanPhoto
 from domain.errors import InvalidInput, NotFound
 from projections.queries import StudioReads
 
@@ -48,9 +49,9 @@ def _avatar(reads: StudioReads, blobs: LocalBlobStore | S3BlobStore, user: Curre
 
 
 def _photo_inputs(blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
-                  body: ScanRequestIn) -> list[dict[str, Any]]:
+                  body: ScanRequestIn) -> list[ScanPhoto]:
     """Each image must be an upload URL this API issued to this user: never fetched."""
-    photos = []
+    photos: list[ScanPhoto] = []
     for n, image in enumerate(body.images):
         key = blobs.key_of_url(image.url)
         prefix = f"uploads/{user.public_id}/"
@@ -64,7 +65,7 @@ def _photo_inputs(blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
 
 
 def _scan_inputs(blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
-                 body: ScanRequestIn) -> dict[str, Any]:
+                 body: ScanRequestIn) -> ScanInputs:
     prefs = body.userPreferences
     return {"photos": _photo_inputs(blobs, user, body), "height": prefs.height,
             "weight": prefs.weight, "bodyType": prefs.bodyType, "gender": prefs.gender,

@@ -37,8 +37,8 @@ def get_cart(projections: Projections, read: ShopReads, user: CurrentUser) -> En
 @router.post("/items", status_code=201, responses=documented(400, 401, 404, 409, 422, 500))
 def add_item(body: CartItemIn, shop: ShopService, projections: Projections, read: ShopReads,
              user: CurrentUser, idempotency_key: IdempotencyKey = None) -> Envelope[Cart]:
-    _, position = shop.add_to_cart(user.id, ids.decode("prod", body.productId),
-                                   body.variantId, body.quantity, body.metadata)
+    _, position = shop.carts.add_item(user.id, ids.decode("prod", body.productId),
+                                     body.variantId, body.quantity, body.metadata)
     return _cart(projections, read, user, position)
 
 
@@ -46,24 +46,24 @@ def add_item(body: CartItemIn, shop: ShopService, projections: Projections, read
 def change_quantity(itemId: str, body: QuantityPatch, shop: ShopService,
                     projections: Projections, read: ShopReads,
                     user: CurrentUser) -> Envelope[Cart]:
-    position = shop.change_cart_quantity(user.id, itemId, body.quantity)
+    position = shop.carts.change_quantity(user.id, itemId, body.quantity)
     return _cart(projections, read, user, position)
 
 
 @router.delete("/items/{itemId}", responses=documented(401, 404, 500))
 def remove_item(itemId: str, shop: ShopService, projections: Projections, read: ShopReads,
                 user: CurrentUser) -> Envelope[Cart]:
-    return _cart(projections, read, user, shop.remove_from_cart(user.id, itemId))
+    return _cart(projections, read, user, shop.carts.remove_item(user.id, itemId))
 
 
 @router.put("/coupon", responses=documented(400, 401, 500))
 def apply_coupon(body: CouponIn, shop: ShopService, projections: Projections, read: ShopReads,
                  user: CurrentUser) -> Envelope[Cart]:
-    position = shop.apply_coupon(user.id, body.couponCode, datetime.now(UTC))
+    position = shop.carts.apply_coupon(user.id, body.couponCode, datetime.now(UTC).date())
     return _cart(projections, read, user, position)
 
 
 @router.delete("/coupon", responses=documented(401, 500))
 def remove_coupon(shop: ShopService, projections: Projections, read: ShopReads,
                   user: CurrentUser) -> Envelope[Cart]:
-    return _cart(projections, read, user, shop.remove_coupon(user.id))
+    return _cart(projections, read, user, shop.carts.remove_coupon(user.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Response
 
@@ -19,22 +19,9 @@ from adapters.http.errors import documented
 from adapters.http.requests import ClosetIn
 from adapters.http.responses import ClosetItem, Envelope, ListEnvelope
 from adapters.http.routing import api_router
-from application.shop import Shop
 from domain import ids
-from domain.money import to_decimal
 
 router = api_router("closet", prefix="/v1/closet")
-
-
-def _product_snapshot(shop: Shop, body: ClosetIn) -> dict[str, Any]:
-    """The product as it is now, kept with the closet item."""
-    product = shop.get_product(decode_id("prod", body.productId, "Product"))
-    price = product.price_cents
-    if body.variantId is not None:
-        price = product.variant_price_cents(body.variantId)
-    images = product.fields.get("images") or []
-    return {"id": body.productId, "name": product.name, "price": to_decimal(price),
-            "image": images[0]["url"] if images else None, "brand": product.fields.get("brand")}
 
 
 @router.get("", name="list", responses=documented(400, 401, 500))
@@ -49,12 +36,12 @@ def list_closet(reads: StudioReadsDep, user: CurrentUser,
 def keep(body: ClosetIn, shop: ShopService, studio: StudioService, projections: Projections,
          reads: StudioReadsDep, user: CurrentUser,
          idempotency_key: IdempotencyKey = None) -> Envelope[ClosetItem]:
+    product = shop.catalog.product(decode_id("prod", body.productId, "Product"))
     item_id = ids.new("closet")
-    projections.wait_for("studio", studio.keep_in_closet(
-        user.id, item_id, _product_snapshot(shop, body), body.variantId, body.renderId,
-        body.note))
-    docs, _ = reads.closet(user.public_id, 1, 100)
-    return Envelope[ClosetItem].of(next((d for d in docs if d["id"] == item_id), None))
+    projections.wait_for("studio", studio.keep_in_closet(user.id, item_id, product,
+                                                         body.variantId, body.renderId,
+                                                         body.note))
+    return Envelope[ClosetItem].of(reads.closet_item(user.public_id, item_id))
 
 
 @router.delete("/{itemId}", status_code=204, response_class=Response,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
 
@@ -21,10 +21,10 @@ from adapters.http.errors import documented
 from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
 from adapters.http.routing import api_router
-from application.accounts import Accounts
-from application.shop import order_id_for
+from application.accounts import SavedAddresses
+from application.ordering import order_id_for
 from domain import ids
-from domain.errors import InvalidInput, NotFound
+from domain.errors import NotFound
 from projections.queries import ReadModels
 from projections.runner import ProjectionRunner
 
@@ -40,33 +40,18 @@ def _detail(projections: ProjectionRunner, read: ReadModels, owner: str | None,
     return Envelope[OrderDetail].of(order)
 
 
-def _addresses(accounts: Accounts, user: CurrentUser,
-               body: OrderIn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Where the order ships and whom it bills: given, saved, or the default address."""
-    shipping: dict[str, Any] | None
-    if body.shippingAddressId is not None:
-        shipping = accounts.address_of(user.id, body.shippingAddressId)
-    elif body.shippingAddress is not None:
-        shipping = body.shippingAddress.model_dump(exclude_none=True)
-    else:
-        shipping = accounts.default_address_of(user.id)
-        if shipping is None:
-            raise InvalidInput("shippingAddress",
-                               "Give a shipping address or save a default one", "REQUIRED")
-    billing = body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else {
-        k: v for k, v in shipping.items() if k != "phone"}
-    return shipping, billing
-
-
 @router.post("/v1/orders", name="place", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
 def place_order(body: OrderIn, shop: ShopService, accounts: AccountsService,
                 projections: Projections, read: ShopReads, user: CurrentUser,
                 idempotency_key: RequiredIdempotencyKey) -> Envelope[OrderDetail]:
-    shipping, billing = _addresses(accounts, user, body)
     order_id = order_id_for(user.id, idempotency_key)
-    position = shop.place_order(user.id, order_id, body.shippingMethod, shipping, billing,
-                                body.notes)
+    position = shop.ordering.place_from_address_book(
+        user.id, order_id, body.shippingMethod, SavedAddresses(accounts),
+        body.shippingAddressId,
+        body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
+        body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else None,
+        body.notes)
     return _detail(projections, read, user.public_id, ids.encode("order", order_id), position)
 
 
@@ -93,7 +78,7 @@ def cancel_order(orderId: str, shop: ShopService, projections: Projections, read
                  user: CurrentUser, body: CancelIn | None = None,
                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
     order_id = decode_id("order", orderId, "Order")  # the body ({reason?}) may be left out
-    position = shop.cancel_order(user.id, order_id, body.reason if body else None)
+    position = shop.ordering.cancel(user.id, order_id, body.reason if body else None)
     return _detail(projections, read, user.public_id, orderId, position)
 
 
@@ -103,7 +88,7 @@ def cancel_order(orderId: str, shop: ShopService, projections: Projections, read
 def confirm_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
                   admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.confirm_order(decode_id("order", orderId, "Order"))
+    position = shop.ordering.confirm(decode_id("order", orderId, "Order"))
     return _detail(projections, read, None, orderId, position)
 
 
@@ -112,8 +97,8 @@ def confirm_order(orderId: str, shop: ShopService, projections: Projections, rea
 def ship_order(orderId: str, body: ShipIn, shop: ShopService, projections: Projections,
                read: ShopReads, admin: AdminUser,
                idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.ship_order(decode_id("order", orderId, "Order"), body.trackingNumber,
-                               body.carrier)
+    position = shop.ordering.ship(decode_id("order", orderId, "Order"), body.trackingNumber,
+                                  body.carrier)
     return _detail(projections, read, None, orderId, position)
 
 
@@ -122,7 +107,7 @@ def ship_order(orderId: str, body: ShipIn, shop: ShopService, projections: Proje
 def deliver_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
                   admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.deliver_order(decode_id("order", orderId, "Order"))
+    position = shop.ordering.deliver(decode_id("order", orderId, "Order"))
     return _detail(projections, read, None, orderId, position)
 
 
@@ -131,5 +116,5 @@ def deliver_order(orderId: str, shop: ShopService, projections: Projections, rea
 def refund_order(orderId: str, body: RefundIn, shop: ShopService, projections: Projections,
                  read: ShopReads, admin: AdminUser,
                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.refund_order(decode_id("order", orderId, "Order"), body.reason)
+    position = shop.ordering.refund(decode_id("order", orderId, "Order"), body.reason)
     return _detail(projections, read, None, orderId, position)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +34,6 @@ from adapters.http.responses import (
 )
 from adapters.http.routing import api_router
 from adapters.links import base_url
-from adapters.payments_sandbox import SandboxProvider
 from adapters.settings import Settings
 from application.shop import Shop
 from domain import ids
@@ -67,7 +65,7 @@ def create_payment(body: PaymentOrderIn, shop: ShopService, projections: Project
                    read: ShopReads, settings: SettingsDep, user: CurrentUser,
                    idempotency_key: RequiredIdempotencyKey) -> Envelope[PaymentOrder]:
     order_id = decode_id("order", body.orderId, "Order")
-    payment_id, position = shop.create_payment(user.id, order_id)
+    payment_id, position = shop.payments.create(user.id, order_id)
     projections.wait_for("shop", position)
     return Envelope[PaymentOrder].of(_payment(read, settings, ids.encode("pay", payment_id)))
 
@@ -79,7 +77,7 @@ def verify_payment(body: VerifyPaymentIn, shop: ShopService, provider: PaymentPr
     if not provider.check_signature(body.paymentOrderId, body.transactionId, body.signature):
         raise InvalidInput("signature", "The payment signature does not match", "INVALID")
     payment_id = decode_id("pay", body.paymentOrderId, "Payment order")
-    projections.wait_for("shop", shop.verify_payment(user.id, payment_id, body.transactionId))
+    projections.wait_for("shop", shop.payments.verify(user.id, payment_id, body.transactionId))
     return Envelope[PaymentVerification].of(_verification(read, body.paymentOrderId))
 
 
@@ -107,7 +105,7 @@ def _record_provider_event(shop: Shop, projections: ProjectionRunner, event: Web
     payment_id = decode_id("pay", str(event.data.get("paymentOrderId", "")), "Payment order")
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
-        position = shop.verify_payment(None, payment_id, transaction)
+        position = shop.payments.verify(None, payment_id, transaction)
     elif event.type == "payment.refunded":  # a refund made at the provider
         refund_id = str(event.data.get("refundId") or "")
         if not refund_id:
@@ -116,11 +114,11 @@ def _record_provider_event(shop: Shop, projections: ProjectionRunner, event: Web
             amount = to_cents(str(event.data.get("amount")))
         except ValueError:
             raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
-        position = shop.record_refund(payment_id, refund_id, amount,
-                                      str(event.data.get("reason") or "refund"))
+        position = shop.ordering.record_provider_refund(
+            payment_id, refund_id, amount, str(event.data.get("reason") or "refund"))
     else:
-        position = shop.decline_payment(payment_id, str(event.data.get("reason", "declined")),
-                                        {})
+        position = shop.payments.decline(payment_id, str(event.data.get("reason", "declined")),
+                                         {})
     projections.wait_for("shop", position)
 
 
@@ -137,23 +135,6 @@ async def webhook(request: Request, shop: ShopService, provider: PaymentProvider
     return Envelope[Received].of({"received": True})
 
 
-def _charge(shop: Shop, provider: SandboxProvider, projections: ProjectionRunner,
-            payment_id: uuid.UUID, body: SandboxPayIn) -> str:
-    """Charges the test card; a declined or expired card is recorded and refused (402)."""
-    shop.payable_payment(payment_id)  # before any card is charged
-    now = datetime.now(UTC)
-    charge = provider.charge(body.cardNumber, body.expiryMonth, body.expiryYear)
-    expired = (body.expiryYear, body.expiryMonth) < (now.year, now.month)
-    if expired or not charge.approved:
-        reason = "expired_card" if expired else (charge.reason or "declined")
-        projections.wait_for("shop", shop.decline_payment(payment_id, reason, charge.method))
-        raise PaymentDeclined("The card was declined", reason=reason)
-    assert charge.transaction_id is not None
-    projections.wait_for("shop", shop.authorize_payment(payment_id, charge.transaction_id,
-                                                        charge.method))
-    return charge.transaction_id
-
-
 @router.post("/sandbox/{paymentOrderId}/pay", name="sandbox_pay",
              responses=documented(400, 402, 404, 409, 422, 500))
 def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, shop: ShopService,
@@ -162,7 +143,12 @@ def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, shop: ShopService,
     """The sandbox provider's checkout: charges a test card and signs the result."""
     _sandbox_enabled(settings)
     payment_id = decode_id("pay", paymentOrderId, "Payment order")
-    transaction = _charge(shop, provider, projections, payment_id, body)
+    attempt = shop.payments.pay_by_card(payment_id, body.cardNumber, body.expiryMonth,
+                                        body.expiryYear, datetime.now(UTC).date())
+    projections.wait_for("shop", attempt.position)
+    if attempt.transaction_id is None:
+        raise PaymentDeclined("The card was declined", reason=attempt.declined_because)
+    transaction = attempt.transaction_id
     return Envelope[SandboxResult].of({
         "paymentOrderId": paymentOrderId, "transactionId": transaction,
         "signature": provider.sign(paymentOrderId, transaction)})

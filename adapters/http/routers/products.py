@@ -79,27 +79,17 @@ def get_product(productId: str, read: ShopReads) -> Envelope[ProductDetail]:
     return _detail(read, productId)
 
 
-def _review(read: ReadModels, user: CurrentUser, product_id: str,
-            body: ReviewIn) -> dict[str, Any]:
-    """The review as stored: signed with the reviewer's first name and initial, verified
-    when they bought the product."""
-    profile = read.profile(user.public_id) or {}
-    return {"userId": user.public_id,
-            "userName": f"{profile.get('firstName', '')} {profile.get('lastName', '')[:1]}."
-            .strip(),
-            "rating": body.rating, "title": body.title, "comment": body.comment,
-            "helpful": 0, "verified": read.has_bought(user.public_id, product_id)}
-
-
 @router.post("/v1/products/{productId}/reviews", name="review", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
 def review_product(productId: str, body: ReviewIn, shop: ShopService, projections: Projections,
                    read: ShopReads, user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[Review]:
     product_id = decode_id("prod", productId, "Product")
-    review_id = ids.new("rev")
-    projections.wait_for("shop", shop.review_product(product_id, review_id,
-                                                     _review(read, user, productId, body)))
+    profile = read.profile(user.public_id) or {}
+    review_id, position = shop.catalog.review(
+        product_id, user.public_id, profile.get("firstName", ""), profile.get("lastName", ""),
+        read.has_bought(user.public_id, productId), body.rating, body.title, body.comment)
+    projections.wait_for("shop", position)
     detail = read.product(productId) or {"reviews": []}
     return Envelope[Review].of(next(r for r in detail["reviews"] if r["id"] == review_id))
 
@@ -123,7 +113,7 @@ def create_product(body: ProductIn, shop: ShopService, projections: Projections,
                    read: ShopReads, admin: AdminUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[ProductDetail]:
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    product_id, position = shop.list_product(
+    product_id, position = shop.catalog.list_product(
         _product_fields(body), cents(body.price) or 0, cents(body.originalPrice),
         cents(threshold), [_variant_fields(v) for v in body.variants])
     projections.wait_for("shop", position)
@@ -137,7 +127,7 @@ def revise_product(productId: str, body: ProductPatch, shop: ShopService,
                    admin: AdminUser) -> Envelope[ProductDetail]:
     product_id = decode_id("prod", productId, "Product")
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    projections.wait_for("shop", shop.revise_product(
+    projections.wait_for("shop", shop.catalog.revise_product(
         product_id, _product_fields(body), cents(body.price), cents(body.originalPrice),
         cents(threshold)))
     return _detail(read, productId)
@@ -150,7 +140,8 @@ def add_variant(productId: str, body: VariantIn, shop: ShopService, projections:
                 idempotency_key: IdempotencyKey = None) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
     variant_id = ids.new("var")
-    projections.wait_for("shop", shop.add_variant(product_id, variant_id, _variant_fields(body)))
+    projections.wait_for("shop", shop.catalog.add_variant(product_id, variant_id,
+                                                          _variant_fields(body)))
     return _variant(read, productId, variant_id)
 
 
@@ -160,8 +151,8 @@ def revise_variant(productId: str, variantId: str, body: VariantPatch, shop: Sho
                    projections: Projections, read: ShopReads,
                    admin: AdminUser) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
-    projections.wait_for("shop", shop.revise_variant(product_id, variantId,
-                                                     _variant_fields(body)))
+    projections.wait_for("shop", shop.catalog.revise_variant(product_id, variantId,
+                                                             _variant_fields(body)))
     return _variant(read, productId, variantId)
 
 

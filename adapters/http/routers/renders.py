@@ -63,13 +63,13 @@ def _render(reads: StudioReads, blobs: BlobStore, user: CurrentUser,
 
 
 def _garment(shop: Shop, body: TryOnIn) -> dict[str, Any]:
-    product = shop.get_product(decode_id("prod", body.productId, "Product"))
+    product = shop.catalog.product(decode_id("prod", body.productId, "Product"))
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
     sizing = product.fields.get("sizing") or {}
-    return {"category": product.fields.get("category"), "size": variant.get("size"),
-            "colorHex": variant.get("colorHex") or "#808080",
+    return {"category": product.fields.get("category"), "size": variant.size,
+            "colorHex": variant.color_hex or "#808080",
             "sizeGuide": sizing.get("sizeGuide") or {}, "fit": sizing.get("fit") or "regular"}
 
 
@@ -133,31 +133,6 @@ def cancel_render(renderId: str, studio: StudioService, projections: Projections
     return Response(status_code=204)
 
 
-def _status_changes(studio: Studio, render_uuid: uuid.UUID,
-                    after: int) -> list[tuple[int, dict[str, Any]]]:
-    """The render's events after version ``after``, as status updates (none is skipped)."""
-    updates = []
-    for event in studio.repository.event_store.get(render_uuid, gt=after):
-        version, name, fields = int(event.originator_version), type(event).__name__, vars(event)
-        if name == "Requested":
-            updates.append((version, {"status": "queued", "stage": "queued", "progress": 0}))
-        elif name == "Started":
-            updates.append((version, {"status": "processing", "stage": "asset_loading",
-                                      "progress": 1}))
-        elif name == "Progressed":
-            updates.append((version, {"status": "processing", "stage": fields["stage"],
-                                      "progress": fields["progress"]}))
-        elif name == "Completed":
-            updates.append((version, {"status": "completed", "stage": "optimization",
-                                      "progress": 100}))
-        elif name == "Failed":
-            updates.append((version, {"status": "failed", "error": {
-                "code": fields["code"], "message": fields["message"]}}))
-        elif name == "Cancelled":
-            updates.append((version, {"status": "cancelled"}))
-    return updates
-
-
 def _completed_view(studio: Studio, projections: ProjectionRunner, reads: StudioReads,
                     owner: str, render_id: str) -> dict[str, Any] | None:
     """The render's read model once it shows the completion the stream just reported: the
@@ -186,8 +161,8 @@ async def _status_stream(follow: _Follow, request: Request) -> AsyncIterator[byt
     seen = 0
     waited = 0.0
     while waited < SSE_MAX_S:
-        updates = await run_in_threadpool(_status_changes, follow.studio, follow.render_uuid,
-                                          seen)
+        updates = await run_in_threadpool(follow.reads.render_status_changes,
+                                          follow.render_uuid, seen)
         for version, update in updates:
             seen = version
             payload = {"renderId": follow.render_id, **update}

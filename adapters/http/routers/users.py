@@ -15,6 +15,7 @@ from adapters.http.deps import (
     ShopReads,
 )
 from adapters.http.errors import documented
+from adapters.http.naming import in_domain_words
 from adapters.http.requests import (
     AccountDeletion,
     AddressIn,
@@ -24,6 +25,7 @@ from adapters.http.requests import (
 )
 from adapters.http.responses import Address, Envelope, UserProfile
 from adapters.http.routing import api_router
+from domain import accounts as domain_accounts
 from domain import ids
 from domain.errors import NotFound
 from projections.queries import ReadModels
@@ -46,8 +48,8 @@ def me(read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
 @router.patch("", name="update", responses=documented(400, 401, 500))
 def update_me(body: ProfilePatch, accounts: AccountsService, projections: Projections,
               read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"preferences"},
-                                              mode="json")
+    changes: dict[str, Any] = in_domain_words(body.model_dump(
+        exclude_unset=True, exclude={"preferences"}, mode="json"))
     preferences = (body.preferences.model_dump(exclude_none=True)
                    if body.preferences is not None else None)
     projections.wait_for("accounts", accounts.update_profile(user.id, changes, preferences))
@@ -81,8 +83,9 @@ def add_address(body: AddressIn, accounts: AccountsService, projections: Project
                 read: ShopReads, user: CurrentUser,
                 idempotency_key: IdempotencyKey = None) -> Envelope[Address]:
     address_id = ids.new("addr")
-    fields = body.model_dump(exclude={"isDefault"}, exclude_none=True)
-    projections.wait_for("accounts", accounts.add_address(user.id, address_id, fields,
+    address = domain_accounts.Address(**in_domain_words(body.model_dump(
+        exclude={"isDefault"}, exclude_none=True)))
+    projections.wait_for("accounts", accounts.add_address(user.id, address_id, address,
                                                           body.isDefault))
     return Envelope[Address].of(read.address(user.public_id, address_id))
 
@@ -91,7 +94,8 @@ def add_address(body: AddressIn, accounts: AccountsService, projections: Project
 def update_address(addressId: str, body: AddressPatch, accounts: AccountsService,
                    projections: Projections, read: ShopReads,
                    user: CurrentUser) -> Envelope[Address]:
-    changes = body.model_dump(exclude_none=True, exclude={"isDefault"})
+    changes = domain_accounts.Address(**in_domain_words(body.model_dump(
+        exclude_none=True, exclude={"isDefault"})))
     projections.wait_for("accounts", accounts.update_address(user.id, addressId, changes,
                                                              body.isDefault))
     return Envelope[Address].of(read.address(user.public_id, addressId))

@@ -1,0 +1,78 @@
+"""Catalog commands: listing and revising products and their variants, reviews."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from application.base import Position, TryonApplication, retry_on_conflict
+from domain import ids
+from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product, ProductContent, reviewer_name
+
+
+class Catalog:
+    def __init__(self, store: TryonApplication) -> None:
+        self.store = store
+
+    def product(self, product_id: uuid.UUID | None) -> Product:
+        return self.store.load(Product, product_id, "Product")
+
+    def list_product(
+        self, fields: ProductContent, price_cents: int, original_price_cents: int | None,
+        free_shipping_cents: int | None, variants: Sequence[Mapping[str, Any]],
+        product_id: uuid.UUID | None = None,
+    ) -> tuple[uuid.UUID, Position]:
+        product = Product(
+            id=product_id or uuid.uuid4(), fields=fields, price_cents=price_cents,
+            original_price_cents=original_price_cents,
+            free_shipping_cents=(DEFAULT_FREE_SHIPPING_CENTS if free_shipping_cents is None
+                                 else free_shipping_cents),
+        )
+        for variant in variants:
+            product.add_variant(ids.new("var"), variant)
+        return product.id, self.store.record(product)
+
+    @retry_on_conflict()
+    def revise_product(
+        self, product_id: uuid.UUID, fields: ProductContent, price_cents: int | None,
+        original_price_cents: int | None, free_shipping_cents: int | None,
+    ) -> Position:
+        product = self.product(product_id)
+        product.revise(fields=fields, price_cents=price_cents,
+                       original_price_cents=original_price_cents,
+                       free_shipping_cents=free_shipping_cents)
+        return self.store.record(product)
+
+    @retry_on_conflict()
+    def add_variant(
+        self, product_id: uuid.UUID, variant_id: str, variant: Mapping[str, Any]
+    ) -> Position:
+        product = self.product(product_id)
+        product.add_variant(variant_id, variant)
+        return self.store.record(product)
+
+    @retry_on_conflict()
+    def revise_variant(
+        self, product_id: uuid.UUID, variant_id: str, changes: Mapping[str, Any]
+    ) -> Position:
+        product = self.product(product_id)
+        product.revise_variant(variant_id, changes)
+        return self.store.record(product)
+
+    def review(self, product_id: uuid.UUID, reviewer_id: str, first_name: str, last_name: str,
+               bought: bool, stars: int, title: str, comment: str) -> tuple[str, Position]:
+        """A person's review, shown under their first name and last initial; "verified" when
+        they bought the product. It replaces their earlier review of the same product."""
+        review_id = ids.new("rev")
+        return review_id, self.record_review(product_id, review_id, reviewer_id,
+                                             reviewer_name(first_name, last_name), bought,
+                                             stars, title, comment)
+
+    @retry_on_conflict()
+    def record_review(self, product_id: uuid.UUID, review_id: str, reviewer_id: str,
+                      name: str, bought: bool, stars: int, title: str, comment: str
+                      ) -> Position:
+        product = self.product(product_id)
+        product.review(review_id, reviewer_id, name, bought, stars, title, comment)
+        return self.store.record(product)

@@ -1,0 +1,279 @@
+"""The commerce contexts (catalog, carts, ordering, payments) on in-memory persistence: no
+HTTP, no database, no read models; each test is one short story about the shop's rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from eventsourcing.domain import Snapshot
+
+from adapters.payments_sandbox import DECLINED, SUCCEEDS, SandboxProvider
+from application.carts import cart_id_for
+from application.shop import Shop
+from domain import ids
+from domain.cart import Cart
+from domain.catalog import Product, Rating, Variant
+from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition
+from domain.ordering import OrderPaymentStatus, OrderStatus
+from domain.payments import PaymentStatus
+
+ADDRESS: dict[str, str | bool | None] = {"firstName": "Ada", "lastName": "Lovelace",
+                                         "street": "1 Main St", "city": "London",
+                                         "zipCode": "N1 1AA", "country": "GB",
+                                         "phone": "+441234567890"}
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+def shop() -> Shop:
+    return Shop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                provider=SandboxProvider("test-secret"))
+
+
+def a_tee(shop: Shop, stock: int = 5, price_cents: int = 49_99,
+          free_shipping_cents: int | None = None) -> tuple[uuid.UUID, str]:
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "brand": "FashionBrand", "category": "tops", "currency": "USD",
+         "images": [{"url": "https://cdn.example/tee.jpg"}]},
+        price_cents, None, free_shipping_cents, [{"size": "M", "color": "blue", "stock": stock,
+                                                  "sku": "TEE-M"}])
+    return product_id, next(iter(shop.catalog.product(product_id).variants))
+
+
+def an_order(shop: Shop, user: uuid.UUID, product: tuple[uuid.UUID, str],
+             quantity: int = 1) -> uuid.UUID:
+    shop.carts.add_item(user, product[0], product[1], quantity, {})
+    order_id = uuid.uuid4()
+    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    return order_id
+
+
+# -- carts ------------------------------------------------------------------------------------
+def test_adding_the_same_variant_twice_raises_the_quantity_of_one_line(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    first, _ = shop.carts.add_item(user, *tee, 1, {"note": "gift"})
+    second, _ = shop.carts.add_item(user, *tee, 2, {})
+    cart = shop.carts.cart_of(user)
+    assert cart is not None and first == second
+    [line] = cart.items.values()
+    assert (line.quantity, line.variant_id, line.metadata) == (3, tee[1], {"note": "gift"})
+    assert (line.product.name, line.product.unit_price_cents, line.product.image) == (
+        "Tee", 49_99, "https://cdn.example/tee.jpg")
+
+
+def test_a_cart_cannot_hold_more_than_the_stock(shop: Shop) -> None:
+    tee = a_tee(shop, stock=2)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 2, {})
+    with pytest.raises(InsufficientStock):
+        shop.carts.add_item(user, *tee, 1, {})
+
+
+def test_a_coupon_with_a_minimum_is_dropped_when_the_cart_shrinks_below_it(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    item, _ = shop.carts.add_item(user, *tee, 3, {})  # 149.97 >= SAVE20's 100.00
+    shop.carts.apply_coupon(user, "save20", TODAY)
+    assert shop.carts.cart_of(user).coupon == "SAVE20"  # type: ignore[union-attr]
+    shop.carts.change_quantity(user, item, 1)
+    assert shop.carts.cart_of(user).coupon is None  # type: ignore[union-attr]
+
+
+def test_unknown_and_expired_coupons_are_refused(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 1, {})
+    with pytest.raises(InvalidInput):
+        shop.carts.apply_coupon(user, "NOPE", TODAY)
+    with pytest.raises(InvalidInput):
+        shop.carts.apply_coupon(user, "SUMMER2024", date(2025, 1, 1))
+
+
+# -- catalog ----------------------------------------------------------------------------------
+def test_a_review_shows_the_first_name_and_last_initial_and_counts_once(shop: Shop) -> None:
+    product_id, _ = a_tee(shop)
+    shop.catalog.review(product_id, "usr_a", "Ada", "Lovelace", True, 1, "Meh", "Thin.")
+    shop.catalog.review(product_id, "usr_a", "Ada", "Lovelace", True, 5, "Great", "Soft.")
+    product = shop.catalog.product(product_id)
+    assert product.rating == (5.0, 1)
+    events = [e for e in shop.repository.event_store.get(product_id)
+              if type(e).__name__ == "Reviewed"]
+    assert events[-1].review["userName"] == "Ada L." and events[-1].review["verified"] is True
+
+
+def test_a_variant_revision_changes_only_what_it_names(shop: Shop) -> None:
+    product_id, variant_id = a_tee(shop)
+    shop.catalog.revise_variant(product_id, variant_id, {"stock": 9, "price_cents": 39_99})
+    variant = shop.catalog.product(product_id).variants[variant_id]
+    assert variant == Variant(size="M", color="blue", stock=9, sku="TEE-M", price_cents=39_99)
+
+
+# -- ordering ---------------------------------------------------------------------------------
+def test_placing_an_order_reserves_stock_prices_it_and_empties_the_cart(shop: Shop) -> None:
+    tee = a_tee(shop, stock=5)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 1, {})
+    shop.carts.apply_coupon(user, "WELCOME10", TODAY)
+    order_id = uuid.uuid4()
+    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    order = shop.ordering.order(user, order_id)
+    # The spec's example: 49.99 with WELCOME10, standard shipping -> 54.98.
+    assert (order.total_cents, order.currency, order.status) == (54_98, "USD",
+                                                                  OrderStatus.PENDING)
+    assert [(line.name, line.size, line.quantity) for line in order.lines] == [("Tee", "M", 1)]
+    assert shop.catalog.product(tee[0]).stock_of(tee[1]) == 4
+    assert not shop.carts.cart_of(user).items  # type: ignore[union-attr]
+
+
+def test_shipping_is_free_from_the_products_threshold(shop: Shop) -> None:
+    tee = a_tee(shop, free_shipping_cents=40_00)
+    user = uuid.uuid4()
+    order = shop.ordering.order(user, an_order(shop, user, tee))
+    assert order.total_cents == 49_99 + 4_00  # subtotal and tax, no shipping
+
+
+def test_placing_again_with_the_same_id_places_one_order(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    order_id = an_order(shop, user, tee)
+    assert shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None) == 0
+
+
+def test_an_empty_cart_cannot_be_ordered(shop: Shop) -> None:
+    with pytest.raises(InvalidInput):
+        shop.ordering.place(uuid.uuid4(), uuid.uuid4(), "standard", ADDRESS, ADDRESS, None)
+
+
+class Book:
+    def __init__(self, default: dict[str, Any] | None) -> None:
+        self.default = default
+
+    def address_of(self, user_id: uuid.UUID, address_id: str) -> dict[str, Any]:
+        return {**ADDRESS, "city": "Saved"}
+
+    def default_address_of(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.default
+
+
+def test_an_order_ships_to_the_default_address_and_bills_it_without_the_phone(
+        shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 1, {})
+    order_id = uuid.uuid4()
+    shop.ordering.place_from_address_book(user, order_id, "standard", Book(ADDRESS), None,
+                                          None, None, None)
+    placed = shop.repository.event_store.get(order_id)
+    first = next(iter(placed))
+    assert first.shipping_address == ADDRESS
+    assert first.billing_address == {k: v for k, v in ADDRESS.items() if k != "phone"}
+
+
+def test_without_an_address_or_a_default_an_order_is_refused(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 1, {})
+    with pytest.raises(InvalidInput):
+        shop.ordering.place_from_address_book(user, uuid.uuid4(), "standard", Book(None), None,
+                                              None, None, None)
+
+
+def test_cancelling_a_paid_order_refunds_it_and_gives_the_stock_back(shop: Shop) -> None:
+    tee = a_tee(shop, stock=3)
+    user = uuid.uuid4()
+    order_id = an_order(shop, user, tee, quantity=2)
+    payment_id, _ = shop.payments.create(user, order_id)
+    attempt = shop.payments.pay_by_card(payment_id, SUCCEEDS, 12, TODAY.year + 1, TODAY)
+    assert attempt.transaction_id is not None
+    shop.payments.verify(user, payment_id, attempt.transaction_id)
+    shop.ordering.cancel(user, order_id, "changed my mind")
+    order = shop.ordering.order(user, order_id)
+    assert (order.status, order.payment_status) == (OrderStatus.CANCELLED,
+                                                    OrderPaymentStatus.REFUNDED)
+    assert shop.payments.payment(payment_id).status == PaymentStatus.REFUNDED
+    assert shop.catalog.product(tee[0]).stock_of(tee[1]) == 3
+
+
+def test_an_unpaid_order_expires_and_gives_its_stock_back(shop: Shop) -> None:
+    tee = a_tee(shop, stock=1)
+    user = uuid.uuid4()
+    order_id = an_order(shop, user, tee)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert shop.ordering.expire(order_id, later, timedelta(minutes=30)) > 0
+    assert shop.ordering.order(None, order_id).status == OrderStatus.CANCELLED
+    assert shop.catalog.product(tee[0]).stock_of(tee[1]) == 1
+
+
+# -- payments ---------------------------------------------------------------------------------
+def test_an_expired_card_is_declined_and_the_payment_stays_payable(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    payment_id, _ = shop.payments.create(user, an_order(shop, user, tee))
+    attempt = shop.payments.pay_by_card(payment_id, SUCCEEDS, 1, TODAY.year - 1, TODAY)
+    assert (attempt.transaction_id, attempt.declined_because) == (None, "expired_card")
+    declined = shop.payments.pay_by_card(payment_id, DECLINED, 12, TODAY.year + 1, TODAY)
+    assert declined.declined_because == "card_declined"
+    payment = shop.payments.payment(payment_id)
+    assert (payment.status, payment.declined_attempts) == (PaymentStatus.PENDING, 2)
+
+
+def test_a_verified_payment_pays_the_order(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    order_id = an_order(shop, user, tee)
+    payment_id, _ = shop.payments.create(user, order_id)
+    attempt = shop.payments.pay_by_card(payment_id, SUCCEEDS, 12, TODAY.year + 1, TODAY)
+    assert attempt.transaction_id is not None
+    shop.payments.verify(user, payment_id, attempt.transaction_id)
+    assert shop.ordering.order(user, order_id).status == OrderStatus.PROCESSING
+    assert shop.payments.verify(user, payment_id, attempt.transaction_id) == 0  # a retry
+    with pytest.raises(InvalidStateTransition):
+        shop.payments.create(user, order_id)  # a paid order needs no payment
+
+
+# -- stored shapes ----------------------------------------------------------------------------
+def test_a_v1_cart_snapshot_of_camel_case_dicts_loads_as_cart_lines(shop: Shop) -> None:
+    user = uuid.uuid4()
+    cart_id = cart_id_for(user)
+    shop.save(Cart(id=cart_id, user_id=user))
+    product = {"id": ids.encode("prod", uuid.uuid4()), "name": "Tee", "price_cents": 49_99,
+               "image": None, "brand": "B", "freeShipping_cents": 75_00}
+    v1 = Snapshot(originator_id=cart_id, originator_version=1,  # type: ignore[call-arg]
+                  timestamp=datetime.now(UTC), topic="domain.cart:Cart", state={
+                      "user_id": user, "coupon": None, "coupon_basis_points": 0,
+                      "_created_on": datetime.now(UTC), "_modified_on": datetime.now(UTC),
+                      "items": {"cart_item_1": {"product": product, "variantId": "var_1",
+                                                "quantity": 2, "metadata": {}}}})
+    shop.snapshots.put([v1])  # type: ignore[union-attr]
+    cart = shop.repository.get(cart_id)
+    [line] = cart.items.values()
+    assert (line.variant_id, line.quantity, line.product.free_shipping_cents) == (
+        "var_1", 2, 75_00)
+
+
+def test_a_v1_product_snapshot_of_dicts_loads_as_variants_and_ratings(shop: Shop) -> None:
+    product_id, variant_id = a_tee(shop)
+    state = {k: v for k, v in vars(shop.catalog.product(product_id)).items()
+             if k not in ("_id", "_version", "_pending_events")}
+    state["variants"] = {variant_id: {"size": "M", "stock": 4, "sku": "TEE-M"}}
+    state["reviews"] = {"rev_1": {"rating": 4, "userId": "usr_a"}}
+    v1 = Snapshot(originator_id=product_id, originator_version=2,  # type: ignore[call-arg]
+                  timestamp=datetime.now(UTC), topic="domain.catalog:Product", state=state)
+    shop.snapshots.put([v1])  # type: ignore[union-attr]
+    product: Product = shop.repository.get(product_id)
+    assert product.variants[variant_id] == Variant(size="M", stock=4, sku="TEE-M")
+    assert product.reviews == {"rev_1": Rating(stars=4, reviewer="usr_a")}
+
+
+def test_snapshots_of_value_objects_round_trip_through_the_store(shop: Shop) -> None:
+    tee = a_tee(shop)
+    user = uuid.uuid4()
+    shop.carts.add_item(user, *tee, 1, {"note": "x"})
+    shop.take_snapshot(cart_id_for(user))
+    shop.take_snapshot(tee[0])
+    assert shop.repository.get(cart_id_for(user)) == shop.carts.cart_of(user)
+    assert shop.repository.get(tee[0]).variants == shop.catalog.product(tee[0]).variants

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -49,7 +50,16 @@ def _detail(read: ReadModels, product_id: str) -> Envelope[ProductDetail]:
     return Envelope[ProductDetail].of(product)
 
 
-def _product_filter(
+@dataclass(frozen=True)
+class CatalogQuery:
+    """A page of the catalog, filtered and sorted."""
+
+    found_by: ProductFilter
+    page: int
+    limit: int
+
+
+def _catalog_query(
     q: Annotated[str | None, Query(max_length=100)] = None,
     category: Category | None = None,
     subcategory: Annotated[str | None, Query(max_length=64)] = None,
@@ -59,18 +69,20 @@ def _product_filter(
     tryonAvailable: bool | None = None,
     inStock: bool | None = None,
     sort: Literal["newest", "price_asc", "price_desc", "rating"] = "newest",
-) -> ProductFilter:
-    """The catalog query's filters, from its query parameters."""
-    return ProductFilter(
+    page: Page = 1,
+    limit: Limit = 20,
+) -> CatalogQuery:
+    """The catalog query, from its query parameters."""
+    return CatalogQuery(ProductFilter(
         q=q, category=category, subcategory=subcategory, brand=brand,
         min_price_cents=cents(minPrice), max_price_cents=cents(maxPrice),
-        tryon_available=tryonAvailable, in_stock=inStock, sort=sort)
+        tryon_available=tryonAvailable, in_stock=inStock, sort=sort), page, limit)
 
 
 @router.get("/v1/products", name="list", responses=documented(400, 500))
-def list_products(read: ShopReads, found_by: Annotated[ProductFilter, Depends(_product_filter)],
-                  page: Page = 1, limit: Limit = 20) -> ListEnvelope[Product]:
-    found = read.products(found_by, page, limit)
+def list_products(read: ShopReads,
+                  query: Annotated[CatalogQuery, Depends(_catalog_query)]) -> ListEnvelope[Product]:
+    found = read.products(query.found_by, query.page, query.limit)
     return ListEnvelope[Product].of(found.items, found.pagination)
 
 

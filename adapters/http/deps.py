@@ -25,7 +25,11 @@ from adapters.security.tokens import TokenService
 from adapters.settings import Settings
 from application.accounts import Accounts
 from application.base import TryonApplication
+from application.carts import Carts
+from application.catalog import Catalog
 from application.erasure import Erasure
+from application.ordering import Ordering
+from application.payments import Payments
 from application.sessions import Sessions
 from application.shop import Shop
 from application.studio import Studio
@@ -65,6 +69,22 @@ def _rate_limits(request: Request) -> RateLimits:
 
 def _shop(request: Request) -> Shop:
     return _container(request).shop
+
+
+def _catalog(request: Request) -> Catalog:
+    return _container(request).shop.catalog
+
+
+def _carts(request: Request) -> Carts:
+    return _container(request).shop.carts
+
+
+def _ordering(request: Request) -> Ordering:
+    return _container(request).shop.ordering
+
+
+def _payments(request: Request) -> Payments:
+    return _container(request).shop.payments
 
 
 def _payment_provider(request: Request) -> SandboxProvider:
@@ -113,7 +133,12 @@ AccountsService = Annotated[Accounts, Depends(_accounts)]
 SessionsService = Annotated[Sessions, Depends(_sessions)]
 ErasureService = Annotated[Erasure, Depends(_erasure)]
 RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+# The shop's log as a whole (the audit trail reads it); its contexts one by one below.
 ShopService = Annotated[Shop, Depends(_shop)]
+CatalogService = Annotated[Catalog, Depends(_catalog)]
+CartsService = Annotated[Carts, Depends(_carts)]
+OrderingService = Annotated[Ordering, Depends(_ordering)]
+PaymentsService = Annotated[Payments, Depends(_payments)]
 PaymentProvider = Annotated[SandboxProvider, Depends(_payment_provider)]
 StudioService = Annotated[Studio, Depends(_studio)]
 ShopReads = Annotated[ReadModels, Depends(_read_models)]

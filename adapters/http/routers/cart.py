@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.http.deps import CurrentUser, IdempotencyKey, Projections, ShopReads, ShopService
+from adapters.http.deps import CartsService, CurrentUser, IdempotencyKey, Projections, ShopReads
 from adapters.http.errors import documented
 from adapters.http.requests import CartItemIn, CouponIn, QuantityPatch
 from adapters.http.responses import Cart, Envelope
@@ -35,35 +35,35 @@ def get_cart(projections: Projections, read: ShopReads, user: CurrentUser) -> En
 
 
 @router.post("/items", status_code=201, responses=documented(400, 401, 404, 409, 422, 500))
-def add_item(body: CartItemIn, shop: ShopService, projections: Projections, read: ShopReads,
+def add_item(body: CartItemIn, carts: CartsService, projections: Projections, read: ShopReads,
              user: CurrentUser, idempotency_key: IdempotencyKey = None) -> Envelope[Cart]:
-    _, position = shop.carts.add_item(user.id, ids.decode("prod", body.productId),
+    _, position = carts.add_item(user.id, ids.decode("prod", body.productId),
                                      body.variantId, body.quantity, body.metadata)
     return _cart(projections, read, user, position)
 
 
 @router.patch("/items/{itemId}", responses=documented(400, 401, 404, 409, 500))
-def change_quantity(itemId: str, body: QuantityPatch, shop: ShopService,
+def change_quantity(itemId: str, body: QuantityPatch, carts: CartsService,
                     projections: Projections, read: ShopReads,
                     user: CurrentUser) -> Envelope[Cart]:
-    position = shop.carts.change_quantity(user.id, itemId, body.quantity)
+    position = carts.change_quantity(user.id, itemId, body.quantity)
     return _cart(projections, read, user, position)
 
 
 @router.delete("/items/{itemId}", responses=documented(401, 404, 500))
-def remove_item(itemId: str, shop: ShopService, projections: Projections, read: ShopReads,
+def remove_item(itemId: str, carts: CartsService, projections: Projections, read: ShopReads,
                 user: CurrentUser) -> Envelope[Cart]:
-    return _cart(projections, read, user, shop.carts.remove_item(user.id, itemId))
+    return _cart(projections, read, user, carts.remove_item(user.id, itemId))
 
 
 @router.put("/coupon", responses=documented(400, 401, 500))
-def apply_coupon(body: CouponIn, shop: ShopService, projections: Projections, read: ShopReads,
+def apply_coupon(body: CouponIn, carts: CartsService, projections: Projections, read: ShopReads,
                  user: CurrentUser) -> Envelope[Cart]:
-    position = shop.carts.apply_coupon(user.id, body.couponCode, datetime.now(UTC).date())
+    position = carts.apply_coupon(user.id, body.couponCode, datetime.now(UTC).date())
     return _cart(projections, read, user, position)
 
 
 @router.delete("/coupon", responses=documented(401, 500))
-def remove_coupon(shop: ShopService, projections: Projections, read: ShopReads,
+def remove_coupon(carts: CartsService, projections: Projections, read: ShopReads,
                   user: CurrentUser) -> Envelope[Cart]:
-    return _cart(projections, read, user, shop.carts.remove_coupon(user.id))
+    return _cart(projections, read, user, carts.remove_coupon(user.id))

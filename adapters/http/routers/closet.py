@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from adapters.http.deps import (
+    CatalogService,
     CurrentUser,
     IdempotencyKey,
     Projections,
-    ShopService,
     StudioReadsDep,
     StudioService,
     decode_id,
@@ -33,10 +33,10 @@ def list_closet(reads: StudioReadsDep, user: CurrentUser,
 
 
 @router.post("", status_code=201, responses=documented(400, 401, 404, 409, 422, 500))
-def keep(body: ClosetIn, shop: ShopService, studio: StudioService, projections: Projections,
+def keep(body: ClosetIn, catalog: CatalogService, studio: StudioService, projections: Projections,
          reads: StudioReadsDep, user: CurrentUser,
          idempotency_key: IdempotencyKey = None) -> Envelope[ClosetItem]:
-    product = shop.catalog.product(decode_id("prod", body.productId, "Product"))
+    product = catalog.product(decode_id("prod", body.productId, "Product"))
     item_id = ids.new("closet")
     projections.wait_for("studio", studio.keep_in_closet(user.id, item_id, product,
                                                          body.variantId, body.renderId,

@@ -11,10 +11,10 @@ from adapters.http.deps import (
     AdminUser,
     CurrentUser,
     IdempotencyKey,
+    OrderingService,
     Projections,
     RequiredIdempotencyKey,
     ShopReads,
-    ShopService,
     decode_id,
 )
 from adapters.http.errors import documented
@@ -42,11 +42,11 @@ def _detail(projections: ProjectionRunner, read: ReadModels, owner: str | None,
 
 @router.post("/v1/orders", name="place", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
-def place_order(body: OrderIn, shop: ShopService, accounts: AccountsService,
+def place_order(body: OrderIn, ordering: OrderingService, accounts: AccountsService,
                 projections: Projections, read: ShopReads, user: CurrentUser,
                 idempotency_key: RequiredIdempotencyKey) -> Envelope[OrderDetail]:
     order_id = order_id_for(user.id, idempotency_key)
-    position = shop.ordering.place_from_address_book(
+    position = ordering.place_from_address_book(
         user.id, order_id, body.shippingMethod, SavedAddresses(accounts),
         body.shippingAddressId,
         body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
@@ -74,47 +74,47 @@ def get_order(orderId: str, projections: Projections, read: ShopReads,
 
 @router.post("/v1/orders/{orderId}/cancel", name="cancel",
              responses=documented(400, 401, 404, 409, 422, 500))
-def cancel_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
+def cancel_order(orderId: str, ordering: OrderingService, projections: Projections, read: ShopReads,
                  user: CurrentUser, body: CancelIn | None = None,
                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
     order_id = decode_id("order", orderId, "Order")  # the body ({reason?}) may be left out
-    position = shop.ordering.cancel(user.id, order_id, body.reason if body else None)
+    position = ordering.cancel(user.id, order_id, body.reason if body else None)
     return _detail(projections, read, user.public_id, orderId, position)
 
 
 # -- fulfilment -------------------------------------------------------------------------------
 @router.post("/v1/admin/orders/{orderId}/confirm", name="confirm",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def confirm_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
-                  admin: AdminUser,
+def confirm_order(orderId: str, ordering: OrderingService, projections: Projections,
+                  read: ShopReads, admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.ordering.confirm(decode_id("order", orderId, "Order"))
+    position = ordering.confirm(decode_id("order", orderId, "Order"))
     return _detail(projections, read, None, orderId, position)
 
 
 @router.post("/v1/admin/orders/{orderId}/ship", name="ship",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def ship_order(orderId: str, body: ShipIn, shop: ShopService, projections: Projections,
+def ship_order(orderId: str, body: ShipIn, ordering: OrderingService, projections: Projections,
                read: ShopReads, admin: AdminUser,
                idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.ordering.ship(decode_id("order", orderId, "Order"), body.trackingNumber,
+    position = ordering.ship(decode_id("order", orderId, "Order"), body.trackingNumber,
                                   body.carrier)
     return _detail(projections, read, None, orderId, position)
 
 
 @router.post("/v1/admin/orders/{orderId}/deliver", name="deliver",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def deliver_order(orderId: str, shop: ShopService, projections: Projections, read: ShopReads,
-                  admin: AdminUser,
+def deliver_order(orderId: str, ordering: OrderingService, projections: Projections,
+                  read: ShopReads, admin: AdminUser,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.ordering.deliver(decode_id("order", orderId, "Order"))
+    position = ordering.deliver(decode_id("order", orderId, "Order"))
     return _detail(projections, read, None, orderId, position)
 
 
 @router.post("/v1/admin/orders/{orderId}/refund", name="refund",
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def refund_order(orderId: str, body: RefundIn, shop: ShopService, projections: Projections,
+def refund_order(orderId: str, body: RefundIn, ordering: OrderingService, projections: Projections,
                  read: ShopReads, admin: AdminUser,
                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = shop.ordering.refund(decode_id("order", orderId, "Order"), body.reason)
+    position = ordering.refund(decode_id("order", orderId, "Order"), body.reason)
     return _detail(projections, read, None, orderId, position)

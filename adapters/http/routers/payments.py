@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from adapters.http.deps import (
     CurrentUser,
     IdempotencyKey,
+    OrderingService,
     PaymentProvider,
+    PaymentsService,
     Projections,
     RequiredIdempotencyKey,
     SettingsDep,
     ShopReads,
-    ShopService,
     decode_id,
 )
 from adapters.http.errors import documented
@@ -35,7 +36,8 @@ from adapters.http.responses import (
 from adapters.http.routing import api_router
 from adapters.links import base_url
 from adapters.settings import Settings
-from application.shop import Shop
+from application.ordering import Ordering
+from application.payments import Payments
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
 from domain.money import to_cents
@@ -61,23 +63,23 @@ def _sandbox_enabled(settings: Settings) -> None:
 
 @router.post("/orders", name="create", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
-def create_payment(body: PaymentOrderIn, shop: ShopService, projections: Projections,
+def create_payment(body: PaymentOrderIn, payments: PaymentsService, projections: Projections,
                    read: ShopReads, settings: SettingsDep, user: CurrentUser,
                    idempotency_key: RequiredIdempotencyKey) -> Envelope[PaymentOrder]:
     order_id = decode_id("order", body.orderId, "Order")
-    payment_id, position = shop.payments.create(user.id, order_id)
+    payment_id, position = payments.create(user.id, order_id)
     projections.wait_for("shop", position)
     return Envelope[PaymentOrder].of(_payment(read, settings, ids.encode("pay", payment_id)))
 
 
 @router.post("/verify", name="verify", responses=documented(400, 401, 404, 409, 422, 500))
-def verify_payment(body: VerifyPaymentIn, shop: ShopService, provider: PaymentProvider,
+def verify_payment(body: VerifyPaymentIn, payments: PaymentsService, provider: PaymentProvider,
                    projections: Projections, read: ShopReads, user: CurrentUser,
                    idempotency_key: RequiredIdempotencyKey) -> Envelope[PaymentVerification]:
     if not provider.check_signature(body.paymentOrderId, body.transactionId, body.signature):
         raise InvalidInput("signature", "The payment signature does not match", "INVALID")
     payment_id = decode_id("pay", body.paymentOrderId, "Payment order")
-    projections.wait_for("shop", shop.payments.verify(user.id, payment_id, body.transactionId))
+    projections.wait_for("shop", payments.verify(user.id, payment_id, body.transactionId))
     return Envelope[PaymentVerification].of(_verification(read, body.paymentOrderId))
 
 
@@ -100,12 +102,13 @@ def _provider_event(body: bytes) -> WebhookIn:
         raise InvalidInput("body", "Not a provider event", "INVALID_FORMAT") from None
 
 
-def _record_provider_event(shop: Shop, projections: ProjectionRunner, event: WebhookIn) -> None:
+def _record_provider_event(payments: Payments, ordering: Ordering, projections: ProjectionRunner,
+                           event: WebhookIn) -> None:
     """Records what the provider says happened to a payment: paid, refunded, or declined."""
     payment_id = decode_id("pay", str(event.data.get("paymentOrderId", "")), "Payment order")
     if event.type == "payment.succeeded":
         transaction = str(event.data.get("transactionId", ""))
-        position = shop.payments.verify(None, payment_id, transaction)
+        position = payments.verify(None, payment_id, transaction)
     elif event.type == "payment.refunded":  # a refund made at the provider
         refund_id = str(event.data.get("refundId") or "")
         if not refund_id:
@@ -114,37 +117,36 @@ def _record_provider_event(shop: Shop, projections: ProjectionRunner, event: Web
             amount = to_cents(str(event.data.get("amount")))
         except ValueError:
             raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
-        position = shop.ordering.record_provider_refund(
+        position = ordering.record_provider_refund(
             payment_id, refund_id, amount, str(event.data.get("reason") or "refund"))
     else:
-        position = shop.payments.decline(payment_id, str(event.data.get("reason", "declined")),
-                                         {})
+        position = payments.decline(payment_id, str(event.data.get("reason", "declined")), {})
     projections.wait_for("shop", position)
 
 
 @router.post("/webhook", name="webhook", responses=documented(400, 404, 409, 422, 500))
-async def webhook(request: Request, shop: ShopService, provider: PaymentProvider,
-                  projections: Projections) -> Envelope[Received]:
+async def webhook(request: Request, payments: PaymentsService, ordering: OrderingService,
+                  provider: PaymentProvider, projections: Projections) -> Envelope[Received]:
     """Provider events, signed: ``Tryon-Signature: t=<unix>,v1=<hmac-sha256 of "t.body">``."""
     body = await request.body()
     if not provider.check_webhook(body, request.headers.get("Tryon-Signature", "")):
         raise InvalidInput("Tryon-Signature", "Missing, stale or wrong webhook signature",
                            "INVALID")
     event = _provider_event(body)
-    await run_in_threadpool(_record_provider_event, shop, projections, event)
+    await run_in_threadpool(_record_provider_event, payments, ordering, projections, event)
     return Envelope[Received].of({"received": True})
 
 
 @router.post("/sandbox/{paymentOrderId}/pay", name="sandbox_pay",
              responses=documented(400, 402, 404, 409, 422, 500))
-def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, shop: ShopService,
+def sandbox_pay(paymentOrderId: str, body: SandboxPayIn, payments: PaymentsService,
                 provider: PaymentProvider, projections: Projections, settings: SettingsDep,
                 idempotency_key: IdempotencyKey = None) -> Envelope[SandboxResult]:
     """The sandbox provider's checkout: charges a test card and signs the result."""
     _sandbox_enabled(settings)
     payment_id = decode_id("pay", paymentOrderId, "Payment order")
-    attempt = shop.payments.pay_by_card(payment_id, body.cardNumber, body.expiryMonth,
-                                        body.expiryYear, datetime.now(UTC).date())
+    attempt = payments.pay_by_card(payment_id, body.cardNumber, body.expiryMonth,
+                                   body.expiryYear, datetime.now(UTC).date())
     projections.wait_for("shop", attempt.position)
     if attempt.transaction_id is None:
         raise PaymentDeclined("The card was declined", reason=attempt.declined_because)

@@ -10,11 +10,11 @@ from fastapi import Depends, Query
 
 from adapters.http.deps import (
     AdminUser,
+    CatalogService,
     CurrentUser,
     IdempotencyKey,
     Projections,
     ShopReads,
-    ShopService,
     decode_id,
 )
 from adapters.http.errors import documented
@@ -93,12 +93,12 @@ def get_product(productId: str, read: ShopReads) -> Envelope[ProductDetail]:
 
 @router.post("/v1/products/{productId}/reviews", name="review", status_code=201,
              responses=documented(400, 401, 404, 409, 422, 500))
-def review_product(productId: str, body: ReviewIn, shop: ShopService, projections: Projections,
-                   read: ShopReads, user: CurrentUser,
+def review_product(productId: str, body: ReviewIn, catalog: CatalogService,
+                   projections: Projections, read: ShopReads, user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[Review]:
     product_id = decode_id("prod", productId, "Product")
     profile = read.profile(user.public_id) or {}
-    review_id, position = shop.catalog.review(
+    review_id, position = catalog.review(
         product_id, user.public_id, profile.get("firstName", ""), profile.get("lastName", ""),
         read.has_bought(user.public_id, productId), body.rating, body.title, body.comment)
     projections.wait_for("shop", position)
@@ -121,11 +121,11 @@ def _variant_fields(body: VariantIn | VariantPatch) -> dict[str, Any]:
 
 @router.post("/v1/admin/products", name="create", status_code=201,
              responses=documented(400, 401, 403, 409, 422, 500))
-def create_product(body: ProductIn, shop: ShopService, projections: Projections,
+def create_product(body: ProductIn, catalog: CatalogService, projections: Projections,
                    read: ShopReads, admin: AdminUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[ProductDetail]:
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    product_id, position = shop.catalog.list_product(
+    product_id, position = catalog.list_product(
         _product_fields(body), cents(body.price) or 0, cents(body.originalPrice),
         cents(threshold), [_variant_fields(v) for v in body.variants])
     projections.wait_for("shop", position)
@@ -134,12 +134,12 @@ def create_product(body: ProductIn, shop: ShopService, projections: Projections,
 
 @router.patch("/v1/admin/products/{productId}", name="revise",
               responses=documented(400, 401, 403, 404, 500))
-def revise_product(productId: str, body: ProductPatch, shop: ShopService,
+def revise_product(productId: str, body: ProductPatch, catalog: CatalogService,
                    projections: Projections, read: ShopReads,
                    admin: AdminUser) -> Envelope[ProductDetail]:
     product_id = decode_id("prod", productId, "Product")
     threshold = body.shipping.freeShippingThreshold if body.shipping else None
-    projections.wait_for("shop", shop.catalog.revise_product(
+    projections.wait_for("shop", catalog.revise_product(
         product_id, _product_fields(body), cents(body.price), cents(body.originalPrice),
         cents(threshold)))
     return _detail(read, productId)
@@ -147,23 +147,23 @@ def revise_product(productId: str, body: ProductPatch, shop: ShopService,
 
 @router.post("/v1/admin/products/{productId}/variants", status_code=201,
              responses=documented(400, 401, 403, 404, 409, 422, 500))
-def add_variant(productId: str, body: VariantIn, shop: ShopService, projections: Projections,
+def add_variant(productId: str, body: VariantIn, catalog: CatalogService, projections: Projections,
                 read: ShopReads, admin: AdminUser,
                 idempotency_key: IdempotencyKey = None) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
     variant_id = ids.new("var")
-    projections.wait_for("shop", shop.catalog.add_variant(product_id, variant_id,
+    projections.wait_for("shop", catalog.add_variant(product_id, variant_id,
                                                           _variant_fields(body)))
     return _variant(read, productId, variant_id)
 
 
 @router.patch("/v1/admin/products/{productId}/variants/{variantId}",
               responses=documented(400, 401, 403, 404, 500))
-def revise_variant(productId: str, variantId: str, body: VariantPatch, shop: ShopService,
+def revise_variant(productId: str, variantId: str, body: VariantPatch, catalog: CatalogService,
                    projections: Projections, read: ShopReads,
                    admin: AdminUser) -> Envelope[Variant]:
     product_id = decode_id("prod", productId, "Product")
-    projections.wait_for("shop", shop.catalog.revise_variant(product_id, variantId,
+    projections.wait_for("shop", catalog.revise_variant(product_id, variantId,
                                                              _variant_fields(body)))
     return _variant(read, productId, variantId)
 

@@ -18,10 +18,10 @@ from adapters.blobs.local import LocalBlobStore
 from adapters.blobs.s3 import S3BlobStore
 from adapters.http.deps import (
     Blobs,
+    CatalogService,
     CurrentUser,
     IdempotencyKey,
     Projections,
-    ShopService,
     StudioReadsDep,
     StudioService,
     decode_id,
@@ -30,7 +30,7 @@ from adapters.http.errors import documented
 from adapters.http.requests import TryOnIn
 from adapters.http.responses import Envelope, ListEnvelope, RenderStatus
 from adapters.http.routing import api_router
-from application.shop import Shop
+from application.catalog import Catalog
 from application.studio import Studio
 from domain import ids
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
@@ -62,8 +62,8 @@ def _render(reads: StudioReads, blobs: BlobStore, user: CurrentUser,
     return Envelope[RenderStatus].of(signed_render(blobs, doc))
 
 
-def _garment(shop: Shop, body: TryOnIn) -> dict[str, Any]:
-    product = shop.catalog.product(decode_id("prod", body.productId, "Product"))
+def _garment(catalog: Catalog, body: TryOnIn) -> dict[str, Any]:
+    product = catalog.product(decode_id("prod", body.productId, "Product"))
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
@@ -92,7 +92,7 @@ def _check_spec(body: TryOnIn) -> dict[str, Any]:
 
 @router.post("", name="request", status_code=202,
              responses=documented(400, 401, 404, 409, 422, 500))
-def request_render(body: TryOnIn, studio: StudioService, shop: ShopService,
+def request_render(body: TryOnIn, studio: StudioService, catalog: CatalogService,
                    projections: Projections, reads: StudioReadsDep, blobs: Blobs,
                    user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[RenderStatus]:
@@ -101,7 +101,7 @@ def request_render(body: TryOnIn, studio: StudioService, shop: ShopService,
     projections.wait_for("studio", studio.request_render(
         user.id, render_id, decode_id("avatar", body.avatarId, "Avatar"),
         decode_id("prod", body.productId, "Product"), body.variantId, spec,
-        _garment(shop, body)))
+        _garment(catalog, body)))
     return _render(reads, blobs, user, ids.encode("render", render_id))
 
 

@@ -72,7 +72,7 @@ def produce_backlog(c: Any) -> Backlog:
             c.shop.ordering.place(user_id, order_id, "express", {"city": "Berlin"},
                                {"city": "Berlin"}, None)
             b.orders_placed[user_id] += 1
-            total = c.shop.ordering.order(user_id, order_id).total_cents
+            total = c.shop.ordering.order(user_id, order_id).total.minor_units
             if r % 3 == 1:
                 payment_id, _ = c.shop.payments.create(user_id, order_id)
                 txn = ids.new("txn")

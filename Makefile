@@ -21,9 +21,9 @@ test-fast: $(STAMP)
 	$(VENV)/bin/pytest -m "not slow"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check domain application projections adapters tests bench
+	$(VENV)/bin/ruff check domain application projections adapters render_engine tests bench
 
-typecheck: $(STAMP)
+typecheck: $(STAMP)  ## mypy --strict over every package, render_engine included (pyproject.toml)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

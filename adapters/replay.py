@@ -37,7 +37,7 @@ Topics = dict[str, tuple[int, int]]  # per topic: events, stored bytes
 
 
 class ParallelReplay:
-    """A ``Replay`` for ``ProjectionRunner.rebuild`` and ``rebuild_online``."""
+    """A ``Replay`` for ``projections.rebuild.rebuild_online``."""
 
     def __init__(self, container: Any, processes: int = 2, min_events: int = 50_000) -> None:
         self.container = container

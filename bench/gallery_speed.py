@@ -1,6 +1,6 @@
 """Full 1080p try-on speed of this tree against a baseline tree, in one run.
 
-    python bench/gallery_speed.py --baseline /work/main       # prints a table
+    python bench/gallery_speed.py --baseline ../tryon-main   # another checkout; prints a table
 
 A try-on here is what the worker does after the body is fitted: pose, dress a top (cut,
 drape), finish the figure (`outfit`, where the tree has it) and `render_scene` at 1080p,
@@ -77,7 +77,7 @@ def run_tree(tree: str, repeats: int, params: str) -> list[dict[str, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--baseline", default="/work/main")
+    parser.add_argument("--baseline", required=True, help="another checkout of the repository")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(

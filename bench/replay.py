@@ -122,7 +122,7 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
     from application.metadata import acting_as
     from application.payments import payment_id_for
     from domain import ids, pricing
-    from domain.accounts import EmailIndex, User
+    from domain.accounts import Address, EmailIndex, User
     from domain.avatars import Avatar
     from domain.cart import Cart, PricedProduct, ProductSnapshot
     from domain.catalog import Product
@@ -167,7 +167,9 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
             for _ in range(rng.randrange(0, 3)):
                 user.rotate_session(family=family, token_id=uuid.uuid4().hex,
                                     expires_at=clock.now + timedelta(days=7))
-            user.add_address(ids.new("addr"), address, True)
+            user.add_address(ids.new("addr"), Address(
+                first_name="Sam", last_name="Doe", street="1 Main St", city="Austin",
+                state="TX", zip_code="73301", country="US", phone="+1-555-0100"), True)
             writer.add("accounts", user, index)
 
             # A scan, then a few try-ons.
@@ -244,11 +246,11 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
                                  method={"type": "card", "last4": "4242"}, paid_at=clock.now)
             if rng.random() < 0.1:
                 order.cancel("changed my mind")
-                for item in items:
+                for line in order.lines:
                     product = next(p for p in touched.values()
-                                   if ids.encode("prod", p.id) == item["product"]["id"])
-                    product.release_stock(variant_id=item["variantId"],
-                                          quantity=item["quantity"], order_id=order_id)
+                                   if ids.encode("prod", p.id) == line.product_id)
+                    product.release_stock(variant_id=line.variant_id, quantity=line.quantity,
+                                          order_id=order_id)
             else:
                 order.confirm()
                 order.ship(f"1Z{rng.randrange(10**9)}", "ups")

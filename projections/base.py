@@ -33,10 +33,10 @@ def handles(*event_classes: type) -> Callable[[Handler], Handler]:
 class Projection:
     name: ClassVar[str]
     logs: ClassVar[tuple[str, ...]]
-    # Each table: (name, column definitions). Every table is dropped and recreated on rebuild.
+    # Each table: (name, column definitions). A rebuild builds them afresh beside the live ones.
     tables: ClassVar[tuple[tuple[str, str], ...]]
     indexes: ClassVar[tuple[str, ...]] = ()
-    # False for evidence rather than views (the audit hash chain): ``rebuild()`` without
+    # False for evidence rather than views (the audit hash chain): ``rebuild_online`` without
     # names leaves such a projection alone; it is rebuilt only when named.
     rebuilt_with_all: ClassVar[bool] = True
     _handlers: ClassVar[dict[type, Handler]]
@@ -53,10 +53,6 @@ class Projection:
             tx.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
         for index in self.indexes:
             tx.execute(index)
-
-    def drop(self, tx: Tx) -> None:
-        for table, _ in self.tables:
-            tx.execute(f"DROP TABLE IF EXISTS {table}")
 
     def bind(self, tx: Tx) -> Tx:
         """The transaction as this projection's statements should see it (a rebuild's shadow

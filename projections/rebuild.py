@@ -1,4 +1,5 @@
-"""Rebuilding read models without downtime.
+"""Rebuilding read models without downtime: the one way read models are rebuilt
+(``tryon projections rebuild``, the tests and the benchmarks all call ``rebuild_online``).
 
 The new version of each projection is built from the log into shadow tables (``<table>__new``)
 while the API keeps answering from the current ones; once the shadow has caught up, one
@@ -109,16 +110,12 @@ def rebuild_online(runner: ProjectionRunner, names: Sequence[str] | None = None,
 
     # The long part, while the live projections keep serving and following the logs.
     applied = (replay or runner.replay)(shadows, on_batch)
-    with runner._lock:  # nothing advances the live projections while they are swapped
-        for log_name, app in runner.apps.items():  # what was recorded in the meantime
-            followers: list[Projection] = [s for s in shadows if log_name in s.logs]
-            if followers:
-                applied += runner._catch_up_log(log_name, app, followers, on_batch=on_batch)
-        with runner.store.transaction() as tx:
-            for shadow, live in zip(shadows, chosen, strict=True):
-                _swap(tx, shadow, live)
-        for shadow in shadows:
-            runner.forget(shadow.name)
+
+    def swap(tx: Tx) -> None:
+        for shadow, live in zip(shadows, chosen, strict=True):
+            _swap(tx, shadow, live)
+
+    applied += runner.swap_in(shadows, swap, on_batch)
     if progress is not None:
         progress(covered, max(total, covered))
     return applied

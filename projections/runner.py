@@ -163,24 +163,6 @@ class ProjectionRunner:
                 tx.execute("INSERT INTO projection_writers (projection, token) VALUES (?, '') "
                            "ON CONFLICT (projection) DO NOTHING", (projection.name,))
 
-    def rebuild(self, names: Sequence[str] | None = None,
-                replay: Replay | None = None) -> None:
-        """Drops the named projections' tables (all when None) and replays their logs, with
-        ``replay`` when given (several processes, say) or else in this thread."""
-        chosen = [p for p in self.projections
-                  if (p.rebuilt_with_all if names is None else p.name in names)]
-        with self._lock:
-            with self.store.transaction() as tx:
-                self._applied.clear()
-                for projection in chosen:
-                    projection.drop(tx)
-                    tx.execute("DELETE FROM projection_tracking WHERE projection = ?",
-                               (projection.name,))
-                    projection.create(tx)
-                    self.start_fresh(tx, projection)
-            (replay or self.replay)(chosen, None)
-            self._catch_up_all()
-
     def start_fresh(self, tx: Tx, projection: Projection) -> None:
         """Records that ``projection``'s tables were just created empty, so that whoever
         replays into them may trust a complete cache (see ``replay``)."""
@@ -207,6 +189,24 @@ class ProjectionRunner:
                     applied += self._catch_up_log(log_name, app, group,
                                                   batch_size=self.replay_batch, on_batch=on_batch,
                                                   durable=False)
+        return applied
+
+    def swap_in(self, shadows: Sequence[Projection], swap: Callable[[Tx], None],
+                on_batch: Callable[[int], None] | None = None) -> int:
+        """Ends a rebuild (``projections.rebuild``): with nothing advancing the live
+        projections, applies to ``shadows`` what was recorded since their replay, runs
+        ``swap`` in one transaction, and drops the shadows' cached rows. Returns the events
+        applied."""
+        applied = 0
+        with self._lock:
+            for log_name, app in self.apps.items():
+                followers = [s for s in shadows if log_name in s.logs]
+                if followers:
+                    applied += self._catch_up_log(log_name, app, followers, on_batch=on_batch)
+            with self.store.transaction() as tx:
+                swap(tx)
+            for shadow in shadows:
+                self._caches.pop(shadow.name, None)
         return applied
 
     # -- positions ---------------------------------------------------------------------------
@@ -365,10 +365,6 @@ class ProjectionRunner:
                 if cache is not None:
                     cache.clear()
             raise
-
-    def forget(self, name: str) -> None:
-        """Drops the cached rows of projection ``name`` (a rebuild's shadow, once swapped)."""
-        self._caches.pop(name, None)
 
     def _cache(self, projection: Projection) -> RowCache:
         cache = self._caches.get(projection.name)

@@ -24,7 +24,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from render_engine.body.fitted import FittedBody
+    from render_engine.request import RenderSpec
 
 MEASUREMENT_FLAGS = {
     "height": "height",
@@ -101,7 +105,7 @@ def _read_photos(specs: list[str]) -> list[dict[str, Any]]:
 
 def build_body(
     args: argparse.Namespace, on_stage: Callable[[str, int], None]
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[FittedBody, dict[str, Any]]:
     """Fit the body from measurements, photos or a saved avatar.json. Returns (body, report)."""
     from render_engine.errors import InvalidRequest
 
@@ -129,45 +133,23 @@ def build_body(
             weight_kg=measurements.get("weight"),
             gender=args.gender,
             body_type=args.body_type,
-            on_stage=lambda stage, percent, _message="": on_stage(stage, percent),
+            on_stage=lambda stage, percent, _message: on_stage(stage, percent),
         )
         body = result.body
         return body, {"qualityScore": result.quality_score}
-    try:
-        from render_engine.body import fit_measurements  # type: ignore[attr-defined]
-    except ImportError:
-        from render_engine.body.fit import fit_measurements
+    from render_engine.body import fit_measurements
 
     on_stage("asset_loading", 0)
     body = fit_measurements(measurements, gender=args.gender, body_type=args.body_type)
     return body, {"qualityScore": None}
 
 
-def pose_figure(body: Any, preset: str, adjustments: dict[str, Any]) -> Any:
-    """The body posed by the body module, or its rest pose when posing is not available.
+def pose_figure(body: FittedBody, preset: str, adjustments: dict[str, object]) -> FittedBody:
+    """The body with its mesh posed (skinning weights and skeleton kept), so that the garment
+    module can dress it."""
+    from render_engine.body.pose import pose_body
 
-    Returns the same kind of body with its mesh posed (skinning weights and skeleton kept),
-    so that the garment module can dress it.
-    """
-    try:
-        from render_engine.body.pose import pose_body
-    except ImportError:
-        if preset != "standing_neutral" or adjustments:
-            print(
-                f"note: posing is not available here, rendering the rest pose instead of {preset}",
-                file=sys.stderr,
-            )
-        return body
-    posed = pose_body(body, preset, adjustments)
-    if dataclasses.is_dataclass(body) and hasattr(body, "mesh"):
-        return dataclasses.replace(body, mesh=posed)
-    return posed
-
-
-def body_mesh(body: Any):
-    from render_engine.mesh import TriMesh
-
-    return body if isinstance(body, TriMesh) else body.mesh
+    return dataclasses.replace(body, mesh=pose_body(body, preset, adjustments))
 
 
 def avatar_command(args: argparse.Namespace) -> int:
@@ -181,7 +163,7 @@ def avatar_command(args: argparse.Namespace) -> int:
         from render_engine.export import export_glb, model_info, preview_images
 
         progress.phase(60, 100)("optimization", 0)
-        mesh = body_mesh(body)
+        mesh = body.mesh
         glb = export_glb(mesh)
         previews = preview_images(mesh)
         progress.phase(60, 100)("optimization", 100)
@@ -193,17 +175,17 @@ def avatar_command(args: argparse.Namespace) -> int:
     summary = {
         "model": model_info(glb, mesh),
         "preview": {"thumbnail": "avatar_thumb.jpg", "fullSize": "avatar_full.jpg"},
-        "measurements": getattr(body, "measurements", {}),
+        "measurements": body.measurements,
         "qualityScore": report.get("qualityScore"),
         "processingTime": round(time.perf_counter() - start),
-        "params": body.to_params() if hasattr(body, "to_params") else None,
+        "params": body.to_params(),
     }
     (out / "avatar.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("model", "measurements", "qualityScore")}, indent=2))
     return 0
 
 
-def render_spec_from_args(args: argparse.Namespace):
+def render_spec_from_args(args: argparse.Namespace) -> RenderSpec:
     from render_engine.request import CameraSpec, LightingSpec, OutputSpec, PoseSpec, RenderSpec
 
     if args.request:
@@ -262,7 +244,7 @@ def render_command(args: argparse.Namespace) -> int:
             garments.append(garment.mesh)
             fit = {"fitReport": garment.fit_report, "recommendedSize": garment.recommended_size}
             progress.phase(25, 50)("mesh_fitting", 100)
-        meshes = outfit(posed, garments, skin_tone=args.skin_tone, body_mesh=body_mesh(posed))
+        meshes = outfit(posed, garments, skin_tone=args.skin_tone, body_mesh=posed.mesh)
         from render_engine.render import render_scene
 
         result = render_scene(meshes, spec, on_stage=progress.phase(50, 100))
@@ -311,7 +293,8 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
-def add_render_engine_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_render_engine_commands(
+        subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Mount `avatar` and `render` on an argparse subparsers object (sets `func`)."""
     from render_engine import request as r  # light: no torch
 

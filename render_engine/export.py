@@ -53,7 +53,10 @@ def export_glb(mesh: TriMesh | list[TriMesh]) -> bytes:
         scene.add_geometry(
             to_trimesh(part), geom_name=f"{part.name}_{i}", node_name=f"{part.name}_{i}"
         )
-    return trimesh.exchange.gltf.export_glb(scene, include_normals=True)
+    # trimesh's glTF exporter has no annotations
+    glb: bytes = trimesh.exchange.gltf.export_glb(  # type: ignore[no-untyped-call]
+        scene, include_normals=True)
+    return glb
 
 
 def polycount(mesh: TriMesh | list[TriMesh]) -> int:

@@ -32,8 +32,8 @@ _FALLBACK_POSES = ("standing_neutral", "standing_relaxed", "walking", "hands_on_
 def pose_presets() -> tuple[str, ...]:
     """Pose presets the body module can apply (its `POSE_PRESETS`), else our own list."""
     try:
-        from render_engine.body.pose import POSE_PRESETS  # type: ignore[attr-defined]
-    except Exception:  # the body module may not exist (yet): fall back to our list
+        from render_engine.body.pose import POSE_PRESETS
+    except Exception:  # torch is not installed here (the API alone): fall back to our list
         return _FALLBACK_POSES
     return tuple(POSE_PRESETS)
 
@@ -192,7 +192,8 @@ class OutputSpec:
         if self.background == "black":
             return (0.0, 0.0, 0.0)
         hex_colour = str(self.background_color)
-        return tuple(int(hex_colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
+        r, g, b = (int(hex_colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
+        return (r, g, b)
 
     @property
     def content_type(self) -> str:

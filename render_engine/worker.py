@@ -12,9 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from render_engine.errors import RenderCancelled, RenderEngineError
+
+if TYPE_CHECKING:
+    import torch
+
+    from render_engine.body.fitted import FittedBody
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -99,7 +104,7 @@ def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _body(params: dict[str, Any]) -> Any:
+def _body(params: dict[str, Any]) -> FittedBody:
     from render_engine.body.fitted import body_from_params
 
     try:
@@ -174,10 +179,9 @@ def _render(
         raise RenderCancelled("cancelled")
     from render_engine.garment.outfit import outfit
 
-    posed_mesh = posed if hasattr(posed, "verts") else posed.mesh
     # the shop's picture: skin tone, base layer, shoes, hem bands around the garment
     meshes = outfit(
-        posed_body, [dressed.mesh], skin_tone=garment.get("skinTone"), body_mesh=posed_mesh
+        posed_body, [dressed.mesh], skin_tone=garment.get("skinTone"), body_mesh=posed
     )
     result = render_scene(meshes, spec, on_stage=on_stage, is_cancelled=is_cancelled)
     blobs.put(command["resultKey"], result.image, result.content_type)
@@ -228,7 +232,7 @@ def _scan(
     if scan_type == "photo_based":
         from render_engine.scan import scan_from_photos
 
-        photos = []
+        photos: list[tuple[str, bytes | torch.Tensor]] = []  # (pose, image)
         for photo in inputs["photos"]:
             try:
                 photos.append((photo["pose"], blobs.get(photo["key"])))

@@ -7,13 +7,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Container
 
 
-def _container(args: argparse.Namespace) -> Any:
-    from adapters.cli.main import _container as build
+def _container(args: argparse.Namespace) -> Container:
+    from adapters.cli.container import container_for
 
-    return build(args, with_dispatcher=False)
+    return container_for(args, with_dispatcher=False)
 
 
 def audit_order(args: argparse.Namespace) -> int:

@@ -7,60 +7,17 @@ import os
 import signal
 import sys
 import threading
-import uuid
 from collections.abc import Sequence
-
-from adapters.settings import Settings
-
-
-def _container(args: argparse.Namespace, **kwargs: object):  # type: ignore[no-untyped-def]
-    from adapters.bootstrap import bootstrap
-    from adapters.logging import configure_logging
-    from application import metadata
-
-    metadata.bind(actor=f"system:cli:{args.command}", correlationId=uuid.uuid4().hex)
-
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_json)
-    if args.command in LONG_RUNNING:
-        return bootstrap_when_reachable(settings, **kwargs)
-    return bootstrap(settings, **kwargs)  # type: ignore[arg-type]
-
-
-LONG_RUNNING = ("serve", "projector", "dispatcher")
-
-
-def bootstrap_when_reachable(settings: Settings, **kwargs: object):  # type: ignore[no-untyped-def]
-    """``bootstrap``, tried again with a growing pause while the database is unreachable: a
-    long-running process started before its database (or during an outage) waits for it
-    instead of exiting."""
-    import time
-
-    import structlog
-
-    from adapters.bootstrap import bootstrap
-    from adapters.outage import Backoff, unavailable
-
-    backoff = Backoff(0.5, 5.0)
-    while True:
-        try:
-            return bootstrap(settings, **kwargs)  # type: ignore[arg-type]
-        except Exception as exc:
-            if not unavailable(exc):
-                raise
-            delay = backoff.failed()
-            structlog.get_logger("tryon.cli").warning(
-                "cli.database_unreachable", error=type(exc).__name__, retry_in_s=delay)
-            time.sleep(delay)
 
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from adapters.cli.container import container_for
     from adapters.http.app import create_app
     from adapters.seed import seed_demo_catalog
 
-    container = _container(args)
+    container = container_for(args)
     if not args.no_seed:
         listed = seed_demo_catalog(container.shop)
         if listed:
@@ -84,7 +41,9 @@ def serve(args: argparse.Namespace) -> int:
 
 def projector(args: argparse.Namespace) -> int:
     """Runs the projections as their own process (with TRYON_PROJECTIONS=external on the API)."""
-    container = _container(args)
+    from adapters.cli.container import container_for
+
+    container = container_for(args)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -97,9 +56,10 @@ def projector(args: argparse.Namespace) -> int:
 
 
 def grant_role(args: argparse.Namespace) -> int:
+    from adapters.cli.container import container_for
     from domain.errors import DomainError
 
-    container = _container(args)
+    container = container_for(args)
     try:
         user_id = container.accounts.user_id_for(args.email)
         if user_id is None:
@@ -117,7 +77,10 @@ def grant_role(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    container = _container(args)
+    """Rebuilds the read models beside the live ones and swaps them in (``rebuild_online``)."""
+    from adapters.cli.container import container_for
+
+    container = container_for(args)
     names = [args.name] if args.name else None
     known = {p.name for p in container.runner.projections}
     if args.name and args.name not in known:
@@ -167,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
 
     projections = sub.add_parser("projections", help="read models").add_subparsers(
         dest="action", required=True)
-    r = projections.add_parser("rebuild", help="drop and replay read models")
+    r = projections.add_parser("rebuild", help="rebuild read models from the log and swap them in")
     r.add_argument("name", nargs="?")
     r.set_defaults(func=rebuild)
 

@@ -50,7 +50,7 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def dispatcher(args: argparse.Namespace) -> int:
-    from adapters.cli.main import bootstrap_when_reachable
+    from adapters.cli.container import bootstrap_when_reachable
     from adapters.logging import configure_logging
     from adapters.worker_host import report_recorder
     from application import metadata

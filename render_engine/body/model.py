@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Sequence
+from typing import Protocol, cast
 
 import torch
 
@@ -28,13 +30,57 @@ ANNY_TO_WORLD = torch.tensor(
 _lock = threading.Lock()
 
 
+class AnnyModel(Protocol):
+    """What the render engine uses of anny's rigged model (anny ships no type hints). In
+    anny's frame; V vertices, F faces, J bones, K blendshapes."""
+
+    phenotype_labels: Sequence[str]
+    bone_labels: Sequence[str]
+    bone_parents: Sequence[int]  # per bone, its parent's index (-1 at the root)
+    faces: torch.Tensor  # (F, 4) int64 quads
+    template_vertices: torch.Tensor  # (V, 3) float64
+    blendshapes: torch.Tensor  # (K, V, 3)
+    template_bone_heads: torch.Tensor  # (J, 3)
+    bone_heads_blendshapes: torch.Tensor  # (K, J, 3)
+    vertex_bone_weights: torch.Tensor  # (V, N) weights of N bones per vertex
+    vertex_bone_indices: torch.Tensor  # (V, N) int64 bone ids
+    base_mesh_vertex_indices: torch.Tensor  # (M,) int64: the base mesh's vertices in V
+
+    @property
+    def bone_count(self) -> int: ...
+
+    def __call__(self, *, pose_parameters: torch.Tensor | None,
+                 phenotype_kwargs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Posed output: ``vertices`` (B, V, 3) among others."""
+        ...
+
+    def get_rest_model(self, blendshape_coeffs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Rest model of (B, K) coefficients: ``rest_bone_poses`` (B, J, 4, 4) among others."""
+        ...
+
+    def get_bone_transforms(self, pose_parameters: torch.Tensor, rest_bone_poses: torch.Tensor
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, J, 4, 4) bone transforms (and their rest poses) of (B, J, 4, 4) deltas."""
+        ...
+
+    def get_triangular_faces(self) -> torch.Tensor:
+        """(F', 3) int64: the faces, quads split in two."""
+        ...
+
+    def _get_phenotype_blendshape_coefficients(
+            self, phenotype: torch.Tensor, local_changes: torch.Tensor,
+            global_changes: torch.Tensor) -> torch.Tensor:
+        """(B, 6) phenotype values -> (B, K) blendshape coefficients."""
+        ...
+
+
 def model_device() -> torch.device:
     """The device anny runs on: ``TRYON_DEVICE`` (default ``cpu``)."""
     return torch.device(os.environ.get("TRYON_DEVICE", "cpu"))
 
 
 @functools.lru_cache(maxsize=1)
-def _load() -> torch.nn.Module:
+def _load() -> AnnyModel:
     import anny  # deferred: prints a Warp banner and takes ~1 s to import
 
     model = anny.Anny()  # first construction on a machine builds a cache (~1 min)
@@ -43,10 +89,10 @@ def _load() -> torch.nn.Module:
     labels = tuple(model.phenotype_labels)
     if labels != PHENOTYPE_LABELS:
         raise RuntimeError(f"unexpected anny phenotype labels {labels}")
-    return model.to(model_device())
+    return cast(AnnyModel, model.to(model_device()))
 
 
-def anny_model() -> torch.nn.Module:
+def anny_model() -> AnnyModel:
     """The process-wide anny model (float64, gradients off for its buffers)."""
     with _lock:
         return _load()
@@ -62,7 +108,8 @@ def to_anny(points: torch.Tensor) -> torch.Tensor:
     return points @ ANNY_TO_WORLD.to(points)
 
 
-def phenotype_tensor(phenotype: dict[str, float], dtype=torch.float64) -> torch.Tensor:
+def phenotype_tensor(phenotype: dict[str, float],
+                     dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """A phenotype dict (labels of `PHENOTYPE_LABELS`, missing ones 0.5) -> (1, 6) tensor."""
     unknown = set(phenotype) - set(PHENOTYPE_LABELS)
     if unknown:

@@ -99,14 +99,15 @@ def parse_pose(preset: str, adjustments: dict[str, object] | None = None) -> Pos
         raise InvalidRequest(
             f"unknown pose preset {preset!r}; known: {', '.join(POSE_PRESETS)}", "INVALID_POSE"
         )
-    values: dict[str, object] = {}
+    legs: str | None = None
+    angles: dict[str, float] = {}  # degrees, by `ADJUSTMENT_RANGES` key
     for key, value in (adjustments or {}).items():
         if key == "leg_position":
             if value not in LEG_POSITIONS:
                 raise InvalidRequest(
                     f"leg_position must be one of {tuple(LEG_POSITIONS)}", "INVALID_POSE"
                 )
-            values[key] = value
+            legs = str(value)
         elif key in ADJUSTMENT_RANGES:
             if (
                 isinstance(value, bool)
@@ -117,11 +118,13 @@ def parse_pose(preset: str, adjustments: dict[str, object] | None = None) -> Pos
             lo, hi = ADJUSTMENT_RANGES[key]
             if not lo <= value <= hi:
                 raise InvalidRequest(f"{key}={value} outside [{lo}, {hi}] degrees", "INVALID_POSE")
-            values[key] = float(value)
+            angles[key] = float(value)
         else:
             known = ", ".join(["leg_position", *ADJUSTMENT_RANGES])
             raise InvalidRequest(f"unknown pose adjustment {key!r}; known: {known}", "INVALID_POSE")
-    return PoseSpec(preset=preset, **values)  # type: ignore[arg-type]
+    return PoseSpec(preset=preset, leg_position=legs,
+                    arm_rotation=angles.get("arm_rotation", 0.0),
+                    head_tilt=angles.get("head_tilt", 0.0), head_turn=angles.get("head_turn", 0.0))
 
 
 def _mirror(rotation: Rotation) -> Rotation:
@@ -209,7 +212,7 @@ def pose_transforms(
     to_ours = torch.eye(4, dtype=torch.float64)
     to_ours[:3, :3], to_ours[:3, 3] = a2w, shift
     from_ours = torch.linalg.inv(to_ours)
-    t = to_ours @ transforms[0] @ from_ours  # (J, 4, 4)
+    t: torch.Tensor = to_ours @ transforms[0] @ from_ours  # (J, 4, 4)
     posed_y = (out["vertices"][0] @ a2w.T)[:, 1] + body.floor_shift  # (V,)
     t[:, 1, 3] -= posed_y.min()  # lowest point back onto the floor
     return t.to(torch.float32)

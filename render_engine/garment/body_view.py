@@ -18,14 +18,21 @@ accepts a `GarmentBody`, a body with a `.mesh` and skinning weights (the body pa
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.garment.geometry import vertex_normals
 from render_engine.mesh import TriMesh
+
+if TYPE_CHECKING:
+    from render_engine.garment.collision import BodyCollider
+
+Point2 = tuple[float, float]
 
 
 class Part(enum.IntEnum):
@@ -112,9 +119,9 @@ class GarmentBody:
     side: torch.Tensor
     joints: dict[str, torch.Tensor]
     measurements: dict[str, float] = field(default_factory=dict)
-    _collider: object | None = field(default=None, repr=False, compare=False)
+    _collider: BodyCollider | None = field(default=None, repr=False, compare=False)
 
-    def collider(self):
+    def collider(self) -> BodyCollider:
         """The body's `BodyCollider` (built once, per `collision_groups`)."""
         from render_engine.garment.collision import BodyCollider
 
@@ -253,24 +260,24 @@ def _hull_perimeter(points: torch.Tensor) -> float:
     if len(pts) < 3:
         return 0.0
 
-    def cross(o, a, b):
+    def cross(o: Point2, a: Point2, b: Point2) -> float:
         return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
-    lower: list = []
+    lower: list[Point2] = []
     for p in pts:
         while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
             lower.pop()
         lower.append(p)
-    upper: list = []
+    upper: list[Point2] = []
     for p in reversed(pts):
         while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
             upper.pop()
         upper.append(p)
     hull = lower[:-1] + upper[:-1]
-    return sum(
+    return float(sum(
         ((hull[i][0] - hull[i - 1][0]) ** 2 + (hull[i][1] - hull[i - 1][1]) ** 2) ** 0.5
         for i in range(len(hull))
-    )
+    ))
 
 
 def girth_cm(
@@ -330,16 +337,19 @@ def from_anny(
         )
     verts = to_world(out["vertices"][0]).float()  # (V, 3)
     verts[:, 1] -= verts[:, 1].min()
-    faces = (
-        model.get_triangular_faces()
-        if not hasattr(model, "_garment_faces")
-        else model._garment_faces
-    )
-    model._garment_faces = faces
+    faces = _anny_triangles()
     weights = _dense_weights(
         model.vertex_bone_indices, model.vertex_bone_weights, len(model.bone_labels)
     )
     return from_skinned_mesh(verts, faces, weights, list(model.bone_labels))
+
+
+@functools.lru_cache(maxsize=1)
+def _anny_triangles() -> torch.Tensor:
+    """(F, 3) int64: anny's faces, quads split in two (once per process: it takes a while)."""
+    from render_engine.body.model import anny_model
+
+    return anny_model().get_triangular_faces()
 
 
 _WEIGHT_ATTRS = ("skinning_weights", "vertex_bone_weights", "weights")
@@ -373,7 +383,7 @@ def _as_garment_body(body: object, mesh: object) -> GarmentBody:
         )
     sources = [body, getattr(body, "skinning", None), getattr(body, "skeleton", None), mesh.extras]
 
-    def find(names: tuple[str, ...]):
+    def find(names: tuple[str, ...]) -> object:
         for src in sources:
             if src is None:
                 continue
@@ -393,7 +403,7 @@ def _as_garment_body(body: object, mesh: object) -> GarmentBody:
             "body carries no skinning weights and bone labels", code="INVALID_BODY"
         )
     weights = torch.as_tensor(weights)
-    labels = list(labels)
+    labels = list(cast("Iterable[str]", labels))  # bone names, in whatever sequence
     if weights.ndim == 2 and weights.shape[1] != len(labels):
         indices = find(("skinning_indices", "vertex_bone_indices", "bone_indices"))
         if indices is None:

@@ -77,9 +77,8 @@ class BodyCollider:
             if group_ids.numel() == 0:
                 continue
             local = self.body_verts[group_ids]  # (B_g, 3)
-            found[:, g] = torch.cat(
-                [group_ids[torch.cdist(block, local).argmin(dim=1)] for block in pts.split(chunk)]
-            )
+            found[:, g] = torch.cat([group_ids[torch.cdist(block, local).argmin(dim=1)]
+                                     for block in torch.split(pts, chunk)])
         self.current = found
         return found
 
@@ -144,7 +143,7 @@ def winding_numbers(
     """
     tri = verts.double()[faces]  # (F, 3, 3)
     out = []
-    for block in points.double().split(chunk):
+    for block in torch.split(points.double(), chunk):
         r = tri[None] - block[:, None, None, :]  # (n, F, 3, 3)
         a, b, c = r[:, :, 0], r[:, :, 1], r[:, :, 2]  # (n, F, 3)
         la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)

@@ -80,7 +80,8 @@ def rest_lengths(
     length = d.norm(dim=1)
     horizontal = 1.0 - (d[:, 1] / length.clamp(min=1e-9)) ** 2  # (E,) in [0, 1]
     s = (rest_scale[edges[:, 0]] + rest_scale[edges[:, 1]]) / 2
-    return length * (1.0 + (s - 1.0) * horizontal)
+    rest: torch.Tensor = length * (1.0 + (s - 1.0) * horizontal)  # (E,)
+    return rest
 
 
 def project_out(

@@ -250,8 +250,9 @@ def outfit(
     out.append(base_mesh)
     shod = torch.zeros(gbody.num_verts, dtype=torch.bool)
     for g in garments:
-        if g.extras.get("category") == "shoes" and isinstance(g.extras.get("covers"), torch.Tensor):
-            shod |= g.extras["covers"]  # type: ignore[operator]
+        covers = g.extras.get("covers")
+        if g.extras.get("category") == "shoes" and isinstance(covers, torch.Tensor):
+            shod |= covers
     if not any(g.extras.get("category") == "shoes" for g in garments):
         plain = shoe_piece(gbody)
         if plain.covers is not None:
@@ -261,12 +262,12 @@ def outfit(
         out.append(with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts)))
     cap = hair(gbody, hair_style)
     if cap is not None:
-        color = (
-            HAIR_COLORS[hair_color]
-            if hair_color in HAIR_COLORS
-            else tuple(float(c) for c in parse_color_hex(hair_color))
-        )
-        cap_mesh = _solid(cap, color, "hair", "silk")  # type: ignore[arg-type]
+        if hair_color in HAIR_COLORS:
+            color = HAIR_COLORS[hair_color]
+        else:
+            red, green, blue = (float(c) for c in parse_color_hex(hair_color))
+            color = (red, green, blue)
+        cap_mesh = _solid(cap, color, "hair", "silk")
         cap_mesh.extras["source"] = cap.source
         out.append(_under_later_layers(cap_mesh, garments, gbody.num_verts))  # under a hat
     # what a layer covers whole is never seen: not drawing it saves the rasterizer the work

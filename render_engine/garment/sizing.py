@@ -226,8 +226,9 @@ def ordered_sizes(size_guide: Mapping[str, Mapping[str, float]]) -> list[str]:
     letters = [
         _LETTER.match(label.strip().upper().replace("-", "")) is not None for label in labels
     ]
-    if all(r is not None for r in ranks) and (all(letters) or not any(letters)):
-        return [label for _, label in sorted(zip(ranks, labels, strict=True), key=lambda p: p[0])]
+    known = [r for r in ranks if r is not None]
+    if len(known) == len(ranks) and (all(letters) or not any(letters)):
+        return [label for _, label in sorted(zip(known, labels, strict=True), key=lambda p: p[0])]
     return labels
 
 

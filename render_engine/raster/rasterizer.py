@@ -8,12 +8,15 @@ barycentric clipping when blurring) are PyTorch3D's own; only the rasterization 
 from __future__ import annotations
 
 import torch
-from pytorch3d.renderer.mesh.rasterizer import Fragments, MeshRasterizer
+from pytorch3d.renderer.cameras import CamerasBase
+from pytorch3d.renderer.mesh.rasterizer import Fragments, MeshRasterizer, RasterizationSettings
+from pytorch3d.structures import Meshes
 
 from render_engine.raster.tiled import DEFAULT_TILE, rasterize_tiled
 
 
-class TiledMeshRasterizer(MeshRasterizer):
+# pytorch3d ships no type hints, so its classes are Any to mypy.
+class TiledMeshRasterizer(MeshRasterizer):  # type: ignore[misc]
     """MeshRasterizer whose CPU path bins faces into `tile` x `tile` screen tiles
     (None: the tile size is chosen per call by the tiled rasterizer's cost model).
 
@@ -21,14 +24,20 @@ class TiledMeshRasterizer(MeshRasterizer):
     fragments then have r1 - r0 rows), which bounds memory for supersampled 4k frames.
     """
 
-    def __init__(self, cameras=None, raster_settings=None, tile: int | None = DEFAULT_TILE) -> None:
+    def __init__(self, cameras: CamerasBase | None = None,
+                 raster_settings: RasterizationSettings | None = None,
+                 tile: int | None = DEFAULT_TILE) -> None:
         super().__init__(cameras=cameras, raster_settings=raster_settings)
         self.tile = tile
 
-    def forward(self, meshes_world, **kwargs) -> Fragments:
+    def forward(self, meshes_world: Meshes, **kwargs: object) -> Fragments:
         meshes_proj = self.transform(meshes_world, **kwargs)
-        settings = kwargs.get("raster_settings", self.raster_settings)
-        cameras = kwargs.get("cameras", self.cameras)
+        settings: RasterizationSettings = kwargs.get("raster_settings", self.raster_settings)
+        cameras: CamerasBase = kwargs.get("cameras", self.cameras)
+        tile = kwargs.get("tile", self.tile)
+        rows = kwargs.get("rows")
+        assert tile is None or isinstance(tile, int)
+        assert rows is None or isinstance(rows, tuple)
 
         clip_bary = settings.clip_barycentric_coords
         if clip_bary is None:
@@ -50,13 +59,13 @@ class TiledMeshRasterizer(MeshRasterizer):
             image_size=settings.image_size,
             blur_radius=settings.blur_radius,
             faces_per_pixel=settings.faces_per_pixel,
-            tile=kwargs.get("tile", self.tile),
+            tile=tile,
             perspective_correct=perspective_correct,
             clip_barycentric_coords=clip_bary,
             cull_backfaces=settings.cull_backfaces,
             z_clip_value=z_clip,
             cull_to_frustum=settings.cull_to_frustum,
-            rows=kwargs.get("rows"),
+            rows=rows,
         )
         return Fragments(
             pix_to_face=out.pix_to_face, zbuf=out.zbuf, bary_coords=out.bary_coords, dists=out.dists

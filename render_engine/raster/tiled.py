@@ -42,6 +42,7 @@ from pytorch3d.renderer.mesh.clip import (
 )
 from pytorch3d.renderer.mesh.rasterize_meshes import _RasterizeFaceVerts, rasterize_meshes
 from pytorch3d.renderer.utils import parse_image_size
+from pytorch3d.structures import Meshes
 
 from render_engine.raster.gradients import attach_vertex_gradients
 
@@ -83,7 +84,7 @@ class TileBins(NamedTuple):
     tile_y: torch.Tensor
     tile_x: torch.Tensor
     first_idx: torch.Tensor
-    count: torch.Tensor
+    count: torch.Tensor  # type: ignore[assignment]  # shadows tuple.count, never called here
     grid: tuple[int, int]
 
 
@@ -352,7 +353,8 @@ def rasterize_face_verts_tiled(
     return RasterOutput(p2f, zbuf, bary, dists)
 
 
-def cuda_bins(meshes, im_size: tuple[int, int], blur_radius: float = 0.0) -> tuple[int, int]:
+def cuda_bins(meshes: Meshes, im_size: tuple[int, int],
+              blur_radius: float = 0.0) -> tuple[int, int]:
     """(bin_size, max_faces_per_bin) for PyTorch3D's coarse-to-fine CUDA rasterizer.
 
     Its time grows with ``max_faces_per_bin`` (the buffers it fills and scans), not with how
@@ -396,7 +398,7 @@ def use_tiling(device: torch.device) -> bool:
 
 
 def rasterize_tiled(
-    meshes,
+    meshes: Meshes,
     image_size: int | tuple[int, int] = 256,
     blur_radius: float = 0.0,
     faces_per_pixel: int = 1,
@@ -480,7 +482,7 @@ def rasterize_tiled(
 
 
 def rasterize_tiles(
-    meshes,
+    meshes: Meshes,
     image_size: tuple[int, int],
     tile: int,
     tiles: torch.Tensor,

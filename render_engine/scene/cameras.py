@@ -58,7 +58,9 @@ def _look_at_rotation(eye: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
     return torch.stack([x, y, z], dim=1)
 
 
-def _camera(eye, at, fov, znear, zfar, device) -> FoVPerspectiveCameras:
+def _camera(eye: torch.Tensor, at: torch.Tensor, fov: float, znear: float, zfar: float,
+            device: torch.device | str) -> FoVPerspectiveCameras:
+    """A camera at ``eye`` (3,) looking at ``at`` (3,), +Y up; ``fov`` in degrees."""
     r, t = look_at_view_transform(eye=eye[None], at=at[None], up=((0.0, 1.0, 0.0),))
     return FoVPerspectiveCameras(znear=znear, zfar=zfar, fov=fov, R=r, T=t, device=device)
 

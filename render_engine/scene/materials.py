@@ -20,9 +20,14 @@ is under about 3 pixels, so it never aliases into moire.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from render_engine.mesh import TriMesh
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,14 @@ def _cloth_coordinates(verts: torch.Tensor) -> torch.Tensor:
     return torch.stack([angle * 0.15, verts[:, 1]], dim=1)
 
 
-def scene_surface(meshes: list, device: torch.device | str = "cpu") -> Surface | None:
+def scene_surface(meshes: Sequence[TriMesh],
+                  device: torch.device | str = "cpu") -> Surface | None:
     """The `Surface` of meshes (TriMesh list, in merge order), or None if none has a
     material or a picture."""
     if not any("material" in m.extras or "texture" in m.extras for m in meshes):
         return None
-    rows, layers = [], []
+    rows: list[torch.Tensor] = []  # (V_i, ATTRS) per mesh
+    layers: list[torch.Tensor] = []  # the meshes' pictures, in layer order
     for m in meshes:
         n = m.num_verts
         a = torch.zeros(n, ATTRS)

@@ -111,7 +111,7 @@ def _textured(
     u = torch.where(front, fabric[idx, U], 1.0 - fabric[idx, U])
     grid = torch.stack([u * 2 - 1, fabric[idx, V] * 2 - 1], dim=1)  # (K, 2)
     out = albedo.clone()
-    for lay in which.unique().tolist():
+    for lay in torch.unique(which).tolist():
         sel = which == lay
         sampled = torch.nn.functional.grid_sample(
             textures[lay][None],

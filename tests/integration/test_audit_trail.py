@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from projections.rebuild import rebuild_online
 from tests.conftest import ADDRESS
 
 
@@ -108,7 +109,7 @@ def test_the_trail_survives_a_rebuild_of_every_projection(
     auditor = people.with_role("auditor")
     url = f"/v1/audit/orders/{story['order']}/events"
     before = client.get(url, headers=auditor["headers"]).json()["data"]
-    container.runner.rebuild()
+    rebuild_online(container.runner)
     assert client.get(url, headers=auditor["headers"]).json()["data"] == before
 
 

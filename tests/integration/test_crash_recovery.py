@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.rebuild import rebuild_online
 from tests.integration.test_projections import (
     Projector,
     caught_up,
@@ -156,7 +157,7 @@ def test_a_projector_killed_mid_backlog_ends_exactly_like_a_rebuild(
 
     recovered = dump(c)
     read_models_match_the_backlog(c, backlog)
-    c.runner.rebuild()
+    rebuild_online(c.runner)
     assert dump(c) == recovered
 
 

@@ -12,6 +12,7 @@ import pytest
 from domain import ids
 from domain.cart import Cart
 from projections.carts import CartsProjection
+from projections.rebuild import rebuild_online
 from projections.runner import ProjectionRunner
 from projections.session import TableShape
 from tests.conftest import shirt_body
@@ -116,7 +117,7 @@ def test_a_rebuild_reads_no_row_back_from_its_fresh_tables(
         return real_get(self, table, key)
 
     monkeypatch.setattr(session.ViewSession, "get", counted)
-    runner.rebuild()
+    rebuild_online(runner)
     assert runner.store is before and reads == []
     assert _cart_items(runner, user) == 2
 

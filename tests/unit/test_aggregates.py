@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.metadata import MetadataMapper
-from domain.accounts import PROFILE_FIELDS, ROLES, User
+from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
 from domain.cart import MAX_QUANTITY, Cart, PricedProduct, ProductSnapshot
 from domain.catalog import Product
 from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
@@ -88,13 +88,13 @@ def pick(existing: Any, index: int, unknown: str = "missing") -> Any:
 
 
 # -- User -------------------------------------------------------------------------------------
-address_fields = st.fixed_dictionaries({}, optional={
-    "firstName": texts, "city": texts, "zipCode": texts, "country": st.sampled_from(["US", "DE"]),
-    "notAnAddressField": texts})
+address_fields = st.builds(
+    Address, first_name=st.none() | texts, city=st.none() | texts, zip_code=st.none() | texts,
+    country=st.sampled_from([None, "US", "DE"]))
 preferences = st.dictionaries(
     st.sampled_from(["notifications", "privacy", "units", "other"]),
-    texts | st.dictionaries(st.sampled_from(["email", "push", "height"]),
-                            st.booleans() | texts, max_size=2),
+    st.dictionaries(st.sampled_from(["email", "push", "height"]), st.booleans() | texts,
+                    max_size=2),
     max_size=2)
 user_commands = st.lists(st.one_of(
     st.tuples(st.just("verify")),
@@ -173,9 +173,9 @@ def test_addresses_keep_exactly_one_default_whenever_any_exist(commands: list[Co
 
 def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=False)
     assert user.default_address == "addr_1"
-    user.add_address("addr_2", {"city": "B"}, is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=True)
     assert user.default_address == "addr_2"
     user.remove_address("addr_2")
     assert user.default_address == "addr_1"
@@ -185,27 +185,27 @@ def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() ->
 
 def test_the_only_address_cannot_stop_being_the_default() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
     with pytest.raises(DomainError):
-        user.update_address("addr_1", {}, is_default=False)
+        user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_1"
 
 
 def test_un_defaulting_an_address_passes_the_default_to_another() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
-    user.add_address("addr_2", {"city": "B"}, is_default=False)
-    user.update_address("addr_1", {}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=False)
+    user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_2"
 
 
-@pytest.mark.parametrize("name", ["firstName", "lastName"])
+@pytest.mark.parametrize("name", ["first_name", "last_name"])
 @pytest.mark.parametrize("value", [None, ""])
 def test_a_user_cannot_lose_their_name(name: str, value: str | None) -> None:
     user = new_user()
     with pytest.raises(DomainError):
         user.update_profile({name: value}, None)
-    assert user.profile == {"firstName": "Ada", "lastName": "Lovelace"}
+    assert user.profile == Profile(first_name="Ada", last_name="Lovelace")
 
 
 def test_a_reused_refresh_token_is_told_apart_from_the_current_one() -> None:

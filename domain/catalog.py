@@ -41,9 +41,67 @@ DESCRIPTIVE_FIELDS = (
 VARIANT_FIELDS = ("size", "color", "colorHex", "stock", "sku", "price_cents")
 
 # The product's descriptive document in the API's words (images, sizing, specifications...):
-# the catalog shows it back as given, so it stays JSON; the domain reads the few fields its
-# rules need through typed properties (name, brand, currency, category, first image).
+# the catalog shows it back as given, so it stays JSON (the only untyped dict here); the
+# domain reads the parts its rules use through typed properties: name, brand, currency,
+# category, images (``ProductImage``), sizing (``Sizing``, ``SizeGuide``), shipping.
 ProductContent = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    url: str
+    view: str | None = None  # front, back, side, detail, lifestyle (the document's "type")
+    resolution: str | None = None
+
+    @classmethod
+    def from_content(cls, image: Mapping[str, Any]) -> ProductImage:
+        return cls(url=str(image["url"]), view=image.get("type"),
+                   resolution=image.get("resolution"))
+
+
+@dataclass(frozen=True)
+class SizeGuide:
+    """The body each size fits: measurements in centimetres by body part (chest, waist...),
+    by size. The try-on's fit report and recommended size compare a body with it."""
+
+    sizes: Mapping[str, Mapping[str, float]]
+
+    def measurements_of(self, size: str | None) -> Mapping[str, float] | None:
+        return None if size is None else self.sizes.get(size)
+
+    def as_content(self) -> dict[str, dict[str, float]]:
+        """In the document's shape, as the render engine takes it."""
+        return {size: dict(measurements) for size, measurements in self.sizes.items()}
+
+
+@dataclass(frozen=True)
+class Sizing:
+    fit: str  # slim, regular, relaxed or oversized
+    guide: SizeGuide
+
+    @classmethod
+    def from_content(cls, sizing: Mapping[str, Any] | None) -> Sizing:
+        """A product listed without sizing fits as "regular" with an empty guide."""
+        sizing = sizing or {}
+        return cls(fit=str(sizing.get("fit") or "regular"),
+                   guide=SizeGuide(dict(sizing.get("sizeGuide") or {})))
+
+
+@dataclass(frozen=True)
+class ParcelDimensions:
+    length_cm: float
+    width_cm: float
+    height_cm: float
+
+
+@dataclass(frozen=True)
+class Shipping:
+    """How the product ships: its parcel as the document gives it, and the order subtotal
+    from which standard shipping is free (the product's own, kept in cents by its events)."""
+
+    free_shipping_threshold: Money
+    weight_kg: float | None = None
+    dimensions: ParcelDimensions | None = None
 
 
 class StoredVariant(TypedDict, total=False):
@@ -226,9 +284,36 @@ class Product(Aggregate):
         return None if category is None else Category(category)
 
     @property
+    def subcategory(self) -> str | None:
+        return self.fields.get("subcategory")
+
+    @property
+    def images(self) -> tuple[ProductImage, ...]:
+        return tuple(ProductImage.from_content(image)
+                     for image in self.fields.get("images") or ())
+
+    @property
     def first_image(self) -> str | None:
-        images = self.fields.get("images") or []
-        return str(images[0]["url"]) if images else None
+        images = self.images
+        return images[0].url if images else None
+
+    @property
+    def sizing(self) -> Sizing:
+        return Sizing.from_content(self.fields.get("sizing"))
+
+    @property
+    def size_guide(self) -> SizeGuide:
+        return self.sizing.guide
+
+    @property
+    def shipping(self) -> Shipping:
+        parcel = self.fields.get("shipping") or {}
+        size = parcel.get("dimensions")
+        return Shipping(
+            free_shipping_threshold=self.free_shipping_threshold,
+            weight_kg=None if parcel.get("weight") is None else float(parcel["weight"]),
+            dimensions=None if not size else ParcelDimensions(
+                float(size["length"]), float(size["width"]), float(size["height"])))
 
     def snapshot_of(self, variant_id: str) -> PricedProduct:
         """What a cart records of this product, for one of its variants."""

@@ -15,7 +15,16 @@ from application.carts import cart_id_for
 from application.shop import Shop
 from domain import ids
 from domain.cart import Cart, ProductSnapshot
-from domain.catalog import Product, Rating, Variant
+from domain.catalog import (
+    ParcelDimensions,
+    Product,
+    ProductImage,
+    Rating,
+    Shipping,
+    SizeGuide,
+    Sizing,
+    Variant,
+)
 from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition
 from domain.money import Money, Quantity
 from domain.ordering import OrderPaymentStatus, OrderStatus
@@ -117,6 +126,27 @@ def test_a_variant_revision_changes_only_what_it_names(shop: Shop) -> None:
     variant = shop.catalog.product(product_id).variants[variant_id]
     assert variant == Variant(size="M", color="blue", stock=9, sku="TEE-M",
                               price=Money(39_99, "USD"))
+
+
+def test_the_products_document_reads_as_images_sizing_and_shipping(shop: Shop) -> None:
+    guide = {"S": {"chest": 91.4, "waist": 76}, "M": {"chest": 96.5, "waist": 81.3}}
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops", "sizing": {"fit": "slim", "sizeGuide": guide},
+         "images": [{"url": "https://cdn.example/f.jpg", "type": "front"},
+                    {"url": "https://cdn.example/b.jpg", "type": "back", "resolution": "4k"}],
+         "shipping": {"weight": 0.2, "dimensions": {"length": 30, "width": 25, "height": 2}}},
+        49_99, None, 60_00, [])
+    product = shop.catalog.product(product_id)
+    assert product.images == (ProductImage("https://cdn.example/f.jpg", "front"),
+                              ProductImage("https://cdn.example/b.jpg", "back", "4k"))
+    assert product.first_image == "https://cdn.example/f.jpg"
+    assert product.sizing == Sizing("slim", SizeGuide(guide))
+    assert product.size_guide.measurements_of("M") == {"chest": 96.5, "waist": 81.3}
+    assert product.size_guide.measurements_of("XL") is None
+    assert product.size_guide.as_content() == guide  # as the render engine takes it
+    assert product.shipping == Shipping(Money(60_00, "USD"), 0.2, ParcelDimensions(30, 25, 2))
+    bare = shop.catalog.product(a_tee(shop)[0])
+    assert (bare.sizing, bare.shipping.dimensions) == (Sizing("regular", SizeGuide({})), None)
 
 
 # -- ordering ---------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 from domain import ids
 from domain.catalog import Product
 from domain.errors import NotFound
-from domain.money import to_decimal
 
 MAX_ITEMS = 500
 
@@ -28,11 +27,10 @@ class KeptProduct(TypedDict):
 
 def kept_product(product: Product, variant_id: str | None) -> KeptProduct:
     """What the closet remembers of ``product`` (at the variant's price, when one is kept)."""
-    price = product.price_cents if variant_id is None else product.variant_price_cents(
-        variant_id)
+    price = product.price if variant_id is None else product.variant_price(variant_id)
     images = product.fields.get("images") or []
     return {"id": ids.encode("prod", product.id), "name": product.name,
-            "price": to_decimal(price), "image": images[0]["url"] if images else None,
+            "price": price.as_json(), "image": images[0]["url"] if images else None,
             "brand": product.fields.get("brand")}
 
 

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from application.metadata import MetadataMapper
 from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
-from domain.cart import MAX_QUANTITY, Cart, ProductSnapshot
+from domain.cart import MAX_QUANTITY, Cart, PricedProduct, ProductSnapshot
 from domain.catalog import Product
 from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
+from domain.money import Money, Quantity
 from domain.ordering import Order
 from domain.payments import PaymentOrder
 
@@ -252,11 +253,12 @@ def execute_product(product: Product, c: Command) -> None:
         case ("revise_variant", index, changes):
             product.revise_variant(pick(product.variants, index), changes)
         case ("reserve", index, quantity):
-            product.reserve_stock(pick(product.variants, index), quantity, uuid.uuid4())
+            product.reserve_stock(pick(product.variants, index), Quantity(quantity),
+                                  uuid.uuid4())
         case ("release", index, quantity):
             if product.variants:
                 variant = pick(product.variants, index % len(product.variants))
-                product.release_stock(variant_id=variant, quantity=quantity,
+                product.release_stock(variant_id=variant, quantity=Quantity(quantity),
                                       order_id=uuid.uuid4())
         case ("review", rating, title):
             product.add_review(review_id=f"rev_{uuid.uuid4().hex}",
@@ -284,9 +286,9 @@ def test_replaying_a_products_events_rebuilds_the_product(commands: list[Command
 def test_reserving_more_than_the_stock_is_refused_and_changes_nothing() -> None:
     product = new_product()
     product.add_variant("var_1", {"size": "M", "stock": 2})
-    product.reserve_stock("var_1", 2, uuid.uuid4())
+    product.reserve_stock("var_1", Quantity(2), uuid.uuid4())
     with pytest.raises(InsufficientStock):
-        product.reserve_stock("var_1", 1, uuid.uuid4())
+        product.reserve_stock("var_1", Quantity(1), uuid.uuid4())
     assert product.stock_of("var_1") == 0
 
 
@@ -305,7 +307,8 @@ cart_commands = st.lists(st.one_of(
 def execute_cart(cart: Cart, c: Command) -> None:
     match c:
         case ("add", variant, quantity, metadata):
-            product = ProductSnapshot(product_id="prod_x", name="Tee", unit_price_cents=49_99)
+            product = PricedProduct(ProductSnapshot(product_id="prod_x", name="Tee"),
+                                    Money(49_99, "USD"), Money(75_00, "USD"))
             cart.add_item(f"cart_item_{uuid.uuid4().hex}", product, variant, quantity, metadata)
         case ("change", index, quantity):
             cart.change_quantity(pick(cart.items, index), quantity)
@@ -322,7 +325,7 @@ def execute_cart(cart: Cart, c: Command) -> None:
 def one_line_per_variant_within_limits(cart: Cart) -> None:
     variants = [line.variant_id for line in cart.items.values()]
     assert len(variants) == len(set(variants))
-    assert all(1 <= line.quantity <= MAX_QUANTITY for line in cart.items.values())
+    assert all(1 <= line.quantity.units <= MAX_QUANTITY for line in cart.items.values())
 
 
 @given(cart_commands)

@@ -67,10 +67,10 @@ def _garment(catalog: Catalog, body: TryOnIn) -> dict[str, Any]:
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
-    sizing = product.fields.get("sizing") or {}
-    return {"category": product.fields.get("category"), "size": variant.size,
+    sizing = product.sizing
+    return {"category": product.category, "size": variant.size,
             "colorHex": variant.color_hex or "#808080",
-            "sizeGuide": sizing.get("sizeGuide") or {}, "fit": sizing.get("fit") or "regular"}
+            "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit}
 
 
 def _check_spec(body: TryOnIn) -> dict[str, Any]:

@@ -284,7 +284,7 @@ def shoes(body: GarmentBody) -> Piece:
     x = close_toe_box(piece.verts, edges, body)
     # Taubin's smoothing (a shrinking pass, then an inflating one): plain Laplacian passes
     # shrink the last back inside the toes, and the drape's collisions push the toes out again
-    for _ in range(25):
+    for _ in range(12):
         x = x + 0.6 * uniform_laplacian(x, edges)
         x = x - 0.63 * uniform_laplacian(x, edges)
     piece.verts = x
@@ -294,7 +294,7 @@ def shoes(body: GarmentBody) -> Piece:
 #: The toe box begins this far ahead of the ankle joint (m) and is whole 5 cm further on.
 TOE_BOX_START_M = 0.05
 TOE_BOX_RAMP_M = 0.05
-TOE_BOX_RELAX = 80
+TOE_BOX_RELAX = 40
 
 
 def close_toe_box(verts: torch.Tensor, edges: torch.Tensor, body: GarmentBody) -> torch.Tensor:
@@ -325,25 +325,27 @@ def close_toe_box(verts: torch.Tensor, edges: torch.Tensor, body: GarmentBody) -
         # n . x + d <= 0 inside
         planes.append(torch.from_numpy(ConvexHull(pts.numpy()).equations))
 
+    # only the vertices that move, and only the edges that reach them, take part
+    moving = [((side == s) & (weight > 0)).nonzero().squeeze(1) for s in range(2)]
+    hulls = [h.float() for h in planes]
+    near = edges[(weight[edges] > 0).any(dim=1)]
+
     def lifted(x: torch.Tensor) -> torch.Tensor:
         out = x.clone()
-        for s in range(2):
-            sel = (side == s).nonzero().squeeze(1)
-            if sel.numel() == 0 or planes[s].shape[0] == 0:
+        for sel, hull in zip(moving, hulls, strict=True):
+            if sel.numel() == 0 or hull.shape[0] == 0:
                 continue
-            hull = planes[s]
             depth = x[sel] @ hull[:, :3].T + hull[:, 3]
-            nearest = depth.argmax(dim=1)  # the face plane each point is closest under
-            lift = (-depth.gather(1, nearest[:, None]).squeeze(1)).clamp(min=0)
-            out[sel] = x[sel] + hull[nearest, :3] * lift[:, None]
+            lift, nearest = depth.max(dim=1)  # the face plane each point is closest under
+            out[sel] = x[sel] - hull[nearest, :3] * lift.clamp(max=0)[:, None]
         return out
 
-    x0 = verts.double()
+    x0 = verts.float()
     x = x0
-    w = weight[:, None]
+    w = weight.float()[:, None]
     for _ in range(TOE_BOX_RELAX):
         x = x0 + (lifted(x) - x0) * w
-        x = x + 0.7 * w * uniform_laplacian(x, edges)
+        x = x + 0.7 * w * uniform_laplacian(x, near)
     return (x0 + (lifted(x) - x0) * w).to(verts.dtype)
 
 

@@ -186,7 +186,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
                                settings.rate_limit_auth_requests,
                                settings.rate_limit_enabled, store=store,
                                secret=(secret + ":rate-limits").encode()),
-        idempotency=idempotency, studio=studio, studio_reads=StudioReads(store),
+        idempotency=idempotency, studio=studio,
+        studio_reads=StudioReads(store, studio.repository.event_store),
         blobs=blob_store(settings, secret + ":files", create_bucket=True),
     )
     forgetters: list[Any] = [

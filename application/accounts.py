@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +12,9 @@ from eventsourcing.persistence import IntegrityError
 from application.base import Position, TryonApplication, retry_on_conflict
 from application.ports import PasswordHasher
 from domain import ids
-from domain.accounts import EmailIndex, User
-from domain.errors import EmailTaken, InvalidInput, NotAuthenticated, NotFound
+from domain.accounts import Address, EmailIndex, Preferences, User
+from domain.errors import CredentialsRejected, EmailTaken, InvalidInput, NotFound, SessionEnded
+from domain.ordering import PostalAddress
 from domain.sessions import SignInSession, TokenState, session_id_for
 
 
@@ -84,10 +86,10 @@ class Accounts(TryonApplication):
         user_id = self.user_id_for(email)
         if user_id is None:
             self.hasher.hash(password)  # spend the same time as a real check
-            raise NotAuthenticated("Invalid email or password")
+            raise CredentialsRejected("Invalid email or password")
         user = self.get_user(user_id)
         if user.erased or not self.hasher.verify(user.password_hash, password):
-            raise NotAuthenticated("Invalid email or password")
+            raise CredentialsRejected("Invalid email or password")
         return user
 
     def get_user(self, user_id: uuid.UUID | None) -> User:
@@ -115,10 +117,9 @@ class Accounts(TryonApplication):
         legacy = user.sessions.get(family)
         if legacy is None:
             return None
-        session = SignInSession(id=session_id, user_id=user.id, token_id=legacy["current"],
-                                expires_at=datetime.fromisoformat(legacy["expires"]),
-                                credentials=user.credentials)
-        if legacy["revoked"]:
+        session = SignInSession(id=session_id, user_id=user.id, token_id=legacy.current,
+                                expires_at=legacy.expires, credentials=user.credentials)
+        if legacy.revoked:
             session.revoke(reason="revoked on the user")
         return session
 
@@ -142,9 +143,9 @@ class Accounts(TryonApplication):
             assert session is not None
             session.revoke(reason="refresh token reused")
             self.record(session)
-            raise NotAuthenticated("Refresh token was already used; the session is revoked")
+            raise SessionEnded("Refresh token was already used; the session is revoked")
         if state is not TokenState.CURRENT:
-            raise NotAuthenticated("Refresh token is revoked")
+            raise SessionEnded("Refresh token is revoked")
         assert session is not None
         session.rotate(token_id=new_token_id, expires_at=expires_at)
         return self.record(session)
@@ -154,7 +155,7 @@ class Accounts(TryonApplication):
         user = self.get_user(user_id)
         session = self._session(user, family)
         if session is None:
-            raise NotAuthenticated("Unknown refresh token")
+            raise SessionEnded("Unknown refresh token")
         session.revoke(reason="logout")
         return self.record(session)
 
@@ -171,8 +172,11 @@ class Accounts(TryonApplication):
     # -- profile -----------------------------------------------------------------------------
     @retry_on_conflict()
     def update_profile(
-        self, user_id: uuid.UUID, changes: dict[str, Any], preferences: dict[str, Any] | None
+        self, user_id: uuid.UUID, changes: Mapping[str, str | None],
+        preferences: Preferences | None,
     ) -> Position:
+        """``changes``: profile fields by name (``first_name``, ``date_of_birth``...); a
+        None clears an optional one."""
         user = self.get_user(user_id)
         user.update_profile(changes, preferences)
         return self.record(user)
@@ -182,7 +186,7 @@ class Accounts(TryonApplication):
     ) -> Position:
         user = self.get_user(user_id)
         if not self.hasher.verify(user.password_hash, current_password):
-            raise InvalidInput("currentPassword", "Current password is wrong", "INVALID")
+            raise InvalidInput("current_password", "Current password is wrong", "INVALID")
         user.change_password(password_hash=self.hasher.hash(new_password))
         return self.record(user)
 
@@ -202,26 +206,26 @@ class Accounts(TryonApplication):
     @retry_on_conflict()
     def grant_role(self, user_id: uuid.UUID, role: str) -> Position:
         user = self.get_user(user_id)
-        user.check_role(role)
-        if role in user.roles:
+        granted = user.check_role(role)
+        if granted in user.roles:
             return 0
-        user.grant_role(role=role)
+        user.grant_role(role=granted)
         return self.record(user)
 
     # -- addresses ---------------------------------------------------------------------------
     @retry_on_conflict()
     def add_address(
-        self, user_id: uuid.UUID, address_id: str, fields: dict[str, Any], is_default: bool
+        self, user_id: uuid.UUID, address_id: str, address: Address, is_default: bool
     ) -> Position:
         user = self.get_user(user_id)
-        user.add_address(address_id, fields, is_default)
+        user.add_address(address_id, address, is_default)
         return self.record(user)
 
     @retry_on_conflict()
     def update_address(
-        self, user_id: uuid.UUID, address_id: str, changes: dict[str, Any],
-        is_default: bool | None,
+        self, user_id: uuid.UUID, address_id: str, changes: Address, is_default: bool | None,
     ) -> Position:
+        """``changes``: the parts of the address to change (the others are None)."""
         user = self.get_user(user_id)
         user.update_address(address_id, changes, is_default)
         return self.record(user)
@@ -232,12 +236,31 @@ class Accounts(TryonApplication):
         user.remove_address(address_id)
         return self.record(user)
 
-    def address_of(self, user_id: uuid.UUID, address_id: str) -> dict[str, Any]:
-        user = self.get_user(user_id)
-        user.check_address(address_id)
-        return dict(user.addresses[address_id])
+    def address_of(self, user_id: uuid.UUID, address_id: str) -> Address:
+        return self.get_user(user_id).check_address(address_id)
 
-    def default_address_of(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+    def default_address_of(self, user_id: uuid.UUID) -> Address | None:
         user = self.get_user(user_id)
-        return None if user.default_address is None else dict(
-            user.addresses[user.default_address])
+        return None if user.default_address is None else user.addresses[user.default_address]
+
+
+# Orders record an address as the customer gave it through the API (``PostalAddress``).
+POSTAL_NAMES = {"first_name": "firstName", "last_name": "lastName", "zip_code": "zipCode"}
+
+
+def postal_address(address: Address) -> PostalAddress:
+    return {POSTAL_NAMES.get(name, name): value for name, value in address.parts().items()}
+
+
+class SavedAddresses:
+    """A person's saved addresses, as the ordering context's address book."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+
+    def address_of(self, user_id: uuid.UUID, address_id: str) -> PostalAddress:
+        return postal_address(self.accounts.address_of(user_id, address_id))
+
+    def default_address_of(self, user_id: uuid.UUID) -> PostalAddress | None:
+        address = self.accounts.default_address_of(user_id)
+        return None if address is None else postal_address(address)

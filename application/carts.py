@@ -10,7 +10,7 @@ from application.base import Position, TryonApplication, retry_on_conflict
 from application.catalog import Catalog
 from domain import ids
 from domain.cart import Cart, LineMetadata
-from domain.money import Cents
+from domain.money import Money
 
 
 def cart_id_for(user_id: uuid.UUID) -> uuid.UUID:
@@ -29,12 +29,12 @@ class Carts:
         """The user's cart, opened (not yet saved) on first use."""
         return self.cart_of(user_id) or Cart(id=cart_id_for(user_id), user_id=user_id)
 
-    def prices_now(self, cart: Cart) -> dict[str, Cents]:
+    def prices_now(self, cart: Cart) -> dict[str, Money]:
         """Each line's unit price in the catalog now (what the order will charge)."""
         return {item_id: self.catalog.product(ids.decode("prod", line.product.product_id))
-                .variant_price_cents(line.variant_id) for item_id, line in cart.items.items()}
+                .variant_price(line.variant_id) for item_id, line in cart.items.items()}
 
-    def _subtotal_now(self, cart: Cart) -> Cents:
+    def _subtotal_now(self, cart: Cart) -> Money:
         return Cart.subtotal_at(cart.items, self.prices_now(cart))
 
     @retry_on_conflict()

@@ -88,7 +88,8 @@ class MetadataMapper(Mapper[Any]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         """What eventsourcing's ``Mapper.to_domain_event`` (9.5.6) does, with what depends
         only on the topic worked out once per topic (a replay decodes a million events of a
-        few dozen topics), and the sealed personal fields opened in the decoded state."""
+        few dozen topics), and the sealed personal fields opened in the decoded state, before
+        any upcaster sees it."""
         topic = stored_event.topic
         plan = self._plans.get(topic)
         if plan is None:
@@ -110,12 +111,14 @@ class MetadataMapper(Mapper[Any]):
         convert = find_id_convertor(cls, type(originator_id))  # type: ignore[arg-type]
         state["originator_id"] = convert(originator_id)
         state["originator_version"] = stored_event.originator_version
+        if has_personal_data:
+            # Before upcasting: an upcaster reshapes personal fields, which it can only do
+            # once they are open (or read back as erased placeholders of the same shape).
+            self.cipher_of_personal_data.open_state(topic, state)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        if has_personal_data:
-            self.cipher_of_personal_data.open_state(topic, state)
         event: DomainEventProtocol[Any] = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event

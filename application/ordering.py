@@ -25,6 +25,7 @@ from domain import ids
 from domain.cart import Cart
 from domain.catalog import Product
 from domain.errors import DomainError, InvalidInput, InvalidStateTransition, NotFound
+from domain.money import Money
 from domain.ordering import Addresses, Order, PostalAddress
 from domain.payments import PaymentOrder, PaymentStatus
 
@@ -163,7 +164,7 @@ class Ordering:
                 batch.products[product_id] = self.catalog.product(product_id)
             products[line.product.product_id] = batch.products[product_id]
         for line in cart.items.values():  # all checked before any is reserved: nothing half-done
-            products[line.product.product_id].check_stock(line.variant_id, line.quantity)
+            products[line.product.product_id].check_stock(line.variant_id, line.quantity.units)
         for line in cart.items.values():
             products[line.product.product_id].reserve_stock(line.variant_id, line.quantity,
                                                             order_id)
@@ -193,13 +194,15 @@ class Ordering:
     @retry_on_conflict()
     def record_provider_refund(self, payment_id: uuid.UUID, refund_id: str, amount: int,
                                reason: str) -> Position:
-        """A refund the provider reports (its webhook): recorded on the payment and the order
-        together; the same refund reported again changes nothing."""
+        """A refund of ``amount`` cents of the payment's currency that the provider reports
+        (its webhook): recorded on the payment and the order together; the same refund
+        reported again changes nothing."""
         payment = self.payments.payment(payment_id)
         if payment.status == PaymentStatus.REFUNDED and payment.refund_id == refund_id:
             return 0
         order = self.order(None, payment.order_id)
-        payment.refund(refund_id=refund_id, amount=amount, reason=reason)
+        payment.refund(refund_id=refund_id, amount=Money(amount, payment.amount.currency),
+                       reason=reason)
         held = order.holds_stock
         order.refund(reason)
         return self.store.record(payment, order,
@@ -259,8 +262,8 @@ class Ordering:
         if self.provider is None:
             raise InvalidStateTransition("No payment provider is configured to refund with")
         assert payment.transaction_id is not None
-        refund_id = self.provider.refund(payment.transaction_id, payment.amount,
-                                         payment.currency)
+        refund_id = self.provider.refund(payment.transaction_id, payment.amount.minor_units,
+                                         payment.amount.currency)
         payment.refund(refund_id=refund_id, amount=payment.amount, reason=reason)
         return payment
 

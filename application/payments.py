@@ -81,7 +81,7 @@ class Payments:
         if self.store.exists(payment_id):
             return payment_id, 0  # also after a declined attempt: it is still payable
         payment = PaymentOrder(id=payment_id, order_id=order_id, user_id=user_id,
-                               amount=order.total_cents, currency=order.currency)
+                               amount=order.total.minor_units, currency=order.currency)
         try:
             return payment_id, self.store.record(payment)
         except IntegrityError:

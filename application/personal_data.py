@@ -57,6 +57,8 @@ def _reviewer(state: dict[str, Any]) -> str | None:
 
 
 # Event topic suffix -> (whose data, the personal fields; "a.b" is field b inside dict a).
+# Fields are opened before any upcaster runs, so an upcaster may reshape what is inside them
+# but a field named here keeps its name in every version of its event.
 PERSONAL_FIELDS: dict[str, tuple[Subject, tuple[str, ...]]] = {
     "domain.accounts:User.Registered": (_user_of_originator, ("email", "first_name",
                                                               "last_name")),

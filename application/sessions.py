@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from application.accounts import Accounts
 from application.base import Position
 from application.ports import Mailer
-from domain.errors import NotAuthenticated, NotFound
+from domain.errors import NotFound, SessionEnded
 
 
 class Tokens(Protocol):
@@ -64,7 +64,7 @@ class Sessions:
         try:
             user = self.accounts.get_user(claims.user_id)
         except NotFound:  # the account was erased: its tokens are dead, not "not found"
-            raise NotAuthenticated("Refresh token is revoked") from None
+            raise SessionEnded("Refresh token is revoked") from None
         issued = self.tokens.issue(user.id, user.email, family=claims.family)
         position = self.accounts.rotate_session(user.id, claims.family, claims.token_id,
                                                 issued.token_id, issued.refresh_expires)
@@ -75,7 +75,7 @@ class Sessions:
         try:
             return self.accounts.end_session(claims.user_id, claims.family, claims.token_id)
         except NotFound:
-            raise NotAuthenticated("Refresh token is revoked") from None
+            raise SessionEnded("Refresh token is revoked") from None
 
     def verify_email(self, token: str) -> tuple[uuid.UUID, Position]:
         claims = self.tokens.decode(token, "verify_email")

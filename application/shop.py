@@ -21,6 +21,7 @@ from application.ordering import Ordering
 from application.payments import CardProvider, Payments
 from domain.cart import Cart, CartLine, ProductSnapshot
 from domain.catalog import Product, Rating, Variant
+from domain.money import Money, Quantity
 
 
 class ValueAsDict(Transcoding):
@@ -36,6 +37,47 @@ class ValueAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)
+
+
+class RetiredValueAsDict(Transcoding):
+    """A value object of an earlier snapshot version, decoded as the plain dict of its fields
+    for the aggregate's upcaster (nothing is encoded under a retired name)."""
+
+    class _Retired:
+        pass
+
+    def __init__(self, name: str) -> None:
+        self.type = type(f"Retired_{name}", (self._Retired,), {})
+        self.name = name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        raise TypeError(f"{self.name} is only read from earlier snapshots")
+
+    def decode(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+
+class MoneyAsPair(Transcoding):
+    type = Money
+    name = "money"
+
+    def encode(self, obj: Money) -> list[int | str]:
+        return [obj.minor_units, obj.currency]
+
+    def decode(self, data: list[int | str]) -> Money:
+        minor_units, currency = data
+        return Money(int(minor_units), str(currency))
+
+
+class QuantityAsInt(Transcoding):
+    type = Quantity
+    name = "quantity"
+
+    def encode(self, obj: Quantity) -> int:
+        return obj.units
+
+    def decode(self, data: int) -> Quantity:
+        return Quantity(data)
 
 
 class Shop(TryonApplication):
@@ -55,7 +97,13 @@ class Shop(TryonApplication):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        # Only snapshots hold these: events keep their plain JSON shapes.
-        for cls, name in ((CartLine, "cart_line"), (ProductSnapshot, "cart_product"),
-                          (Variant, "variant"), (Rating, "rating")):
+        # Only snapshots hold these: events keep their plain JSON shapes. A value whose
+        # fields changed takes a new name (its aggregate's version); its old name still
+        # decodes, as a dict, for the aggregate's upcaster.
+        for cls, name in ((CartLine, "cart_line_v3"), (ProductSnapshot, "cart_product_v3"),
+                          (Variant, "variant_v3"), (Rating, "rating")):
             transcoder.register(ValueAsDict(cls, name))
+        for retired in ("cart_line", "cart_product", "variant"):
+            transcoder.register(RetiredValueAsDict(retired))
+        transcoder.register(MoneyAsPair())
+        transcoder.register(QuantityAsInt())

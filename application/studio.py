@@ -12,11 +12,12 @@ from typing import Any
 
 from application.base import Position, TryonApplication, retry_on_conflict
 from domain import ids
-from domain.avatars import Avatar
-from domain.closet import MAX_ITEMS, Closet
+from domain.avatars import Avatar, ScanInputs
+from domain.catalog import Product
+from domain.closet import MAX_ITEMS, Closet, kept_product
 from domain.errors import InvalidInput, NotFound
-from domain.renders import Render
-from domain.uploads import Upload
+from domain.renders import Garment, Render, RenderRequest, RenderStatus
+from domain.uploads import SCAN_INPUTS, Upload
 
 
 def closet_id_for(user_id: uuid.UUID) -> uuid.UUID:
@@ -43,10 +44,10 @@ class Studio(TryonApplication):
 
     # -- avatars and scans ---------------------------------------------------------------------
     def request_scan(self, user_id: uuid.UUID, avatar_id: uuid.UUID, name: str, scan_type: str,
-                     inputs: dict[str, Any]) -> Position:
-        for n, photo in enumerate(inputs.get("photos", [])):
+                     inputs: ScanInputs) -> Position:
+        for n, photo in enumerate(inputs["photos"]):
             upload = self.upload_of(user_id, ids.decode("upl", photo["uploadId"]))
-            if upload.purpose not in ("scan_image", "scan_video"):
+            if upload.purpose not in SCAN_INPUTS:
                 raise InvalidInput(f"images.{n}.url", "This upload is not a scan input",
                                    "INVALID")
             photo["key"] = upload.key
@@ -74,8 +75,8 @@ class Studio(TryonApplication):
 
     # -- renders -----------------------------------------------------------------------------
     def request_render(self, user_id: uuid.UUID, render_id: uuid.UUID, avatar_id: uuid.UUID,
-                       product_id: uuid.UUID, variant_id: str, spec: dict[str, Any],
-                       garment: dict[str, Any]) -> Position:
+                       product_id: uuid.UUID, variant_id: str, spec: RenderRequest,
+                       garment: Garment) -> Position:
         avatar = self.avatar_of(user_id, avatar_id)
         body = avatar.check_renderable()
         return self.record(Render(id=render_id, user_id=user_id, avatar_id=avatar_id,
@@ -95,7 +96,7 @@ class Studio(TryonApplication):
         return self.record(render)
 
     def is_cancelled(self, render_id: uuid.UUID) -> bool:
-        return self.render_of(None, render_id).status == "cancelled"
+        return self.render_of(None, render_id).status == RenderStatus.CANCELLED
 
     # -- worker reports ------------------------------------------------------------------------
     @retry_on_conflict()
@@ -128,18 +129,20 @@ class Studio(TryonApplication):
 
     # -- closet ------------------------------------------------------------------------------
     @retry_on_conflict()
-    def keep_in_closet(self, user_id: uuid.UUID, item_id: str, product: dict[str, Any],
+    def keep_in_closet(self, user_id: uuid.UUID, item_id: str, product: Product,
                        variant_id: str | None, render_id: str | None,
                        note: str | None) -> Position:
+        """Keeps ``product`` (as it is now, at the variant's price) and maybe a render of it."""
         closet_id = closet_id_for(user_id)
         closet = (self.find(Closet, closet_id, "Closet")
                   or Closet(id=closet_id, user_id=user_id))
         if len(closet.items) >= MAX_ITEMS:
-            raise InvalidInput("productId", f"The closet holds at most {MAX_ITEMS} items",
+            raise InvalidInput("product_id", f"The closet holds at most {MAX_ITEMS} items",
                                "OUT_OF_RANGE")
         if render_id is not None:
             self.render_of(user_id, ids.decode("render", render_id))
-        closet.keep(item_id=item_id, product=product, variant_id=variant_id,
+        closet.keep(item_id=item_id, product=kept_product(product, variant_id),
+                    variant_id=variant_id,
                     render_id=render_id, note=note)
         return self.record(closet)
 

@@ -122,10 +122,11 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
     from application.metadata import acting_as
     from application.payments import payment_id_for
     from domain import ids, pricing
-    from domain.accounts import EmailIndex, User
+    from domain.accounts import Address, EmailIndex, User
     from domain.avatars import Avatar
-    from domain.cart import Cart, ProductSnapshot
+    from domain.cart import Cart, PricedProduct, ProductSnapshot
     from domain.catalog import Product
+    from domain.money import Money
     from domain.ordering import Order
     from domain.payments import PaymentOrder
     from domain.renders import Render
@@ -166,7 +167,9 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
             for _ in range(rng.randrange(0, 3)):
                 user.rotate_session(family=family, token_id=uuid.uuid4().hex,
                                     expires_at=clock.now + timedelta(days=7))
-            user.add_address(ids.new("addr"), address, True)
+            user.add_address(ids.new("addr"), Address(
+                first_name="Sam", last_name="Doe", street="1 Main St", city="Austin",
+                state="TX", zip_code="73301", country="US", phone="+1-555-0100"), True)
             writer.add("accounts", user, index)
 
             # A scan, then a few try-ons.
@@ -202,11 +205,10 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
             basket = tried + rng.sample(products, rng.randrange(0, 3))
             for product in basket:
                 variant = next(iter(product.variants))
-                cart.add_item(ids.new("cart_item"), ProductSnapshot(
-                    product_id=ids.encode("prod", product.id), name=product.name,
-                    unit_price_cents=product.price_cents, image=None, brand=product.brand,
-                    free_shipping_cents=product.free_shipping_cents), variant,
-                    rng.randrange(1, 3), {})
+                cart.add_item(ids.new("cart_item"), PricedProduct(ProductSnapshot(
+                    product_id=ids.encode("prod", product.id), name=product.name, image=None,
+                    brand=product.brand), product.price, product.free_shipping_threshold),
+                    variant, rng.randrange(1, 3), {})
             if rng.random() < 0.25 or not cart.items:
                 writer.add("shop", cart)
                 continue
@@ -217,23 +219,26 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
                                if ids.encode("prod", p.id) == line.product.product_id)
                 product.reserve_stock(line.variant_id, line.quantity, order_id)
                 touched[product.id] = product
-                lines.append((product.price_cents, line.quantity))
+                lines.append((product.price, line.quantity))
                 items.append({"id": item_id, "product": {
                     "id": line.product.product_id, "name": product.name,
-                    "price_cents": product.price_cents, "image": None,
+                    "price_cents": product.price.minor_units, "image": None,
                     "brand": product.brand}, "variantId": line.variant_id,
-                    "size": "M", "color": "blue", "quantity": line.quantity})
-            totals = pricing.price(lines, 0, "standard", 7500)
+                    "size": "M", "color": "blue", "quantity": line.quantity.units})
+            totals = pricing.price(lines, 0, "standard", Money(75_00, "USD"), "USD")
             order = Order(id=order_id, user_id=user.id, items=items, amounts={
-                "subtotal": totals.subtotal, "tax": totals.tax, "shipping": totals.shipping,
-                "discount": totals.discount, "total": totals.total}, currency="USD",
+                "subtotal": totals.subtotal.minor_units, "tax": totals.tax.minor_units,
+                "shipping": totals.shipping.minor_units,
+                "discount": totals.discount.minor_units,
+                "total": totals.total.minor_units}, currency="USD",
                 shipping_method="standard", shipping_address=address,
                 billing_address=address, notes=None,
                 estimated_delivery=(clock.now + timedelta(days=5)).date().isoformat(),
                 coupon=None)
             cart.check_out(order_id=order_id)
             payment = PaymentOrder(id=payment_id_for(order_id), order_id=order_id,
-                                   user_id=user.id, amount=totals.total, currency="USD")
+                                   user_id=user.id, amount=totals.total.minor_units,
+                                   currency="USD")
             transaction = ids.new("txn")
             payment.authorize(transaction, {"type": "card", "last4": "4242"})
             payment.verify(transaction, clock.now)
@@ -241,11 +246,11 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
                                  method={"type": "card", "last4": "4242"}, paid_at=clock.now)
             if rng.random() < 0.1:
                 order.cancel("changed my mind")
-                for item in items:
+                for line in order.lines:
                     product = next(p for p in touched.values()
-                                   if ids.encode("prod", p.id) == item["product"]["id"])
-                    product.release_stock(variant_id=item["variantId"],
-                                          quantity=item["quantity"], order_id=order_id)
+                                   if ids.encode("prod", p.id) == line.product_id)
+                    product.release_stock(variant_id=line.variant_id, quantity=line.quantity,
+                                          order_id=order_id)
             else:
                 order.confirm()
                 order.ship(f"1Z{rng.randrange(10**9)}", "ups")

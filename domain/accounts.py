@@ -2,34 +2,95 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, NotFound
 
-ROLES = ("customer", "admin", "auditor", "analyst")
-PROFILE_FIELDS = ("firstName", "lastName", "dateOfBirth", "gender", "phoneNumber", "avatar")
-ADDRESS_FIELDS = (
-    "firstName", "lastName", "street", "apartment", "city", "state", "zipCode", "country", "phone",
-)
-DEFAULT_PREFERENCES: dict[str, Any] = {
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    ANALYST = "analyst"
+
+
+ROLES = tuple(Role)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a person tells about themselves; a name they always keep."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: str | None = None
+    gender: str | None = None
+    phone_number: str | None = None
+    avatar: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address; a person fills in what their country needs, so any part may be
+    missing."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    street: str | None = None
+    apartment: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+
+    def parts(self) -> dict[str, str]:
+        """The parts filled in, by name (what the address events record)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+PROFILE_FIELDS = tuple(f.name for f in dataclasses.fields(Profile))
+ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(Address))
+
+# Notification, privacy and unit settings: a group name to its settings. The patch merges
+# setting by setting, so a person changing one keeps the others.
+Preferences = dict[str, dict[str, bool | str]]
+DEFAULT_PREFERENCES: Preferences = {
     "notifications": {"email": True, "push": True, "marketing": False},
     "privacy": {"profileVisibility": "private", "dataSharing": False},
     "units": {"height": "cm", "weight": "kg"},
 }
 
 
-def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def merge_preferences(base: Preferences, patch: Preferences) -> Preferences:
+    return {group: {**base.get(group, {}), **patch.get(group, {})}
+            for group in {**base, **patch}}
+
+
+# The first version of the profile and address events named the fields as the API does.
+_V1_NAMES = {"firstName": "first_name", "lastName": "last_name", "dateOfBirth": "date_of_birth",
+             "phoneNumber": "phone_number", "zipCode": "zip_code"}
+
+
+def _renamed_from_v1(values: dict[str, object]) -> dict[str, object]:
+    return {_V1_NAMES.get(k, k): v for k, v in values.items()}
+
+
+@dataclass
+class LegacySession:
+    """A refresh-token family recorded on the user by logs written before SignInSession."""
+
+    current: str
+    expires: datetime
+    revoked: bool = False
 
 
 class User(Aggregate):
@@ -40,11 +101,8 @@ class User(Aggregate):
     class_version = 1
     Registered: ClassVar[type[DomainEvent]]
     EmailVerified: ClassVar[type[DomainEvent]]
-    ProfileUpdated: ClassVar[type[DomainEvent]]
     PasswordChanged: ClassVar[type[DomainEvent]]
     RoleGranted: ClassVar[type[DomainEvent]]
-    AddressAdded: ClassVar[type[DomainEvent]]
-    AddressUpdated: ClassVar[type[DomainEvent]]
     AddressRemoved: ClassVar[type[DomainEvent]]
     SessionStarted: ClassVar[type[DomainEvent]]
     SessionRotated: ClassVar[type[DomainEvent]]
@@ -57,16 +115,16 @@ class User(Aggregate):
     ) -> None:
         self.email = email
         self.password_hash = password_hash
-        self.profile: dict[str, Any] = {"firstName": first_name, "lastName": last_name}
-        self.preferences: dict[str, Any] = DEFAULT_PREFERENCES
+        self.profile = Profile(first_name=first_name, last_name=last_name)
+        self.preferences = DEFAULT_PREFERENCES
         self.email_verified = False
-        self.roles: list[str] = ["customer"]
-        self.addresses: dict[str, dict[str, Any]] = {}
+        self.roles: list[Role] = [Role.CUSTOMER]
+        self.addresses: dict[str, Address] = {}
         self.default_address: str | None = None
         self.credentials = 0
-        # Sessions recorded on the user by logs written before SignInSession existed:
-        # family -> {current, revoked, expires}. No new events add to it.
-        self.sessions: dict[str, dict[str, Any]] = {}
+        # Sessions recorded on the user by logs written before SignInSession existed.
+        # No new events add to it.
+        self.sessions: dict[str, LegacySession] = {}
         self.erased = False
 
     # -- profile -------------------------------------------------------------------------
@@ -74,75 +132,118 @@ class User(Aggregate):
     def verify_email(self) -> None:
         self.email_verified = True
 
-    def update_profile(self, changes: dict[str, Any], preferences: dict[str, Any] | None) -> None:
+    def update_profile(self, changes: Mapping[str, str | None],
+                       preferences: Preferences | None) -> None:
         unknown = set(changes) - set(PROFILE_FIELDS)
         if unknown:
             raise InvalidInput(sorted(unknown)[0], "Unknown profile field")
-        for name in ("firstName", "lastName"):  # a person always keeps a name
+        for name in ("first_name", "last_name"):  # a person always keeps a name
             if name in changes and not changes[name]:
                 raise InvalidInput(name, "A name cannot be removed", "REQUIRED")
         if changes or preferences:
-            self._profile_updated(changes=changes, preferences=preferences or {})
+            self._profile_updated(changes=dict(changes), preferences=preferences or {})
 
-    @event("ProfileUpdated")
-    def _profile_updated(self, changes: dict[str, Any], preferences: dict[str, Any]) -> None:
-        self.profile = {**self.profile, **changes}
-        self.preferences = deep_merge(self.preferences, preferences)
+    class ProfileUpdated(Aggregate.Event):
+        """v2 names the changed fields in the domain's words (v1: as the API spells them)."""
+
+        class_version = 2
+        changes: dict[str, str | None]
+        preferences: Preferences
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            changes = state["changes"]
+            assert isinstance(changes, dict)
+            state["changes"] = _renamed_from_v1(changes)
+
+    @event(ProfileUpdated)
+    def _profile_updated(self, changes: dict[str, str | None],
+                         preferences: Preferences) -> None:
+        self.profile = dataclasses.replace(self.profile, **changes)  # type: ignore[arg-type]
+        self.preferences = merge_preferences(self.preferences, preferences)
 
     @event("PasswordChanged")
     def change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
         self.credentials += 1
         for session in self.sessions.values():
-            session["revoked"] = True
+            session.revoked = True
 
     @event("RoleGranted")
     def grant_role(self, role: str) -> None:
         if role not in self.roles:
-            self.roles = [*self.roles, role]
+            self.roles = [*self.roles, Role(role)]
 
-    def check_role(self, role: str) -> None:
-        if role not in ROLES:
+    @staticmethod
+    def check_role(role: str) -> Role:
+        try:
+            return Role(role)
+        except ValueError:
             raise InvalidInput("role", f"Unknown role {role!r}; roles are {', '.join(ROLES)}",
-                               "INVALID_ENUM")
+                               "INVALID_ENUM") from None
 
     # -- addresses: exactly one default whenever any exist ------------------------------------
-    def add_address(self, address_id: str, fields: dict[str, Any], is_default: bool) -> None:
-        self._address_added(
-            address_id=address_id,
-            fields={k: v for k, v in fields.items() if k in ADDRESS_FIELDS},
-            is_default=is_default or not self.addresses,
-        )
+    def add_address(self, address_id: str, address: Address, is_default: bool) -> None:
+        self._address_added(address_id=address_id, fields=address.parts(),
+                            is_default=is_default or not self.addresses)
 
-    @event("AddressAdded")
-    def _address_added(self, address_id: str, fields: dict[str, Any], is_default: bool) -> None:
-        self.addresses[address_id] = dict(fields)
+    class AddressAdded(Aggregate.Event):
+        """v2 names the address parts in the domain's words (v1: as the API spells them)."""
+
+        class_version = 2
+        address_id: str
+        fields: dict[str, str]
+        is_default: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            fields = state["fields"]
+            assert isinstance(fields, dict)
+            state["fields"] = _renamed_from_v1(fields)
+
+    @event(AddressAdded)
+    def _address_added(self, address_id: str, fields: dict[str, str], is_default: bool) -> None:
+        self.addresses[address_id] = Address(**fields)
         if is_default:
             self.default_address = address_id
 
-    def update_address(
-        self, address_id: str, changes: dict[str, Any], is_default: bool | None
-    ) -> None:
+    def update_address(self, address_id: str, changes: Address, is_default: bool | None) -> None:
+        """``changes`` holds the parts to change; the parts it leaves out stay as they are."""
         self.check_address(address_id)
         if is_default is False and self.default_address == address_id:
             # Exactly one default must remain: un-defaulting passes it to another address.
             others = [a for a in self.addresses if a != address_id]
             if not others:
-                raise InvalidInput("isDefault", "The only address must stay the default",
+                raise InvalidInput("is_default", "The only address must stay the default",
                                    "INVALID_STATE")
             new_default: str | None = others[0]
         elif is_default:
             new_default = address_id
         else:
             new_default = self.default_address
-        fields = {k: v for k, v in changes.items() if k in ADDRESS_FIELDS}
-        self._address_updated(address_id=address_id, changes=fields, default_address=new_default)
+        self._address_updated(address_id=address_id, changes=changes.parts(),
+                              default_address=new_default)
 
-    @event("AddressUpdated")
+    class AddressUpdated(Aggregate.Event):
+        """v2 names the address parts in the domain's words (v1: as the API spells them)."""
+
+        class_version = 2
+        address_id: str
+        changes: dict[str, str]
+        default_address: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            changes = state["changes"]
+            assert isinstance(changes, dict)
+            state["changes"] = _renamed_from_v1(changes)
+
+    @event(AddressUpdated)
     def _address_updated(
-        self, address_id: str, changes: dict[str, Any], default_address: str | None
+        self, address_id: str, changes: dict[str, str], default_address: str | None
     ) -> None:
-        self.addresses[address_id] = {**self.addresses[address_id], **changes}
+        self.addresses[address_id] = dataclasses.replace(
+            self.addresses[address_id], **changes)
         self.default_address = default_address
 
     def remove_address(self, address_id: str) -> None:
@@ -158,47 +259,45 @@ class User(Aggregate):
         del self.addresses[address_id]
         self.default_address = default_address
 
-    def check_address(self, address_id: str) -> None:
+    def check_address(self, address_id: str) -> Address:
         if address_id not in self.addresses:
             raise NotFound("Address not found")
+        return self.addresses[address_id]
 
     # -- sessions of logs written before SignInSession: replayed, never recorded any more -----
     @event("SessionStarted")
     def start_session(self, family: str, token_id: str, expires_at: datetime) -> None:
-        self.sessions[family] = {"current": token_id, "revoked": False,
-                                 "expires": expires_at.isoformat()}
+        self.sessions[family] = LegacySession(current=token_id, expires=expires_at)
 
     @event("SessionRotated")
     def rotate_session(self, family: str, token_id: str, expires_at: datetime) -> None:
-        self.sessions[family] = {"current": token_id, "revoked": False,
-                                 "expires": expires_at.isoformat()}
+        self.sessions[family] = LegacySession(current=token_id, expires=expires_at)
 
     @event("SessionRevoked")
     def revoke_session(self, family: str, reason: str) -> None:
         if family in self.sessions:
-            self.sessions[family] = {**self.sessions[family], "revoked": True}
+            self.sessions[family].revoked = True
 
     def session_state(self, family: str, token_id: str) -> str:
         """'current', 'reused' (an older token of the family) or 'revoked'/'unknown'."""
         session = self.sessions.get(family)
         if session is None:
             return "unknown"
-        if session["revoked"]:
+        if session.revoked:
             return "revoked"
-        return "current" if session["current"] == token_id else "reused"
-
+        return "current" if session.current == token_id else "reused"
 
     @event("Erased")
     def erase(self) -> None:
         """Closes the account and forgets its personal data in the aggregate's state. (The
         log itself still holds the registration facts until they are encrypted per user.)"""
         self.erased = True
-        self.profile = {"firstName": "Erased", "lastName": "User"}
+        self.profile = Profile(first_name="Erased", last_name="User")
         self.addresses = {}
         self.default_address = None
         self.credentials += 1
         for session in self.sessions.values():
-            session["revoked"] = True
+            session.revoked = True
 
 
 class EmailIndex(Aggregate):

@@ -7,8 +7,10 @@ avatar's UUID (``scan_`` and ``avatar_`` prefixes), so one aggregate answers for
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, TypedDict
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
@@ -16,7 +18,55 @@ from domain.errors import InvalidStateTransition
 
 SCAN_STAGES = ("image_analysis", "feature_detection", "mesh_generation", "texture_mapping",
                "optimization", "finalization")
-SCAN_TYPES = ("photo_based", "video_based", "body_measurement")
+
+
+class ScanType(enum.StrEnum):
+    PHOTO_BASED = "photo_based"
+    VIDEO_BASED = "video_based"
+    BODY_MEASUREMENT = "body_measurement"
+
+
+SCAN_TYPES = tuple(ScanType)
+
+
+class ScanStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class AvatarStatus(enum.StrEnum):
+    PROCESSING = "processing"  # its scan has not finished
+    ACTIVE = "active"  # ready to try garments on
+    ARCHIVED = "archived"  # put away by its owner, or its scan failed
+
+
+class ScanPhoto(TypedDict, total=False):
+    uploadId: str
+    pose: str
+    quality: float | None
+    key: str  # where the upload lies, added when the scan is requested
+    contentType: str
+
+
+class ScanInputs(TypedDict):
+    """What a scan is built from, as the scan command carries it to the workers (and as every
+    ScanRequested event has stored it): the photos and the person's stated values."""
+
+    photos: list[ScanPhoto]
+    height: float | None
+    weight: float | None
+    bodyType: str | None
+    gender: str | None
+    measurements: dict[str, float]
+
+
+# The fitted body a scan produces: the render engine's parameters, opaque to the shop, kept to
+# be handed to the engine with every render of the avatar.
+BodyModel = dict[str, object]
+# A worker's report of a finished scan (body, measurements, quality, file keys).
+ScanResult = Mapping[str, object]
 
 
 class Avatar(Aggregate):
@@ -31,19 +81,19 @@ class Avatar(Aggregate):
 
     @event("ScanRequested")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, name: str, scan_type: str,
-                 inputs: dict[str, Any]) -> None:
+                 inputs: ScanInputs) -> None:
         self.user_id = user_id
         self.name = name
-        self.scan_type = scan_type
+        self.scan_type = ScanType(scan_type)
         self.inputs = inputs
-        self.scan_status = "queued"
-        self.status = "processing"
-        self.body: dict[str, Any] | None = None
+        self.scan_status = ScanStatus.QUEUED
+        self.status = AvatarStatus.PROCESSING
+        self.body: BodyModel | None = None
         self.attempts = 0
 
     @property
     def finished(self) -> bool:
-        return self.scan_status in ("completed", "failed")
+        return self.scan_status in (ScanStatus.COMPLETED, ScanStatus.FAILED)
 
     def start_scan(self, attempt: int) -> bool:
         """False when the scan already finished (a redelivered command): nothing to record."""
@@ -54,7 +104,7 @@ class Avatar(Aggregate):
 
     @event("ScanStarted")
     def _scan_started(self, attempt: int) -> None:
-        self.scan_status = "processing"
+        self.scan_status = ScanStatus.PROCESSING
         self.attempts = max(self.attempts, attempt)
 
     def report_progress(self, stage: str, progress: int, message: str) -> bool:
@@ -65,19 +115,20 @@ class Avatar(Aggregate):
 
     @event("ScanProgressed")
     def _scan_progressed(self, stage: str, progress: int, message: str) -> None:
-        self.scan_status = "processing"
+        self.scan_status = ScanStatus.PROCESSING
 
-    def complete_scan(self, result: dict[str, Any]) -> bool:
+    def complete_scan(self, result: ScanResult) -> bool:
         if self.finished:
             return False
-        self._scan_completed(result=result)
+        self._scan_completed(result=dict(result))
         return True
 
     @event("ScanCompleted")
-    def _scan_completed(self, result: dict[str, Any]) -> None:
-        self.scan_status = "completed"
-        self.status = "active"
-        self.body = result.get("body")
+    def _scan_completed(self, result: dict[str, object]) -> None:
+        self.scan_status = ScanStatus.COMPLETED
+        self.status = AvatarStatus.ACTIVE
+        body = result.get("body")
+        self.body = body if isinstance(body, dict) else None
 
     def fail_scan(self, code: str, message: str) -> bool:
         if self.finished:
@@ -87,23 +138,23 @@ class Avatar(Aggregate):
 
     @event("ScanFailed")
     def _scan_failed(self, code: str, message: str) -> None:
-        self.scan_status = "failed"
-        self.status = "archived"
+        self.scan_status = ScanStatus.FAILED
+        self.status = AvatarStatus.ARCHIVED
 
     @event("Renamed")
     def rename(self, name: str) -> None:
         self.name = name
 
     def archive(self) -> None:
-        if self.status == "archived":
+        if self.status == AvatarStatus.ARCHIVED:
             return
         self._archived()
 
     @event("Archived")
     def _archived(self) -> None:
-        self.status = "archived"
+        self.status = AvatarStatus.ARCHIVED
 
-    def check_renderable(self) -> dict[str, Any]:
-        if self.status != "active" or self.body is None:
+    def check_renderable(self) -> BodyModel:
+        if self.status != AvatarStatus.ACTIVE or self.body is None:
             raise InvalidStateTransition(f"The avatar is {self.status}, not active")
         return self.body

@@ -11,9 +11,9 @@ from typing import Any, ClassVar, TypedDict, cast
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain import ids
-from domain.cart import ProductSnapshot
+from domain.cart import PricedProduct, ProductSnapshot
 from domain.errors import InsufficientStock, InvalidInput, NotFound
-from domain.money import Cents
+from domain.money import DEFAULT_CURRENCY, Money, Quantity
 from domain.stored import StoredState
 
 
@@ -31,7 +31,8 @@ class Category(StrEnum):
 CATEGORIES = tuple(c.value for c in Category)
 DEFAULT_FREE_SHIPPING_CENTS = 75_00
 
-# Fields a product carries as given (money fields are separate: integer cents).
+# Fields a product carries as given (its prices are separate: integer cents in the events,
+# ``Money`` in the aggregate).
 DESCRIPTIVE_FIELDS = (
     "name", "description", "detailedDescription", "currency", "brand", "category", "subcategory",
     "images", "model3D", "specifications", "sizing", "relatedProducts", "tryonAvailable", "tags",
@@ -40,9 +41,67 @@ DESCRIPTIVE_FIELDS = (
 VARIANT_FIELDS = ("size", "color", "colorHex", "stock", "sku", "price_cents")
 
 # The product's descriptive document in the API's words (images, sizing, specifications...):
-# the catalog shows it back as given, so it stays JSON; the domain reads the few fields its
-# rules need through typed properties (name, brand, currency, category, first image).
+# the catalog shows it back as given, so it stays JSON (the only untyped dict here); the
+# domain reads the parts its rules use through typed properties: name, brand, currency,
+# category, images (``ProductImage``), sizing (``Sizing``, ``SizeGuide``), shipping.
 ProductContent = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    url: str
+    view: str | None = None  # front, back, side, detail, lifestyle (the document's "type")
+    resolution: str | None = None
+
+    @classmethod
+    def from_content(cls, image: Mapping[str, Any]) -> ProductImage:
+        return cls(url=str(image["url"]), view=image.get("type"),
+                   resolution=image.get("resolution"))
+
+
+@dataclass(frozen=True)
+class SizeGuide:
+    """The body each size fits: measurements in centimetres by body part (chest, waist...),
+    by size. The try-on's fit report and recommended size compare a body with it."""
+
+    sizes: Mapping[str, Mapping[str, float]]
+
+    def measurements_of(self, size: str | None) -> Mapping[str, float] | None:
+        return None if size is None else self.sizes.get(size)
+
+    def as_content(self) -> dict[str, dict[str, float]]:
+        """In the document's shape, as the render engine takes it."""
+        return {size: dict(measurements) for size, measurements in self.sizes.items()}
+
+
+@dataclass(frozen=True)
+class Sizing:
+    fit: str  # slim, regular, relaxed or oversized
+    guide: SizeGuide
+
+    @classmethod
+    def from_content(cls, sizing: Mapping[str, Any] | None) -> Sizing:
+        """A product listed without sizing fits as "regular" with an empty guide."""
+        sizing = sizing or {}
+        return cls(fit=str(sizing.get("fit") or "regular"),
+                   guide=SizeGuide(dict(sizing.get("sizeGuide") or {})))
+
+
+@dataclass(frozen=True)
+class ParcelDimensions:
+    length_cm: float
+    width_cm: float
+    height_cm: float
+
+
+@dataclass(frozen=True)
+class Shipping:
+    """How the product ships: its parcel as the document gives it, and the order subtotal
+    from which standard shipping is free (the product's own, kept in cents by its events)."""
+
+    free_shipping_threshold: Money
+    weight_kg: float | None = None
+    dimensions: ParcelDimensions | None = None
 
 
 class StoredVariant(TypedDict, total=False):
@@ -63,18 +122,21 @@ class Variant:
     color_hex: str | None = None
     stock: int = 0
     sku: str | None = None
-    price_cents: Cents | None = None  # None: the product's price
+    price: Money | None = None  # None: the product's price
 
     @classmethod
-    def from_stored(cls, stored: Mapping[str, Any]) -> Variant:
-        price = stored.get("price_cents")
-        return cls(size=stored.get("size"), color=stored.get("color"),
-                   color_hex=stored.get("colorHex"), stock=int(stored.get("stock", 0)),
-                   sku=stored.get("sku"), price_cents=None if price is None else int(price))
+    def from_stored(cls, stored: Mapping[str, Any], currency: str) -> Variant:
+        return cls().revised(stored, currency)
 
-    def revised(self, changes: Mapping[str, Any]) -> Variant:
-        return replace(self, **{_VARIANT_ATTRIBUTES[k]: v for k, v in changes.items()
-                                if k in _VARIANT_ATTRIBUTES})
+    def revised(self, changes: Mapping[str, Any], currency: str) -> Variant:
+        """This variant with the stored ``changes`` (its own price in ``currency``)."""
+        revised = {_VARIANT_ATTRIBUTES[k]: v for k, v in changes.items()
+                   if k in _VARIANT_ATTRIBUTES}
+        if "stock" in revised:
+            revised["stock"] = int(revised["stock"])
+        if "price" in revised and revised["price"] is not None:
+            revised["price"] = Money(int(revised["price"]), currency)
+        return replace(self, **revised)
 
 
 def _stored_variant(fields: Mapping[str, Any]) -> StoredVariant:
@@ -82,7 +144,7 @@ def _stored_variant(fields: Mapping[str, Any]) -> StoredVariant:
 
 
 _VARIANT_ATTRIBUTES = {"size": "size", "color": "color", "colorHex": "color_hex",
-                       "stock": "stock", "sku": "sku", "price_cents": "price_cents"}
+                       "stock": "stock", "sku": "sku", "price_cents": "price"}
 
 
 @dataclass(frozen=True)
@@ -112,10 +174,11 @@ def reviewer_name(first_name: str, last_name: str) -> str:
 
 
 class Product(Aggregate):
-    """v2: variants are ``Variant`` values and reviews ``Rating`` values (v1 snapshots held
-    dicts and are upcast on load)."""
+    """v3: prices are ``Money`` (v2 snapshots held cents); v2: variants are ``Variant`` values
+    and reviews ``Rating`` values (v1 snapshots held dicts). Older snapshots are upcast on
+    load."""
 
-    class_version = 2
+    class_version = 3
     Listed: ClassVar[type[DomainEvent]]
     Revised: ClassVar[type[DomainEvent]]
     VariantAdded: ClassVar[type[DomainEvent]]
@@ -134,17 +197,42 @@ class Product(Aggregate):
         free_shipping_cents: int,
     ) -> None:
         self.fields = {k: v for k, v in fields.items() if k in DESCRIPTIVE_FIELDS}
-        self.price_cents = price_cents
-        self.original_price_cents = original_price_cents
-        self.free_shipping_cents = free_shipping_cents
+        self.price = Money(price_cents, self.currency)
+        self.original_price = self._money(original_price_cents)
+        self.free_shipping_threshold = Money(free_shipping_cents, self.currency)
         self.variants: dict[str, Variant] = {}
         self.reviews: dict[str, Rating] = {}
 
+    def _money(self, cents: int | None) -> Money | None:
+        return None if cents is None else Money(cents, self.currency)
+
     @staticmethod
     def upcast_v1_v2(state: StoredState) -> None:
-        state["variants"] = {k: Variant.from_stored(v) for k, v in state["variants"].items()}
+        # To v2's variants, the plain dicts of their fields (see ``upcast_v2_v3``).
+        state["variants"] = {
+            k: {"size": v.get("size"), "color": v.get("color"), "color_hex": v.get("colorHex"),
+                "stock": int(v.get("stock", 0)), "sku": v.get("sku"),
+                "price_cents": v.get("price_cents")}
+            for k, v in state["variants"].items()}
         state["reviews"] = {k: Rating(stars=int(r["rating"]), reviewer=r.get("userId"))
                             for k, r in state["reviews"].items()}
+
+    @staticmethod
+    def upcast_v2_v3(state: StoredState) -> None:
+        # v2 variants are the plain dicts of their fields (``application.shop`` decodes the
+        # retired value name so); every price is in the product's currency.
+        currency = str(state["fields"].get("currency", DEFAULT_CURRENCY))
+        state["price"] = Money(int(state.pop("price_cents")), currency)
+        original = state.pop("original_price_cents")
+        state["original_price"] = None if original is None else Money(int(original), currency)
+        state["free_shipping_threshold"] = Money(int(state.pop("free_shipping_cents")),
+                                                 currency)
+        state["variants"] = {
+            k: Variant(size=v["size"], color=v["color"], color_hex=v["color_hex"],
+                       stock=int(v["stock"]), sku=v["sku"],
+                       price=None if v["price_cents"] is None
+                       else Money(int(v["price_cents"]), currency))
+            for k, v in state["variants"].items()}
 
     @event("Revised")
     def revise(
@@ -156,12 +244,23 @@ class Product(Aggregate):
     ) -> None:
         changes = {k: v for k, v in fields.items() if k in DESCRIPTIVE_FIELDS}
         self.fields = {**self.fields, **changes}
+        if self.currency != self.price.currency:  # its numbers stay, in the new currency
+            self._restate_in(self.currency)
         if price_cents is not None:
-            self.price_cents = price_cents
+            self.price = Money(price_cents, self.currency)
         if original_price_cents is not None:
-            self.original_price_cents = original_price_cents
+            self.original_price = Money(original_price_cents, self.currency)
         if free_shipping_cents is not None:
-            self.free_shipping_cents = free_shipping_cents
+            self.free_shipping_threshold = Money(free_shipping_cents, self.currency)
+
+    def _restate_in(self, currency: str) -> None:
+        self.price = self.price.at_face_value_in(currency)
+        if self.original_price is not None:
+            self.original_price = self.original_price.at_face_value_in(currency)
+        self.free_shipping_threshold = self.free_shipping_threshold.at_face_value_in(currency)
+        self.variants = {
+            k: v if v.price is None else replace(v, price=v.price.at_face_value_in(currency))
+            for k, v in self.variants.items()}
 
     @property
     def name(self) -> str:
@@ -185,16 +284,44 @@ class Product(Aggregate):
         return None if category is None else Category(category)
 
     @property
-    def first_image(self) -> str | None:
-        images = self.fields.get("images") or []
-        return str(images[0]["url"]) if images else None
+    def subcategory(self) -> str | None:
+        return self.fields.get("subcategory")
 
-    def snapshot_of(self, variant_id: str) -> ProductSnapshot:
-        """What a cart keeps of this product, for one of its variants."""
-        return ProductSnapshot(
-            product_id=ids.encode("prod", self.id), name=self.name,
-            unit_price_cents=self.variant_price_cents(variant_id), image=self.first_image,
-            brand=self.brand, free_shipping_cents=self.free_shipping_cents)
+    @property
+    def images(self) -> tuple[ProductImage, ...]:
+        return tuple(ProductImage.from_content(image)
+                     for image in self.fields.get("images") or ())
+
+    @property
+    def first_image(self) -> str | None:
+        images = self.images
+        return images[0].url if images else None
+
+    @property
+    def sizing(self) -> Sizing:
+        return Sizing.from_content(self.fields.get("sizing"))
+
+    @property
+    def size_guide(self) -> SizeGuide:
+        return self.sizing.guide
+
+    @property
+    def shipping(self) -> Shipping:
+        parcel = self.fields.get("shipping") or {}
+        size = parcel.get("dimensions")
+        return Shipping(
+            free_shipping_threshold=self.free_shipping_threshold,
+            weight_kg=None if parcel.get("weight") is None else float(parcel["weight"]),
+            dimensions=None if not size else ParcelDimensions(
+                float(size["length"]), float(size["width"]), float(size["height"])))
+
+    def snapshot_of(self, variant_id: str) -> PricedProduct:
+        """What a cart records of this product, for one of its variants."""
+        return PricedProduct(
+            ProductSnapshot(product_id=ids.encode("prod", self.id), name=self.name,
+                            image=self.first_image, brand=self.brand),
+            unit_price=self.variant_price(variant_id),
+            free_shipping_threshold=self.free_shipping_threshold)
 
     # -- variants ------------------------------------------------------------------------------
     def add_variant(self, variant_id: str, variant: Mapping[str, Any]) -> None:
@@ -207,7 +334,7 @@ class Product(Aggregate):
 
     @event("VariantAdded")
     def _variant_added(self, variant_id: str, variant: StoredVariant) -> None:
-        self.variants[variant_id] = Variant.from_stored(variant)
+        self.variants[variant_id] = Variant.from_stored(variant, self.currency)
 
     def revise_variant(self, variant_id: str, changes: Mapping[str, Any]) -> None:
         self.check_variant(variant_id)
@@ -215,7 +342,7 @@ class Product(Aggregate):
 
     @event("VariantRevised")
     def _variant_revised(self, variant_id: str, changes: StoredVariant) -> None:
-        self.variants[variant_id] = self.variants[variant_id].revised(changes)
+        self.variants[variant_id] = self.variants[variant_id].revised(changes, self.currency)
 
     def check_variant(self, variant_id: str) -> Variant:
         try:
@@ -223,9 +350,9 @@ class Product(Aggregate):
         except KeyError:
             raise NotFound("Variant not found") from None
 
-    def variant_price_cents(self, variant_id: str) -> Cents:
-        price = self.check_variant(variant_id).price_cents
-        return self.price_cents if price is None else price
+    def variant_price(self, variant_id: str) -> Money:
+        price = self.check_variant(variant_id).price
+        return self.price if price is None else price
 
     def stock_of(self, variant_id: str) -> int:
         return self.check_variant(variant_id).stock
@@ -238,17 +365,20 @@ class Product(Aggregate):
                 available=available, requested=quantity,
             )
 
-    def reserve_stock(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
-        self.check_stock(variant_id, quantity)
-        self._stock_reserved(variant_id=variant_id, quantity=quantity, order_id=order_id)
+    def reserve_stock(self, variant_id: str, quantity: Quantity, order_id: uuid.UUID) -> None:
+        self.check_stock(variant_id, quantity.units)
+        self._stock_reserved(variant_id=variant_id, quantity=quantity.units, order_id=order_id)
 
     @event("StockReserved")
     def _stock_reserved(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
         variant = self.variants[variant_id]
         self.variants[variant_id] = replace(variant, stock=variant.stock - quantity)
 
+    def release_stock(self, variant_id: str, quantity: Quantity, order_id: uuid.UUID) -> None:
+        self._stock_released(variant_id=variant_id, quantity=quantity.units, order_id=order_id)
+
     @event("StockReleased")
-    def release_stock(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
+    def _stock_released(self, variant_id: str, quantity: int, order_id: uuid.UUID) -> None:
         variant = self.variants[variant_id]
         self.variants[variant_id] = replace(variant, stock=variant.stock + quantity)
 

@@ -1,6 +1,7 @@
 """What can go wrong in the domain, in the domain's words.
 
-The HTTP adapter maps each of these onto the spec's status codes and ``error.code`` values.
+The HTTP adapter (``adapters/http/errors.py``) decides what each of these looks like on the
+wire: its status code, and the request field an ``InvalidInput`` points at.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
-    """A value the domain rejects; ``field`` names it in the request."""
+    """A value the domain rejects. ``field`` names it in the domain's words (``is_default``,
+    ``current_password``, ``images.0.url``); the adapter spells it as its request does."""
 
     code = "VALIDATION_ERROR"
 
@@ -50,8 +52,22 @@ class PaymentDeclined(DomainError):
     code = "PAYMENT_DECLINED"
 
 
-class NotAuthenticated(DomainError):
+class Unauthenticated(DomainError):
+    """Who is asking cannot be established: no or an expired sign-in, or a refused one."""
+
     code = "UNAUTHORIZED"
+
+
+class CredentialsRejected(Unauthenticated):
+    """Wrong email or password: the same refusal whether the account exists or not."""
+
+
+class SessionEnded(Unauthenticated):
+    """A refresh token of a revoked, reused, unknown or erased sign-in session."""
+
+
+# The name the adapters still use; the HTTP edge moves to ``Unauthenticated``.
+NotAuthenticated = Unauthenticated
 
 
 class Forbidden(DomainError):

@@ -3,8 +3,9 @@
 pending -> processing (payment verified) -> confirmed -> shipped -> delivered;
 cancelled from pending, processing or confirmed; refunded from processing onwards.
 
-``Order.Placed`` keeps the stored shape it always had (lines and amounts as JSON, addresses in
-the API's words, sealed as personal data); the aggregate holds ``OrderLine`` values.
+``Order.Placed`` keeps the stored shape it always had (lines and amounts as JSON in cents,
+addresses in the API's words, sealed as personal data); the aggregate holds ``OrderLine``
+values, priced in ``Money`` of the order's currency.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain import pricing
 from domain.errors import InvalidInput, InvalidStateTransition
-from domain.money import Cents
+from domain.money import DEFAULT_CURRENCY, Money, Quantity
 from domain.payments import StoredCard
 
 if TYPE_CHECKING:
@@ -118,41 +119,49 @@ class OrderLine:
     item_id: str
     product_id: str  # public id, prod_...
     name: str
-    unit_price_cents: Cents
+    unit_price: Money
     image: str | None
     brand: str | None
     variant_id: str
     size: str | None
     color: str | None
-    quantity: int
+    quantity: Quantity
 
     @classmethod
-    def from_stored(cls, stored: StoredLine) -> OrderLine:
+    def from_stored(cls, stored: StoredLine, currency: str) -> OrderLine:
         p = stored["product"]
         return cls(item_id=stored["id"], product_id=p["id"], name=p["name"],
-                   unit_price_cents=int(p["price_cents"]), image=p.get("image"),
+                   unit_price=Money(int(p["price_cents"]), currency), image=p.get("image"),
                    brand=p.get("brand"), variant_id=stored["variantId"],
                    size=stored.get("size"), color=stored.get("color"),
-                   quantity=int(stored["quantity"]))
+                   quantity=Quantity(int(stored["quantity"])))
 
     def stored(self) -> StoredLine:
         return {"id": self.item_id,
                 "product": {"id": self.product_id, "name": self.name,
-                            "price_cents": self.unit_price_cents, "image": self.image,
+                            "price_cents": self.unit_price.minor_units, "image": self.image,
                             "brand": self.brand},
                 "variantId": self.variant_id, "size": self.size, "color": self.color,
-                "quantity": self.quantity}
+                "quantity": self.quantity.units}
 
 
-def lines_of(cart: Cart, products: Mapping[str, Product]) -> list[OrderLine]:
-    """The cart's lines at the catalog's current prices (``products`` by public id)."""
+def currency_of(cart: Cart, products: Mapping[str, Product]) -> str:
+    """An order is charged in one currency: its last line's product's."""
+    if not cart.items:
+        return DEFAULT_CURRENCY
+    return products[next(reversed(cart.items.values())).product.product_id].currency
+
+
+def lines_of(cart: Cart, products: Mapping[str, Product], currency: str) -> list[OrderLine]:
+    """The cart's lines at the catalog's current prices (``products`` by public id), at face
+    value in the order's ``currency``."""
     lines = []
     for item_id, line in cart.items.items():
         product = products[line.product.product_id]
         variant = product.check_variant(line.variant_id)
         lines.append(OrderLine(
             item_id=item_id, product_id=line.product.product_id, name=product.name,
-            unit_price_cents=product.variant_price_cents(line.variant_id),
+            unit_price=product.variant_price(line.variant_id).at_face_value_in(currency),
             image=line.product.image, brand=product.brand, variant_id=line.variant_id,
             size=variant.size, color=variant.color, quantity=line.quantity))
     return lines
@@ -177,19 +186,21 @@ class Order(Aggregate):
         id). Its currency is its last line's product's; standard shipping is free from the
         highest free-shipping threshold among its products; the cart's coupon is re-checked,
         since it may have expired or prices changed since it was applied."""
-        lines = lines_of(cart, products)
-        currency = products[lines[-1].product_id].currency if lines else "USD"
-        free_shipping_cents = max((products[line.product_id].free_shipping_cents
-                                   for line in lines), default=0)
-        priced = [(line.unit_price_cents, line.quantity) for line in lines]
-        coupon = cart.usable_coupon(sum(unit * qty for unit, qty in priced), now.date())
+        currency = currency_of(cart, products)
+        lines = lines_of(cart, products, currency)
+        free_shipping = max(
+            (products[line.product_id].free_shipping_threshold.at_face_value_in(currency)
+             for line in lines), default=Money.zero(currency))
+        priced = [(line.unit_price, line.quantity) for line in lines]
+        coupon = cart.usable_coupon(pricing.subtotal(priced, currency), now.date())
         totals = pricing.price(priced, cart.coupon_basis_points if coupon else 0,
-                               shipping_method, free_shipping_cents)
+                               shipping_method, free_shipping, currency)
         return cls(
             id=order_id, user_id=cart.user_id, items=[line.stored() for line in lines],
-            amounts={"subtotal": totals.subtotal, "tax": totals.tax,
-                     "shipping": totals.shipping, "discount": totals.discount,
-                     "total": totals.total},
+            amounts={"subtotal": totals.subtotal.minor_units, "tax": totals.tax.minor_units,
+                     "shipping": totals.shipping.minor_units,
+                     "discount": totals.discount.minor_units,
+                     "total": totals.total.minor_units},
             currency=currency, shipping_method=shipping_method,
             shipping_address=addresses.shipping, billing_address=addresses.billing,
             notes=notes,
@@ -213,8 +224,8 @@ class Order(Aggregate):
         coupon: str | None,
     ) -> None:
         self.user_id = user_id
-        self.lines = tuple(OrderLine.from_stored(line) for line in items)
-        self.total_cents: Cents = int(amounts["total"])
+        self.lines = tuple(OrderLine.from_stored(line, currency) for line in items)
+        self.total = Money(int(amounts["total"]), currency)
         self.currency = currency
         self.status = OrderStatus.PENDING
         self.payment_status = OrderPaymentStatus.PENDING
@@ -290,7 +301,7 @@ class Order(Aggregate):
 
     def refund(self, reason: str) -> None:
         self.check_transition(OrderStatus.REFUNDED)
-        self._refunded(reason=reason, amount=self.total_cents)
+        self._refunded(reason=reason, amount=self.total.minor_units)
 
     @event("Refunded")
     def _refunded(self, reason: str, amount: int) -> None:

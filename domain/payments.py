@@ -10,6 +10,7 @@ from typing import ClassVar, TypedDict
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, InvalidStateTransition
+from domain.money import Money
 
 
 class PaymentStatus(StrEnum):
@@ -67,8 +68,7 @@ class PaymentOrder(Aggregate):
     ) -> None:
         self.order_id = order_id
         self.user_id = user_id
-        self.amount = amount
-        self.currency = currency
+        self.amount = Money(amount, currency)
         self.status = PaymentStatus.PENDING
         self.transaction_id: str | None = None
         self.method: StoredCard = {}
@@ -124,15 +124,15 @@ class PaymentOrder(Aggregate):
     def refundable(self) -> bool:
         return self.status == PaymentStatus.VERIFIED
 
-    def refund(self, refund_id: str, amount: int, reason: str) -> None:
-        """Records the provider's refund of ``amount`` cents (the whole payment)."""
+    def refund(self, refund_id: str, amount: Money, reason: str) -> None:
+        """Records the provider's refund of ``amount`` (the whole payment)."""
         if self.status == PaymentStatus.REFUNDED and self.refund_id == refund_id:
             return  # the provider's webhook for a refund we already recorded
         if not self.refundable:
             raise InvalidStateTransition(f"Payment is {self.status}, not verified")
         if amount != self.amount:
             raise InvalidInput("amount", "Only the whole payment can be refunded")
-        self._refunded(refund_id=refund_id, amount=amount, reason=reason)
+        self._refunded(refund_id=refund_id, amount=amount.minor_units, reason=reason)
 
     @event("Refunded")
     def _refunded(self, refund_id: str, amount: int, reason: str) -> None:

@@ -7,14 +7,15 @@ shipping 5.99, discount 5.00, total 54.98.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from domain.money import Cents, percent_of
+from domain.money import Cents, Money, Quantity, total
 
 TAX_BASIS_POINTS = 800  # 8 %
 SHIPPING_METHODS: dict[str, tuple[Cents, int]] = {
-    # method: (price, business days to deliver)
+    # method: (price in minor units of the order's currency, business days to deliver)
     "standard": (5_99, 3),
     "express": (14_99, 2),
     "overnight": (29_99, 1),
@@ -26,11 +27,11 @@ class Coupon:
     code: str
     basis_points: int
     expires: date | None = None
-    min_subtotal: Cents = 0
+    min_subtotal: Cents = 0  # minor units of the cart's currency: coupons name no currency
 
-    def usable_on(self, day: date, subtotal: Cents) -> bool:
+    def usable_on(self, day: date, subtotal: Money) -> bool:
         not_expired = self.expires is None or day <= self.expires
-        return not_expired and subtotal >= self.min_subtotal
+        return not_expired and subtotal >= Money(self.min_subtotal, subtotal.currency)
 
 
 COUPONS = {
@@ -45,39 +46,49 @@ COUPONS = {
 
 @dataclass(frozen=True)
 class Totals:
-    subtotal: Cents
-    tax: Cents
-    shipping: Cents
-    discount: Cents
+    subtotal: Money
+    tax: Money
+    shipping: Money
+    discount: Money
     item_count: int
 
     @property
-    def total(self) -> Cents:
+    def total(self) -> Money:
         return self.subtotal + self.tax + self.shipping - self.discount
 
 
+def shipping_price(shipping_method: str, currency: str) -> Money:
+    return Money(SHIPPING_METHODS[shipping_method][0], currency)
+
+
+def subtotal(lines: Sequence[tuple[Money, Quantity]], currency: str) -> Money:
+    """``lines`` are (unit price, quantity), all in ``currency``."""
+    return total([unit * quantity for unit, quantity in lines], currency)
+
+
 def price(
-    lines: list[tuple[Cents, int]],
+    lines: Sequence[tuple[Money, Quantity]],
     coupon_basis_points: int,
     shipping_method: str,
-    free_shipping_threshold: Cents | None,
+    free_shipping_threshold: Money | None,
+    currency: str,
 ) -> Totals:
-    """``lines`` are (unit price, quantity). Shipping is free on standard delivery once the
-    subtotal reaches the threshold; an empty cart costs nothing."""
-    subtotal = sum(unit * qty for unit, qty in lines)
-    count = sum(qty for _, qty in lines)
+    """``lines`` are (unit price, quantity), all in ``currency``. Shipping is free on standard
+    delivery once the subtotal reaches the threshold; an empty cart costs nothing."""
+    goods = subtotal(lines, currency)
+    count = sum(quantity.units for _, quantity in lines)
     if count == 0:
-        return Totals(0, 0, 0, 0, 0)
-    tax = percent_of(subtotal, TAX_BASIS_POINTS)
-    discount = percent_of(subtotal, coupon_basis_points)
-    shipping, _ = SHIPPING_METHODS[shipping_method]
+        nothing = Money.zero(currency)
+        return Totals(nothing, nothing, nothing, nothing, 0)
+    shipping = shipping_price(shipping_method, currency)
     if (
         shipping_method == "standard"
         and free_shipping_threshold is not None
-        and subtotal >= free_shipping_threshold
+        and goods >= free_shipping_threshold
     ):
-        shipping = 0
-    return Totals(subtotal, tax, shipping, discount, count)
+        shipping = Money.zero(currency)
+    return Totals(goods, goods.percent(TAX_BASIS_POINTS), shipping,
+                  goods.percent(coupon_basis_points), count)
 
 
 def estimated_delivery(placed: datetime, shipping_method: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
@@ -11,7 +13,25 @@ from domain.errors import InvalidStateTransition
 
 RENDER_STAGES = ("queued", "asset_loading", "mesh_fitting", "texture_mapping", "lighting_setup",
                  "rendering", "optimization")
-FINAL = ("completed", "failed", "cancelled")
+
+
+class RenderStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL = (RenderStatus.COMPLETED, RenderStatus.FAILED, RenderStatus.CANCELLED)
+
+# What the render engine is handed and hands back. The shop keeps them as they are: the pose,
+# lighting, camera and output (validated by ``render_engine.request.RenderSpec`` before a
+# render is requested), the garment with the avatar's body, and the engine's result and
+# failure details.
+RenderRequest = dict[str, object]
+Garment = dict[str, object]
+EngineReport = Mapping[str, object]
 
 
 class Render(Aggregate):
@@ -25,15 +45,15 @@ class Render(Aggregate):
 
     @event("Requested")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, avatar_id: uuid.UUID,
-                 product_id: uuid.UUID, variant_id: str, spec: dict[str, Any],
-                 garment: dict[str, Any]) -> None:
+                 product_id: uuid.UUID, variant_id: str, spec: RenderRequest,
+                 garment: Garment) -> None:
         self.user_id = user_id
         self.avatar_id = avatar_id
         self.product_id = product_id
         self.variant_id = variant_id
         self.spec = spec
         self.garment = garment
-        self.status = "queued"
+        self.status = RenderStatus.QUEUED
 
     @property
     def finished(self) -> bool:
@@ -47,7 +67,7 @@ class Render(Aggregate):
 
     @event("Started")
     def _started(self, attempt: int) -> None:
-        self.status = "processing"
+        self.status = RenderStatus.PROCESSING
 
     def report_progress(self, stage: str, progress: int) -> bool:
         if self.finished:
@@ -57,33 +77,33 @@ class Render(Aggregate):
 
     @event("Progressed")
     def _progressed(self, stage: str, progress: int) -> None:
-        self.status = "processing"
+        self.status = RenderStatus.PROCESSING
 
-    def complete(self, result: dict[str, Any]) -> bool:
+    def complete(self, result: EngineReport) -> bool:
         if self.finished:
             return False
-        self._completed(result=result)
+        self._completed(result=dict(result))
         return True
 
     @event("Completed")
-    def _completed(self, result: dict[str, Any]) -> None:
-        self.status = "completed"
+    def _completed(self, result: dict[str, object]) -> None:
+        self.status = RenderStatus.COMPLETED
 
-    def fail(self, code: str, message: str, details: dict[str, Any]) -> bool:
+    def fail(self, code: str, message: str, details: EngineReport) -> bool:
         if self.finished:
             return False
-        self._failed(code=code, message=message, details=details)
+        self._failed(code=code, message=message, details=dict(details))
         return True
 
     @event("Failed")
-    def _failed(self, code: str, message: str, details: dict[str, Any]) -> None:
-        self.status = "failed"
+    def _failed(self, code: str, message: str, details: dict[str, object]) -> None:
+        self.status = RenderStatus.FAILED
 
     def cancel(self) -> None:
-        if self.status != "queued":
+        if self.status != RenderStatus.QUEUED:
             raise InvalidStateTransition(f"A render that is {self.status} cannot be cancelled")
         self._cancelled()
 
     @event("Cancelled")
     def _cancelled(self) -> None:
-        self.status = "cancelled"
+        self.status = RenderStatus.CANCELLED

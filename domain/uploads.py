@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
-PURPOSES = ("scan_image", "scan_video", "product_image", "product_model")
+
+class UploadPurpose(enum.StrEnum):
+    SCAN_IMAGE = "scan_image"
+    SCAN_VIDEO = "scan_video"
+    PRODUCT_IMAGE = "product_image"
+    PRODUCT_MODEL = "product_model"
+
+
+PURPOSES = tuple(UploadPurpose)
+SCAN_INPUTS = (UploadPurpose.SCAN_IMAGE, UploadPurpose.SCAN_VIDEO)
 # Limits from the spec: images 10 MB, 3D models 50 MB, videos 100 MB.
 MAX_BYTES = {"scan_image": 10 * 2**20, "product_image": 10 * 2**20,
              "product_model": 50 * 2**20, "scan_video": 100 * 2**20}
@@ -27,7 +37,7 @@ class Upload(Aggregate):
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, purpose: str, key: str,
                  content_type: str, size: int, sha256: str) -> None:
         self.user_id = user_id
-        self.purpose = purpose
+        self.purpose = UploadPurpose(purpose)
         self.key = key
         self.content_type = content_type
         self.size = size

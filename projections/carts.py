@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import ids, pricing
 from domain.cart import Cart
-from domain.money import to_cents, to_decimal
+from domain.money import DEFAULT_CURRENCY, Money, Quantity, to_cents, to_decimal
 from projections.base import Projection, handles, iso
 from projections.session import ViewSession
 
@@ -20,13 +20,20 @@ def empty_cart(user_uuid: Any, updated_at: str) -> dict[str, Any]:
             "couponCode": None, "estimatedDelivery": None, "updatedAt": updated_at}
 
 
+def _money(cents: Any) -> Money:
+    # Every line at face value in one currency, as the order will charge them; the document
+    # keeps no currency, which changes none of the numbers.
+    return Money(int(cents), DEFAULT_CURRENCY)
+
+
 def priced(doc: dict[str, Any], when: Any) -> dict[str, Any]:
-    lines = [(int(i["_priceCents"]), int(i["quantity"])) for i in doc["items"]]
-    threshold = max((int(i["_freeShippingCents"]) for i in doc["items"]), default=None)
-    totals = pricing.price(lines, int(doc.get("_couponBp", 0)), "standard", threshold)
-    doc.update(subtotal=to_decimal(totals.subtotal), tax=to_decimal(totals.tax),
-               shipping=to_decimal(totals.shipping), discount=to_decimal(totals.discount),
-               total=to_decimal(totals.total), itemCount=totals.item_count,
+    lines = [(_money(i["_priceCents"]), Quantity(int(i["quantity"]))) for i in doc["items"]]
+    threshold = max((_money(i["_freeShippingCents"]) for i in doc["items"]), default=None)
+    totals = pricing.price(lines, int(doc.get("_couponBp", 0)), "standard", threshold,
+                           DEFAULT_CURRENCY)
+    doc.update(subtotal=totals.subtotal.as_json(), tax=totals.tax.as_json(),
+               shipping=totals.shipping.as_json(), discount=totals.discount.as_json(),
+               total=totals.total.as_json(), itemCount=totals.item_count,
                estimatedDelivery=(pricing.estimated_delivery(when, "standard")
                                   if totals.item_count else None))
     return doc
@@ -132,7 +139,8 @@ def repriced(doc: dict[str, Any], products: dict[str, dict[str, Any]], today: da
         item["product"]["price"] = to_decimal(unit)
         item["priceWhenAdded"] = to_decimal(added)
         item["priceChanged"] = unit != added
-    subtotal = sum(int(i["_priceCents"]) * int(i["quantity"]) for i in doc["items"])
+    subtotal = pricing.subtotal([(_money(i["_priceCents"]), Quantity(int(i["quantity"])))
+                                 for i in doc["items"]], DEFAULT_CURRENCY)
     coupon = pricing.COUPONS.get(doc.get("couponCode") or "")
     if coupon is None or not coupon.usable_on(today.date(), subtotal):
         doc.update(couponCode=None, _couponBp=0)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from projections.carts import public_cart, repriced
 from projections.catalog import listing_of, strip_private
 from projections.orders import order_listing, public_order
 from projections.store import ViewStore
+from projections.studio import render_status_change
 from projections.users import public_profile
 
 NEWEST = "created DESC, id"
@@ -180,8 +183,18 @@ class ReadModels(_Documents):
         return None if row is None else str(row[0])
 
 
+class EventHistory(Protocol):
+    """An aggregate's events from the log (the studio application's event store)."""
+
+    def get(self, originator_id: uuid.UUID, *, gt: int | None = None) -> Iterable[Any]: ...
+
+
 class StudioReads(_Documents):
     """The studio's read models, with storage keys still in them (the API signs them)."""
+
+    def __init__(self, store: ViewStore, history: EventHistory) -> None:
+        super().__init__(store)
+        self.history = history
 
     def avatar(self, user_id: str, avatar_id: str) -> dict[str, Any] | None:
         return self._one("SELECT doc FROM rm_avatars WHERE id = ? AND user_id = ?",
@@ -211,9 +224,25 @@ class StudioReads(_Documents):
                 params.append(value)
         return self._page("rm_renders", " AND ".join(where), params, NEWEST, page, limit)
 
+    def render_status_changes(self, render_id: uuid.UUID,
+                              after: int) -> list[tuple[int, dict[str, object]]]:
+        """The render's status changes after its version ``after``, with their versions. Read
+        from the render's own events, not a read model: a follower is told every change, none
+        skipped or repeated, as soon as it is recorded."""
+        changes = []
+        for e in self.history.get(render_id, gt=after):
+            change = render_status_change(e)
+            if change is not None:
+                changes.append((int(e.originator_version), change))
+        return changes
+
     def closet(self, user_id: str, page: int, limit: int) -> tuple[list[dict[str, Any]],
                                                                     dict[str, Any]]:
         return self._page("rm_closet", "user_id = ?", [user_id], NEWEST, page, limit)
+
+    def closet_item(self, user_id: str, item_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT doc FROM rm_closet WHERE id = ? AND user_id = ?",
+                         (item_id, user_id))
 
     def unfinished(self) -> list[tuple[str, str]]:
         """(kind, id) of every render and scan that has not finished yet."""

@@ -11,7 +11,7 @@ from typing import Any
 from domain import ids
 from domain.avatars import Avatar
 from domain.closet import Closet
-from domain.renders import Render
+from domain.renders import Render, RenderStatus
 from projections.base import Projection, handles, iso, sort_key
 from projections.session import ViewSession
 
@@ -203,3 +203,22 @@ class StudioProjection(Projection):
     def removed(self, e: Any, view: ViewSession) -> None:
         view.delete("rm_closet", e.item_id)
 
+
+def render_status_change(e: Any) -> dict[str, object] | None:
+    """The status update a render's event makes, as its event stream tells followers: every
+    change, in order (the read model above keeps only the latest)."""
+    kind = type(e)
+    if kind is Render.Requested:
+        return {"status": RenderStatus.QUEUED, "stage": "queued", "progress": 0}
+    if kind is Render.Started:
+        return {"status": RenderStatus.PROCESSING, "stage": "asset_loading", "progress": 1}
+    if kind is Render.Progressed:
+        return {"status": RenderStatus.PROCESSING, "stage": e.stage, "progress": e.progress}
+    if kind is Render.Completed:
+        return {"status": RenderStatus.COMPLETED, "stage": "optimization", "progress": 100}
+    if kind is Render.Failed:
+        return {"status": RenderStatus.FAILED, "error": {"code": e.code,
+                                                         "message": e.message}}
+    if kind is Render.Cancelled:
+        return {"status": RenderStatus.CANCELLED}
+    return None

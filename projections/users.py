@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from domain import ids
-from domain.accounts import DEFAULT_PREFERENCES, User, deep_merge
+from domain.accounts import DEFAULT_PREFERENCES, User, merge_preferences
 from domain.avatars import Avatar
 from domain.money import to_decimal
 from domain.ordering import Order
@@ -17,6 +17,15 @@ from projections.session import ViewSession
 
 USER_FIELDS = ("id", "email", "firstName", "lastName", "avatar", "emailVerified",
                "phoneVerified", "createdAt", "updatedAt")
+
+
+# The spec's names of the profile and address fields that the user's events record.
+SPEC_NAMES = {"first_name": "firstName", "last_name": "lastName", "date_of_birth": "dateOfBirth",
+              "phone_number": "phoneNumber", "zip_code": "zipCode"}
+
+
+def spec_fields(fields: dict[str, str | None]) -> dict[str, str | None]:
+    return {SPEC_NAMES.get(name, name): value for name, value in fields.items()}
 
 
 def user_of(profile: dict[str, Any]) -> dict[str, Any]:
@@ -71,8 +80,8 @@ class UsersProjection(Projection):
     @handles(User.ProfileUpdated)
     def profile_updated(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
-            d.update(e.changes)
-            d["preferences"] = deep_merge(d["preferences"], e.preferences)
+            d.update(spec_fields(e.changes))
+            d["preferences"] = merge_preferences(d["preferences"], e.preferences)
 
         self._update(view, e.originator_id, change, e.timestamp)
 
@@ -87,7 +96,8 @@ class UsersProjection(Projection):
     @handles(User.AddressAdded)
     def address_added(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
-            d["addresses"].append({"id": e.address_id, **e.fields, "isDefault": False})
+            d["addresses"].append({"id": e.address_id, **spec_fields(e.fields),
+                                   "isDefault": False})
             _mark_default(d, e.address_id if e.is_default else None)
 
         self._update(view, e.originator_id, change, e.timestamp)
@@ -97,7 +107,7 @@ class UsersProjection(Projection):
         def change(d: dict[str, Any]) -> None:
             for a in d["addresses"]:
                 if a["id"] == e.address_id:
-                    a.update(e.changes)
+                    a.update(spec_fields(e.changes))
             _mark_default(d, e.default_address)
 
         self._update(view, e.originator_id, change, e.timestamp)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.http.naming import request_field
 from adapters.http.responses import ErrorResponse
 from adapters.idempotency import KeyInUse, KeyReused
 from adapters.ratelimit import RateLimited
@@ -97,7 +98,8 @@ def install(app: FastAPI) -> None:
             return rate_limited(exc)
         if isinstance(exc, errors.InvalidInput):
             return error_response(400, "VALIDATION_ERROR", exc.message, {"fields": [
-                {"field": exc.field, "message": exc.message, "code": exc.field_code}]})
+                {"field": request_field(exc.field), "message": exc.message,
+                 "code": exc.field_code}]})
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return error_response(status, exc.code, exc.message, exc.details or None, headers)

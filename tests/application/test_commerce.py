@@ -14,9 +14,19 @@ from adapters.payments_sandbox import DECLINED, SUCCEEDS, SandboxProvider
 from application.carts import cart_id_for
 from application.shop import Shop
 from domain import ids
-from domain.cart import Cart
-from domain.catalog import Product, Rating, Variant
+from domain.cart import Cart, ProductSnapshot
+from domain.catalog import (
+    ParcelDimensions,
+    Product,
+    ProductImage,
+    Rating,
+    Shipping,
+    SizeGuide,
+    Sizing,
+    Variant,
+)
 from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition
+from domain.money import Money, Quantity
 from domain.ordering import OrderPaymentStatus, OrderStatus
 from domain.payments import PaymentStatus
 
@@ -60,9 +70,14 @@ def test_adding_the_same_variant_twice_raises_the_quantity_of_one_line(shop: Sho
     cart = shop.carts.cart_of(user)
     assert cart is not None and first == second
     [line] = cart.items.values()
-    assert (line.quantity, line.variant_id, line.metadata) == (3, tee[1], {"note": "gift"})
-    assert (line.product.name, line.product.unit_price_cents, line.product.image) == (
-        "Tee", 49_99, "https://cdn.example/tee.jpg")
+    assert (line.quantity, line.variant_id, line.metadata) == (Quantity(3), tee[1],
+                                                               {"note": "gift"})
+    assert (line.product.name, line.product.image) == ("Tee", "https://cdn.example/tee.jpg")
+    # The price then is recorded with the line, for the cart's read model.
+    [added] = [e for e in shop.repository.event_store.get(cart_id_for(user))
+               if type(e).__name__ == "ItemAdded"]
+    assert (added.product["price_cents"], added.product["free_shipping_cents"]) == (49_99,
+                                                                                    75_00)
 
 
 def test_a_cart_cannot_hold_more_than_the_stock(shop: Shop) -> None:
@@ -109,7 +124,29 @@ def test_a_variant_revision_changes_only_what_it_names(shop: Shop) -> None:
     product_id, variant_id = a_tee(shop)
     shop.catalog.revise_variant(product_id, variant_id, {"stock": 9, "price_cents": 39_99})
     variant = shop.catalog.product(product_id).variants[variant_id]
-    assert variant == Variant(size="M", color="blue", stock=9, sku="TEE-M", price_cents=39_99)
+    assert variant == Variant(size="M", color="blue", stock=9, sku="TEE-M",
+                              price=Money(39_99, "USD"))
+
+
+def test_the_products_document_reads_as_images_sizing_and_shipping(shop: Shop) -> None:
+    guide = {"S": {"chest": 91.4, "waist": 76}, "M": {"chest": 96.5, "waist": 81.3}}
+    product_id, _ = shop.catalog.list_product(
+        {"name": "Tee", "category": "tops", "sizing": {"fit": "slim", "sizeGuide": guide},
+         "images": [{"url": "https://cdn.example/f.jpg", "type": "front"},
+                    {"url": "https://cdn.example/b.jpg", "type": "back", "resolution": "4k"}],
+         "shipping": {"weight": 0.2, "dimensions": {"length": 30, "width": 25, "height": 2}}},
+        49_99, None, 60_00, [])
+    product = shop.catalog.product(product_id)
+    assert product.images == (ProductImage("https://cdn.example/f.jpg", "front"),
+                              ProductImage("https://cdn.example/b.jpg", "back", "4k"))
+    assert product.first_image == "https://cdn.example/f.jpg"
+    assert product.sizing == Sizing("slim", SizeGuide(guide))
+    assert product.size_guide.measurements_of("M") == {"chest": 96.5, "waist": 81.3}
+    assert product.size_guide.measurements_of("XL") is None
+    assert product.size_guide.as_content() == guide  # as the render engine takes it
+    assert product.shipping == Shipping(Money(60_00, "USD"), 0.2, ParcelDimensions(30, 25, 2))
+    bare = shop.catalog.product(a_tee(shop)[0])
+    assert (bare.sizing, bare.shipping.dimensions) == (Sizing("regular", SizeGuide({})), None)
 
 
 # -- ordering ---------------------------------------------------------------------------------
@@ -122,9 +159,10 @@ def test_placing_an_order_reserves_stock_prices_it_and_empties_the_cart(shop: Sh
     shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
     order = shop.ordering.order(user, order_id)
     # The spec's example: 49.99 with WELCOME10, standard shipping -> 54.98.
-    assert (order.total_cents, order.currency, order.status) == (54_98, "USD",
-                                                                  OrderStatus.PENDING)
-    assert [(line.name, line.size, line.quantity) for line in order.lines] == [("Tee", "M", 1)]
+    assert (order.total, order.currency, order.status) == (Money(54_98, "USD"), "USD",
+                                                            OrderStatus.PENDING)
+    assert [(line.name, line.size, line.quantity, line.unit_price) for line in order.lines
+            ] == [("Tee", "M", Quantity(1), Money(49_99, "USD"))]
     assert shop.catalog.product(tee[0]).stock_of(tee[1]) == 4
     assert not shop.carts.cart_of(user).items  # type: ignore[union-attr]
 
@@ -133,7 +171,7 @@ def test_shipping_is_free_from_the_products_threshold(shop: Shop) -> None:
     tee = a_tee(shop, free_shipping_cents=40_00)
     user = uuid.uuid4()
     order = shop.ordering.order(user, an_order(shop, user, tee))
-    assert order.total_cents == 49_99 + 4_00  # subtotal and tax, no shipping
+    assert order.total == Money(49_99 + 4_00, "USD")  # subtotal and tax, no shipping
 
 
 def test_placing_again_with_the_same_id_places_one_order(shop: Shop) -> None:
@@ -251,14 +289,13 @@ def test_a_v1_cart_snapshot_of_camel_case_dicts_loads_as_cart_lines(shop: Shop) 
     shop.snapshots.put([v1])  # type: ignore[union-attr]
     cart = shop.repository.get(cart_id)
     [line] = cart.items.values()
-    assert (line.variant_id, line.quantity, line.product.free_shipping_cents) == (
-        "var_1", 2, 75_00)
+    assert (line.variant_id, line.quantity, line.product) == (
+        "var_1", Quantity(2), ProductSnapshot(product["id"], "Tee", None, "B"))
 
 
 def test_a_v1_product_snapshot_of_dicts_loads_as_variants_and_ratings(shop: Shop) -> None:
     product_id, variant_id = a_tee(shop)
-    state = {k: v for k, v in vars(shop.catalog.product(product_id)).items()
-             if k not in ("_id", "_version", "_pending_events")}
+    state = v1_state(shop.catalog.product(product_id))
     state["variants"] = {variant_id: {"size": "M", "stock": 4, "sku": "TEE-M"}}
     state["reviews"] = {"rev_1": {"rating": 4, "userId": "usr_a"}}
     v1 = Snapshot(originator_id=product_id, originator_version=2,  # type: ignore[call-arg]
@@ -267,6 +304,59 @@ def test_a_v1_product_snapshot_of_dicts_loads_as_variants_and_ratings(shop: Shop
     product: Product = shop.repository.get(product_id)
     assert product.variants[variant_id] == Variant(size="M", stock=4, sku="TEE-M")
     assert product.reviews == {"rev_1": Rating(stars=4, reviewer="usr_a")}
+    assert (product.price, product.free_shipping_threshold) == (Money(49_99, "USD"),
+                                                                Money(75_00, "USD"))
+
+
+def v1_state(product: Product) -> dict[str, Any]:
+    """``product``'s state as snapshots before v3 held it: prices in cents."""
+    state = {k: v for k, v in vars(product).items()
+             if k not in ("_id", "_version", "_pending_events", "price", "original_price",
+                          "free_shipping_threshold")}
+    original = product.original_price
+    return {**state, "price_cents": product.price.minor_units,
+            "original_price_cents": None if original is None else original.minor_units,
+            "free_shipping_cents": product.free_shipping_threshold.minor_units}
+
+
+def test_a_v2_product_snapshot_in_cents_loads_with_money(shop: Shop) -> None:
+    product_id, variant_id = a_tee(shop)
+    shop.catalog.revise_product(product_id, {"currency": "EUR"}, None, 59_99, None)
+    state = v1_state(shop.catalog.product(product_id))
+    # Byte for byte what v2 stored: the variant under its retired name, its price in cents.
+    state["variants"] = {variant_id: {"_type_": "variant", "_data_": {
+        "size": "M", "color": "blue", "color_hex": None, "stock": 4, "sku": "TEE-M",
+        "price_cents": 39_99}}}
+    v2 = Snapshot(originator_id=product_id, originator_version=2,  # type: ignore[call-arg]
+                  timestamp=datetime.now(UTC), topic="domain.catalog:Product",
+                  state={**state, "class_version": 2})
+    shop.snapshots.put([v2])  # type: ignore[union-attr]
+    product: Product = shop.repository.get(product_id)
+    assert product.variants[variant_id] == Variant(size="M", color="blue", stock=4,
+                                                   sku="TEE-M", price=Money(39_99, "EUR"))
+    assert (product.price, product.original_price, product.free_shipping_threshold) == (
+        Money(49_99, "EUR"), Money(59_99, "EUR"), Money(75_00, "EUR"))
+
+
+def test_a_v2_cart_snapshot_with_prices_loads_as_lines_with_quantities(shop: Shop) -> None:
+    user = uuid.uuid4()
+    cart_id = cart_id_for(user)
+    shop.save(Cart(id=cart_id, user_id=user))
+    product = {"_type_": "cart_product", "_data_": {
+        "product_id": "prod_x", "name": "Tee", "unit_price_cents": 49_99, "image": None,
+        "brand": "B", "free_shipping_cents": 75_00}}
+    line = {"_type_": "cart_line", "_data_": {"product": product, "variant_id": "var_1",
+                                              "quantity": 2, "metadata": {"note": "x"}}}
+    v2 = Snapshot(originator_id=cart_id, originator_version=1,  # type: ignore[call-arg]
+                  timestamp=datetime.now(UTC), topic="domain.cart:Cart", state={
+                      "user_id": user, "coupon": "WELCOME10", "coupon_basis_points": 1000,
+                      "_created_on": datetime.now(UTC), "_modified_on": datetime.now(UTC),
+                      "items": {"cart_item_1": line}, "class_version": 2})
+    shop.snapshots.put([v2])  # type: ignore[union-attr]
+    cart = shop.repository.get(cart_id)
+    [line] = cart.items.values()
+    assert (line.product, line.quantity, line.metadata, cart.coupon) == (
+        ProductSnapshot("prod_x", "Tee", None, "B"), Quantity(2), {"note": "x"}, "WELCOME10")
 
 
 def test_snapshots_of_value_objects_round_trip_through_the_store(shop: Shop) -> None:

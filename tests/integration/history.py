@@ -85,7 +85,7 @@ def build(container: Any) -> History:
                                  _variant(shop, h.products[product]), 1, {})
             h.orders[order] = uuid.uuid4()
             shop.ordering.place(h.users[user], h.orders[order], "standard", ADDRESS, ADDRESS, None)
-            h.totals[order] = shop.ordering.order(None, h.orders[order]).total_cents
+            h.totals[order] = shop.ordering.order(None, h.orders[order]).total.minor_units
 
         clock.jump(1)
         try_on("ada", "A")

@@ -85,4 +85,4 @@ def test_a_cart_used_for_years_loads_from_a_snapshot_with_its_items(container: A
     snapshot = next(iter(shop.snapshots.get(cart.id, desc=True, limit=1)))
     assert snapshot.originator_version == 60
     assert cart.version == 62
-    assert [line.quantity for line in cart.items.values()] == [2]
+    assert [line.quantity.units for line in cart.items.values()] == [2]

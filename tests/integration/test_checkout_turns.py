@@ -94,5 +94,5 @@ def test_a_cart_changed_after_it_was_read_is_decided_again_from_the_log(
     [position] = shop.ordering._place_orders([request])
 
     assert isinstance(position, int) and position > 0
-    assert shop.ordering.order(buyer, request.order_id).lines[0].quantity == 2
+    assert shop.ordering.order(buyer, request.order_id).lines[0].quantity.units == 2
     assert shop.catalog.product(product_id).stock_of(variant) == 3

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.accounts import Address
 from projections.rebuild import rebuild_online
 from tests.integration.test_projections import (
     Projector,
@@ -58,10 +59,10 @@ def produce_backlog(c: Any) -> Backlog:
         user_id, _ = c.accounts.register(f"crash-{n}-{uuid.uuid4().hex[:6]}@example.com",
                                          "Str0ng!Pass", f"User{n}", "Crash")
         b.users.append(user_id)
-        c.accounts.add_address(user_id, ids.new("addr"), {"city": "Berlin"}, True)
+        c.accounts.add_address(user_id, ids.new("addr"), Address(city="Berlin"), True)
         user = c.accounts.get_user(user_id)
         for i in range(BULK):
-            user.update_profile({"lastName": f"Crash{i}"}, {"units": {"height": f"u{i}"}})
+            user.update_profile({"last_name": f"Crash{i}"}, {"units": {"height": f"u{i}"}})
         c.accounts.record(user)
         for r in range(ORDERS_PER_USER):
             for k in range(3):
@@ -73,7 +74,7 @@ def produce_backlog(c: Any) -> Backlog:
             c.shop.ordering.place(user_id, order_id, "express", {"city": "Berlin"},
                                {"city": "Berlin"}, None)
             b.orders_placed[user_id] += 1
-            total = c.shop.ordering.order(user_id, order_id).total_cents
+            total = c.shop.ordering.order(user_id, order_id).total.minor_units
             if r % 3 == 1:
                 payment_id, _ = c.shop.payments.create(user_id, order_id)
                 txn = ids.new("txn")

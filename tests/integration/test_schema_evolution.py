@@ -10,7 +10,8 @@ from eventsourcing.persistence import StoredEvent
 
 from application.carts import cart_id_for
 from domain import ids
-from domain.cart import Cart, ProductSnapshot
+from domain.cart import Cart, PricedProduct, ProductSnapshot
+from domain.money import Money
 
 
 def v1_item_added(cart_id: uuid.UUID, version: int, product_id: str) -> StoredEvent:
@@ -37,9 +38,11 @@ def test_a_v1_item_added_event_loads_and_projects_as_v2(container: Any) -> None:
 
     cart = container.shop.repository.get(cart_id)
     item = next(iter(cart.items.values()))
-    assert item.product.free_shipping_cents == 7500
-    assert item.product.stored()["free_shipping_cents"] == 7500
-    assert "freeShipping_cents" not in item.product.stored()
+    assert item.product == ProductSnapshot(product_id, "Premium Cotton T-Shirt", None,
+                                           "FashionBrand")
+    added = list(container.shop.repository.event_store.get(cart_id))[1]
+    assert added.product["free_shipping_cents"] == 7500
+    assert "freeShipping_cents" not in added.product
 
     container.runner.catch_up()
     view = container.read.cart(ids.encode("usr", user_id))
@@ -50,9 +53,9 @@ def test_a_v1_item_added_event_loads_and_projects_as_v2(container: Any) -> None:
 def test_new_item_added_events_are_stored_as_v2(container: Any) -> None:
     user_id = uuid.uuid4()
     cart = Cart(id=cart_id_for(user_id), user_id=user_id)
-    cart.add_item("cart_item_x", ProductSnapshot(product_id="prod_x", name="x",
-                                                 unit_price_cents=100,
-                                                 free_shipping_cents=7500), "var_x", 1, {})
+    cart.add_item("cart_item_x", PricedProduct(ProductSnapshot(product_id="prod_x", name="x"),
+                                               Money(100, "USD"), Money(7500, "USD")),
+                  "var_x", 1, {})
     container.shop.save(cart)
     stored = container.shop.recorder.select_events(cart.id)
     assert json.loads(stored[1].state)["class_version"] == 2

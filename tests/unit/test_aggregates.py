@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.metadata import MetadataMapper
-from domain.accounts import PROFILE_FIELDS, ROLES, User
-from domain.cart import MAX_QUANTITY, Cart, ProductSnapshot
+from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
+from domain.cart import MAX_QUANTITY, Cart, PricedProduct, ProductSnapshot
 from domain.catalog import Product
 from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
+from domain.money import Money, Quantity
 from domain.ordering import Order
 from domain.payments import PaymentOrder
 
@@ -87,13 +88,13 @@ def pick(existing: Any, index: int, unknown: str = "missing") -> Any:
 
 
 # -- User -------------------------------------------------------------------------------------
-address_fields = st.fixed_dictionaries({}, optional={
-    "firstName": texts, "city": texts, "zipCode": texts, "country": st.sampled_from(["US", "DE"]),
-    "notAnAddressField": texts})
+address_fields = st.builds(
+    Address, first_name=st.none() | texts, city=st.none() | texts, zip_code=st.none() | texts,
+    country=st.sampled_from([None, "US", "DE"]))
 preferences = st.dictionaries(
     st.sampled_from(["notifications", "privacy", "units", "other"]),
-    texts | st.dictionaries(st.sampled_from(["email", "push", "height"]),
-                            st.booleans() | texts, max_size=2),
+    st.dictionaries(st.sampled_from(["email", "push", "height"]), st.booleans() | texts,
+                    max_size=2),
     max_size=2)
 user_commands = st.lists(st.one_of(
     st.tuples(st.just("verify")),
@@ -172,9 +173,9 @@ def test_addresses_keep_exactly_one_default_whenever_any_exist(commands: list[Co
 
 def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=False)
     assert user.default_address == "addr_1"
-    user.add_address("addr_2", {"city": "B"}, is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=True)
     assert user.default_address == "addr_2"
     user.remove_address("addr_2")
     assert user.default_address == "addr_1"
@@ -184,27 +185,27 @@ def test_the_first_address_becomes_the_default_and_a_new_default_takes_over() ->
 
 def test_the_only_address_cannot_stop_being_the_default() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
     with pytest.raises(DomainError):
-        user.update_address("addr_1", {}, is_default=False)
+        user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_1"
 
 
 def test_un_defaulting_an_address_passes_the_default_to_another() -> None:
     user = new_user()
-    user.add_address("addr_1", {"city": "A"}, is_default=True)
-    user.add_address("addr_2", {"city": "B"}, is_default=False)
-    user.update_address("addr_1", {}, is_default=False)
+    user.add_address("addr_1", Address(city="A"), is_default=True)
+    user.add_address("addr_2", Address(city="B"), is_default=False)
+    user.update_address("addr_1", Address(), is_default=False)
     assert user.default_address == "addr_2"
 
 
-@pytest.mark.parametrize("name", ["firstName", "lastName"])
+@pytest.mark.parametrize("name", ["first_name", "last_name"])
 @pytest.mark.parametrize("value", [None, ""])
 def test_a_user_cannot_lose_their_name(name: str, value: str | None) -> None:
     user = new_user()
     with pytest.raises(DomainError):
         user.update_profile({name: value}, None)
-    assert user.profile == {"firstName": "Ada", "lastName": "Lovelace"}
+    assert user.profile == Profile(first_name="Ada", last_name="Lovelace")
 
 
 def test_a_reused_refresh_token_is_told_apart_from_the_current_one() -> None:
@@ -252,11 +253,12 @@ def execute_product(product: Product, c: Command) -> None:
         case ("revise_variant", index, changes):
             product.revise_variant(pick(product.variants, index), changes)
         case ("reserve", index, quantity):
-            product.reserve_stock(pick(product.variants, index), quantity, uuid.uuid4())
+            product.reserve_stock(pick(product.variants, index), Quantity(quantity),
+                                  uuid.uuid4())
         case ("release", index, quantity):
             if product.variants:
                 variant = pick(product.variants, index % len(product.variants))
-                product.release_stock(variant_id=variant, quantity=quantity,
+                product.release_stock(variant_id=variant, quantity=Quantity(quantity),
                                       order_id=uuid.uuid4())
         case ("review", rating, title):
             product.add_review(review_id=f"rev_{uuid.uuid4().hex}",
@@ -284,9 +286,9 @@ def test_replaying_a_products_events_rebuilds_the_product(commands: list[Command
 def test_reserving_more_than_the_stock_is_refused_and_changes_nothing() -> None:
     product = new_product()
     product.add_variant("var_1", {"size": "M", "stock": 2})
-    product.reserve_stock("var_1", 2, uuid.uuid4())
+    product.reserve_stock("var_1", Quantity(2), uuid.uuid4())
     with pytest.raises(InsufficientStock):
-        product.reserve_stock("var_1", 1, uuid.uuid4())
+        product.reserve_stock("var_1", Quantity(1), uuid.uuid4())
     assert product.stock_of("var_1") == 0
 
 
@@ -305,7 +307,8 @@ cart_commands = st.lists(st.one_of(
 def execute_cart(cart: Cart, c: Command) -> None:
     match c:
         case ("add", variant, quantity, metadata):
-            product = ProductSnapshot(product_id="prod_x", name="Tee", unit_price_cents=49_99)
+            product = PricedProduct(ProductSnapshot(product_id="prod_x", name="Tee"),
+                                    Money(49_99, "USD"), Money(75_00, "USD"))
             cart.add_item(f"cart_item_{uuid.uuid4().hex}", product, variant, quantity, metadata)
         case ("change", index, quantity):
             cart.change_quantity(pick(cart.items, index), quantity)
@@ -322,7 +325,7 @@ def execute_cart(cart: Cart, c: Command) -> None:
 def one_line_per_variant_within_limits(cart: Cart) -> None:
     variants = [line.variant_id for line in cart.items.values()]
     assert len(variants) == len(set(variants))
-    assert all(1 <= line.quantity <= MAX_QUANTITY for line in cart.items.values())
+    assert all(1 <= line.quantity.units <= MAX_QUANTITY for line in cart.items.values())
 
 
 @given(cart_commands)

@@ -13,6 +13,7 @@ from adapters.http.errors import documented
 from adapters.http.requests import AvatarPatch, ScanRequestIn
 from adapters.http.responses import Avatar, Envelope, ListEnvelope, ScanStatus
 from domain import ids
+from domain.avatars import ScanInputs, ScanPhoto
 from domain.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/avatars", tags=["avatars"])
@@ -35,9 +36,9 @@ def _avatar(ctr: Ctr, user: CurrentUser, avatar_id: str) -> JSONResponse:
     return JSONResponse({"success": True, "data": signed_avatar(ctr, doc)})
 
 
-def _photo_inputs(ctr: Ctr, user: CurrentUser, body: ScanRequestIn) -> list[dict[str, Any]]:
+def _photo_inputs(ctr: Ctr, user: CurrentUser, body: ScanRequestIn) -> list[ScanPhoto]:
     """Each image must be an upload URL this API issued to this user: never fetched."""
-    photos = []
+    photos: list[ScanPhoto] = []
     for n, image in enumerate(body.images):
         key = ctr.blobs.key_of_url(image.url)
         prefix = f"uploads/{user.public_id}/"
@@ -55,7 +56,7 @@ def _photo_inputs(ctr: Ctr, user: CurrentUser, body: ScanRequestIn) -> list[dict
 def request_scan(body: ScanRequestIn, ctr: Ctr, user: CurrentUser,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     prefs = body.userPreferences
-    inputs: dict[str, Any] = {
+    inputs: ScanInputs = {
         "photos": _photo_inputs(ctr, user, body), "height": prefs.height,
         "weight": prefs.weight, "bodyType": prefs.bodyType, "gender": prefs.gender,
         "measurements": body.measurements.model_dump(exclude_none=True)

@@ -12,7 +12,6 @@ from adapters.http.errors import documented
 from adapters.http.requests import ClosetIn
 from adapters.http.responses import ClosetItem, Envelope, ListEnvelope
 from domain import ids
-from domain.money import to_decimal
 
 router = APIRouter(prefix="/v1/closet", tags=["closet"])
 
@@ -30,16 +29,10 @@ def list_closet(ctr: Ctr, user: CurrentUser,
 def keep(body: ClosetIn, ctr: Ctr, user: CurrentUser,
          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     product = ctr.shop.catalog.product(decode_id("prod", body.productId, "Product"))
-    price = product.price_cents
-    if body.variantId is not None:
-        price = product.variant_price_cents(body.variantId)
-    snapshot = {"id": body.productId, "name": product.name, "price": to_decimal(price),
-                "image": product.first_image, "brand": product.brand}
     item_id = ids.new("closet")
-    ctr.wait("studio", ctr.studio.keep_in_closet(user.id, item_id, snapshot, body.variantId,
+    ctr.wait("studio", ctr.studio.keep_in_closet(user.id, item_id, product, body.variantId,
                                                  body.renderId, body.note))
-    docs, _ = ctr.studio_reads.closet(user.public_id, 1, 100)
-    item = next((d for d in docs if d["id"] == item_id), None)
+    item = ctr.studio_reads.closet_item(user.public_id, item_id)
     return JSONResponse({"success": True, "data": item}, status_code=201)
 
 

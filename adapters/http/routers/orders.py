@@ -18,6 +18,7 @@ from adapters.http.deps import (
 from adapters.http.errors import documented
 from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
+from application.accounts import SavedAddresses
 from application.ordering import order_id_for
 from domain import ids
 from domain.errors import NotFound
@@ -40,7 +41,8 @@ def place_order(body: OrderIn, ctr: Ctr, user: CurrentUser,
                 idempotency_key: RequiredIdempotencyKey) -> JSONResponse:
     order_id = order_id_for(user.id, idempotency_key)
     position = ctr.shop.ordering.place_from_address_book(
-        user.id, order_id, body.shippingMethod, ctr.accounts, body.shippingAddressId,
+        user.id, order_id, body.shippingMethod, SavedAddresses(ctr.accounts),
+        body.shippingAddressId,
         body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
         body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else None,
         body.notes)

@@ -49,10 +49,10 @@ def _garment(ctr: Ctr, body: TryOnIn) -> dict[str, Any]:
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
         raise InvalidStateTransition("This product cannot be tried on")
-    sizing = product.fields.get("sizing") or {}
-    return {"category": product.fields.get("category"), "size": variant.size,
+    sizing = product.sizing
+    return {"category": product.category, "size": variant.size,
             "colorHex": variant.color_hex or "#808080",
-            "sizeGuide": sizing.get("sizeGuide") or {}, "fit": sizing.get("fit") or "regular",
+            "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit,
             **_product_look(ctr, product.fields)}
 
 
@@ -131,31 +131,6 @@ def cancel_render(renderId: str, ctr: Ctr, user: CurrentUser) -> Response:
     return Response(status_code=204)
 
 
-def _status_changes(ctr: Ctr, render_uuid: uuid.UUID, after: int) -> list[tuple[int, dict[str,
-                                                                                       Any]]]:
-    """The render's events after version ``after``, as status updates (none is skipped)."""
-    updates = []
-    for event in ctr.studio.repository.event_store.get(render_uuid, gt=after):
-        version, name, fields = int(event.originator_version), type(event).__name__, vars(event)
-        if name == "Requested":
-            updates.append((version, {"status": "queued", "stage": "queued", "progress": 0}))
-        elif name == "Started":
-            updates.append((version, {"status": "processing", "stage": "asset_loading",
-                                      "progress": 1}))
-        elif name == "Progressed":
-            updates.append((version, {"status": "processing", "stage": fields["stage"],
-                                      "progress": fields["progress"]}))
-        elif name == "Completed":
-            updates.append((version, {"status": "completed", "stage": "optimization",
-                                      "progress": 100}))
-        elif name == "Failed":
-            updates.append((version, {"status": "failed", "error": {
-                "code": fields["code"], "message": fields["message"]}}))
-        elif name == "Cancelled":
-            updates.append((version, {"status": "cancelled"}))
-    return updates
-
-
 def _completed_view(ctr: Ctr, owner: str, render_id: str) -> dict[str, Any] | None:
     """The render's read model once it shows the completion the stream just reported: the
     projections may still be a few events behind the log the stream reads."""
@@ -178,7 +153,8 @@ async def render_events(renderId: str, request: Request, ctr: Ctr,
         seen = 0
         waited = 0.0
         while waited < SSE_MAX_S:
-            updates = await run_in_threadpool(_status_changes, ctr, render_uuid, seen)
+            updates = await run_in_threadpool(ctr.studio_reads.render_status_changes,
+                                              render_uuid, seen)
             for version, update in updates:
                 seen = version
                 payload = {"renderId": renderId, **update}

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.http.deps import Ctr, CurrentUser, IdempotencyKey
 from adapters.http.errors import documented
+from adapters.http.naming import in_domain_words
 from adapters.http.requests import (
     AccountDeletion,
     AddressIn,
@@ -17,7 +18,7 @@ from adapters.http.requests import (
     ProfilePatch,
 )
 from adapters.http.responses import Address, Envelope, UserProfile
-from domain import ids
+from domain import accounts, ids
 from domain.errors import NotFound
 
 router = APIRouter(prefix="/v1/users/me", tags=["users"])
@@ -37,8 +38,8 @@ def me(ctr: Ctr, user: CurrentUser) -> JSONResponse:
 
 @router.patch("", response_model=Envelope[UserProfile], responses=documented(400, 401, 500))
 def update_me(body: ProfilePatch, ctr: Ctr, user: CurrentUser) -> JSONResponse:
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"preferences"},
-                                              mode="json")
+    changes: dict[str, Any] = in_domain_words(body.model_dump(
+        exclude_unset=True, exclude={"preferences"}, mode="json"))
     preferences = (body.preferences.model_dump(exclude_none=True)
                    if body.preferences is not None else None)
     ctr.wait("accounts", ctr.accounts.update_profile(user.id, changes, preferences))
@@ -73,8 +74,9 @@ def addresses(ctr: Ctr, user: CurrentUser) -> JSONResponse:
 def add_address(body: AddressIn, ctr: Ctr, user: CurrentUser,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     address_id = ids.new("addr")
-    fields = body.model_dump(exclude={"isDefault"}, exclude_none=True)
-    ctr.wait("accounts", ctr.accounts.add_address(user.id, address_id, fields, body.isDefault))
+    address = accounts.Address(**in_domain_words(body.model_dump(exclude={"isDefault"},
+                                                         exclude_none=True)))
+    ctr.wait("accounts", ctr.accounts.add_address(user.id, address_id, address, body.isDefault))
     return JSONResponse({"success": True, "data": ctr.read.address(user.public_id, address_id)},
                         status_code=201)
 
@@ -83,7 +85,8 @@ def add_address(body: AddressIn, ctr: Ctr, user: CurrentUser,
               responses=documented(400, 401, 404, 500))
 def update_address(addressId: str, body: AddressPatch, ctr: Ctr,
                    user: CurrentUser) -> JSONResponse:
-    changes = body.model_dump(exclude_none=True, exclude={"isDefault"})
+    changes = accounts.Address(**in_domain_words(body.model_dump(exclude_none=True,
+                                                         exclude={"isDefault"})))
     ctr.wait("accounts", ctr.accounts.update_address(user.id, addressId, changes,
                                                      body.isDefault))
     return JSONResponse({"success": True, "data": ctr.read.address(user.public_id, addressId)})

@@ -1,0 +1,107 @@
+"""The studio context, command by command: scans, renders and the worker reports on them."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from application.studio import Studio
+from domain import ids
+from domain.avatars import AvatarStatus, ScanInputs, ScanStatus
+from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.renders import RenderStatus
+
+PERSON = uuid.uuid4()
+MEASURED: ScanInputs = {"photos": [], "height": 170.0, "weight": 60.0, "bodyType": None,
+                        "gender": None, "measurements": {"chest": 90.0}}
+BODY = {"betas": [0.1, 0.2]}
+
+
+def scanned_avatar(studio: Studio, owner: uuid.UUID = PERSON) -> uuid.UUID:
+    avatar_id = uuid.uuid4()
+    studio.request_scan(owner, avatar_id, "Me", "body_measurement", MEASURED)
+    studio.apply_report({"kind": "scan", "type": "completed",
+                         "scanId": ids.encode("scan", avatar_id), "result": {"body": BODY}})
+    return avatar_id
+
+
+def requested_render(studio: Studio) -> uuid.UUID:
+    render_id = uuid.uuid4()
+    studio.request_render(PERSON, render_id, scanned_avatar(studio), uuid.uuid4(), "var_1",
+                          {"pose": {"type": "preset"}}, {"category": "tops"})
+    return render_id
+
+
+def report(studio: Studio, render_id: uuid.UUID, kind: str, **fields: object) -> int:
+    return studio.apply_report({"kind": "render", "type": kind,
+                                "renderId": ids.encode("render", render_id), **fields})
+
+
+def test_a_completed_scan_makes_the_avatar_active_with_its_body(studio: Studio) -> None:
+    avatar = studio.avatar_of(PERSON, scanned_avatar(studio))
+    assert (avatar.scan_status, avatar.status) == (ScanStatus.COMPLETED, AvatarStatus.ACTIVE)
+    assert avatar.check_renderable() == BODY
+
+
+def test_a_failed_scan_archives_the_avatar_and_a_late_progress_report_changes_nothing(
+        studio: Studio) -> None:
+    avatar_id = uuid.uuid4()
+    studio.request_scan(PERSON, avatar_id, "Me", "body_measurement", MEASURED)
+    scan = ids.encode("scan", avatar_id)
+    studio.apply_report({"kind": "scan", "type": "failed", "scanId": scan,
+                         "error": {"code": "BAD_INPUT", "message": "No person"}})
+    late = studio.apply_report({"kind": "scan", "type": "progress", "scanId": scan,
+                                "stage": "finalization", "progress": 90})
+    assert late == 0
+    assert studio.avatar_of(PERSON, avatar_id).status == AvatarStatus.ARCHIVED
+
+
+def test_someone_elses_avatar_is_not_found(studio: Studio) -> None:
+    with pytest.raises(NotFound):
+        studio.avatar_of(uuid.uuid4(), scanned_avatar(studio))
+
+
+def test_a_render_needs_an_active_avatar(studio: Studio) -> None:
+    avatar_id = uuid.uuid4()
+    studio.request_scan(PERSON, avatar_id, "Me", "body_measurement", MEASURED)
+    with pytest.raises(InvalidStateTransition):
+        studio.request_render(PERSON, uuid.uuid4(), avatar_id, uuid.uuid4(), "var_1", {}, {})
+
+
+def test_a_render_carries_the_avatars_body_to_the_engine(studio: Studio) -> None:
+    render = studio.render_of(PERSON, requested_render(studio))
+    assert render.garment == {"category": "tops", "body": BODY}
+    assert render.status == RenderStatus.QUEUED
+
+
+def test_a_render_completes_once_however_often_it_is_reported(studio: Studio) -> None:
+    render_id = requested_render(studio)
+    assert report(studio, render_id, "started") > 0
+    assert report(studio, render_id, "completed", result={"resultKey": "r.png"}) > 0
+    assert report(studio, render_id, "completed", result={"resultKey": "r.png"}) == 0
+    assert report(studio, render_id, "failed", error={"code": "X", "message": "late"}) == 0
+    assert studio.render_of(PERSON, render_id).status == RenderStatus.COMPLETED
+
+
+def test_a_queued_render_can_be_cancelled_but_a_started_one_cannot(studio: Studio) -> None:
+    queued, started = requested_render(studio), requested_render(studio)
+    report(studio, started, "started")
+    studio.cancel_render(PERSON, queued)
+    assert studio.is_cancelled(queued)
+    with pytest.raises(InvalidStateTransition):
+        studio.cancel_render(PERSON, started)
+
+
+def test_only_a_scan_upload_can_be_a_scan_photo(studio: Studio) -> None:
+    upload_id = uuid.uuid4()
+    studio.receive_upload(PERSON, upload_id, "product_image", "uploads/x", "image/png", 10, "0")
+    photos: ScanInputs = {**MEASURED, "photos": [{"uploadId": ids.encode("upl", upload_id),
+                                                  "pose": "front", "quality": None}]}
+    with pytest.raises(InvalidInput):
+        studio.request_scan(PERSON, uuid.uuid4(), "Me", "photo_based", photos)
+
+
+def test_removing_what_the_closet_never_held_is_not_found(studio: Studio) -> None:
+    with pytest.raises(NotFound):
+        studio.remove_from_closet(PERSON, "closet_nothing")

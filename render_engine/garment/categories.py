@@ -294,7 +294,7 @@ def shoes(body: GarmentBody) -> Piece:
 #: The toe box begins this far ahead of the ankle joint (m) and is whole 5 cm further on.
 TOE_BOX_START_M = 0.05
 TOE_BOX_RAMP_M = 0.05
-TOE_BOX_RELAX = 40
+TOE_BOX_RELAX = 80
 
 
 def close_toe_box(verts: torch.Tensor, edges: torch.Tensor, body: GarmentBody) -> torch.Tensor:

@@ -19,7 +19,7 @@ def serve(args: argparse.Namespace) -> int:
 
     container = container_for(args)
     if not args.no_seed:
-        listed = seed_demo_catalog(container.shop)
+        listed = seed_demo_catalog(container.shop, container.blobs)
         if listed:
             print(f"Seeded the demo catalog: {listed} products.", file=sys.stderr)
     container.start_background()

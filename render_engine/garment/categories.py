@@ -277,14 +277,78 @@ def shoes(body: GarmentBody) -> Piece:
         torch.full_like(body.parts, GarmentRegion.FOOT),
         field,
     )
-    # a shoe is a smooth last, not a glove: the toes are smoothed away (the foot inside is not
-    # drawn: `outfit` hides the body faces a shoe covers)
+    # a shoe is a closed last, not a glove: the toe box is the foot's convex hull (no toe shows
+    # through), then the whole is smoothed without shrinking (the foot inside is not drawn:
+    # `outfit` hides the body faces a shoe covers)
     edges = unique_edges(piece.faces)
-    x = piece.verts
-    for _ in range(25):
+    x = close_toe_box(piece.verts, edges, body)
+    # Taubin's smoothing (a shrinking pass, then an inflating one): plain Laplacian passes
+    # shrink the last back inside the toes, and the drape's collisions push the toes out again
+    for _ in range(12):
         x = x + 0.6 * uniform_laplacian(x, edges)
+        x = x - 0.63 * uniform_laplacian(x, edges)
     piece.verts = x
     return piece
+
+
+#: The toe box begins this far ahead of the ankle joint (m) and is whole 5 cm further on.
+TOE_BOX_START_M = 0.05
+TOE_BOX_RAMP_M = 0.05
+TOE_BOX_RELAX = 80
+
+
+def close_toe_box(verts: torch.Tensor, edges: torch.Tensor, body: GarmentBody) -> torch.Tensor:
+    """Shoe vertices ahead of the ankle lifted out onto the convex hull of their own foot's
+    shoe: the hollows between and over the toes (and under the arch) are bridged, as the
+    stiff upper and the sole of a shoe do. Behind the ankle nothing moves; in between, a
+    smooth ramp along the foot, so the collar and the heel keep their cut. Lifting alone
+    bunches the vertices of the toes' sides onto the hull's planes (crumpled shading): the
+    lifted vertices are relaxed along the hull, a Laplacian pass and a lift at a time."""
+    from scipy.spatial import ConvexHull
+
+    ankles = torch.stack([body.joints["ankle_L"], body.joints["ankle_R"]]).float()
+    side = torch.cdist(verts.float(), ankles).argmin(dim=1)
+    weight = torch.zeros(verts.shape[0], dtype=torch.float64)
+    planes: list[torch.Tensor] = []
+    for s in range(2):
+        sel = side == s
+        if int(sel.sum()) < 8:
+            planes.append(torch.zeros(0, 4, dtype=torch.float64))
+            continue
+        pts = verts[sel].double()
+        ahead = pts - ankles[s].double()
+        ahead[:, 1] = 0.0  # along the ground
+        toe = ahead[ahead.norm(dim=1).argmax()]
+        forward = toe / toe.norm().clamp(min=1e-6)
+        t = (ahead * forward).sum(1)
+        weight[sel] = ((t - TOE_BOX_START_M) / TOE_BOX_RAMP_M).clamp(0, 1)
+        # n . x + d <= 0 inside
+        # of every 3rd point: a hull of a third of the faces, as round (the shoe is smooth)
+        planes.append(torch.from_numpy(ConvexHull(pts[::3].numpy()).equations))
+
+    # only the vertices that move, and only the edges that reach them, take part
+    moving = [((side == s) & (weight > 0)).nonzero().squeeze(1) for s in range(2)]
+    hulls = [h.float() for h in planes]
+    near = edges[(weight[edges] > 0).any(dim=1)]
+
+    def lifted(x: torch.Tensor) -> torch.Tensor:
+        out = x.clone()
+        for sel, hull in zip(moving, hulls, strict=True):
+            if sel.numel() == 0 or hull.shape[0] == 0:
+                continue
+            depth = x[sel] @ hull[:, :3].T + hull[:, 3]
+            lift, nearest = depth.max(dim=1)  # the face plane each point is closest under
+            out[sel] = x[sel] - hull[nearest, :3] * lift.clamp(max=0)[:, None]
+        return out
+
+    x0 = verts.float()
+    x = x0
+    w = weight.float()[:, None]
+    for n in range(TOE_BOX_RELAX):
+        if n % 4 == 0:  # a lift every 4th pass (the cost); the last lift below is exact
+            x = x0 + (lifted(x) - x0) * w
+        x = x + 0.7 * w * uniform_laplacian(x, near)
+    return (x0 + (lifted(x) - x0) * w).to(verts.dtype)
 
 
 def neck_top(body: GarmentBody) -> float:

@@ -166,3 +166,24 @@ def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body)
     clear = pixels("transparent")
     assert clear[..., 3][clear[..., 3] < 255].max(initial=0) < 255  # no opaque shadow
     assert (clear[..., 3] == 0).mean() > 0.5
+
+
+#: A shoe's upper is 6 mm over the foot (`categories.shoes`): a hollow in the toe box shallower
+#: than the upper's own thickness cannot show a toe. Shoes that followed the foot had hollows
+#: of 12 mm (90th percentile) to 26 mm between and over the toes.
+UPPER_M = 0.006
+
+
+def test_shoes_are_closed_over_the_toes(body):
+    from scipy.spatial import ConvexHull
+
+    shoe = dress(body, "shoes", {"M": {}}, "M", "#5B3A29").mesh.verts.double()
+    middle = float(body.joints["waist"][0])
+    for side in ("L", "R"):
+        ankle = body.joints[f"ankle_{side}"].double()
+        foot = shoe[(shoe[:, 0] - middle) * (float(ankle[0]) - middle) > 0]  # this foot's side
+        toes = foot[foot[:, 2] > ankle[2] + 0.10]  # the front of the foot: the toe box
+        assert toes.shape[0] > 100
+        hull = torch.from_numpy(ConvexHull(foot.numpy()).equations)
+        hollow = -(toes @ hull[:, :3].T + hull[:, 3]).amax(dim=1)
+        assert float(hollow.quantile(0.99)) < UPPER_M

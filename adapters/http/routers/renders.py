@@ -70,7 +70,24 @@ def _garment(catalog: Catalog, body: TryOnIn) -> dict[str, Any]:
     sizing = product.sizing
     return {"category": product.category, "size": variant.size,
             "colorHex": variant.color_hex or "#808080",
-            "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit}
+            "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit,
+            **_product_look(ctr, product.fields)}
+
+
+def _product_look(ctr: Ctr, fields: dict[str, Any]) -> dict[str, Any]:
+    """What the render engine needs to draw the product itself, not a swatch: its cut
+    (subcategory), fabric (material, tags) and its front and back photos, by blob key (only
+    photos this store holds: a link it signed; another site's image is not fetched)."""
+    images = fields.get("images") or []
+    keys = [next((key for image in images if image.get("type") == side
+                  and (key := ctr.blobs.key_of_url(str(image["url"])))), None)
+            for side in ("front", "back")]
+    material = " ".join([str(fields.get("material") or ""), *map(str, fields.get("tags") or [])])
+    look: dict[str, Any] = {"imageKeys": [k for k in keys if k],
+                            "subcategory": fields.get("subcategory")}
+    if material.strip():
+        look["material"] = material.strip()
+    return look
 
 
 def _check_spec(body: TryOnIn) -> dict[str, Any]:

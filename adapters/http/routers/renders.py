@@ -62,7 +62,7 @@ def _render(reads: StudioReads, blobs: BlobStore, user: CurrentUser,
     return Envelope[RenderStatus].of(signed_render(blobs, doc))
 
 
-def _garment(catalog: Catalog, body: TryOnIn) -> dict[str, Any]:
+def _garment(catalog: Catalog, blobs: BlobStore, body: TryOnIn) -> dict[str, Any]:
     product = catalog.product(decode_id("prod", body.productId, "Product"))
     variant = product.check_variant(body.variantId)
     if not product.tryon_available:
@@ -71,16 +71,16 @@ def _garment(catalog: Catalog, body: TryOnIn) -> dict[str, Any]:
     return {"category": product.category, "size": variant.size,
             "colorHex": variant.color_hex or "#808080",
             "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit,
-            **_product_look(ctr, product.fields)}
+            **_product_look(blobs, product.fields)}
 
 
-def _product_look(ctr: Ctr, fields: dict[str, Any]) -> dict[str, Any]:
+def _product_look(blobs: BlobStore, fields: dict[str, Any]) -> dict[str, Any]:
     """What the render engine needs to draw the product itself, not a swatch: its cut
     (subcategory), fabric (material, tags) and its front and back photos, by blob key (only
     photos this store holds: a link it signed; another site's image is not fetched)."""
     images = fields.get("images") or []
     keys = [next((key for image in images if image.get("type") == side
-                  and (key := ctr.blobs.key_of_url(str(image["url"])))), None)
+                  and (key := blobs.key_of_url(str(image["url"])))), None)
             for side in ("front", "back")]
     material = " ".join([str(fields.get("material") or ""), *map(str, fields.get("tags") or [])])
     look: dict[str, Any] = {"imageKeys": [k for k in keys if k],
@@ -118,7 +118,7 @@ def request_render(body: TryOnIn, studio: StudioService, catalog: CatalogService
     projections.wait_for("studio", studio.request_render(
         user.id, render_id, decode_id("avatar", body.avatarId, "Avatar"),
         decode_id("prod", body.productId, "Product"), body.variantId, spec,
-        _garment(catalog, body)))
+        _garment(catalog, blobs, body)))
     return _render(reads, blobs, user, ids.encode("render", render_id))
 
 

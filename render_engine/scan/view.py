@@ -94,31 +94,3 @@ def view_matches(label: str, view: str) -> bool:
     """A photo labelled `label` showing `view` is fitted as labelled; `custom` accepts any.
     Side photos are fitted as their label says only when the side agrees."""
     return label == "custom" or label == view
-
-
-#: Least angle (degrees) between an arm (shoulder to wrist) and the trunk (shoulder to hip)
-#: of a front or back photo: an arm held closer covers the trunk's outline, whose width the
-#: fit measures there (the A-pose holds the arms about 45 degrees out).
-MIN_ARM_ANGLE_DEG = 20.0
-
-
-def arm_angles(detection: P.Detection) -> tuple[float, float]:
-    """Degrees between each arm (shoulder to wrist) and the trunk's side (shoulder to hip),
-    left and right."""
-    out = []
-    for shoulder, wrist, hip in (
-        (P.LEFT_SHOULDER, P.LEFT_WRIST, P.LEFT_HIP), (P.RIGHT_SHOULDER, P.RIGHT_WRIST, P.RIGHT_HIP)
-    ):
-        arm = detection.point(wrist) - detection.point(shoulder)
-        side = detection.point(hip) - detection.point(shoulder)
-        cos = float(arm @ side) / max(1e-9, float(np.linalg.norm(arm) * np.linalg.norm(side)))
-        out.append(float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))))
-    return out[0], out[1]
-
-
-def arms_cover_trunk(detection: P.Detection, view: str) -> bool:
-    """A front or back photo whose arms hang against the trunk (see `MIN_ARM_ANGLE_DEG`);
-    side photos may hold the arms down."""
-    if view not in ("front", "back"):
-        return False
-    return min(arm_angles(detection)) < MIN_ARM_ANGLE_DEG

@@ -1,14 +1,15 @@
 """Scan benchmark: photo scans of known anny bodies taken by varied phones in varied rooms.
 
-Usage: python bench/scan.py [--scans N] [--first K] [--only I,J] [--threads T] [--seed S] [--out FILE]
-       [--no-write] [--report]
+Usage: python bench/scan.py [--scans N] [--first K] [--only I,J] [--threads T] [--seed S]
+       [--out FILE] [--no-write] [--report]
 
 Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a camera
 (distance 1.8-4 m, lens height 0.6-1.6 m, vertical field of view 45-80 degrees, aspect 3:4,
 9:16, 1:1 or 4:3 landscape, pitch +-10 degrees, roll +-3 degrees, the person up to 0.3 m off
 the optical axis; redrawn until the whole person is in the frame), a background (plain,
 gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose,
-down in the side photo or down in every photo, and whether the JPEGs carry the focal length in EXIF. Three photos
+down in the side photo or down in every photo, and whether the JPEGs carry the focal length
+in EXIF. Three photos
 (front, side_left, back) from one spot; the stated height is the body's. Each scan's
 errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`; several
 files, comma-separated, for --report), the table and summary to docs/benchmarks.md
@@ -126,7 +127,8 @@ def grid_scans(seed: int, count: int, first: int = 0):
         if i < first:
             continue
 
-        def posed(pose: str) -> torch.Tensor:
+        def posed(pose: str, arms: str = arms, down: torch.Tensor = down,
+                  verts: torch.Tensor = verts) -> torch.Tensor:
             if arms == "down" or (arms == "down in side" and pose.startswith("side")):
                 return down
             return verts

@@ -98,7 +98,7 @@ def _bodies(
     return views, height, body_measures(verts, heads)["weight"]
 
 
-def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
+def soft_targets(coverage: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
     """Photo coverages (N, H, W) in [0, 1] -> the soft silhouettes a perfectly fitting body
     would render: PyTorch3D's soft edge only grows outwards (a pixel at NDC distance d
     outside the body gets sigmoid(-d^2 / sigma)), so the same fringe is added to the target
@@ -414,7 +414,7 @@ def fit_silhouettes(
         loss = loss + PRIOR_WEIGHT * ((params - prior) ** 2).sum()
         if float(loss.detach()) < best[0]:
             best = (float(loss.detach()), params.detach().clone(), place.detach().clone())
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         schedule.step()
         with torch.no_grad():
@@ -427,9 +427,10 @@ def fit_silhouettes(
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
         inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
         union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)
+    mean = (o * floor_only).mean(dim=0)
     return SilhouetteFit(
         phenotype={k: float(p[0, i]) for i, k in enumerate(PHENOTYPE_LABELS)},
-        offset=tuple(float(x) for x in (o * floor_only).mean(dim=0)),
+        offset=(float(mean[0]), float(mean[1]), float(mean[2])),
         iou=float((inter / union).mean()),
         steps=steps,
     )

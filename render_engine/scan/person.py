@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,14 +75,14 @@ class Detection:
         return self.landmarks[index, :2]
 
     def midpoint(self, a: int, b: int) -> np.ndarray:
-        return (self.landmarks[a, :2] + self.landmarks[b, :2]) / 2
+        return np.asarray((self.landmarks[a, :2] + self.landmarks[b, :2]) / 2)
 
 
 _LOCK = threading.Lock()
-_POSE = None
+_POSE: Any = None
 
 
-def _pose_graph():
+def _pose_graph() -> Any:
     global _POSE
     if _POSE is None:
         import mediapipe as mp
@@ -93,7 +94,7 @@ def _pose_graph():
     return _POSE
 
 
-def _run(rgb: np.ndarray):
+def _run(rgb: np.ndarray) -> Any:
     with _LOCK:
         return _pose_graph().process(rgb)
 
@@ -250,4 +251,4 @@ def detect_person(rgb: np.ndarray) -> Detection | None:
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     from scipy import ndimage
 
-    return ndimage.binary_dilation(mask, iterations=radius)
+    return np.asarray(ndimage.binary_dilation(mask, iterations=radius), dtype=bool)

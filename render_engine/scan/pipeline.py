@@ -191,8 +191,8 @@ def scan_from_photos(
             detection = detect_person(photo.rgb)
             image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
             quality = analyse_detection(image, detection, pose)
-        used = quality.usable and pose in POSE_YAW_DEG
-        reports.append(PhotoReport(i, pose, quality, used, None, detection))
+        fitted = quality.usable and pose in POSE_YAW_DEG
+        reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
         read.append(photo)
         report("image_analysis", (i + 1) / len(photos))
     timings["image_analysis"] = time.perf_counter() - t
@@ -202,13 +202,14 @@ def scan_from_photos(
         raise ScanRejected(
             f"only {len(used)} usable photos of the poses front/side/back; {MIN_PHOTOS} are needed",
             "SCAN_PHOTOS_UNUSABLE",
-            reasons,  # type: ignore[arg-type]
+            {k: v for k, v in reasons.items() if v is not None},
         )
     poses = [r.pose for r in used]
     if not ({"front", "back"} & set(poses)) or not ({"side_left", "side_right"} & set(poses)):
         raise ScanRejected(
-            "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING", reasons
-        )  # type: ignore[arg-type]
+            "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING",
+            {k: v for k, v in reasons.items() if v is not None},
+        )
 
     # feature_detection: each photo's camera, and the person as the reference camera sees it
     t = begin("feature_detection")
@@ -239,7 +240,10 @@ def scan_from_photos(
                 pitch_deg=first.pitch_deg if same and first else None,
                 roll_deg=first.roll_deg if same and first else None,
             )
-        cameras, photo_poses, widths, targets = [], [], [], []
+        cameras: list[PhotoCamera] = []
+        photo_poses: list[PhotoPose] = []
+        widths: list[torch.Tensor] = []
+        targets: list[torch.Tensor] = []
         for i, r in enumerate(used):
             detection = r.detection
             assert detection is not None

@@ -111,7 +111,9 @@ def _arms() -> tuple[tuple[_Arm, _Arm], torch.Tensor]:
     for side, sign in ((".L", 1.0), (".R", -1.0)):
         upper, lower = subtree("upperarm01" + side), subtree("lowerarm01" + side)
         only_upper = sorted(upper - lower)
-        chains.append(torch.stack([weights[:, only_upper].sum(1), weights[:, sorted(lower)].sum(1)]))
+        chains.append(
+            torch.stack([weights[:, only_upper].sum(1), weights[:, sorted(lower)].sum(1)])
+        )
         arms.append(_Arm(labels.index("upperarm01" + side), labels.index("lowerarm01" + side),
                          labels.index("wrist" + side), sign))
     return (arms[0], arms[1]), torch.stack(chains)

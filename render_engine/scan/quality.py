@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from render_engine.scan.person import Detection
 
 PERSON_ROWS = 256
 MAX_BLUR_SIGMA = 2.0  # pixels at PERSON_ROWS: a blur of about 1.5 % of the person's height
@@ -153,7 +157,9 @@ def blur_limit() -> float:
     return edge_sharpness(blurred, disc)
 
 
-def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -> PhotoQuality:
+def analyse_detection(
+    image: torch.Tensor, detection: Detection | None, pose: str | None = None
+) -> PhotoQuality:
     """Quality of a (3, H, W) photo in [0, 1] given its `person.Detection` (None: nobody)."""
     import kornia
 

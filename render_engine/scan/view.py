@@ -6,9 +6,9 @@
   a trunk of 45-55 cm), a side view near 0 (the shoulders' depth is hidden), a 45-degree
   turn about 0.5. The hips must agree: a side view shows them no wider than the shoulders'
   limit either, and BlazePose's depths put one shoulder nearer the camera than their spread
-  across the photo (a front view's shoulders lie at one depth). The nose (ahead of the ears) says which way the person faces: towards the
-  photo's left is `side_left` (the person's left side towards the camera), right
-  `side_right`.
+  across the photo (a front view's shoulders lie at one depth). The nose (ahead of the
+  ears) says which way the person faces: towards the photo's left is `side_left` (the
+  person's left side towards the camera), right `side_right`.
 - Front or back, from two cues that fail independently: the face, turned towards the
   camera (BlazePose's depth of the nose is nearer than the shoulders' by `FACE_DEPTH` of the
   trunk's length or more: the nose stands about 10 cm ahead of the shoulders' line, a fifth

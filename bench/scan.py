@@ -196,6 +196,8 @@ def write_report(args) -> None:
         for r in rows
     ]
     summary = [f"{len(done)} of {len(rows)} scans completed."]
+    if len(rows) < args.scans:
+        summary.insert(0, f"Partial run: {len(rows)} of the grid's {args.scans} scans measured.")
     if done:
         for k in KEYS:
             errs = [abs(r["errors"][k]) for r in done]

@@ -20,7 +20,8 @@ lower arm chains stays at rest:
 `estimate_pose` is the keypoint reprojection term: anny's shoulders, elbows, wrists, hips,
 knees and ankles, posed, turned and projected by the photo's estimated camera, against
 BlazePose's landmarks, each weighed by its visibility, by least squares over the pose and
-the person's place across the photo. A landmark's error is counted in units of
+the person's place across the photo. The arms stay at rest unless posing them lowers the
+chi-square by more than Akaike's criterion (2 per parameter). A landmark's error is counted in units of
 `KEYPOINT_TOLERANCE_M` at the person's distance: BlazePose's joints and anny's are
 defined differently (a landmark lies on the limb's visible middle, anny's joint at the
 bone's head), a few centimetres apart.
@@ -54,6 +55,7 @@ ELBOW_RANGE_DEG = (-20.0, 50.0)
 #: Weak priors (degrees): the arms held alike, no swing.
 SYMMETRY_SD_DEG = 15.0
 SWING_SD_DEG = 30.0
+ARM_PARAMETERS = 6  # raise, swing and elbow of each arm
 #: Axis of the rest elbow's bend, left arm, world axes (see `body.pose`'s t-pose).
 ELBOW_AXIS = (33.0, 30.0, -3.0)
 
@@ -72,6 +74,7 @@ class PhotoPose:
     def as_report(self) -> dict[str, float]:
         return {
             "turnDeg": round(self.turn_deg, 1),
+            "armForwardDeg": round((self.forward_deg[0] + self.forward_deg[1]) / 2, 1),
             "armRaiseDeg": round((self.raise_deg[0] + self.raise_deg[1]) / 2, 1),
             "elbowStraightenDeg": round((self.elbow_deg[0] + self.elbow_deg[1]) / 2, 1),
         }
@@ -282,8 +285,21 @@ def estimate_pose(
           FORWARD_RANGE_DEG[1], ELBOW_RANGE_DEG[1], ELBOW_RANGE_DEG[1], lateral + 1.0]
     x0 = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, lateral])
     fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=[5, 10, 10, 10, 10, 10, 10, 0.05])
+    x = fit.x
+    # the arms stay at rest unless the landmarks show their pose beyond noise: the posed
+    # arms must lower the chi-square by more than Akaike's 2 per arm parameter (a pose
+    # inside the landmarks' tolerance only adds their noise to the silhouettes)
+    at_rest = x.copy()
+    at_rest[1:7] = 0.0
+    rest_fit = least_squares(
+        lambda y: residuals(np.concatenate([y[:1], at_rest[1:7], y[1:]])),
+        np.array([x[0], x[7]]), bounds=([lo[0], lo[7]], [hi[0], hi[7]]), x_scale=[5, 0.05],
+    )
+    if float(np.sum(rest_fit.fun**2) - np.sum(fit.fun**2)) <= 2.0 * ARM_PARAMETERS:
+        x = np.concatenate([rest_fit.x[:1], at_rest[1:7], rest_fit.x[1:]])
+    final = residuals(x)
     n = int(seen.sum())
-    rms = float(np.sqrt(np.mean(fit.fun[: 2 * n] ** 2))) * tolerance_px if n else 0.0
-    pose = unpack(fit.x)
+    rms = float(np.sqrt(np.mean(final[: 2 * n] ** 2))) * tolerance_px if n else 0.0
+    pose = unpack(x)
     return PhotoPose(pose.turn_deg, pose.raise_deg, pose.forward_deg, pose.elbow_deg,
                      pose.lateral_m, rms)

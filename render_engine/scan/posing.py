@@ -21,9 +21,9 @@ lower arm chains stays at rest:
 knees and ankles, posed, turned and projected by the photo's estimated camera, against
 BlazePose's landmarks, each weighed by its visibility, by least squares over the pose and
 the person's place across the photo. The arms stay at rest unless posing them lowers the
-chi-square by more than Akaike's criterion (2 per parameter). A landmark's error is counted in units of
-`KEYPOINT_TOLERANCE_M` at the person's distance: BlazePose's joints and anny's are
-defined differently (a landmark lies on the limb's visible middle, anny's joint at the
+chi-square by more than Akaike's criterion (2 per parameter). A landmark's error is counted
+in units of `KEYPOINT_TOLERANCE_M` at the person's distance: BlazePose's joints and anny's
+are defined differently (a landmark lies on the limb's visible middle, anny's joint at the
 bone's head), a few centimetres apart.
 """
 

@@ -1,14 +1,15 @@
 """Scan benchmark: photo scans of known anny bodies taken by varied phones in varied rooms.
 
-Usage: python bench/scan.py [--scans N] [--first K] [--threads T] [--seed S] [--out FILE]
-       [--no-write] [--report]
+Usage: python bench/scan.py [--scans N] [--first K] [--only I,J] [--threads T] [--seed S]
+       [--out FILE] [--no-write] [--report]
 
 Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a camera
 (distance 1.8-4 m, lens height 0.6-1.6 m, vertical field of view 45-80 degrees, aspect 3:4,
 9:16, 1:1 or 4:3 landscape, pitch +-10 degrees, roll +-3 degrees, the person up to 0.3 m off
 the optical axis; redrawn until the whole person is in the frame), a background (plain,
-gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose or
-down in the side photo, and whether the JPEGs carry the focal length in EXIF. Three photos
+gradient, furnished room), tight clothing of a colour, a skin tone, arms in the A-pose,
+down in the side photo or down in every photo, and whether the JPEGs carry the focal length
+in EXIF. Three photos
 (front, side_left, back) from one spot; the stated height is the body's. Each scan's
 errors (scan minus truth, cm) go to a JSON-lines file as it finishes (`--out`; several
 files, comma-separated, for --report), the table and summary to docs/benchmarks.md
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--first", type=int, default=0, help="skip the grid's first scans")
+    parser.add_argument("--only", default="", help="comma-separated scan indices to run")
     parser.add_argument("--out", default="bench/scan_grid.jsonl")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--report", action="store_true", help="only tabulate --out")
@@ -97,10 +99,12 @@ def main() -> None:
         write_report(args)
 
 
-def run_grid(args) -> None:
+def grid_scans(seed: int, count: int, first: int = 0):
+    """Yield (index, truth body, [(pose, JPEG bytes)], row) of the grid's scans `first` ..
+    `count` - 1 (the draws of earlier ones are made and skipped, so scan i is the same
+    whatever `first` is)."""
     from render_engine.body import build_body
     from render_engine.body.pose import pose_body
-    from render_engine.scan import ScanRejected, scan_from_photos
     from render_engine.scan.photoshoot import (
         CLOTHING,
         SKIN_TONES,
@@ -109,25 +113,30 @@ def run_grid(args) -> None:
         take_photo,
     )
 
-    rng = random.Random(args.seed)
-    out = Path(args.out)
-    for i in range(args.scans):  # scans --first .. --scans - 1 (draws of earlier ones skipped)
+    rng = random.Random(seed)
+    for i in range(count):
         body_index = i % len(BODIES)
         truth = build_body(BODIES[body_index])
-        # arms down in the side photo of every other scan (front and back photos need the
-        # arms away from the trunk: see `view.MIN_ARM_ANGLE_DEG`)
-        arms = "down in side" if i % 4 in (1, 2) else "A"
+        # arms: the rest A-pose, down in the side photo, or down in every photo
+        arms = {0: "A", 1: "down in side", 2: "down", 3: "A"}[i % 4]
         verts = truth.mesh.verts
-        side_verts = verts if arms == "A" else pose_body(truth, "standing_neutral").verts
+        down = pose_body(truth, "standing_neutral").verts
         shot, aspect = draw_shot(rng, verts, i)
         skin = list(SKIN_TONES)[i % len(SKIN_TONES)]
         clothing = list(CLOTHING)[(i // 2) % len(CLOTHING)]
-        if i < args.first:
+        if i < first:
             continue
+
+        def posed(pose: str, arms: str = arms, down: torch.Tensor = down,
+                  verts: torch.Tensor = verts) -> torch.Tensor:
+            if arms == "down" or (arms == "down in side" and pose.startswith("side")):
+                return down
+            return verts
+
         colours = dressed_colors(truth, skin, clothing)
         photos = [
-            (p, jpeg_bytes(take_photo(side_verts if p.startswith("side") else verts,
-                                      truth.mesh.faces, colours, p, shot, seed=i), shot))
+            (p, jpeg_bytes(take_photo(posed(p), truth.mesh.faces, colours, p, shot, seed=i),
+                           shot))
             for p in POSES
         ]
         row = {
@@ -136,8 +145,19 @@ def run_grid(args) -> None:
             "vfov": round(shot.vfov_deg, 1), "pitch": round(shot.pitch_deg, 1),
             "roll": round(shot.roll_deg, 1), "background": shot.background, "skin": skin,
             "clothing": clothing, "arms": arms, "exif": shot.exif,
-            "load": round(os.getloadavg()[0], 1),
         }
+        yield i, truth, photos, row
+
+
+def run_grid(args) -> None:
+    from render_engine.scan import ScanRejected, scan_from_photos
+
+    out = Path(args.out)
+    only = {int(x) for x in args.only.split(",")} if args.only else None
+    for i, truth, photos, row in grid_scans(args.seed, args.scans, args.first):
+        if only is not None and i not in only:
+            continue
+        row["load"] = round(os.getloadavg()[0], 1)
         start = time.perf_counter()
         try:
             result = scan_from_photos(photos, height_cm=truth.measurements["height"])
@@ -176,6 +196,8 @@ def write_report(args) -> None:
         for r in rows
     ]
     summary = [f"{len(done)} of {len(rows)} scans completed."]
+    if len(rows) < args.scans:
+        summary.insert(0, f"Partial run: {len(rows)} of the grid's {args.scans} scans measured.")
     if done:
         for k in KEYS:
             errs = [abs(r["errors"][k]) for r in done]

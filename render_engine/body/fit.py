@@ -254,7 +254,7 @@ def fit_measurements(
 ) -> FittedBody:
     """The anny body whose measures match `measurements` best (see module docstring)."""
     if isinstance(measurements, dict):
-        measurements = Measurements.from_dict(measurements)
+        measurements = Measurements.from_dict(dict(measurements))
     prior = prior_phenotype(gender, body_type)
     targets = measurements.targets()
     phenotype = fit_phenotype(targets, start=prior, prior=prior, steps=steps)

@@ -79,7 +79,7 @@ def _rotation(pitch: float, roll: float) -> np.ndarray:
     c, s = math.cos(pitch), math.sin(pitch)
     # a camera looking down by `pitch`: a ray along its axis points down (+y) in the level frame
     level = np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
-    return level @ unroll
+    return np.asarray(level @ unroll)
 
 
 def _intrinsics(f: float, cx: float, cy: float) -> np.ndarray:
@@ -89,13 +89,13 @@ def _intrinsics(f: float, cx: float, cy: float) -> np.ndarray:
 def levelling(camera_f: float, cx: float, cy: float, pitch: float, roll: float) -> np.ndarray:
     """(3, 3) homography from the photo's pixels to the level camera's (same f and centre)."""
     k = _intrinsics(camera_f, cx, cy)
-    return k @ _rotation(pitch, roll) @ np.linalg.inv(k)
+    return np.asarray(k @ _rotation(pitch, roll) @ np.linalg.inv(k))
 
 
 def _apply(h: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(3, 3) homography on (K, 2) points."""
     p = np.concatenate([points, np.ones((len(points), 1))], axis=1) @ h.T
-    return p[:, :2] / p[:, 2:3]
+    return np.asarray(p[:, :2] / p[:, 2:3])
 
 
 #: BlazePose landmarks and the anny bones whose heads sit at the same joints.
@@ -130,7 +130,9 @@ def body_points(verts: torch.Tensor, heads: torch.Tensor, labels: tuple[str, ...
     return BodyPoints(v[v[:, 1] < 0.02], v[v[:, 1] > top - 0.03], joints)
 
 
-def _rows(points: np.ndarray, f: float, cy: float, pitch: float, d: float, h: float):
+def _rows(
+    points: np.ndarray, f: float, cy: float, pitch: float, d: float, h: float
+) -> np.ndarray:
     """Image rows (edge-based) of (..., 3) world points seen by a camera `d` m in front of
     the person's axis, lens `h` m high, looking down by `pitch` (radians), unrolled."""
     y_l = h - points[..., 1]  # level camera: y down
@@ -140,7 +142,9 @@ def _rows(points: np.ndarray, f: float, cy: float, pitch: float, d: float, h: fl
     return cy + f * y_c / np.maximum(z_c, 1e-3)
 
 
-def person_rows(detection: P.Detection, roll: float, f: float, cx: float, cy: float):
+def person_rows(
+    detection: P.Detection, roll: float, f: float, cx: float, cy: float
+) -> np.ndarray:
     """Rows (edge-based, roll undone) of the person's soles and crown (the mask's bottom and
     top) and of `JOINTS` (NaN where neither side is seen): (2 + K,)."""
     mask = detection.mask
@@ -197,9 +201,11 @@ def estimate_camera(
         soles = _rows(body.soles, f, cy, pitch, d, h).max()
         crown = _rows(body.crown, f, cy, pitch, d, h).min()
         joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
-        return np.concatenate([[soles, crown], joints]) - np.concatenate(
+        ends = np.array([soles, crown], dtype=np.float64)
+        out: np.ndarray = np.concatenate([ends, joints]) - np.concatenate(
             [observed[:2], observed[2:][seen]]
         )
+        return out
 
     span = max(1.0, observed[0] - observed[1])
     tall = float(body.crown[:, 1].max())

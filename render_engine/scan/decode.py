@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ _FOCAL_PLANE_RESOLUTION_UNIT = 0xA210
 _ORIENTATION = 0x0112
 
 
-def _transposes() -> dict[int, object]:
+def _transposes() -> dict[int, Any]:
     from PIL import Image
 
     t = Image.Transpose
@@ -53,7 +54,7 @@ class DecodedPhoto:
     focal_source: str  # "exif_35mm", "exif_sensor" or "none"
 
 
-def _focal_from_exif(img, width: int, height: int) -> tuple[float | None, str]:
+def _focal_from_exif(img: Any, width: int, height: int) -> tuple[float | None, str]:
     """Focal length in pixels of a `width` x `height` (as stored, before transposition)
     image from its EXIF: `FocalLengthIn35mmFilm` scaled by the image diagonal, else
     `FocalLength` (mm) times the focal-plane resolution (pixels per mm of sensor)."""

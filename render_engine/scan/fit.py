@@ -38,6 +38,7 @@ import torch
 from render_engine.body.fit import PHENOTYPE_BOUNDS
 from render_engine.body.measures import body_measures
 from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
+from render_engine.scan.posing import PhotoPose, pose_vertices, turn_matrix
 from render_engine.scan.protocol import CAMERA_DISTANCE_M, VERTICAL_FOV_DEG
 from render_engine.scan.proxy import fitting_proxy
 from render_engine.scan.render import place_in_views, soft_silhouettes
@@ -74,19 +75,30 @@ class SilhouetteFit:
 
 
 def _bodies(
-    params: torch.Tensor, idx: torch.Tensor
+    params: torch.Tensor,
+    idx: torch.Tensor,
+    poses: list[str],
+    photo_poses: list[PhotoPose] | None,
+    offset: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(B, 6) phenotypes -> proxy vertices standing on y = 0 (B, P, 3) float32, heights (B,)
-    and weights (B,) kg."""
-    verts, heads = rest_shape(params)  # (B, V, 3), (B, J, 3)
-    floor = verts[:, :, 1].min(dim=1).values  # (B,)
-    lift = torch.stack([torch.zeros_like(floor), floor, torch.zeros_like(floor)], dim=1)  # (B, 3)
-    proxy = verts[:, idx] - lift[:, None]
+    """(1, 6) phenotype -> its proxy vertices standing on y = 0, posed and placed in each
+    view (N, P, 3) float32 (see `posed_views`; offset (N, 1, 3)), its height (1,) and
+    weight (1,) kg."""
+    verts, heads = rest_shape(params)  # (1, V, 3), (1, J, 3)
+    floor = verts[:, :, 1].min(dim=1).values  # (1,)
+    lift = torch.stack([torch.zeros_like(floor), floor, torch.zeros_like(floor)], dim=1)  # (1, 3)
+    if photo_poses is None:
+        views = place_in_views(verts[0, idx] - lift, poses)
+    else:
+        views = posed_views(verts[0] - lift, heads[0] - lift, poses, photo_poses)[:, idx]
+    views = views.to(torch.float32)
+    if offset is not None:
+        views = views + offset
     height = verts[:, :, 1].max(dim=1).values - floor
-    return proxy.to(torch.float32), height, body_measures(verts, heads)["weight"]
+    return views, height, body_measures(verts, heads)["weight"]
 
 
-def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
+def soft_targets(coverage: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
     """Photo coverages (N, H, W) in [0, 1] -> the soft silhouettes a perfectly fitting body
     would render: PyTorch3D's soft edge only grows outwards (a pixel at NDC distance d
     outside the body gets sigmoid(-d^2 / sigma)), so the same fringe is added to the target
@@ -102,6 +114,38 @@ def soft_targets(coverage: torch.Tensor, sigma: float = None) -> torch.Tensor:
     dist_ndc = dist_px * (2.0 / min(h, w))
     fringe = torch.sigmoid(-(dist_ndc**2) / sigma)
     return torch.where(coverage > 0.5, torch.ones_like(coverage), torch.maximum(coverage, fringe))
+
+
+def posed_views(
+    verts: torch.Tensor,
+    heads: torch.Tensor,
+    poses: list[str],
+    photo_poses: list[PhotoPose] | None,
+    offset: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """(V, 3) vertices and (J, 3) bone heads of a body on the floor -> (N, V, 3): posed as
+    in each photo (`posing`; rest pose when `photo_poses` is None), turned by the label's
+    yaw and the photo's turn, moved by `offset` (N, 1, 3)."""
+    if photo_poses is None:
+        return place_in_views(verts, poses, offset)
+    views = []
+    for label, pose in zip(poses, photo_poses, strict=True):
+        posed = pose_vertices(verts[None], heads[None], pose)[0]
+        views.append(posed @ turn_matrix(pose, label).to(verts).T)
+    out = torch.stack(views)
+    return out if offset is None else out + offset
+
+
+def turned_views(
+    points: torch.Tensor, poses: list[str], photo_poses: list[PhotoPose] | None
+) -> torch.Tensor:
+    """(K, 3) points -> (N, K, 3) turned by each view's label and turn, not posed."""
+    if photo_poses is None:
+        return place_in_views(points, poses)
+    return torch.stack([
+        points @ turn_matrix(pose, label).to(points).T
+        for label, pose in zip(poses, photo_poses, strict=True)
+    ])
 
 
 #: Bones along the trunk's axis, from the pelvis up: inside the trunk in every view, they
@@ -124,12 +168,13 @@ def profile_widths(
     height: int,
     with_weight: bool = True,
     faces: torch.Tensor | None = None,
+    photo_poses: list[PhotoPose] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """(B, 6) phenotypes -> their width profiles (B, N, R) in pixels at `height` rows, seen
     in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh), the rows'
     clearances (B, N, R) (see `mesh_widths`), heights (B,) and weights (B,) kg (None
     unless `with_weight`). faces: the faces to cut (all of anny's when None; see
-    `band_faces`)."""
+    `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None."""
     from render_engine.body.fitted import _topology
     from render_engine.scan.profile import mesh_widths
 
@@ -142,8 +187,12 @@ def profile_widths(
     weights = body_measures(verts, heads)["weight"] if with_weight else None
     axis = heads[:, _axis_index()] - lift  # (B, K, 3)
     b = verts.shape[0]
-    views = torch.cat([place_in_views(v, poses) for v in verts - lift])  # (B N, V, 3)
-    axes = torch.cat([place_in_views(a, poses) for a in axis])  # (B N, K, 3)
+    floored = heads - lift
+    views = torch.cat([
+        posed_views(v, hd, poses, photo_poses) for v, hd in zip(verts - lift, floored, strict=True)
+    ])  # (B N, V, 3)
+    # the spine does not move with the arms: only turned
+    axes = torch.cat([turned_views(a, poses, photo_poses) for a in axis])  # (B N, K, 3)
     widths, clearance = mesh_widths(views, faces, rows, height, axes)  # (B N, R) each
     shape = (b, len(poses), len(rows))
     return widths.reshape(shape), clearance.reshape(shape), heights, weights
@@ -243,6 +292,7 @@ def fit_profiles(
     weight_kg: float | None = None,
     iterations: int = PROFILE_ITERATIONS,
     on_step: Callable[[int, int], None] | None = None,
+    photo_poses: list[PhotoPose] | None = None,
 ) -> tuple[dict[str, float], float]:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
     silhouettes are as wide as the photos' at every profile row, at the user's height,
@@ -270,7 +320,8 @@ def fit_profiles(
     def residuals(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 6) -> (B, R') residuals, (B, N R) clearances of the widths."""
         widths, clearance, heights, weights = profile_widths(
-            x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces
+            x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
+            photo_poses=photo_poses,
         )
         parts = [
             (widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
@@ -317,6 +368,7 @@ def fit_silhouettes(
     lr: float = 0.02,
     offset: tuple[float, float, float] = (0.0, 0.0, 0.0),
     on_step: Callable[[int, int], None] | None = None,
+    photo_poses: list[PhotoPose] | None = None,
 ) -> SilhouetteFit:
     """Fit the phenotype and floor offset to (N, H, W) target coverages in [0, 1] seen in
     `poses` by the protocol's camera (see `protocol`). Returns the best fit seen."""
@@ -330,8 +382,8 @@ def fit_silhouettes(
     # is shared. Started where the start body's silhouette centre meets the photo's.
     place = torch.tensor(offset, dtype=torch.float32).repeat(len(poses), 1)  # (N, 3), y unused
     with torch.no_grad():
-        verts, _, _ = _bodies(params, idx)
-        alpha = soft_silhouettes(place_in_views(verts[0], poses), faces, height, sigma=SIGMA)
+        views, _, _ = _bodies(params, idx, poses, photo_poses)
+        alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
         cols = torch.arange(alpha.shape[2], dtype=torch.float32)
         drawn = ((alpha > 0.5).float().sum(1) * cols).sum(1) / (alpha > 0.5).float().sum((1, 2))
         wanted = ((targets > 0.5).float().sum(1) * cols).sum(1) / (
@@ -351,8 +403,9 @@ def fit_silhouettes(
     )
     for step in range(steps):
         optimiser.zero_grad()
-        verts, body_height, body_weight = _bodies(params, idx)
-        views = place_in_views(verts[0], poses, (place * floor_only)[:, None])  # (N, P, 3)
+        views, body_height, body_weight = _bodies(
+            params, idx, poses, photo_poses, (place * floor_only)[:, None]
+        )  # (N, P, 3)
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)  # (N, H, W)
         loss = ((alpha - targets) ** 2).sum() / len(poses)
         loss = loss + HEIGHT_WEIGHT * ((body_height[0] - height_m) / 0.01) ** 2
@@ -361,7 +414,7 @@ def fit_silhouettes(
         loss = loss + PRIOR_WEIGHT * ((params - prior) ** 2).sum()
         if float(loss.detach()) < best[0]:
             best = (float(loss.detach()), params.detach().clone(), place.detach().clone())
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         schedule.step()
         with torch.no_grad():
@@ -370,15 +423,14 @@ def fit_silhouettes(
             on_step(step + 1, steps)
     _, p, o = best
     with torch.no_grad():
-        verts, _, _ = _bodies(p, idx)
-        alpha = soft_silhouettes(
-            place_in_views(verts[0], poses, (o * floor_only)[:, None]), faces, height, sigma=SIGMA
-        )
+        views, _, _ = _bodies(p, idx, poses, photo_poses, (o * floor_only)[:, None])
+        alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
         inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
         union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)
+    mean = (o * floor_only).mean(dim=0)
     return SilhouetteFit(
         phenotype={k: float(p[0, i]) for i, k in enumerate(PHENOTYPE_LABELS)},
-        offset=tuple(float(x) for x in (o * floor_only).mean(dim=0)),
+        offset=(float(mean[0]), float(mean[1]), float(mean[2])),
         iou=float((inter / union).mean()),
         steps=steps,
     )

@@ -7,6 +7,12 @@ and returns the landmarks in the photo's pixels, the person's mask (the segmenta
 the photo: the found person is painted over with the photo's median colour and the
 detector runs again; a second confident full-body detection means several people.
 
+BlazePose's detector sees the photo letterboxed into a 224-pixel square, so a person a third
+of a landscape photo's height is about 60 pixels tall there and may be missed or read with
+wrong landmarks. So the person is looked for again in a square crop around them
+(`PERSON_CROP_MARGIN` of their height, as BlazePose's own tracker crops), found by the first
+pass, or, when that found nobody, by overlapping square tiles of the photo.
+
 mediapipe's graphs are not safe to share between threads: one graph per process, used
 under a lock. Nothing is downloaded: the 0.10.14 wheel carries `pose_landmark_full.tflite`
 and `pose_detection.tflite` (see docs/architecture.md).
@@ -16,10 +22,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 DETECT_SIDE = 1024
+#: A crop around the person is this many times their height: room for arms held out and
+#: for the detector's face-and-hips box, as BlazePose's tracking crops.
+PERSON_CROP_MARGIN = 1.5
+#: A person filling at least this fraction of the detector's square is not cropped again.
+WELL_FRAMED = 0.6
 #: Landmark indices of BlazePose's 33 (mediapipe.solutions.pose.PoseLandmark).
 NOSE, LEFT_EAR, RIGHT_EAR = 0, 7, 8
 LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_ELBOW, RIGHT_ELBOW = 11, 12, 13, 14
@@ -48,6 +60,9 @@ class Detection:
     landmarks: np.ndarray  # (33, 3) float: x, y in the photo's pixels, visibility 0..1
     mask: np.ndarray  # (H, W) bool, the person
     second_person: bool
+    #: (33,) BlazePose's depth of each landmark relative to the hips, in the units of x
+    #: (photo width); smaller is nearer the camera. None when not known.
+    depth: np.ndarray | None = None
 
     def body_seen(self) -> bool:
         """At least one of each pair of `BODY_PAIRS` is visible."""
@@ -60,14 +75,14 @@ class Detection:
         return self.landmarks[index, :2]
 
     def midpoint(self, a: int, b: int) -> np.ndarray:
-        return (self.landmarks[a, :2] + self.landmarks[b, :2]) / 2
+        return np.asarray((self.landmarks[a, :2] + self.landmarks[b, :2]) / 2)
 
 
 _LOCK = threading.Lock()
-_POSE = None
+_POSE: Any = None
 
 
-def _pose_graph():
+def _pose_graph() -> Any:
     global _POSE
     if _POSE is None:
         import mediapipe as mp
@@ -79,7 +94,7 @@ def _pose_graph():
     return _POSE
 
 
-def _run(rgb: np.ndarray):
+def _run(rgb: np.ndarray) -> Any:
     with _LOCK:
         return _pose_graph().process(rgb)
 
@@ -115,21 +130,97 @@ def _person_component(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.isin(labels, list(keep))
 
 
+@dataclass(frozen=True)
+class _Found:
+    landmarks: np.ndarray  # (33, 3) x, y in pixels of the searched image, visibility
+    depth: np.ndarray  # (33,) in pixels of the searched image
+    seg: np.ndarray  # (h, w) bool
+
+
+def _find(image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> _Found | None:
+    """BlazePose on `image`, or on its square crop `box` (x0, y0, side, side; may reach past
+    the image, padded with the edge colours), mapped back to `image`'s pixels."""
+    h, w = image.shape[:2]
+    x0, y0, side = (0, 0, 0) if box is None else box[:3]
+    if box is None:
+        crop = image
+    else:
+        pad = max(0, -x0, -y0, x0 + side - w, y0 + side - h)
+        padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode="edge") if pad else image
+        crop = np.ascontiguousarray(padded[y0 + pad : y0 + pad + side, x0 + pad : x0 + pad + side])
+    ch, cw = crop.shape[:2]
+    result = _run(crop)
+    if result.pose_landmarks is None or result.segmentation_mask is None:
+        return None
+    pts = result.pose_landmarks.landmark
+    lm = np.array([(p.x * cw + x0, p.y * ch + y0, p.visibility) for p in pts], dtype=np.float64)
+    depth = np.array([p.z * cw for p in pts], dtype=np.float64)
+    part = np.asarray(result.segmentation_mask) > 0.5  # (ch, cw)
+    seg = np.zeros((h, w), dtype=bool)
+    ys, xs = slice(max(0, y0), min(h, y0 + ch)), slice(max(0, x0), min(w, x0 + cw))
+    seg[ys, xs] = part[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+    return _Found(lm, depth, seg)
+
+
+def _box_around(found: _Found) -> tuple[int, int, int, int] | None:
+    """A square crop `PERSON_CROP_MARGIN` times the person's height around them."""
+    rows = np.nonzero(found.seg.any(axis=1))[0]
+    cols = np.nonzero(found.seg.any(axis=0))[0]
+    if len(rows) == 0:
+        return None
+    body = found.landmarks[[i for i in BODY_LANDMARKS if found.landmarks[i, 2] >= MIN_VISIBILITY]]
+    top, bottom = float(rows[0]), float(rows[-1] + 1)
+    if len(body):
+        top, bottom = min(top, float(body[:, 1].min())), max(bottom, float(body[:, 1].max()))
+    side = int(round(PERSON_CROP_MARGIN * (bottom - top)))
+    cx, cy = (cols[0] + cols[-1] + 1) / 2, (top + bottom) / 2
+    return int(round(cx - side / 2)), int(round(cy - side / 2)), side, side
+
+
+def _tiles(h: int, w: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles (side two thirds of the short side, a third apart) that
+    together hold any person of at least a quarter of the photo's height."""
+    side = max(1, int(round(2 * min(h, w) / 3)))
+    step = max(1, side // 2)
+    xs = sorted({*range(0, max(1, w - side + 1), step), max(0, w - side)})
+    ys = sorted({*range(0, max(1, h - side + 1), step), max(0, h - side)})
+    return [(x, y, side, side) for y in ys for x in xs]
+
+
+def _find_person(small: np.ndarray) -> _Found | None:
+    """The person in `small`: the whole photo first, then tiles when nobody was found; then
+    again in a crop around them when they fill less than `WELL_FRAMED` of the detector's
+    square."""
+    h, w = small.shape[:2]
+    found = _find(small)
+    if found is None:
+        for tile in _tiles(h, w):
+            found = _find(small, tile)
+            if found is not None and found.seg.any():
+                break
+        else:
+            return None
+    rows = np.nonzero(found.seg.any(axis=1))[0]
+    if len(rows) and (rows[-1] - rows[0] + 1) >= WELL_FRAMED * max(h, w):
+        return found
+    box = _box_around(found)
+    again = _find(small, box) if box is not None else None
+    return again if again is not None and again.seg.any() else found
+
+
 def detect_person(rgb: np.ndarray) -> Detection | None:
     """(H, W, 3) uint8 photo -> the person's `Detection`, or None when no person is found."""
     h, w = rgb.shape[:2]
     small = _resized(rgb, DETECT_SIDE)
     sh, sw = small.shape[:2]
-    result = _run(small)
-    if result.pose_landmarks is None or result.segmentation_mask is None:
+    found = _find_person(small)
+    if found is None:
         return None
-    lm = np.array(
-        [(p.x * w, p.y * h, p.visibility) for p in result.pose_landmarks.landmark],
-        dtype=np.float64,
-    )  # (33, 3)
-    seg = np.asarray(result.segmentation_mask) > 0.5  # (sh, sw)
+    scale = np.array([w / sw, h / sh, 1.0])
+    lm = found.landmarks * scale  # (33, 3) in the photo's pixels
+    depth = found.depth * (w / sw)
     body = [i for i in BODY_LANDMARKS if lm[i, 2] >= MIN_VISIBILITY]
-    seg = _person_component(seg, lm[body, :2] * (sw / w))
+    seg = _person_component(found.seg, found.landmarks[body, :2])
     # a second person: paint the first one over and look again
     painted = small.copy()
     rows = np.nonzero(seg.any(axis=1))[0]
@@ -154,10 +245,10 @@ def detect_person(rgb: np.ndarray) -> Detection | None:
         mask = np.asarray(full) >= 128
     else:
         mask = seg
-    return Detection(lm, mask, second)
+    return Detection(lm, mask, second, depth)
 
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
     from scipy import ndimage
 
-    return ndimage.binary_dilation(mask, iterations=radius)
+    return np.asarray(ndimage.binary_dilation(mask, iterations=radius), dtype=bool)

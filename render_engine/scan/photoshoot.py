@@ -19,11 +19,15 @@ import io
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from render_engine.scan.protocol import POSE_YAW_DEG, yaw_matrix
+
+if TYPE_CHECKING:
+    from render_engine.body.fitted import FittedBody
 
 SKIN_TONES = {  # Fitzpatrick-like range, light to dark (sRGB 0..1)
     "light": (0.94, 0.80, 0.70), "medium_light": (0.85, 0.66, 0.52),
@@ -94,7 +98,7 @@ def _background(shot: Shot, rng: random.Random) -> np.ndarray:
         a = np.array([rng.uniform(0.3, 0.9) for _ in range(3)])
         b = np.array([rng.uniform(0.3, 0.9) for _ in range(3)])
         t = ((yy / h) * 0.7 + (xx / w) * 0.3)[..., None]
-        return a * (1 - t) + b * t
+        return np.asarray(a * (1 - t) + b * t)
     # a furnished room: the floor line where a floor 3 m behind the person meets the wall
     horizon = h / 2 + shot.focal_px * math.tan(math.radians(shot.pitch_deg))
     floor_row = int(horizon + shot.focal_px * shot.lens_height_m / (shot.distance_m + 3.0))
@@ -108,7 +112,7 @@ def _background(shot: Shot, rng: random.Random) -> np.ndarray:
     floor = wood * (1 + planks - seams)
     image = np.where((yy >= floor_row)[..., None], floor, image)
 
-    def box(x0, y0, x1, y1, colour):
+    def box(x0: float, y0: float, x1: float, y1: float, colour: np.ndarray) -> None:
         xs0, xs1 = int(max(0, x0)), int(min(w, x1))
         ys0, ys1 = int(max(0, y0)), int(min(h, y1))
         if xs1 > xs0 and ys1 > ys0:
@@ -132,7 +136,7 @@ def _background(shot: Shot, rng: random.Random) -> np.ndarray:
         np.array([0.6, 0.3, 0.2]))
     box(plant_x - 0.3 * scale, floor_row - 1.1 * scale, plant_x + 0.3 * scale,
         floor_row - 0.4 * scale, np.array([0.15, 0.45, 0.2]))
-    return image
+    return np.asarray(image)
 
 
 def take_photo(
@@ -191,11 +195,12 @@ def jpeg_bytes(rgb: np.ndarray, shot: Shot, quality: int = 92) -> bytes:
     return buffer.getvalue()
 
 
-def dressed_colors(body, skin: str, clothing: str) -> torch.Tensor:
+def dressed_colors(body: FittedBody, skin: str, clothing: str) -> torch.Tensor:
     """(V, 3) colours: skin of tone `skin`, a tight top and leggings of `clothing`."""
     from render_engine.body.regions import BodyRegion
 
     labels = body.mesh.labels
+    assert labels is not None  # anny's bodies carry their regions
     colours = torch.tensor(SKIN_TONES[skin], dtype=torch.float32).expand(len(labels), 3).clone()
     worn = (labels == int(BodyRegion.TORSO)) | (labels == int(BodyRegion.HIPS)) | (
         labels == int(BodyRegion.LEGS)

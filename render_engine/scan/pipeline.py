@@ -34,6 +34,7 @@ from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
+from render_engine.scan.posing import PhotoPose, estimate_pose
 from render_engine.scan.profile import central_widths, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
@@ -109,8 +110,11 @@ def _skin_color(rgb: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]
     return tuple(float(c) / 255.0 for c in np.median(pixels, axis=0))  # type: ignore[return-value]
 
 
-def _body_points(phenotype: dict[str, float], poses: list[str]) -> list[BodyPoints]:
-    """`camera.BodyPoints` of the body of `phenotype`, turned for each of `poses`."""
+def _body_points(
+    phenotype: dict[str, float], poses: list[str]
+) -> tuple[list[BodyPoints], torch.Tensor]:
+    """`camera.BodyPoints` of the body of `phenotype`, turned for each of `poses`, and its
+    (J, 3) bone heads standing on the floor."""
     from render_engine.body.fitted import _topology
     from render_engine.body.model import phenotype_tensor, rest_shape
 
@@ -118,10 +122,11 @@ def _body_points(phenotype: dict[str, float], poses: list[str]) -> list[BodyPoin
         verts, heads = rest_shape(phenotype_tensor(phenotype))
     floor = torch.tensor([0.0, float(verts[0, :, 1].min()), 0.0], dtype=verts.dtype)
     labels = _topology()[2]
-    return [
+    points = [
         body_points(verts[0] - floor, heads[0] - floor, labels, yaw_matrix(POSE_YAW_DEG[p]))
         for p in poses
     ]
+    return points, heads[0] - floor
 
 
 def scan_from_photos(
@@ -186,8 +191,8 @@ def scan_from_photos(
             detection = detect_person(photo.rgb)
             image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
             quality = analyse_detection(image, detection, pose)
-        used = quality.usable and pose in POSE_YAW_DEG
-        reports.append(PhotoReport(i, pose, quality, used, None, detection))
+        fitted = quality.usable and pose in POSE_YAW_DEG
+        reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
         read.append(photo)
         report("image_analysis", (i + 1) / len(photos))
     timings["image_analysis"] = time.perf_counter() - t
@@ -197,22 +202,26 @@ def scan_from_photos(
         raise ScanRejected(
             f"only {len(used)} usable photos of the poses front/side/back; {MIN_PHOTOS} are needed",
             "SCAN_PHOTOS_UNUSABLE",
-            reasons,  # type: ignore[arg-type]
+            {k: v for k, v in reasons.items() if v is not None},
         )
     poses = [r.pose for r in used]
     if not ({"front", "back"} & set(poses)) or not ({"side_left", "side_right"} & set(poses)):
         raise ScanRejected(
-            "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING", reasons
-        )  # type: ignore[arg-type]
+            "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING",
+            {k: v for k, v in reasons.items() if v is not None},
+        )
 
     # feature_detection: each photo's camera, and the person as the reference camera sees it
     t = begin("feature_detection")
     height_m = measurements.height / 100.0
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
 
-    def views(phenotype: dict[str, float]) -> tuple[list[PhotoCamera], torch.Tensor, torch.Tensor]:
-        """Cameras, (N, R) trunk widths at `ANALYSIS_HEIGHT` and (N, h, w) refine targets."""
-        bodies = _body_points(phenotype, poses)
+    def views(
+        phenotype: dict[str, float],
+    ) -> tuple[list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor]:
+        """Cameras, poses (`posing`), (N, R) trunk widths at `ANALYSIS_HEIGHT` and
+        (N, h, w) refine targets."""
+        bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
         estimated: dict[int, PhotoCamera] = {}
@@ -231,19 +240,24 @@ def scan_from_photos(
                 pitch_deg=first.pitch_deg if same and first else None,
                 roll_deg=first.roll_deg if same and first else None,
             )
-        cameras, widths, targets = [], [], []
+        cameras: list[PhotoCamera] = []
+        photo_poses: list[PhotoPose] = []
+        widths: list[torch.Tensor] = []
+        targets: list[torch.Tensor] = []
         for i, r in enumerate(used):
             detection = r.detection
             assert detection is not None
             camera = estimated[i]
             cameras.append(camera)
+            # the arms and the turn, by anny's joints reprojected against the landmarks
+            photo_poses.append(estimate_pose(detection, camera, heads, r.pose))
             analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT)) > 0.5
             widths.append(central_widths(analysis, rows))
             targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
-        return cameras, torch.stack(widths), soft_targets(torch.stack(targets))
+        return cameras, photo_poses, torch.stack(widths), soft_targets(torch.stack(targets))
 
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
-    cameras, widths, targets = views(start)
+    cameras, photo_poses, widths, targets = views(start)
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
@@ -260,9 +274,10 @@ def scan_from_photos(
         ANALYSIS_HEIGHT,
         weight_kg,
         on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
+        photo_poses=photo_poses,
     )
-    # the cameras again, with the fitted body's joints (pitch, distance, lens height)
-    cameras, widths, targets = views(phenotype)
+    # the cameras and poses again, with the fitted body's joints
+    cameras, photo_poses, widths, targets = views(phenotype)
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping
@@ -285,6 +300,7 @@ def scan_from_photos(
         steps=REFINE_STEPS,
         lr=0.003,
         on_step=lambda i, n: report("optimization", i / n),
+        photo_poses=photo_poses,
     )
     timings["optimization"] = time.perf_counter() - t
 
@@ -294,7 +310,8 @@ def scan_from_photos(
     photo_score = sum(r.quality.score for r in used) / len(used)
     quality_score = round(max(0.0, min(1.0, photo_score * min(1.0, refined.iou / 0.9))), 2)
     body.extras.update({"scan": {"iou": refined.iou, "offset": refined.offset, "poses": poses,
-                                 "cameras": [c.as_report() for c in cameras]}})
+                                 "cameras": [c.as_report() for c in cameras],
+                                 "photoPoses": [q.as_report() for q in photo_poses]}})
     by_index = {r.index: c for r, c in zip(used, cameras, strict=True)}
     reports = [
         PhotoReport(r.index, r.pose, r.quality, r.used, by_index.get(r.index), r.detection)

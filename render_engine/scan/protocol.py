@@ -16,6 +16,7 @@ back 180, side_right +90.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
@@ -35,7 +36,7 @@ def yaw_matrix(degrees: float, dtype: torch.dtype = torch.float32) -> torch.Tens
     return torch.tensor([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]], dtype=dtype)
 
 
-def make_cameras(count: int, device: torch.device | str = "cpu"):
+def make_cameras(count: int, device: torch.device | str = "cpu") -> Any:
     """`count` copies of the protocol's camera as PyTorch3D FoVPerspectiveCameras."""
     from pytorch3d.renderer import FoVPerspectiveCameras, look_at_view_transform
 

@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from render_engine.scan.person import Detection
 
 PERSON_ROWS = 256
 MAX_BLUR_SIGMA = 2.0  # pixels at PERSON_ROWS: a blur of about 1.5 % of the person's height
@@ -44,8 +48,6 @@ REASONS = {
     "PERSON_CUT_OFF": "the person's head, feet or arms are outside the photo",
     "POSE_NOT_RECOGNISED": "the body's shoulders, hips, knees and ankles are not all visible",
     "POSE_MISMATCH": "the photo does not show the side its label says",
-    "ARMS_AGAINST_BODY": "hold the arms away from the body (about 45 degrees) in front and "
-    "back photos",
 }
 
 
@@ -61,11 +63,14 @@ class PhotoQuality:
     reason: str | None = None
     view: str | None = None  # the view read from the landmarks (front, back, side_...)
     details: dict[str, float] = field(default_factory=dict)
+    note: str | None = None  # the evidence behind the reason, in words (POSE_MISMATCH)
 
     @property
     def message(self) -> str | None:
         if self.reason is None:
             return None
+        if self.reason == "POSE_MISMATCH" and self.note:
+            return f"{REASONS[self.reason]}: {self.note}"
         if self.reason == "POSE_MISMATCH" and self.view:
             return f"{REASONS[self.reason]}: it looks like a {self.view.replace('_', ' ')} photo"
         return REASONS[self.reason]
@@ -152,12 +157,14 @@ def blur_limit() -> float:
     return edge_sharpness(blurred, disc)
 
 
-def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -> PhotoQuality:
+def analyse_detection(
+    image: torch.Tensor, detection: Detection | None, pose: str | None = None
+) -> PhotoQuality:
     """Quality of a (3, H, W) photo in [0, 1] given its `person.Detection` (None: nobody)."""
     import kornia
 
     from render_engine.scan import person as P
-    from render_engine.scan.view import arms_cover_trunk, read_view, view_matches
+    from render_engine.scan.view import mismatch_message, read_view, view_matches
 
     grey = kornia.color.rgb_to_grayscale(image.clamp(0, 1)[None])[0, 0]  # (H, W)
     p95 = float(torch.quantile(grey.flatten()[:: max(1, grey.numel() // 200_000)], 0.95))
@@ -189,7 +196,7 @@ def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -
     seen = detection.body_seen()
     view = read_view(detection) if seen else None
 
-    reason = None
+    reason, note = None, None
     if detection.second_person:
         reason = "MULTIPLE_PEOPLE"
     elif touches or outside:
@@ -206,8 +213,7 @@ def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -
         reason = "POSE_NOT_RECOGNISED"
     elif pose is not None and view is not None and not view_matches(pose, view):
         reason = "POSE_MISMATCH"
-    elif view is not None and arms_cover_trunk(detection, view):
-        reason = "ARMS_AGAINST_BODY"
+        note = mismatch_message(pose, view, detection)
 
     lo, hi = IDEAL_PERSON_HEIGHT
     framing = 1.0 if lo <= person_height <= hi else 0.7
@@ -226,6 +232,7 @@ def analyse_detection(image: torch.Tensor, detection, pose: str | None = None) -
         usable=reason is None,
         reason=reason,
         view=view,
+        note=note,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import torch
 
@@ -14,7 +15,7 @@ from render_engine.scan.protocol import POSE_YAW_DEG, image_size, make_cameras, 
 BACKDROP = (0.88, 0.89, 0.90)
 
 
-def _rasterizer(cameras, height: int, blur_radius: float, faces_per_pixel: int):
+def _rasterizer(cameras: Any, height: int, blur_radius: float, faces_per_pixel: int) -> Any:
     from pytorch3d.renderer import MeshRasterizer, RasterizationSettings
 
     settings = RasterizationSettings(
@@ -75,7 +76,7 @@ def soft_silhouettes(
         hard = (_rasterizer(cameras, height, 0.0, 1)(meshes).pix_to_face[..., 0] >= 0).to(
             soft.dtype
         )
-    return 1.0 - (1.0 - soft) * (1.0 - hard)
+    return torch.as_tensor(1.0 - (1.0 - soft) * (1.0 - hard))
 
 
 def flat_shaded_photos(
@@ -123,7 +124,7 @@ def decode_image(data: bytes) -> torch.Tensor:
     """Image file bytes (png, jpg, webp...) -> (3, H, W) float32 in [0, 1]."""
     from PIL import Image, ImageOps
 
-    with Image.open(io.BytesIO(data)) as img:
-        img = ImageOps.exif_transpose(img).convert("RGB")
+    with Image.open(io.BytesIO(data)) as opened:
+        img = ImageOps.exif_transpose(opened).convert("RGB")
         array = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
         return array.reshape(img.height, img.width, 3).permute(2, 0, 1).to(torch.float32) / 255.0

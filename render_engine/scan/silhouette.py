@@ -69,7 +69,7 @@ def largest_component(mask: torch.Tensor) -> torch.Tensor:
     values, counts = torch.unique(labels[fg], return_counts=True)
     keep = (labels == values[counts.argmax()]) & fg  # (h', w')
     full = keep.repeat_interleave(factor, 0).repeat_interleave(factor, 1)[:h, :w]
-    return mask & full
+    return torch.as_tensor(mask & full)
 
 
 def extract_silhouette(image: torch.Tensor, height: int = ANALYSIS_HEIGHT) -> torch.Tensor:

@@ -14,11 +14,16 @@ photo scan as three photos from one spot (same size, same lens: they share pitch
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from render_engine.scan.errors import ScanRejected
+
+if TYPE_CHECKING:
+    from render_engine.scan.person import Detection
+    from render_engine.scan.pipeline import ScanResult
 
 MAX_VIDEO_SECONDS = 60.0
 MAX_FRAME_PIXELS = 3840 * 2160
@@ -26,7 +31,7 @@ SAMPLES = 36
 FRAME_SIDE = 960
 
 
-def _squareness(detection) -> float:
+def _squareness(detection: Detection) -> float:
     """Shoulder spread over trunk length: large facing the camera, near 0 from the side."""
     from render_engine.scan import person as P
 
@@ -116,7 +121,7 @@ def pick_views(frames: list[np.ndarray]) -> list[tuple[str, np.ndarray]]:
     return [(v, best[v][1]) for v in ("front", *sides, "back") if v in best]
 
 
-def scan_from_video(data: bytes, height_cm: float, **kwargs):
+def scan_from_video(data: bytes, height_cm: float, **kwargs: Any) -> ScanResult:
     """A `pipeline.ScanResult` from a video of the person turning (see the module); keyword
     arguments as `scan_from_photos`. Raises `ScanRejected` with VIDEO_* codes, or
     VIDEO_VIEWS_MISSING when the front or back and a side are not all found."""
@@ -132,5 +137,7 @@ def scan_from_video(data: bytes, height_cm: float, **kwargs):
             + (", ".join(sorted(found)) or "none"),
             "VIDEO_VIEWS_MISSING",
         )
-    photos = [(v, torch.from_numpy(rgb).permute(2, 0, 1).contiguous()) for v, rgb in views]
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
+        (v, torch.from_numpy(rgb).permute(2, 0, 1).contiguous()) for v, rgb in views
+    ]
     return scan_from_photos(photos, height_cm, **kwargs)

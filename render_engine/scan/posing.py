@@ -1,0 +1,305 @@
+"""Each photo's pose: the arms and a slight turn, estimated from BlazePose's landmarks.
+
+A scan photo need not show anny's rest A-pose: arms hang down, elbows are straight, the
+person stands a little turned. Per photo a `PhotoPose` holds, per arm, how far the upper
+arm is raised sideways and swung forwards from the rest pose and how far the elbow is
+straightened from the rest's 45-degree bend, and the torso's turn beyond the label's
+(front 0, sides 90, back 180 degrees). The body fit poses every candidate body so (`pose_vertices`)
+before it measures its silhouettes, so an arm against the trunk in the photo is against
+the trunk of the fitted body too.
+
+Posing is anny's own forward kinematics reduced to the two arm joints (each rotation about
+the bone's rest head, in world axes, carried along by the parent: the ``local-ref``
+convention of `body.pose`) with linear blend skinning, where every bone but the upper and
+lower arm chains stays at rest:
+
+    posed(p) = p + w_upper(p) (T_upper p - p) + w_lower(p) (T_lower p - p)
+
+(w: anny's skinning weights summed over the bones of each chain).
+
+`estimate_pose` is the keypoint reprojection term: anny's shoulders, elbows, wrists, hips,
+knees and ankles, posed, turned and projected by the photo's estimated camera, against
+BlazePose's landmarks, each weighed by its visibility, by least squares over the pose and
+the person's place across the photo. The arms stay at rest unless posing them lowers the
+chi-square by more than Akaike's criterion (2 per parameter). A landmark's error is counted
+in units of `KEYPOINT_TOLERANCE_M` at the person's distance: BlazePose's joints and anny's
+are defined differently (a landmark lies on the limb's visible middle, anny's joint at the
+bone's head), a few centimetres apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from render_engine.scan import person as P
+from render_engine.scan.camera import PhotoCamera, _rotation
+from render_engine.scan.protocol import POSE_YAW_DEG
+
+#: Centimetres-scale disagreement of BlazePose's joints with anny's (see the module), m.
+KEYPOINT_TOLERANCE_M = 0.03
+#: Prior spread of the torso's turn beyond the label (degrees): people asked to face the
+#: camera or to turn a quarter stand within a few degrees of it.
+TURN_SD_DEG = 5.0
+MAX_TURN_DEG = 20.0
+#: The rest A-pose holds the arms 48 degrees below horizontal; lowering them by 45 brings
+#: them against the trunk, raising them by 40 near horizontal.
+RAISE_RANGE_DEG = (-48.0, 40.0)
+FORWARD_RANGE_DEG = (-40.0, 40.0)
+#: The rest bends the elbows 45 degrees forwards; 45 straightens them.
+ELBOW_RANGE_DEG = (-20.0, 50.0)
+#: Weak priors (degrees): the arms held alike, no swing.
+SYMMETRY_SD_DEG = 15.0
+SWING_SD_DEG = 30.0
+ARM_PARAMETERS = 6  # raise, swing and elbow of each arm
+#: Axis of the rest elbow's bend, left arm, world axes (see `body.pose`'s t-pose).
+ELBOW_AXIS = (33.0, 30.0, -3.0)
+
+
+@dataclass(frozen=True)
+class PhotoPose:
+    """The pose of the person in one photo, from anny's rest pose (degrees; left, right)."""
+
+    turn_deg: float = 0.0  # torso turned beyond the label's yaw, about the vertical
+    raise_deg: tuple[float, float] = (0.0, 0.0)  # upper arms raised sideways (< 0: lowered)
+    forward_deg: tuple[float, float] = (0.0, 0.0)  # upper arms swung forwards
+    elbow_deg: tuple[float, float] = (0.0, 0.0)  # elbows straightened
+    lateral_m: float = 0.0  # the person's place right of the camera's axis (m)
+    residual_px: float = 0.0  # rms of the weighed landmark residuals, pixels
+
+    def as_report(self) -> dict[str, float]:
+        return {
+            "turnDeg": round(self.turn_deg, 1),
+            "armForwardDeg": round((self.forward_deg[0] + self.forward_deg[1]) / 2, 1),
+            "armRaiseDeg": round((self.raise_deg[0] + self.raise_deg[1]) / 2, 1),
+            "elbowStraightenDeg": round((self.elbow_deg[0] + self.elbow_deg[1]) / 2, 1),
+        }
+
+
+REST = PhotoPose()
+
+
+@dataclass(frozen=True)
+class _Arm:
+    upper: int  # bone index of upperarm01
+    lower: int  # lowerarm01
+    wrist: int
+    sign: float  # +1 left, -1 right (mirror across the sagittal plane)
+
+
+@functools.lru_cache(maxsize=1)
+def _arms() -> tuple[tuple[_Arm, _Arm], torch.Tensor]:
+    """The two arms' bones and (2, 2, V) chain weights: [arm][upper chain, lower chain]."""
+    from render_engine.body.fitted import _topology, skinning_weights
+
+    _, _, labels, parents = _topology()
+
+    def subtree(name: str) -> set[int]:
+        out = {labels.index(name)}
+        grown = True
+        while grown:
+            grown = False
+            for j, p in enumerate(parents):
+                if p in out and j not in out:
+                    out.add(j)
+                    grown = True
+        return out
+
+    weights = skinning_weights().to(torch.float64)  # (V, J)
+    arms, chains = [], []
+    for side, sign in ((".L", 1.0), (".R", -1.0)):
+        upper, lower = subtree("upperarm01" + side), subtree("lowerarm01" + side)
+        only_upper = sorted(upper - lower)
+        chains.append(
+            torch.stack([weights[:, only_upper].sum(1), weights[:, sorted(lower)].sum(1)])
+        )
+        arms.append(_Arm(labels.index("upperarm01" + side), labels.index("lowerarm01" + side),
+                         labels.index("wrist" + side), sign))
+    return (arms[0], arms[1]), torch.stack(chains)
+
+
+def _rotvec_matrix(v: np.ndarray) -> torch.Tensor:
+    """Rotation vector (radians) -> (3, 3) float64 (Rodrigues)."""
+    angle = float(np.linalg.norm(v))
+    if angle < 1e-12:
+        return torch.eye(3, dtype=torch.float64)
+    k = v / angle
+    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    m = np.eye(3) + math.sin(angle) * kx + (1 - math.cos(angle)) * (kx @ kx)
+    return torch.from_numpy(m)
+
+
+def _arm_rotations(pose: PhotoPose, side: int, sign: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(3, 3) rotations of the upper arm and the elbow of one arm (0 left, 1 right)."""
+    raise_ = math.radians(pose.raise_deg[side])
+    forward = math.radians(pose.forward_deg[side])
+    # about +Z (forwards) a positive angle raises the left arm; about +X a negative one
+    # swings a hanging arm forwards; mirrored for the right: (x, y, z) -> (x, -y, -z)
+    upper = np.array([-forward, 0.0, sign * raise_])
+    axis = np.array(ELBOW_AXIS) / np.linalg.norm(ELBOW_AXIS)
+    elbow = math.radians(pose.elbow_deg[side]) * np.array([axis[0], sign * axis[1], sign * axis[2]])
+    return _rotvec_matrix(upper), _rotvec_matrix(elbow)
+
+
+def turn_matrix(pose: PhotoPose, label: str) -> torch.Tensor:
+    """(3, 3) float64: the label's yaw plus the photo's turn (see `protocol.yaw_matrix`)."""
+    from render_engine.scan.protocol import yaw_matrix
+
+    return yaw_matrix(POSE_YAW_DEG[label] + pose.turn_deg, torch.float64)
+
+
+def pose_vertices(verts: torch.Tensor, heads: torch.Tensor, pose: PhotoPose) -> torch.Tensor:
+    """(B, V, 3) rest vertices and (B, J, 3) bone heads (same frame) -> (B, V, 3) posed
+    (not turned). Differentiable in the vertices and heads."""
+    if pose == REST or pose.raise_deg == pose.forward_deg == pose.elbow_deg == (0.0, 0.0):
+        return verts
+    arms, chains = _arms()
+    chains = chains.to(verts)
+    out = verts
+    for side, arm in enumerate(arms):
+        r_up, r_el = (m.to(verts) for m in _arm_rotations(pose, side, arm.sign))
+        h_up, h_el = heads[:, arm.upper, None], heads[:, arm.lower, None]  # (B, 1, 3)
+        upper = (verts - h_up) @ r_up.T + h_up
+        lower = ((verts - h_el) @ r_el.T + h_el - h_up) @ r_up.T + h_up
+        out = out + chains[side, 0, :, None] * (upper - verts) + chains[side, 1, :, None] * (
+            lower - verts
+        )
+    return out
+
+
+#: BlazePose landmarks and anny's bones at the same joints, per side (left, right).
+KEYPOINTS = (
+    ((P.LEFT_SHOULDER, P.RIGHT_SHOULDER), ("upperarm01.L", "upperarm01.R")),
+    ((P.LEFT_ELBOW, P.RIGHT_ELBOW), ("lowerarm01.L", "lowerarm01.R")),
+    ((P.LEFT_WRIST, P.RIGHT_WRIST), ("wrist.L", "wrist.R")),
+    ((P.LEFT_HIP, P.RIGHT_HIP), ("upperleg01.L", "upperleg01.R")),
+    ((P.LEFT_KNEE, P.RIGHT_KNEE), ("lowerleg01.L", "lowerleg01.R")),
+    ((P.LEFT_ANKLE, P.RIGHT_ANKLE), ("foot.L", "foot.R")),
+)
+_ARM_ROWS = (1, 2)  # KEYPOINTS rows carried by the arm chains: elbow (upper), wrist (lower)
+
+
+def posed_keypoints(heads: torch.Tensor, pose: PhotoPose, label: str) -> np.ndarray:
+    """(J, 3) bone heads of a body on the floor -> (6, 2, 3) `KEYPOINTS` posed and turned."""
+    from render_engine.body.fitted import _topology
+
+    labels = _topology()[2]
+    arms, _ = _arms()
+    h = heads.to(torch.float64)
+    points = torch.stack([torch.stack([h[labels.index(b)] for b in pair]) for _, pair in KEYPOINTS])
+    for side, arm in enumerate(arms):
+        r_up, r_el = _arm_rotations(pose, side, arm.sign)
+        h_up, h_el = h[arm.upper], h[arm.lower]
+        points[1, side] = (h_el - h_up) @ r_up.T + h_up
+        points[2, side] = ((h[arm.wrist] - h_el) @ r_el.T + h_el - h_up) @ r_up.T + h_up
+    return (points @ turn_matrix(pose, label).T).numpy()
+
+
+def project(points: np.ndarray, camera: PhotoCamera, lateral_m: float) -> np.ndarray:
+    """(..., 3) world points (person's axis at x = z = 0, floor y = 0, facing the camera
+    at +Z) -> (..., 2) photo pixels (edge-based) by `camera`, the person `lateral_m` right
+    of its axis."""
+    level = np.stack([
+        points[..., 0] + lateral_m,
+        camera.lens_height_m - points[..., 1],
+        camera.distance_m - points[..., 2],
+    ], axis=-1)
+    rotation = _rotation(math.radians(camera.pitch_deg), math.radians(camera.roll_deg))
+    cam = level @ rotation  # rotation.T @ each point: level -> photo camera
+    z = np.maximum(cam[..., 2], 1e-3)
+    return np.stack([
+        camera.width / 2 + camera.focal_px * cam[..., 0] / z,
+        camera.height / 2 + camera.focal_px * cam[..., 1] / z,
+    ], axis=-1)
+
+
+def _observed(detection: P.Detection, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """(6, 2, 2) landmark pixels per `KEYPOINTS` row and side (left, right), and (6, 2)
+    weights (visibility; 0 for what the photo cannot show).
+
+    Sides are assigned by geometry, not by BlazePose's labels, which swap in back views:
+    in a front view the person's left lies on the photo's right, in a back view on its
+    left. In a side view only the near side counts (the far arm is behind the trunk), the
+    nearer of each pair by BlazePose's depth."""
+    pts = np.zeros((len(KEYPOINTS), 2, 2))
+    weights = np.zeros((len(KEYPOINTS), 2))
+    lm = detection.landmarks
+    for row, ((a, b), _) in enumerate(KEYPOINTS):
+        pair = [a, b]
+        if label in ("front", "back"):
+            # front: the left one has the larger x; back: the smaller
+            pair.sort(key=lambda i: -lm[i, 0] if label == "front" else lm[i, 0])
+            pts[row] = lm[pair, :2]
+            weights[row] = lm[pair, 2]
+        else:
+            near_side = 0 if label == "side_left" else 1
+            if detection.depth is not None:
+                near = a if detection.depth[a] <= detection.depth[b] else b
+            else:
+                near = (a, b)[near_side]
+            pts[row, near_side] = lm[near, :2]
+            weights[row, near_side] = lm[near, 2]
+    return pts, np.clip(weights, 0.0, 1.0)
+
+
+def estimate_pose(
+    detection: P.Detection, camera: PhotoCamera, heads: torch.Tensor, label: str
+) -> PhotoPose:
+    """The photo's `PhotoPose` by the keypoint reprojection term (see the module).
+    heads: (J, 3) bone heads of the body being fitted, standing on y = 0."""
+    from scipy.optimize import least_squares
+
+    observed, weights = _observed(detection, label)
+    seen = weights > 0
+    tolerance_px = camera.focal_px * KEYPOINT_TOLERANCE_M / camera.distance_m
+    scale = np.sqrt(weights[seen]) / tolerance_px
+
+    def unpack(x: np.ndarray) -> PhotoPose:
+        return PhotoPose(
+            turn_deg=float(x[0]), raise_deg=(float(x[1]), float(x[2])),
+            forward_deg=(float(x[3]), float(x[4])), elbow_deg=(float(x[5]), float(x[6])),
+            lateral_m=float(x[7]),
+        )
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        pose = unpack(x)
+        pixels = project(posed_keypoints(heads, pose, label), camera, pose.lateral_m)
+        keypoints = ((pixels - observed)[seen] * scale[:, None]).ravel()
+        priors = [
+            x[0] / TURN_SD_DEG,
+            (x[1] - x[2]) / SYMMETRY_SD_DEG, (x[3] - x[4]) / SYMMETRY_SD_DEG,
+            (x[5] - x[6]) / SYMMETRY_SD_DEG, x[3] / SWING_SD_DEG, x[4] / SWING_SD_DEG,
+        ]
+        return np.concatenate([keypoints, priors])
+
+    # the person's place across the photo: the hips' midpoint, through the level camera
+    hips = detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)
+    lateral = (float(hips[0]) - camera.width / 2) * camera.distance_m / camera.focal_px
+    lo = [-MAX_TURN_DEG, RAISE_RANGE_DEG[0], RAISE_RANGE_DEG[0], FORWARD_RANGE_DEG[0],
+          FORWARD_RANGE_DEG[0], ELBOW_RANGE_DEG[0], ELBOW_RANGE_DEG[0], lateral - 1.0]
+    hi = [MAX_TURN_DEG, RAISE_RANGE_DEG[1], RAISE_RANGE_DEG[1], FORWARD_RANGE_DEG[1],
+          FORWARD_RANGE_DEG[1], ELBOW_RANGE_DEG[1], ELBOW_RANGE_DEG[1], lateral + 1.0]
+    x0 = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, lateral])
+    fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=[5, 10, 10, 10, 10, 10, 10, 0.05])
+    x = fit.x
+    # the arms stay at rest unless the landmarks show their pose beyond noise: the posed
+    # arms must lower the chi-square by more than Akaike's 2 per arm parameter (a pose
+    # inside the landmarks' tolerance only adds their noise to the silhouettes)
+    at_rest = x.copy()
+    at_rest[1:7] = 0.0
+    rest_fit = least_squares(
+        lambda y: residuals(np.concatenate([y[:1], at_rest[1:7], y[1:]])),
+        np.array([x[0], x[7]]), bounds=([lo[0], lo[7]], [hi[0], hi[7]]), x_scale=[5, 0.05],
+    )
+    if float(np.sum(rest_fit.fun**2) - np.sum(fit.fun**2)) <= 2.0 * ARM_PARAMETERS:
+        x = np.concatenate([rest_fit.x[:1], at_rest[1:7], rest_fit.x[1:]])
+    final = residuals(x)
+    n = int(seen.sum())
+    rms = float(np.sqrt(np.mean(final[: 2 * n] ** 2))) * tolerance_px if n else 0.0
+    pose = unpack(x)
+    return PhotoPose(pose.turn_deg, pose.raise_deg, pose.forward_deg, pose.elbow_deg,
+                     pose.lateral_m, rms)

@@ -90,7 +90,8 @@ def skinning_weights() -> torch.Tensor:
     weights = dense_bone_weights(
         model.vertex_bone_weights, model.vertex_bone_indices, model.bone_count
     )
-    return weights.to(torch.float32)
+    dense: torch.Tensor = weights  # anny ships no type hints
+    return dense.to(torch.float32)
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,7 +129,7 @@ def build_body(
         measurements=measures,
         skeleton=skeleton,
         floor_shift=floor_shift,
-        skin_color=tuple(float(c) for c in skin_color),
+        skin_color=(float(skin_color[0]), float(skin_color[1]), float(skin_color[2])),
     )
 
 
@@ -147,4 +148,6 @@ def body_from_params(params: dict[str, object]) -> FittedBody:
     if any(not 0.0 <= v <= 1.0 for v in values.values()):
         raise InvalidRequest("phenotype values must lie in [0, 1]", "INVALID_BODY_PARAMS")
     color = params.get("skinColor", SKIN_COLOR)
-    return build_body(values, tuple(float(c) for c in color))  # type: ignore[arg-type]
+    if not isinstance(color, (list, tuple)) or len(color) != 3:
+        raise InvalidRequest("skinColor must be three numbers", "INVALID_BODY_PARAMS")
+    return build_body(values, (float(color[0]), float(color[1]), float(color[2])))

@@ -12,6 +12,7 @@ from typing import Any
 
 from domain import ids
 from domain.avatars import ScanInputs
+from domain.catalog import Garment, Sizing
 from tests.conftest import ADDRESS
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -76,9 +77,12 @@ def build(container: Any) -> History:
         _scan(studio, h.users["eve"], None)  # a failed scan
 
         def try_on(user: str, product: str) -> None:
-            studio.request_render(h.users[user], uuid.uuid4(), avatars[user],
-                                  h.products[product], _variant(shop, h.products[product]),
-                                  {"output": {"format": "png"}}, {"category": "x"})
+            garment = Garment(
+                product_id=h.products[product], variant_id=_variant(shop, h.products[product]),
+                category=None, subcategory=None, size="M", color_hex="#808080",
+                sizing=Sizing.from_content(None), fabric=None, photo_keys=())
+            studio.request_render(h.users[user], uuid.uuid4(), avatars[user], garment,
+                                  {"output": {"format": "png"}})
 
         def buy(order: str, user: str, *products: str) -> None:
             for product in products:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from domain.accounts import Address
+
 POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "Str0ng!Pass"
@@ -155,3 +157,7 @@ def shirt(client: Any, admin: dict[str, Any]) -> dict[str, Any]:
 ADDRESS = {"firstName": "John", "lastName": "Doe", "street": "123 Main St",
            "apartment": "Apt 4B", "city": "New York", "state": "NY", "zipCode": "10001",
            "country": "US", "phone": "+1-555-0123"}
+# The same address in the domain's words, for the applications' commands.
+HOME = Address(first_name="John", last_name="Doe", street="123 Main St", apartment="Apt 4B",
+               city="New York", state="NY", zip_code="10001", country="US",
+               phone="+1-555-0123")

@@ -13,7 +13,7 @@ from typing import Any
 from domain import ids
 from domain.avatars import ScanInputs
 from domain.catalog import Garment, Sizing
-from tests.conftest import ADDRESS
+from tests.conftest import HOME
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -89,7 +89,7 @@ def build(container: Any) -> History:
                 shop.carts.add_item(h.users[user], h.products[product],
                                  _variant(shop, h.products[product]), 1, {})
             h.orders[order] = uuid.uuid4()
-            shop.ordering.place(h.users[user], h.orders[order], "standard", ADDRESS, ADDRESS, None)
+            shop.ordering.place(h.users[user], h.orders[order], "standard", HOME, HOME, None)
             h.totals[order] = shop.ordering.order(None, h.orders[order]).total.minor_units
 
         clock.jump(1)

@@ -18,10 +18,9 @@ from adapters.http.deps import (
     decode_id,
 )
 from adapters.http.errors import documented
-from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
+from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn, postal_address
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
 from adapters.http.routing import api_router
-from application.accounts import SavedAddresses
 from application.ordering import order_id_for
 from domain import ids
 from domain.errors import NotFound
@@ -47,11 +46,9 @@ def place_order(body: OrderIn, ordering: OrderingService, accounts: AccountsServ
                 idempotency_key: RequiredIdempotencyKey) -> Envelope[OrderDetail]:
     order_id = order_id_for(user.id, idempotency_key)
     position = ordering.place_from_address_book(
-        user.id, order_id, body.shippingMethod, SavedAddresses(accounts),
-        body.shippingAddressId,
-        body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
-        body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else None,
-        body.notes)
+        user.id, order_id, body.shippingMethod, accounts, body.shippingAddressId,
+        postal_address(body.shippingAddress) if body.shippingAddress else None,
+        postal_address(body.billingAddress) if body.billingAddress else None, body.notes)
     return _detail(projections, read, user.public_id, ids.encode("order", order_id), position)
 
 

@@ -65,7 +65,7 @@ ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(Address))
 Preferences = dict[str, dict[str, bool | str]]
 DEFAULT_PREFERENCES: Preferences = {
     "notifications": {"email": True, "push": True, "marketing": False},
-    "privacy": {"profileVisibility": "private", "dataSharing": False},
+    "privacy": {"profile_visibility": "private", "data_sharing": False},
     "units": {"height": "cm", "weight": "kg"},
 }
 
@@ -82,6 +82,10 @@ _V1_NAMES = {"firstName": "first_name", "lastName": "last_name", "dateOfBirth": 
 
 def _renamed_from_v1(values: dict[str, object]) -> dict[str, object]:
     return {_V1_NAMES.get(k, k): v for k, v in values.items()}
+
+
+# Profile updates before v3 named the privacy settings as the API does.
+_V2_SETTING_NAMES = {"profileVisibility": "profile_visibility", "dataSharing": "data_sharing"}
 
 
 @dataclass
@@ -144,9 +148,10 @@ class User(Aggregate):
             self._profile_updated(changes=dict(changes), preferences=preferences or {})
 
     class ProfileUpdated(Aggregate.Event):
-        """v2 names the changed fields in the domain's words (v1: as the API spells them)."""
+        """v2 names the changed fields in the domain's words, v3 the privacy settings too
+        (v1: both as the API spells them, v2: the settings still so)."""
 
-        class_version = 2
+        class_version = 3
         changes: dict[str, str | None]
         preferences: Preferences
 
@@ -155,6 +160,15 @@ class User(Aggregate):
             changes = state["changes"]
             assert isinstance(changes, dict)
             state["changes"] = _renamed_from_v1(changes)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, object]) -> None:
+            preferences = state["preferences"]
+            assert isinstance(preferences, dict)
+            state["preferences"] = {
+                group: {_V2_SETTING_NAMES.get(name, name): value
+                        for name, value in settings.items()}
+                for group, settings in preferences.items()}
 
     @event(ProfileUpdated)
     def _profile_updated(self, changes: dict[str, str | None],

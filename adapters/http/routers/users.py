@@ -50,8 +50,9 @@ def update_me(body: ProfilePatch, accounts: AccountsService, projections: Projec
               read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
     changes: dict[str, Any] = in_domain_words(body.model_dump(
         exclude_unset=True, exclude={"preferences"}, mode="json"))
-    preferences = (body.preferences.model_dump(exclude_none=True)
-                   if body.preferences is not None else None)
+    preferences = None if body.preferences is None else {
+        group: in_domain_words(settings)
+        for group, settings in body.preferences.model_dump(exclude_none=True).items()}
     projections.wait_for("accounts", accounts.update_profile(user.id, changes, preferences))
     return _profile(read, user)
 

@@ -30,7 +30,6 @@ import argparse
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ if str(ROOT) not in sys.path:
 
 DOC = ROOT / "docs" / "benchmarks.md"
 NATS_URL = os.environ.get("TRYON_TEST_NATS_URL", "nats://127.0.0.1:4222")
+# A body of the anny model, as a completed scan records it (render_engine.body.fitted).
 BODY = {"model": "anny", "modelVersion": "0.6.2",
         "phenotype": {"gender": 0.474338, "age": 0.666628, "muscle": 0.368914,
                       "weight": 0.633417, "height": 0.416129, "proportions": 0.509112},
@@ -138,14 +138,9 @@ class Pipeline:
                 stdout=log, stderr=subprocess.STDOUT))
 
     def stop_workers(self) -> None:
-        for proc in self.workers:
-            proc.send_signal(signal.SIGTERM)
-        for proc in self.workers:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        from tests.waiting import stop_all
+
+        stop_all(self.workers, timeout=60)
         self.workers = []
 
     def request(self) -> uuid.UUID:

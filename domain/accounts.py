@@ -80,8 +80,10 @@ _V1_NAMES = {"firstName": "first_name", "lastName": "last_name", "dateOfBirth": 
              "phoneNumber": "phone_number", "zipCode": "zip_code"}
 
 
-def _renamed_from_v1(values: dict[str, object]) -> dict[str, object]:
-    return {_V1_NAMES.get(k, k): v for k, v in values.items()}
+def _rename_from_v1(state: dict[str, object], field: str) -> None:
+    values = state[field]
+    assert isinstance(values, dict)
+    state[field] = {_V1_NAMES.get(k, k): v for k, v in values.items()}
 
 
 # Profile updates before v3 named the privacy settings as the API does.
@@ -157,9 +159,7 @@ class User(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            changes = state["changes"]
-            assert isinstance(changes, dict)
-            state["changes"] = _renamed_from_v1(changes)
+            _rename_from_v1(state, "changes")
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, object]) -> None:
@@ -211,9 +211,7 @@ class User(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            fields = state["fields"]
-            assert isinstance(fields, dict)
-            state["fields"] = _renamed_from_v1(fields)
+            _rename_from_v1(state, "fields")
 
     @event(AddressAdded)
     def _address_added(self, address_id: str, fields: dict[str, str], is_default: bool) -> None:
@@ -248,9 +246,7 @@ class User(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            changes = state["changes"]
-            assert isinstance(changes, dict)
-            state["changes"] = _renamed_from_v1(changes)
+            _rename_from_v1(state, "changes")
 
     @event(AddressUpdated)
     def _address_updated(

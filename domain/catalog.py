@@ -128,7 +128,8 @@ class Garment:
     def as_engine_input(self) -> dict[str, object]:
         """In the render engine's words, as ``Render.Requested`` stores it."""
         garment: dict[str, object] = {
-            "category": self.category, "size": self.size, "colorHex": self.color_hex,
+            "category": None if self.category is None else self.category.value,
+            "size": self.size, "colorHex": self.color_hex,
             "sizeGuide": self.sizing.guide.as_content(), "fit": self.sizing.fit,
             "imageKeys": list(self.photo_keys), "subcategory": self.subcategory}
         if self.fabric:

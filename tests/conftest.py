@@ -68,21 +68,31 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def settings(backend: str, tmp_path: Path) -> Iterator[Any]:
-    s = make_settings(backend, tmp_path)
+def settings_of_one_test(backend: str, tmp_path: Path, **overrides: Any) -> Iterator[Any]:
+    """A fixture's settings; their PostgreSQL schema is dropped after the test."""
+    s = make_settings(backend, tmp_path, **overrides)
     yield s
     if s.database_schema:
         drop_schema(s.database_schema)
 
 
-@pytest.fixture
-def container(settings: Any) -> Iterator[Any]:
+def container_of_one_test(settings: Any) -> Iterator[Any]:
+    """A fixture's container, closed after the test."""
     from adapters.bootstrap import bootstrap
 
     c = bootstrap(settings)
     yield c
     c.close()
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path) -> Iterator[Any]:
+    yield from settings_of_one_test(backend, tmp_path)
+
+
+@pytest.fixture
+def container(settings: Any) -> Iterator[Any]:
+    yield from container_of_one_test(settings)
 
 
 @pytest.fixture

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     worker_threads: int = 0
     workers: int = 1
     device: str = "cpu"
+    # HTTP processes of ``tryon serve`` (Python runs one request's code at a time per
+    # process): one per core on PostgreSQL. The first process keeps the projections'
+    # background loop, the dispatcher, the embedded worker and order expiry; the HTTP
+    # processes answer requests (read-your-writes catch-up included). The embedded SQLite
+    # default serves from one process.
+    web_workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1_048_576, description="JSON bodies")
     # Uploaded images (and video frames) over this many pixels are refused from their header.
     max_image_pixels: int = Field(default=50_000_000, ge=1)

@@ -1,19 +1,22 @@
 """Command throughput and latency on PostgreSQL: the HTTP API against the library floor.
 
-Three commands (register, add-to-cart, place-order), each with 1, 8 and 32 concurrent clients,
-along two paths in the same run, on a fresh schema of the real PostgreSQL server:
+Four commands (register, add-to-cart, place-order, and checkout = add-to-cart then
+place-order, the saturation figure), each with 1, 8 and 32 concurrent clients, along these
+paths in the same run, on a fresh schema of the real PostgreSQL server:
 
 * ``http``: the real server (``tryon serve`` in a subprocess: uvicorn + create_app + in-process
   projections, access logs on) driven by one keep-alive ``httpx.Client`` per client thread.
   Each request does everything a client gets: validation, auth, idempotency, the command,
-  the read-model wait (read-your-writes) and the JSON response.
+  the read-model wait (read-your-writes) and the validated JSON response.
+* ``http-2p``: the same server with ``--web-workers 2`` (two HTTP processes, one per core).
 * ``direct``: the same application command called from the same number of threads in this
   process (``container.accounts.register``, ``container.shop.carts.add_item``,
-  ``container.shop.ordering.place``): no HTTP, no read-model wait. The server is not running
-  yet while these cells run, so it takes no CPU from them.
+  ``container.shop.ordering.place``): no HTTP, no read-model wait. No server is running
+  while these cells run, so it takes no CPU from them.
 
 Every operation works on its own fresh subject (a new email, a new user with an empty cart, a
-new user whose cart holds one unit of a product of its own), so per-operation cost does not
+new user whose cart holds one unit of a product of its own; for checkout, a new user and a
+product of its own), so per-operation cost does not
 grow along a cell and concurrent orders do not collide on one hot product. Password hashing
 uses a light argon2 setting (time cost 1, 8 MiB) on both paths; subjects are prepared before
 the cells with a precomputed hash.
@@ -24,7 +27,8 @@ Usage::
     .venv/bin/python bench/commands.py --requests 400  # more requests per cell
     .venv/bin/python bench/commands.py --quick         # smoke run, writes nothing
 
-The table's ``ratio`` is direct ops/s divided by HTTP ops/s at the same concurrency (how many
+``--web-workers 1`` measures the one-process server only. The table's ``ratio`` is direct
+ops/s divided by HTTP ops/s at the same concurrency (how many
 times slower the HTTP path is); the target is at most 2 at 32 clients.
 """
 
@@ -55,9 +59,9 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                              "postgresql://postgres@127.0.0.1:5432/test")
-COMMANDS = ("register", "add-to-cart", "place-order")
+COMMANDS = ("register", "add-to-cart", "place-order", "checkout")
 CLIENTS = (1, 8, 32)
-PATHS = ("http", "direct")
+WEB_WORKERS = (1, 2)
 PASSWORD = "Str0ng!Pass"
 TARGET_RATIO = 2.0
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -89,18 +93,25 @@ class Cell:
         return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))] * 1000
 
 
-def ratio(cells: Sequence[Cell], command: str, clients: int) -> float | None:
+def http_path(web_workers: int) -> str:
+    """The path's name in the table: ``http`` for one server process, ``http-2p`` for two."""
+    return "http" if web_workers == 1 else f"http-{web_workers}p"
+
+
+def ratio(cells: Sequence[Cell], command: str, clients: int,
+          path: str = "http") -> float | None:
     found = {c.path: c for c in cells if c.command == command and c.clients == clients}
-    if "http" not in found or "direct" not in found or found["http"].ops == 0:
+    if path not in found or "direct" not in found or found[path].ops == 0:
         return None
-    return found["direct"].ops / found["http"].ops
+    return found["direct"].ops / found[path].ops
 
 
 def table(cells: Sequence[Cell]) -> str:
     lines = ["| command | clients | path | ops/s | p50 ms | p99 ms | errors | HTTP/direct |",
              "|---|---:|---|---:|---:|---:|---:|---:|"]
     for cell in cells:
-        r = ratio(cells, cell.command, cell.clients) if cell.path == "http" else None
+        r = (ratio(cells, cell.command, cell.clients, cell.path)
+             if cell.path.startswith("http") else None)
         shown = "" if r is None else f"{r:.2f}x slower"
         lines.append(f"| {cell.command} | {cell.clients} | {cell.path} | {cell.ops:,.0f} | "
                      f"{cell.percentile(0.50):.1f} | {cell.percentile(0.99):.1f} | "
@@ -110,11 +121,13 @@ def table(cells: Sequence[Cell]) -> str:
 
 def verdict(cells: Sequence[Cell], clients: int) -> str:
     parts = []
+    paths = sorted({c.path for c in cells if c.path.startswith("http")})
     for command in COMMANDS:
-        r = ratio(cells, command, clients)
-        if r is not None:
-            mark = "ok" if r <= TARGET_RATIO else "MISSED"
-            parts.append(f"{command} {r:.2f}x ({mark})")
+        for path in paths:
+            r = ratio(cells, command, clients, path)
+            if r is not None:
+                mark = "ok" if r <= TARGET_RATIO else "MISSED"
+                parts.append(f"{command} {path} {r:.2f}x ({mark})")
     return (f"Target: HTTP within {TARGET_RATIO:g}x of direct at {clients} clients: "
             + (", ".join(parts) or "not measured"))
 
@@ -202,8 +215,9 @@ class _Precomputed:
 class Server:
     """``tryon serve`` in a subprocess on a free port of 127.0.0.1."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, web_workers: int = 1) -> None:
         self.env = {**os.environ, **env}
+        self.web_workers = web_workers
         self.log_path = log_path
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -215,7 +229,8 @@ class Server:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "adapters.cli.main", "serve", "--no-seed",
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             "--host", "127.0.0.1", "--port", str(self.port),
+             "--web-workers", str(self.web_workers)],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -323,8 +338,9 @@ class Fixtures:
         def buyer(i: int) -> Subject:
             subject = self.user(label)
             subject.product_id, subject.variant_id = self.product(stock=10)
-            self.container.shop.carts.add_item(subject.user_id, subject.product_id,
-                                            subject.variant_id, 1, {})
+            if command == "place-order":  # a checkout puts the item in the cart itself
+                self.container.shop.carts.add_item(subject.user_id, subject.product_id,
+                                                   subject.variant_id, 1, {})
             subject.key = f"order-{i}-{uuid.uuid4().hex[:8]}"
             return subject
 
@@ -363,7 +379,12 @@ def direct_operation(container: Any, command: str) -> Callable[[Any, Subject], N
         if position <= 0:
             raise RuntimeError("the order was not placed")
 
-    return {"register": register, "add-to-cart": add_to_cart, "place-order": place_order}[command]
+    def checkout(_: Any, s: Subject) -> None:
+        add_to_cart(_, s)
+        place_order(_, s)
+
+    return {"register": register, "add-to-cart": add_to_cart, "place-order": place_order,
+            "checkout": checkout}[command]
 
 
 def http_operation(command: str) -> Callable[[Any, Subject], None]:
@@ -387,7 +408,12 @@ def http_operation(command: str) -> Callable[[Any, Subject], None]:
         expect(client.post("/v1/orders", headers={**s.headers, "Idempotency-Key": s.key},
                            json={"shippingAddress": ADDRESS, "shippingMethod": "standard"}), 201)
 
-    return {"register": register, "add-to-cart": add_to_cart, "place-order": place_order}[command]
+    def checkout(client: Any, s: Subject) -> None:
+        add_to_cart(client, s)
+        place_order(client, s)
+
+    return {"register": register, "add-to-cart": add_to_cart, "place-order": place_order,
+            "checkout": checkout}[command]
 
 
 def run_cell(cell: Cell, subjects: list[Subject], operation: Callable[[Any, Subject], None],
@@ -454,7 +480,8 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
     settings = Settings.model_validate({k[len("TRYON_"):].lower(): v for k, v in env.items()})
     configure_logging("WARNING", True)
     container = bootstrap(settings)
-    server = Server(env, workdir / "server.log")
+    paths = ["direct"] + [http_path(n) for n in args.web_workers]
+    servers: list[Server] = []
     run = uuid.uuid4().hex[:6]
     cells: list[Cell] = []
     try:
@@ -468,7 +495,7 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
         subjects: dict[tuple[str, int, str], list[Subject]] = {}
         started = time.perf_counter()
         for command, clients in plan:
-            for path in PATHS:
+            for path in paths:
                 count = args.requests + args.warmup
                 subjects[command, clients, path] = fixtures.prepare(command, path, count)
         say(f"subjects ready in {time.perf_counter() - started:.1f}s")
@@ -482,30 +509,36 @@ def benchmark(args: argparse.Namespace) -> tuple[list[Cell], dict[str, str]]:
             cells.append(run_cell(cell, prepared[args.warmup:], operation))
             say(f"{command:12} {clients:3} direct {cell.ops:8.0f} ops/s")
 
-        started = time.perf_counter()
-        server.start()  # it catches the read models up before it answers
-        say(f"server up on {server.url} in {time.perf_counter() - started:.1f}s")
-        for command, clients in plan:
-            operation = http_operation(command)
-            prepared = subjects[command, clients, "http"]
+        for web_workers in args.web_workers:  # one server at a time, alone on the machine
+            path = http_path(web_workers)
+            server = Server(env, workdir / f"server-{path}.log", web_workers)
+            servers.append(server)
+            started = time.perf_counter()
+            server.start()  # it catches the read models up before it answers
+            say(f"{path} server up on {server.url} in {time.perf_counter() - started:.1f}s")
+            for command, clients in plan:
+                operation = http_operation(command)
+                prepared = subjects[command, clients, path]
 
-            def session() -> Any:
-                return httpx.Client(base_url=server.url, timeout=60.0)
+                def session(url: str = server.url) -> Any:
+                    return httpx.Client(base_url=url, timeout=60.0)
 
-            run_cell(Cell(command, clients, "http"), prepared[:args.warmup], operation,
-                     session)
-            cell = run_cell(Cell(command, clients, "http"), prepared[args.warmup:],
-                            operation, session)
-            cells.append(cell)
-            say(f"{command:12} {clients:3} http   {cell.ops:8.0f} ops/s")
+                run_cell(Cell(command, clients, path), prepared[:args.warmup], operation,
+                         session)
+                cell = run_cell(Cell(command, clients, path), prepared[args.warmup:],
+                                operation, session)
+                cells.append(cell)
+                say(f"{command:12} {clients:3} {path:7} {cell.ops:8.0f} ops/s")
+            server.stop()
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
         container.close()
         if not args.keep_schema:
             drop_schema(args.database_url, schema)
             shutil.rmtree(workdir, ignore_errors=True)
     order = {(c, n, p): i for i, (c, n, p) in enumerate(
-        (c, n, p) for c in args.commands for n in args.clients for p in PATHS)}
+        (c, n, p) for c in args.commands for n in args.clients for p in paths)}
     cells.sort(key=lambda c: order[c.command, c.clients, c.path])
     info["schema"] = schema
     info["load_after"] = _load()
@@ -550,6 +583,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="comma-separated subset of " + ", ".join(COMMANDS))
     p.add_argument("--quick", action="store_true",
                    help="smoke run: few requests, nothing written to docs/")
+    p.add_argument("--web-workers", default=",".join(map(str, WEB_WORKERS)),
+                   help="comma-separated HTTP process counts of the server, one run each")
     p.add_argument("--database-url", default=DEFAULT_URL)
     p.add_argument("--server-log-level", default="INFO",
                    help="the server's log level (INFO: one JSON access log per request)")
@@ -560,6 +595,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.clients = [int(n) for n in str(args.clients).split(",") if n]
     args.commands = [c for c in str(args.commands).split(",") if c]
+    args.web_workers = [int(n) for n in str(args.web_workers).split(",") if n]
     unknown = set(args.commands) - set(COMMANDS)
     if unknown:
         p.error(f"unknown commands: {', '.join(sorted(unknown))}")

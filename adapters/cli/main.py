@@ -9,6 +9,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from adapters.settings import Settings
+
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -17,6 +19,9 @@ def serve(args: argparse.Namespace) -> int:
     from adapters.http.app import create_app
     from adapters.seed import seed_demo_catalog
 
+    web_workers = args.web_workers or Settings().web_workers
+    if web_workers > 1 and not web_workers_fit(Settings()):
+        return 2
     container = container_for(args)
     if not args.no_seed:
         listed = seed_demo_catalog(container.shop, container.blobs)
@@ -32,11 +37,30 @@ def serve(args: argparse.Namespace) -> int:
           f"  OpenAPI:  http://{args.host}:{args.port}/openapi.json", file=sys.stderr)
     try:
         # Proxy headers are read by the app, from TRYON_TRUSTED_PROXIES only.
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    access_log=False, proxy_headers=False)
+        if web_workers > 1:  # this process keeps the background work; N processes answer
+            uvicorn.run("adapters.http.served:app", factory=True, workers=web_workers,
+                        host=args.host, port=args.port, log_level="warning",
+                        access_log=False, proxy_headers=False)
+        else:
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
+                        access_log=False, proxy_headers=False)
     finally:
         container.close()
     return 0
+
+
+def web_workers_fit(settings: Settings) -> bool:
+    """Whether several HTTP processes can serve with these settings (prints why not)."""
+    if not settings.uses_postgres:
+        print("several web workers need PostgreSQL (TRYON_DATABASE_URL): the embedded SQLite "
+              "files are served by one process", file=sys.stderr)
+        return False
+    if settings.bus == "nats":
+        print("several web workers serve with the in-process bus; with NATS, run one "
+              "`tryon serve` per replica behind a load balancer (docs/deploy.md)",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def projector(args: argparse.Namespace) -> int:
@@ -115,6 +139,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-seed", action="store_true", help="do not seed the demo catalog")
+    s.add_argument("--web-workers", type=int, default=0,
+                   help="HTTP processes (default TRYON_WEB_WORKERS, 1); more needs PostgreSQL")
     s.set_defaults(func=serve)
 
     pr = sub.add_parser("projector", help="run the projections in their own process")

@@ -14,7 +14,6 @@ from application.ports import PasswordHasher
 from domain import ids
 from domain.accounts import Address, EmailIndex, Preferences, User
 from domain.errors import CredentialsRejected, EmailTaken, InvalidInput, NotFound, SessionEnded
-from domain.ordering import PostalAddress
 from domain.sessions import SignInSession, TokenState, session_id_for
 
 
@@ -242,25 +241,3 @@ class Accounts(TryonApplication):
     def default_address_of(self, user_id: uuid.UUID) -> Address | None:
         user = self.get_user(user_id)
         return None if user.default_address is None else user.addresses[user.default_address]
-
-
-# Orders record an address as the customer gave it through the API (``PostalAddress``).
-POSTAL_NAMES = {"first_name": "firstName", "last_name": "lastName", "zip_code": "zipCode"}
-
-
-def postal_address(address: Address) -> PostalAddress:
-    return {POSTAL_NAMES.get(name, name): value for name, value in address.parts().items()}
-
-
-class SavedAddresses:
-    """A person's saved addresses, as the ordering context's address book."""
-
-    def __init__(self, accounts: Accounts) -> None:
-        self.accounts = accounts
-
-    def address_of(self, user_id: uuid.UUID, address_id: str) -> PostalAddress:
-        return postal_address(self.accounts.address_of(user_id, address_id))
-
-    def default_address_of(self, user_id: uuid.UUID) -> PostalAddress | None:
-        address = self.accounts.default_address_of(user_id)
-        return None if address is None else postal_address(address)

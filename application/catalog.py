@@ -8,7 +8,14 @@ from typing import Any
 
 from application.base import Position, TryonApplication, retry_on_conflict
 from domain import ids
-from domain.catalog import DEFAULT_FREE_SHIPPING_CENTS, Product, ProductContent, reviewer_name
+from domain.catalog import (
+    DEFAULT_FREE_SHIPPING_CENTS,
+    Garment,
+    PhotoKey,
+    Product,
+    ProductContent,
+    reviewer_name,
+)
 
 
 class Catalog:
@@ -17,6 +24,12 @@ class Catalog:
 
     def product(self, product_id: uuid.UUID | None) -> Product:
         return self.store.load(Product, product_id, "Product")
+
+    def garment(self, product_id: uuid.UUID | None, variant_id: str,
+                photo_key: PhotoKey) -> Garment:
+        """A variant of the product to try on; ``photo_key`` finds its photos in the shop's
+        blob store."""
+        return self.product(product_id).garment(variant_id, photo_key)
 
     def list_product(
         self, fields: ProductContent, price_cents: int, original_price_cents: int | None,

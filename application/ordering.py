@@ -22,11 +22,12 @@ from application.payments import Payments
 from application.ports import PaymentProvider
 from application.turns import Turns
 from domain import ids
+from domain.accounts import Address
 from domain.cart import Cart
 from domain.catalog import Product
 from domain.errors import DomainError, InvalidInput, InvalidStateTransition, NotFound
 from domain.money import Money
-from domain.ordering import Addresses, Order, PostalAddress
+from domain.ordering import Addresses, Order
 from domain.payments import PaymentOrder, PaymentStatus
 
 
@@ -37,11 +38,11 @@ def order_id_for(user_id: uuid.UUID, idempotency_key: str) -> uuid.UUID:
 
 
 class AddressBook(Protocol):
-    """The customer's saved addresses (the accounts context)."""
+    """The customer's saved addresses (the accounts context: ``Accounts``)."""
 
-    def address_of(self, user_id: uuid.UUID, address_id: str) -> PostalAddress: ...
+    def address_of(self, user_id: uuid.UUID, address_id: str) -> Address: ...
 
-    def default_address_of(self, user_id: uuid.UUID) -> PostalAddress | None: ...
+    def default_address_of(self, user_id: uuid.UUID) -> Address | None: ...
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Ordering:
     # -- checkout ------------------------------------------------------------------------------
     def place(
         self, user_id: uuid.UUID, order_id: uuid.UUID, shipping_method: str,
-        shipping_address: PostalAddress, billing_address: PostalAddress, notes: str | None,
+        shipping_address: Address, billing_address: Address, notes: str | None,
     ) -> Position:
         """Reserve every line's stock, create the order and empty the cart: one save. Buyers of
         the same product in this process take turns, and whoever's turn it is places every
@@ -103,8 +104,8 @@ class Ordering:
 
     def place_from_address_book(
         self, user_id: uuid.UUID, order_id: uuid.UUID, shipping_method: str,
-        book: AddressBook, shipping_address_id: str | None, shipping: PostalAddress | None,
-        billing: PostalAddress | None, notes: str | None,
+        book: AddressBook, shipping_address_id: str | None, shipping: Address | None,
+        billing: Address | None, notes: str | None,
     ) -> Position:
         """``place``, shipping to a saved address when one is named (or none is given)."""
         if shipping_address_id is not None:

@@ -13,10 +13,10 @@ from typing import Any
 from application.base import Position, TryonApplication, retry_on_conflict
 from domain import ids
 from domain.avatars import Avatar, ScanInputs
-from domain.catalog import Product
+from domain.catalog import Garment, Product
 from domain.closet import MAX_ITEMS, Closet, kept_product
 from domain.errors import InvalidInput, NotFound
-from domain.renders import Garment, Render, RenderRequest, RenderStatus
+from domain.renders import Render, RenderRequest, RenderStatus
 from domain.uploads import SCAN_INPUTS, Upload
 
 
@@ -75,13 +75,13 @@ class Studio(TryonApplication):
 
     # -- renders -----------------------------------------------------------------------------
     def request_render(self, user_id: uuid.UUID, render_id: uuid.UUID, avatar_id: uuid.UUID,
-                       product_id: uuid.UUID, variant_id: str, spec: RenderRequest,
-                       garment: Garment) -> Position:
+                       garment: Garment, spec: RenderRequest) -> Position:
+        """``garment`` on the avatar's body, posed, lit and framed as ``spec`` says."""
         avatar = self.avatar_of(user_id, avatar_id)
         body = avatar.check_renderable()
         return self.record(Render(id=render_id, user_id=user_id, avatar_id=avatar_id,
-                                  product_id=product_id, variant_id=variant_id, spec=spec,
-                                  garment={**garment, "body": body}))
+                                  product_id=garment.product_id, variant_id=garment.variant_id,
+                                  spec=spec, garment={**garment.as_engine_input(), "body": body}))
 
     def render_of(self, user_id: uuid.UUID | None, render_id: uuid.UUID | None) -> Render:
         render = self.load(Render, render_id, "Render")

@@ -49,7 +49,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -359,9 +359,12 @@ class Fixtures:
 
 # -- the operations ----------------------------------------------------------------------------
 def direct_operation(container: Any, command: str) -> Callable[[Any, Subject], None]:
+    from adapters.http.naming import in_domain_words
     from application.ordering import order_id_for
+    from domain.accounts import Address
 
-    billing = {k: v for k, v in ADDRESS.items() if k != "phone"}
+    shipping = Address(**in_domain_words(ADDRESS))
+    billing = replace(shipping, phone=None)
 
     def register(_: Any, s: Subject) -> None:
         container.accounts.register(s.email, PASSWORD, "Ada", "Lovelace")
@@ -372,7 +375,7 @@ def direct_operation(container: Any, command: str) -> Callable[[Any, Subject], N
     def place_order(_: Any, s: Subject) -> None:
         assert s.user_id is not None
         position = container.shop.ordering.place(s.user_id, order_id_for(s.user_id, s.key),
-                                              "standard", dict(ADDRESS), billing, None)
+                                              "standard", shipping, billing, None)
         if position <= 0:
             raise RuntimeError("the order was not placed")
 

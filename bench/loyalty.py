@@ -38,13 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from domain.accounts import Address  # noqa: E402
+
 POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "Str0ng!Pass"
 TARGET = 1.2
-ADDRESS = {"firstName": "John", "lastName": "Doe", "street": "123 Main St",
-           "apartment": "Apt 4B", "city": "New York", "state": "NY", "zipCode": "10001",
-           "country": "US", "phone": "+1-555-0123"}
+ADDRESS = Address(first_name="John", last_name="Doe", street="123 Main St", apartment="Apt 4B",
+                  city="New York", state="NY", zip_code="10001", country="US",
+                  phone="+1-555-0123")
 
 
 class Customer:

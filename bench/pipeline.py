@@ -30,7 +30,6 @@ import argparse
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.catalog import Garment
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -46,13 +49,22 @@ if str(ROOT) not in sys.path:
 
 DOC = ROOT / "docs" / "benchmarks.md"
 NATS_URL = os.environ.get("TRYON_TEST_NATS_URL", "nats://127.0.0.1:4222")
+# A body of the anny model, as a completed scan records it (render_engine.body.fitted).
 BODY = {"model": "anny", "modelVersion": "0.6.2",
         "phenotype": {"gender": 0.474338, "age": 0.666628, "muscle": 0.368914,
                       "weight": 0.633417, "height": 0.416129, "proportions": 0.509112},
         "skinColor": [0.8, 0.62, 0.52]}
-GARMENT = {"category": "tops", "size": "M", "colorHex": "#2563EB",
-           "sizeGuide": {"M": {"chest": 96.5, "waist": 81.3}}, "fit": "regular"}
 SPEC = {"output": {"resolution": "720p", "format": "png", "quality": "low"}}
+
+
+def t_shirt() -> Garment:
+    """A plain t-shirt in M (photos left out: each render draws the same swatch)."""
+    from domain.catalog import Category, Garment, SizeGuide, Sizing
+
+    return Garment(product_id=uuid.uuid4(), variant_id="v1", category=Category.TOPS,
+                   subcategory=None, size="M", color_hex="#2563EB",
+                   sizing=Sizing("regular", SizeGuide({"M": {"chest": 96.5, "waist": 81.3}})),
+                   fabric=None, photo_keys=())
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -126,20 +138,15 @@ class Pipeline:
                 stdout=log, stderr=subprocess.STDOUT))
 
     def stop_workers(self) -> None:
-        for proc in self.workers:
-            proc.send_signal(signal.SIGTERM)
-        for proc in self.workers:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        from tests.waiting import stop_all
+
+        stop_all(self.workers, timeout=60)
         self.workers = []
 
     def request(self) -> uuid.UUID:
         render = uuid.uuid4()
-        self.container.studio.request_render(self.user, render, self.avatar, uuid.uuid4(), "v1",
-                                             dict(SPEC), dict(GARMENT))
+        self.container.studio.request_render(self.user, render, self.avatar, t_shirt(),
+                                             dict(SPEC))
         return render
 
     def finished(self, render: uuid.UUID) -> bool:

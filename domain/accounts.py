@@ -65,7 +65,7 @@ ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(Address))
 Preferences = dict[str, dict[str, bool | str]]
 DEFAULT_PREFERENCES: Preferences = {
     "notifications": {"email": True, "push": True, "marketing": False},
-    "privacy": {"profileVisibility": "private", "dataSharing": False},
+    "privacy": {"profile_visibility": "private", "data_sharing": False},
     "units": {"height": "cm", "weight": "kg"},
 }
 
@@ -80,8 +80,14 @@ _V1_NAMES = {"firstName": "first_name", "lastName": "last_name", "dateOfBirth": 
              "phoneNumber": "phone_number", "zipCode": "zip_code"}
 
 
-def _renamed_from_v1(values: dict[str, object]) -> dict[str, object]:
-    return {_V1_NAMES.get(k, k): v for k, v in values.items()}
+def _rename_from_v1(state: dict[str, object], field: str) -> None:
+    values = state[field]
+    assert isinstance(values, dict)
+    state[field] = {_V1_NAMES.get(k, k): v for k, v in values.items()}
+
+
+# Profile updates before v3 named the privacy settings as the API does.
+_V2_SETTING_NAMES = {"profileVisibility": "profile_visibility", "dataSharing": "data_sharing"}
 
 
 @dataclass
@@ -144,17 +150,25 @@ class User(Aggregate):
             self._profile_updated(changes=dict(changes), preferences=preferences or {})
 
     class ProfileUpdated(Aggregate.Event):
-        """v2 names the changed fields in the domain's words (v1: as the API spells them)."""
+        """v2 names the changed fields in the domain's words, v3 the privacy settings too
+        (v1: both as the API spells them, v2: the settings still so)."""
 
-        class_version = 2
+        class_version = 3
         changes: dict[str, str | None]
         preferences: Preferences
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            changes = state["changes"]
-            assert isinstance(changes, dict)
-            state["changes"] = _renamed_from_v1(changes)
+            _rename_from_v1(state, "changes")
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, object]) -> None:
+            preferences = state["preferences"]
+            assert isinstance(preferences, dict)
+            state["preferences"] = {
+                group: {_V2_SETTING_NAMES.get(name, name): value
+                        for name, value in settings.items()}
+                for group, settings in preferences.items()}
 
     @event(ProfileUpdated)
     def _profile_updated(self, changes: dict[str, str | None],
@@ -197,9 +211,7 @@ class User(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            fields = state["fields"]
-            assert isinstance(fields, dict)
-            state["fields"] = _renamed_from_v1(fields)
+            _rename_from_v1(state, "fields")
 
     @event(AddressAdded)
     def _address_added(self, address_id: str, fields: dict[str, str], is_default: bool) -> None:
@@ -234,9 +246,7 @@ class User(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, object]) -> None:
-            changes = state["changes"]
-            assert isinstance(changes, dict)
-            state["changes"] = _renamed_from_v1(changes)
+            _rename_from_v1(state, "changes")
 
     @event(AddressUpdated)
     def _address_updated(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar, TypedDict, cast
@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain import ids
 from domain.cart import PricedProduct, ProductSnapshot
-from domain.errors import InsufficientStock, InvalidInput, NotFound
+from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition, NotFound
 from domain.money import DEFAULT_CURRENCY, Money, Quantity
 from domain.stored import StoredState
 
@@ -102,6 +102,39 @@ class Shipping:
     free_shipping_threshold: Money
     weight_kg: float | None = None
     dimensions: ParcelDimensions | None = None
+
+
+# The blob key of a photo's link when the shop's own store holds the photo (a link it signed);
+# None for another site's image, which the render engine never fetches. The edge passes it in.
+PhotoKey = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Garment:
+    """A variant of a product as the render engine draws it: the product itself, not a swatch
+    (its cut, fabric and front and back photos), in the variant's size and colour, with the
+    body each size fits."""
+
+    product_id: uuid.UUID
+    variant_id: str
+    category: Category | None
+    subcategory: str | None
+    size: str | None
+    color_hex: str
+    sizing: Sizing
+    fabric: str | None  # the material and tags, as words
+    photo_keys: tuple[str, ...]  # front, then back, those the shop's store holds
+
+    def as_engine_input(self) -> dict[str, object]:
+        """In the render engine's words, as ``Render.Requested`` stores it."""
+        garment: dict[str, object] = {
+            "category": None if self.category is None else self.category.value,
+            "size": self.size, "colorHex": self.color_hex,
+            "sizeGuide": self.sizing.guide.as_content(), "fit": self.sizing.fit,
+            "imageKeys": list(self.photo_keys), "subcategory": self.subcategory}
+        if self.fabric:
+            garment["material"] = self.fabric
+        return garment
 
 
 class StoredVariant(TypedDict, total=False):
@@ -314,6 +347,25 @@ class Product(Aggregate):
             weight_kg=None if parcel.get("weight") is None else float(parcel["weight"]),
             dimensions=None if not size else ParcelDimensions(
                 float(size["length"]), float(size["width"]), float(size["height"])))
+
+    @property
+    def fabric(self) -> str | None:
+        words = " ".join([str(self.fields.get("material") or ""),
+                          *map(str, self.fields.get("tags") or [])]).strip()
+        return words or None
+
+    def garment(self, variant_id: str, photo_key: PhotoKey) -> Garment:
+        """One of this product's variants, to try on (if the product can be tried on)."""
+        variant = self.check_variant(variant_id)
+        if not self.tryon_available:
+            raise InvalidStateTransition("This product cannot be tried on")
+        photos = [next((key for image in self.images
+                        if image.view == side and (key := photo_key(image.url))), None)
+                  for side in ("front", "back")]
+        return Garment(product_id=self.id, variant_id=variant_id, category=self.category,
+                       subcategory=self.subcategory, size=variant.size,
+                       color_hex=variant.color_hex or "#808080", sizing=self.sizing,
+                       fabric=self.fabric, photo_keys=tuple(key for key in photos if key))
 
     def snapshot_of(self, variant_id: str) -> PricedProduct:
         """What a cart records of this product, for one of its variants."""

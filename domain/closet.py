@@ -28,10 +28,8 @@ class KeptProduct(TypedDict):
 def kept_product(product: Product, variant_id: str | None) -> KeptProduct:
     """What the closet remembers of ``product`` (at the variant's price, when one is kept)."""
     price = product.price if variant_id is None else product.variant_price(variant_id)
-    images = product.fields.get("images") or []
     return {"id": ids.encode("prod", product.id), "name": product.name,
-            "price": price.as_json(), "image": images[0]["url"] if images else None,
-            "brand": product.fields.get("brand")}
+            "price": price.as_json(), "image": product.first_image, "brand": product.brand}
 
 
 class ClosetItem(TypedDict):

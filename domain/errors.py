@@ -66,9 +66,5 @@ class SessionEnded(Unauthenticated):
     """A refresh token of a revoked, reused, unknown or erased sign-in session."""
 
 
-# The name the adapters still use; the HTTP edge moves to ``Unauthenticated``.
-NotAuthenticated = Unauthenticated
-
-
 class Forbidden(DomainError):
     code = "FORBIDDEN"

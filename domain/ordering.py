@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TypedDict
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, TypedDict
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain import pricing
+from domain.accounts import Address
 from domain.errors import InvalidInput, InvalidStateTransition
 from domain.money import DEFAULT_CURRENCY, Money, Quantity
 from domain.payments import StoredCard
@@ -63,19 +64,24 @@ _ALLOWED = {
     S.REFUNDED: (S.PROCESSING, S.CONFIRMED, S.SHIPPED, S.DELIVERED),
 }
 
-# A postal address as the customer gave it, in the API's words: stored sealed (personal
-# data) and shown back unchanged, so the domain only chooses between addresses.
-PostalAddress = dict[str, str | bool | None]
+# How ``Order.Placed`` stores an address: its parts as the customer gave them through the API
+# (firstName, zipCode...), sealed as personal data and shown back unchanged.
+StoredAddress = dict[str, str]
+_STORED_NAMES = {"first_name": "firstName", "last_name": "lastName", "zip_code": "zipCode"}
+
+
+def stored_address(address: Address) -> StoredAddress:
+    return {_STORED_NAMES.get(name, name): value for name, value in address.parts().items()}
 
 
 @dataclass(frozen=True)
 class Addresses:
-    shipping: PostalAddress
-    billing: PostalAddress
+    shipping: Address
+    billing: Address
 
     @classmethod
-    def choose(cls, shipping: PostalAddress | None, billing: PostalAddress | None,
-               default: PostalAddress | None) -> Addresses:
+    def choose(cls, shipping: Address | None, billing: Address | None,
+               default: Address | None) -> Addresses:
         """Ship to the address given, else to the customer's default; bill to the billing
         address given, else to the shipping address (without its phone)."""
         shipping = shipping if shipping is not None else default
@@ -83,7 +89,7 @@ class Addresses:
             raise InvalidInput("shippingAddress",
                                "Give a shipping address or save a default one", "REQUIRED")
         if billing is None:
-            billing = {k: v for k, v in shipping.items() if k != "phone"}
+            billing = replace(shipping, phone=None)
         return cls(shipping, billing)
 
 
@@ -202,7 +208,8 @@ class Order(Aggregate):
                      "discount": totals.discount.minor_units,
                      "total": totals.total.minor_units},
             currency=currency, shipping_method=shipping_method,
-            shipping_address=addresses.shipping, billing_address=addresses.billing,
+            shipping_address=stored_address(addresses.shipping),
+            billing_address=stored_address(addresses.billing),
             notes=notes,
             estimated_delivery=pricing.estimated_delivery(now, shipping_method),
             coupon=coupon.code if coupon else None,
@@ -217,8 +224,8 @@ class Order(Aggregate):
         amounts: StoredAmounts,
         currency: str,
         shipping_method: str,
-        shipping_address: PostalAddress,
-        billing_address: PostalAddress,
+        shipping_address: StoredAddress,
+        billing_address: StoredAddress,
         notes: str | None,
         estimated_delivery: str,
         coupon: str | None,

@@ -27,10 +27,10 @@ FINAL = (RenderStatus.COMPLETED, RenderStatus.FAILED, RenderStatus.CANCELLED)
 
 # What the render engine is handed and hands back. The shop keeps them as they are: the pose,
 # lighting, camera and output (validated by ``render_engine.request.RenderSpec`` before a
-# render is requested), the garment with the avatar's body, and the engine's result and
-# failure details.
+# render is requested), the garment (``domain.catalog.Garment`` in the engine's words) with
+# the avatar's body, and the engine's result and failure details.
 RenderRequest = dict[str, object]
-Garment = dict[str, object]
+GarmentOnBody = dict[str, object]
 EngineReport = Mapping[str, object]
 
 
@@ -46,7 +46,7 @@ class Render(Aggregate):
     @event("Requested")
     def __init__(self, id: uuid.UUID, user_id: uuid.UUID, avatar_id: uuid.UUID,
                  product_id: uuid.UUID, variant_id: str, spec: RenderRequest,
-                 garment: Garment) -> None:
+                 garment: GarmentOnBody) -> None:
         self.user_id = user_id
         self.avatar_id = avatar_id
         self.product_id = product_id

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from domain import ids
-from domain.accounts import DEFAULT_PREFERENCES, User, merge_preferences
+from domain.accounts import DEFAULT_PREFERENCES, Preferences, User, merge_preferences
 from domain.avatars import Avatar
 from domain.money import to_decimal
 from domain.ordering import Order
@@ -19,13 +19,20 @@ USER_FIELDS = ("id", "email", "firstName", "lastName", "avatar", "emailVerified"
                "phoneVerified", "createdAt", "updatedAt")
 
 
-# The spec's names of the profile and address fields that the user's events record.
+# The spec's names of the profile and address fields and the settings that the user's events
+# record.
 SPEC_NAMES = {"first_name": "firstName", "last_name": "lastName", "date_of_birth": "dateOfBirth",
-              "phone_number": "phoneNumber", "zip_code": "zipCode"}
+              "phone_number": "phoneNumber", "zip_code": "zipCode",
+              "profile_visibility": "profileVisibility", "data_sharing": "dataSharing"}
+V = TypeVar("V")
 
 
-def spec_fields(fields: dict[str, str | None]) -> dict[str, str | None]:
+def spec_fields(fields: Mapping[str, V]) -> dict[str, V]:
     return {SPEC_NAMES.get(name, name): value for name, value in fields.items()}
+
+
+def spec_preferences(preferences: Preferences) -> Preferences:
+    return {group: spec_fields(settings) for group, settings in preferences.items()}
 
 
 def user_of(profile: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +88,8 @@ class UsersProjection(Projection):
     def profile_updated(self, e: Any, view: ViewSession) -> None:
         def change(d: dict[str, Any]) -> None:
             d.update(spec_fields(e.changes))
-            d["preferences"] = merge_preferences(d["preferences"], e.preferences)
+            d["preferences"] = merge_preferences(d["preferences"],
+                                                 spec_preferences(e.preferences))
 
         self._update(view, e.originator_id, change, e.timestamp)
 
@@ -185,8 +193,7 @@ class UsersProjection(Projection):
 
 
 def _default_preferences() -> dict[str, Any]:
-    copied: dict[str, Any] = json.loads(json.dumps(DEFAULT_PREFERENCES))
-    return copied
+    return spec_preferences(DEFAULT_PREFERENCES)
 
 
 def _mark_default(doc: dict[str, Any], default_id: str | None) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from domain.accounts import Address
+
 POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "Str0ng!Pass"
@@ -66,21 +68,31 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def settings(backend: str, tmp_path: Path) -> Iterator[Any]:
-    s = make_settings(backend, tmp_path)
+def settings_of_one_test(backend: str, tmp_path: Path, **overrides: Any) -> Iterator[Any]:
+    """A fixture's settings; their PostgreSQL schema is dropped after the test."""
+    s = make_settings(backend, tmp_path, **overrides)
     yield s
     if s.database_schema:
         drop_schema(s.database_schema)
 
 
-@pytest.fixture
-def container(settings: Any) -> Iterator[Any]:
+def container_of_one_test(settings: Any) -> Iterator[Any]:
+    """A fixture's container, closed after the test."""
     from adapters.bootstrap import bootstrap
 
     c = bootstrap(settings)
     yield c
     c.close()
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path) -> Iterator[Any]:
+    yield from settings_of_one_test(backend, tmp_path)
+
+
+@pytest.fixture
+def container(settings: Any) -> Iterator[Any]:
+    yield from container_of_one_test(settings)
 
 
 @pytest.fixture
@@ -155,3 +167,7 @@ def shirt(client: Any, admin: dict[str, Any]) -> dict[str, Any]:
 ADDRESS = {"firstName": "John", "lastName": "Doe", "street": "123 Main St",
            "apartment": "Apt 4B", "city": "New York", "state": "NY", "zipCode": "10001",
            "country": "US", "phone": "+1-555-0123"}
+# The same address in the domain's words, for the applications' commands.
+HOME = Address(first_name="John", last_name="Doe", street="123 Main St", apartment="Apt 4B",
+               city="New York", state="NY", zip_code="10001", country="US",
+               phone="+1-555-0123")

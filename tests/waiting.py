@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -18,3 +20,18 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str,
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{on_timeout()}")
+
+
+def stop_all(processes: Iterable[subprocess.Popen[Any]], timeout: float) -> None:
+    """Asks every process still running to stop (SIGTERM) and waits ``timeout`` seconds for
+    each; one that has not exited by then is killed."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -34,7 +34,7 @@ from application.sessions import Sessions
 from application.shop import Shop
 from application.studio import Studio
 from domain import ids
-from domain.errors import Forbidden, NotAuthenticated, NotFound
+from domain.errors import Forbidden, NotFound, Unauthenticated
 from projections.queries import ReadModels, StudioReads
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -168,13 +168,13 @@ def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Authentication required")
+        raise Unauthenticated("Authentication required")
     claims = access_claims(request.scope, tokens, credentials.credentials)
     user_id = tokens.user_of(claims)
     public_id = ids.encode("usr", user_id)
     roles = read.roles(public_id)
     if roles is None:
-        raise NotAuthenticated("This account no longer exists")
+        raise Unauthenticated("This account no longer exists")
     return Principal(user_id, public_id, tuple(roles))
 
 

@@ -21,7 +21,7 @@ log = structlog.get_logger("tryon.http")
 
 STATUS = {
     errors.InvalidInput: 400,
-    errors.NotAuthenticated: 401,
+    errors.Unauthenticated: 401,
     errors.PaymentDeclined: 402,
     errors.Forbidden: 403,
     errors.NotFound: 404,

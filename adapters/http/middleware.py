@@ -21,7 +21,7 @@ from adapters.outage import RETRY_AFTER_S, Breaker, unavailable
 from adapters.security.tokens import TokenService
 from application import metadata, receipts
 from domain import ids
-from domain.errors import NotAuthenticated
+from domain.errors import Unauthenticated
 
 log = structlog.get_logger("tryon.http")
 T = TypeVar("T")
@@ -67,7 +67,7 @@ def access_claims(scope: Scope, tokens: TokenService, token: str) -> dict[str, A
     if cached is None or cached[0] != token:
         try:
             cached = (token, tokens.decode(token, "access"), None)
-        except NotAuthenticated as exc:
+        except Unauthenticated as exc:
             cached = (token, None, exc)
         state["_access_claims"] = cached
     if cached[2] is not None:
@@ -91,7 +91,7 @@ class RequestContext:
         if auth.lower().startswith("bearer "):
             try:
                 return str(access_claims(scope, self.tokens, auth[7:].strip())["sub"])
-            except NotAuthenticated:
+            except Unauthenticated:
                 pass
         return "anonymous"
 
@@ -308,7 +308,7 @@ class Idempotency:
         if auth.lower().startswith("bearer "):
             try:
                 return "user:" + str(access_claims(scope, self.tokens, auth[7:].strip())["sub"])
-            except NotAuthenticated:
+            except Unauthenticated:
                 pass
         client = scope.get("client") or ("unknown", 0)
         return f"client:{client[0]}"

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from adapters.http.naming import in_domain_words
 from adapters.http.validation import (
     AddressId,
     BirthDate,
@@ -32,6 +33,7 @@ from adapters.http.validation import (
     VariantId,
     WholeNumber,
 )
+from domain.accounts import Address
 from domain.catalog import CATEGORIES
 
 Category = Literal["tops", "bottoms", "dresses", "outerwear", "shoes", "accessories",
@@ -162,6 +164,12 @@ class AddressBody(Body):
 
 class AddressIn(AddressBody):
     isDefault: bool = False
+
+
+def postal_address(body: AddressBody | AddressPatch) -> Address:
+    """The address's parts given, in the domain's words (``isDefault`` is the book's, not the
+    address's)."""
+    return Address(**in_domain_words(body.model_dump(exclude={"isDefault"}, exclude_none=True)))
 
 
 class AddressPatch(Body):

@@ -15,14 +15,14 @@ from typing import Any
 import jwt
 
 from domain import ids
-from domain.errors import NotAuthenticated
+from domain.errors import Unauthenticated
 
 
-class TokenExpired(NotAuthenticated):
+class TokenExpired(Unauthenticated):
     code = "TOKEN_EXPIRED"
 
 
-class InvalidToken(NotAuthenticated):
+class InvalidToken(Unauthenticated):
     code = "INVALID_TOKEN"
 
 

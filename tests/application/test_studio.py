@@ -9,6 +9,7 @@ import pytest
 from application.studio import Studio
 from domain import ids
 from domain.avatars import AvatarStatus, ScanInputs, ScanStatus
+from domain.catalog import Category, Garment, SizeGuide, Sizing
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
 from domain.renders import RenderStatus
 
@@ -16,6 +17,10 @@ PERSON = uuid.uuid4()
 MEASURED: ScanInputs = {"photos": [], "height": 170.0, "weight": 60.0, "bodyType": None,
                         "gender": None, "measurements": {"chest": 90.0}}
 BODY = {"betas": [0.1, 0.2]}
+T_SHIRT = Garment(product_id=uuid.uuid4(), variant_id="var_1", category=Category.TOPS,
+                  subcategory="t-shirts", size="M", color_hex="#2563EB",
+                  sizing=Sizing("regular", SizeGuide({"M": {"chest": 96.5}})),
+                  fabric="cotton", photo_keys=("products/tee/front.jpg",))
 
 
 def scanned_avatar(studio: Studio, owner: uuid.UUID = PERSON) -> uuid.UUID:
@@ -28,8 +33,8 @@ def scanned_avatar(studio: Studio, owner: uuid.UUID = PERSON) -> uuid.UUID:
 
 def requested_render(studio: Studio) -> uuid.UUID:
     render_id = uuid.uuid4()
-    studio.request_render(PERSON, render_id, scanned_avatar(studio), uuid.uuid4(), "var_1",
-                          {"pose": {"type": "preset"}}, {"category": "tops"})
+    studio.request_render(PERSON, render_id, scanned_avatar(studio), T_SHIRT,
+                          {"pose": {"type": "preset"}})
     return render_id
 
 
@@ -66,12 +71,15 @@ def test_a_render_needs_an_active_avatar(studio: Studio) -> None:
     avatar_id = uuid.uuid4()
     studio.request_scan(PERSON, avatar_id, "Me", "body_measurement", MEASURED)
     with pytest.raises(InvalidStateTransition):
-        studio.request_render(PERSON, uuid.uuid4(), avatar_id, uuid.uuid4(), "var_1", {}, {})
+        studio.request_render(PERSON, uuid.uuid4(), avatar_id, T_SHIRT, {})
 
 
 def test_a_render_carries_the_avatars_body_to_the_engine(studio: Studio) -> None:
     render = studio.render_of(PERSON, requested_render(studio))
-    assert render.garment == {"category": "tops", "body": BODY}
+    assert render.garment == {
+        "category": "tops", "size": "M", "colorHex": "#2563EB", "sizeGuide": {"M": {"chest": 96.5}},
+        "fit": "regular", "imageKeys": ["products/tee/front.jpg"], "subcategory": "t-shirts",
+        "material": "cotton", "body": BODY}
     assert render.status == RenderStatus.QUEUED
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from domain import ids
 from domain.avatars import ScanInputs
-from tests.conftest import ADDRESS
+from domain.catalog import Garment, Sizing
+from tests.conftest import HOME
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -76,16 +77,19 @@ def build(container: Any) -> History:
         _scan(studio, h.users["eve"], None)  # a failed scan
 
         def try_on(user: str, product: str) -> None:
-            studio.request_render(h.users[user], uuid.uuid4(), avatars[user],
-                                  h.products[product], _variant(shop, h.products[product]),
-                                  {"output": {"format": "png"}}, {"category": "x"})
+            garment = Garment(
+                product_id=h.products[product], variant_id=_variant(shop, h.products[product]),
+                category=None, subcategory=None, size="M", color_hex="#808080",
+                sizing=Sizing.from_content(None), fabric=None, photo_keys=())
+            studio.request_render(h.users[user], uuid.uuid4(), avatars[user], garment,
+                                  {"output": {"format": "png"}})
 
         def buy(order: str, user: str, *products: str) -> None:
             for product in products:
                 shop.carts.add_item(h.users[user], h.products[product],
                                  _variant(shop, h.products[product]), 1, {})
             h.orders[order] = uuid.uuid4()
-            shop.ordering.place(h.users[user], h.orders[order], "standard", ADDRESS, ADDRESS, None)
+            shop.ordering.place(h.users[user], h.orders[order], "standard", HOME, HOME, None)
             h.totals[order] = shop.ordering.order(None, h.orders[order]).total.minor_units
 
         clock.jump(1)

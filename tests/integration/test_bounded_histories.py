@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.errors import NotAuthenticated
+from domain.errors import Unauthenticated
 from domain.sessions import SignInSession, session_id_for
 
 PASSWORD = "Str0ng!Pass"
@@ -44,16 +44,16 @@ def test_a_session_recorded_on_the_user_by_an_older_log_still_refreshes_once(
 
     renewed = container.sessions.refresh(issued.refresh_token)
     assert renewed.user_id == user.id
-    with pytest.raises(NotAuthenticated, match="already used"):
+    with pytest.raises(Unauthenticated, match="already used"):
         container.sessions.refresh(issued.refresh_token)  # the old token again: reuse
-    with pytest.raises(NotAuthenticated):
+    with pytest.raises(Unauthenticated):
         container.sessions.refresh(renewed.tokens.refresh_token)  # the family is revoked
 
 
 def test_a_password_change_revokes_every_session_begun_before_it(container: Any) -> None:
     signed = sign_up(container)
     container.accounts.change_password(signed.user_id, PASSWORD, "An0ther!Pass")
-    with pytest.raises(NotAuthenticated, match="revoked"):
+    with pytest.raises(Unauthenticated, match="revoked"):
         container.sessions.refresh(signed.tokens.refresh_token)
 
 

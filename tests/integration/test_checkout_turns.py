@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from domain.errors import DomainError, InsufficientStock, InvalidInput
-from tests.conftest import ADDRESS
+from tests.conftest import HOME
 
 
 def stocked_product(shop: Any, stock: int) -> tuple[uuid.UUID, str]:
@@ -26,7 +26,7 @@ def place_together(shop: Any, orders: list[tuple[uuid.UUID, uuid.UUID]]) -> list
         user_id, order_id = orders[n]
         start.wait()
         try:
-            answers[n] = shop.ordering.place(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
+            answers[n] = shop.ordering.place(user_id, order_id, "standard", HOME, HOME, None)
         except DomainError as refused:
             answers[n] = refused
 
@@ -89,7 +89,7 @@ def test_a_cart_changed_after_it_was_read_is_decided_again_from_the_log(
     from application.ordering import OrderRequest
     from domain.ordering import Addresses
 
-    request = OrderRequest(buyer, uuid.uuid4(), "standard", Addresses(ADDRESS, ADDRESS), None,
+    request = OrderRequest(buyer, uuid.uuid4(), "standard", Addresses(HOME, HOME), None,
                            stale)
     [position] = shop.ordering._place_orders([request])
 

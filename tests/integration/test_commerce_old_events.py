@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from domain import ids
-from tests.conftest import ADDRESS
+from tests.conftest import HOME
 
 
 def stored(originator: uuid.UUID, version: int, topic: str, **state: Any) -> StoredEvent:
@@ -34,7 +34,7 @@ def test_an_old_declined_payment_is_payable_again(container: Any) -> None:
     user = uuid.uuid4()
     shop.carts.add_item(user, product_id, variant_id, 1, {})
     order_id = order_id_for(user, "k")
-    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    shop.ordering.place(user, order_id, "standard", HOME, HOME, None)
     payment_id, _ = shop.payments.create(user, order_id)
     shop.recorder.insert_events([stored(
         payment_id, 2, "domain.payments:PaymentOrder.Declined", reason="card_declined",

@@ -71,8 +71,8 @@ def produce_backlog(c: Any) -> Backlog:
             if r % 3 == 0:
                 c.shop.carts.apply_coupon(user_id, "WELCOME10", datetime.now(UTC))
             order_id = uuid.uuid4()
-            c.shop.ordering.place(user_id, order_id, "express", {"city": "Berlin"},
-                               {"city": "Berlin"}, None)
+            c.shop.ordering.place(user_id, order_id, "express", Address(city="Berlin"),
+                                  Address(city="Berlin"), None)
             b.orders_placed[user_id] += 1
             total = c.shop.ordering.order(user_id, order_id).total.minor_units
             if r % 3 == 1:

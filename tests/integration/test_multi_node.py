@@ -29,7 +29,7 @@ from tests.integration.test_nats_pipeline import NATS_URL, delete_streams, nats_
 from tests.integration.test_smtp_mailer import PASSWORD as RELAY_PASSWORD
 from tests.integration.test_smtp_mailer import USER as RELAY_USER
 from tests.integration.test_smtp_mailer import Inbox, relay
-from tests.waiting import wait_until
+from tests.waiting import stop_all, wait_until
 
 __all__ = ["relay"]  # a fixture, re-used
 
@@ -128,15 +128,7 @@ class Cluster:
                          for n in self.nodes.values())
 
     def stop(self) -> None:
-        for node in self.nodes.values():
-            if node.process.poll() is None:
-                node.process.send_signal(signal.SIGTERM)
-        for node in self.nodes.values():
-            try:
-                node.process.wait(10)
-            except subprocess.TimeoutExpired:
-                node.process.kill()
-                node.process.wait()
+        stop_all((node.process for node in self.nodes.values()), timeout=10)
 
 
 

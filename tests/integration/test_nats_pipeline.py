@@ -28,17 +28,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bench.pipeline import BODY, NATS_URL, SPEC, t_shirt
 from tests.conftest import drop_schema, make_settings, postgres_available, shirt_body
-from tests.waiting import wait_until
+from tests.waiting import stop_all, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-NATS_URL = os.environ.get("TRYON_TEST_NATS_URL", "nats://127.0.0.1:4222")
-# A body of the anny model, as a completed scan records it (render_engine.body.fitted).
-BODY = {"model": "anny", "modelVersion": "0.6.2",
-        "phenotype": {"gender": 0.474338, "age": 0.666628, "muscle": 0.368914,
-                      "weight": 0.633417, "height": 0.416129, "proportions": 0.509112},
-        "skinColor": [0.8, 0.62, 0.52]}
-SMALL = {"output": {"resolution": "720p", "format": "png", "quality": "low"}}
 ACK_WAIT_S = 3.0
 MAX_DELIVER = 2
 RENDER_TIMEOUT_S = 240.0
@@ -202,7 +196,7 @@ class Stack:
     def request_render(self, **spec: Any) -> str:
         r = self.client.post("/v1/tryon/renders", headers=self.ada["headers"], json={
             "avatarId": self.avatar_id, "productId": self.shirt["id"],
-            "variantId": self.shirt["variants"][0]["id"], **(spec or SMALL)})
+            "variantId": self.shirt["variants"][0]["id"], **(spec or SPEC)})
         assert r.status_code == 202, r.text
         return str(r.json()["data"]["renderId"])
 
@@ -212,14 +206,12 @@ class Stack:
         from domain.renders import Render
 
         render_id = uuid.uuid4()
-        good = {"category": "tops", "size": "M", "colorHex": "#2563EB",
-                "sizeGuide": {"M": {"chest": 96.5, "waist": 81.3}}, "fit": "regular",
-                "body": BODY}
+        good = {**t_shirt().as_engine_input(), "body": BODY}
         self.container.studio.record(Render(
             id=render_id, user_id=ids.decode("usr", self.ada["id"]),
             avatar_id=ids.decode("avatar", self.avatar_id),
             product_id=ids.decode("prod", self.shirt["id"]),
-            variant_id=self.shirt["variants"][0]["id"], spec=dict(SMALL),
+            variant_id=self.shirt["variants"][0]["id"], spec=dict(SPEC),
             garment={k: v for k, v in {**good, **garment}.items() if v is not None}))
         return ids.encode("render", render_id)
 
@@ -247,15 +239,7 @@ class Stack:
         return sum(type(e).__name__ == name for e in self.events(render_id))
 
     def close(self) -> None:
-        for proc in self.workers:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.workers:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(self.workers, timeout=10)
         self.client.__exit__(None, None, None)
         self.container.close()
         for tap in (self.reports, self.commands):

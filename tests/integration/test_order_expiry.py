@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADDRESS, make_settings
+from tests.conftest import HOME, make_settings
 
 ORDERS = 4
 
@@ -45,7 +45,7 @@ def _order(shop: Any, product_id: uuid.UUID, variant_id: str, quantity: int) -> 
     user = uuid.uuid4()
     shop.carts.add_item(user, product_id, variant_id, quantity, {})
     order_id = order_id_for(user, "k")
-    shop.ordering.place(user, order_id, "standard", ADDRESS, ADDRESS, None)
+    shop.ordering.place(user, order_id, "standard", HOME, HOME, None)
     shop.payments.create(user, order_id)
     return order_id
 

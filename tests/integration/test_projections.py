@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADDRESS, PASSWORD, drop_schema, make_settings, shirt_body
+from tests.conftest import (
+    ADDRESS,
+    PASSWORD,
+    container_of_one_test,
+    settings_of_one_test,
+    shirt_body,
+)
+from tests.waiting import stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,13 +99,7 @@ class Projector:
 
     def stop(self) -> int:
         assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_all([self.process], timeout=15)
         return int(self.process.returncode)
 
     def output(self) -> str:
@@ -117,19 +118,13 @@ def run_rebuild_command(container: Any, *names: str) -> str:
 
 @pytest.fixture
 def external_settings(backend: str, tmp_path: Path) -> Iterator[Any]:
-    s = make_settings(backend, tmp_path, projections="external", rate_limit_enabled=False)
-    yield s
-    if s.database_schema:
-        drop_schema(s.database_schema)
+    yield from settings_of_one_test(backend, tmp_path, projections="external",
+                                    rate_limit_enabled=False)
 
 
 @pytest.fixture
 def external_container(external_settings: Any) -> Iterator[Any]:
-    from adapters.bootstrap import bootstrap
-
-    c = bootstrap(external_settings)
-    yield c
-    c.close()
+    yield from container_of_one_test(external_settings)
 
 
 @pytest.fixture

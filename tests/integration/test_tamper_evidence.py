@@ -13,7 +13,7 @@ import pytest
 from adapters.audit.chain import heads, verify
 from application.payments import payment_id_for
 from projections.rebuild import rebuild_online
-from tests.conftest import ADDRESS, POSTGRES_URL
+from tests.conftest import HOME, POSTGRES_URL
 from tests.integration.test_audit_trail import point_cli_at
 
 
@@ -28,7 +28,7 @@ def shop_history(container: Any) -> None:
         user_id = uuid.uuid4()
         shop.carts.add_item(user_id, product_id, variant, 1 + n, {})
         order_id = uuid.uuid4()
-        shop.ordering.place(user_id, order_id, "standard", ADDRESS, ADDRESS, None)
+        shop.ordering.place(user_id, order_id, "standard", HOME, HOME, None)
         if n == 0:
             payment_id, _ = shop.payments.create(user_id, order_id)
             assert payment_id == payment_id_for(order_id)

@@ -19,7 +19,7 @@ from application.metadata import MetadataMapper
 from domain.accounts import PROFILE_FIELDS, ROLES, Address, Profile, User
 from domain.cart import MAX_QUANTITY, Cart, PricedProduct, ProductSnapshot
 from domain.catalog import Product
-from domain.errors import DomainError, InsufficientStock, InvalidStateTransition
+from domain.errors import DomainError, InsufficientStock, InvalidStateTransition, NotFound
 from domain.money import Money, Quantity
 from domain.ordering import Order
 from domain.payments import PaymentOrder
@@ -290,6 +290,33 @@ def test_reserving_more_than_the_stock_is_refused_and_changes_nothing() -> None:
     with pytest.raises(InsufficientStock):
         product.reserve_stock("var_1", Quantity(1), uuid.uuid4())
     assert product.stock_of("var_1") == 0
+
+
+def test_a_garment_draws_the_products_own_photos_front_then_back() -> None:
+    product = Product(id=uuid.uuid4(), fields={
+        "name": "Tee", "category": "tops", "subcategory": "t-shirts", "tryonAvailable": True,
+        "material": "cotton", "tags": ["jersey"],
+        "sizing": {"fit": "slim", "sizeGuide": {"M": {"chest": 96.5}}},
+        "images": [{"url": "https://elsewhere.example/front.jpg", "type": "front"},
+                   {"url": "https://shop/b/back.jpg", "type": "back"},
+                   {"url": "https://shop/b/front.jpg", "type": "front"}]},
+        price_cents=20_00, original_price_cents=None, free_shipping_cents=75_00)
+    product.add_variant("var_1", {"size": "M"})
+    own = {"https://shop/b/back.jpg": "b/back.jpg", "https://shop/b/front.jpg": "b/front.jpg"}
+    assert product.garment("var_1", own.get).as_engine_input() == {
+        "category": "tops", "size": "M", "colorHex": "#808080",
+        "sizeGuide": {"M": {"chest": 96.5}}, "fit": "slim",
+        "imageKeys": ["b/front.jpg", "b/back.jpg"], "subcategory": "t-shirts",
+        "material": "cotton jersey"}
+
+
+def test_a_product_not_offered_for_try_on_is_no_garment() -> None:
+    product = new_product()
+    product.add_variant("var_1", {"size": "M"})
+    with pytest.raises(InvalidStateTransition):
+        product.garment("var_1", lambda url: None)
+    with pytest.raises(NotFound):
+        product.garment("var_2", lambda url: None)
 
 
 # -- Cart -------------------------------------------------------------------------------------

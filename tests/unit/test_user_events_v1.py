@@ -67,12 +67,15 @@ def history(vault: Vault | None) -> list[StoredEvent]:
         registered(),
         v1(vault, 2, "ProfileUpdated", changes={"phoneNumber": "+15551234567",
                                                  "dateOfBirth": "1990-01-01"},
-           preferences={"units": {"height": "in"}}),
+           preferences={"units": {"height": "in"}, "privacy": {"dataSharing": True}}),
         v1(vault, 3, "AddressAdded", address_id="addr_1", is_default=True,
            fields={"firstName": "Ada", "street": "1 Main St", "zipCode": "10001",
                    "country": "US"}),
         v1(vault, 4, "AddressUpdated", address_id="addr_1", default_address="addr_1",
            changes={"zipCode": "10002"}),
+        # v2: the fields in the domain's words, the privacy settings still in the API's.
+        v1(vault, 5, "ProfileUpdated", class_version=2, changes={},
+           preferences={"privacy": {"profileVisibility": "public"}}),
     ]
 
 
@@ -90,6 +93,7 @@ def test_an_old_profile_change_and_address_load_under_the_domains_names() -> Non
     assert user.profile == Profile(first_name="Ada", last_name="Lovelace",
                                    phone_number="+15551234567", date_of_birth="1990-01-01")
     assert user.preferences["units"] == {"height": "in", "weight": "kg"}
+    assert user.preferences["privacy"] == {"profile_visibility": "public", "data_sharing": True}
     assert user.addresses == {"addr_1": Address(first_name="Ada", street="1 Main St",
                                                 zip_code="10002", country="US")}
 

@@ -24,7 +24,7 @@ from adapters.ratelimit import RateLimits
 from application.sessions import Sessions
 from application.sessions import SignedIn as SignedInResult
 from domain import ids
-from domain.errors import NotAuthenticated
+from domain.errors import CredentialsRejected, Unauthenticated
 from projections.queries import ReadModels
 from projections.runner import ProjectionRunner
 from projections.users import user_of
@@ -54,7 +54,7 @@ class SignIns:
         self.limits.check(self.limits.failed_logins, account)
         try:
             return self.sessions.login(account, body.password)
-        except NotAuthenticated:
+        except CredentialsRejected:
             self.limits.count(self.limits.failed_logins, account)
             raise
 
@@ -78,7 +78,7 @@ class SignIns:
         self.projections.wait_for("accounts", position)
         profile = self.read.profile(ids.encode("usr", user_id))
         if profile is None:
-            raise NotAuthenticated("This account no longer exists")
+            raise Unauthenticated("This account no longer exists")
         return user_of(profile)
 
     def signed_in(self, signed: SignedInResult) -> dict[str, Any]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from adapters.http.deps import (
     AccountsService,
@@ -18,11 +21,11 @@ from adapters.http.deps import (
     decode_id,
 )
 from adapters.http.errors import documented
-from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn
+from adapters.http.requests import CancelIn, OrderIn, RefundIn, ShipIn, postal_address
 from adapters.http.responses import Envelope, ListEnvelope, Order, OrderDetail, OrderStatus
 from adapters.http.routing import api_router
-from application.accounts import SavedAddresses
-from application.ordering import order_id_for
+from application.base import Position
+from application.ordering import Ordering, order_id_for
 from domain import ids
 from domain.errors import NotFound
 from projections.queries import ReadModels
@@ -47,11 +50,9 @@ def place_order(body: OrderIn, ordering: OrderingService, accounts: AccountsServ
                 idempotency_key: RequiredIdempotencyKey) -> Envelope[OrderDetail]:
     order_id = order_id_for(user.id, idempotency_key)
     position = ordering.place_from_address_book(
-        user.id, order_id, body.shippingMethod, SavedAddresses(accounts),
-        body.shippingAddressId,
-        body.shippingAddress.model_dump(exclude_none=True) if body.shippingAddress else None,
-        body.billingAddress.model_dump(exclude_none=True) if body.billingAddress else None,
-        body.notes)
+        user.id, order_id, body.shippingMethod, accounts, body.shippingAddressId,
+        postal_address(body.shippingAddress) if body.shippingAddress else None,
+        postal_address(body.billingAddress) if body.billingAddress else None, body.notes)
     return _detail(projections, read, user.public_id, ids.encode("order", order_id), position)
 
 
@@ -83,38 +84,51 @@ def cancel_order(orderId: str, ordering: OrderingService, projections: Projectio
 
 
 # -- fulfilment -------------------------------------------------------------------------------
-@router.post("/v1/admin/orders/{orderId}/confirm", name="confirm",
-             responses=documented(400, 401, 403, 404, 409, 422, 500))
-def confirm_order(orderId: str, ordering: OrderingService, projections: Projections,
-                  read: ShopReads, admin: AdminUser,
+@dataclass(frozen=True)
+class Fulfilment:
+    """An admin moving an order along its lifecycle, answered with the order as the read model
+    shows it after the step."""
+
+    ordering: Ordering
+    projections: ProjectionRunner
+    read: ReadModels
+
+    def step(self, order_id: str, command: Callable[[uuid.UUID], Position]
+             ) -> Envelope[OrderDetail]:
+        position = command(decode_id("order", order_id, "Order"))
+        return _detail(self.projections, self.read, None, order_id, position)
+
+
+def _fulfilment(ordering: OrderingService, projections: Projections, read: ShopReads,
+                admin: AdminUser) -> Fulfilment:
+    return Fulfilment(ordering, projections, read)
+
+
+AdminFulfilment = Annotated[Fulfilment, Depends(_fulfilment)]
+ADMIN_ANSWERS = documented(400, 401, 403, 404, 409, 422, 500)
+
+
+@router.post("/v1/admin/orders/{orderId}/confirm", name="confirm", responses=ADMIN_ANSWERS)
+def confirm_order(orderId: str, fulfilment: AdminFulfilment,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = ordering.confirm(decode_id("order", orderId, "Order"))
-    return _detail(projections, read, None, orderId, position)
+    return fulfilment.step(orderId, fulfilment.ordering.confirm)
 
 
-@router.post("/v1/admin/orders/{orderId}/ship", name="ship",
-             responses=documented(400, 401, 403, 404, 409, 422, 500))
-def ship_order(orderId: str, body: ShipIn, ordering: OrderingService, projections: Projections,
-               read: ShopReads, admin: AdminUser,
+@router.post("/v1/admin/orders/{orderId}/ship", name="ship", responses=ADMIN_ANSWERS)
+def ship_order(orderId: str, body: ShipIn, fulfilment: AdminFulfilment,
                idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = ordering.ship(decode_id("order", orderId, "Order"), body.trackingNumber,
-                                  body.carrier)
-    return _detail(projections, read, None, orderId, position)
+    return fulfilment.step(orderId, lambda order_id: fulfilment.ordering.ship(
+        order_id, body.trackingNumber, body.carrier))
 
 
-@router.post("/v1/admin/orders/{orderId}/deliver", name="deliver",
-             responses=documented(400, 401, 403, 404, 409, 422, 500))
-def deliver_order(orderId: str, ordering: OrderingService, projections: Projections,
-                  read: ShopReads, admin: AdminUser,
+@router.post("/v1/admin/orders/{orderId}/deliver", name="deliver", responses=ADMIN_ANSWERS)
+def deliver_order(orderId: str, fulfilment: AdminFulfilment,
                   idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = ordering.deliver(decode_id("order", orderId, "Order"))
-    return _detail(projections, read, None, orderId, position)
+    return fulfilment.step(orderId, fulfilment.ordering.deliver)
 
 
-@router.post("/v1/admin/orders/{orderId}/refund", name="refund",
-             responses=documented(400, 401, 403, 404, 409, 422, 500))
-def refund_order(orderId: str, body: RefundIn, ordering: OrderingService, projections: Projections,
-                 read: ShopReads, admin: AdminUser,
+@router.post("/v1/admin/orders/{orderId}/refund", name="refund", responses=ADMIN_ANSWERS)
+def refund_order(orderId: str, body: RefundIn, fulfilment: AdminFulfilment,
                  idempotency_key: IdempotencyKey = None) -> Envelope[OrderDetail]:
-    position = ordering.refund(decode_id("order", orderId, "Order"), body.reason)
-    return _detail(projections, read, None, orderId, position)
+    return fulfilment.step(orderId, lambda order_id: fulfilment.ordering.refund(
+        order_id, body.reason))

@@ -30,10 +30,9 @@ from adapters.http.errors import documented
 from adapters.http.requests import TryOnIn
 from adapters.http.responses import Envelope, ListEnvelope, RenderStatus
 from adapters.http.routing import api_router
-from application.catalog import Catalog
 from application.studio import Studio
 from domain import ids
-from domain.errors import InvalidInput, InvalidStateTransition, NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.renders import FINAL
 from projections.queries import StudioReads
 from projections.runner import ProjectionRunner
@@ -62,34 +61,6 @@ def _render(reads: StudioReads, blobs: BlobStore, user: CurrentUser,
     return Envelope[RenderStatus].of(signed_render(blobs, doc))
 
 
-def _garment(catalog: Catalog, blobs: BlobStore, body: TryOnIn) -> dict[str, Any]:
-    product = catalog.product(decode_id("prod", body.productId, "Product"))
-    variant = product.check_variant(body.variantId)
-    if not product.tryon_available:
-        raise InvalidStateTransition("This product cannot be tried on")
-    sizing = product.sizing
-    return {"category": product.category, "size": variant.size,
-            "colorHex": variant.color_hex or "#808080",
-            "sizeGuide": sizing.guide.as_content(), "fit": sizing.fit,
-            **_product_look(blobs, product.fields)}
-
-
-def _product_look(blobs: BlobStore, fields: dict[str, Any]) -> dict[str, Any]:
-    """What the render engine needs to draw the product itself, not a swatch: its cut
-    (subcategory), fabric (material, tags) and its front and back photos, by blob key (only
-    photos this store holds: a link it signed; another site's image is not fetched)."""
-    images = fields.get("images") or []
-    keys = [next((key for image in images if image.get("type") == side
-                  and (key := blobs.key_of_url(str(image["url"])))), None)
-            for side in ("front", "back")]
-    material = " ".join([str(fields.get("material") or ""), *map(str, fields.get("tags") or [])])
-    look: dict[str, Any] = {"imageKeys": [k for k in keys if k],
-                            "subcategory": fields.get("subcategory")}
-    if material.strip():
-        look["material"] = material.strip()
-    return look
-
-
 def _check_spec(body: TryOnIn) -> dict[str, Any]:
     """The render engine's own validation (presets and their adjustments), before queueing."""
     spec = body.model_dump(include={"pose", "lighting", "camera", "output"}, mode="json")
@@ -114,11 +85,11 @@ def request_render(body: TryOnIn, studio: StudioService, catalog: CatalogService
                    user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[RenderStatus]:
     spec = _check_spec(body)
-    render_id = uuid.uuid4()
-    projections.wait_for("studio", studio.request_render(
-        user.id, render_id, decode_id("avatar", body.avatarId, "Avatar"),
-        decode_id("prod", body.productId, "Product"), body.variantId, spec,
-        _garment(catalog, blobs, body)))
+    avatar_id, render_id = decode_id("avatar", body.avatarId, "Avatar"), uuid.uuid4()
+    garment = catalog.garment(decode_id("prod", body.productId, "Product"), body.variantId,
+                              blobs.key_of_url)
+    projections.wait_for("studio", studio.request_render(user.id, render_id, avatar_id,
+                                                         garment, spec))
     return _render(reads, blobs, user, ids.encode("render", render_id))
 
 

@@ -25,7 +25,7 @@ from adapters.http.routers.auth import SignInsService
 from adapters.http.routing import api_router
 from adapters.settings import Settings
 from application.sessions import SignedIn as SignedInResult
-from domain.errors import NotAuthenticated
+from domain.errors import Unauthenticated
 
 router = api_router("session", prefix="/v1/auth/session", tags=["auth"])
 
@@ -71,7 +71,7 @@ def _cookie_of(request: Request) -> str:
                        "Send a JSON body ({}) with Content-Type: application/json")
     token = request.cookies.get(COOKIE)
     if not token:
-        raise NotAuthenticated("No session: sign in first")
+        raise Unauthenticated("No session: sign in first")
     return token
 
 

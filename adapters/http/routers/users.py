@@ -22,10 +22,10 @@ from adapters.http.requests import (
     AddressPatch,
     PasswordChange,
     ProfilePatch,
+    postal_address,
 )
 from adapters.http.responses import Address, Envelope, UserProfile
 from adapters.http.routing import api_router
-from domain import accounts as domain_accounts
 from domain import ids
 from domain.errors import NotFound
 from projections.queries import ReadModels
@@ -50,8 +50,9 @@ def update_me(body: ProfilePatch, accounts: AccountsService, projections: Projec
               read: ShopReads, user: CurrentUser) -> Envelope[UserProfile]:
     changes: dict[str, Any] = in_domain_words(body.model_dump(
         exclude_unset=True, exclude={"preferences"}, mode="json"))
-    preferences = (body.preferences.model_dump(exclude_none=True)
-                   if body.preferences is not None else None)
+    preferences = None if body.preferences is None else {
+        group: in_domain_words(settings)
+        for group, settings in body.preferences.model_dump(exclude_none=True).items()}
     projections.wait_for("accounts", accounts.update_profile(user.id, changes, preferences))
     return _profile(read, user)
 
@@ -83,10 +84,8 @@ def add_address(body: AddressIn, accounts: AccountsService, projections: Project
                 read: ShopReads, user: CurrentUser,
                 idempotency_key: IdempotencyKey = None) -> Envelope[Address]:
     address_id = ids.new("addr")
-    address = domain_accounts.Address(**in_domain_words(body.model_dump(
-        exclude={"isDefault"}, exclude_none=True)))
-    projections.wait_for("accounts", accounts.add_address(user.id, address_id, address,
-                                                          body.isDefault))
+    projections.wait_for("accounts", accounts.add_address(user.id, address_id,
+                                                          postal_address(body), body.isDefault))
     return Envelope[Address].of(read.address(user.public_id, address_id))
 
 
@@ -94,9 +93,8 @@ def add_address(body: AddressIn, accounts: AccountsService, projections: Project
 def update_address(addressId: str, body: AddressPatch, accounts: AccountsService,
                    projections: Projections, read: ShopReads,
                    user: CurrentUser) -> Envelope[Address]:
-    changes = domain_accounts.Address(**in_domain_words(body.model_dump(
-        exclude_none=True, exclude={"isDefault"})))
-    projections.wait_for("accounts", accounts.update_address(user.id, addressId, changes,
+    projections.wait_for("accounts", accounts.update_address(user.id, addressId,
+                                                             postal_address(body),
                                                              body.isDefault))
     return Envelope[Address].of(read.address(user.public_id, addressId))
 

@@ -8,11 +8,20 @@ finished (a redelivered command, a duplicate report), so each render completes e
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from application.base import Position, TryonApplication, retry_on_conflict
 from domain import ids
-from domain.avatars import Avatar, ScanInputs
+from domain.avatars import (
+    Avatar,
+    OfferedPhoto,
+    ScanInputs,
+    StatedBody,
+    UploadAt,
+    nothing_uploaded,
+    scan_photos,
+)
 from domain.catalog import Garment, Product
 from domain.closet import MAX_ITEMS, Closet, kept_product
 from domain.errors import InvalidInput, NotFound
@@ -44,7 +53,11 @@ class Studio(TryonApplication):
 
     # -- avatars and scans ---------------------------------------------------------------------
     def request_scan(self, user_id: uuid.UUID, avatar_id: uuid.UUID, name: str, scan_type: str,
-                     inputs: ScanInputs) -> Position:
+                     stated: StatedBody, offered: Sequence[OfferedPhoto] = (),
+                     upload_at: UploadAt = nothing_uploaded) -> Position:
+        """A scan of the person's ``offered`` photos (their uploads, found through
+        ``upload_at``) and what they state of their body."""
+        inputs: ScanInputs = {"photos": scan_photos(user_id, offered, upload_at), **stated}
         for n, photo in enumerate(inputs["photos"]):
             upload = self.upload_of(user_id, ids.decode("upl", photo["uploadId"]))
             if upload.purpose not in SCAN_INPUTS:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping
-from typing import ClassVar, TypedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, NamedTuple, TypedDict
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
-from domain.errors import InvalidStateTransition
+from domain.errors import InvalidInput, InvalidStateTransition
+from domain.uploads import uploads_folder
 
 SCAN_STAGES = ("image_analysis", "feature_detection", "mesh_generation", "texture_mapping",
                "optimization", "finalization")
@@ -50,16 +51,54 @@ class ScanPhoto(TypedDict, total=False):
     contentType: str
 
 
-class ScanInputs(TypedDict):
-    """What a scan is built from, as the scan command carries it to the workers (and as every
-    ScanRequested event has stored it): the photos and the person's stated values."""
+class StatedBody(TypedDict):
+    """What a person says of their body when asking for a scan."""
 
-    photos: list[ScanPhoto]
     height: float | None
     weight: float | None
     bodyType: str | None
     gender: str | None
     measurements: dict[str, float]
+
+
+class ScanInputs(StatedBody):
+    """What a scan is built from, as the scan command carries it to the workers (and as every
+    ScanRequested event has stored it): the photos and the person's stated values."""
+
+    photos: list[ScanPhoto]
+
+
+class OfferedPhoto(NamedTuple):
+    """A scan photo as a scan request names it: the URL of an upload, its pose, its quality."""
+
+    url: str
+    pose: str
+    quality: float | None = None
+
+
+# The blob key an upload URL points at, or None when the URL is none of this shop's.
+UploadAt = Callable[[str], str | None]
+
+
+def nothing_uploaded(_url: str) -> None:
+    """Where no blob store answers, no URL is an upload."""
+
+
+def scan_photos(user_id: uuid.UUID, offered: Sequence[OfferedPhoto],
+                upload_at: UploadAt) -> list[ScanPhoto]:
+    """Each photo must be an upload this person made (its URL is never fetched); a "side"
+    pose is the left side."""
+    folder = uploads_folder(user_id)
+    photos: list[ScanPhoto] = []
+    for n, photo in enumerate(offered):
+        key = upload_at(photo.url)
+        if key is None or not key.startswith(folder):
+            raise InvalidInput(f"images.{n}.url",
+                               "Use the url of an upload you made with POST /v1/uploads",
+                               "INVALID")
+        pose = "side_left" if photo.pose == "side" else photo.pose
+        photos.append({"uploadId": key[len(folder):], "pose": pose, "quality": photo.quality})
+    return photos
 
 
 # The fitted body a scan produces: the render engine's parameters, opaque to the shop, kept to

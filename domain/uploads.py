@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
+from domain import ids
+
 
 class UploadPurpose(enum.StrEnum):
     SCAN_IMAGE = "scan_image"
@@ -27,6 +29,12 @@ CONTENT_TYPES = {
     "product_model": ("model/gltf-binary",),
     "scan_video": ("video/mp4", "video/quicktime", "video/webm"),
 }
+
+
+def uploads_folder(user_id: uuid.UUID) -> str:
+    """The blob folder of one person's uploads: whose an upload is shows in its key, so a URL
+    can be told as theirs without fetching it, and erasure removes the folder whole."""
+    return f"uploads/{ids.encode('usr', user_id)}/"
 
 
 class Upload(Aggregate):

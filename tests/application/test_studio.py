@@ -8,14 +8,15 @@ import pytest
 
 from application.studio import Studio
 from domain import ids
-from domain.avatars import AvatarStatus, ScanInputs, ScanStatus
+from domain.avatars import AvatarStatus, OfferedPhoto, ScanStatus, StatedBody
 from domain.catalog import Category, Garment, SizeGuide, Sizing
 from domain.errors import InvalidInput, InvalidStateTransition, NotFound
 from domain.renders import RenderStatus
+from domain.uploads import uploads_folder
 
 PERSON = uuid.uuid4()
-MEASURED: ScanInputs = {"photos": [], "height": 170.0, "weight": 60.0, "bodyType": None,
-                        "gender": None, "measurements": {"chest": 90.0}}
+MEASURED: StatedBody = {"height": 170.0, "weight": 60.0, "bodyType": None, "gender": None,
+                        "measurements": {"chest": 90.0}}
 BODY = {"betas": [0.1, 0.2]}
 T_SHIRT = Garment(product_id=uuid.uuid4(), variant_id="var_1", category=Category.TOPS,
                   subcategory="t-shirts", size="M", color_hex="#2563EB",
@@ -101,13 +102,40 @@ def test_a_queued_render_can_be_cancelled_but_a_started_one_cannot(studio: Studi
         studio.cancel_render(PERSON, started)
 
 
-def test_only_a_scan_upload_can_be_a_scan_photo(studio: Studio) -> None:
+BLOBS: dict[str, str] = {}
+
+
+def uploaded(studio: Studio, owner: uuid.UUID, purpose: str) -> str:
+    """The URL of an upload ``owner`` made; the blob store is the dict of URLs to keys."""
     upload_id = uuid.uuid4()
-    studio.receive_upload(PERSON, upload_id, "product_image", "uploads/x", "image/png", 10, "0")
-    photos: ScanInputs = {**MEASURED, "photos": [{"uploadId": ids.encode("upl", upload_id),
-                                                  "pose": "front", "quality": None}]}
+    key = uploads_folder(owner) + ids.encode("upl", upload_id)
+    studio.receive_upload(owner, upload_id, purpose, key, "image/png", 10, "0")
+    BLOBS[f"https://shop.example/files/{key}"] = key
+    return f"https://shop.example/files/{key}"
+
+
+def test_only_a_scan_upload_can_be_a_scan_photo(studio: Studio) -> None:
+    url = uploaded(studio, PERSON, "product_image")
     with pytest.raises(InvalidInput):
-        studio.request_scan(PERSON, uuid.uuid4(), "Me", "photo_based", photos)
+        studio.request_scan(PERSON, uuid.uuid4(), "Me", "photo_based", MEASURED,
+                            [OfferedPhoto(url, "front")], BLOBS.get)
+
+
+def test_a_scan_photo_is_an_upload_of_the_person_and_side_is_the_left_side(
+        studio: Studio) -> None:
+    mine, theirs = uploaded(studio, PERSON, "scan_image"), uploaded(studio, uuid.uuid4(),
+                                                                     "scan_image")
+    avatar_id = uuid.uuid4()
+    studio.request_scan(PERSON, avatar_id, "Me", "photo_based", MEASURED,
+                        [OfferedPhoto(mine, "side", 0.9)], BLOBS.get)
+    [photo] = studio.avatar_of(PERSON, avatar_id).inputs["photos"]
+    assert (photo["pose"], photo["quality"], photo["key"]) == ("side_left", 0.9, BLOBS[mine])
+    for url in (theirs, "https://elsewhere.example/me.jpg"):
+        with pytest.raises(InvalidInput) as refused:
+            studio.request_scan(PERSON, uuid.uuid4(), "Me", "photo_based", MEASURED,
+                                [OfferedPhoto(mine, "front"), OfferedPhoto(url, "front")],
+                                BLOBS.get)
+        assert refused.value.field == "images.1.url"
 
 
 def test_removing_what_the_closet_never_held_is_not_found(studio: Studio) -> None:

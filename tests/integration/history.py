@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain import ids
-from domain.avatars import ScanInputs
+from domain.avatars import StatedBody
 from domain.catalog import Garment, Sizing
 from tests.conftest import HOME
 
@@ -116,8 +116,8 @@ def _variant(shop: Any, product_id: uuid.UUID) -> str:
 
 def _scan(studio: Any, user_id: uuid.UUID, quality: float | None) -> uuid.UUID:
     avatar_id = uuid.uuid4()
-    studio.request_scan(user_id, avatar_id, "Me", "body_measurement", ScanInputs(
-        photos=[], height=170, weight=None, bodyType=None, gender=None, measurements={}))
+    studio.request_scan(user_id, avatar_id, "Me", "body_measurement", StatedBody(
+        height=170, weight=None, bodyType=None, gender=None, measurements={}))
     scan = ids.encode("scan", avatar_id)
     studio.apply_report({"kind": "scan", "type": "started", "scanId": scan, "attempt": 1})
     if quality is None:

@@ -23,8 +23,8 @@ from adapters.http.requests import AvatarPatch, ScanRequestIn
 from adapters.http.responses import Avatar, Envelope, ListEnvelope, ScanStatus
 from adapters.http.routing import api_router
 from domain import ids
-from domain.avatars import ScanInputs, ScanPhoto
-from domain.errors import InvalidInput, NotFound
+from domain.avatars import OfferedPhoto, StatedBody
+from domain.errors import NotFound
 from projections.queries import StudioReads
 
 router = api_router("avatar", prefix="/v1/avatars", tags=["avatars"])
@@ -48,27 +48,10 @@ def _avatar(reads: StudioReads, blobs: LocalBlobStore | S3BlobStore, user: Curre
     return Envelope[Avatar].of(signed_avatar(blobs, doc))
 
 
-def _photo_inputs(blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
-                  body: ScanRequestIn) -> list[ScanPhoto]:
-    """Each image must be an upload URL this API issued to this user: never fetched."""
-    photos: list[ScanPhoto] = []
-    for n, image in enumerate(body.images):
-        key = blobs.key_of_url(image.url)
-        prefix = f"uploads/{user.public_id}/"
-        if key is None or not key.startswith(prefix):
-            raise InvalidInput(f"images.{n}.url",
-                               "Use the url of an upload you made with POST /v1/uploads",
-                               "INVALID")
-        pose = "side_left" if image.pose == "side" else image.pose
-        photos.append({"uploadId": key[len(prefix):], "pose": pose, "quality": image.quality})
-    return photos
-
-
-def _scan_inputs(blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
-                 body: ScanRequestIn) -> ScanInputs:
+def _stated(body: ScanRequestIn) -> StatedBody:
     prefs = body.userPreferences
-    return {"photos": _photo_inputs(blobs, user, body), "height": prefs.height,
-            "weight": prefs.weight, "bodyType": prefs.bodyType, "gender": prefs.gender,
+    return {"height": prefs.height, "weight": prefs.weight, "bodyType": prefs.bodyType,
+            "gender": prefs.gender,
             "measurements": body.measurements.model_dump(exclude_none=True)
             if body.measurements else {}}
 
@@ -79,8 +62,9 @@ def request_scan(body: ScanRequestIn, studio: StudioService, projections: Projec
                  reads: StudioReadsDep, blobs: Blobs, user: CurrentUser,
                  idempotency_key: IdempotencyKey = None) -> Envelope[ScanStatus]:
     avatar_id = uuid.uuid4()
-    position = studio.request_scan(user.id, avatar_id, body.name or "My Avatar",
-                                   body.scanType, _scan_inputs(blobs, user, body))
+    offered = [OfferedPhoto(image.url, image.pose, image.quality) for image in body.images]
+    position = studio.request_scan(user.id, avatar_id, body.name or "My Avatar", body.scanType,
+                                   _stated(body), offered, blobs.key_of_url)
     projections.wait_for("studio", position)
     return Envelope[ScanStatus].of(reads.scan(user.public_id, ids.encode("scan", avatar_id)))
 

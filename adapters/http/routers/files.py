@@ -28,7 +28,7 @@ from adapters.http.responses import Envelope, UploadOut
 from adapters.http.routing import api_router
 from application.studio import Studio
 from domain import ids
-from domain.uploads import CONTENT_TYPES, MAX_BYTES
+from domain.uploads import CONTENT_TYPES, MAX_BYTES, uploads_folder
 from projections.runner import ProjectionRunner
 
 router = api_router("file", tags=["files"])
@@ -56,8 +56,8 @@ def served_headers(key: str, content_type: str) -> dict[str, str]:
                                        "media-src 'self'; sandbox"}
 
 
-def upload_key(user_public_id: str, upload_id: str) -> str:
-    return f"uploads/{user_public_id}/{upload_id}"
+def upload_key(user_id: uuid.UUID, upload_id: str) -> str:
+    return uploads_folder(user_id) + upload_id
 
 
 Purpose = Literal["scan_image", "scan_video", "product_image", "product_model"]
@@ -94,7 +94,7 @@ def _store(blobs: LocalBlobStore | S3BlobStore, studio: Studio, projections: Pro
     """Keeps the verified upload and records it; the upload as the API shows it."""
     upload_uuid = uuid.uuid4()
     public_id = ids.encode("upl", upload_uuid)
-    key = upload_key(user.public_id, public_id)
+    key = upload_key(user.id, public_id)
     blobs.put(key, data, content_type)
     projections.wait_for("studio", studio.receive_upload(
         user.id, upload_uuid, purpose, key, content_type, len(data),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from application.base import Position, TryonApplication, retry_on_conflict
 from domain import ids
@@ -16,6 +16,15 @@ from domain.catalog import (
     ProductContent,
     reviewer_name,
 )
+
+
+class Reviewers(Protocol):
+    """What the read side knows of a reviewer, by public ids: their profile (the name a review
+    shows) and whether they bought the product (a "verified" review)."""
+
+    def profile(self, user_id: str) -> Mapping[str, Any] | None: ...
+
+    def has_bought(self, user_id: str, product_id: str) -> bool: ...
 
 
 class Catalog:
@@ -73,13 +82,15 @@ class Catalog:
         product.revise_variant(variant_id, changes)
         return self.store.record(product)
 
-    def review(self, product_id: uuid.UUID, reviewer_id: str, first_name: str, last_name: str,
-               bought: bool, stars: int, title: str, comment: str) -> tuple[str, Position]:
+    def review(self, product_id: uuid.UUID, reviewer_id: str, stars: int, title: str,
+               comment: str, reviewers: Reviewers) -> tuple[str, Position]:
         """A person's review, shown under their first name and last initial; "verified" when
         they bought the product. It replaces their earlier review of the same product."""
         review_id = ids.new("rev")
-        return review_id, self.record_review(product_id, review_id, reviewer_id,
-                                             reviewer_name(first_name, last_name), bought,
+        profile = reviewers.profile(reviewer_id) or {}
+        bought = reviewers.has_bought(reviewer_id, ids.encode("prod", product_id))
+        name = reviewer_name(profile.get("firstName", ""), profile.get("lastName", ""))
+        return review_id, self.record_review(product_id, review_id, reviewer_id, name, bought,
                                              stars, title, comment)
 
     @retry_on_conflict()

@@ -109,15 +109,44 @@ def test_unknown_and_expired_coupons_are_refused(shop: Shop) -> None:
 
 
 # -- catalog ----------------------------------------------------------------------------------
+class KnownReviewers:
+    """The read side's answers about reviewers: profiles by id, and who bought what."""
+
+    def __init__(self, profiles: dict[str, dict[str, str]],
+                 purchases: set[tuple[str, str]]) -> None:
+        self.profiles, self.purchases = profiles, purchases
+
+    def profile(self, user_id: str) -> dict[str, str] | None:
+        return self.profiles.get(user_id)
+
+    def has_bought(self, user_id: str, product_id: str) -> bool:
+        return (user_id, product_id) in self.purchases
+
+
+def reviews_of(shop: Shop, product_id: uuid.UUID) -> list[dict[str, Any]]:
+    return [e.review for e in shop.repository.event_store.get(product_id)
+            if type(e).__name__ == "Reviewed"]
+
+
 def test_a_review_shows_the_first_name_and_last_initial_and_counts_once(shop: Shop) -> None:
     product_id, _ = a_tee(shop)
-    shop.catalog.review(product_id, "usr_a", "Ada", "Lovelace", True, 1, "Meh", "Thin.")
-    shop.catalog.review(product_id, "usr_a", "Ada", "Lovelace", True, 5, "Great", "Soft.")
+    ada = KnownReviewers({"usr_a": {"firstName": "Ada", "lastName": "Lovelace"}},
+                         {("usr_a", ids.encode("prod", product_id))})
+    shop.catalog.review(product_id, "usr_a", 1, "Meh", "Thin.", ada)
+    shop.catalog.review(product_id, "usr_a", 5, "Great", "Soft.", ada)
     product = shop.catalog.product(product_id)
     assert product.rating == (5.0, 1)
-    events = [e for e in shop.repository.event_store.get(product_id)
-              if type(e).__name__ == "Reviewed"]
-    assert events[-1].review["userName"] == "Ada L." and events[-1].review["verified"] is True
+    review = reviews_of(shop, product_id)[-1]
+    assert review["userName"] == "Ada L." and review["verified"] is True
+
+
+def test_a_review_by_someone_who_did_not_buy_is_not_verified(shop: Shop) -> None:
+    product_id, _ = a_tee(shop)
+    other, _ = a_tee(shop)
+    bought_elsewhere = KnownReviewers({}, {("usr_b", ids.encode("prod", other))})
+    shop.catalog.review(product_id, "usr_b", 4, "Fine", "Ok.", bought_elsewhere)
+    review = reviews_of(shop, product_id)[-1]
+    assert review["verified"] is False
 
 
 def test_a_variant_revision_changes_only_what_it_names(shop: Shop) -> None:

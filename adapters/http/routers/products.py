@@ -97,10 +97,8 @@ def review_product(productId: str, body: ReviewIn, catalog: CatalogService,
                    projections: Projections, read: ShopReads, user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> Envelope[Review]:
     product_id = decode_id("prod", productId, "Product")
-    profile = read.profile(user.public_id) or {}
-    review_id, position = catalog.review(
-        product_id, user.public_id, profile.get("firstName", ""), profile.get("lastName", ""),
-        read.has_bought(user.public_id, productId), body.rating, body.title, body.comment)
+    review_id, position = catalog.review(product_id, user.public_id, body.rating, body.title,
+                                         body.comment, read)
     projections.wait_for("shop", position)
     detail = read.product(productId) or {"reviews": []}
     return Envelope[Review].of(next(r for r in detail["reviews"] if r["id"] == review_id))

@@ -18,6 +18,7 @@ from domain.ordering import Order
 from domain.payments import (
     PaymentOrder,
     PaymentStatus,
+    ProviderEvent,
     StoredCard,
     card_has_expired,
     decline_reason,
@@ -46,6 +47,14 @@ class CardProvider(PaymentProvider, Protocol):
     """Charges cards (the built-in sandbox: ``adapters.payments_sandbox``) and refunds them."""
 
     def charge(self, number: str, expiry_month: int, expiry_year: int) -> Charge: ...
+
+
+class ProviderRefunds(Protocol):
+    """Records a refund made at the provider on the payment and its order (the ordering
+    context, which also gives the order's stock back)."""
+
+    def record_provider_refund(self, payment_id: uuid.UUID, refund_id: str, amount: int,
+                               reason: str) -> Position: ...
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,18 @@ class Payments:
         assert charge.transaction_id is not None
         return CardAttempt(self.authorize(payment_id, charge.transaction_id, method),
                            charge.transaction_id, None)
+
+    def record_provider_event(self, event: ProviderEvent, refunds: ProviderRefunds) -> Position:
+        """Records what the provider says happened to a payment: paid, refunded, or
+        declined."""
+        payment_id = ids.decode("pay", event.payment_order_id)
+        if payment_id is None:
+            raise NotFound("Payment order not found")
+        if event.type == "payment.succeeded":
+            return self.verify(None, payment_id, event.transaction_id)
+        if event.type == "payment.refunded":
+            return refunds.record_provider_refund(payment_id, *event.refund())
+        return self.decline(payment_id, event.decline_reason, {})
 
     @retry_on_conflict()
     def authorize(self, payment_id: uuid.UUID, transaction_id: str, method: StoredCard

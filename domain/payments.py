@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, TypedDict
+from typing import Any, ClassVar, Literal, NamedTuple, TypedDict
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
 from domain.errors import InvalidInput, InvalidStateTransition
-from domain.money import Money
+from domain.money import Money, to_cents
 
 
 class PaymentStatus(StrEnum):
@@ -30,6 +32,45 @@ class StoredCard(TypedDict, total=False):
     brand: str
     expiryMonth: int
     expiryYear: int
+
+
+class ProviderRefund(NamedTuple):
+    refund_id: str
+    amount: int  # cents of the payment's currency
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """What the payment provider reports happened to a payment (its webhook): paid at the
+    provider, declined there, or refunded there."""
+
+    type: Literal["payment.succeeded", "payment.failed", "payment.refunded"]
+    data: Mapping[str, Any]
+
+    @property
+    def payment_order_id(self) -> str:
+        return str(self.data.get("paymentOrderId", ""))
+
+    @property
+    def transaction_id(self) -> str:
+        return str(self.data.get("transactionId", ""))
+
+    @property
+    def decline_reason(self) -> str:
+        return str(self.data.get("reason", "declined"))
+
+    def refund(self) -> ProviderRefund:
+        """The refund a "payment.refunded" event reports: it must name the refund and an
+        exact amount."""
+        refund_id = str(self.data.get("refundId") or "")
+        if not refund_id:
+            raise InvalidInput("data.refundId", "A refund event names its refund", "REQUIRED")
+        try:
+            amount = to_cents(str(self.data.get("amount")))
+        except ValueError:
+            raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
+        return ProviderRefund(refund_id, amount, str(self.data.get("reason") or "refund"))
 
 
 def card_has_expired(expiry_year: int, expiry_month: int, today: date) -> bool:

@@ -27,10 +27,10 @@ from domain.catalog import (
     Sizing,
     Variant,
 )
-from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition
+from domain.errors import InsufficientStock, InvalidInput, InvalidStateTransition, NotFound
 from domain.money import Money, Quantity
 from domain.ordering import OrderPaymentStatus, OrderStatus
-from domain.payments import PaymentStatus
+from domain.payments import PaymentStatus, ProviderEvent
 
 ADDRESS = Address(first_name="Ada", last_name="Lovelace", street="1 Main St", city="London",
                   zip_code="N1 1AA", country="GB", phone="+441234567890")
@@ -303,6 +303,36 @@ def test_a_verified_payment_pays_the_order(shop: Shop) -> None:
     assert shop.payments.verify(user, payment_id, attempt.transaction_id) == 0  # a retry
     with pytest.raises(InvalidStateTransition):
         shop.payments.create(user, order_id)  # a paid order needs no payment
+
+
+def test_the_providers_events_pay_refund_or_decline_a_payment(shop: Shop) -> None:
+    tee = a_tee(shop, stock=3)
+    user = uuid.uuid4()
+    order_id = an_order(shop, user, tee, quantity=2)
+    payment_id, _ = shop.payments.create(user, order_id)
+    pay = ids.encode("pay", payment_id)
+
+    def report(kind: Any, **data: Any) -> int:
+        event = ProviderEvent(kind, {"paymentOrderId": pay, **data})
+        return shop.payments.record_provider_event(event, shop.ordering)
+
+    report("payment.failed", reason="insufficient_funds")
+    assert shop.payments.payment(payment_id).declined_attempts == 1
+    attempt = shop.payments.pay_by_card(payment_id, SUCCEEDS, 12, TODAY.year + 1, TODAY)
+    report("payment.succeeded", transactionId=attempt.transaction_id)
+    assert shop.ordering.order(user, order_id).status == OrderStatus.PROCESSING
+    for missing, field in (({"amount": "1.00"}, "data.refundId"),
+                           ({"refundId": "re_1", "amount": "1.001"}, "data.amount")):
+        with pytest.raises(InvalidInput) as refused:
+            report("payment.refunded", **missing)
+        assert refused.value.field == field
+    whole = shop.payments.payment(payment_id).amount.minor_units
+    report("payment.refunded", refundId="re_1", amount=f"{whole // 100}.{whole % 100:02d}")
+    assert shop.payments.payment(payment_id).status == PaymentStatus.REFUNDED
+    assert shop.catalog.product(tee[0]).stock_of(tee[1]) == 3
+    with pytest.raises(NotFound):
+        shop.payments.record_provider_event(
+            ProviderEvent("payment.succeeded", {"paymentOrderId": "pay_nope"}), shop.ordering)
 
 
 # -- stored shapes ----------------------------------------------------------------------------

@@ -36,13 +36,10 @@ from adapters.http.responses import (
 from adapters.http.routing import api_router
 from adapters.links import base_url
 from adapters.settings import Settings
-from application.ordering import Ordering
-from application.payments import Payments
 from domain import ids
 from domain.errors import InvalidInput, NotFound, PaymentDeclined
-from domain.money import to_cents
+from domain.payments import ProviderEvent
 from projections.queries import ReadModels
-from projections.runner import ProjectionRunner
 
 router = api_router("payment", prefix="/v1/payments", tags=["payments"])
 
@@ -95,33 +92,12 @@ def _verification(read: ReadModels, payment_id: str) -> dict[str, Any]:
                 "brand": method.get("brand"), "processedAt": doc.get("_processedAt") or ""}}
 
 
-def _provider_event(body: bytes) -> WebhookIn:
+def _provider_event(body: bytes) -> ProviderEvent:
     try:
-        return WebhookIn.model_validate(json.loads(body))
+        event = WebhookIn.model_validate(json.loads(body))
     except (ValueError, ValidationError):
         raise InvalidInput("body", "Not a provider event", "INVALID_FORMAT") from None
-
-
-def _record_provider_event(payments: Payments, ordering: Ordering, projections: ProjectionRunner,
-                           event: WebhookIn) -> None:
-    """Records what the provider says happened to a payment: paid, refunded, or declined."""
-    payment_id = decode_id("pay", str(event.data.get("paymentOrderId", "")), "Payment order")
-    if event.type == "payment.succeeded":
-        transaction = str(event.data.get("transactionId", ""))
-        position = payments.verify(None, payment_id, transaction)
-    elif event.type == "payment.refunded":  # a refund made at the provider
-        refund_id = str(event.data.get("refundId") or "")
-        if not refund_id:
-            raise InvalidInput("data.refundId", "A refund event names its refund", "REQUIRED")
-        try:
-            amount = to_cents(str(event.data.get("amount")))
-        except ValueError:
-            raise InvalidInput("data.amount", "Not an amount", "INVALID_FORMAT") from None
-        position = ordering.record_provider_refund(
-            payment_id, refund_id, amount, str(event.data.get("reason") or "refund"))
-    else:
-        position = payments.decline(payment_id, str(event.data.get("reason", "declined")), {})
-    projections.wait_for("shop", position)
+    return ProviderEvent(event.type, event.data)
 
 
 @router.post("/webhook", name="webhook", responses=documented(400, 404, 409, 422, 500))
@@ -133,7 +109,9 @@ async def webhook(request: Request, payments: PaymentsService, ordering: Orderin
         raise InvalidInput("Tryon-Signature", "Missing, stale or wrong webhook signature",
                            "INVALID")
     event = _provider_event(body)
-    await run_in_threadpool(_record_provider_event, payments, ordering, projections, event)
+    # Recording and waiting for the read model both block: off the event loop, together.
+    await run_in_threadpool(lambda: projections.wait_for(
+        "shop", payments.record_provider_event(event, ordering)))
     return Envelope[Received].of({"received": True})
 
 

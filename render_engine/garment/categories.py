@@ -634,7 +634,7 @@ def bag(body: GarmentBody) -> Piece:
     strap_f = torch.cat(
         [torch.stack([a0, b0, a1], -1).reshape(-1, 3), torch.stack([a1, b0, b1], -1).reshape(-1, 3)]
     )
-    strap_f = _outward_band(strap_v, strap_f, torch.arange(m).repeat_interleave(4), loop, to3d)
+    strap_f = _outward_band(strap_v, strap_f, to3d(loop.mean(0, keepdim=True))[0])
     verts = torch.cat([box_v, strap_v])
     faces = torch.cat([box_f, strap_f + box_v.shape[0]])
     labels = torch.cat(
@@ -647,16 +647,8 @@ def bag(body: GarmentBody) -> Piece:
     return Piece(verts, faces, labels, torch.ones(n), covers=None, source=None, rigid=True)
 
 
-def _outward_band(
-    verts: torch.Tensor,
-    faces: torch.Tensor,
-    point: torch.Tensor,
-    loop: torch.Tensor,
-    to3d: object,
-) -> torch.Tensor:
-    """The band's faces turned so the outer face's normals point away from the loop's middle."""
-    assert callable(to3d)
-    middle = to3d(loop.mean(0, keepdim=True))[0]
+def _outward_band(verts: torch.Tensor, faces: torch.Tensor, middle: torch.Tensor) -> torch.Tensor:
+    """The band's faces turned so the outer side's normals point away from its `middle`."""
     tri = verts[faces]
     n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
     # the faces of the outer side are the farthest from the middle: judge by them
@@ -676,7 +668,7 @@ def _resample_closed(points: torch.Tensor, count: int) -> torch.Tensor:
     t = torch.linspace(0, float(cum[-1]), count + 1)[:-1]
     idx = torch.searchsorted(cum, t, right=True).clamp(1, closed.shape[0] - 1)
     w = ((t - cum[idx - 1]) / seg[idx - 1].clamp(min=1e-9))[:, None]
-    out = closed[idx - 1] * (1 - w) + closed[idx] * w
+    out: torch.Tensor = closed[idx - 1] * (1 - w) + closed[idx] * w
     for _ in range(3):
         out = (torch.roll(out, 1, 0) + 2 * out + torch.roll(out, -1, 0)) / 4
     return out
@@ -702,7 +694,6 @@ def scarf(body: GarmentBody) -> Piece:
     and its two ends hanging down the front side by side to above the waist (strips on the
     chest, 2 cm out, cut by smooth fields; the drape lets them hang)."""
     j = body.joints
-    y = body.verts[:, 1]
     ones = torch.ones(body.num_verts)
     neck_y = float(j["neck"][1])
     wrap = shell(

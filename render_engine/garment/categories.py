@@ -300,7 +300,7 @@ def lapels(
     # width grows from the break point to the top, then rounds off under the collar
     rise = ((y - break_y) / max(top_y - break_y, 1e-3)).clamp(0, 1)
     width = LAPEL_WIDTH_M * rise.sqrt()
-    field = field_min(width - beside, top_y - y, verts[:, 2] - cz - 0.02)
+    field = field_min(width - beside, top_y - y, y - break_y, verts[:, 2] - cz - 0.02)
     normals = vertex_normals(verts, faces)
     lv, lf, cmap = cut_surface(verts, faces, field)
     if lf.shape[0] == 0:

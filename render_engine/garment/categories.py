@@ -278,33 +278,111 @@ def cut_piece(piece: Piece, field: torch.Tensor) -> Piece:
 #: lapels: width (m) at the top of the chest, folded over the front this far (m) out
 LAPEL_WIDTH_M = 0.065
 LAPEL_LIFT_M = 0.004
+#: lapels: radius (m) of the rounded point at the break, and how far (m) inside the front's
+#: edge they start (so a lapel's outline is its own smooth curve, never the front's edge)
+LAPEL_POINT_M = 0.02
+LAPEL_INSET_M = 0.004
+#: lapels are cut from the part of the front this close (m) to their outline, refined
+LAPEL_MARGIN_M = 0.04
+
+
+def opening_edge(
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The garment's own front edges as segments (starts (S, 3), ends (S, 3)): its boundary
+    in front of the chest, beside the centre, from 10 cm under the break point up to the
+    neck, wherever the drape put it."""
+    from render_engine.garment.cut import boundary_loops
+
+    j = body.joints
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    cz = float(j["chest"][2])
+    break_y = float(j["waist"][1]) + 0.03
+    neck_y = float(j["neck"][1])
+    starts, ends = [torch.zeros(0, 3)], [torch.zeros(0, 3)]
+    for loop in boundary_loops(faces):
+        p = verts[loop]
+        on = (
+            (p[:, 2] > cz)
+            & ((p[:, 0] - cx).abs() < 0.15)
+            & (p[:, 1] > break_y - 0.1)
+            & (p[:, 1] < neck_y + 0.01)
+        )
+        both = on & on.roll(-1)
+        starts.append(p[both])
+        ends.append(p.roll(-1, dims=0)[both])
+    return torch.cat(starts), torch.cat(ends)
+
+
+def edge_distance(points: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(N,) distance (m) of `points` (N, 3) from the nearest of the segments a -> b (S, 3):
+    the coordinate across a lapel, measured on the draped cloth from its edge."""
+    if a.shape[0] == 0:
+        return torch.full((points.shape[0],), float("inf"))
+    ab = b - a
+    t = ((points[:, None] - a[None]) * ab[None]).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-12)
+    closest = a[None] + t.clamp(0, 1)[..., None] * ab[None]  # (N, S, 3)
+    return (points[:, None] - closest).norm(dim=-1).amin(dim=1)
+
+
+def uneven_capsule(
+    p: torch.Tensor, pa: tuple[float, float], pb: tuple[float, float], ra: float, rb: float
+) -> torch.Tensor:
+    """(N,) signed distance of 2-D points `p` (N, 2) to the convex hull of two discs (centres
+    `pa`, `pb`, radii `ra`, `rb`): a rounded taper, its outline tangent-continuous all round
+    (after Inigo Quilez's uneven capsule)."""
+    q0 = p - torch.tensor(pa)
+    ba = torch.tensor(pb) - torch.tensor(pa)
+    h = float((ba * ba).sum())
+    qx = (q0[:, 0] * ba[1] - q0[:, 1] * ba[0]).abs() / h
+    qy = (q0[:, 0] * ba[0] + q0[:, 1] * ba[1]) / h
+    b = ra - rb
+    c = (math.sqrt(max(h - b * b, 1e-12)), b)
+    k = c[0] * qy - c[1] * qx
+    m = c[0] * qx + c[1] * qy
+    near_a = torch.sqrt(h * (qx * qx + qy * qy)) - ra
+    near_b = torch.sqrt(h * (qx * qx + (qy - 1) ** 2)) - rb
+    return torch.where(k < 0, near_a, torch.where(k > c[0], near_b, m - ra))
 
 
 def lapels(
     verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The lapels of an open front, made from the draped garment's own mesh (verts (N, 3),
-    faces (M, 3)): the strip of its front beside the opening, from the waist (nothing) to
-    the top of the chest (`LAPEL_WIDTH_M`), cut along smooth curves and lifted
-    `LAPEL_LIFT_M` off the front along its normals, as a lapel folded back over it.
-    Returns the lapels' verts and faces (their own mesh)."""
-    from render_engine.garment.geometry import vertex_normals
+    faces (M, 3)): beside each front edge (`opening_edge`, `edge_distance`), a rounded taper from a
+    point at the break (radius `LAPEL_POINT_M`) to `LAPEL_WIDTH_M` at the top of the chest
+    (`uneven_capsule` over distance-from-the-edge and height), `LAPEL_INSET_M` inside the
+    edge, cut across the triangles along that smooth outline (`cut.cut_surface`), the
+    outline relaxed along itself and lifted `LAPEL_LIFT_M` off the front along its normals,
+    as a lapel folded back over it. Returns the lapels' verts and faces (their own mesh)."""
+    from render_engine.garment.cut import boundary_loops, smooth_loops
+    from render_engine.garment.geometry import submesh, subdivide, vertex_normals
 
     j = body.joints
-    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
-    cz = float(j["chest"][2])
     break_y = float(j["waist"][1]) + 0.03
-    top_y = float(j["neck"][1]) - 0.02
-    y = verts[:, 1]
-    beside = (verts[:, 0] - cx).abs() - opening_half_width(body, y)
-    # width grows from the break point to the top, then rounds off under the collar
-    rise = ((y - break_y) / max(top_y - break_y, 1e-3)).clamp(0, 1)
-    width = LAPEL_WIDTH_M * rise.sqrt()
-    field = field_min(width - beside, top_y - y, y - break_y, verts[:, 2] - cz - 0.02)
+    top_y = float(j["neck"][1]) - 0.03
+    ra, rb = LAPEL_POINT_M, LAPEL_WIDTH_M / 2
+    segments = opening_edge(verts, faces, body)
+
+    def outline(points: torch.Tensor) -> torch.Tensor:
+        plane = torch.stack([edge_distance(points, *segments), points[:, 1]], dim=1)
+        return -uneven_capsule(
+            plane,
+            (LAPEL_INSET_M + ra, break_y + ra),
+            (LAPEL_INSET_M + rb, top_y - rb),
+            ra,
+            rb,
+        )
+
+    # the patch of the front around the lapels, its triangles split in four: the rounded
+    # point at the break is a few centimetres across, about the cloth's triangle size
+    faces, kept = submesh(faces, outline(verts) > -LAPEL_MARGIN_M)
+    verts, faces = subdivide(verts[kept], faces)
     normals = vertex_normals(verts, faces)
-    lv, lf, cmap = cut_surface(verts, faces, field)
+    lv, lf, cmap = cut_surface(verts, faces, outline(verts))
     if lf.shape[0] == 0:
         return lv, lf
+    lv = smooth_loops(lv, boundary_loops(lf), iterations=4)
     lifted = lv + torch.nn.functional.normalize(cmap.apply(normals), dim=1) * LAPEL_LIFT_M
     return lifted, lf
 

@@ -73,13 +73,18 @@ def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(bod
     j = body.joints
     cx, cz = _centre_x(body), float(j["chest"][2])
     chest_y = float(j["chest"][1])
-    # no cloth of the coat (lapels aside) in the middle of the opening at the chest (the
-    # drape lets the fronts' edges fall in a little: half the designed width stays open)
+    # no cloth of the coat (lapels aside) in the opening, from above the waist to below the
+    # neck: the drape lets the fronts' edges fall in by less than a fifth of the designed
+    # half width at each height (measured: 15 %)
     cloth = mesh.labels != GarmentRegion.LAPEL
-    front = cloth & (mesh.verts[:, 2] > cz) & ((mesh.verts[:, 1] - chest_y).abs() < 0.03)
+    y = mesh.verts[:, 1]
+    chest_front = cloth & (mesh.verts[:, 2] > cz)
+    chest_front &= (y > float(j["waist"][1]) + 0.05) & (y < float(j["neck"][1]) - 0.05)
+    designed = opening_half_width(body, y)
+    assert not bool((chest_front & ((mesh.verts[:, 0] - cx).abs() < 0.8 * designed)).any())
+    front = cloth & (mesh.verts[:, 2] > cz) & ((y - chest_y).abs() < 0.03)
     half = float(opening_half_width(body, torch.tensor([chest_y]))[0])
     assert half > 0.02
-    assert not bool((front & ((mesh.verts[:, 0] - cx).abs() < half * 0.5)).any())
     # there is coat on both sides of the opening
     assert bool((front & (mesh.verts[:, 0] > cx + half)).any())
     assert bool((front & (mesh.verts[:, 0] < cx - half)).any())

@@ -356,7 +356,7 @@ def lapels(
     outline relaxed along itself and lifted `LAPEL_LIFT_M` off the front along its normals,
     as a lapel folded back over it. Returns the lapels' verts and faces (their own mesh)."""
     from render_engine.garment.cut import boundary_loops, smooth_loops
-    from render_engine.garment.geometry import submesh, subdivide, vertex_normals
+    from render_engine.garment.geometry import subdivide, submesh, vertex_normals
 
     j = body.joints
     break_y = float(j["waist"][1]) + 0.03

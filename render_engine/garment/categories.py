@@ -641,6 +641,8 @@ def _outward(verts: torch.Tensor, faces: torch.Tensor, centre: torch.Tensor) -> 
 BAG_SIZE_M = (0.22, 0.16, 0.07)
 STRAP_WIDTH_M = 0.032
 STRAP_THICKNESS_M = 0.004
+#: the strap's ends reach this far (m) below the bag's top edge (behind the bag at the front)
+STRAP_TUCK_M = 0.03
 
 
 def bag(body: GarmentBody) -> Piece:
@@ -648,7 +650,8 @@ def bag(body: GarmentBody) -> Piece:
     across the chest, over the right shoulder and down the back. The strap lies in the plane
     through the top of the right shoulder and the bag's top edge; it follows the convex hull
     of the torso's section in that plane (a taut strap bridges the hollows), 8 mm out, as a
-    flat band `STRAP_WIDTH_M` wide and `STRAP_THICKNESS_M` thick. Rigid: not draped."""
+    flat band `STRAP_WIDTH_M` wide and `STRAP_THICKNESS_M` thick, from the bag's top edge at
+    the front to the same height at the back (`STRAP_TUCK_M` below it). Rigid: not draped."""
     from scipy.spatial import ConvexHull
 
     j = body.joints
@@ -700,19 +703,32 @@ def bag(body: GarmentBody) -> Piece:
     def to3d(p: torch.Tensor) -> torch.Tensor:
         return shoulder + p[:, :1] * u_axis + p[:, 1:] * w_axis
 
+    # the strap ends at the bag's top, front and back: below it, and along the hull's
+    # underside (facing down), the section's hull runs through the hip; cutting that away
+    # after the fact cost an exact winding number per point
+    facing_down = (out2[:, :1] * u_axis + out2[:, 1:] * w_axis)[:, 1] < -0.5
+    ends_below = (to3d(loop)[:, 1] < bag_top - STRAP_TUCK_M) | facing_down
+    if bool(ends_below.any()):
+        # the arc starts just after the stretch below the bag (which may wrap round)
+        first = int(torch.nonzero(ends_below & ~ends_below.roll(-1))[0]) + 1
+        order = torch.roll(torch.arange(loop.shape[0]), -first)
+        arc = order[~ends_below[order]]
+        loop, outer, inner = loop[arc], outer[arc], inner[arc]
+
     half = normal * (STRAP_WIDTH_M / 2)
     # four corners per point around the band's cross-section
     sections = [to3d(outer) + half, to3d(outer) - half, to3d(inner) - half, to3d(inner) + half]
     m = loop.shape[0]
+    closed = not bool(ends_below.any())
     strap_v = torch.stack(sections, dim=1).reshape(-1, 3)  # (m * 4, 3)
-    i = torch.arange(m)[:, None]
+    i = torch.arange(m if closed else m - 1)[:, None]
     c = torch.arange(4)[None]
     a0, a1 = i * 4 + c, i * 4 + (c + 1) % 4
     b0, b1 = ((i + 1) % m) * 4 + c, ((i + 1) % m) * 4 + (c + 1) % 4
     strap_f = torch.cat(
         [torch.stack([a0, b0, a1], -1).reshape(-1, 3), torch.stack([a1, b0, b1], -1).reshape(-1, 3)]
     )
-    strap_f = _outward_band(strap_v, strap_f, to3d(loop.mean(0, keepdim=True))[0])
+    strap_f = _outward_band(strap_v, strap_f, to3d(mid[None])[0])
     verts = torch.cat([box_v, strap_v])
     faces = torch.cat([box_f, strap_f + box_v.shape[0]])
     labels = torch.cat(

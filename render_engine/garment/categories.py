@@ -322,7 +322,8 @@ def edge_distance(points: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> tor
     ab = b - a
     t = ((points[:, None] - a[None]) * ab[None]).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-12)
     closest = a[None] + t.clamp(0, 1)[..., None] * ab[None]  # (N, S, 3)
-    return (points[:, None] - closest).norm(dim=-1).amin(dim=1)
+    distance: torch.Tensor = (points[:, None] - closest).norm(dim=-1).amin(dim=1)
+    return distance
 
 
 def uneven_capsule(

@@ -290,8 +290,8 @@ def opening_edge(
     verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The garment's own front edges as segments (starts (S, 3), ends (S, 3)): its boundary
-    in front of the chest, beside the centre, from 10 cm under the break point up to the
-    neck, wherever the drape put it."""
+    in front of the chest within 3 cm of the designed opening (not a hole an arm left), from
+    10 cm under the break point up to the neck, wherever the drape put it."""
     from render_engine.garment.cut import boundary_loops
 
     j = body.joints
@@ -304,7 +304,7 @@ def opening_edge(
         p = verts[loop]
         on = (
             (p[:, 2] > cz)
-            & ((p[:, 0] - cx).abs() < 0.15)
+            & ((p[:, 0] - cx).abs() < opening_half_width(body, p[:, 1]) + 0.03)
             & (p[:, 1] > break_y - 0.1)
             & (p[:, 1] < neck_y + 0.01)
         )

@@ -72,11 +72,10 @@ def demo_look(category: str) -> tuple[str, dict[str, object]]:
             extra: dict[str, object] = {
                 "material": (product.get("specifications") or {}).get("material")
                 or product["name"],
+                "subcategory": product.get("subcategory"),
             }
             if category not in ("shoes", "accessories"):
                 extra["images"] = demo_photos(product)
-            if category == "accessories":
-                extra["style"] = "hat"
             return str(product["variants"][0]["colorHex"]), extra
     return LOOKS[category]
 

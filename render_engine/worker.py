@@ -174,6 +174,7 @@ def _render(
         model_glb=model_glb,
         images=images or None,
         material=garment.get("material"),
+        subcategory=garment.get("subcategory"),
     )
     if is_cancelled is not None and is_cancelled():
         raise RenderCancelled("cancelled")

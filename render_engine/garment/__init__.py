@@ -22,13 +22,16 @@ from render_engine.garment.body_view import GarmentBody, as_garment_body, from_a
 from render_engine.garment.categories import (
     ACCESSORY_STYLES,
     CATEGORIES,
+    OPEN_FRONT_CUTS,
     build_pattern,
     check_category,
+    lapels,
 )
 from render_engine.garment.collision import winding_numbers
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
-from render_engine.garment.drape import DrapeSettings, drape, intra_op_threads
+from render_engine.garment.cuts import cut_for
+from render_engine.garment.drape import DrapeResult, DrapeSettings, drape, intra_op_threads
 from render_engine.garment.geometry import submesh
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
@@ -51,6 +54,7 @@ __all__ = [
     "ACCESSORY_STYLES",
     "CATEGORIES",
     "FIT_STYLES",
+    "OPEN_FRONT_EDGE_M",
     "DressedGarment",
     "GarmentBody",
     "GarmentRegion",
@@ -84,6 +88,9 @@ class DressedGarment:
     drape_time_s: float
     stats: dict[str, float] = field(default_factory=dict)
 
+
+#: the cloth's visible thickness at the edges of an open-front garment (coats, jackets)
+OPEN_FRONT_EDGE_M = 0.01
 
 #: passes of Laplacian smoothing that let cloth bridge the body's hollows before the drape
 BRIDGE_PASSES = 12
@@ -130,6 +137,7 @@ def dress(
     style: str | None = None,
     images: Sequence[bytes] | None = None,
     material: str | None = None,
+    subcategory: str | None = None,
 ) -> DressedGarment:
     """Dress a (posed) body in a garment of `category`, size `size` of `size_guide` (cm).
 
@@ -141,8 +149,11 @@ def dress(
     material or tags text (``"100% cotton"``, ``"denim"``...) choosing the fabric's shading
     (`scene.materials`), else the category's usual fabric. Raises `InvalidRequest` on an
     unknown category, fit, size, colour, style, an unreadable model or image.
+    subcategory: the product's subcategory, choosing the cut (`cuts.cut_for`: shirt, hoodie,
+    shorts, midi, open coat, bag, gown...); unknown ones get the category's default cut.
     """
     check_category(category)
+    cut = cut_for(category, subcategory)
     check_fit_style(fit)
     measures = check_size(size_guide, size)
     color = parse_color_hex(color_hex)
@@ -157,10 +168,10 @@ def dress(
     settings = DrapeSettings() if steps is None else DrapeSettings(steps=steps)
     with intra_op_threads(settings.threads):
         garment_body = as_garment_body(body)
-        piece = build_pattern(garment_body, category, measures, fit, style)
+        piece = build_pattern(garment_body, category, measures, fit, style, cut)
         if model_glb is not None:
             piece = model_piece(model_glb, piece)
-        else:
+        elif not piece.rigid:
             piece.verts = bridge_concavities(piece.verts, piece.faces, piece.labels)
         collider = garment_body.collider()
         # the body and skirt of a garment pass behind arms that hang against them, rather
@@ -169,12 +180,17 @@ def dress(
         trunk = torch.isin(piece.labels, torch.tensor(TRUNK_REGIONS))
         ignore[trunk, 1:3] = True
         collider.ignore = ignore
-        try:
-            result = drape(piece.verts, piece.faces, piece.rest_scale, collider, settings)
-        finally:
-            collider.ignore = None
-        # the drape leaves a little wobble along the edges: relax them along themselves again
-        verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
+        if piece.rigid:  # a hat or a bag keeps its shape: placed, not draped
+            result = DrapeResult(piece.verts, 0.0, 0.0, 0.0, 0.0, 0)
+            verts = piece.verts
+        else:
+            try:
+                result = drape(piece.verts, piece.faces, piece.rest_scale, collider, settings)
+            finally:
+                collider.ignore = None
+            # the drape leaves a little wobble along the edges: relax them along themselves
+            verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
+        collider.ignore = None
         # cloth that passed into an arm is hidden by it: take it away, so none is inside. The
         # fast test flags candidates; the exact winding number decides (the tangent-plane
         # test errs near the shoulders, where it would punch holes in the back)
@@ -236,6 +252,19 @@ def dress(
                 verts, labels, flagged = verts[kept], labels[kept], flagged[kept]
                 source = source[kept] if source is not None else None
         inside = float(flagged.float().mean()) if flagged.numel() else 0.0
+        open_front = (category, cut) in OPEN_FRONT_CUTS and model_glb is None
+        if open_front:
+            # lapels folded back over the fronts, made from the draped front itself
+            lv, lf = lapels(verts, faces, garment_body)
+            if lf.shape[0]:
+                faces = torch.cat([faces, lf + verts.shape[0]])
+                labels = torch.cat(
+                    [labels, torch.full((lv.shape[0],), GarmentRegion.LAPEL, dtype=labels.dtype)]
+                )
+                if source is not None:
+                    source = torch.cat([source, torch.full((lv.shape[0],), -1).to(source)])
+                verts = torch.cat([verts, lv])
+                flagged = torch.cat([flagged, torch.zeros(lv.shape[0], dtype=torch.bool)])
     mesh = TriMesh(
         verts=verts.float().contiguous(),
         faces=faces.long().contiguous(),
@@ -251,8 +280,12 @@ def dress(
             "covers": piece.covers,
             "source": source,
             "material": material_for(material, category),
+            "cut": cut,
+            "openFront": open_front,
         },
     )
+    if open_front:  # a coat's front edge shows its thickness (`outfit.with_edge_band`)
+        mesh.extras["edgeThickness"] = OPEN_FRONT_EDGE_M
     if textures is not None:
         uv, front = planar_uv(mesh.verts, mesh.faces)
         mesh.extras.update(texture=textures, uv=uv, front=front)

@@ -274,10 +274,12 @@ def _hull_perimeter(points: torch.Tensor) -> float:
             upper.pop()
         upper.append(p)
     hull = lower[:-1] + upper[:-1]
-    return float(sum(
-        ((hull[i][0] - hull[i - 1][0]) ** 2 + (hull[i][1] - hull[i - 1][1]) ** 2) ** 0.5
-        for i in range(len(hull))
-    ))
+    return float(
+        sum(
+            ((hull[i][0] - hull[i - 1][0]) ** 2 + (hull[i][1] - hull[i - 1][1]) ** 2) ** 0.5
+            for i in range(len(hull))
+        )
+    )
 
 
 def girth_cm(

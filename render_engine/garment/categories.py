@@ -23,12 +23,15 @@ down). A missing girth key takes the fit style's designed ease (`sizing.TARGET_E
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.cut import cut_surface
+from render_engine.garment.cuts import DEFAULT_CUTS, SUBCATEGORY_CUTS
 from render_engine.garment.geometry import uniform_laplacian, unique_edges
 from render_engine.garment.pattern import (
     GarmentRegion,
@@ -52,7 +55,7 @@ CATEGORIES: tuple[str, ...] = (
     "activewear",
     "formal",
 )
-ACCESSORY_STYLES: tuple[str, ...] = ("hat", "scarf", "belt")
+ACCESSORY_STYLES: tuple[str, ...] = ("hat", "scarf", "belt", "bag")
 
 
 def check_category(category: str) -> str:
@@ -184,11 +187,15 @@ def upper_garment(
     extra_m: float = 0.0,
     include_neck_base: bool = True,
     skirt_flare: float = 0.05,
+    open_front: bool = False,
+    neck: tuple[float, float] = (0.07, 0.03),
 ) -> Piece:
     """Torso shell (neck excluded) with sleeves of `sleeve_m` along the arm, down to `hem_y`.
 
     A hem below the crotch turns the lower part into a tube from the waist down (radii never
     shrinking, flared by `skirt_flare`), so coats and jackets do not turn into shorts.
+    open_front: cut the centre front open (`front_opening`), as a coat or jacket worn open.
+    neck: the neckline's half width and front drop (`neckline`).
     """
     crotch = body.crotch_y()
     waist = float(body.joints["waist"][1])
@@ -200,8 +207,10 @@ def upper_garment(
     sleeve_m = min(sleeve_m, _arm_length_m(body) - 0.02)
     arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & torch.isfinite(arm_t)
     keep = torso | arms if sleeve_m > 0 else sleeveless_keep(body)
-    edges = [above(body, shell_bottom), neckline(body, 0.07, 0.03), below(body, neck_top(body))]
+    edges = [above(body, shell_bottom), neckline(body, *neck), below(body, neck_top(body))]
     edges.append(sleeve_end(body, sleeve_m) if sleeve_m > 0 else armholes(body))
+    if open_front:
+        edges.append(front_opening(body, body.verts))
     field = field_min(*edges)
     off_t, sc_t = torso_profile(body, ease, extra_m)
     girth_arm = 2 * 3.1416 * 5.0  # ~31 cm upper arm
@@ -211,12 +220,172 @@ def upper_garment(
     labels = torch.where(arms & ~torso, GarmentRegion.SLEEVE, GarmentRegion.TORSO)
     pieces = [shell(body, keep, offset, scale, labels, field)]
     if long_hem:
-        pieces.append(
-            tube(
-                body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004
-            )
+        skirt = tube(
+            body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004
         )
+        if open_front:
+            skirt = cut_piece(skirt, front_opening(body, skirt.verts))
+        pieces.append(skirt)
     return merge(pieces)
+
+
+#: the opening of an open front: half width (m) at the waist (the fronts nearly meet there),
+#: and how much wider it gets per metre below the waist (the fronts hang apart)
+OPENING_AT_WAIST_M = 0.012
+OPENING_SPREAD = 0.04
+
+
+def opening_half_width(body: GarmentBody, y: torch.Tensor) -> torch.Tensor:
+    """(N,) half width (m) of an open front at heights `y`: a V from the neckline (wider than
+    the neck) down to the waist, where the fronts nearly meet, then spreading a little."""
+    neck_y = float(body.joints["neck"][1])
+    break_y = float(body.joints["waist"][1]) + 0.03
+    _, _, half_x, _ = neck_section(body)
+    top = half_x + 0.03
+    up = ((y - break_y) / max(neck_y - break_y, 1e-3)).clamp(0, 1)
+    return (
+        OPENING_AT_WAIST_M
+        + (top - OPENING_AT_WAIST_M) * up
+        + OPENING_SPREAD * (break_y - y).clamp(min=0)
+    )
+
+
+def front_opening(body: GarmentBody, points: torch.Tensor) -> torch.Tensor:
+    """(N,) field of an open front at `points` (N, 3) (body vertices or a tube's): negative in
+    a vertical band down the centre front (`opening_half_width`), on the front half only (in
+    front of the chest joint's depth); the two sides are joined by a smooth maximum."""
+    j = body.joints
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    cz = float(j["chest"][2])
+    half = opening_half_width(body, points[:, 1])
+    return smooth_max((points[:, 0] - cx).abs() - half, cz - points[:, 2], 0.02)
+
+
+def cut_piece(piece: Piece, field: torch.Tensor) -> Piece:
+    """A piece without the part where `field` < 0 (cut along its zero, `cut.cut_surface`)."""
+    verts, faces, cmap = cut_surface(piece.verts, piece.faces, field)
+    source = None if piece.source is None else cmap.apply(piece.source)
+    return Piece(
+        verts=verts,
+        faces=faces,
+        labels=cmap.apply(piece.labels),
+        rest_scale=cmap.apply(piece.rest_scale),
+        covers=piece.covers,
+        source=source,
+    )
+
+
+#: lapels: width (m) at the top of the chest, folded over the front this far (m) out
+LAPEL_WIDTH_M = 0.065
+LAPEL_LIFT_M = 0.004
+#: lapels: radius (m) of the rounded point at the break, and how far (m) inside the front's
+#: edge they start (so a lapel's outline is its own smooth curve, never the front's edge)
+LAPEL_POINT_M = 0.02
+LAPEL_INSET_M = 0.004
+#: lapels are cut from the part of the front this close (m) to their outline, refined
+LAPEL_MARGIN_M = 0.04
+
+
+def opening_edge(
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The garment's own front edges as segments (starts (S, 3), ends (S, 3)): its boundary
+    in front of the chest within 3 cm of the designed opening (not a hole an arm left), from
+    10 cm under the break point up to the neck, wherever the drape put it."""
+    from render_engine.garment.cut import boundary_loops
+
+    j = body.joints
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    cz = float(j["chest"][2])
+    break_y = float(j["waist"][1]) + 0.03
+    neck_y = float(j["neck"][1])
+    starts, ends = [torch.zeros(0, 3)], [torch.zeros(0, 3)]
+    for loop in boundary_loops(faces):
+        p = verts[loop]
+        on = (
+            (p[:, 2] > cz)
+            & ((p[:, 0] - cx).abs() < opening_half_width(body, p[:, 1]) + 0.03)
+            & (p[:, 1] > break_y - 0.1)
+            & (p[:, 1] < neck_y + 0.01)
+        )
+        both = on & on.roll(-1)
+        starts.append(p[both])
+        ends.append(p.roll(-1, dims=0)[both])
+    return torch.cat(starts), torch.cat(ends)
+
+
+def edge_distance(points: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(N,) distance (m) of `points` (N, 3) from the nearest of the segments a -> b (S, 3):
+    the coordinate across a lapel, measured on the draped cloth from its edge."""
+    if a.shape[0] == 0:
+        return torch.full((points.shape[0],), float("inf"))
+    ab = b - a
+    t = ((points[:, None] - a[None]) * ab[None]).sum(-1) / (ab * ab).sum(-1).clamp(min=1e-12)
+    closest = a[None] + t.clamp(0, 1)[..., None] * ab[None]  # (N, S, 3)
+    distance: torch.Tensor = (points[:, None] - closest).norm(dim=-1).amin(dim=1)
+    return distance
+
+
+def uneven_capsule(
+    p: torch.Tensor, pa: tuple[float, float], pb: tuple[float, float], ra: float, rb: float
+) -> torch.Tensor:
+    """(N,) signed distance of 2-D points `p` (N, 2) to the convex hull of two discs (centres
+    `pa`, `pb`, radii `ra`, `rb`): a rounded taper, its outline tangent-continuous all round
+    (after Inigo Quilez's uneven capsule)."""
+    q0 = p - torch.tensor(pa)
+    ba = torch.tensor(pb) - torch.tensor(pa)
+    h = float((ba * ba).sum())
+    qx = (q0[:, 0] * ba[1] - q0[:, 1] * ba[0]).abs() / h
+    qy = (q0[:, 0] * ba[0] + q0[:, 1] * ba[1]) / h
+    b = ra - rb
+    c = (math.sqrt(max(h - b * b, 1e-12)), b)
+    k = c[0] * qy - c[1] * qx
+    m = c[0] * qx + c[1] * qy
+    near_a = torch.sqrt(h * (qx * qx + qy * qy)) - ra
+    near_b = torch.sqrt(h * (qx * qx + (qy - 1) ** 2)) - rb
+    return torch.where(k < 0, near_a, torch.where(k > c[0], near_b, m - ra))
+
+
+def lapels(
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The lapels of an open front, made from the draped garment's own mesh (verts (N, 3),
+    faces (M, 3)): beside each front edge (`opening_edge`, `edge_distance`), a rounded taper from a
+    point at the break (radius `LAPEL_POINT_M`) to `LAPEL_WIDTH_M` at the top of the chest
+    (`uneven_capsule` over distance-from-the-edge and height), `LAPEL_INSET_M` inside the
+    edge, cut across the triangles along that smooth outline (`cut.cut_surface`), the
+    outline relaxed along itself and lifted `LAPEL_LIFT_M` off the front along its normals,
+    as a lapel folded back over it. Returns the lapels' verts and faces (their own mesh)."""
+    from render_engine.garment.cut import boundary_loops, smooth_loops
+    from render_engine.garment.geometry import subdivide, submesh, vertex_normals
+
+    j = body.joints
+    break_y = float(j["waist"][1]) + 0.03
+    top_y = float(j["neck"][1]) - 0.03
+    ra, rb = LAPEL_POINT_M, LAPEL_WIDTH_M / 2
+    segments = opening_edge(verts, faces, body)
+
+    def outline(points: torch.Tensor) -> torch.Tensor:
+        plane = torch.stack([edge_distance(points, *segments), points[:, 1]], dim=1)
+        return -uneven_capsule(
+            plane,
+            (LAPEL_INSET_M + ra, break_y + ra),
+            (LAPEL_INSET_M + rb, top_y - rb),
+            ra,
+            rb,
+        )
+
+    # the patch of the front around the lapels, its triangles split in four: the rounded
+    # point at the break is a few centimetres across, about the cloth's triangle size
+    faces, kept = submesh(faces, outline(verts) > -LAPEL_MARGIN_M)
+    verts, faces = subdivide(verts[kept], faces)
+    normals = vertex_normals(verts, faces)
+    lv, lf, cmap = cut_surface(verts, faces, outline(verts))
+    if lf.shape[0] == 0:
+        return lv, lf
+    lv = smooth_loops(lv, boundary_loops(lf), iterations=4)
+    lifted = lv + torch.nn.functional.normalize(cmap.apply(normals), dim=1) * LAPEL_LIFT_M
+    return lifted, lf
 
 
 def lower_garment(
@@ -241,8 +410,11 @@ def lower_garment(
     return shell(body, keep, offset, scale, labels, field)
 
 
-def dress_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Piece:
-    """Sleeveless bodice from the neck to below the waist and a flared skirt to `hem_y`."""
+def dress_garment(
+    body: GarmentBody, ease: dict[str, float], hem_y: float, flare: float = 0.3
+) -> Piece:
+    """Sleeveless bodice from the neck to below the waist and a skirt to `hem_y`, flared by
+    `flare` m of radius per m below the waist."""
     waist = float(body.joints["waist"][1])
     keep = sleeveless_keep(body)
     field = field_min(
@@ -256,16 +428,23 @@ def dress_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Pi
     bodice = shell(body, keep, off_t, sc_t, labels, field)
     # the skirt starts at the waist over the bodice's lower edge; its radii never shrink going
     # down, so it falls from the hips like an A-line skirt, then flares
-    skirt = tube(body, waist, hem_y, ease["hips"], 0.3, GarmentRegion.SKIRT, 0.004)
+    skirt = tube(body, waist, hem_y, ease["hips"], flare, GarmentRegion.SKIRT, 0.004)
     return merge([bodice, skirt])
 
 
-def shoes(body: GarmentBody) -> Piece:
+def skirt_garment(body: GarmentBody, ease: dict[str, float], hem_y: float) -> Piece:
+    """A skirt alone: an A-line tube from 2 cm under the waist joint down to `hem_y`."""
+    top = float(body.joints["waist"][1]) - 0.02
+    return tube(body, top, hem_y, ease["hips"], 0.25, GarmentRegion.SKIRT, 0.004)
+
+
+def shoes(body: GarmentBody, collar_m: float = 0.03) -> Piece:
     """Both feet and ankles: a 6 mm upper, 14 mm more under the sole; the collar is a plane
-    sloping down to the front, 3 cm above the ankle at the back."""
+    sloping down to the front, `collar_m` above the ankle at the back (boots: higher)."""
     keep = body.mask(Part.FOOT, Part.SHIN)
     ankle = body.joints["ankle_L"]
-    collar = float(ankle[1]) + 0.03 - 0.3 * (body.verts[:, 2] - float(ankle[2]))
+    slope = 0.3 if collar_m < 0.06 else 0.1  # a boot's shaft is nearly level all round
+    collar = float(ankle[1]) + collar_m - slope * (body.verts[:, 2] - float(ankle[2]))
     field = collar - body.verts[:, 1]
     offset = torch.full((body.num_verts,), 0.008)
     offset = offset + 0.014 * (body.normals[:, 1] < -0.5).float()
@@ -360,27 +539,11 @@ def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
     y = body.verts[:, 1]
     ones = torch.ones(body.num_verts)
     if style == "hat":
-        head = body.mask(Part.HEAD)
-        top = float(y[head].max())
-        return shell(
-            body,
-            head,
-            torch.full_like(ones, 0.012),
-            ones,
-            torch.full_like(body.parts, GarmentRegion.HEAD),
-            above(body, top - 0.085),
-        )
+        return hat(body)
+    if style == "bag":
+        return bag(body)
     if style == "scarf":
-        neck_y = float(body.joints["neck"][1])
-        keep = body.mask(Part.NECK, Part.CHEST)
-        return shell(
-            body,
-            keep,
-            torch.full_like(ones, 0.018),
-            ones,
-            torch.full_like(body.parts, GarmentRegion.NECK),
-            field_min(above(body, neck_y - 0.05), below(body, neck_y + 0.05)),
-        )
+        return scarf(body)
     if style == "belt":
         belt_y = (float(body.joints["waist"][1]) + float(body.joints["hip_L"][1])) / 2 + 0.02
         keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.CHEST)
@@ -399,6 +562,263 @@ def accessory(body: GarmentBody, style: str, ease: dict[str, float]) -> Piece:
     )
 
 
+#: a hat's brim sits this far under the top of the head (m); the crown stands this much clear
+#: of the head (over the hair) and the brim reaches this far out
+HAT_BRIM_DROP_M = 0.085
+HAT_EASE_M = 0.02
+HAT_BRIM_M = 0.055
+
+
+def hat(body: GarmentBody, around: int = 64) -> Piece:
+    """A brimmed hat: a surface of revolution over the head's own section at the brim's
+    height (an ellipse, `HAT_EASE_M` clear of it): a crown rising a little above the head,
+    closed by a domed top, and a brim `HAT_BRIM_M` wide with an upper and an under side 8 mm
+    apart joined by a rounded rim (the brim's visible thickness). Rigid: not draped."""
+    head = body.mask(Part.HEAD)
+    pts = body.verts[head]
+    top = float(pts[:, 1].max())
+    brim_y = top - HAT_BRIM_DROP_M
+    slab = pts[(pts[:, 1] - brim_y).abs() < 0.012]
+    lo, hi = slab[:, [0, 2]].amin(0), slab[:, [0, 2]].amax(0)
+    cx, cz = float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2)
+    a, b = float(hi[0] - lo[0]) / 2 + HAT_EASE_M, float(hi[1] - lo[1]) / 2 + HAT_EASE_M
+    # profile from the top down: (share of the crown's ellipse, metres beyond it, height)
+    profile = [
+        (0.35, 0.0, top + 0.030),
+        (0.65, 0.0, top + 0.026),
+        (0.86, 0.0, top + 0.018),
+        (0.96, 0.0, top + 0.004),
+        (0.99, 0.0, brim_y + 0.040),
+        (1.0, 0.0, brim_y + 0.010),
+        (1.0, 0.012, brim_y + 0.001),
+        (1.0, HAT_BRIM_M * 0.6, brim_y - 0.002),
+        (1.0, HAT_BRIM_M, brim_y - 0.006),
+        (1.0, HAT_BRIM_M + 0.004, brim_y - 0.010),
+        (1.0, HAT_BRIM_M, brim_y - 0.014),
+        (1.0, HAT_BRIM_M * 0.6, brim_y - 0.010),
+        (1.0, 0.004, brim_y - 0.007),
+    ]
+    theta = torch.arange(around, dtype=torch.float32) * (2 * math.pi / around)
+    cos, sin = torch.cos(theta), torch.sin(theta)
+    rings = [
+        torch.stack(
+            [cx + (s * a + e) * cos, torch.full_like(cos, h), cz + (s * b + e) * sin], dim=1
+        )
+        for s, e, h in profile
+    ]
+    apex = torch.tensor([[cx, top + 0.031, cz]])
+    verts = torch.cat([apex, *rings])
+    k = torch.arange(around)
+    fan = torch.stack([torch.zeros_like(k), 1 + (k + 1) % around, 1 + k], dim=1)
+    quads = []
+    for r in range(len(profile) - 1):
+        a0, a1 = 1 + r * around + k, 1 + r * around + (k + 1) % around
+        b0, b1 = a0 + around, a1 + around
+        quads += [torch.stack([a0, a1, b0], 1), torch.stack([a1, b1, b0], 1)]
+    faces = _outward(verts, torch.cat([fan, *quads]), torch.tensor([cx, brim_y + 0.05, cz]))
+    n = verts.shape[0]
+    crown_covers = head & (body.verts[:, 1] > brim_y)
+    return Piece(
+        verts=verts,
+        faces=faces,
+        labels=torch.full((n,), GarmentRegion.HEAD, dtype=torch.int64),
+        rest_scale=torch.ones(n),
+        covers=crown_covers,
+        source=None,
+        rigid=True,
+    )
+
+
+def _outward(verts: torch.Tensor, faces: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
+    """Faces turned so that most face normals point away from `centre`."""
+    tri = verts[faces]
+    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
+    if float((n * (tri.mean(1) - centre)).sum()) < 0:
+        return faces[:, [0, 2, 1]]
+    return faces
+
+
+#: a crossbody bag (m): width, height, depth; the strap's width and thickness
+BAG_SIZE_M = (0.22, 0.16, 0.07)
+STRAP_WIDTH_M = 0.032
+STRAP_THICKNESS_M = 0.004
+#: the strap's ends reach this far (m) below the bag's top edge (behind the bag at the front)
+STRAP_TUCK_M = 0.03
+
+
+def bag(body: GarmentBody) -> Piece:
+    """A crossbody bag: a rounded box at the front of the left hip and a strap from it
+    across the chest, over the right shoulder and down the back. The strap lies in the plane
+    through the top of the right shoulder and the bag's top edge; it follows the convex hull
+    of the torso's section in that plane (a taut strap bridges the hollows), 8 mm out, as a
+    flat band `STRAP_WIDTH_M` wide and `STRAP_THICKNESS_M` thick, from the bag's top edge at
+    the front to the same height at the back (`STRAP_TUCK_M` below it). Rigid: not draped."""
+    from scipy.spatial import ConvexHull
+
+    j = body.joints
+    v = body.verts
+    width, height, depth = BAG_SIZE_M
+    cx = float((j["hip_L"][0] + j["hip_R"][0]) / 2)
+    bag_x = cx + 0.75 * float(j["hip_L"][0] - cx)
+    bag_top = float(j["hip_L"][1]) + 0.07
+    trunk = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH)
+    foot = trunk & ((v[:, 0] - bag_x).abs() < width / 2) & (v[:, 1] < bag_top)
+    foot &= v[:, 1] > bag_top - height
+    front = float(v[foot, 2].max()) if bool(foot.any()) else float(j["hip_L"][2]) + 0.12
+    centre = torch.tensor([bag_x, bag_top - height / 2, front + depth / 2 + 0.012])
+    box_v, box_f = _rounded_box(centre, (width / 2, height / 2, depth / 2))
+
+    # the strap's plane: the top of the right shoulder (halfway from the neck to the shoulder
+    # joint, 5 cm above it) and the bag's top edge, front and back
+    shoulder = torch.stack(
+        [
+            (j["neck"][0] + j["shoulder_R"][0]) / 2,
+            j["shoulder_R"][1] + 0.05,
+            (j["neck"][2] + j["shoulder_R"][2]) / 2,
+        ]
+    ).float()
+    at_front = torch.tensor([bag_x, bag_top, front])
+    at_back = torch.tensor([bag_x, bag_top, front - 0.3])
+    normal = torch.nn.functional.normalize(
+        torch.cross(at_front - shoulder, at_back - at_front, dim=0), dim=0
+    )
+    near = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.NECK) & (
+        ((v - shoulder) @ normal).abs() < 0.01
+    )
+    # in-plane coordinates: u along the strap's climb, w across it
+    u_axis = torch.nn.functional.normalize(at_front - shoulder, dim=0)
+    w_axis = torch.cross(normal, u_axis, dim=0)
+    rel = v[near] - shoulder
+    flat = torch.stack([rel @ u_axis, rel @ w_axis], dim=1).double()
+    hull = flat[torch.from_numpy(ConvexHull(flat.numpy()).vertices)].float()  # (H, 2) ccw
+    loop = _resample_closed(hull, 200)
+    mid = loop.mean(0)
+    out2 = torch.nn.functional.normalize(
+        torch.roll(loop, -1, 0) - torch.roll(loop, 1, 0), dim=1
+    ) @ torch.tensor([[0.0, -1.0], [1.0, 0.0]])  # the curve's normal
+    if float(((loop - mid) * out2).sum()) < 0:
+        out2 = -out2
+    outer = loop + out2 * 0.008
+    inner = outer - out2 * STRAP_THICKNESS_M
+
+    def to3d(p: torch.Tensor) -> torch.Tensor:
+        return shoulder + p[:, :1] * u_axis + p[:, 1:] * w_axis
+
+    # the strap ends at the bag's top, front and back: below it, and along the hull's
+    # underside (facing down), the section's hull runs through the hip; cutting that away
+    # after the fact cost an exact winding number per point
+    facing_down = (out2[:, :1] * u_axis + out2[:, 1:] * w_axis)[:, 1] < -0.5
+    ends_below = (to3d(loop)[:, 1] < bag_top - STRAP_TUCK_M) | facing_down
+    if bool(ends_below.any()):
+        # the arc starts just after the stretch below the bag (which may wrap round)
+        first = int(torch.nonzero(ends_below & ~ends_below.roll(-1))[0]) + 1
+        order = torch.roll(torch.arange(loop.shape[0]), -first)
+        arc = order[~ends_below[order]]
+        loop, outer, inner = loop[arc], outer[arc], inner[arc]
+
+    half = normal * (STRAP_WIDTH_M / 2)
+    # four corners per point around the band's cross-section
+    sections = [to3d(outer) + half, to3d(outer) - half, to3d(inner) - half, to3d(inner) + half]
+    m = loop.shape[0]
+    closed = not bool(ends_below.any())
+    strap_v = torch.stack(sections, dim=1).reshape(-1, 3)  # (m * 4, 3)
+    i = torch.arange(m if closed else m - 1)[:, None]
+    c = torch.arange(4)[None]
+    a0, a1 = i * 4 + c, i * 4 + (c + 1) % 4
+    b0, b1 = ((i + 1) % m) * 4 + c, ((i + 1) % m) * 4 + (c + 1) % 4
+    strap_f = torch.cat(
+        [torch.stack([a0, b0, a1], -1).reshape(-1, 3), torch.stack([a1, b0, b1], -1).reshape(-1, 3)]
+    )
+    strap_f = _outward_band(strap_v, strap_f, to3d(mid[None])[0])
+    verts = torch.cat([box_v, strap_v])
+    faces = torch.cat([box_f, strap_f + box_v.shape[0]])
+    labels = torch.cat(
+        [
+            torch.full((box_v.shape[0],), GarmentRegion.BAG, dtype=torch.int64),
+            torch.full((strap_v.shape[0],), GarmentRegion.STRAP, dtype=torch.int64),
+        ]
+    )
+    n = verts.shape[0]
+    return Piece(verts, faces, labels, torch.ones(n), covers=None, source=None, rigid=True)
+
+
+def _outward_band(verts: torch.Tensor, faces: torch.Tensor, middle: torch.Tensor) -> torch.Tensor:
+    """The band's faces turned so the outer side's normals point away from its `middle`."""
+    tri = verts[faces]
+    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
+    # the faces of the outer side are the farthest from the middle: judge by them
+    d = (tri.mean(1) - middle).norm(dim=1)
+    far = d > d.median()
+    if float((n[far] * (tri.mean(1)[far] - middle)).sum()) < 0:
+        return faces[:, [0, 2, 1]]
+    return faces
+
+
+def _resample_closed(points: torch.Tensor, count: int) -> torch.Tensor:
+    """A closed polygon (P, 2) resampled to `count` points evenly along its length, then
+    smoothed a little (its corners rounded)."""
+    closed = torch.cat([points, points[:1]])
+    seg = (closed[1:] - closed[:-1]).norm(dim=1)
+    cum = torch.cat([torch.zeros(1), seg.cumsum(0)])
+    t = torch.linspace(0, float(cum[-1]), count + 1)[:-1]
+    idx = torch.searchsorted(cum, t, right=True).clamp(1, closed.shape[0] - 1)
+    w = ((t - cum[idx - 1]) / seg[idx - 1].clamp(min=1e-9))[:, None]
+    out: torch.Tensor = closed[idx - 1] * (1 - w) + closed[idx] * w
+    for _ in range(3):
+        out = (torch.roll(out, 1, 0) + 2 * out + torch.roll(out, -1, 0)) / 4
+    return out
+
+
+def _rounded_box(
+    centre: torch.Tensor, half: tuple[float, float, float]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A box with rounded edges (a superellipsoid of exponent 8) around `centre`."""
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=3)
+    d = torch.tensor(sphere.vertices, dtype=torch.float32)
+    p = 8.0
+    d = d / (d.abs() ** p).sum(1, keepdim=True) ** (1 / p)
+    verts = centre + d * torch.tensor(half)
+    faces = torch.tensor(sphere.faces, dtype=torch.int64)
+    return verts, _outward(verts, faces, centre)
+
+
+def scarf(body: GarmentBody) -> Piece:
+    """A scarf: a band wrapped round the neck (5 cm either side of the neck joint, 18 mm out)
+    and its two ends hanging down the front side by side to above the waist (strips on the
+    chest, 2 cm out, cut by smooth fields; the drape lets them hang)."""
+    j = body.joints
+    ones = torch.ones(body.num_verts)
+    neck_y = float(j["neck"][1])
+    wrap = shell(
+        body,
+        body.mask(Part.NECK, Part.CHEST),
+        torch.full_like(ones, 0.018),
+        ones,
+        torch.full_like(body.parts, GarmentRegion.NECK),
+        field_min(above(body, neck_y - 0.05), below(body, neck_y + 0.05)),
+    )
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    cz = float(j["chest"][2])
+    ends_top = neck_y - 0.045
+    ends_bottom = float(j["waist"][1]) + 0.04
+    x = body.verts[:, 0] - cx
+    # two strips 8 cm wide: one from 1 cm left of the centre, one crossing a little right
+    strip = smooth_max(0.04 - (x - 0.035).abs(), 0.04 - (x + 0.05).abs(), 0.01)
+    field = field_min(strip, below(body, ends_top), above(body, ends_bottom))
+    field = field_min(field, body.verts[:, 2] - cz - 0.02)
+    ends = shell(
+        body,
+        body.mask(Part.CHEST, Part.ABDOMEN),
+        torch.full_like(ones, 0.02),
+        ones,
+        torch.full_like(body.parts, GarmentRegion.TORSO),
+        field,
+    )
+    return merge([wrap, ends])
+
+
 def guess_accessory_style(measures: Mapping[str, float]) -> str:
     keys = {normalise_key(k).lower() for k in measures}
     if keys & {"head", "headcircumference", "hat"}:
@@ -414,9 +834,19 @@ def build_pattern(
     measures: Mapping[str, float],
     fit: str,
     style: str | None = None,
+    cut: str | None = None,
 ) -> Piece:
-    """The undraped garment of `category` for one size's `measures` (cm) on `body`."""
+    """The undraped garment of `category` for one size's `measures` (cm) on `body`, in the
+    given `cut` (`cuts.cut_for`; None: the category's default). An accessory's `style`
+    (hat, scarf, belt, bag) wins over its cut."""
     check_category(category)
+    cut = cut or DEFAULT_CUTS[category]
+    known = set(SUBCATEGORY_CUTS[category].values()) | {DEFAULT_CUTS[category]}
+    if cut not in known:
+        raise InvalidRequest(
+            f"unknown cut {cut!r} for {category}; expected one of {', '.join(sorted(known))}",
+            code="INVALID_STYLE",
+        )
     ease = eases_cm(body, measures, fit)
     lengths = _lengths(body, measures)
     j = body.joints
@@ -433,33 +863,90 @@ def build_pattern(
     def sleeve(default: float) -> float:
         return lengths["sleeve"] if lengths["sleeve"] else default
 
-    def trouser_hem() -> float:
-        return (
-            max(crotch - lengths["inseam"], floor + 0.03) if lengths["inseam"] else ankle_y + 0.02
-        )
+    def trouser_hem(default: float | None = None) -> float:
+        if lengths["inseam"]:
+            return max(crotch - lengths["inseam"], floor + 0.03)
+        return ankle_y + 0.02 if default is None else default
 
+    slim = {k: min(v, target_ease_cm("slim", k)) for k, v in ease.items()}
     if category == "tops":
+        if cut == "shirt":
+            return upper_garment(body, ease, hem(crotch + 0.04), sleeve(arm), neck=(0.065, 0.05))
+        if cut == "blouse":
+            return upper_garment(
+                body, ease, hem(crotch + 0.06), sleeve(0.5 * arm), neck=(0.08, 0.08)
+            )
+        if cut in ("sweater", "hoodie"):
+            return upper_garment(body, ease, hem(crotch + 0.05), sleeve(arm), extra_m=0.003)
         return upper_garment(body, ease, hem(crotch + 0.06), sleeve(0.35 * arm))
     if category == "bottoms":
+        if cut == "shorts":
+            return lower_garment(body, ease, trouser_hem(crotch - 0.18))
+        if cut == "skirt":
+            return skirt_garment(body, ease, hem(knee_y + 0.06))
         return lower_garment(body, ease, trouser_hem())
     if category == "dresses":
+        if cut == "midi":
+            return dress_garment(body, ease, hem((knee_y + ankle_y) / 2), flare=0.25)
+        if cut == "bodycon":
+            return dress_garment(body, slim, hem(knee_y + 0.06), flare=0.02)
+        if cut == "maxi":
+            return dress_garment(body, ease, hem(ankle_y + 0.03), flare=0.2)
         return dress_garment(body, ease, hem(knee_y + 0.04))
     if category == "outerwear":
+        if cut == "jacket":
+            return upper_garment(
+                body, ease, hem(crotch + 0.02), sleeve(arm), extra_m=0.01, open_front=True
+            )
+        if cut == "blazer":
+            return upper_garment(
+                body,
+                ease,
+                hem(crotch - 0.03),
+                sleeve(arm),
+                0.008,
+                skirt_flare=0.03,
+                open_front=True,
+            )
         return upper_garment(
-            body, ease, hem(crotch - 0.14), sleeve(arm), extra_m=0.012, skirt_flare=0.1
+            body,
+            ease,
+            hem(crotch - 0.14),
+            sleeve(arm),
+            extra_m=0.012,
+            skirt_flare=0.1,
+            open_front=True,
         )
     if category == "shoes":
-        return shoes(body)
+        return shoes(body, 0.12 if cut == "boots" else 0.03)
     if category == "accessories":
+        if style is None and cut != "guessed":
+            style = cut
         return accessory(body, style or guess_accessory_style(measures), ease)
     if category == "activewear":
-        tight = {k: min(v, target_ease_cm("slim", k)) for k, v in ease.items()}
-        top = upper_garment(body, tight, hem(hip_y - 0.02), sleeve(0.2 * arm))
-        leggings = lower_garment(body, tight, trouser_hem())
+        top = upper_garment(body, slim, hem(hip_y - 0.02), sleeve(0.2 * arm))
+        leggings = lower_garment(body, slim, trouser_hem())
+        if cut == "leggings":
+            return leggings
+        if cut == "tight top":
+            return top
         return merge([top, leggings])
     # formal
+    if cut == "gown":
+        return dress_garment(body, ease, hem(floor + 0.03), flare=0.25)
     jacket = upper_garment(
-        body, ease, hem(crotch - 0.03), sleeve(arm), extra_m=0.008, skirt_flare=0.03
+        body,
+        ease,
+        hem(crotch - 0.03),
+        sleeve(arm),
+        extra_m=0.008,
+        skirt_flare=0.03,
+        open_front=True,
     )
     trousers = lower_garment(body, ease, trouser_hem())
     return merge([jacket, trousers])
+
+
+#: cuts worn open at the front (with lapels, over a top): (category, cut)
+OPEN_FRONT_CUTS = {("outerwear", "coat"), ("outerwear", "jacket"), ("outerwear", "blazer")}
+OPEN_FRONT_CUTS |= {("formal", "suit")}

@@ -77,8 +77,12 @@ class BodyCollider:
             if group_ids.numel() == 0:
                 continue
             local = self.body_verts[group_ids]  # (B_g, 3)
-            found[:, g] = torch.cat([group_ids[torch.cdist(block, local).argmin(dim=1)]
-                                     for block in torch.split(pts, chunk)])
+            found[:, g] = torch.cat(
+                [
+                    group_ids[torch.cdist(block, local).argmin(dim=1)]
+                    for block in torch.split(pts, chunk)
+                ]
+            )
         self.current = found
         return found
 

@@ -83,3 +83,29 @@ def boundary_vertices(faces: torch.Tensor, num_verts: int) -> torch.Tensor:
     out[once // num_verts] = True
     out[once % num_verts] = True
     return out
+
+
+def subdivide(verts: torch.Tensor, faces: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split every triangle into four at its edges' midpoints (flat: the surface is unchanged).
+    (V, 3), (F, 3) -> (V + E, 3), (4F, 3), same orientation; the old vertices keep their ids."""
+    v = verts.shape[0]
+    edges = unique_edges(faces)  # (E, 2)
+    key = edges[:, 0] * v + edges[:, 1]
+
+    def midpoint(i: int, k: int) -> torch.Tensor:
+        lo = torch.minimum(faces[:, i], faces[:, k])
+        hi = torch.maximum(faces[:, i], faces[:, k])
+        return v + torch.searchsorted(key, lo * v + hi)
+
+    a, b, c = faces[:, 0], faces[:, 1], faces[:, 2]
+    ab, bc, ca = midpoint(0, 1), midpoint(1, 2), midpoint(2, 0)
+    new_faces = torch.cat(
+        [
+            torch.stack([a, ab, ca], dim=1),
+            torch.stack([ab, b, bc], dim=1),
+            torch.stack([ca, bc, c], dim=1),
+            torch.stack([ab, bc, ca], dim=1),
+        ]
+    )
+    mids = (verts[edges[:, 0]] + verts[edges[:, 1]]) / 2
+    return torch.cat([verts, mids]), new_faces

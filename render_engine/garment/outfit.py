@@ -7,6 +7,8 @@
   neutral stone colour, cut from the body like a garment (`cut`), 1.5 mm over the skin, so an
   avatar is never shown naked whatever is tried on;
 * **plain shoes** (dark grey) when no shoes are tried on;
+* a **plain white top** under a coat or jacket worn open (`inner_top`) when no top is tried
+  on with it, so the open front shows a top, not underwear;
 * the garments, each with a **hem band**: a strip folded in along every edge of the garment's
   own mesh (`EDGE_THICKNESS_M`), which shows the cloth's thickness at hems, cuffs, necklines;
 * **layers in order**: the body under any layer, and the base layer under a garment, are drawn
@@ -24,11 +26,13 @@ import torch
 from render_engine.errors import InvalidRequest
 from render_engine.garment.body_view import GarmentBody, Part, as_garment_body
 from render_engine.garment.categories import (
+    above,
     armholes,
     below,
     field_min,
     neck_top,
     neckline,
+    sleeve_end,
     sleeveless_keep,
 )
 from render_engine.garment.categories import shoes as shoe_piece
@@ -108,6 +112,36 @@ def base_layer(body: GarmentBody) -> Piece:
         torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
         field,
     )
+
+
+#: the plain top under a coat worn open when no top is tried on: white, 4 mm over the skin
+INNER_TOP_COLOR = (0.93, 0.92, 0.90)
+INNER_TOP_GAP_M = 0.004
+
+
+def inner_top(body: GarmentBody) -> TriMesh:
+    """A plain white crew-neck top with short sleeves, cut like a garment `INNER_TOP_GAP_M`
+    over the skin (between the base layer and a coat): what shows in an open front."""
+    torso = body.mask(Part.CHEST, Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.NECK)
+    keep = torso | body.mask(Part.UPPER_ARM)
+    field = field_min(
+        above(body, body.crotch_y() + 0.06),
+        neckline(body, 0.07, 0.03),
+        below(body, neck_top(body)),
+        sleeve_end(body, 0.12),
+    )
+    n = body.num_verts
+    piece = shell(
+        body,
+        keep,
+        torch.full((n,), INNER_TOP_GAP_M),
+        torch.ones(n),
+        torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
+        field,
+    )
+    mesh = _solid(piece, INNER_TOP_COLOR, "inner_top", "cotton")
+    mesh.extras.update(category="tops", covers=piece.covers, source=piece.source)
+    return mesh
 
 
 def hair(body: GarmentBody, style: str = "short") -> Piece | None:
@@ -219,6 +253,11 @@ def outfit(
     (short, buzz, none); hair_color: `HAIR_COLORS` or ``#RRGGBB``.
     """
     gbody = as_garment_body(body)
+    if any(g.extras.get("openFront") for g in garments) and not any(
+        g.extras.get("category") == "tops" for g in garments
+    ):
+        # a coat worn open shows what is under it: a plain top, not the base layer
+        garments = [inner_top(gbody), *garments]
     mesh = body_mesh if body_mesh is not None else _mesh_of(body)
     colors = mesh.colors.detach().float().clone()
     if skin_tone is not None:
@@ -259,7 +298,11 @@ def outfit(
             shod |= plain.covers
         out.append(with_edge_band(_solid(plain, SHOE_COLOR, "plain_shoes", "leather")))
     for i, g in enumerate(garments):
-        out.append(with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts)))
+        band = g.extras.get("edgeThickness", EDGE_THICKNESS_M)
+        thickness = float(band) if isinstance(band, int | float) else EDGE_THICKNESS_M
+        out.append(
+            with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts), thickness)
+        )
     cap = hair(gbody, hair_style)
     if cap is not None:
         if hair_color in HAIR_COLORS:

@@ -45,6 +45,9 @@ class GarmentRegion:
     HEAD = 5
     NECK = 6
     WAISTBAND = 7
+    BAG = 8
+    STRAP = 9
+    LAPEL = 10
 
     NAMES = {
         0: "torso",
@@ -55,6 +58,9 @@ class GarmentRegion:
         5: "head",
         6: "neck",
         7: "waistband",
+        8: "bag",
+        9: "strap",
+        10: "lapel",
     }
 
 
@@ -72,6 +78,8 @@ class Piece:
     covers: torch.Tensor | None = None
     #: (N,) the body vertex each vertex was cut from (nearest end of its edge), None for tubes
     source: torch.Tensor | None = None
+    #: a stiff, constructed thing (a hat, a bag): placed, not draped
+    rigid: bool = False
 
 
 def radial_offset(ease_cm: float, extra_m: float = 0.0) -> float:
@@ -281,5 +289,11 @@ def merge(pieces: list[Piece]) -> Piece:
             ]
         )
     return Piece(
-        torch.cat(verts), torch.cat(faces), torch.cat(labels), torch.cat(scales), union, source
+        torch.cat(verts),
+        torch.cat(faces),
+        torch.cat(labels),
+        torch.cat(scales),
+        union,
+        source,
+        rigid=all(p.rigid for p in pieces),
     )

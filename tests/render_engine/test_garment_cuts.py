@@ -1,0 +1,204 @@
+"""The product's subcategory chooses the cut: an open coat over a plain top with lapels, a
+brimmed hat above the ears, a crossbody bag with its strap over the shoulder, a scarf."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from render_engine.garment import CATEGORIES, OPEN_FRONT_EDGE_M, as_garment_body, dress
+from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.categories import opening_half_width
+from render_engine.garment.collision import winding_numbers
+from render_engine.garment.cut import boundary_loops, turning_angles
+from render_engine.garment.cuts import DEFAULT_CUTS, SUBCATEGORY_CUTS, cut_for
+from render_engine.garment.outfit import INNER_TOP_GAP_M, outfit
+from render_engine.garment.pattern import GarmentRegion
+
+GUIDE = {
+    "M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54},
+    "L": {"chest": 106, "waist": 90, "hips": 108, "sleeve": 56},
+}
+#: the edge smoothness bound of test_garment_look (degrees)
+MAX_TURN_DEG = 45.0
+MIN_EDGE_POINTS = 20
+CATALOG = Path(__file__).resolve().parents[2] / "adapters" / "demo_catalog.json"
+
+
+@pytest.fixture(scope="module")
+def body() -> GarmentBody:
+    from render_engine.body.fitted import build_body
+
+    torch.set_num_threads(2)
+    return as_garment_body(build_body({"gender": 0.3, "weight": 0.5, "height": 0.5}))
+
+
+@pytest.fixture(scope="module")
+def coat(body):
+    return dress(body, "outerwear", GUIDE, "M", "#8B6F47", subcategory="coats")
+
+
+def test_every_demo_catalog_subcategory_has_a_cut_of_its_category():
+    data = json.loads(CATALOG.read_text())
+    products = data if isinstance(data, list) else data["products"]
+    unshaped = {"sunglasses"}  # no cut yet: the category's default
+    for product in products:
+        category, sub = product["category"], product["subcategory"]
+        cut = cut_for(category, sub)
+        if sub in unshaped:
+            assert cut == DEFAULT_CUTS[category]
+        else:
+            assert cut in SUBCATEGORY_CUTS[category].values(), (category, sub)
+    assert cut_for("outerwear", "coats") == "coat" and cut_for("formal", "gowns") == "gown"
+    assert cut_for("tops", "Hoodies") == "hoodie" and cut_for("dresses", "Dresses") == "dress"
+    assert cut_for("bottoms", "Shorts") == "shorts" and cut_for("accessories", "bags") == "bag"
+
+
+def test_an_unknown_or_missing_subcategory_gets_the_categorys_default_cut():
+    for category in CATEGORIES:
+        assert cut_for(category, "no such thing") == DEFAULT_CUTS[category]
+        assert cut_for(category, None) == DEFAULT_CUTS[category]
+
+
+def _centre_x(body: GarmentBody) -> float:
+    return float((body.joints["shoulder_L"][0] + body.joints["shoulder_R"][0]) / 2)
+
+
+def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body, coat):
+    mesh = coat.mesh
+    assert mesh.extras["cut"] == "coat" and mesh.extras["openFront"]
+    j = body.joints
+    cx, cz = _centre_x(body), float(j["chest"][2])
+    chest_y = float(j["chest"][1])
+    # no cloth of the coat (lapels aside) in the opening, from above the waist to below the
+    # neck: the drape lets the fronts' edges fall in by less than a fifth of the designed
+    # half width at each height (measured: 15 %)
+    cloth = mesh.labels != GarmentRegion.LAPEL
+    y = mesh.verts[:, 1]
+    chest_front = cloth & (mesh.verts[:, 2] > cz)
+    chest_front &= (y > float(j["waist"][1]) + 0.05) & (y < float(j["neck"][1]) - 0.05)
+    designed = opening_half_width(body, y)
+    assert not bool((chest_front & ((mesh.verts[:, 0] - cx).abs() < 0.8 * designed)).any())
+    front = cloth & (mesh.verts[:, 2] > cz) & ((y - chest_y).abs() < 0.03)
+    half = float(opening_half_width(body, torch.tensor([chest_y]))[0])
+    assert half > 0.02
+    # there is coat on both sides of the opening
+    assert bool((front & (mesh.verts[:, 0] > cx + half)).any())
+    assert bool((front & (mesh.verts[:, 0] < cx - half)).any())
+    # the finished figure wears a plain top under it, drawn at the opening
+    meshes = {m.name: m for m in outfit(body, [mesh])}
+    top = meshes["inner_top"]
+    drawn = top.verts[torch.unique(top.faces)]
+    at_opening = (
+        ((drawn[:, 0] - cx).abs() < half * 0.5)
+        & ((drawn[:, 1] - chest_y).abs() < 0.03)
+        & (drawn[:, 2] > cz)
+    )
+    assert bool(at_opening.any())
+
+
+def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat):
+    mesh = coat.mesh
+    lapel = mesh.verts[mesh.labels == GarmentRegion.LAPEL]
+    assert lapel.shape[0] > 50
+    cx = _centre_x(body)
+    assert float(lapel[:, 0].max()) > cx + 0.03 and float(lapel[:, 0].min()) < cx - 0.03
+    assert float(lapel[:, 1].min()) > float(body.joints["waist"][1])
+    assert mesh.extras["edgeThickness"] == OPEN_FRONT_EDGE_M
+    banded = {m.name: m for m in outfit(body, [mesh])}["garment:outerwear"]
+    assert "edgeBandFrom" in banded.extras
+
+
+def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat):
+    mesh = coat.mesh
+    assert coat.inside_fraction < 0.005
+    inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5
+    assert float(inside.float().mean()) < 0.005
+    # the coat's cloth cut from the body (not its hanging skirt) lies farther out than the
+    # plain top, which is INNER_TOP_GAP_M over the skin
+    source = mesh.extras["source"]
+    on_body = source >= 0
+    s = source[on_body]
+    height = ((mesh.verts[on_body] - body.verts[s]) * body.normals[s]).sum(1)
+    assert float((height <= INNER_TOP_GAP_M).float().mean()) < 0.005
+
+
+def test_the_open_coats_edges_are_smooth_curves(coat):
+    mesh = coat.mesh
+    loops = [lp for lp in boundary_loops(mesh.faces) if len(lp) >= MIN_EDGE_POINTS]
+    assert len(loops) >= 3
+    worst = max(float(turning_angles(mesh.verts[lp]).rad2deg().max()) for lp in loops)
+    assert worst < MAX_TURN_DEG
+
+
+def test_a_larger_coat_never_sits_tighter(body, coat):
+    large = dress(body, "outerwear", GUIDE, "L", "#8B6F47", subcategory="coats")
+    chest_y = float(body.joints["chest"][1])
+
+    def girth(mesh):
+        sel = ((mesh.verts[:, 1] - chest_y).abs() < 0.02) & (mesh.labels == GarmentRegion.TORSO)
+        pts = mesh.verts[sel][:, [0, 2]]
+        return float((pts - pts.mean(0)).norm(dim=1).mean())
+
+    assert girth(large.mesh) >= girth(coat.mesh)
+
+
+def _ear_top(body: GarmentBody) -> float:
+    """Height of the top of the ears: the head's widest vertices (the ears stick out)."""
+    head = body.verts[body.mask(Part.HEAD)]
+    cx = float((head[:, 0].max() + head[:, 0].min()) / 2)
+    side = (head[:, 0] - cx).abs()
+    ears = head[side > 0.9 * float(side.max())]
+    return float(ears[:, 1].max())
+
+
+def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body):
+    hat = dress(body, "accessories", {"M": {"head": 57}}, "M", "#5B3A29", subcategory="hats")
+    mesh = hat.mesh
+    head = body.verts[body.mask(Part.HEAD)]
+    assert float(mesh.verts[:, 1].min()) > _ear_top(body)
+    assert float(mesh.verts[:, 1].max()) > float(head[:, 1].max())
+    # the brim reaches beyond the head all round
+    width = float(mesh.verts[:, 0].max() - mesh.verts[:, 0].min())
+    assert width > float(head[:, 0].max() - head[:, 0].min()) + 0.08
+    inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5
+    assert float(inside.float().mean()) < 0.005
+
+
+def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body):
+    bag = dress(body, "accessories", {"M": {"length": 120}}, "M", "#5B3A29", subcategory="bags")
+    mesh = bag.mesh
+    j = body.joints
+    strap = mesh.verts[mesh.labels == GarmentRegion.STRAP]
+    box = mesh.verts[mesh.labels == GarmentRegion.BAG]
+    assert strap.shape[0] > 100 and box.shape[0] > 100
+    shoulder = j["shoulder_R"]
+    lo, hi = sorted((float(j["neck"][0]), float(shoulder[0])))
+    over = strap[(strap[:, 0] > lo) & (strap[:, 0] < hi)]
+    # over the shoulder: above its joint, and reaching down both in front and behind it
+    assert float(over[:, 1].max()) > float(shoulder[1])
+    below_shoulder = strap[strap[:, 1] < float(shoulder[1]) - 0.1]
+    assert float(below_shoulder[:, 2].max()) > float(shoulder[2]) + 0.05
+    assert float(below_shoulder[:, 2].min()) < float(shoulder[2]) - 0.05
+    # the bag is at the hip, in front of the body
+    assert abs(float(box[:, 1].mean()) - float(j["hip_L"][1])) < 0.12
+    assert bag.inside_fraction < 0.005
+    inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5
+    assert float(inside.float().mean()) < 0.005
+
+
+def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body):
+    scarf = dress(body, "accessories", {"M": {"neck": 40}}, "M", "#B03A2E", subcategory="scarves")
+    mesh = scarf.mesh
+    j = body.joints
+    wrap = mesh.verts[mesh.labels == GarmentRegion.NECK]
+    ends = mesh.verts[mesh.labels == GarmentRegion.TORSO]
+    neck = j["neck"]
+    angle = torch.atan2(wrap[:, 2] - neck[2], wrap[:, 0] - neck[0])
+    assert int(torch.histc(angle, bins=8, min=-3.1416, max=3.1416).gt(0).sum()) == 8
+    assert float(ends[:, 1].min()) < float(j["chest"][1])
+    assert float(ends[:, 2].mean()) > float(j["chest"][2])
+    assert scarf.inside_fraction < 0.005

@@ -35,3 +35,16 @@ def stop_all(processes: Iterable[subprocess.Popen[Any]], timeout: float) -> None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_healthy(base: str, timeout: float) -> None:
+    """Until the server at ``base`` answers ``/healthz`` with 200."""
+    import httpx
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(healthy, timeout, f"{base} to answer /healthz", every=0.3)

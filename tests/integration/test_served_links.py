@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import PASSWORD
+from tests.waiting import wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +39,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("tryon serve did not come up")
+        wait_healthy(base, 90)
         yield base
     finally:
         process.terminate()

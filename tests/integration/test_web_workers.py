@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import PASSWORD, drop_schema, fresh_schema, postgres_available, shirt_body
 from tests.integration.test_served_links import _free_port
+from tests.waiting import wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -57,15 +58,7 @@ def two_process_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[b
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("tryon serve --web-workers 2 did not come up")
+        wait_healthy(base, 120)
         yield base, process
     finally:
         process.terminate()

@@ -37,7 +37,7 @@ def sampled_targets(count: int, seed: int = 0) -> list[dict[str, float]]:
 
 
 @pytest.mark.slow
-def test_fitted_bodies_match_twenty_sampled_bodies_within_one_cm_of_height_and_two_of_girths():
+def test_fitted_bodies_match_twenty_sampled_bodies_within_one_cm_of_height_and_two_of_girths() -> None:
     misses = []
     for phenotype in sampled_targets(20):
         target = build_body(phenotype).measurements
@@ -48,12 +48,12 @@ def test_fitted_bodies_match_twenty_sampled_bodies_within_one_cm_of_height_and_t
     assert not misses
 
 
-def test_a_fit_from_height_alone_gives_that_height():
+def test_a_fit_from_height_alone_gives_that_height() -> None:
     body = fit_measurements(Measurements(height=171.0))
     assert body.measurements["height"] == pytest.approx(171.0, abs=0.5)
 
 
-def test_gender_and_body_type_priors_shape_the_body_when_only_height_is_known():
+def test_gender_and_body_type_priors_shape_the_body_when_only_height_is_known() -> None:
     male = fit_measurements({"height": 175.0}, gender="male", body_type="athletic")
     female = fit_measurements({"height": 175.0}, gender="female", body_type="plus_size")
     assert male.phenotype["gender"] < 0.3 < 0.7 < female.phenotype["gender"]
@@ -61,7 +61,7 @@ def test_gender_and_body_type_priors_shape_the_body_when_only_height_is_known():
     assert female.measurements["weight"] > male.measurements["weight"]
 
 
-def test_measurements_out_of_range_or_unknown_are_rejected():
+def test_measurements_out_of_range_or_unknown_are_rejected() -> None:
     with pytest.raises(InvalidRequest):
         Measurements(height=20.0)
     with pytest.raises(InvalidRequest):
@@ -74,7 +74,7 @@ def test_measurements_out_of_range_or_unknown_are_rejected():
         fit_measurements({"height": 170.0}, body_type="square")
 
 
-def test_a_body_rebuilt_from_its_json_params_is_identical():
+def test_a_body_rebuilt_from_its_json_params_is_identical() -> None:
     body = fit_measurements({"height": 168.0, "waist": 80.0})
     params = json.loads(json.dumps(body.to_params()))
     again = body_from_params(params)
@@ -86,7 +86,7 @@ def test_a_body_rebuilt_from_its_json_params_is_identical():
         body_from_params({"model": "anny", "phenotype": {"weight": 3.0}})
 
 
-def test_the_body_mesh_stands_on_the_floor_facing_plus_z_with_every_region_labelled():
+def test_the_body_mesh_stands_on_the_floor_facing_plus_z_with_every_region_labelled() -> None:
     body = build_body({"age": 2 / 3})
     mesh = body.mesh
     assert mesh.verts.dtype == torch.float32 and mesh.faces.dtype == torch.int64

@@ -43,7 +43,7 @@ def exact_hull_perimeter(points: list[tuple[float, float]]) -> float:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed):
+def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed) -> None:
     g = torch.Generator().manual_seed(seed)
     points = torch.randn(200, 2, generator=g, dtype=torch.float64) * torch.tensor(
         [0.15, 0.1], dtype=torch.float64
@@ -52,7 +52,7 @@ def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed):
     assert float(hull_perimeter(points)) == pytest.approx(exact, rel=2e-4)
 
 
-def test_hull_perimeter_of_a_body_cross_section_matches_the_exact_hull():
+def test_hull_perimeter_of_a_body_cross_section_matches_the_exact_hull() -> None:
     verts, _ = rest_shape(phenotype_tensor({"age": 2 / 3}))
     level = verts[0, landmarks().waist_ring, 1].mean()
     points = cross_section(verts[0], landmarks().trunk_edges, level)
@@ -60,7 +60,7 @@ def test_hull_perimeter_of_a_body_cross_section_matches_the_exact_hull():
     assert float(hull_perimeter(points)) == pytest.approx(exact, rel=1e-4)
 
 
-def test_circumference_of_a_slice_through_a_cylinder_is_two_pi_r():
+def test_circumference_of_a_slice_through_a_cylinder_is_two_pi_r() -> None:
     # a closed prism with 64 sides, radius 0.15, from y=0 to y=1
     n, r = 64, 0.15
     angles = torch.arange(n, dtype=torch.float64) * (2 * math.pi / n)
@@ -80,7 +80,7 @@ def test_circumference_of_a_slice_through_a_cylinder_is_two_pi_r():
     assert float(circumference_at(verts, torch.tensor(1.5, dtype=torch.float64), edges)) == 0.0
 
 
-def test_measures_of_an_adult_body_are_anatomically_plausible():
+def test_measures_of_an_adult_body_are_anatomically_plausible() -> None:
     verts, heads = rest_shape(phenotype_tensor({"age": 2 / 3, "gender": 0.0}))
     m = to_report(body_measures(verts, heads))
     assert set(m) == set(MEASUREMENT_KEYS)
@@ -92,7 +92,7 @@ def test_measures_of_an_adult_body_are_anatomically_plausible():
     assert 0.40 * m["height"] < m["legLength"] < 0.52 * m["height"]
 
 
-def test_height_and_weight_agree_with_anny_anthropometry():
+def test_height_and_weight_agree_with_anny_anthropometry() -> None:
     import anny
 
     model = anny_model()
@@ -107,7 +107,7 @@ def test_height_and_weight_agree_with_anny_anthropometry():
     assert float(ours["waist"]) == pytest.approx(float(reference["waist_circumference"]), rel=0.08)
 
 
-def test_every_measure_has_a_gradient_with_respect_to_the_phenotype():
+def test_every_measure_has_a_gradient_with_respect_to_the_phenotype() -> None:
     phen = phenotype_tensor({"age": 2 / 3}).requires_grad_(True)
     verts, heads = rest_shape(phen)
     measures = body_measures(verts, heads)
@@ -116,7 +116,7 @@ def test_every_measure_has_a_gradient_with_respect_to_the_phenotype():
         assert torch.isfinite(grad).all() and grad.abs().sum() > 0, key
 
 
-def test_a_heavier_phenotype_has_larger_girths_and_weight():
+def test_a_heavier_phenotype_has_larger_girths_and_weight() -> None:
     light = to_report(body_measures(*rest_shape(phenotype_tensor({"age": 2 / 3, "weight": 0.2}))))
     heavy = to_report(body_measures(*rest_shape(phenotype_tensor({"age": 2 / 3, "weight": 0.9}))))
     for key in ("weight", "chest", "waist", "hips"):

@@ -25,13 +25,13 @@ def body():
     return build_body({"age": 0.7, "gender": 0.3, "weight": 0.6})
 
 
-def test_there_are_at_least_four_presets_starting_with_standing_neutral():
+def test_there_are_at_least_four_presets_starting_with_standing_neutral() -> None:
     assert POSE_PRESETS[0] == "standing_neutral"
     assert len(POSE_PRESETS) >= 4
 
 
 @pytest.mark.parametrize("preset", POSE_PRESETS)
-def test_every_preset_stands_on_the_floor_and_moves_the_arms(body, preset):
+def test_every_preset_stands_on_the_floor_and_moves_the_arms(body, preset) -> None:
     posed = pose_body(body, preset)
     assert posed.verts.shape == body.mesh.verts.shape
     assert float(posed.verts[:, 1].min()) == pytest.approx(0.0, abs=1e-5)
@@ -40,7 +40,7 @@ def test_every_preset_stands_on_the_floor_and_moves_the_arms(body, preset):
     assert float(moved) > 0.05
 
 
-def test_our_skinning_reproduces_anny_own_posed_vertices(body):
+def test_our_skinning_reproduces_anny_own_posed_vertices(body) -> None:
     spec = parse_pose("walking")
     model = anny_model()
     labels = list(model.bone_labels)
@@ -60,7 +60,7 @@ def test_our_skinning_reproduces_anny_own_posed_vertices(body):
     assert torch.allclose(ours - offset, reference, atol=2e-5)
 
 
-def test_standing_neutral_hangs_the_arms_beside_the_body(body):
+def test_standing_neutral_hangs_the_arms_beside_the_body(body) -> None:
     posed = pose_body(body, "standing_neutral")
     hands = posed.verts[body.mesh.labels == BodyRegion.HANDS]
     hips_y = float(body.skeleton.heads[body.skeleton.index("upperleg01.L"), 1])
@@ -68,7 +68,7 @@ def test_standing_neutral_hangs_the_arms_beside_the_body(body):
     assert float(hands[:, 0].abs().max()) < 0.35
 
 
-def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body):
+def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body) -> None:
     base = pose_body(body, "standing_neutral")
     raised = pose_body(body, "standing_neutral", {"arm_rotation": 60})
     hands = body.mesh.labels == BodyRegion.HANDS
@@ -83,7 +83,7 @@ def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body):
     assert spread["together"] < spread["slightly_apart"] < spread["apart"]
 
 
-def test_head_tilt_rolls_the_head_sideways(body):
+def test_head_tilt_rolls_the_head_sideways(body) -> None:
     head = body.mesh.labels == BodyRegion.HEAD
     straight = pose_body(body, "standing_neutral").verts[head]
     tilted = pose_body(body, "standing_neutral", {"head_tilt": 20}).verts[head]
@@ -100,12 +100,12 @@ def test_head_tilt_rolls_the_head_sideways(body):
         ("standing_neutral", {"tail_wag": 3}),
     ],
 )
-def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body, preset, adjustments):
+def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body, preset, adjustments) -> None:
     with pytest.raises(InvalidRequest):
         pose_body(body, preset, adjustments)
 
 
-def test_points_with_the_body_weights_follow_the_body_exactly(body):
+def test_points_with_the_body_weights_follow_the_body_exactly(body) -> None:
     posed = pose_body(body, "hands_on_hips", {"arm_rotation": 10})
     points = pose_points(
         body, "hands_on_hips", {"arm_rotation": 10}, body.mesh.verts, body.skinning_weights
@@ -113,7 +113,7 @@ def test_points_with_the_body_weights_follow_the_body_exactly(body):
     assert torch.equal(points, posed.verts)
 
 
-def test_a_shell_offset_from_the_body_stays_close_to_the_posed_body(body):
+def test_a_shell_offset_from_the_body_stays_close_to_the_posed_body(body) -> None:
     # a garment-like shell: torso and arm vertices pushed 1 cm outwards
     from render_engine.body.measures import landmarks  # noqa: F401  (warms the model)
 

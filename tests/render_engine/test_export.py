@@ -31,7 +31,7 @@ def figure():
     return mannequin(sections=12)
 
 
-def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure):
+def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure) -> None:
     glb = export_glb(figure)
     assert glb[:4] == b"glTF"
     gltf = pygltflib.GLTF2.load_from_bytes(glb)
@@ -44,7 +44,7 @@ def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure):
         assert attributes.COLOR_0 is not None
 
 
-def test_glb_round_trips_through_trimesh_with_the_same_counts(figure):
+def test_glb_round_trips_through_trimesh_with_the_same_counts(figure) -> None:
     loaded = trimesh.load(io.BytesIO(export_glb(figure)), file_type="glb", process=False)
     geometries = list(loaded.geometry.values())
     assert sorted(len(g.vertices) for g in geometries) == sorted(m.num_verts for m in figure)
@@ -56,14 +56,14 @@ def test_glb_round_trips_through_trimesh_with_the_same_counts(figure):
     assert torch.allclose(shirt.verts, figure[1].verts, atol=1e-6)
 
 
-def test_a_single_mesh_exports_too(figure):
+def test_a_single_mesh_exports_too(figure) -> None:
     loaded = trimesh.load(
         io.BytesIO(export_glb(figure[0])), file_type="glb", force="mesh", process=False
     )
     assert len(loaded.faces) == figure[0].num_faces
 
 
-def test_a_mesh_without_faces_cannot_be_exported():
+def test_a_mesh_without_faces_cannot_be_exported() -> None:
     empty = TriMesh(
         verts=torch.zeros(3, 3),
         faces=torch.zeros(0, 3, dtype=torch.int64),
@@ -73,7 +73,7 @@ def test_a_mesh_without_faces_cannot_be_exported():
         export_glb(empty)
 
 
-def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure):
+def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure) -> None:
     glb = export_glb(figure)
     info = model_info(glb, figure)
     assert info["polycount"] == polycount(figure) == sum(m.num_faces for m in figure)
@@ -84,7 +84,7 @@ def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure):
     assert info["size"].endswith("KB") or info["size"].endswith("MB")
 
 
-def test_preview_images_are_jpgs_of_the_avatar_on_white(figure):
+def test_preview_images_are_jpgs_of_the_avatar_on_white(figure) -> None:
     previews = preview_images(figure, thumbnail_size=(64, 48), full_size=(160, 96))
     thumb = Image.open(io.BytesIO(previews.thumbnail))
     full = Image.open(io.BytesIO(previews.full_size))

@@ -41,7 +41,7 @@ def coat(body):
     return dress(body, "outerwear", GUIDE, "M", "#8B6F47", subcategory="coats")
 
 
-def test_every_demo_catalog_subcategory_has_a_cut_of_its_category():
+def test_every_demo_catalog_subcategory_has_a_cut_of_its_category() -> None:
     data = json.loads(CATALOG.read_text())
     products = data if isinstance(data, list) else data["products"]
     unshaped = {"sunglasses"}  # no cut yet: the category's default
@@ -57,7 +57,7 @@ def test_every_demo_catalog_subcategory_has_a_cut_of_its_category():
     assert cut_for("bottoms", "Shorts") == "shorts" and cut_for("accessories", "bags") == "bag"
 
 
-def test_an_unknown_or_missing_subcategory_gets_the_categorys_default_cut():
+def test_an_unknown_or_missing_subcategory_gets_the_categorys_default_cut() -> None:
     for category in CATEGORIES:
         assert cut_for(category, "no such thing") == DEFAULT_CUTS[category]
         assert cut_for(category, None) == DEFAULT_CUTS[category]
@@ -67,7 +67,7 @@ def _centre_x(body: GarmentBody) -> float:
     return float((body.joints["shoulder_L"][0] + body.joints["shoulder_R"][0]) / 2)
 
 
-def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body, coat):
+def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body, coat) -> None:
     mesh = coat.mesh
     assert mesh.extras["cut"] == "coat" and mesh.extras["openFront"]
     j = body.joints
@@ -100,7 +100,7 @@ def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(bod
     assert bool(at_opening.any())
 
 
-def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat):
+def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat) -> None:
     mesh = coat.mesh
     lapel = mesh.verts[mesh.labels == GarmentRegion.LAPEL]
     assert lapel.shape[0] > 50
@@ -112,7 +112,7 @@ def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat):
     assert "edgeBandFrom" in banded.extras
 
 
-def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat):
+def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat) -> None:
     mesh = coat.mesh
     assert coat.inside_fraction < 0.005
     inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5
@@ -126,7 +126,7 @@ def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat):
     assert float((height <= INNER_TOP_GAP_M).float().mean()) < 0.005
 
 
-def test_the_open_coats_edges_are_smooth_curves(coat):
+def test_the_open_coats_edges_are_smooth_curves(coat) -> None:
     mesh = coat.mesh
     loops = [lp for lp in boundary_loops(mesh.faces) if len(lp) >= MIN_EDGE_POINTS]
     assert len(loops) >= 3
@@ -155,7 +155,7 @@ def _ear_top(body: GarmentBody) -> float:
     return float(ears[:, 1].max())
 
 
-def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body):
+def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body) -> None:
     hat = dress(body, "accessories", {"M": {"head": 57}}, "M", "#5B3A29", subcategory="hats")
     mesh = hat.mesh
     head = body.verts[body.mask(Part.HEAD)]
@@ -168,7 +168,7 @@ def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body):
     assert float(inside.float().mean()) < 0.005
 
 
-def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body):
+def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body) -> None:
     bag = dress(body, "accessories", {"M": {"length": 120}}, "M", "#5B3A29", subcategory="bags")
     mesh = bag.mesh
     j = body.joints
@@ -190,7 +190,7 @@ def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body):
     assert float(inside.float().mean()) < 0.005
 
 
-def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body):
+def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body) -> None:
     scarf = dress(body, "accessories", {"M": {"neck": 40}}, "M", "#B03A2E", subcategory="scarves")
     mesh = scarf.mesh
     j = body.joints

@@ -46,7 +46,7 @@ def sample(n_verts: int, k: int, seed: int) -> torch.Tensor:
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the_body(
     dressed, body, category
-):
+) -> None:
     garment = dressed[category]
     assert garment.inside_fraction < 0.01
     # independent check with the exact (slow) winding numbers on a fixed sample of vertices
@@ -56,7 +56,7 @@ def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, category):
+def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, category) -> None:
     mesh = dressed[category].mesh
     assert mesh.num_verts > 50 and mesh.num_faces > 50
     assert int(mesh.faces.min()) >= 0 and int(mesh.faces.max()) < mesh.num_verts
@@ -66,7 +66,7 @@ def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, catego
     assert mesh.labels is not None and mesh.labels.shape == (mesh.num_verts,)
 
 
-def test_garments_cover_the_body_regions_of_their_category(dressed, body):
+def test_garments_cover_the_body_regions_of_their_category(dressed, body) -> None:
     j = body.joints
     y = lambda c: dressed[c].mesh.verts[:, 1]  # noqa: E731
     assert float(y("shoes").max()) < float(j["knee_L"][1])
@@ -85,7 +85,7 @@ def test_garments_cover_the_body_regions_of_their_category(dressed, body):
     )
 
 
-def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body):
+def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body) -> None:
     reach = {}
     for sleeve in (20, 50):
         guide = {"M": {"chest": 96, "sleeve": sleeve}}
@@ -94,14 +94,14 @@ def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body):
     assert reach[50] > reach[20] + 0.1
 
 
-def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed, body):
+def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed, body) -> None:
     report = dressed["tops"].fit_report
     assert set(report) == {"chest", "waist", "hips", "sleeve", "inseam"}
     assert report["chest"]["easeCm"] == pytest.approx(96 - body.measurements["chest"], abs=0.05)
     assert dressed["tops"].recommended_size in GUIDE
 
 
-def test_a_larger_size_makes_a_wider_garment(body):
+def test_a_larger_size_makes_a_wider_garment(body) -> None:
     chest_y = float(body.joints["chest"][1])
     girths = []
     for size in ("S", "M", "L"):
@@ -118,7 +118,7 @@ def test_a_larger_size_makes_a_wider_garment(body):
     )  # a snug size (ease < 0) still sits outside the body
 
 
-def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body):
+def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body) -> None:
     cylinder = trimesh.creation.cylinder(radius=0.5, height=2.0, sections=48)
     cylinder = cylinder.subdivide().subdivide()
     data = io.BytesIO()
@@ -156,7 +156,7 @@ def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outsid
         ({"steps": -1}, "INVALID_REQUEST"),
     ],
 )
-def test_bad_dress_requests_raise_typed_errors(body, kwargs, code):
+def test_bad_dress_requests_raise_typed_errors(body, kwargs, code) -> None:
     args = {"category": "tops", "size_guide": GUIDE, "size": "M", "color_hex": COLOR, **kwargs}
     with pytest.raises(InvalidRequest) as info:
         dress(
@@ -171,7 +171,7 @@ def test_bad_dress_requests_raise_typed_errors(body, kwargs, code):
     assert info.value.code == code
 
 
-def test_a_body_without_skinning_data_is_refused(body):
+def test_a_body_without_skinning_data_is_refused(body) -> None:
     from render_engine.mesh import TriMesh
 
     bare = TriMesh(body.verts, body.faces, torch.ones_like(body.verts))
@@ -180,7 +180,7 @@ def test_a_body_without_skinning_data_is_refused(body):
 
 
 @pytest.mark.parametrize("style", ["hat", "scarf", "belt"])
-def test_each_accessory_style_sits_where_it_belongs(body, style):
+def test_each_accessory_style_sits_where_it_belongs(body, style) -> None:
     garment = dress(body, "accessories", GUIDE, "M", COLOR, steps=15, style=style)
     y = garment.mesh.verts[:, 1]
     j = body.joints
@@ -213,7 +213,7 @@ def _arms_lowered_body() -> GarmentBody:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("category", ["tops", "dresses", "outerwear", "formal"])
-def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(category):
+def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(category) -> None:
     posed = _arms_lowered_body()
     assert float(posed.joints["wrist_L"][0]) < 0.3  # the hands now hang beside the hips
     garment = dress(posed, category, GUIDE, "M", COLOR)

@@ -24,7 +24,7 @@ def sphere(subdivisions: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor(s.vertices, dtype=torch.float32), torch.tensor(s.faces, dtype=torch.int64)
 
 
-def test_edge_face_pairs_match_a_loop_over_all_face_pairs():
+def test_edge_face_pairs_match_a_loop_over_all_face_pairs() -> None:
     verts, faces = sphere(1)
     expected = set()
     for i in range(len(faces)):
@@ -35,7 +35,7 @@ def test_edge_face_pairs_match_a_loop_over_all_face_pairs():
     assert got == expected
 
 
-def test_uniform_laplacian_matches_a_per_vertex_loop():
+def test_uniform_laplacian_matches_a_per_vertex_loop() -> None:
     gen = torch.Generator().manual_seed(0)
     verts, faces = sphere(1)
     verts = verts + 0.01 * torch.randn(verts.shape, generator=gen)
@@ -49,13 +49,13 @@ def test_uniform_laplacian_matches_a_per_vertex_loop():
         assert torch.allclose(lap[v], ref, atol=1e-6)
 
 
-def test_vertex_normals_of_a_sphere_point_outwards():
+def test_vertex_normals_of_a_sphere_point_outwards() -> None:
     verts, faces = sphere(3)
     n = vertex_normals(verts, faces)
     assert float((n * torch.nn.functional.normalize(verts, dim=1)).sum(1).min()) > 0.99
 
 
-def test_submesh_keeps_faces_with_all_vertices_and_reindexes_them():
+def test_submesh_keeps_faces_with_all_vertices_and_reindexes_them() -> None:
     verts, faces = sphere(2)
     keep = verts[:, 1] > 0
     new_faces, ids = submesh(faces, keep)
@@ -64,7 +64,7 @@ def test_submesh_keeps_faces_with_all_vertices_and_reindexes_them():
     assert not bool(boundary_vertices(faces, verts.shape[0]).any())  # closed sphere
 
 
-def test_vertex_neighbours_list_every_edge_neighbour_and_the_vertex_itself():
+def test_vertex_neighbours_list_every_edge_neighbour_and_the_vertex_itself() -> None:
     verts, faces = sphere(1)
     table = vertex_neighbours(faces, verts.shape[0])
     edges = unique_edges(faces).tolist()
@@ -73,7 +73,7 @@ def test_vertex_neighbours_list_every_edge_neighbour_and_the_vertex_itself():
         assert set(table[v].tolist()) == ref
 
 
-def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere():
+def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere() -> None:
     verts, faces = sphere(2)
     gen = torch.Generator().manual_seed(1)
     points = (torch.rand(300, 3, generator=gen) - 0.5) * 0.6
@@ -87,7 +87,7 @@ def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere():
     )
 
 
-def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere():
+def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere() -> None:
     verts, faces = sphere(3)
     normals = vertex_normals(verts, faces)
     gen = torch.Generator().manual_seed(2)
@@ -103,7 +103,7 @@ def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere()
     assert float((sd - exact)[clear].abs().max()) < 0.003
 
 
-def test_nearest_vertex_walk_follows_points_that_move_a_little():
+def test_nearest_vertex_walk_follows_points_that_move_a_little() -> None:
     verts, faces = sphere(3)
     collider = BodyCollider(verts, vertex_normals(verts, faces), faces)
     gen = torch.Generator().manual_seed(3)
@@ -120,7 +120,7 @@ def test_nearest_vertex_walk_follows_points_that_move_a_little():
 
 
 @pytest.mark.parametrize("bad", [b"", b"not a glb at all", b"glTF\x02\x00\x00\x00garbage"])
-def test_unreadable_models_raise_invalid_request(bad):
+def test_unreadable_models_raise_invalid_request(bad) -> None:
     from render_engine.errors import InvalidRequest
     from render_engine.garment.glb import load_glb
 
@@ -128,7 +128,7 @@ def test_unreadable_models_raise_invalid_request(bad):
         load_glb(bad)
 
 
-def test_a_point_inside_one_group_is_seen_inside_even_when_another_group_is_nearer_outside():
+def test_a_point_inside_one_group_is_seen_inside_even_when_another_group_is_nearer_outside() -> None:
     # two spheres that touch: a point inside the right sphere lies just outside the left one
     verts, faces = sphere(3)
     left, right = verts - torch.tensor([0.19, 0, 0]), verts + torch.tensor([0.19, 0, 0])

@@ -53,7 +53,7 @@ def top(body):
     return dress(body, "tops", GUIDE, "M", "#1E3A8A")
 
 
-def test_a_cut_along_a_plane_leaves_a_smooth_planar_edge():
+def test_a_cut_along_a_plane_leaves_a_smooth_planar_edge() -> None:
     sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.2)
     verts = torch.tensor(sphere.vertices, dtype=torch.float32)
     faces = torch.tensor(sphere.faces)
@@ -68,7 +68,7 @@ def test_a_cut_along_a_plane_leaves_a_smooth_planar_edge():
 
 
 @pytest.mark.parametrize("category", ["tops", "bottoms", "dresses"])
-def test_hems_necklines_and_cuffs_are_smooth_curves(body, top, category):
+def test_hems_necklines_and_cuffs_are_smooth_curves(body, top, category) -> None:
     garment = top if category == "tops" else dress(body, category, GUIDE, "M", "#1E3A8A")
     loops = [loop for loop in boundary_loops(garment.mesh.faces) if len(loop) >= MIN_EDGE_POINTS]
     # top: neckline, hem, two cuffs; trousers: waistband, two hems; dress: neckline,
@@ -78,7 +78,7 @@ def test_hems_necklines_and_cuffs_are_smooth_curves(body, top, category):
     assert worst < MAX_TURN_DEG
 
 
-def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body, top):
+def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body, top) -> None:
     assert top.inside_fraction < 0.005
     gen = torch.Generator().manual_seed(3)
     ids = torch.randperm(top.mesh.num_verts, generator=gen)[:200]
@@ -102,7 +102,7 @@ def test_a_larger_size_never_sits_tighter(body, top):
         assert rank[str(fit["fit"])] >= rank[str(small.fit_report[region]["fit"])]
 
 
-def test_every_avatar_wears_a_base_layer_and_shoes(body, top):
+def test_every_avatar_wears_a_base_layer_and_shoes(body, top) -> None:
     bare = outfit(body, [])
     assert [m.name for m in bare] == ["body", "base_layer", "plain_shoes", "hair"]
     assert [m.name for m in outfit(body, [], hair_style="none")][-1] == "plain_shoes"
@@ -138,7 +138,7 @@ def test_the_product_pictures_mark_shows_on_the_front_and_not_on_the_back(body):
     assert _red_pixels(render("back")) == 0
 
 
-def test_tone_mapping_is_the_identity_below_the_shoulder_and_stays_under_one():
+def test_tone_mapping_is_the_identity_below_the_shoulder_and_stays_under_one() -> None:
     x = torch.linspace(0, 3, 301)[:, None].expand(-1, 3)
     y = tone_map(x)
     low = x < SHOULDER
@@ -174,7 +174,7 @@ def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body)
 UPPER_M = 0.006
 
 
-def test_shoes_are_closed_over_the_toes(body):
+def test_shoes_are_closed_over_the_toes(body) -> None:
     from scipy.spatial import ConvexHull
 
     shoe = dress(body, "shoes", {"M": {}}, "M", "#5B3A29").mesh.verts.double()

@@ -35,7 +35,7 @@ GUIDE = {
 }
 
 
-def test_fit_report_gives_the_ease_as_garment_minus_body_per_judged_region():
+def test_fit_report_gives_the_ease_as_garment_minus_body_per_judged_region() -> None:
     report = fit_report(BODY, GUIDE, "M", "regular")
     assert report["chest"]["easeCm"] == pytest.approx(10.0)
     assert report["waist"]["easeCm"] == pytest.approx(8.0)
@@ -46,36 +46,36 @@ def test_fit_report_gives_the_ease_as_garment_minus_body_per_judged_region():
     assert {r["fit"] for r in report.values()} == {"regular"}
 
 
-def test_fit_report_calls_a_garment_smaller_than_the_body_tight_and_a_huge_one_loose():
+def test_fit_report_calls_a_garment_smaller_than_the_body_tight_and_a_huge_one_loose() -> None:
     assert fit_report(BODY, GUIDE, "S", "regular")["chest"]["fit"] == "tight"  # 0 cm ease
     assert fit_report(BODY, GUIDE, "L", "slim")["chest"]["fit"] == "loose"  # 20 cm, slim wants 4
     assert fit_report(BODY, GUIDE, "L", "relaxed")["chest"]["fit"] == "regular"
     assert fit_report(BODY, GUIDE, "L", "oversized")["chest"]["fit"] == "tight"  # wants 26 cm
 
 
-def test_fit_report_skips_regions_the_body_has_no_measure_for():
+def test_fit_report_skips_regions_the_body_has_no_measure_for() -> None:
     assert fit_report({"chest": 92.0}, GUIDE, "M") == {"chest": {"fit": "regular", "easeCm": 10.0}}
 
 
-def test_recommend_size_picks_the_size_closest_to_the_fit_style_without_a_tight_region():
+def test_recommend_size_picks_the_size_closest_to_the_fit_style_without_a_tight_region() -> None:
     assert recommend_size(BODY, GUIDE, "regular") == "M"
     assert recommend_size(BODY, GUIDE, "relaxed") == "L"
     assert recommend_size(BODY, GUIDE, "oversized") is None  # even L is tighter than designed
 
 
-def test_recommend_size_returns_none_when_every_size_is_tight_somewhere():
+def test_recommend_size_returns_none_when_every_size_is_tight_somewhere() -> None:
     big = {k: v * 1.5 for k, v in BODY.items()}
     assert recommend_size(big, GUIDE, "regular") is None
 
 
-def test_recommended_size_has_no_tight_region():
+def test_recommended_size_has_no_tight_region() -> None:
     for fit in FIT_STYLES:
         size = recommend_size(BODY, GUIDE, fit)
         if size is not None:
             assert all(r["fit"] != "tight" for r in fit_report(BODY, GUIDE, size, fit).values())
 
 
-def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_guide_order():
+def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_guide_order() -> None:
     assert ordered_sizes(dict.fromkeys(["XL", "S", "2XL", "M", "XS", "L", "XXS"], {})) == [
         "XXS",
         "XS",
@@ -100,12 +100,12 @@ def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_
         lambda: recommend_size(BODY, GUIDE, "tight"),
     ],
 )
-def test_bad_size_guide_requests_raise_invalid_request(bad_call):
+def test_bad_size_guide_requests_raise_invalid_request(bad_call) -> None:
     with pytest.raises(InvalidRequest):
         bad_call()
 
 
-def test_colour_hex_parses_long_and_short_forms_and_rejects_anything_else():
+def test_colour_hex_parses_long_and_short_forms_and_rejects_anything_else() -> None:
     assert parse_color_hex("#FF8000").tolist() == pytest.approx([1.0, 128 / 255, 0.0])
     assert parse_color_hex("fff").tolist() == pytest.approx([1.0, 1.0, 1.0])
     for bad in ["#12345", "red", "#GGGGGG", "", None, 0xFFFFFF]:
@@ -114,7 +114,7 @@ def test_colour_hex_parses_long_and_short_forms_and_rejects_anything_else():
         assert info.value.code == "INVALID_COLOR"
 
 
-def test_classification_is_regular_exactly_within_the_band_around_the_fit_target():
+def test_classification_is_regular_exactly_within_the_band_around_the_fit_target() -> None:
     for fit in FIT_STYLES:
         for key, band in BAND_CM.items():
             target = TARGET_EASE_CM[fit][key]
@@ -151,7 +151,7 @@ def monotone_guides(draw):
         }
     ),
 )
-def test_a_smaller_size_is_never_looser_than_a_larger_one(guide, fit, body):
+def test_a_smaller_size_is_never_looser_than_a_larger_one(guide, fit, body) -> None:
     sizes = ordered_sizes(guide)
     reports = [fit_report(body, guide, s, fit) for s in sizes]
     for smaller, larger in zip(reports[:-1], reports[1:], strict=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from pytorch3d.renderer import (
@@ -56,8 +58,8 @@ CASES = [
 
 @pytest.mark.parametrize(("seed", "faces", "size", "tile", "spread"), CASES)
 def test_tiled_rasterization_matches_the_unbinned_rasterizer_on_random_meshes(
-    seed, faces, size, tile, spread
-):
+    seed: int, faces: int, size: tuple[int, int], tile: int, spread: float
+) -> None:
     mesh = random_triangles(seed, faces, size, spread)
     ref = rasterize_meshes(mesh, image_size=size, faces_per_pixel=1, bin_size=0)
     out = rasterize_tiled(mesh, image_size=size, faces_per_pixel=1, tile=tile)
@@ -68,7 +70,7 @@ def test_tiled_rasterization_matches_the_unbinned_rasterizer_on_random_meshes(
     assert float(same.logical_and((out.zbuf - ref[1]).abs() <= 1e-3).float().mean()) >= 0.9999
 
 
-def test_tiled_rasterization_keeps_the_k_nearest_faces_in_order():
+def test_tiled_rasterization_keeps_the_k_nearest_faces_in_order() -> None:
     mesh = random_triangles(5, 500, (80, 112), 0.25)
     ref = rasterize_meshes(mesh, image_size=(80, 112), faces_per_pixel=4, bin_size=0)
     out = rasterize_tiled(mesh, image_size=(80, 112), faces_per_pixel=4, tile=16)
@@ -77,7 +79,7 @@ def test_tiled_rasterization_keeps_the_k_nearest_faces_in_order():
     assert torch.allclose(out.dists, ref[3], atol=1e-6, rtol=1e-3)
 
 
-def test_tiled_rasterization_handles_a_batch_of_meshes():
+def test_tiled_rasterization_handles_a_batch_of_meshes() -> None:
     a, b = random_triangles(6, 200, (64, 96)), random_triangles(7, 300, (64, 96))
     batch = Meshes(
         verts=[a.verts_packed(), b.verts_packed()], faces=[a.faces_packed(), b.faces_packed()]
@@ -90,7 +92,7 @@ def test_tiled_rasterization_handles_a_batch_of_meshes():
     assert int(out.pix_to_face[1].max()) >= 200
 
 
-def test_a_band_of_rows_equals_the_same_rows_of_the_full_image():
+def test_a_band_of_rows_equals_the_same_rows_of_the_full_image() -> None:
     mesh = random_triangles(8, 400, (100, 70), 0.2)
     full = rasterize_tiled(mesh, image_size=(100, 70), faces_per_pixel=1, tile=16)
     band = rasterize_tiled(mesh, image_size=(100, 70), faces_per_pixel=1, tile=16, rows=(37, 81))
@@ -99,7 +101,7 @@ def test_a_band_of_rows_equals_the_same_rows_of_the_full_image():
 
 
 @pytest.mark.parametrize(("size", "tile"), [((100, 70), 16), ((96, 128), 24), ((50, 50), 64)])
-def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(size, tile):
+def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(size: tuple[int, int], tile: int) -> None:
     mesh = random_triangles(9, 500, size, 0.15)
     full = rasterize_tiled(mesh, image_size=size, faces_per_pixel=1, perspective_correct=True)
     h, w = size
@@ -125,7 +127,7 @@ def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(size, tile):
         )
 
 
-def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile():
+def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile() -> None:
     """Vectorised binning against the slow reference: the unbinned rasterizer's own hits."""
     size, tile = (96, 80), 16
     mesh = random_triangles(9, 300, size, 0.3)
@@ -142,7 +144,7 @@ def test_every_face_that_covers_a_pixel_is_binned_into_that_pixels_tile():
         assert (y // tile, x // tile, int(ref_p2f[y, x, k])) in binned
 
 
-def test_faces_outside_the_frame_or_behind_the_camera_leave_it_empty():
+def test_faces_outside_the_frame_or_behind_the_camera_leave_it_empty() -> None:
     verts = torch.tensor(
         [
             [5.0, 5.0, 1.0],
@@ -159,7 +161,7 @@ def test_faces_outside_the_frame_or_behind_the_camera_leave_it_empty():
     assert bool((out.zbuf == -1).all())
 
 
-def sphere_scene(image_size: tuple[int, int]):
+def sphere_scene(image_size: tuple[int, int]) -> tuple[Meshes, FoVPerspectiveCameras]:
     sphere = ico_sphere(3)
     verts = sphere.verts_packed() * torch.tensor([0.8, 1.0, 0.7])
     mesh = Meshes(
@@ -172,7 +174,7 @@ def sphere_scene(image_size: tuple[int, int]):
     return mesh, cameras
 
 
-def test_tiled_mesh_rasterizer_drops_into_a_phong_mesh_renderer_with_the_same_pixels():
+def test_tiled_mesh_rasterizer_drops_into_a_phong_mesh_renderer_with_the_same_pixels() -> None:
     size = (72, 56)
     mesh, cameras = sphere_scene(size)
     settings = RasterizationSettings(image_size=size, faces_per_pixel=1, bin_size=0)
@@ -188,7 +190,7 @@ def test_tiled_mesh_rasterizer_drops_into_a_phong_mesh_renderer_with_the_same_pi
     assert float((images[0] - images[1]).abs().max()) < 1e-3
 
 
-def test_soft_silhouette_gradients_match_the_unbinned_rasterizer():
+def test_soft_silhouette_gradients_match_the_unbinned_rasterizer() -> None:
     size = (48, 40)
     mesh, cameras = sphere_scene(size)
     settings = RasterizationSettings(
@@ -212,6 +214,7 @@ def test_soft_silhouette_gradients_match_the_unbinned_rasterizer():
             ..., 3
         ]
         ((silhouette - target) ** 2).sum().backward()
+        assert offset.grad is not None
         grads.append(offset.grad.clone())
         silhouettes.append(silhouette.detach())
     assert float((silhouettes[0] - silhouettes[1]).abs().max()) < 1e-3
@@ -219,7 +222,7 @@ def test_soft_silhouette_gradients_match_the_unbinned_rasterizer():
     assert torch.allclose(grads[0], grads[1], rtol=1e-2, atol=1e-2 * float(grads[0].abs().max()))
 
 
-def test_gradients_of_depth_barycentrics_and_distances_match_the_unbinned_rasterizer():
+def test_gradients_of_depth_barycentrics_and_distances_match_the_unbinned_rasterizer() -> None:
     """(Perspective correction is covered by the silhouette test: on random slivers close to
     the camera PyTorch3D's own float32 backward overflows, so the two cannot be compared.)"""
     mesh = random_triangles(10, 200, (40, 56), 0.25)
@@ -228,21 +231,22 @@ def test_gradients_of_depth_barycentrics_and_distances_match_the_unbinned_raster
     for tiled in (False, True):
         verts = mesh.verts_packed().clone().requires_grad_(True)
         m = Meshes(verts=[verts], faces=[mesh.faces_packed()])
-        kw = dict(image_size=(40, 56), faces_per_pixel=3, blur_radius=1e-3)
+        kw: dict[str, Any] = dict(image_size=(40, 56), faces_per_pixel=3, blur_radius=1e-3)
         p2f, z, bary, d = (
             rasterize_tiled(m, tile=16, **kw) if tiled else rasterize_meshes(m, bin_size=0, **kw)
         )
         hit = (p2f >= 0).float()
         loss = weights[0] * (z * hit).sum() + weights[1] * (bary * bary * hit[..., None]).sum()
         loss = loss + weights[2] * (torch.sigmoid(-d / 1e-3) * hit).sum()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # Tensor.backward is unannotated
+        assert verts.grad is not None
         grads.append(verts.grad.clone())
     size = float(grads[0].norm())
     assert size > 0
     assert float((grads[1] - grads[0]).norm()) <= 1e-3 * size
 
 
-def test_faces_clipped_at_the_near_plane_map_back_to_the_original_faces():
+def test_faces_clipped_at_the_near_plane_map_back_to_the_original_faces() -> None:
     """A camera so close that PyTorch3D clips faces at z = znear / 2 (and splits some in two)."""
     size = (64, 48)
     sphere = ico_sphere(3)
@@ -258,7 +262,7 @@ def test_faces_clipped_at_the_near_plane_map_back_to_the_original_faces():
     assert torch.allclose(out.bary_coords, ref.bary_coords, atol=1e-3)
 
 
-def _coarse_reference_fullest_bin(meshes, size: tuple[int, int], bin_size: int) -> int:
+def _coarse_reference_fullest_bin(meshes: Meshes, size: tuple[int, int], bin_size: int) -> int:
     """Slow reference of PyTorch3D's coarse pass (rasterize_coarse.cu): a face goes into each
     bin whose NDC box (pixel centres, widened by half a pixel) overlaps the face's NDC box."""
     H, W = size

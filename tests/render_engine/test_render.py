@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 
 from render_engine.errors import InvalidRequest, RenderCancelled
 from render_engine.mesh import TriMesh
-from render_engine.render import STAGES, render_scene
+from render_engine.render import STAGES, RenderResult, render_scene
 from render_engine.request import CameraSpec, LightingSpec, OutputSpec, RenderSpec
 from render_engine.scene.cameras import LENSES, frame_figure
 from render_engine.scene.mannequin import mannequin
@@ -21,13 +22,13 @@ SIZE = (160, 96)
 
 
 @pytest.fixture(scope="module")
-def figure():
+def figure() -> list[TriMesh]:
     return mannequin()
 
 
-def spec(**parts) -> RenderSpec:
+def spec(**parts: Any) -> RenderSpec:
     output = parts.pop("output", {})
-    out = {"format": "png", "quality": "low", "background": "transparent", "size_override": SIZE}
+    out: dict[str, Any] = {"format": "png", "quality": "low", "background": "transparent", "size_override": SIZE}
     out.update(output)
     return RenderSpec(
         lighting=parts.pop("lighting", LightingSpec(intensity=1.0)),
@@ -36,7 +37,7 @@ def spec(**parts) -> RenderSpec:
     )
 
 
-def pixels(result) -> np.ndarray:
+def pixels(result: RenderResult) -> np.ndarray:
     """(H, W, 4) uint8 of the first frame."""
     return np.asarray(Image.open(io.BytesIO(result.image)).convert("RGBA"))
 
@@ -50,7 +51,7 @@ def figure_brightness(image: np.ndarray) -> float:
     return float(image[..., :3][inside].mean())
 
 
-def test_lighting_presets_each_give_a_different_picture(figure):
+def test_lighting_presets_each_give_a_different_picture(figure: list[TriMesh]) -> None:
     presets = ("soft_daylight", "studio_bright", "dramatic", "warm_evening", "cool_overcast")
     images = [pixels(render_scene(figure, spec(lighting=LightingSpec(preset=p)))) for p in presets]
     for i in range(len(images)):
@@ -59,18 +60,18 @@ def test_lighting_presets_each_give_a_different_picture(figure):
             assert diff > 1.0, (presets[i], presets[j])
 
 
-def test_warm_evening_is_warmer_than_cool_overcast(figure):
+def test_warm_evening_is_warmer_than_cool_overcast(figure: list[TriMesh]) -> None:
     warm = pixels(render_scene(figure, spec(lighting=LightingSpec(preset="warm_evening"))))
     cool = pixels(render_scene(figure, spec(lighting=LightingSpec(preset="cool_overcast"))))
 
-    def red_minus_blue(image):
+    def red_minus_blue(image: np.ndarray) -> float:
         inside = image[..., 3] == 255
         return float(image[..., 0][inside].mean() - image[..., 2][inside].mean())
 
     assert red_minus_blue(warm) > red_minus_blue(cool) + 10
 
 
-def test_lighting_intensity_scales_the_light_and_zero_is_black(figure):
+def test_lighting_intensity_scales_the_light_and_zero_is_black(figure: list[TriMesh]) -> None:
     values = [
         figure_brightness(pixels(render_scene(figure, spec(lighting=LightingSpec(intensity=k)))))
         for k in (0.0, 0.5, 1.0, 1.5)
@@ -79,14 +80,14 @@ def test_lighting_intensity_scales_the_light_and_zero_is_black(figure):
     assert values[0] < values[1] < values[2] < values[3]
 
 
-def test_camera_angles_show_the_figure_from_around(figure):
+def test_camera_angles_show_the_figure_from_around(figure: list[TriMesh]) -> None:
     shots = {
         a: pixels(render_scene(figure, spec(camera=CameraSpec(angle=a))))
         for a in ("front", "three_quarter", "side", "back")
     }
 
     # arms spread sideways: widest from the front and back, narrowest from the side
-    def width(image):
+    def width(image: np.ndarray) -> int:
         return int((image[..., 3] > 127).any(axis=0).sum())
 
     assert width(shots["side"]) < width(shots["three_quarter"]) < width(shots["front"])
@@ -99,7 +100,7 @@ def test_camera_angles_show_the_figure_from_around(figure):
     )
 
 
-def test_zoom_makes_the_figure_bigger_in_the_frame(figure):
+def test_zoom_makes_the_figure_bigger_in_the_frame(figure: list[TriMesh]) -> None:
     cover = [
         coverage(pixels(render_scene(figure, spec(camera=CameraSpec(zoom=z)))))
         for z in (0.5, 1.0, 2.0)
@@ -108,7 +109,7 @@ def test_zoom_makes_the_figure_bigger_in_the_frame(figure):
     assert cover[1] / cover[0] == pytest.approx(4.0, rel=0.15)  # area grows with zoom squared
 
 
-def test_perspectives_are_distinct_lenses_and_heights(figure):
+def test_perspectives_are_distinct_lenses_and_heights(figure: list[TriMesh]) -> None:
     lo, hi = torch.tensor([-0.3, 0.0, -0.2]), torch.tensor([0.3, 1.75, 0.2])
     cams = {p: frame_figure(lo, hi, SIZE, CameraSpec(perspective=p)) for p in LENSES}
     fov = {p: float(c.fov) for p, c in cams.items()}
@@ -120,7 +121,7 @@ def test_perspectives_are_distinct_lenses_and_heights(figure):
     assert not np.array_equal(images[1], images[2])
 
 
-def test_resolution_and_orientation_set_the_image_size(figure):
+def test_resolution_and_orientation_set_the_image_size(figure: list[TriMesh]) -> None:
     result = render_scene(figure, RenderSpec(output=OutputSpec(resolution="720p", quality="low")))
     assert (result.width, result.height) == (720, 1280)
     assert Image.open(io.BytesIO(result.image)).size == (720, 1280)
@@ -128,8 +129,8 @@ def test_resolution_and_orientation_set_the_image_size(figure):
     assert OutputSpec(resolution="4k", orientation="landscape").size == (2160, 3840)
 
 
-def test_quality_anti_aliases_the_edges(figure):
-    def edge_levels(quality):
+def test_quality_anti_aliases_the_edges(figure: list[TriMesh]) -> None:
+    def edge_levels(quality: str) -> int:
         alpha = pixels(render_scene(figure, spec(output={"quality": quality})))[..., 3]
         return len(np.unique(alpha[(alpha > 0) & (alpha < 255)]))
 
@@ -140,7 +141,7 @@ def test_quality_anti_aliases_the_edges(figure):
 
 
 @pytest.mark.parametrize("factor", [2, 3])
-def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(figure, factor):
+def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(figure: list[TriMesh], factor: int) -> None:
     """Only tiles on edges are supersampled; the picture matches supersampling everything."""
     import kornia
 
@@ -190,7 +191,7 @@ def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(figure
         ("custom", "#3366CC", (0x33, 0x66, 0xCC, 255)),
     ],
 )
-def test_background_fills_everything_around_the_figure(figure, background, color, corner):
+def test_background_fills_everything_around_the_figure(figure: list[TriMesh], background: str, color: str | None, corner: tuple[int, int, int, int]) -> None:
     out = {"background": background, "background_color": color}
     image = pixels(render_scene(figure, spec(output=out)))
     assert tuple(image[0, 0]) == corner
@@ -208,17 +209,17 @@ def test_background_fills_everything_around_the_figure(figure, background, color
         ("webp", "WEBP", "image/webp"),
     ],
 )
-def test_still_formats_encode_one_image(figure, fmt, pil_format, mime):
+def test_still_formats_encode_one_image(figure: list[TriMesh], fmt: str, pil_format: str, mime: str) -> None:
     result = render_scene(figure, spec(output={"format": fmt, "background": "white"}))
     image = Image.open(io.BytesIO(result.image))
     assert image.format == pil_format and result.content_type == mime
     assert image.size == (SIZE[1], SIZE[0])
 
 
-def test_gif_is_a_turntable_of_distinct_frames(figure):
+def test_gif_is_a_turntable_of_distinct_frames(figure: list[TriMesh]) -> None:
     result = render_scene(figure, spec(output={"format": "gif", "turntable_frames": 4}))
     image = Image.open(io.BytesIO(result.image))
-    assert image.format == "GIF" and result.frames == 4 and image.n_frames == 4
+    assert image.format == "GIF" and result.frames == 4 and image.n_frames == 4  # type: ignore[attr-defined]  # GifImageFile's; open() is untyped on it
     frames = []
     for i in range(4):
         image.seek(i)
@@ -227,7 +228,7 @@ def test_gif_is_a_turntable_of_distinct_frames(figure):
     assert frames[0][0, 0, 3] == 0  # transparent background kept
 
 
-def test_stages_are_reported_in_order_with_growing_progress(figure):
+def test_stages_are_reported_in_order_with_growing_progress(figure: list[TriMesh]) -> None:
     calls = []
     result = render_scene(figure, spec(), on_stage=lambda stage, pct: calls.append((stage, pct)))
     assert [s for s, _ in calls if s != calls[-1][0] or _ != 100][: len(STAGES)] == list(STAGES)
@@ -237,7 +238,7 @@ def test_stages_are_reported_in_order_with_growing_progress(figure):
     assert all(t >= 0 for t in result.stage_times.values())
 
 
-def test_a_cancelled_render_stops_between_stages(figure):
+def test_a_cancelled_render_stops_between_stages(figure: list[TriMesh]) -> None:
     seen = []
 
     def cancelled() -> bool:
@@ -249,7 +250,7 @@ def test_a_cancelled_render_stops_between_stages(figure):
     assert "rendering" not in seen
 
 
-def test_meshes_that_cannot_be_drawn_raise_invalid_request(figure):
+def test_meshes_that_cannot_be_drawn_raise_invalid_request(figure: list[TriMesh]) -> None:
     empty = TriMesh(
         verts=torch.zeros(3, 3),
         faces=torch.zeros(0, 3, dtype=torch.int64),
@@ -266,7 +267,7 @@ def test_meshes_that_cannot_be_drawn_raise_invalid_request(figure):
 
 
 @pytest.mark.slow
-def test_pose_presets_change_the_rendered_anny_body():
+def test_pose_presets_change_the_rendered_anny_body() -> None:
     """The pose is applied by the body module (`pose_body`); the picture follows it."""
     from render_engine.body import build_body, pose_body
 

@@ -16,7 +16,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def test_avatar_and_render_commands_mount_on_a_parser():
+def test_avatar_and_render_commands_mount_on_a_parser() -> None:
     args = parser().parse_args(
         [
             "render",
@@ -43,13 +43,13 @@ def test_avatar_and_render_commands_mount_on_a_parser():
     assert avatar.photo == ["front=f.jpg"] and callable(avatar.func)
 
 
-def test_out_of_range_values_are_typed_errors():
+def test_out_of_range_values_are_typed_errors() -> None:
     args = parser().parse_args(["render", "--height", "170", "--zoom", "5"])
     with pytest.raises(InvalidRequest):
         render_spec_from_args(args)
 
 
-def test_a_bad_request_exits_with_status_2_and_a_message(capsys, tmp_path):
+def test_a_bad_request_exits_with_status_2_and_a_message(capsys, tmp_path) -> None:
     code = main(
         ["render", "--height", "170", "--zoom", "5", "--quiet", "--out", str(tmp_path / "x.png")]
     )
@@ -59,13 +59,13 @@ def test_a_bad_request_exits_with_status_2_and_a_message(capsys, tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_render_without_a_body_is_refused(capsys, tmp_path):
+def test_render_without_a_body_is_refused(capsys, tmp_path) -> None:
     code = main(["render", "--quiet", "--out", str(tmp_path / "x.png")])
     assert code == 2
     assert "--height" in capsys.readouterr().err
 
 
-def test_a_posed_body_keeps_what_the_garment_module_needs():
+def test_a_posed_body_keeps_what_the_garment_module_needs() -> None:
     from render_engine.body import build_body
     from render_engine.cli import pose_figure
     from render_engine.garment import as_garment_body
@@ -78,7 +78,7 @@ def test_a_posed_body_keeps_what_the_garment_module_needs():
     assert garment_body.verts.shape[0] == body.mesh.num_verts
 
 
-def test_a_missing_photo_is_reported_not_raised(capsys, tmp_path):
+def test_a_missing_photo_is_reported_not_raised(capsys, tmp_path) -> None:
     code = main(
         [
             "avatar",

@@ -74,7 +74,7 @@ def to_tensor(png: bytes) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_render_matches_its_golden_image(figure, name):
+def test_render_matches_its_golden_image(figure, name) -> None:
     png = render_png(figure, name)
     path = GOLDEN / f"{name}.png"
     if REGENERATE:
@@ -87,7 +87,7 @@ def test_render_matches_its_golden_image(figure, name):
     assert ssim >= MIN_SSIM, f"{name}: SSIM {ssim:.4f} < {MIN_SSIM}"
 
 
-def test_golden_images_of_different_settings_are_not_alike():
+def test_golden_images_of_different_settings_are_not_alike() -> None:
     """Guards the golden test itself: the variants really differ from each other."""
     images = {name: to_tensor((GOLDEN / f"{name}.png").read_bytes()) for name in VARIANTS}
     for a, b in [

@@ -34,7 +34,7 @@ SPEC_EXAMPLE = {
 }
 
 
-def test_the_spec_example_request_builds_a_render_spec():
+def test_the_spec_example_request_builds_a_render_spec() -> None:
     spec = RenderSpec.from_request(SPEC_EXAMPLE)
     assert spec.pose.preset_name == "standing_neutral"
     assert spec.pose.custom_adjustments["arm_rotation"] == 15
@@ -46,24 +46,24 @@ def test_the_spec_example_request_builds_a_render_spec():
     assert spec.output.content_type == "image/png"
 
 
-def test_there_are_at_least_four_pose_presets_including_standing_neutral():
+def test_there_are_at_least_four_pose_presets_including_standing_neutral() -> None:
     presets = pose_presets()
     assert "standing_neutral" in presets
     assert len(presets) >= 4
 
 
-def test_resolutions_are_portrait_by_default_and_landscape_on_request():
+def test_resolutions_are_portrait_by_default_and_landscape_on_request() -> None:
     assert OutputSpec(resolution="720p").size == (1280, 720)
     assert OutputSpec(resolution="4k").size == (3840, 2160)
     assert OutputSpec(resolution="1080p", orientation="landscape").size == (1080, 1920)
 
 
-def test_quality_is_a_supersampling_factor_capped_at_4k():
+def test_quality_is_a_supersampling_factor_capped_at_4k() -> None:
     assert [OutputSpec(quality=q).supersampling for q in ("low", "medium", "high")] == [1, 2, 3]
     assert OutputSpec(resolution="4k", quality="high").supersampling == 2
 
 
-def test_backgrounds_resolve_to_colours():
+def test_backgrounds_resolve_to_colours() -> None:
     assert OutputSpec(background="white").background_rgb == (1.0, 1.0, 1.0)
     assert OutputSpec(background="black").background_rgb == (0.0, 0.0, 0.0)
     custom = OutputSpec(background="custom", background_color="#FF8000").background_rgb
@@ -100,7 +100,7 @@ BAD_REQUESTS = [
 
 
 @pytest.mark.parametrize(("section", "values", "field"), BAD_REQUESTS)
-def test_a_bad_request_raises_invalid_request_naming_the_field(section, values, field):
+def test_a_bad_request_raises_invalid_request_naming_the_field(section, values, field) -> None:
     request = {section: values}
     with pytest.raises(InvalidRequest) as raised:
         RenderSpec.from_request(request)
@@ -109,7 +109,7 @@ def test_a_bad_request_raises_invalid_request_naming_the_field(section, values, 
     assert isinstance(raised.value, RenderEngineError)
 
 
-def test_specs_built_in_python_are_validated_too():
+def test_specs_built_in_python_are_validated_too() -> None:
     with pytest.raises(InvalidRequest):
         CameraSpec(zoom=0.0)
     with pytest.raises(InvalidRequest):
@@ -120,7 +120,7 @@ def test_specs_built_in_python_are_validated_too():
         OutputSpec(size_override=(4, 4))
 
 
-def test_an_empty_request_gets_the_documented_defaults():
+def test_an_empty_request_gets_the_documented_defaults() -> None:
     spec = RenderSpec.from_request({})
     assert spec == RenderSpec()
     assert spec.camera.angle == "front" and spec.output.format == "png"

@@ -71,7 +71,7 @@ def scan_of(name: str):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BODIES))
-def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name):
+def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name) -> None:
     body, result = scan_of(name)
     SCANS[name] = result
     got, want = result.measurements, body.measurements
@@ -84,7 +84,7 @@ def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name):
 
 
 @pytest.mark.slow
-def test_a_scan_gives_the_same_body_whatever_ran_before_it():
+def test_a_scan_gives_the_same_body_whatever_ran_before_it() -> None:
     """Regression: the fit's proxy mesh was built (once per process) by a scatter whose
     winner depended on thread scheduling, so the same photos gave girths 3 cm apart
     depending on what had run before. The scan of the last body the accuracy test ran
@@ -104,7 +104,7 @@ def test_a_scan_gives_the_same_body_whatever_ran_before_it():
         assert again.body.phenotype[key] == pytest.approx(value, abs=1e-5), key
 
 
-def test_the_fit_proxy_is_the_same_whatever_the_thread_count():
+def test_the_fit_proxy_is_the_same_whatever_the_thread_count() -> None:
     threads = torch.get_num_threads()
     built = []
     try:
@@ -120,7 +120,7 @@ def test_the_fit_proxy_is_the_same_whatever_the_thread_count():
 
 
 @pytest.mark.slow
-def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man):
+def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man) -> None:
     body, images = lean_man
     seen: list[tuple[str, int, str]] = []
     result = scan_from_photos(
@@ -136,7 +136,7 @@ def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man):
     assert set(result.timings) >= {name for name, *_ in STAGES}
 
 
-def test_too_few_or_too_many_photos_are_rejected(lean_man):
+def test_too_few_or_too_many_photos_are_rejected(lean_man) -> None:
     _, images = lean_man
     with pytest.raises(ScanRejected) as err:
         scan_from_photos([("front", images[0]), ("back", images[2])], height_cm=175)
@@ -155,7 +155,7 @@ def test_too_few_or_too_many_photos_are_rejected(lean_man):
         scan_from_photos([(p, im) for p, im in zip(POSES, images, strict=True)], height_cm=20)
 
 
-def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man):
+def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man) -> None:
     _, images = lean_man
     blurred = kornia.filters.gaussian_blur2d(images[1][None], (15, 15), (2.5, 2.5))[0]
     dark = images[2] * 0.1
@@ -170,7 +170,7 @@ def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man)
     assert err.value.reasons == {"1:side_left": "IMAGE_BLURRY", "2:back": "IMAGE_TOO_DARK"}
 
 
-def test_photos_without_a_side_view_are_rejected(lean_man):
+def test_photos_without_a_side_view_are_rejected(lean_man) -> None:
     _, images = lean_man
     photos = [("front", images[0]), ("back", images[2]), ("front", images[0])]
     with pytest.raises(ScanRejected) as err:
@@ -178,7 +178,7 @@ def test_photos_without_a_side_view_are_rejected(lean_man):
     assert err.value.code == "SCAN_VIEWS_MISSING"
 
 
-def test_a_cancelled_scan_stops_between_stages(lean_man):
+def test_a_cancelled_scan_stops_between_stages(lean_man) -> None:
     body, images = lean_man
     stages: list[str] = []
     with pytest.raises(ScanCancelled):

@@ -4,6 +4,7 @@ each kind of bad photo is rejected with its reason, decoding is bounded, cameras
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ torch.set_num_threads(2)
 import kornia  # noqa: E402
 
 from render_engine.body import build_body  # noqa: E402
+from render_engine.body.fitted import FittedBody  # noqa: E402
 from render_engine.scan import analyse_photo, extract_silhouette  # noqa: E402
 from render_engine.scan.camera import body_points, estimate_camera  # noqa: E402
 from render_engine.scan.decode import MAX_SIDE, decode_photo  # noqa: E402
@@ -23,9 +25,12 @@ from render_engine.scan.profile import central_widths  # noqa: E402
 from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
 from render_engine.scan.silhouette import largest_component, otsu_threshold  # noqa: E402
 
+#: A body, the `Shot` that took it, and its photos by pose.
+Room = tuple[FittedBody, Shot, dict[str, np.ndarray]]
+
 
 @pytest.fixture(scope="module")
-def photos():
+def photos() -> torch.Tensor:
     body = build_body({"age": 0.75, "gender": 0.3, "weight": 0.5})
     images = flat_shaded_photos(
         body.mesh.verts, body.mesh.faces, body.mesh.colors, ["front", "side_left"], height=360
@@ -34,7 +39,7 @@ def photos():
 
 
 @pytest.fixture(scope="module")
-def room():
+def room() -> Room:
     """A front and a back photo of a dark-skinned body in black clothing, in a furnished room,
     taken by a tilted phone 3 m away (9:16), and its `Shot`."""
     body = build_body({"age": 0.8, "gender": 0.7, "weight": 0.6})
@@ -47,7 +52,7 @@ def room():
     }
 
 
-def jpeg(rgb, shot=None, orientation: int | None = None) -> bytes:
+def jpeg(rgb: np.ndarray, shot: Shot | None = None, orientation: int | None = None) -> bytes:
     from PIL import Image
 
     exif = Image.Exif()
@@ -60,7 +65,7 @@ def jpeg(rgb, shot=None, orientation: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_sharp_well_lit_photo_is_usable(photos):
+def test_a_sharp_well_lit_photo_is_usable(photos: torch.Tensor) -> None:
     for image, pose in zip(photos, ["front", "side_left"], strict=True):
         quality = analyse_photo(encode_png(image), pose)
         assert quality.usable and quality.reason is None, quality
@@ -68,7 +73,7 @@ def test_a_sharp_well_lit_photo_is_usable(photos):
         assert 0.55 <= quality.coverage <= 0.8
 
 
-def test_a_person_a_third_of_a_photo_in_a_furnished_room_is_usable(room):
+def test_a_person_a_third_of_a_photo_in_a_furnished_room_is_usable(room: Room) -> None:
     _, shot, shots = room
     for pose, rgb in shots.items():
         quality = analyse_photo(jpeg(rgb, shot), pose)
@@ -90,7 +95,7 @@ def test_a_person_a_third_of_a_photo_in_a_furnished_room_is_usable(room):
         (lambda im: torch.cat([im, im], dim=2), "MULTIPLE_PEOPLE"),
     ],
 )
-def test_a_spoiled_photo_is_rejected_with_its_reason(photos, spoil, reason):
+def test_a_spoiled_photo_is_rejected_with_its_reason(photos: torch.Tensor, spoil: Callable[[torch.Tensor], torch.Tensor], reason: str) -> None:
     quality = analyse_photo(encode_png(spoil(photos[0])), "front")
     assert not quality.usable
     assert quality.reason == reason
@@ -98,7 +103,7 @@ def test_a_spoiled_photo_is_rejected_with_its_reason(photos, spoil, reason):
     assert quality.score <= 0.3
 
 
-def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos):
+def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos: torch.Tensor) -> None:
     from render_engine.scan.person import Detection
     from render_engine.scan.quality import analyse_detection
 
@@ -115,7 +120,7 @@ def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos):
     assert analyse_detection(image, found, "front").usable
 
 
-def test_a_back_photo_labelled_front_is_detected(room):
+def test_a_back_photo_labelled_front_is_detected(room: Room) -> None:
     _, shot, shots = room
     quality = analyse_photo(jpeg(shots["back"], shot), "front")
     assert quality.reason == "POSE_MISMATCH" and quality.view == "back"
@@ -124,13 +129,13 @@ def test_a_back_photo_labelled_front_is_detected(room):
     assert "face is turned away" in (quality.message or "")
 
 
-def test_a_front_photo_labelled_side_is_detected(room):
+def test_a_front_photo_labelled_side_is_detected(room: Room) -> None:
     _, shot, shots = room
     quality = analyse_photo(jpeg(shots["front"], shot), "side_left")
     assert quality.reason == "POSE_MISMATCH" and quality.view == "front"
 
 
-def test_arms_down_are_fitted_and_their_pose_is_estimated(room):
+def test_arms_down_are_fitted_and_their_pose_is_estimated(room: Room) -> None:
     """A front photo with the arms hanging against the trunk is usable; the keypoint
     reprojection term finds the arms lowered about 40 degrees from the rest A-pose (the
     pose the photo was taken in), and the A-pose photo near the rest."""
@@ -149,6 +154,7 @@ def test_arms_down_are_fitted_and_their_pose_is_estimated(room):
     for name, image in (("down", arms_down), ("rest", shots["front"])):
         decoded = decode_photo(jpeg(image, shot))
         detection = detect_person(decoded.rgb)
+        assert detection is not None
         h, w = decoded.rgb.shape[:2]
         camera = estimate_camera(detection, w, h, points, decoded.focal_px, decoded.focal_source)
         pose = estimate_pose(detection, camera, body.skeleton.heads.to(torch.float64), "front")
@@ -158,12 +164,12 @@ def test_arms_down_are_fitted_and_their_pose_is_estimated(room):
     assert abs(raised["rest"]) < 12.0
 
 
-def test_bytes_that_are_no_image_are_unreadable():
+def test_bytes_that_are_no_image_are_unreadable() -> None:
     quality = analyse_photo(b"not an image at all")
     assert quality.reason == "IMAGE_UNREADABLE" and not quality.usable
 
 
-def test_a_photo_declaring_too_many_pixels_is_refused_before_decoding():
+def test_a_photo_declaring_too_many_pixels_is_refused_before_decoding() -> None:
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -171,7 +177,7 @@ def test_a_photo_declaring_too_many_pixels_is_refused_before_decoding():
     assert analyse_photo(buffer.getvalue()).reason == "IMAGE_TOO_LARGE"
 
 
-def test_a_large_jpeg_is_decoded_small_with_its_focal_length(room):
+def test_a_large_jpeg_is_decoded_small_with_its_focal_length(room: Room) -> None:
     from PIL import Image
 
     _, shot, shots = room
@@ -184,7 +190,7 @@ def test_a_large_jpeg_is_decoded_small_with_its_focal_length(room):
                                              rel=0.02)
 
 
-def test_exif_orientation_is_honoured(room):
+def test_exif_orientation_is_honoured(room: Room) -> None:
     _, shot, shots = room
     stored = np.ascontiguousarray(np.rot90(shots["front"], k=1))  # stored turned left
     decoded = decode_photo(jpeg(stored, shot, orientation=6))  # 6: rotate 90 clockwise to view
@@ -192,13 +198,14 @@ def test_exif_orientation_is_honoured(room):
     assert analyse_photo(jpeg(stored, shot, orientation=6), "front").usable
 
 
-def test_the_camera_of_a_front_photo_is_estimated(room):
+def test_the_camera_of_a_front_photo_is_estimated(room: Room) -> None:
     body, shot, shots = room
     from render_engine.body.fitted import _topology
     from render_engine.scan.protocol import yaw_matrix
 
     decoded = decode_photo(jpeg(shots["front"], shot))
     detection = detect_person(decoded.rgb)
+    assert detection is not None
     points = body_points(body.mesh.verts, body.skeleton.heads, _topology()[2], yaw_matrix(0.0))
     h, w = decoded.rgb.shape[:2]
     camera = estimate_camera(detection, w, h, points, decoded.focal_px, decoded.focal_source)
@@ -208,7 +215,7 @@ def test_the_camera_of_a_front_photo_is_estimated(room):
     assert camera.lens_height_m == pytest.approx(shot.lens_height_m, abs=0.2)
 
 
-def test_a_tensor_photo_is_analysed_like_its_png(photos):
+def test_a_tensor_photo_is_analysed_like_its_png(photos: torch.Tensor) -> None:
     assert analyse_photo(photos[0]).usable
 
 
@@ -233,7 +240,7 @@ def otsu_reference(values: torch.Tensor, bins: int = 256) -> float:
     return centres[best_cut] + 0.5 / bins
 
 
-def test_otsu_threshold_matches_the_slow_reference():
+def test_otsu_threshold_matches_the_slow_reference() -> None:
     g = torch.Generator().manual_seed(3)
     values = torch.cat(
         [torch.rand(3000, generator=g) * 0.3, 0.6 + torch.rand(1000, generator=g) * 0.3]
@@ -241,7 +248,7 @@ def test_otsu_threshold_matches_the_slow_reference():
     assert otsu_threshold(values) == pytest.approx(otsu_reference(values), abs=1e-9)
 
 
-def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos):
+def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos: torch.Tensor) -> None:
     from render_engine.scan.silhouette import resize_to_height
 
     image = photos[0].clone()
@@ -266,7 +273,7 @@ def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos):
     assert bool(kept[15, 15]) and not bool(kept[3, 3])
 
 
-def test_central_widths_match_a_slow_scan_of_each_row():
+def test_central_widths_match_a_slow_scan_of_each_row() -> None:
     g = torch.Generator().manual_seed(0)
     mask = torch.zeros(50, 40, dtype=torch.bool)
     for r in range(50):
@@ -299,7 +306,7 @@ def test_central_widths_match_a_slow_scan_of_each_row():
     assert central_widths(mask, rows).tolist() == pytest.approx(expected)
 
 
-def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette():
+def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette() -> None:
     """`mesh_widths` (exact, on the mesh) against `central_widths` on a fine rendered
     silhouette of the same body: the pixel widths differ by the pixel quantisation only,
     wherever no part of the silhouette is about to join or leave the trunk's run."""
@@ -331,13 +338,14 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette():
     assert float(diff.max()) <= 1.5 and float(diff.mean()) <= 0.7
 
 
-def test_the_overlay_draws_the_outline_on_the_person(photos):
+def test_the_overlay_draws_the_outline_on_the_person(photos: torch.Tensor) -> None:
     from PIL import Image
 
     from render_engine.scan.overlay import OUTLINE, draw_overlay
 
     rgb = (photos[0].permute(1, 2, 0) * 255).to(torch.uint8).numpy()
     detection = detect_person(rgb)
+    assert detection is not None
     png = draw_overlay(rgb, detection, "front: usable", max_side=300)
     drawn = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     assert max(drawn.shape[:2]) == 300

@@ -28,20 +28,20 @@ def turning():
     return turning_frames((0.0, -30.0, -60.0, -90.0, -120.0, -150.0, 180.0))
 
 
-def test_the_front_a_side_and_the_back_are_picked_from_a_turning_person(turning):
+def test_the_front_a_side_and_the_back_are_picked_from_a_turning_person(turning) -> None:
     frames = sample_frames(mp4_bytes(turning))
     assert len(frames) == len(turning) and frames[0].shape == turning[0].shape
     assert [view for view, _ in pick_views(frames)] == ["front", "side_left", "back"]
 
 
-def test_a_video_without_a_back_view_is_refused_before_fitting(turning):
+def test_a_video_without_a_back_view_is_refused_before_fitting(turning) -> None:
     with pytest.raises(ScanRejected) as err:
         scan_from_video(mp4_bytes(turning[:4]), height_cm=175)
     assert err.value.code == "VIDEO_VIEWS_MISSING"
     assert "front" in err.value.message
 
 
-def test_a_video_longer_than_a_minute_is_refused_from_its_header():
+def test_a_video_longer_than_a_minute_is_refused_from_its_header() -> None:
     import numpy as np
 
     frames = [np.zeros((64, 64, 3), dtype=np.uint8)] * 62
@@ -50,7 +50,7 @@ def test_a_video_longer_than_a_minute_is_refused_from_its_header():
     assert err.value.code == "VIDEO_TOO_LONG"
 
 
-def test_bytes_that_are_no_video_are_unreadable():
+def test_bytes_that_are_no_video_are_unreadable() -> None:
     with pytest.raises(ScanRejected) as err:
         sample_frames(b"\x00\x00\x00\x18ftypmp42" + b"junk" * 100)
     assert err.value.code == "VIDEO_UNREADABLE"

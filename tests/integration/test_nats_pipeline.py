@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PIL import Image
@@ -126,10 +126,11 @@ class Stack:
         self.client = TestClient(create_app(self.container)).__enter__()
         self.people = People(self.client, self.container)
         self.workers: list[subprocess.Popen[bytes]] = []
-        self.reports = self.commands = None
+        self._reports: Tap | None = None
+        self._commands: Tap | None = None
         if bus == "nats":
-            self.reports = Tap(f"{self.prefix.lower()}.reports.>")
-            self.commands = Tap(f"{self.prefix.lower()}.commands.>")
+            self._reports = Tap(f"{self.prefix.lower()}.reports.>")
+            self._commands = Tap(f"{self.prefix.lower()}.commands.>")
         self.ada = self.people.register()
         admin = self.people.with_role("admin")
         r = self.client.post("/v1/admin/products", json=shirt_body(), headers=admin["headers"])
@@ -137,6 +138,18 @@ class Stack:
         self.shirt = r.json()["data"]
         self.avatar_id = self._scanned_avatar()
         self.container.start_background()
+
+    @property
+    def reports(self) -> Tap:
+        """The workers' reports seen on NATS (a NATS stack's only)."""
+        assert self._reports is not None, "an in-process stack has no NATS taps"
+        return self._reports
+
+    @property
+    def commands(self) -> Tap:
+        """The commands seen on NATS (a NATS stack's only)."""
+        assert self._commands is not None, "an in-process stack has no NATS taps"
+        return self._commands
 
     def _scanned_avatar(self) -> str:
         """An avatar whose scan completed (recorded as a worker would report it); its scan
@@ -152,7 +165,7 @@ class Stack:
         assert self.container.dispatcher is not None
         self.container.dispatcher._record(self.container.studio.recorder.max_notification_id()
                                           or 0)
-        return scan_id.replace("scan_", "avatar_")
+        return str(scan_id).replace("scan_", "avatar_")
 
     # -- workers ---------------------------------------------------------------------------------
     def environment(self, **extra: str) -> dict[str, str]:
@@ -206,11 +219,13 @@ class Stack:
         from domain.renders import Render
 
         render_id = uuid.uuid4()
+        user_id = ids.decode("usr", self.ada["id"])
+        avatar_id = ids.decode("avatar", self.avatar_id)
+        product_id = ids.decode("prod", self.shirt["id"])
+        assert user_id is not None and avatar_id is not None and product_id is not None
         good = {**t_shirt().as_engine_input(), "body": BODY}
         self.container.studio.record(Render(
-            id=render_id, user_id=ids.decode("usr", self.ada["id"]),
-            avatar_id=ids.decode("avatar", self.avatar_id),
-            product_id=ids.decode("prod", self.shirt["id"]),
+            id=render_id, user_id=user_id, avatar_id=avatar_id, product_id=product_id,
             variant_id=self.shirt["variants"][0]["id"], spec=dict(SPEC),
             garment={k: v for k, v in {**good, **garment}.items() if v is not None}))
         return ids.encode("render", render_id)
@@ -232,8 +247,9 @@ class Stack:
     def events(self, render_id: str) -> list[Any]:
         from domain import ids
 
-        return list(self.container.studio.repository.event_store.get(
-            ids.decode("render", render_id)))
+        decoded = ids.decode("render", render_id)
+        assert decoded is not None
+        return list(self.container.studio.repository.event_store.get(decoded))
 
     def count(self, render_id: str, name: str) -> int:
         return sum(type(e).__name__ == name for e in self.events(render_id))
@@ -242,7 +258,7 @@ class Stack:
         stop_all(self.workers, timeout=10)
         self.client.__exit__(None, None, None)
         self.container.close()
-        for tap in (self.reports, self.commands):
+        for tap in (self._reports, self._commands):
             if tap is not None:
                 tap.close()
         if self.bus_kind == "nats":
@@ -287,6 +303,7 @@ def dispatcher_paused(stack: Stack) -> Iterator[None]:
     try:
         yield
     finally:
+        assert ctr.bus is not None
         ctr.dispatcher = Dispatcher(ctr.studio, ctr.bus, ctr.store)
         ctr.dispatcher.start()
 
@@ -320,7 +337,7 @@ def test_a_render_completes_through_a_worker_process_with_one_completion_event(
     assert image.format == "PNG" and image.mode == "RGBA"
     assert image.size == (720, 1280)  # 720p is portrait: 720 x 1280
     corners = [(0, 0), (719, 0), (0, 1279), (719, 1279)]
-    assert [image.getpixel(c)[3] for c in corners] == [0, 0, 0, 0]
+    assert [cast(tuple[int, ...], image.getpixel(c))[3] for c in corners] == [0, 0, 0, 0]
     assert shared.count(render_id, "Completed") == 1
     started = shared.reports.of(command_id(render_id), "started")
     assert [r["attempt"] for r in started] == [1]
@@ -351,6 +368,7 @@ def test_a_dispatcher_that_crashes_between_publish_and_record_does_not_run_a_ren
     from adapters.dispatcher import Dispatcher
 
     ctr = shared.container
+    assert ctr.bus is not None
     with dispatcher_paused(shared):
         crashing = Dispatcher(ctr.studio, ctr.bus, ctr.store)
 
@@ -445,9 +463,11 @@ def test_a_worker_that_dies_on_the_last_delivery_still_ends_the_render_failed(
     render_id = nats_stack.request_render()
     for attempt in range(1, MAX_DELIVER + 1):
         worker = nats_stack.start_worker(TRYON_WORKER_PRELOAD="false")
-        wait_until(lambda a=attempt: [r for r in nats_stack.reports.of(
-            command_id(render_id), "started") if r["attempt"] == a], 60,
-            f"delivery {attempt}", nats_stack.worker_logs)
+        def started(a: int = attempt) -> list[dict[str, Any]]:
+            return [r for r in nats_stack.reports.of(command_id(render_id), "started")
+                    if r["attempt"] == a]
+
+        wait_until(started, 60, f"delivery {attempt}", nats_stack.worker_logs)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
     nats_stack.start_worker()  # pulls, so the server notices the delivery bound
@@ -465,7 +485,10 @@ def test_a_render_cancelled_while_queued_is_never_run(nats_stack: Stack) -> None
     r = nats_stack.client.delete(f"/v1/tryon/renders/{render_id}",
                                  headers=nats_stack.ada["headers"])
     assert r.status_code == 204
+    from adapters.bus.nats import NatsCommandBus
+
     bus = nats_stack.container.bus
+    assert isinstance(bus, NatsCommandBus)
     wait_until(lambda: bus.is_cancelled(render_id), 10, "the cancellation to reach NATS")
     nats_stack.start_worker()
     fine = nats_stack.request_render()
@@ -515,7 +538,7 @@ def test_a_dispatcher_restart_does_not_run_an_embedded_render_twice(
     from adapters.dispatcher import Dispatcher
 
     ctr = embedded_stack.container
-    assert ctr.dispatcher is not None
+    assert ctr.dispatcher is not None and ctr.bus is not None
     ctr.dispatcher.stop()
     crashing = Dispatcher(ctr.studio, ctr.bus, ctr.store)
 
@@ -528,6 +551,9 @@ def test_a_dispatcher_restart_does_not_run_an_embedded_render_twice(
         crashing.dispatch_pending()
     Dispatcher(ctr.studio, ctr.bus, ctr.store).dispatch_pending()
     assert embedded_stack.wait_finished(render_id)["status"] == "completed"
+    from adapters.bus.inprocess import InProcessBus
+
+    assert isinstance(ctr.bus, InProcessBus)
     wait_until(ctr.bus.idle, 60, "the embedded queue to drain")
     assert embedded_stack.count(render_id, "Started") == 1
     assert embedded_stack.count(render_id, "Completed") == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -95,12 +98,12 @@ def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_
         lambda: fit_report(BODY, GUIDE, "XXL", "regular"),
         lambda: fit_report(BODY, GUIDE, "M", "baggy"),
         lambda: fit_report(BODY, {}, "M", "regular"),
-        lambda: fit_report(BODY, {"M": {"chest": "wide"}}, "M", "regular"),
+        lambda: fit_report(BODY, {"M": {"chest": "wide"}}, "M", "regular"),  # type: ignore[dict-item]  # bad on purpose
         lambda: fit_report(BODY, {"M": {"chest": -3}}, "M", "regular"),
         lambda: recommend_size(BODY, GUIDE, "tight"),
     ],
 )
-def test_bad_size_guide_requests_raise_invalid_request(bad_call) -> None:
+def test_bad_size_guide_requests_raise_invalid_request(bad_call: Callable[[], object]) -> None:
     with pytest.raises(InvalidRequest):
         bad_call()
 
@@ -110,7 +113,7 @@ def test_colour_hex_parses_long_and_short_forms_and_rejects_anything_else() -> N
     assert parse_color_hex("fff").tolist() == pytest.approx([1.0, 1.0, 1.0])
     for bad in ["#12345", "red", "#GGGGGG", "", None, 0xFFFFFF]:
         with pytest.raises(InvalidRequest) as info:
-            parse_color_hex(bad)
+            parse_color_hex(bad)  # type: ignore[arg-type]  # bad values on purpose
         assert info.value.code == "INVALID_COLOR"
 
 
@@ -127,11 +130,11 @@ _KEYS = ["chest", "waist", "hips", "shoulder", "sleeve", "inseam"]
 
 
 @st.composite
-def monotone_guides(draw):
+def monotone_guides(draw: st.DrawFn) -> dict[str, dict[str, float]]:
     """Size guides whose measures never shrink from one size to the next (the guide's order)."""
     n_sizes = draw(st.integers(2, 6))
     keys = draw(st.lists(st.sampled_from(_KEYS), min_size=1, max_size=6, unique=True))
-    guide = {f"size{i}": {} for i in range(n_sizes)}
+    guide: dict[str, dict[str, float]] = {f"size{i}": {} for i in range(n_sizes)}
     for key in keys:
         value = draw(st.floats(20.0, 140.0))
         for i in range(n_sizes):
@@ -151,14 +154,16 @@ def monotone_guides(draw):
         }
     ),
 )
-def test_a_smaller_size_is_never_looser_than_a_larger_one(guide, fit, body) -> None:
+def test_a_smaller_size_is_never_looser_than_a_larger_one(guide: dict[str, dict[str, float]], fit: str, body: dict[str, float]) -> None:
     sizes = ordered_sizes(guide)
     reports = [fit_report(body, guide, s, fit) for s in sizes]
     for smaller, larger in zip(reports[:-1], reports[1:], strict=True):
         assert smaller.keys() == larger.keys()
         for region in smaller:
-            assert smaller[region]["easeCm"] <= larger[region]["easeCm"]
-            assert FIT_RANK[smaller[region]["fit"]] <= FIT_RANK[larger[region]["fit"]]
+            ease = cast(float, smaller[region]["easeCm"]), cast(float, larger[region]["easeCm"])
+            assert ease[0] <= ease[1]
+            fits = cast(str, smaller[region]["fit"]), cast(str, larger[region]["fit"])
+            assert FIT_RANK[fits[0]] <= FIT_RANK[fits[1]]
     best = recommend_size(body, guide, fit)
     if best is not None:
         # every smaller size than the recommended one is tight somewhere or further from target

@@ -11,7 +11,8 @@ from tests.conftest import PASSWORD
 
 def _stored_rows(container: Any) -> list[tuple[Any, ...]]:
     with container.store.read() as tx:
-        return tx.all("SELECT owner, key, body FROM idempotency_keys")
+        rows: list[tuple[Any, ...]] = tx.all("SELECT owner, key, body FROM idempotency_keys")
+        return rows
 
 
 def test_erasure_removes_responses_stored_before_login(client: Any, container: Any) -> None:

@@ -382,7 +382,7 @@ def test_a_refund_webhook_records_the_refund_once(client: Any, container: Any,
     result = charge(client, payment_id).json()["data"]
     assert webhook(client, container, succeeded(result)).status_code == 200
     amount = pending["payment"]["amount"]
-    refund = {"type": "payment.refunded", "data": {
+    refund: dict[str, Any] = {"type": "payment.refunded", "data": {
         "paymentOrderId": payment_id, "refundId": "rfnd_provider_1", "amount": amount,
         "reason": "chargeback"}}
     part = {"type": "payment.refunded", "data": {**refund["data"], "amount": 1.00}}

@@ -47,8 +47,10 @@ class Shop:
             "lastName": "Tester"})
         assert r.status_code == 201, r.text
         user = r.json()["data"]["user"]
+        user_id = ids.decode("usr", user["id"])
+        assert user_id is not None
         for role in ("admin", "auditor", "analyst"):
-            self.container.accounts.grant_role(ids.decode("usr", user["id"]), role)
+            self.container.accounts.grant_role(user_id, role)
         self.container.runner.catch_up()
         self.headers = {"Authorization":
                         f"Bearer {r.json()['data']['tokens']['accessToken']}"}

@@ -153,6 +153,7 @@ def test_forty_buyers_racing_for_ten_units_get_exactly_ten_orders(server: Server
 
     # The aggregate: sold out, never below zero, one reservation per winning order.
     product_uuid = ids.decode("prod", product["id"])
+    assert product_uuid is not None
     assert container.shop.catalog.product(product_uuid).stock_of(variant) == 0
     history = stock_history(container, product_uuid, variant)
     assert history[0] == UNITS and history[-1] == 0 and min(history) >= 0

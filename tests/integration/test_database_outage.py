@@ -183,8 +183,10 @@ def test_with_the_database_down_requests_get_a_fast_503_and_recover_without_a_re
             wait_until(lambda: client.get("/v1/products").status_code == 200, 30,
                        "the API serving again")
             for call in calls:
-                answer = wait_until(lambda c=call: _succeeded(c()), 15,
-                                    "each call succeeding again")
+                def succeeded(c: Callable[[], Any] = call) -> Any:
+                    return _succeeded(c())
+
+                answer = wait_until(succeeded, 15, "each call succeeding again")
                 assert answer.status_code < 300
             cart = client.get("/v1/cart", headers=buyer["headers"]).json()["data"]
             # One add before the outage, one after it: none of the refused ones ran.

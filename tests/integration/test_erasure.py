@@ -20,7 +20,7 @@ def _all_text(container: Any) -> str:
                 "WHERE table_schema = current_schema()")]
         else:
             tables = [r[0] for r in tx.all("SELECT name FROM sqlite_master WHERE type='table'")]
-        chunks = []
+        chunks: list[str] = []
         for table in tables:
             chunks.extend(str(row) for row in tx.all(f"SELECT * FROM {table}"))
     return "\n".join(chunks)

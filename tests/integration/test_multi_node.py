@@ -25,7 +25,8 @@ import pytest
 
 from tests.conftest import POSTGRES_URL, drop_schema, fresh_schema, postgres_available
 from tests.integration.seaweed import SeaweedS3, free_ports
-from tests.integration.test_nats_pipeline import NATS_URL, delete_streams, nats_available
+from bench.pipeline import NATS_URL
+from tests.integration.test_nats_pipeline import delete_streams, nats_available
 from tests.integration.test_smtp_mailer import PASSWORD as RELAY_PASSWORD
 from tests.integration.test_smtp_mailer import USER as RELAY_USER
 from tests.integration.test_smtp_mailer import Inbox, relay
@@ -229,6 +230,7 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     glb = http_b.get(_path(avatar["model"]["url"]))
     assert glb.status_code == 200 and glb.content[:4] == b"glTF"
     mesh = trimesh.load(io.BytesIO(glb.content), file_type="glb", force="mesh")
+    assert isinstance(mesh, trimesh.Trimesh)
     assert len(mesh.faces) == avatar["model"]["polycount"]
 
     # Renders asked of replica A (the same Idempotency-Key again on B if A does not answer).
@@ -285,8 +287,10 @@ def test_a_scan_and_renders_cross_replicas_and_survive_a_replica_and_a_worker_ki
     observer = bootstrap(settings, with_dispatcher=False)
     try:
         for rid in renders.values():
+            render_uuid = ids.decode("render", rid)
+            assert render_uuid is not None
             names = [type(e).__name__ for e in observer.studio.repository.event_store.get(
-                ids.decode("render", rid))]
+                render_uuid)]
             assert names.count("Completed") == 1, names
     finally:
         observer.close()

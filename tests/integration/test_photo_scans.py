@@ -73,6 +73,7 @@ def check_avatar(client: Any, headers: dict[str, str], scan: dict[str, Any],
     served = client.get("/" + avatar["model"]["url"].split("://", 1)[1].split("/", 1)[1])
     assert served.status_code == 200
     mesh = trimesh.load(io.BytesIO(served.content), file_type="glb", force="mesh")
+    assert isinstance(mesh, trimesh.Trimesh)
     assert len(mesh.faces) == avatar["model"]["polycount"]
 
 

@@ -56,7 +56,9 @@ def test_the_saved_log_replays_into_the_same_answers(saved_shop: Path) -> None:
         with TestClient(create_app(container)) as client:
             headers = {}
             for name, person in saved["people"].items():
-                token = container.tokens.issue(ids.decode("usr", person["id"]), person["email"])
+                user_id = ids.decode("usr", person["id"])
+                assert user_id is not None
+                token = container.tokens.issue(user_id, person["email"])
                 headers[name] = {"Authorization": f"Bearer {token.access_token}"}
             for name, (who, path) in READS.items():
                 answer = normalise(client.get(path.format(**saved["refs"]), headers=headers[who]))

@@ -7,7 +7,7 @@ import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import trimesh
@@ -67,6 +67,7 @@ def test_a_measurement_scan_becomes_an_avatar_that_can_be_rendered(stack: Any) -
     assert abs(avatar["measurements"]["height"] - 172) <= 1.0
     glb = _get_signed(client, avatar["model"]["url"])
     mesh = trimesh.load(io.BytesIO(glb), file_type="glb", force="mesh")
+    assert isinstance(mesh, trimesh.Trimesh)
     assert len(mesh.faces) == avatar["model"]["polycount"]
     Image.open(io.BytesIO(_get_signed(client, avatar["preview"]["thumbnail"]))).verify()
     profile = client.get("/v1/users/me", headers=h).json()["data"]
@@ -88,6 +89,6 @@ def test_a_measurement_scan_becomes_an_avatar_that_can_be_rendered(stack: Any) -
     assert image.format == "PNG" and image.mode == "RGBA"
     assert sorted(image.size) == [720, 1280]
     for corner in ((0, 0), (image.width - 1, 0), (0, image.height - 1)):
-        assert image.getpixel(corner)[3] == 0
+        assert cast(tuple[int, ...], image.getpixel(corner))[3] == 0
     assert render["fit"]["report"]
     assert client.get("/v1/users/me", headers=h).json()["data"]["stats"]["tryOnsGenerated"] == 1

@@ -55,7 +55,7 @@ class RawLog:
             import psycopg
 
             with psycopg.connect(POSTGRES_URL) as conn:
-                out = []
+                out: list[Any] = []
                 for sql, params in statements:
                     cur = conn.execute(sql.replace("?", "%s"), params)
                     out = cur.fetchall() if cur.description else out
@@ -63,8 +63,8 @@ class RawLog:
         with sqlite3.connect(self.path) as conn:
             out = []
             for sql, params in statements:
-                cur = conn.execute(sql, params)
-                out = cur.fetchall() if cur.description else out
+                cursor = conn.execute(sql, params)
+                out = cursor.fetchall() if cursor.description else out
             return out
 
     def positions(self) -> list[tuple[int, str]]:

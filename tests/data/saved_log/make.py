@@ -54,9 +54,11 @@ def main() -> None:
             return r.json() if r.content else {}
 
         admin = register("admin", "Grace", "Hopper")
-        container.accounts.grant_role(ids.decode("usr", admin["id"]), "admin")
-        container.accounts.grant_role(ids.decode("usr", admin["id"]), "auditor")
-        container.accounts.grant_role(ids.decode("usr", admin["id"]), "analyst")
+        admin_id = ids.decode("usr", admin["id"])
+        assert admin_id is not None
+        container.accounts.grant_role(admin_id, "admin")
+        container.accounts.grant_role(admin_id, "auditor")
+        container.accounts.grant_role(admin_id, "analyst")
         container.runner.catch_up()
         a = admin["h"]
         shirt = ok(client.post("/v1/admin/products", json=shirt_body(stock=25), headers=a))["data"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from eventsourcing.domain import Snapshot
@@ -74,7 +74,7 @@ def test_adding_the_same_variant_twice_raises_the_quantity_of_one_line(shop: Sho
                                                                {"note": "gift"})
     assert (line.product.name, line.product.image) == ("Tee", "https://cdn.example/tee.jpg")
     # The price then is recorded with the line, for the cart's read model.
-    [added] = [e for e in shop.repository.event_store.get(cart_id_for(user))
+    [added] = [cast(Any, e) for e in shop.repository.event_store.get(cart_id_for(user))
                if type(e).__name__ == "ItemAdded"]
     assert (added.product["price_cents"], added.product["free_shipping_cents"]) == (49_99,
                                                                                     75_00)
@@ -124,7 +124,7 @@ class KnownReviewers:
 
 
 def reviews_of(shop: Shop, product_id: uuid.UUID) -> list[dict[str, Any]]:
-    return [e.review for e in shop.repository.event_store.get(product_id)
+    return [cast(Any, e).review for e in shop.repository.event_store.get(product_id)
             if type(e).__name__ == "Reviewed"]
 
 
@@ -235,7 +235,7 @@ def test_an_order_ships_to_the_default_address_and_bills_it_without_the_phone(
     shop.ordering.place_from_address_book(user, order_id, "standard", Book(ADDRESS), None,
                                           None, None, None)
     placed = shop.repository.event_store.get(order_id)
-    first = next(iter(placed))
+    first: Any = next(iter(placed))
     # Stored in the API's words, as every Placed event has stored it.
     stored = {"firstName": "Ada", "lastName": "Lovelace", "street": "1 Main St",
               "city": "London", "zipCode": "N1 1AA", "country": "GB"}
@@ -340,16 +340,16 @@ def test_a_v1_cart_snapshot_of_camel_case_dicts_loads_as_cart_lines(shop: Shop) 
     user = uuid.uuid4()
     cart_id = cart_id_for(user)
     shop.save(Cart(id=cart_id, user_id=user))
-    product = {"id": ids.encode("prod", uuid.uuid4()), "name": "Tee", "price_cents": 49_99,
+    product: dict[str, Any] = {"id": ids.encode("prod", uuid.uuid4()), "name": "Tee", "price_cents": 49_99,
                "image": None, "brand": "B", "freeShipping_cents": 75_00}
-    v1 = Snapshot(originator_id=cart_id, originator_version=1,  # type: ignore[call-arg]
+    v1 = Snapshot(originator_id=cart_id, originator_version=1,
                   timestamp=datetime.now(UTC), topic="domain.cart:Cart", state={
                       "user_id": user, "coupon": None, "coupon_basis_points": 0,
                       "_created_on": datetime.now(UTC), "_modified_on": datetime.now(UTC),
                       "items": {"cart_item_1": {"product": product, "variantId": "var_1",
                                                 "quantity": 2, "metadata": {}}}})
     shop.snapshots.put([v1])  # type: ignore[union-attr]
-    cart = shop.repository.get(cart_id)
+    cart: Cart = shop.repository.get(cart_id)
     [line] = cart.items.values()
     assert (line.variant_id, line.quantity, line.product) == (
         "var_1", Quantity(2), ProductSnapshot(product["id"], "Tee", None, "B"))
@@ -360,7 +360,7 @@ def test_a_v1_product_snapshot_of_dicts_loads_as_variants_and_ratings(shop: Shop
     state = v1_state(shop.catalog.product(product_id))
     state["variants"] = {variant_id: {"size": "M", "stock": 4, "sku": "TEE-M"}}
     state["reviews"] = {"rev_1": {"rating": 4, "userId": "usr_a"}}
-    v1 = Snapshot(originator_id=product_id, originator_version=2,  # type: ignore[call-arg]
+    v1 = Snapshot(originator_id=product_id, originator_version=2,
                   timestamp=datetime.now(UTC), topic="domain.catalog:Product", state=state)
     shop.snapshots.put([v1])  # type: ignore[union-attr]
     product: Product = shop.repository.get(product_id)
@@ -389,7 +389,7 @@ def test_a_v2_product_snapshot_in_cents_loads_with_money(shop: Shop) -> None:
     state["variants"] = {variant_id: {"_type_": "variant", "_data_": {
         "size": "M", "color": "blue", "color_hex": None, "stock": 4, "sku": "TEE-M",
         "price_cents": 39_99}}}
-    v2 = Snapshot(originator_id=product_id, originator_version=2,  # type: ignore[call-arg]
+    v2 = Snapshot(originator_id=product_id, originator_version=2,
                   timestamp=datetime.now(UTC), topic="domain.catalog:Product",
                   state={**state, "class_version": 2})
     shop.snapshots.put([v2])  # type: ignore[union-attr]
@@ -407,15 +407,15 @@ def test_a_v2_cart_snapshot_with_prices_loads_as_lines_with_quantities(shop: Sho
     product = {"_type_": "cart_product", "_data_": {
         "product_id": "prod_x", "name": "Tee", "unit_price_cents": 49_99, "image": None,
         "brand": "B", "free_shipping_cents": 75_00}}
-    line = {"_type_": "cart_line", "_data_": {"product": product, "variant_id": "var_1",
-                                              "quantity": 2, "metadata": {"note": "x"}}}
-    v2 = Snapshot(originator_id=cart_id, originator_version=1,  # type: ignore[call-arg]
+    stored_line = {"_type_": "cart_line", "_data_": {"product": product, "variant_id": "var_1",
+                                                     "quantity": 2, "metadata": {"note": "x"}}}
+    v2 = Snapshot(originator_id=cart_id, originator_version=1,
                   timestamp=datetime.now(UTC), topic="domain.cart:Cart", state={
                       "user_id": user, "coupon": "WELCOME10", "coupon_basis_points": 1000,
                       "_created_on": datetime.now(UTC), "_modified_on": datetime.now(UTC),
-                      "items": {"cart_item_1": line}, "class_version": 2})
+                      "items": {"cart_item_1": stored_line}, "class_version": 2})
     shop.snapshots.put([v2])  # type: ignore[union-attr]
-    cart = shop.repository.get(cart_id)
+    cart: Cart = shop.repository.get(cart_id)
     [line] = cart.items.values()
     assert (line.product, line.quantity, line.metadata, cart.coupon) == (
         ProductSnapshot("prod_x", "Tee", None, "B"), Quantity(2), {"note": "x"}, "WELCOME10")

@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,8 @@ def measure(kind: str, overrides: dict[str, Any], tmp: Path, repeat: int) -> lis
             for label, size in SIZES.items():
                 data = b"glTF" + os.urandom(size - 4)
                 key = f"bench/{uuid.uuid4().hex}.glb"
-                put = timed(lambda k=key, d=data: blobs.put(k, d, "model/gltf-binary"), repeat)
-                get = timed(lambda k=key: blobs.get(k), repeat)
+                put = timed(partial(blobs.put, key, data, "model/gltf-binary"), repeat)
+                get = timed(partial(blobs.get, key), repeat)
                 path = "/" + blobs.signed_url(key).split("/", 3)[3]
 
                 def download(path: str = path, size: int = size) -> None:

@@ -16,11 +16,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from render_engine.body.fitted import FittedBody
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "a": {
         "args": {"height": 168, "weight": 62, "chest": 90, "waist": 72, "hips": 98},
         "gender": "female",
@@ -80,7 +84,7 @@ def demo_look(category: str) -> tuple[str, dict[str, object]]:
     return LOOKS[category]
 
 
-def load_body(key: str, cache: Path):
+def load_body(key: str, cache: Path) -> FittedBody:
     from render_engine.body.fit import fit_measurements
     from render_engine.body.fitted import body_from_params
 

@@ -72,7 +72,8 @@ def run_tree(tree: str, repeats: int, params: str) -> list[dict[str, float]]:
         check=True,
     )
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT ") :])
+    result: list[dict[str, float]] = json.loads(line[len("RESULT ") :])
+    return result
 
 
 def main() -> int:

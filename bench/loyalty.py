@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ def run(container: Any, args: argparse.Namespace) -> None:
         new = Customer(container)
         for who, person in (("new", new), ("loyal", loyal)):
             samples.setdefault(("add-to-cart", who), []).append(
-                timed(lambda p=person: p.add_to_cart(product_id, variant)))
+                timed(partial(person.add_to_cart, product_id, variant)))
             samples.setdefault(("place-order", who), []).append(timed(person.place_order))
             samples.setdefault(("sign-in", who), []).append(timed(person.sign_in))
             samples.setdefault(("refresh", who), []).append(timed(person.refresh))

@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from domain.catalog import Garment
@@ -115,7 +115,8 @@ class Pipeline:
 
         studio = self.container.studio
         avatar = uuid.uuid4()
-        studio.request_scan(self.user, avatar, "Bench", "body_measurement", {"height": 175})
+        studio.request_scan(self.user, avatar, "Bench", "body_measurement", {
+            "height": 175, "weight": None, "bodyType": None, "gender": None, "measurements": {}})
         studio.apply_report({"kind": "scan", "commandId": "bench", "type": "completed",
                              "scanId": ids.encode("scan", avatar),
                              "result": {"body": BODY, "measurements": {"height": 175.0}}})
@@ -168,7 +169,7 @@ class Pipeline:
 
     def timing(self, render: uuid.UUID) -> tuple[float, float | None, str]:
         """(queue latency s, render s from started to completed, final status)."""
-        events = list(self.container.studio.repository.event_store.get(render))
+        events: list[Any] = list(self.container.studio.repository.event_store.get(render))
         requested, done = events[0].timestamp, events[-1]
         started = next((e.timestamp for e in events if type(e).__name__ == "Started"), None)
         if started is None:

@@ -31,9 +31,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from pytorch3d.renderer import FoVPerspectiveCameras
+    from pytorch3d.structures import Meshes
+
+    from render_engine.raster.tiled import RasterOutput
+    from render_engine.scene.lights import LightingRig
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -105,7 +112,7 @@ def dressed_avatar(body_npz: str | None) -> tuple[list[TriMesh], dict[str, float
 def save_npz(meshes: list[TriMesh], path: str) -> None:
     import numpy as np
 
-    arrays = {}
+    arrays: dict[str, Any] = {}
     for m in meshes:
         name = m.name.replace("/", "_").replace(":", "_")
         arrays[f"{name}/verts"] = m.verts.detach().cpu().numpy()
@@ -133,7 +140,7 @@ def timed(run: Callable[[], Any], warmup: int, repeats: int) -> tuple[list[float
     return walls, results
 
 
-def frame_ndc(meshes: list[TriMesh], size: tuple[int, int]):
+def frame_ndc(meshes: list[TriMesh], size: tuple[int, int]) -> Meshes:
     """The Meshes in NDC exactly as render_scene frames them (front, realistic)."""
     from render_engine.scene.cameras import frame_figure
 
@@ -159,7 +166,7 @@ def compare_rasterizers(
     ndc = frame_ndc(meshes, size)
     result: dict[str, Any] = {"faces": int(ndc.num_faces_per_mesh()[0])}
 
-    def tiled_run():
+    def tiled_run() -> tuple[RasterOutput, float]:
         start_cpu = time.process_time()
         out = rasterize_tiled(ndc, image_size=size, faces_per_pixel=1, perspective_correct=True)
         return out, time.process_time() - start_cpu
@@ -234,7 +241,7 @@ def render_only_rows(
     device = render_device()
     scene = prepare_scene(meshes, device)
     lo, hi = scene.mesh.bounds
-    rows = []
+    rows: list[dict[str, Any]] = []
     for resolution, quality in configs:
         spec = spec_of(resolution, quality)
         size = spec.output.size
@@ -242,7 +249,8 @@ def render_only_rows(
         rig = lighting_rig(spec.lighting, device)
         factor = spec.output.supersampling
 
-        def run(camera=camera, size=size, rig=rig, factor=factor) -> None:
+        def run(camera: FoVPerspectiveCameras = camera, size: tuple[int, int] = size,
+                rig: LightingRig = rig, factor: int = factor) -> None:
             render_rgba(scene, camera, size, factor, rig, (1.0, 1.0, 1.0))
 
         walls, _ = timed(run, warmup, repeats)

@@ -127,7 +127,7 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
     from domain.cart import Cart, PricedProduct, ProductSnapshot
     from domain.catalog import Product
     from domain.money import Money
-    from domain.ordering import Order
+    from domain.ordering import Order, StoredLine
     from domain.payments import PaymentOrder
     from domain.renders import Render
 
@@ -174,7 +174,9 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
 
             # A scan, then a few try-ons.
             avatar = Avatar(id=uuid.uuid4(), user_id=user.id, name="Me",
-                            scan_type="body_measurement", inputs={"height": 170, "weight": 65})
+                            scan_type="body_measurement", inputs={
+                                "height": 170, "weight": 65, "bodyType": None, "gender": None,
+                                "measurements": {}, "photos": []})
             avatar.start_scan(1)
             for step, stage in enumerate(SCAN_STAGES):
                 avatar.report_progress(stage, 10 + 15 * step, stage.replace("_", " "))
@@ -213,7 +215,8 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
                 writer.add("shop", cart)
                 continue
             order_id = uuid.uuid4()
-            lines, items, touched = [], [], {}
+            lines, touched = [], {}
+            items: list[StoredLine] = []
             for item_id, line in cart.items.items():
                 product = next(p for p in basket
                                if ids.encode("prod", p.id) == line.product.product_id)
@@ -246,10 +249,11 @@ def generate(container: Any, events: int, seed: int = 7) -> int:
                                  method={"type": "card", "last4": "4242"}, paid_at=clock.now)
             if rng.random() < 0.1:
                 order.cancel("changed my mind")
-                for line in order.lines:
+                for order_line in order.lines:
                     product = next(p for p in touched.values()
-                                   if ids.encode("prod", p.id) == line.product_id)
-                    product.release_stock(variant_id=line.variant_id, quantity=line.quantity,
+                                   if ids.encode("prod", p.id) == order_line.product_id)
+                    product.release_stock(variant_id=order_line.variant_id,
+                                          quantity=order_line.quantity,
                                           order_id=order_id)
             else:
                 order.confirm()
@@ -275,9 +279,9 @@ def settle(container: Any) -> None:
             with psycopg.connect(settings.database_url, autocommit=True) as conn:
                 conn.execute(f"VACUUM (ANALYZE) {settings.database_schema}.{name}_events")
         else:
-            conn = sqlite3.connect(settings.data_dir / f"{name}-events.sqlite")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.close()
+            db = sqlite3.connect(settings.data_dir / f"{name}-events.sqlite")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
 
 
 def raw_read(container: Any) -> tuple[int, float]:
@@ -296,11 +300,11 @@ def raw_read(container: Any) -> tuple[int, float]:
                 for _ in cur:
                     rows += 1
         else:
-            conn = sqlite3.connect(settings.data_dir / f"{name}-events.sqlite")
-            for _ in conn.execute("SELECT rowid, originator_id, originator_version, topic, "
-                                  "state FROM stored_events ORDER BY rowid"):
+            db = sqlite3.connect(settings.data_dir / f"{name}-events.sqlite")
+            for _ in db.execute("SELECT rowid, originator_id, originator_version, topic, "
+                                "state FROM stored_events ORDER BY rowid"):
                 rows += 1
-            conn.close()
+            db.close()
     return rows, time.perf_counter() - began
 
 

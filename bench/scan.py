@@ -29,9 +29,15 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from render_engine.body.fitted import FittedBody
+    from render_engine.scan.photoshoot import Shot
 
 BODIES = [
     {"gender": 0.1, "age": 0.8, "muscle": 0.6, "weight": 0.4, "height": 0.55, "proportions": 0.5},
@@ -51,7 +57,7 @@ POSES = ["front", "side_left", "back"]
 KEYS = ("height", "chest", "waist", "hips")
 
 
-def draw_shot(rng: random.Random, verts: torch.Tensor, index: int):
+def draw_shot(rng: random.Random, verts: torch.Tensor, index: int) -> tuple[Shot, str]:
     """A `Shot` of the grid whose frame holds the whole person (25-95 % of its height)."""
     from render_engine.scan.photoshoot import BACKGROUNDS, Shot, camera_pixels
 
@@ -99,7 +105,9 @@ def main() -> None:
         write_report(args)
 
 
-def grid_scans(seed: int, count: int, first: int = 0):
+def grid_scans(seed: int, count: int, first: int = 0) -> Iterator[
+    tuple[int, FittedBody, list[tuple[str, bytes | torch.Tensor]], dict[str, Any]]
+]:
     """Yield (index, truth body, [(pose, JPEG bytes)], row) of the grid's scans `first` ..
     `count` - 1 (the draws of earlier ones are made and skipped, so scan i is the same
     whatever `first` is)."""
@@ -134,7 +142,7 @@ def grid_scans(seed: int, count: int, first: int = 0):
             return verts
 
         colours = dressed_colors(truth, skin, clothing)
-        photos = [
+        photos: list[tuple[str, bytes | torch.Tensor]] = [
             (p, jpeg_bytes(take_photo(posed(p), truth.mesh.faces, colours, p, shot, seed=i),
                            shot))
             for p in POSES
@@ -149,7 +157,7 @@ def grid_scans(seed: int, count: int, first: int = 0):
         yield i, truth, photos, row
 
 
-def run_grid(args) -> None:
+def run_grid(args: argparse.Namespace) -> None:
     from render_engine.scan import ScanRejected, scan_from_photos
 
     out = Path(args.out)
@@ -176,8 +184,8 @@ def run_grid(args) -> None:
             fh.write(json.dumps(row) + "\n")
 
 
-def write_report(args) -> None:
-    by_scan: dict[int, dict] = {}  # the first record of each scan (parallel runs overlap)
+def write_report(args: argparse.Namespace) -> None:
+    by_scan: dict[int, dict[str, Any]] = {}  # the first record of each scan (parallel runs overlap)
     for name in args.out.split(","):
         for line in Path(name).read_text().splitlines():
             if line:

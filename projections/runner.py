@@ -18,7 +18,7 @@ import gc
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -99,7 +99,7 @@ class ProjectionRunner:
     def __init__(
         self,
         store: ViewStore,
-        apps: dict[str, Application[Any]],
+        apps: Mapping[str, Application[Any]],
         projections: Sequence[Projection],
         batch_size: int = 500,
         in_process: bool = True,

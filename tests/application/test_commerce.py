@@ -340,8 +340,9 @@ def test_a_v1_cart_snapshot_of_camel_case_dicts_loads_as_cart_lines(shop: Shop) 
     user = uuid.uuid4()
     cart_id = cart_id_for(user)
     shop.save(Cart(id=cart_id, user_id=user))
-    product: dict[str, Any] = {"id": ids.encode("prod", uuid.uuid4()), "name": "Tee", "price_cents": 49_99,
-               "image": None, "brand": "B", "freeShipping_cents": 75_00}
+    product: dict[str, Any] = {"id": ids.encode("prod", uuid.uuid4()), "name": "Tee",
+                               "price_cents": 49_99, "image": None, "brand": "B",
+                               "freeShipping_cents": 75_00}
     v1 = Snapshot(originator_id=cart_id, originator_version=1,
                   timestamp=datetime.now(UTC), topic="domain.cart:Cart", state={
                       "user_id": user, "coupon": None, "coupon_basis_points": 0,

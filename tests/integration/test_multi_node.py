@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.pipeline import NATS_URL
 from tests.conftest import POSTGRES_URL, drop_schema, fresh_schema, postgres_available
 from tests.integration.seaweed import SeaweedS3, free_ports
-from bench.pipeline import NATS_URL
 from tests.integration.test_nats_pipeline import delete_streams, nats_available
 from tests.integration.test_smtp_mailer import PASSWORD as RELAY_PASSWORD
 from tests.integration.test_smtp_mailer import USER as RELAY_USER

@@ -136,7 +136,9 @@ def projector(external_settings: Any, tmp_path: Path) -> Iterator[Projector]:
 
 
 # -- rebuild ------------------------------------------------------------------------------------
-def populate(client: Any, people: Any, admin: dict[str, Any], shirt: dict[str, Any]) -> dict[str, Any]:
+def populate(
+    client: Any, people: Any, admin: dict[str, Any], shirt: dict[str, Any]
+) -> dict[str, Any]:
     """A small shop with a bit of everything: profiles, addresses, carts with coupons, orders in
     several states, payments, reviews, a revised product and a second variant."""
     a = admin["headers"]

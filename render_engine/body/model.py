@@ -49,7 +49,8 @@ class AnnyModel(Protocol):
     @property
     def bone_count(self) -> int: ...
 
-    def __call__(self, *, pose_parameters: torch.Tensor | None,
+    def __call__(self, *,
+                 pose_parameters: torch.Tensor | dict[str, torch.Tensor] | None = None,
                  phenotype_kwargs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Posed output: ``vertices`` (B, V, 3) among others."""
         ...

@@ -26,10 +26,11 @@ def exact_hull_perimeter(points: list[tuple[float, float]]) -> float:
     """Slow reference: Andrew's monotone chain, then the polygon's perimeter."""
     pts = sorted(set(points))
 
-    def cross(o, a, b):
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
         return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
-    lower, upper = [], []
+    lower: list[tuple[float, float]] = []
+    upper: list[tuple[float, float]] = []
     for p in pts:
         while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
             lower.pop()
@@ -43,7 +44,7 @@ def exact_hull_perimeter(points: list[tuple[float, float]]) -> float:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed) -> None:
+def test_hull_perimeter_matches_the_exact_convex_hull_of_random_points(seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     points = torch.randn(200, 2, generator=g, dtype=torch.float64) * torch.tensor(
         [0.15, 0.1], dtype=torch.float64

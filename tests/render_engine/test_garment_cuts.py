@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from render_engine.garment import CATEGORIES, OPEN_FRONT_EDGE_M, as_garment_body, dress
+from render_engine.garment import (
+    CATEGORIES,
+    OPEN_FRONT_EDGE_M,
+    DressedGarment,
+    as_garment_body,
+    dress,
+)
 from render_engine.garment.body_view import GarmentBody, Part
 from render_engine.garment.categories import opening_half_width
 from render_engine.garment.collision import winding_numbers
@@ -17,6 +23,7 @@ from render_engine.garment.cut import boundary_loops, turning_angles
 from render_engine.garment.cuts import DEFAULT_CUTS, SUBCATEGORY_CUTS, cut_for
 from render_engine.garment.outfit import INNER_TOP_GAP_M, outfit
 from render_engine.garment.pattern import GarmentRegion
+from render_engine.mesh import TriMesh
 
 GUIDE = {
     "M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54},
@@ -37,7 +44,7 @@ def body() -> GarmentBody:
 
 
 @pytest.fixture(scope="module")
-def coat(body):
+def coat(body: GarmentBody) -> DressedGarment:
     return dress(body, "outerwear", GUIDE, "M", "#8B6F47", subcategory="coats")
 
 
@@ -67,7 +74,7 @@ def _centre_x(body: GarmentBody) -> float:
     return float((body.joints["shoulder_L"][0] + body.joints["shoulder_R"][0]) / 2)
 
 
-def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body, coat) -> None:
+def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body: GarmentBody, coat: DressedGarment) -> None:
     mesh = coat.mesh
     assert mesh.extras["cut"] == "coat" and mesh.extras["openFront"]
     j = body.joints
@@ -100,7 +107,7 @@ def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(bod
     assert bool(at_opening.any())
 
 
-def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat) -> None:
+def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body: GarmentBody, coat: DressedGarment) -> None:
     mesh = coat.mesh
     lapel = mesh.verts[mesh.labels == GarmentRegion.LAPEL]
     assert lapel.shape[0] > 50
@@ -112,7 +119,7 @@ def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body, coat) -> 
     assert "edgeBandFrom" in banded.extras
 
 
-def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat) -> None:
+def test_the_coat_stays_outside_the_body_and_the_top_under_it(body: GarmentBody, coat: DressedGarment) -> None:
     mesh = coat.mesh
     assert coat.inside_fraction < 0.005
     inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5
@@ -120,13 +127,14 @@ def test_the_coat_stays_outside_the_body_and_the_top_under_it(body, coat) -> Non
     # the coat's cloth cut from the body (not its hanging skirt) lies farther out than the
     # plain top, which is INNER_TOP_GAP_M over the skin
     source = mesh.extras["source"]
+    assert isinstance(source, torch.Tensor)
     on_body = source >= 0
     s = source[on_body]
     height = ((mesh.verts[on_body] - body.verts[s]) * body.normals[s]).sum(1)
     assert float((height <= INNER_TOP_GAP_M).float().mean()) < 0.005
 
 
-def test_the_open_coats_edges_are_smooth_curves(coat) -> None:
+def test_the_open_coats_edges_are_smooth_curves(coat: DressedGarment) -> None:
     mesh = coat.mesh
     loops = [lp for lp in boundary_loops(mesh.faces) if len(lp) >= MIN_EDGE_POINTS]
     assert len(loops) >= 3
@@ -134,11 +142,11 @@ def test_the_open_coats_edges_are_smooth_curves(coat) -> None:
     assert worst < MAX_TURN_DEG
 
 
-def test_a_larger_coat_never_sits_tighter(body, coat):
+def test_a_larger_coat_never_sits_tighter(body: GarmentBody, coat: DressedGarment) -> None:
     large = dress(body, "outerwear", GUIDE, "L", "#8B6F47", subcategory="coats")
     chest_y = float(body.joints["chest"][1])
 
-    def girth(mesh):
+    def girth(mesh: TriMesh) -> float:
         sel = ((mesh.verts[:, 1] - chest_y).abs() < 0.02) & (mesh.labels == GarmentRegion.TORSO)
         pts = mesh.verts[sel][:, [0, 2]]
         return float((pts - pts.mean(0)).norm(dim=1).mean())
@@ -155,7 +163,7 @@ def _ear_top(body: GarmentBody) -> float:
     return float(ears[:, 1].max())
 
 
-def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body) -> None:
+def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body: GarmentBody) -> None:
     hat = dress(body, "accessories", {"M": {"head": 57}}, "M", "#5B3A29", subcategory="hats")
     mesh = hat.mesh
     head = body.verts[body.mask(Part.HEAD)]
@@ -168,7 +176,7 @@ def test_a_hats_brim_lies_above_the_ears_and_its_crown_over_the_head(body) -> No
     assert float(inside.float().mean()) < 0.005
 
 
-def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body) -> None:
+def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body: GarmentBody) -> None:
     bag = dress(body, "accessories", {"M": {"length": 120}}, "M", "#5B3A29", subcategory="bags")
     mesh = bag.mesh
     j = body.joints
@@ -190,7 +198,7 @@ def test_a_bags_strap_crosses_the_shoulder_and_the_bag_hangs_at_the_hip(body) ->
     assert float(inside.float().mean()) < 0.005
 
 
-def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body) -> None:
+def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body: GarmentBody) -> None:
     scarf = dress(body, "accessories", {"M": {"neck": 40}}, "M", "#B03A2E", subcategory="scarves")
     mesh = scarf.mesh
     j = body.joints

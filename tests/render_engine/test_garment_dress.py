@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 import torch
 import trimesh
 
 from render_engine.errors import InvalidRequest
-from render_engine.garment import CATEGORIES, as_garment_body, dress
+from render_engine.garment import CATEGORIES, DressedGarment, as_garment_body, dress
 from render_engine.garment.body_view import GarmentBody
 from render_engine.garment.body_view import _hull_perimeter as hull_perimeter
 from render_engine.garment.collision import winding_numbers
@@ -34,7 +35,7 @@ def body() -> GarmentBody:
 
 
 @pytest.fixture(scope="module")
-def dressed(body):
+def dressed(body: GarmentBody) -> dict[str, DressedGarment]:
     return {category: dress(body, category, GUIDE, "M", COLOR) for category in CATEGORIES}
 
 
@@ -45,7 +46,7 @@ def sample(n_verts: int, k: int, seed: int) -> torch.Tensor:
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the_body(
-    dressed, body, category
+    dressed: dict[str, DressedGarment], body: GarmentBody, category: str
 ) -> None:
     garment = dressed[category]
     assert garment.inside_fraction < 0.01
@@ -56,7 +57,7 @@ def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, category) -> None:
+def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed: dict[str, DressedGarment], category: str) -> None:
     mesh = dressed[category].mesh
     assert mesh.num_verts > 50 and mesh.num_faces > 50
     assert int(mesh.faces.min()) >= 0 and int(mesh.faces.max()) < mesh.num_verts
@@ -66,9 +67,11 @@ def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed, catego
     assert mesh.labels is not None and mesh.labels.shape == (mesh.num_verts,)
 
 
-def test_garments_cover_the_body_regions_of_their_category(dressed, body) -> None:
+def test_garments_cover_the_body_regions_of_their_category(dressed: dict[str, DressedGarment], body: GarmentBody) -> None:
     j = body.joints
-    y = lambda c: dressed[c].mesh.verts[:, 1]  # noqa: E731
+    def y(category: str) -> torch.Tensor:
+        return dressed[category].mesh.verts[:, 1]
+
     assert float(y("shoes").max()) < float(j["knee_L"][1])
     assert float(y("tops").min()) > float(j["knee_L"][1]) and float(y("tops").max()) > float(
         j["chest"][1]
@@ -79,13 +82,15 @@ def test_garments_cover_the_body_regions_of_their_category(dressed, body) -> Non
         < float(y("bottoms").max())
         < float(j["chest"][1])
     )
-    assert int((dressed["dresses"].mesh.labels == GarmentRegion.SKIRT).sum()) > 0
+    skirt = dressed["dresses"].mesh.labels
+    assert skirt is not None
+    assert int((skirt == GarmentRegion.SKIRT).sum()) > 0
     assert float(y("formal").min()) < float(j["knee_L"][1]) and float(y("formal").max()) > float(
         j["chest"][1]
     )
 
 
-def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body) -> None:
+def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body: GarmentBody) -> None:
     reach = {}
     for sleeve in (20, 50):
         guide = {"M": {"chest": 96, "sleeve": sleeve}}
@@ -94,14 +99,14 @@ def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body) -> No
     assert reach[50] > reach[20] + 0.1
 
 
-def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed, body) -> None:
+def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed: dict[str, DressedGarment], body: GarmentBody) -> None:
     report = dressed["tops"].fit_report
     assert set(report) == {"chest", "waist", "hips", "sleeve", "inseam"}
     assert report["chest"]["easeCm"] == pytest.approx(96 - body.measurements["chest"], abs=0.05)
     assert dressed["tops"].recommended_size in GUIDE
 
 
-def test_a_larger_size_makes_a_wider_garment(body) -> None:
+def test_a_larger_size_makes_a_wider_garment(body: GarmentBody) -> None:
     chest_y = float(body.joints["chest"][1])
     girths = []
     for size in ("S", "M", "L"):
@@ -118,13 +123,14 @@ def test_a_larger_size_makes_a_wider_garment(body) -> None:
     )  # a snug size (ease < 0) still sits outside the body
 
 
-def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body) -> None:
+def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body: GarmentBody) -> None:
     cylinder = trimesh.creation.cylinder(radius=0.5, height=2.0, sections=48)
     cylinder = cylinder.subdivide().subdivide()
     data = io.BytesIO()
     cylinder.export(data, file_type="glb")
     garment = dress(body, "tops", GUIDE, "M", COLOR, model_glb=data.getvalue())
     merged = trimesh.load(io.BytesIO(data.getvalue()), file_type="glb", force="mesh")
+    assert isinstance(merged, trimesh.Trimesh)
     merged.merge_vertices()
     # the model's own vertices, less the few that ended inside an arm (cut away along the
     # arm's surface, which adds the cut's own vertices)
@@ -156,7 +162,7 @@ def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outsid
         ({"steps": -1}, "INVALID_REQUEST"),
     ],
 )
-def test_bad_dress_requests_raise_typed_errors(body, kwargs, code) -> None:
+def test_bad_dress_requests_raise_typed_errors(body: GarmentBody, kwargs: dict[str, Any], code: str) -> None:
     args = {"category": "tops", "size_guide": GUIDE, "size": "M", "color_hex": COLOR, **kwargs}
     with pytest.raises(InvalidRequest) as info:
         dress(
@@ -171,7 +177,7 @@ def test_bad_dress_requests_raise_typed_errors(body, kwargs, code) -> None:
     assert info.value.code == code
 
 
-def test_a_body_without_skinning_data_is_refused(body) -> None:
+def test_a_body_without_skinning_data_is_refused(body: GarmentBody) -> None:
     from render_engine.mesh import TriMesh
 
     bare = TriMesh(body.verts, body.faces, torch.ones_like(body.verts))
@@ -180,7 +186,7 @@ def test_a_body_without_skinning_data_is_refused(body) -> None:
 
 
 @pytest.mark.parametrize("style", ["hat", "scarf", "belt"])
-def test_each_accessory_style_sits_where_it_belongs(body, style) -> None:
+def test_each_accessory_style_sits_where_it_belongs(body: GarmentBody, style: str) -> None:
     garment = dress(body, "accessories", GUIDE, "M", COLOR, steps=15, style=style)
     y = garment.mesh.verts[:, 1]
     j = body.joints
@@ -206,14 +212,15 @@ def _arms_lowered_body() -> GarmentBody:
         m[0, 0], m[0, 2], m[2, 0], m[2, 2] = math.cos(a), math.sin(a), -math.sin(a), math.cos(a)
         return m[None]
 
+    # anny takes per-bone matrices by label too; from_anny's annotation names the tensor only
     return from_anny(
-        {}, {"upperarm01.L": about_depth_axis(40), "upperarm01.R": about_depth_axis(-40)}
+        {}, {"upperarm01.L": about_depth_axis(40), "upperarm01.R": about_depth_axis(-40)}  # type: ignore[arg-type]
     )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("category", ["tops", "dresses", "outerwear", "formal"])
-def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(category) -> None:
+def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(category: str) -> None:
     posed = _arms_lowered_body()
     assert float(posed.joints["wrist_L"][0]) < 0.3  # the hands now hang beside the hips
     garment = dress(posed, category, GUIDE, "M", COLOR)

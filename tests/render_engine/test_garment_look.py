@@ -12,13 +12,14 @@ import torch
 import trimesh
 from PIL import Image
 
-from render_engine.garment import as_garment_body, dress
+from render_engine.garment import DressedGarment, as_garment_body, dress
 from render_engine.garment.body_view import GarmentBody
 from render_engine.garment.collision import winding_numbers
 from render_engine.garment.cut import boundary_loops, cut_surface, turning_angles
 from render_engine.garment.outfit import outfit
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.product_images import product_photo
+from render_engine.mesh import TriMesh
 from render_engine.render import render_scene
 from render_engine.request import CameraSpec, OutputSpec, RenderSpec
 from render_engine.scene.finishing import SHOULDER, tone_map
@@ -49,7 +50,7 @@ def body() -> GarmentBody:
 
 
 @pytest.fixture(scope="module")
-def top(body):
+def top(body: GarmentBody) -> DressedGarment:
     return dress(body, "tops", GUIDE, "M", "#1E3A8A")
 
 
@@ -68,7 +69,7 @@ def test_a_cut_along_a_plane_leaves_a_smooth_planar_edge() -> None:
 
 
 @pytest.mark.parametrize("category", ["tops", "bottoms", "dresses"])
-def test_hems_necklines_and_cuffs_are_smooth_curves(body, top, category) -> None:
+def test_hems_necklines_and_cuffs_are_smooth_curves(body: GarmentBody, top: DressedGarment, category: str) -> None:
     garment = top if category == "tops" else dress(body, category, GUIDE, "M", "#1E3A8A")
     loops = [loop for loop in boundary_loops(garment.mesh.faces) if len(loop) >= MIN_EDGE_POINTS]
     # top: neckline, hem, two cuffs; trousers: waistband, two hems; dress: neckline,
@@ -78,7 +79,7 @@ def test_hems_necklines_and_cuffs_are_smooth_curves(body, top, category) -> None
     assert worst < MAX_TURN_DEG
 
 
-def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body, top) -> None:
+def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body: GarmentBody, top: DressedGarment) -> None:
     assert top.inside_fraction < 0.005
     gen = torch.Generator().manual_seed(3)
     ids = torch.randperm(top.mesh.num_verts, generator=gen)[:200]
@@ -86,10 +87,10 @@ def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body, top) 
     assert float(inside.float().mean()) < 0.005
 
 
-def test_a_larger_size_never_sits_tighter(body, top):
+def test_a_larger_size_never_sits_tighter(body: GarmentBody, top: DressedGarment) -> None:
     small = dress(body, "tops", GUIDE, "S", "#1E3A8A")
 
-    def girth(mesh, y):
+    def girth(mesh: TriMesh, y: float) -> float:
         """Mean distance (m) of the torso's vertices 2 cm around height y from their centre."""
         sel = ((mesh.verts[:, 1] - y).abs() < 0.02) & (mesh.labels == GarmentRegion.TORSO)
         pts = mesh.verts[sel][:, [0, 2]]
@@ -102,7 +103,7 @@ def test_a_larger_size_never_sits_tighter(body, top):
         assert rank[str(fit["fit"])] >= rank[str(small.fit_report[region]["fit"])]
 
 
-def test_every_avatar_wears_a_base_layer_and_shoes(body, top) -> None:
+def test_every_avatar_wears_a_base_layer_and_shoes(body: GarmentBody, top: DressedGarment) -> None:
     bare = outfit(body, [])
     assert [m.name for m in bare] == ["body", "base_layer", "plain_shoes", "hair"]
     assert [m.name for m in outfit(body, [], hair_style="none")][-1] == "plain_shoes"
@@ -121,7 +122,7 @@ def _red_pixels(png: bytes) -> int:
     return int(((rgb[..., 0] > 150) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)).sum())
 
 
-def test_the_product_pictures_mark_shows_on_the_front_and_not_on_the_back(body):
+def test_the_product_pictures_mark_shows_on_the_front_and_not_on_the_back(body: GarmentBody) -> None:
     front = product_photo("#2E4A7D", "plain", "tops", mark=True)
     back = product_photo("#2E4A7D", "plain", "tops")
     garment = dress(body, "tops", GUIDE, "M", "#2E4A7D", images=[front, back])
@@ -147,7 +148,7 @@ def test_tone_mapping_is_the_identity_below_the_shoulder_and_stays_under_one() -
     assert bool((y[1:] >= y[:-1]).all())  # monotone: brighter stays brighter
 
 
-def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body):
+def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body: GarmentBody) -> None:
     meshes = outfit(body, [])
     size = (200, 112)
 
@@ -174,7 +175,7 @@ def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body)
 UPPER_M = 0.006
 
 
-def test_shoes_are_closed_over_the_toes(body) -> None:
+def test_shoes_are_closed_over_the_toes(body: GarmentBody) -> None:
     from scipy.spatial import ConvexHull
 
     shoe = dress(body, "shoes", {"M": {}}, "M", "#5B3A29").mesh.verts.double()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -15,13 +17,14 @@ from render_engine.body import (  # noqa: E402
     pose_points,
     transfer_weights,
 )
+from render_engine.body.fitted import FittedBody  # noqa: E402
 from render_engine.body.model import ANNY_TO_WORLD, anny_model, phenotype_tensor  # noqa: E402
 from render_engine.body.pose import _rotation_matrix, joint_rotations, parse_pose  # noqa: E402
 from render_engine.errors import InvalidRequest  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def body():
+def body() -> FittedBody:
     return build_body({"age": 0.7, "gender": 0.3, "weight": 0.6})
 
 
@@ -31,7 +34,7 @@ def test_there_are_at_least_four_presets_starting_with_standing_neutral() -> Non
 
 
 @pytest.mark.parametrize("preset", POSE_PRESETS)
-def test_every_preset_stands_on_the_floor_and_moves_the_arms(body, preset) -> None:
+def test_every_preset_stands_on_the_floor_and_moves_the_arms(body: FittedBody, preset: str) -> None:
     posed = pose_body(body, preset)
     assert posed.verts.shape == body.mesh.verts.shape
     assert float(posed.verts[:, 1].min()) == pytest.approx(0.0, abs=1e-5)
@@ -40,7 +43,7 @@ def test_every_preset_stands_on_the_floor_and_moves_the_arms(body, preset) -> No
     assert float(moved) > 0.05
 
 
-def test_our_skinning_reproduces_anny_own_posed_vertices(body) -> None:
+def test_our_skinning_reproduces_anny_own_posed_vertices(body: FittedBody) -> None:
     spec = parse_pose("walking")
     model = anny_model()
     labels = list(model.bone_labels)
@@ -60,7 +63,7 @@ def test_our_skinning_reproduces_anny_own_posed_vertices(body) -> None:
     assert torch.allclose(ours - offset, reference, atol=2e-5)
 
 
-def test_standing_neutral_hangs_the_arms_beside_the_body(body) -> None:
+def test_standing_neutral_hangs_the_arms_beside_the_body(body: FittedBody) -> None:
     posed = pose_body(body, "standing_neutral")
     hands = posed.verts[body.mesh.labels == BodyRegion.HANDS]
     hips_y = float(body.skeleton.heads[body.skeleton.index("upperleg01.L"), 1])
@@ -68,7 +71,7 @@ def test_standing_neutral_hangs_the_arms_beside_the_body(body) -> None:
     assert float(hands[:, 0].abs().max()) < 0.35
 
 
-def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body) -> None:
+def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body: FittedBody) -> None:
     base = pose_body(body, "standing_neutral")
     raised = pose_body(body, "standing_neutral", {"arm_rotation": 60})
     hands = body.mesh.labels == BodyRegion.HANDS
@@ -83,7 +86,7 @@ def test_arm_rotation_raises_the_hands_and_leg_position_spreads_the_feet(body) -
     assert spread["together"] < spread["slightly_apart"] < spread["apart"]
 
 
-def test_head_tilt_rolls_the_head_sideways(body) -> None:
+def test_head_tilt_rolls_the_head_sideways(body: FittedBody) -> None:
     head = body.mesh.labels == BodyRegion.HEAD
     straight = pose_body(body, "standing_neutral").verts[head]
     tilted = pose_body(body, "standing_neutral", {"head_tilt": 20}).verts[head]
@@ -100,12 +103,12 @@ def test_head_tilt_rolls_the_head_sideways(body) -> None:
         ("standing_neutral", {"tail_wag": 3}),
     ],
 )
-def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body, preset, adjustments) -> None:
+def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body: FittedBody, preset: str, adjustments: dict[str, Any] | None) -> None:
     with pytest.raises(InvalidRequest):
         pose_body(body, preset, adjustments)
 
 
-def test_points_with_the_body_weights_follow_the_body_exactly(body) -> None:
+def test_points_with_the_body_weights_follow_the_body_exactly(body: FittedBody) -> None:
     posed = pose_body(body, "hands_on_hips", {"arm_rotation": 10})
     points = pose_points(
         body, "hands_on_hips", {"arm_rotation": 10}, body.mesh.verts, body.skinning_weights
@@ -113,11 +116,13 @@ def test_points_with_the_body_weights_follow_the_body_exactly(body) -> None:
     assert torch.equal(points, posed.verts)
 
 
-def test_a_shell_offset_from_the_body_stays_close_to_the_posed_body(body) -> None:
+def test_a_shell_offset_from_the_body_stays_close_to_the_posed_body(body: FittedBody) -> None:
     # a garment-like shell: torso and arm vertices pushed 1 cm outwards
     from render_engine.body.measures import landmarks  # noqa: F401  (warms the model)
 
-    sel = (body.mesh.labels == BodyRegion.TORSO) | (body.mesh.labels == BodyRegion.ARMS)
+    labels = body.mesh.labels
+    assert labels is not None
+    sel = (labels == BodyRegion.TORSO) | (labels == BodyRegion.ARMS)
     idx = torch.nonzero(sel).squeeze(1)[::7]
     centre = body.mesh.verts[idx].mean(0)
     shell = body.mesh.verts[idx] + 0.01 * torch.nn.functional.normalize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import numpy as np
 import pygltflib
@@ -27,11 +28,11 @@ torch.set_num_threads(2)
 
 
 @pytest.fixture(scope="module")
-def figure():
+def figure() -> list[TriMesh]:
     return mannequin(sections=12)
 
 
-def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure) -> None:
+def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure: list[TriMesh]) -> None:
     glb = export_glb(figure)
     assert glb[:4] == b"glTF"
     gltf = pygltflib.GLTF2.load_from_bytes(glb)
@@ -44,8 +45,9 @@ def test_glb_is_valid_gltf_2_with_normals_and_vertex_colours(figure) -> None:
         assert attributes.COLOR_0 is not None
 
 
-def test_glb_round_trips_through_trimesh_with_the_same_counts(figure) -> None:
+def test_glb_round_trips_through_trimesh_with_the_same_counts(figure: list[TriMesh]) -> None:
     loaded = trimesh.load(io.BytesIO(export_glb(figure)), file_type="glb", process=False)
+    assert isinstance(loaded, trimesh.Scene)
     geometries = list(loaded.geometry.values())
     assert sorted(len(g.vertices) for g in geometries) == sorted(m.num_verts for m in figure)
     assert sorted(len(g.faces) for g in geometries) == sorted(m.num_faces for m in figure)
@@ -56,10 +58,11 @@ def test_glb_round_trips_through_trimesh_with_the_same_counts(figure) -> None:
     assert torch.allclose(shirt.verts, figure[1].verts, atol=1e-6)
 
 
-def test_a_single_mesh_exports_too(figure) -> None:
+def test_a_single_mesh_exports_too(figure: list[TriMesh]) -> None:
     loaded = trimesh.load(
         io.BytesIO(export_glb(figure[0])), file_type="glb", force="mesh", process=False
     )
+    assert isinstance(loaded, trimesh.Trimesh)
     assert len(loaded.faces) == figure[0].num_faces
 
 
@@ -73,7 +76,7 @@ def test_a_mesh_without_faces_cannot_be_exported() -> None:
         export_glb(empty)
 
 
-def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure) -> None:
+def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure: list[TriMesh]) -> None:
     glb = export_glb(figure)
     info = model_info(glb, figure)
     assert info["polycount"] == polycount(figure) == sum(m.num_faces for m in figure)
@@ -81,10 +84,11 @@ def test_polycount_and_size_are_reported_as_the_spec_writes_them(figure) -> None
     assert human_size(512) == "512B"
     assert human_size(int(12.4 * 1024 * 1024)) == "12.4MB"
     assert human_size(3 * 1024 * 1024 * 1024) == "3.0GB"
-    assert info["size"].endswith("KB") or info["size"].endswith("MB")
+    size = cast(str, info["size"])
+    assert size.endswith("KB") or size.endswith("MB")
 
 
-def test_preview_images_are_jpgs_of_the_avatar_on_white(figure) -> None:
+def test_preview_images_are_jpgs_of_the_avatar_on_white(figure: list[TriMesh]) -> None:
     previews = preview_images(figure, thumbnail_size=(64, 48), full_size=(160, 96))
     thumb = Image.open(io.BytesIO(previews.thumbnail))
     full = Image.open(io.BytesIO(previews.full_size))

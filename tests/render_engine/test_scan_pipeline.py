@@ -10,9 +10,11 @@ torch.set_num_threads(2)
 import kornia  # noqa: E402
 
 from render_engine.body import build_body  # noqa: E402
+from render_engine.body.fitted import FittedBody  # noqa: E402
 from render_engine.body.model import _world_basis  # noqa: E402
 from render_engine.errors import InvalidRequest  # noqa: E402
 from render_engine.scan import STAGES, ScanCancelled, ScanRejected, scan_from_photos  # noqa: E402
+from render_engine.scan.pipeline import ScanResult  # noqa: E402
 from render_engine.scan.proxy import fitting_proxy  # noqa: E402
 from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
 
@@ -46,7 +48,7 @@ BODIES = {
 }
 
 
-def photos_of(phenotype: dict[str, float]):
+def photos_of(phenotype: dict[str, float]) -> tuple[FittedBody, torch.Tensor]:
     body = build_body(phenotype)
     images = flat_shaded_photos(
         body.mesh.verts, body.mesh.faces, body.mesh.colors, POSES, height=360
@@ -55,7 +57,7 @@ def photos_of(phenotype: dict[str, float]):
 
 
 @pytest.fixture(scope="module")
-def lean_man():
+def lean_man() -> tuple[FittedBody, torch.Tensor]:
     return photos_of(BODIES["lean_man"])
 
 
@@ -63,15 +65,17 @@ def lean_man():
 SCANS: dict[str, object] = {}
 
 
-def scan_of(name: str):
+def scan_of(name: str) -> tuple[FittedBody, ScanResult]:
     body, images = photos_of(BODIES[name])
-    photos = [(pose, encode_png(image)) for pose, image in zip(POSES, images, strict=True)]
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
+        (pose, encode_png(image)) for pose, image in zip(POSES, images, strict=True)
+    ]
     return body, scan_from_photos(photos, height_cm=body.measurements["height"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BODIES))
-def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name) -> None:
+def test_a_scan_recovers_height_within_2_cm_and_girths_within_4_cm(name: str) -> None:
     body, result = scan_of(name)
     SCANS[name] = result
     got, want = result.measurements, body.measurements
@@ -120,7 +124,7 @@ def test_the_fit_proxy_is_the_same_whatever_the_thread_count() -> None:
 
 
 @pytest.mark.slow
-def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man) -> None:
+def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
     body, images = lean_man
     seen: list[tuple[str, int, str]] = []
     result = scan_from_photos(
@@ -136,7 +140,7 @@ def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man) -
     assert set(result.timings) >= {name for name, *_ in STAGES}
 
 
-def test_too_few_or_too_many_photos_are_rejected(lean_man) -> None:
+def test_too_few_or_too_many_photos_are_rejected(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
     _, images = lean_man
     with pytest.raises(ScanRejected) as err:
         scan_from_photos([("front", images[0]), ("back", images[2])], height_cm=175)
@@ -155,11 +159,11 @@ def test_too_few_or_too_many_photos_are_rejected(lean_man) -> None:
         scan_from_photos([(p, im) for p, im in zip(POSES, images, strict=True)], height_cm=20)
 
 
-def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man) -> None:
+def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
     _, images = lean_man
     blurred = kornia.filters.gaussian_blur2d(images[1][None], (15, 15), (2.5, 2.5))[0]
     dark = images[2] * 0.1
-    photos = [
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
         ("front", encode_png(images[0])),
         ("side_left", encode_png(blurred)),
         ("back", encode_png(dark)),
@@ -170,15 +174,17 @@ def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man)
     assert err.value.reasons == {"1:side_left": "IMAGE_BLURRY", "2:back": "IMAGE_TOO_DARK"}
 
 
-def test_photos_without_a_side_view_are_rejected(lean_man) -> None:
+def test_photos_without_a_side_view_are_rejected(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
     _, images = lean_man
-    photos = [("front", images[0]), ("back", images[2]), ("front", images[0])]
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
+        ("front", images[0]), ("back", images[2]), ("front", images[0])
+    ]
     with pytest.raises(ScanRejected) as err:
         scan_from_photos(photos, height_cm=175)
     assert err.value.code == "SCAN_VIEWS_MISSING"
 
 
-def test_a_cancelled_scan_stops_between_stages(lean_man) -> None:
+def test_a_cancelled_scan_stops_between_stages(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
     body, images = lean_man
     stages: list[str] = []
     with pytest.raises(ScanCancelled):

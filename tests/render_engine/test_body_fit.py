@@ -37,7 +37,9 @@ def sampled_targets(count: int, seed: int = 0) -> list[dict[str, float]]:
 
 
 @pytest.mark.slow
-def test_fitted_bodies_match_twenty_sampled_bodies_within_one_cm_of_height_and_two_of_girths() -> None:
+def test_fitted_bodies_match_twenty_sampled_bodies_within_one_cm_of_height_and_two_of_girths(
+    
+) -> None:
     misses = []
     for phenotype in sampled_targets(20):
         target = build_body(phenotype).measurements
@@ -95,7 +97,8 @@ def test_the_body_mesh_stands_on_the_floor_facing_plus_z_with_every_region_label
         body.measurements["height"] / 100, abs=1e-3
     )
     labels = mesh.labels
-    assert set(labels.unique().tolist()) == {int(r) for r in BodyRegion}
+    assert labels is not None
+    assert set(labels.unique().tolist()) == {int(r) for r in BodyRegion}  # type: ignore[no-untyped-call]  # Tensor.unique is unannotated
     head = mesh.verts[labels == BodyRegion.HEAD]
     feet = mesh.verts[labels == BodyRegion.FEET]
     # the face (nose) sticks out towards +Z, the toes too

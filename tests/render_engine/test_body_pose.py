@@ -103,7 +103,9 @@ def test_head_tilt_rolls_the_head_sideways(body: FittedBody) -> None:
         ("standing_neutral", {"tail_wag": 3}),
     ],
 )
-def test_unknown_presets_and_bad_adjustments_raise_invalid_request(body: FittedBody, preset: str, adjustments: dict[str, Any] | None) -> None:
+def test_unknown_presets_and_bad_adjustments_raise_invalid_request(
+    body: FittedBody, preset: str, adjustments: dict[str, Any] | None
+) -> None:
     with pytest.raises(InvalidRequest):
         pose_body(body, preset, adjustments)
 

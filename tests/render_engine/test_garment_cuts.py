@@ -74,7 +74,9 @@ def _centre_x(body: GarmentBody) -> float:
     return float((body.joints["shoulder_L"][0] + body.joints["shoulder_R"][0]) / 2)
 
 
-def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(body: GarmentBody, coat: DressedGarment) -> None:
+def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(
+    body: GarmentBody, coat: DressedGarment
+) -> None:
     mesh = coat.mesh
     assert mesh.extras["cut"] == "coat" and mesh.extras["openFront"]
     j = body.joints
@@ -107,7 +109,9 @@ def test_an_open_coat_is_open_at_the_centre_front_and_the_top_under_it_shows(bod
     assert bool(at_opening.any())
 
 
-def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body: GarmentBody, coat: DressedGarment) -> None:
+def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(
+    body: GarmentBody, coat: DressedGarment
+) -> None:
     mesh = coat.mesh
     lapel = mesh.verts[mesh.labels == GarmentRegion.LAPEL]
     assert lapel.shape[0] > 50
@@ -119,7 +123,9 @@ def test_the_open_coat_has_lapels_over_its_front_and_thick_edges(body: GarmentBo
     assert "edgeBandFrom" in banded.extras
 
 
-def test_the_coat_stays_outside_the_body_and_the_top_under_it(body: GarmentBody, coat: DressedGarment) -> None:
+def test_the_coat_stays_outside_the_body_and_the_top_under_it(
+    body: GarmentBody, coat: DressedGarment
+) -> None:
     mesh = coat.mesh
     assert coat.inside_fraction < 0.005
     inside = winding_numbers(mesh.verts, body.verts, body.faces) > 0.5

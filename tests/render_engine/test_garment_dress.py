@@ -57,7 +57,9 @@ def test_every_category_drapes_with_under_one_percent_of_its_vertices_inside_the
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed: dict[str, DressedGarment], category: str) -> None:
+def test_every_category_gives_a_valid_mesh_in_the_variant_colour(
+    dressed: dict[str, DressedGarment], category: str
+) -> None:
     mesh = dressed[category].mesh
     assert mesh.num_verts > 50 and mesh.num_faces > 50
     assert int(mesh.faces.min()) >= 0 and int(mesh.faces.max()) < mesh.num_verts
@@ -67,7 +69,9 @@ def test_every_category_gives_a_valid_mesh_in_the_variant_colour(dressed: dict[s
     assert mesh.labels is not None and mesh.labels.shape == (mesh.num_verts,)
 
 
-def test_garments_cover_the_body_regions_of_their_category(dressed: dict[str, DressedGarment], body: GarmentBody) -> None:
+def test_garments_cover_the_body_regions_of_their_category(
+    dressed: dict[str, DressedGarment], body: GarmentBody
+) -> None:
     j = body.joints
     def y(category: str) -> torch.Tensor:
         return dressed[category].mesh.verts[:, 1]
@@ -99,7 +103,9 @@ def test_the_sleeve_key_sets_how_far_down_the_arm_the_sleeve_reaches(body: Garme
     assert reach[50] > reach[20] + 0.1
 
 
-def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(dressed: dict[str, DressedGarment], body: GarmentBody) -> None:
+def test_the_fit_report_and_recommendation_come_with_the_dressed_garment(
+    dressed: dict[str, DressedGarment], body: GarmentBody
+) -> None:
     report = dressed["tops"].fit_report
     assert set(report) == {"chest", "waist", "hips", "sleeve", "inseam"}
     assert report["chest"]["easeCm"] == pytest.approx(96 - body.measurements["chest"], abs=0.05)
@@ -123,7 +129,9 @@ def test_a_larger_size_makes_a_wider_garment(body: GarmentBody) -> None:
     )  # a snug size (ease < 0) still sits outside the body
 
 
-def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(body: GarmentBody) -> None:
+def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outside_the_body(
+    body: GarmentBody
+) -> None:
     cylinder = trimesh.creation.cylinder(radius=0.5, height=2.0, sections=48)
     cylinder = cylinder.subdivide().subdivide()
     data = io.BytesIO()
@@ -162,7 +170,9 @@ def test_a_product_glb_model_replaces_the_generated_surface_and_is_draped_outsid
         ({"steps": -1}, "INVALID_REQUEST"),
     ],
 )
-def test_bad_dress_requests_raise_typed_errors(body: GarmentBody, kwargs: dict[str, Any], code: str) -> None:
+def test_bad_dress_requests_raise_typed_errors(
+    body: GarmentBody, kwargs: dict[str, Any], code: str
+) -> None:
     args = {"category": "tops", "size_guide": GUIDE, "size": "M", "color_hex": COLOR, **kwargs}
     with pytest.raises(InvalidRequest) as info:
         dress(
@@ -220,7 +230,9 @@ def _arms_lowered_body() -> GarmentBody:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("category", ["tops", "dresses", "outerwear", "formal"])
-def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(category: str) -> None:
+def test_garments_on_a_posed_body_with_arms_against_the_torso_stay_outside_it(
+    category: str
+) -> None:
     posed = _arms_lowered_body()
     assert float(posed.joints["wrist_L"][0]) < 0.3  # the hands now hang beside the hips
     garment = dress(posed, category, GUIDE, "M", COLOR)

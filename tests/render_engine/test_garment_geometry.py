@@ -120,7 +120,7 @@ def test_nearest_vertex_walk_follows_points_that_move_a_little() -> None:
 
 
 @pytest.mark.parametrize("bad", [b"", b"not a glb at all", b"glTF\x02\x00\x00\x00garbage"])
-def test_unreadable_models_raise_invalid_request(bad) -> None:
+def test_unreadable_models_raise_invalid_request(bad: bytes) -> None:
     from render_engine.errors import InvalidRequest
     from render_engine.garment.glb import load_glb
 
@@ -128,7 +128,9 @@ def test_unreadable_models_raise_invalid_request(bad) -> None:
         load_glb(bad)
 
 
-def test_a_point_inside_one_group_is_seen_inside_even_when_another_group_is_nearer_outside() -> None:
+def test_a_point_inside_one_group_is_seen_inside_even_when_another_group_is_nearer_outside(
+    
+) -> None:
     # two spheres that touch: a point inside the right sphere lies just outside the left one
     verts, faces = sphere(3)
     left, right = verts - torch.tensor([0.19, 0, 0]), verts + torch.tensor([0.19, 0, 0])

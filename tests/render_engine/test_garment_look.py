@@ -69,7 +69,9 @@ def test_a_cut_along_a_plane_leaves_a_smooth_planar_edge() -> None:
 
 
 @pytest.mark.parametrize("category", ["tops", "bottoms", "dresses"])
-def test_hems_necklines_and_cuffs_are_smooth_curves(body: GarmentBody, top: DressedGarment, category: str) -> None:
+def test_hems_necklines_and_cuffs_are_smooth_curves(
+    body: GarmentBody, top: DressedGarment, category: str
+) -> None:
     garment = top if category == "tops" else dress(body, category, GUIDE, "M", "#1E3A8A")
     loops = [loop for loop in boundary_loops(garment.mesh.faces) if len(loop) >= MIN_EDGE_POINTS]
     # top: neckline, hem, two cuffs; trousers: waistband, two hems; dress: neckline,
@@ -79,7 +81,9 @@ def test_hems_necklines_and_cuffs_are_smooth_curves(body: GarmentBody, top: Dres
     assert worst < MAX_TURN_DEG
 
 
-def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(body: GarmentBody, top: DressedGarment) -> None:
+def test_under_half_a_percent_of_a_tops_vertices_are_inside_the_body(
+    body: GarmentBody, top: DressedGarment
+) -> None:
     assert top.inside_fraction < 0.005
     gen = torch.Generator().manual_seed(3)
     ids = torch.randperm(top.mesh.num_verts, generator=gen)[:200]
@@ -122,7 +126,9 @@ def _red_pixels(png: bytes) -> int:
     return int(((rgb[..., 0] > 150) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)).sum())
 
 
-def test_the_product_pictures_mark_shows_on_the_front_and_not_on_the_back(body: GarmentBody) -> None:
+def test_the_product_pictures_mark_shows_on_the_front_and_not_on_the_back(
+    body: GarmentBody
+) -> None:
     front = product_photo("#2E4A7D", "plain", "tops", mark=True)
     back = product_photo("#2E4A7D", "plain", "tops")
     garment = dress(body, "tops", GUIDE, "M", "#2E4A7D", images=[front, back])
@@ -148,7 +154,9 @@ def test_tone_mapping_is_the_identity_below_the_shoulder_and_stays_under_one() -
     assert bool((y[1:] >= y[:-1]).all())  # monotone: brighter stays brighter
 
 
-def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(body: GarmentBody) -> None:
+def test_the_floor_shadow_darkens_an_opaque_background_under_the_feet_only(
+    body: GarmentBody
+) -> None:
     meshes = outfit(body, [])
     size = (200, 112)
 

@@ -78,7 +78,9 @@ def test_recommended_size_has_no_tight_region() -> None:
             assert all(r["fit"] != "tight" for r in fit_report(BODY, GUIDE, size, fit).values())
 
 
-def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_guide_order() -> None:
+def test_letter_and_numeric_sizes_are_ordered_by_size_and_other_labels_keep_the_guide_order(
+    
+) -> None:
     assert ordered_sizes(dict.fromkeys(["XL", "S", "2XL", "M", "XS", "L", "XXS"], {})) == [
         "XXS",
         "XS",
@@ -154,7 +156,9 @@ def monotone_guides(draw: st.DrawFn) -> dict[str, dict[str, float]]:
         }
     ),
 )
-def test_a_smaller_size_is_never_looser_than_a_larger_one(guide: dict[str, dict[str, float]], fit: str, body: dict[str, float]) -> None:
+def test_a_smaller_size_is_never_looser_than_a_larger_one(
+    guide: dict[str, dict[str, float]], fit: str, body: dict[str, float]
+) -> None:
     sizes = ordered_sizes(guide)
     reports = [fit_report(body, guide, s, fit) for s in sizes]
     for smaller, larger in zip(reports[:-1], reports[1:], strict=True):

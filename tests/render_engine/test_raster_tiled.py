@@ -101,7 +101,9 @@ def test_a_band_of_rows_equals_the_same_rows_of_the_full_image() -> None:
 
 
 @pytest.mark.parametrize(("size", "tile"), [((100, 70), 16), ((96, 128), 24), ((50, 50), 64)])
-def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(size: tuple[int, int], tile: int) -> None:
+def test_chosen_tiles_equal_the_same_pixels_of_the_full_image(
+    size: tuple[int, int], tile: int
+) -> None:
     mesh = random_triangles(9, 500, size, 0.15)
     full = rasterize_tiled(mesh, image_size=size, faces_per_pixel=1, perspective_correct=True)
     h, w = size

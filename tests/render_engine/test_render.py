@@ -28,7 +28,9 @@ def figure() -> list[TriMesh]:
 
 def spec(**parts: Any) -> RenderSpec:
     output = parts.pop("output", {})
-    out: dict[str, Any] = {"format": "png", "quality": "low", "background": "transparent", "size_override": SIZE}
+    out: dict[str, Any] = {
+        "format": "png", "quality": "low", "background": "transparent", "size_override": SIZE
+    }
     out.update(output)
     return RenderSpec(
         lighting=parts.pop("lighting", LightingSpec(intensity=1.0)),
@@ -141,7 +143,9 @@ def test_quality_anti_aliases_the_edges(figure: list[TriMesh]) -> None:
 
 
 @pytest.mark.parametrize("factor", [2, 3])
-def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(figure: list[TriMesh], factor: int) -> None:
+def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(
+    figure: list[TriMesh], factor: int
+) -> None:
     """Only tiles on edges are supersampled; the picture matches supersampling everything."""
     import kornia
 
@@ -191,7 +195,9 @@ def test_edge_adaptive_anti_aliasing_equals_supersampling_the_whole_frame(figure
         ("custom", "#3366CC", (0x33, 0x66, 0xCC, 255)),
     ],
 )
-def test_background_fills_everything_around_the_figure(figure: list[TriMesh], background: str, color: str | None, corner: tuple[int, int, int, int]) -> None:
+def test_background_fills_everything_around_the_figure(
+    figure: list[TriMesh], background: str, color: str | None, corner: tuple[int, int, int, int]
+) -> None:
     out = {"background": background, "background_color": color}
     image = pixels(render_scene(figure, spec(output=out)))
     assert tuple(image[0, 0]) == corner
@@ -209,7 +215,9 @@ def test_background_fills_everything_around_the_figure(figure: list[TriMesh], ba
         ("webp", "WEBP", "image/webp"),
     ],
 )
-def test_still_formats_encode_one_image(figure: list[TriMesh], fmt: str, pil_format: str, mime: str) -> None:
+def test_still_formats_encode_one_image(
+    figure: list[TriMesh], fmt: str, pil_format: str, mime: str
+) -> None:
     result = render_scene(figure, spec(output={"format": fmt, "background": "white"}))
     image = Image.open(io.BytesIO(result.image))
     assert image.format == pil_format and result.content_type == mime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,9 @@ def test_out_of_range_values_are_typed_errors() -> None:
         render_spec_from_args(args)
 
 
-def test_a_bad_request_exits_with_status_2_and_a_message(capsys, tmp_path) -> None:
+def test_a_bad_request_exits_with_status_2_and_a_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code = main(
         ["render", "--height", "170", "--zoom", "5", "--quiet", "--out", str(tmp_path / "x.png")]
     )
@@ -59,7 +62,9 @@ def test_a_bad_request_exits_with_status_2_and_a_message(capsys, tmp_path) -> No
     assert not (tmp_path / "x.png").exists()
 
 
-def test_render_without_a_body_is_refused(capsys, tmp_path) -> None:
+def test_render_without_a_body_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code = main(["render", "--quiet", "--out", str(tmp_path / "x.png")])
     assert code == 2
     assert "--height" in capsys.readouterr().err
@@ -78,7 +83,9 @@ def test_a_posed_body_keeps_what_the_garment_module_needs() -> None:
     assert garment_body.verts.shape[0] == body.mesh.num_verts
 
 
-def test_a_missing_photo_is_reported_not_raised(capsys, tmp_path) -> None:
+def test_a_missing_photo_is_reported_not_raised(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code = main(
         [
             "avatar",

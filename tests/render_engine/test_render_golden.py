@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import kornia
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
+from render_engine.mesh import TriMesh
 from render_engine.render import render_scene
 from render_engine.request import CameraSpec, LightingSpec, OutputSpec, RenderSpec
 from render_engine.scene.mannequin import mannequin
@@ -33,7 +35,7 @@ BASE = RenderSpec(
     output=OutputSpec(format="png", quality="medium", background="white", size_override=SIZE),
 )
 
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {
     **{
         f"lighting_{p}": {"lighting": LightingSpec(preset=p, intensity=1.0)}
         for p in ("soft_daylight", "studio_bright", "dramatic", "warm_evening", "cool_overcast")
@@ -58,11 +60,11 @@ VARIANTS = {
 
 
 @pytest.fixture(scope="module")
-def figure():
+def figure() -> list[TriMesh]:
     return mannequin()
 
 
-def render_png(figure, name: str) -> bytes:
+def render_png(figure: list[TriMesh], name: str) -> bytes:
     spec = RenderSpec(**{**BASE.__dict__, **VARIANTS[name]})
     return render_scene(figure, spec).image
 
@@ -74,7 +76,7 @@ def to_tensor(png: bytes) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_render_matches_its_golden_image(figure, name) -> None:
+def test_render_matches_its_golden_image(figure: list[TriMesh], name: str) -> None:
     png = render_png(figure, name)
     path = GOLDEN / f"{name}.png"
     if REGENERATE:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from render_engine.errors import InvalidRequest, RenderEngineError
@@ -100,7 +102,9 @@ BAD_REQUESTS = [
 
 
 @pytest.mark.parametrize(("section", "values", "field"), BAD_REQUESTS)
-def test_a_bad_request_raises_invalid_request_naming_the_field(section, values, field) -> None:
+def test_a_bad_request_raises_invalid_request_naming_the_field(
+    section: str, values: dict[str, Any], field: str
+) -> None:
     request = {section: values}
     with pytest.raises(InvalidRequest) as raised:
         RenderSpec.from_request(request)

@@ -124,7 +124,9 @@ def test_the_fit_proxy_is_the_same_whatever_the_thread_count() -> None:
 
 
 @pytest.mark.slow
-def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
+def test_a_scan_reports_the_six_stages_in_order_with_rising_progress(
+    lean_man: tuple[FittedBody, torch.Tensor]
+) -> None:
     body, images = lean_man
     seen: list[tuple[str, int, str]] = []
     result = scan_from_photos(
@@ -159,7 +161,9 @@ def test_too_few_or_too_many_photos_are_rejected(lean_man: tuple[FittedBody, tor
         scan_from_photos([(p, im) for p, im in zip(POSES, images, strict=True)], height_cm=20)
 
 
-def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(lean_man: tuple[FittedBody, torch.Tensor]) -> None:
+def test_a_blurred_and_a_dark_photo_reject_the_scan_with_their_reasons(
+    lean_man: tuple[FittedBody, torch.Tensor]
+) -> None:
     _, images = lean_man
     blurred = kornia.filters.gaussian_blur2d(images[1][None], (15, 15), (2.5, 2.5))[0]
     dark = images[2] * 0.1

@@ -95,7 +95,9 @@ def test_a_person_a_third_of_a_photo_in_a_furnished_room_is_usable(room: Room) -
         (lambda im: torch.cat([im, im], dim=2), "MULTIPLE_PEOPLE"),
     ],
 )
-def test_a_spoiled_photo_is_rejected_with_its_reason(photos: torch.Tensor, spoil: Callable[[torch.Tensor], torch.Tensor], reason: str) -> None:
+def test_a_spoiled_photo_is_rejected_with_its_reason(
+    photos: torch.Tensor, spoil: Callable[[torch.Tensor], torch.Tensor], reason: str
+) -> None:
     quality = analyse_photo(encode_png(spoil(photos[0])), "front")
     assert not quality.usable
     assert quality.reason == reason

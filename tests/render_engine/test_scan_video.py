@@ -3,8 +3,13 @@ video of a person turning."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 import torch
+
+if TYPE_CHECKING:
+    import numpy as np
 
 torch.set_num_threads(2)
 
@@ -16,7 +21,7 @@ from render_engine.scan.video import pick_views, sample_frames, scan_from_video 
 SHOT = Shot(rows=480, aspect=3 / 4, background="room", distance_m=2.8, lens_height_m=1.1)
 
 
-def turning_frames(yaws: tuple[float, ...]) -> list:
+def turning_frames(yaws: tuple[float, ...]) -> list[np.ndarray]:
     body = build_body({"gender": 0.3, "age": 0.8})
     colours = dressed_colors(body, "medium_dark", "grey")
     return [take_photo(body.mesh.verts, body.mesh.faces, colours, "front", SHOT, yaw_deg=y)
@@ -24,17 +29,19 @@ def turning_frames(yaws: tuple[float, ...]) -> list:
 
 
 @pytest.fixture(scope="module")
-def turning():
+def turning() -> list[np.ndarray]:
     return turning_frames((0.0, -30.0, -60.0, -90.0, -120.0, -150.0, 180.0))
 
 
-def test_the_front_a_side_and_the_back_are_picked_from_a_turning_person(turning) -> None:
+def test_the_front_a_side_and_the_back_are_picked_from_a_turning_person(
+    turning: list[np.ndarray]
+) -> None:
     frames = sample_frames(mp4_bytes(turning))
     assert len(frames) == len(turning) and frames[0].shape == turning[0].shape
     assert [view for view, _ in pick_views(frames)] == ["front", "side_left", "back"]
 
 
-def test_a_video_without_a_back_view_is_refused_before_fitting(turning) -> None:
+def test_a_video_without_a_back_view_is_refused_before_fitting(turning: list[np.ndarray]) -> None:
     with pytest.raises(ScanRejected) as err:
         scan_from_video(mp4_bytes(turning[:4]), height_cm=175)
     assert err.value.code == "VIDEO_VIEWS_MISSING"

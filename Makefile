@@ -23,7 +23,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check domain application projections adapters render_engine tests bench
 
-typecheck: $(STAMP)  ## mypy --strict over every package, render_engine included (pyproject.toml)
+typecheck: $(STAMP)  ## mypy --strict over the whole repository: every package, tests and bench (pyproject.toml)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

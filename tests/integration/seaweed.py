@@ -96,6 +96,9 @@ def start_seaweed(directory: Path, timeout: float = 60.0) -> SeaweedS3:
     args = [binary, "server", f"-dir={directory}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
             "-s3", f"-s3.port={s3}", f"-s3.config={config}", f"-metricsPort={metrics}",
+            # The Iceberg and Lance catalogs (unused) default to fixed ports 8181 and 9101: two
+            # stores on one machine (parallel test runs) would collide on them.
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-master.volumeSizeLimitMB=64", "-volume.max=100", "-master.raftHashicorp=false",
             "-master.telemetry=false"]
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor

@@ -215,10 +215,13 @@ def test_a_visitor_tries_on_buys_and_sees_the_order_shipped(
     s.heading("Try-on studio")
     s.el("#start-tryon").click()
     s.wait("the render page", ec.presence_of_element_located((By.CSS_SELECTOR, ".progress")))
-    image = s.wait("the try-on picture", ec.presence_of_element_located(
+    s.wait("the try-on picture", ec.presence_of_element_located(
         (By.CSS_SELECTOR, "#render-image")), 120)
+    # Looked up on every check: the page re-renders while the render finishes, and an element
+    # found before that is stale for good (a wait on it could only time out).
     s.wait("the picture decoded", lambda d: d.execute_script(
-        "return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+        "const i = document.querySelector('#render-image');"
+        "return i !== null && i.complete && i.naturalWidth > 0"), 60)
     size = s.el("#recommended-size").text
     assert size and size != "—"
     s.shot("tryon-result")

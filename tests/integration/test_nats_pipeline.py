@@ -33,7 +33,10 @@ from tests.conftest import drop_schema, make_settings, postgres_available, shirt
 from tests.waiting import stop_all, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-ACK_WAIT_S = 3.0
+# Long enough that a worker busy in Python-heavy render code (its in-progress beats wait for
+# the interpreter) keeps its delivery on a loaded two-core machine; a killed worker's render
+# still comes back after this.
+ACK_WAIT_S = 8.0
 MAX_DELIVER = 2
 RENDER_TIMEOUT_S = 240.0
 

@@ -437,7 +437,7 @@ def test_a_render_that_crashes_the_worker_code_fails_after_the_delivery_bound(
     # The dispatcher may record the failure before this test's own subscriber has read the
     # last attempt's "started" report from the same stream: wait for the reports to arrive.
     wait_until(lambda: len(shared.reports.of(command_id(crashing), "started")) >= MAX_DELIVER,
-               30, "every attempt's started report")
+               90, "every attempt's started report")
     started = shared.reports.of(command_id(crashing), "started")
     assert sorted(r["attempt"] for r in started) == list(range(1, MAX_DELIVER + 1))
     assert shared.wait_finished(fine)["status"] == "completed"

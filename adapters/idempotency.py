@@ -77,15 +77,17 @@ class IdempotencyStore:
     def claim(self, owner: str, key: str, fingerprint: str) -> Stored | None:
         """None: go ahead and run the request. A ``Stored``: replay it."""
         now = time.time()
+        self._purge(now)
+        with self.store.autocommit() as tx:  # a new key, the common case: one round trip
+            if tx.execute("INSERT INTO idempotency_keys (owner, key, fingerprint, created) "
+                          "VALUES (?, ?, ?, ?) ON CONFLICT (owner, key) DO NOTHING",
+                          (owner, key, fingerprint, now)):
+                return None
         with self.store.transaction() as tx:
-            if now - self._purged > PURGE_EVERY_S:  # expired keys go once a minute, not per call
-                self._purged = now
-                tx.execute("DELETE FROM idempotency_keys WHERE created < ?",
-                           (now - RETENTION_S,))
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             row = tx.one("SELECT fingerprint, status, headers, body, created FROM "
                          f"idempotency_keys WHERE owner = ? AND key = ?{lock}", (owner, key))
-            if row is None:
+            if row is None:  # released since the insert above found it
                 inserted = tx.execute(
                     "INSERT INTO idempotency_keys (owner, key, fingerprint, created) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT (owner, key) DO NOTHING",
@@ -104,10 +106,18 @@ class IdempotencyStore:
                 return None
             return Stored(int(status), json.loads(headers), bytes(body))
 
+    def _purge(self, now: float) -> None:
+        """Expired keys go once a minute, not on every claim."""
+        if now - self._purged <= PURGE_EVERY_S:
+            return
+        self._purged = now
+        with self.store.autocommit() as tx:
+            tx.execute("DELETE FROM idempotency_keys WHERE created < ?", (now - RETENTION_S,))
+
     def complete(self, owner: str, key: str, response: Stored, person: str | None = None) -> None:
         """Stores the response; ``person``: the user it is about when the owner does not say
         it (a registration keyed by client address), so that erasure finds it."""
-        with self.store.transaction() as tx:
+        with self.store.autocommit() as tx:
             tx.execute("UPDATE idempotency_keys SET status = ?, headers = ?, body = ?, "
                        "person = ? WHERE owner = ? AND key = ?",
                        (response.status, json.dumps(response.headers), response.body, person,
@@ -125,7 +135,7 @@ class IdempotencyStore:
     def release(self, owner: str, key: str) -> None:
         """The request was refused or failed before it committed anything: a retry may run
         it (never called for a request that committed, see the HTTP middleware)."""
-        with self.store.transaction() as tx:
+        with self.store.autocommit() as tx:
             tx.execute("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? "
                        "AND status IS NULL", (owner, key))
 

@@ -50,6 +50,11 @@ LogReader = Callable[[Any, int, int, "int | None", Sequence[str]], Sequence[Any]
 BULK = 1_000  # notifications in a batch from which the runner calls ``before_bulk`` first
 
 
+SAVE_POSITION = (
+    "INSERT INTO projection_tracking (projection, log, position) VALUES (?, ?, ?) "
+    "ON CONFLICT (projection, log) DO UPDATE SET position = excluded.position")
+
+
 def select_notifications(recorder: Any, start: int, limit: int, stop: int | None,
                          topics: Sequence[str]) -> Sequence[Any]:
     """The recorder's own reading of its log (the composition root may pass a faster one)."""
@@ -219,7 +224,7 @@ class ProjectionRunner:
         return 0 if row is None else int(row[0])
 
     def positions(self) -> dict[tuple[str, str], int]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             rows = tx.all("SELECT projection, log, position FROM projection_tracking")
         found = {(r[0], r[1]): int(r[2]) for r in rows}
         return {(p.name, lg): found.get((p.name, lg), 0)
@@ -269,7 +274,7 @@ class ProjectionRunner:
         decode = self._decoder(app, followers)
         topics = self._topics(followers)
         limit = batch_size or self.batch_size
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             positions = self._positions_of(tx, log_name, followers)
         window = limit
         batches = 0
@@ -402,6 +407,7 @@ class ProjectionRunner:
         self._claim(tx, followers)
         current = self._positions_of(tx, log_name, followers, lock=True)
         done: dict[str, tuple[int, int]] = {}
+        moved: list[tuple[str, str, int]] = []
         for projection in followers:
             position = current[projection.name]
             batch = (events if not events or events[0][0].id > position  # the usual case
@@ -413,8 +419,10 @@ class ProjectionRunner:
                 view.flush()
                 cache.evict()
             if last > position:
-                self._save_position(tx, projection.name, log_name, last)
+                moved.append((projection.name, log_name, last))
             done[projection.name] = (len(batch), max(position, last))
+        if moved:  # every follower's new position in one round trip
+            tx.many(SAVE_POSITION, moved)
         return done
 
     @staticmethod
@@ -429,14 +437,6 @@ class ProjectionRunner:
             sql += " ORDER BY projection FOR UPDATE"
         found = {str(r[0]): int(r[1]) for r in tx.all(sql, (log_name, *names))}
         return {p.name: found.get(p.name, 0) for p in followers}
-
-    @staticmethod
-    def _save_position(tx: Tx, projection: str, log_name: str, position: int) -> None:
-        tx.execute(
-            "INSERT INTO projection_tracking (projection, log, position) VALUES (?, ?, ?) "
-            "ON CONFLICT (projection, log) DO UPDATE SET position = excluded.position",
-            (projection, log_name, position),
-        )
 
     def wait_for(self, log_name: str, position: int, timeout: float | None = None) -> None:
         """Returns once every projection of ``log_name`` has applied ``position``

@@ -246,7 +246,8 @@ class NatsWorker:
         except Exception as exc:
             log.exception("worker.command_crashed", command=command["commandId"],
                           attempt=attempt, last=last)
-            beat.cancel()
+            # The beat goes on until the command is settled: a crash report slow to publish
+            # must not let the ack wait lapse (the server would count a lost delivery).
             if last:
                 try:
                     await loop.run_in_executor(None, report, _crash_report(command, exc,

@@ -434,12 +434,11 @@ def test_a_render_that_crashes_the_worker_code_fails_after_the_delivery_bound(
     status = shared.wait_finished(crashing)
     assert status["status"] == "failed"
     assert status["error"]["code"] == "WORKER_FAILED" and status["error"]["message"]
-    # The dispatcher may record the failure before this test's own subscriber has read the
-    # last attempt's "started" report from the same stream: wait for the reports to arrive.
-    wait_until(lambda: len(shared.reports.of(command_id(crashing), "started")) >= MAX_DELIVER,
-               90, "every attempt's started report")
-    started = shared.reports.of(command_id(crashing), "started")
-    assert sorted(r["attempt"] for r in started) == list(range(1, MAX_DELIVER + 1))
+    # Settled by the worker's crash report on the last attempt, or, when that attempt's ack
+    # wait ran out first on a starved machine, by the server's delivery-limit advisory: either
+    # way after exactly the bound, never before it.
+    details = status["error"]["details"]
+    assert details.get("attempts", details.get("deliveries")) == MAX_DELIVER, details
     assert shared.wait_finished(fine)["status"] == "completed"
 
 

@@ -1,5 +1,6 @@
 """What the scan saw in a photo, drawn over it: the person's outline, BlazePose's skeleton and
-landmarks, and the photo's verdict (its reason when refused). A PNG a client can show."""
+landmarks, and the photo's verdict (its reason when refused). A PNG or JPEG a client can
+show."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ POINT = (255, 60, 60)
 
 
 def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
-                 max_side: int = 800) -> bytes:
+                 max_side: int = 800, image_format: str = "PNG") -> bytes:
     """(H, W, 3) uint8 photo, its detection (None: nobody found) and a one-line verdict ->
-    PNG bytes at most `max_side` pixels on the long side."""
+    PNG (or JPEG) bytes at most `max_side` pixels on the long side."""
     from PIL import Image, ImageDraw
     from scipy import ndimage
 
@@ -52,5 +53,8 @@ def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
     draw.rectangle([0, 0, size[0], band + 4], fill=(0, 0, 0))
     draw.text((4, 2), verdict, fill=(255, 255, 255))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    if image_format == "JPEG":
+        image.save(buffer, format="JPEG", quality=85)
+    else:
+        image.save(buffer, format="PNG")
     return buffer.getvalue()

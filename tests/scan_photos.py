@@ -5,16 +5,35 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
+
+from tests.conftest import People, make_settings
 
 POSES = ["front", "side_left", "back"]
 LEAN_MAN = {"gender": 0.1, "age": 0.8, "muscle": 0.6, "weight": 0.4, "height": 0.55,
             "proportions": 0.5}
 TIMEOUT_S = 400.0
 CUT_OFF = 0.7  # of a cut-off photo's height kept: the feet and shins are outside it
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[tuple[Any, People]]:
+    """An API with its embedded worker running in the background (SQLite)."""
+    from fastapi.testclient import TestClient
+
+    from adapters.bootstrap import bootstrap
+    from adapters.http.app import create_app
+
+    container = bootstrap(make_settings("sqlite", tmp_path))
+    container.start_background()
+    with TestClient(create_app(container)) as client:
+        yield client, People(client, container)
+    container.close()
 
 
 def synthetic_photos(dark: bool = False, cut_off: Collection[str] = ()

@@ -4,16 +4,12 @@ the overlays are signed links that only the owner's token opens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from tests.conftest import People, make_settings
+from tests.conftest import People
 from tests.scan_photos import (
     CUT_OFF,
+    embedded,  # noqa: F401  (the fixture)
     fetch_overlay,
     path_of,
     request_photo_scan,
@@ -21,22 +17,8 @@ from tests.scan_photos import (
 )
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[tuple[Any, People]]:
-    from adapters.bootstrap import bootstrap
-    from adapters.http.app import create_app
-
-    container = bootstrap(make_settings("sqlite", tmp_path))
-    container.start_background()
-    with TestClient(create_app(container)) as client:
-        yield client, People(client, container)
-    container.close()
-
-
 def test_a_refused_photo_shows_its_reason_and_what_was_found_to_its_owner_alone(
-        embedded: tuple[Any, People]) -> None:
-
-
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada, bob = people.register(), people.register()
     # the front photo's feet are cut off: two usable photos are too few, the scan fails

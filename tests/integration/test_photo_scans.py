@@ -5,18 +5,16 @@ signed URL. A scan of unusable photos ends failed with its reason."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import trimesh
-from fastapi.testclient import TestClient
 
-from tests.conftest import People, make_settings
+from tests.conftest import People
 from tests.integration.test_nats_pipeline import Stack, nats_up, shared  # noqa: F401
 from tests.scan_photos import (
     LEAN_MAN,
+    embedded,  # noqa: F401  (the fixture)
     fetch_overlay,
     path_of,
     request_photo_scan,
@@ -44,27 +42,16 @@ def check_avatar(client: Any, headers: dict[str, str], scan: dict[str, Any],
     assert len(mesh.faces) == avatar["model"]["polycount"]
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[tuple[Any, People]]:
-    from adapters.bootstrap import bootstrap
-    from adapters.http.app import create_app
-
-    container = bootstrap(make_settings("sqlite", tmp_path))
-    container.start_background()
-    with TestClient(create_app(container)) as client:
-        yield client, People(client, container)
-    container.close()
-
-
 def test_a_photo_scan_through_the_embedded_worker_becomes_an_avatar(
-        embedded: tuple[Any, People]) -> None:
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     height, scan_id = request_photo_scan(client, ada["headers"])
     check_avatar(client, ada["headers"], wait_scan(client, ada["headers"], scan_id), height)
 
 
-def test_a_scan_of_dark_photos_fails_with_its_reason(embedded: tuple[Any, People]) -> None:
+def test_a_scan_of_dark_photos_fails_with_its_reason(
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     _, scan_id = request_photo_scan(client, ada["headers"], dark=True)
@@ -104,7 +91,7 @@ def request_video_scan(client: Any, headers: dict[str, str]) -> tuple[float, str
 
 
 def test_a_video_scan_through_the_embedded_worker_becomes_an_avatar(
-        embedded: tuple[Any, People]) -> None:
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     height, scan_id = request_video_scan(client, ada["headers"])

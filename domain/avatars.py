@@ -141,18 +141,21 @@ def _text(photo: Mapping[str, object], name: str) -> str | None:
     return None if value is None else str(value)[:500]
 
 
-def photo_verdicts(photos: object) -> list[PhotoVerdict]:
+def photo_verdicts(photos: object, folder: str) -> list[PhotoVerdict]:
     """A worker's photo reports, reduced to the fields and types a verdict has (anything else
-    a report carries is not kept in the log)."""
+    a report carries is not kept in the log). An overlay key outside the scan's own
+    ``folder`` is dropped: the API signs these keys for the scan's owner, so no report may
+    make it hand out a link to any other file."""
     verdicts: list[PhotoVerdict] = []
     for photo in photos if isinstance(photos, list) else []:
         if not isinstance(photo, dict) or photo.get("status") not in PHOTO_STATUSES:
             continue
         index = photo.get("index")
+        key = _text(photo, "overlayKey")
         verdicts.append({"index": index if isinstance(index, int) else len(verdicts),
                          "pose": _text(photo, "pose") or "", "status": str(photo["status"]),
                          "code": _text(photo, "code"), "message": _text(photo, "message"),
-                         "overlayKey": _text(photo, "overlayKey")})
+                         "overlayKey": key if key and key.startswith(folder) else None})
     return verdicts
 
 
@@ -185,6 +188,10 @@ class Avatar(Aggregate):
         self.attempts = 0
 
     @property
+    def feedback_folder(self) -> str:
+        return feedback_folder(self.user_id, self.id)
+
+    @property
     def finished(self) -> bool:
         return self.scan_status in (ScanStatus.COMPLETED, ScanStatus.FAILED)
 
@@ -215,7 +222,7 @@ class Avatar(Aggregate):
             return False
         result = dict(result)
         if "photos" in result:
-            result["photos"] = photo_verdicts(result["photos"])
+            result["photos"] = photo_verdicts(result["photos"], self.feedback_folder)
         self._scan_completed(result=result)
         return True
 
@@ -230,7 +237,8 @@ class Avatar(Aggregate):
         """``photos``: the worker's report of each photo (see `photo_verdicts`)."""
         if self.finished:
             return False
-        self._scan_failed(code=code, message=message, photos=photo_verdicts(photos))
+        self._scan_failed(code=code, message=message,
+                          photos=photo_verdicts(photos, self.feedback_folder))
         return True
 
     class ScanFailed(Aggregate.Event):

@@ -73,11 +73,16 @@ def test_a_failed_scan_keeps_each_photos_verdict_and_nothing_else_a_report_carri
                          "photos": [{"index": 0, "pose": "front", "status": "refused",
                                      "code": "PERSON_CUT_OFF", "message": "cut off",
                                      "overlayKey": overlay, "chest": 91.5},
-                                    {"index": 1, "pose": "back", "status": "fitted"}, "junk"]})
+                                    {"index": 1, "pose": "back", "status": "fitted"}, "junk",
+                                    {"index": 2, "pose": "back", "status": "accepted",
+                                     "overlayKey": f"uploads/{ids.encode('usr', PERSON)}/x"}]})
     failed = list(studio.repository.event_store.get(avatar_id))[-1]
-    assert vars(failed)["photos"] == [{"index": 0, "pose": "front", "status": "refused",
-                                       "code": "PERSON_CUT_OFF", "message": "cut off",
-                                       "overlayKey": overlay}]
+    assert vars(failed)["photos"] == [
+        {"index": 0, "pose": "front", "status": "refused", "code": "PERSON_CUT_OFF",
+         "message": "cut off", "overlayKey": overlay},
+        # a key outside the scan's own folder is never kept (the API would sign it)
+        {"index": 2, "pose": "back", "status": "accepted", "code": None, "message": None,
+         "overlayKey": None}]
 
 
 def test_someone_elses_avatar_is_not_found(studio: Studio) -> None:

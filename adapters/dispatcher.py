@@ -18,7 +18,7 @@ import structlog
 from application.ports import CommandBus
 from application.studio import Studio
 from domain import ids
-from domain.avatars import Avatar
+from domain.avatars import Avatar, feedback_folder
 from domain.renders import Render
 from projections.backoff import Backoff
 from projections.store import ViewStore
@@ -43,7 +43,8 @@ def scan_command(e: Any) -> dict[str, Any]:
             "inputs": e.inputs,
             "outputKeys": {"model": f"avatars/{avatar_id}/model.glb",
                            "thumbnail": f"avatars/{avatar_id}/thumbnail.jpg",
-                           "preview": f"avatars/{avatar_id}/preview.jpg"}}
+                           "preview": f"avatars/{avatar_id}/preview.jpg",
+                           "overlays": feedback_folder(e.user_id, e.originator_id)}}
 
 
 class Dispatcher:

@@ -136,7 +136,8 @@ class Studio(TryonApplication):
                                                        str(report.get("message", ""))),
             "completed": lambda: avatar.complete_scan(dict(report["result"])),
             "failed": lambda: avatar.fail_scan(str(report["error"]["code"]),
-                                               str(report["error"]["message"])),
+                                               str(report["error"]["message"]),
+                                               report.get("photos")),
         }[kind_of]()
         return self.record(avatar) if changed else 0
 

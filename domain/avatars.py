@@ -14,6 +14,7 @@ from typing import ClassVar, NamedTuple, TypedDict
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
+from domain import ids
 from domain.errors import InvalidInput, InvalidStateTransition
 from domain.uploads import uploads_folder
 
@@ -101,6 +102,63 @@ def scan_photos(user_id: uuid.UUID, offered: Sequence[OfferedPhoto],
     return photos
 
 
+class PhotoVerdict(TypedDict, total=False):
+    """What a scan says of one of its photos (or chosen video frames), as its ScanCompleted
+    and ScanFailed events keep it: the photo's place and pose, ``accepted`` or ``refused``
+    with the reason's code and message, and the blob key of the overlay (the photo with what
+    was detected drawn over it; None when no person was found)."""
+
+    index: int
+    pose: str
+    status: str
+    code: str | None
+    message: str | None
+    overlayKey: str | None
+
+
+PHOTO_STATUSES = ("accepted", "refused")
+FEEDBACK_ROOT = "scans/"
+
+
+def feedback_folder(user_id: uuid.UUID, avatar_id: uuid.UUID) -> str:
+    """The blob folder of one scan's overlays. Whose they are shows in the key, as for
+    uploads: the file route serves them to that person alone, and erasure removes the
+    person's folder whole."""
+    return f"{FEEDBACK_ROOT}{ids.encode('usr', user_id)}/{ids.encode('scan', avatar_id)}/"
+
+
+def feedback_owner(key: str) -> str | None:
+    """The public id of the person a scan overlay's key belongs to; None for keys outside
+    `FEEDBACK_ROOT`, "" (nobody) for a key inside it that names no person."""
+    if not key.startswith(FEEDBACK_ROOT):
+        return None
+    owner = key[len(FEEDBACK_ROOT):].split("/", 1)[0]
+    return owner if ids.decode("usr", owner) is not None else ""
+
+
+def _text(photo: Mapping[str, object], name: str) -> str | None:
+    value = photo.get(name)
+    return None if value is None else str(value)[:500]
+
+
+def photo_verdicts(photos: object, folder: str) -> list[PhotoVerdict]:
+    """A worker's photo reports, reduced to the fields and types a verdict has (anything else
+    a report carries is not kept in the log). An overlay key outside the scan's own
+    ``folder`` is dropped: the API signs these keys for the scan's owner, so no report may
+    make it hand out a link to any other file."""
+    verdicts: list[PhotoVerdict] = []
+    for photo in photos if isinstance(photos, list) else []:
+        if not isinstance(photo, dict) or photo.get("status") not in PHOTO_STATUSES:
+            continue
+        index = photo.get("index")
+        key = _text(photo, "overlayKey")
+        verdicts.append({"index": index if isinstance(index, int) else len(verdicts),
+                         "pose": _text(photo, "pose") or "", "status": str(photo["status"]),
+                         "code": _text(photo, "code"), "message": _text(photo, "message"),
+                         "overlayKey": key if key and key.startswith(folder) else None})
+    return verdicts
+
+
 # The fitted body a scan produces: the render engine's parameters, opaque to the shop, kept to
 # be handed to the engine with every render of the avatar.
 BodyModel = dict[str, object]
@@ -114,7 +172,6 @@ class Avatar(Aggregate):
     ScanStarted: ClassVar[type[DomainEvent]]
     ScanProgressed: ClassVar[type[DomainEvent]]
     ScanCompleted: ClassVar[type[DomainEvent]]
-    ScanFailed: ClassVar[type[DomainEvent]]
     Renamed: ClassVar[type[DomainEvent]]
     Archived: ClassVar[type[DomainEvent]]
 
@@ -129,6 +186,10 @@ class Avatar(Aggregate):
         self.status = AvatarStatus.PROCESSING
         self.body: BodyModel | None = None
         self.attempts = 0
+
+    @property
+    def feedback_folder(self) -> str:
+        return feedback_folder(self.user_id, self.id)
 
     @property
     def finished(self) -> bool:
@@ -159,7 +220,10 @@ class Avatar(Aggregate):
     def complete_scan(self, result: ScanResult) -> bool:
         if self.finished:
             return False
-        self._scan_completed(result=dict(result))
+        result = dict(result)
+        if "photos" in result:
+            result["photos"] = photo_verdicts(result["photos"], self.feedback_folder)
+        self._scan_completed(result=result)
         return True
 
     @event("ScanCompleted")
@@ -169,14 +233,28 @@ class Avatar(Aggregate):
         body = result.get("body")
         self.body = body if isinstance(body, dict) else None
 
-    def fail_scan(self, code: str, message: str) -> bool:
+    def fail_scan(self, code: str, message: str, photos: object = None) -> bool:
+        """``photos``: the worker's report of each photo (see `photo_verdicts`)."""
         if self.finished:
             return False
-        self._scan_failed(code=code, message=message)
+        self._scan_failed(code=code, message=message,
+                          photos=photo_verdicts(photos, self.feedback_folder))
         return True
 
-    @event("ScanFailed")
-    def _scan_failed(self, code: str, message: str) -> None:
+    class ScanFailed(Aggregate.Event):
+        """v2 keeps each photo's verdict (v1 had none: an empty list)."""
+
+        class_version = 2
+        code: str
+        message: str
+        photos: list[PhotoVerdict]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["photos"] = []
+
+    @event(ScanFailed)
+    def _scan_failed(self, code: str, message: str, photos: list[PhotoVerdict]) -> None:
         self.scan_status = ScanStatus.FAILED
         self.status = AvatarStatus.ARCHIVED
 

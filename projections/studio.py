@@ -1,7 +1,8 @@
 """Studio read models: Avatar, ScanStatusResponse, RenderStatusResponse and the closet.
 
-File locations are kept as storage keys (``_...Key``); the API turns them into signed,
-expiring URLs when it answers, so a stored view never holds a URL that could go stale.
+File locations are kept as storage keys (``_...Key``, and a scan photo's ``overlayKey``); the
+API turns them into signed, expiring URLs when it answers, so a stored view never holds a URL
+that could go stale.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class StudioProjection(Projection):
                   "_requested": e.timestamp.timestamp()}
         scan = {"scanId": scan_id, "status": "queued", "progress": 0, "stage": "image_analysis",
                 "estimatedTimeRemaining": EXPECTED_SCAN_S, "messages": ["Scan queued"],
-                "avatarId": None, "error": None}
+                "avatarId": None, "error": None, "photos": []}
         view.add("rm_avatars", {"id": avatar_id, "user_id": user_id, "status": "processing",
                                 "created": sort_key(e.timestamp), "doc": avatar})
         view.add("rm_scans", {"id": scan_id, "user_id": user_id, "doc": scan})
@@ -99,7 +100,8 @@ class StudioProjection(Projection):
 
         def scan(d: dict[str, Any]) -> None:
             d.update(status="completed", progress=100, stage="finalization",
-                     estimatedTimeRemaining=0, avatarId=ids.encode("avatar", e.originator_id))
+                     estimatedTimeRemaining=0, avatarId=ids.encode("avatar", e.originator_id),
+                     photos=list(r.get("photos") or []))
             d["messages"].append("Avatar ready")
 
         def avatar(d: dict[str, Any]) -> None:
@@ -118,7 +120,7 @@ class StudioProjection(Projection):
     def scan_failed(self, e: Any, view: ViewSession) -> None:
         def scan(d: dict[str, Any]) -> None:
             d.update(status="failed", estimatedTimeRemaining=0,
-                     error={"code": e.code, "message": e.message})
+                     error={"code": e.code, "message": e.message}, photos=list(e.photos))
 
         self._scan(view, e, scan)
         self._avatar(view, e, lambda d: d.update(status="archived"))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import torch
 
     from render_engine.body.fitted import FittedBody
+    from render_engine.scan.feedback import PhotoFeedback
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -86,15 +87,35 @@ def handle(
         if reasons:
             details["photos"] = ", ".join(f"{k}: {v}" for k, v in reasons.items())
             message = f"{message} ({details['photos']})"
-        report(
-            {
-                **ident,
-                "type": "failed",
-                "error": {"code": exc.code, "message": message, "details": _jsonable(details)},
-            }
-        )
+        failed = {
+            **ident,
+            "type": "failed",
+            "error": {"code": exc.code, "message": message, "details": _jsonable(details)},
+        }
+        feedback = getattr(exc, "feedback", None)  # and shows what it saw in each photo
+        if feedback:
+            failed["photos"] = kept_feedback(feedback, blobs, command)
+        report(failed)
         return
     report({**ident, "type": "completed", "result": result})
+
+
+def kept_feedback(feedback: list[PhotoFeedback], blobs: Blobs, command: dict[str, Any]
+                  ) -> list[dict[str, object]]:
+    """Each photo's overlay stored in the folder the command names (the owner's own, see
+    `domain.avatars.feedback_folder`), and the photos' reports naming their keys. A command
+    sent before overlays existed names no folder: the reports then carry none."""
+    from render_engine.scan.feedback import OVERLAY_TYPE
+
+    folder = (command.get("outputKeys") or {}).get("overlays")
+    reports = []
+    for photo in feedback:
+        key = None
+        if folder and photo.overlay is not None:
+            key = f"{folder}photo-{photo.index}.jpg"
+            blobs.put(key, photo.overlay, OVERLAY_TYPE)
+        reports.append(photo.as_report(key))
+    return reports
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +244,7 @@ def _scan(
 
     scan_type = command["scanType"]
     quality = None
+    feedback: list[PhotoFeedback] = []  # photo and video scans: what each photo showed
 
     def stated() -> dict[str, Any]:
         """What the person stated, and how the scan reports back: photos and video alike."""
@@ -241,6 +263,7 @@ def _scan(
                 raise BrokenInput("A scan photo is missing", code="INPUT_UNAVAILABLE") from exc
         scan = scan_from_photos(photos, **stated())
         body, quality = scan.body, float(scan.quality_score)
+        feedback = scan.feedback
     elif scan_type == "body_measurement":
         on_stage("image_analysis", 5, "Reading measurements...")
         targets = {"height": float(inputs["height"]), **(inputs.get("measurements") or {})}
@@ -264,6 +287,7 @@ def _scan(
             raise BrokenInput("The scan video is missing", code="INPUT_UNAVAILABLE") from exc
         scan = scan_from_video(video, **stated())
         body, quality = scan.body, float(scan.quality_score)
+        feedback = scan.feedback
     else:
         raise BrokenInput(f"Unknown scan type {scan_type!r}", code="SCAN_TYPE_UNSUPPORTED")
     on_stage("optimization", 85, "Exporting the 3D model...")
@@ -285,4 +309,5 @@ def _scan(
         "size": stats["size"],
         "body": body.to_params(),
         "seconds": round(time.monotonic() - started, 2),
+        "photos": kept_feedback(feedback, blobs, command),
     }

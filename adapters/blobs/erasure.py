@@ -1,11 +1,13 @@
-"""Erasure of a person's files: their uploads (scan photos and videos), their avatars' models
-and previews, and their renders, in whichever store holds them."""
+"""Erasure of a person's files: their uploads (scan photos and videos), their scans' overlays
+(their photos, drawn over), their avatars' models and previews, and their renders, in whichever
+store holds them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from domain.avatars import FEEDBACK_ROOT
 from projections.queries import StudioReads
 
 PAGE = 100
@@ -27,6 +29,7 @@ def forget_files(blobs: Any, reads: StudioReads) -> Callable[[str, str], int]:
 
     def forget(user: str, _email: str) -> int:
         removed = blobs.delete_prefix(f"uploads/{user}/")
+        removed += blobs.delete_prefix(f"{FEEDBACK_ROOT}{user}/")
         for avatar in _all(lambda page: reads.avatars(user, page, PAGE)):
             removed += blobs.delete_prefix(f"avatars/{avatar['id']}/")
         for render in _all(lambda page: reads.renders(user, None, None, None, page, PAGE)):

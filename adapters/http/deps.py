@@ -181,6 +181,24 @@ def _principal(
 CurrentUser = Annotated[Principal, Depends(_principal)]
 
 
+def _maybe_principal(
+    request: Request, tokens: Annotated[TokenService, Depends(_tokens)], read: ShopReads,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller when a valid token comes with the request, else None: a stale token sent
+    along with a request for a public file must not turn it into a 401."""
+    if credentials is None:
+        return None
+    try:
+        return _principal(request, tokens, read, credentials)
+    except Unauthenticated:
+        return None
+
+
+# Where a token is needed for some answers only (a signed link to an owner-only file).
+MaybeUser = Annotated[Principal | None, Depends(_maybe_principal)]
+
+
 def _role(role: str) -> Callable[[Principal], Principal]:
     def check(user: CurrentUser) -> Principal:
         if not user.has(role):

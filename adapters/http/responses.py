@@ -370,6 +370,17 @@ class Avatar(Model):
     updatedAt: str
 
 
+class ScanPhotoReport(Model):
+    """What the scan made of one photo (or chosen video frame), and what it saw in it."""
+
+    index: int
+    pose: str
+    status: Literal["accepted", "refused"]
+    code: str | None = None
+    message: str | None = None
+    overlayUrl: str | None = None  # signed, expiring, for the owner's token alone
+
+
 class ScanStatus(Model):
     scanId: str
     status: Literal["queued", "processing", "completed", "failed"]
@@ -379,6 +390,7 @@ class ScanStatus(Model):
     messages: list[str]
     avatarId: str | None = None
     error: dict[str, Any] | None = None
+    photos: list[ScanPhotoReport] = []
 
 
 class RenderStatus(Model):

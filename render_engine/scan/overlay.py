@@ -1,5 +1,6 @@
 """What the scan saw in a photo, drawn over it: the person's outline, BlazePose's skeleton and
-landmarks, and the photo's verdict (its reason when refused). A PNG a client can show."""
+landmarks, and the photo's verdict (its reason when refused). A PNG or JPEG a client can
+show."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ POINT = (255, 60, 60)
 
 
 def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
-                 max_side: int = 800) -> bytes:
+                 max_side: int = 800, image_format: str = "PNG") -> bytes:
     """(H, W, 3) uint8 photo, its detection (None: nobody found) and a one-line verdict ->
-    PNG bytes at most `max_side` pixels on the long side."""
-    from PIL import Image, ImageDraw
+    PNG (or JPEG) bytes at most `max_side` pixels on the long side."""
+    from PIL import Image, ImageDraw, ImageFont
     from scipy import ndimage
 
     image = Image.fromarray(rgb)
@@ -50,7 +51,12 @@ def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
                 draw.ellipse([x - width, y - width, x + width, y + width], fill=POINT)
     band = max(14, size[1] // 30)
     draw.rectangle([0, 0, size[0], band + 4], fill=(0, 0, 0))
-    draw.text((4, 2), verdict, fill=(255, 255, 255))
+    # Pillow's own scalable font (no font file to ship), large enough to read on a phone
+    font = ImageFont.load_default(size=max(10, band - 4))
+    draw.text((4, 2), verdict, fill=(255, 255, 255), font=font)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    if image_format == "JPEG":
+        image.save(buffer, format="JPEG", quality=85)
+    else:
+        image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -32,6 +32,7 @@ from render_engine.scan.camera import (
 )
 from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
+from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
 from render_engine.scan.posing import PhotoPose, estimate_pose
@@ -84,6 +85,7 @@ class ScanResult:
     quality_score: float  # 0..1
     photo_reports: list[PhotoReport]
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    feedback: list[PhotoFeedback] = field(default_factory=list)  # per photo, for the person
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def scan_from_photos(
     t = begin("image_analysis")
     reports: list[PhotoReport] = []
     read: list[_Photo | None] = []
+    feedback: list[PhotoFeedback] = []
     for i, (pose, data) in enumerate(photos):
         detection = None
         try:
@@ -193,6 +196,8 @@ def scan_from_photos(
             quality = analyse_detection(image, detection, pose)
         fitted = quality.usable and pose in POSE_YAW_DEG
         reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
+        feedback.append(photo_feedback(i, pose, quality, fitted,
+                                       None if photo is None else photo.rgb, detection))
         read.append(photo)
         report("image_analysis", (i + 1) / len(photos))
     timings["image_analysis"] = time.perf_counter() - t
@@ -203,12 +208,14 @@ def scan_from_photos(
             f"only {len(used)} usable photos of the poses front/side/back; {MIN_PHOTOS} are needed",
             "SCAN_PHOTOS_UNUSABLE",
             {k: v for k, v in reasons.items() if v is not None},
+            feedback,
         )
     poses = [r.pose for r in used]
     if not ({"front", "back"} & set(poses)) or not ({"side_left", "side_right"} & set(poses)):
         raise ScanRejected(
             "the scan needs a front or back photo and a side photo", "SCAN_VIEWS_MISSING",
             {k: v for k, v in reasons.items() if v is not None},
+            feedback,
         )
 
     # feature_detection: each photo's camera, and the person as the reference camera sees it
@@ -320,4 +327,4 @@ def scan_from_photos(
     report("finalization", 1.0)
     timings["finalization"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    return ScanResult(body, dict(body.measurements), quality_score, reports, timings)
+    return ScanResult(body, dict(body.measurements), quality_score, reports, timings, feedback)

@@ -63,6 +63,28 @@ def test_a_failed_scan_archives_the_avatar_and_a_late_progress_report_changes_no
     assert studio.avatar_of(PERSON, avatar_id).status == AvatarStatus.ARCHIVED
 
 
+def test_a_failed_scan_keeps_each_photos_verdict_and_nothing_else_a_report_carries(
+        studio: Studio) -> None:
+    avatar_id = uuid.uuid4()
+    studio.request_scan(PERSON, avatar_id, "Me", "body_measurement", MEASURED)
+    overlay = f"scans/{ids.encode('usr', PERSON)}/{ids.encode('scan', avatar_id)}/photo-0.jpg"
+    studio.apply_report({"kind": "scan", "type": "failed", "scanId": ids.encode("scan", avatar_id),
+                         "error": {"code": "SCAN_PHOTOS_UNUSABLE", "message": "too few"},
+                         "photos": [{"index": 0, "pose": "front", "status": "refused",
+                                     "code": "PERSON_CUT_OFF", "message": "cut off",
+                                     "overlayKey": overlay, "chest": 91.5},
+                                    {"index": 1, "pose": "back", "status": "fitted"}, "junk",
+                                    {"index": 2, "pose": "back", "status": "accepted",
+                                     "overlayKey": f"uploads/{ids.encode('usr', PERSON)}/x"}]})
+    failed = list(studio.repository.event_store.get(avatar_id))[-1]
+    assert vars(failed)["photos"] == [
+        {"index": 0, "pose": "front", "status": "refused", "code": "PERSON_CUT_OFF",
+         "message": "cut off", "overlayKey": overlay},
+        # a key outside the scan's own folder is never kept (the API would sign it)
+        {"index": 2, "pose": "back", "status": "accepted", "code": None, "message": None,
+         "overlayKey": None}]
+
+
 def test_someone_elses_avatar_is_not_found(studio: Studio) -> None:
     with pytest.raises(NotFound):
         studio.avatar_of(uuid.uuid4(), scanned_avatar(studio))

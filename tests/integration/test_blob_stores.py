@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from adapters.blobs.keys import BlobCorrupt, BlobNotFound
+from domain import ids
+from domain.avatars import feedback_folder
 from tests.api.test_studio import png_bytes, upload
 from tests.conftest import PASSWORD, People, make_settings
 from tests.integration.seaweed import SeaweedS3
@@ -227,9 +229,21 @@ def test_erasing_a_person_removes_their_files_and_keeps_everyone_elses(api: Any)
     ada_urls = [upload(client, ada["headers"], png_bytes(colour=(n, 0, 0))).json()["data"]["url"]
                 for n in range(2)]
     bob_url = upload(client, bob["headers"], png_bytes()).json()["data"]["url"]
+    # a scan overlay of each, where the worker keeps them (their photos, drawn over)
+    keys, overlays = {}, {}
+    for person in (ada, bob):
+        user_id = ids.decode("usr", person["id"])
+        assert user_id is not None
+        keys[person["id"]] = feedback_folder(user_id, uuid.uuid4()) + "photo-0.jpg"
+        container.blobs.put(keys[person["id"]], png_bytes(), "image/jpeg")
+        overlays[person["id"]] = _path(container.blobs.signed_url(keys[person["id"]]))
+    assert client.get(overlays[bob["id"]], headers=bob["headers"]).status_code == 200
+    assert client.get(overlays[bob["id"]], headers=ada["headers"]).status_code == 404
     r = client.request("DELETE", "/v1/users/me", json={"password": PASSWORD},
                        headers=ada["headers"])
     assert r.status_code == 204, r.text
     for url in ada_urls:
         assert client.get(_path(url)).status_code == 404
     assert client.get(_path(bob_url)).status_code == 200
+    assert not container.blobs.exists(keys[ada["id"]])
+    assert client.get(overlays[bob["id"]], headers=bob["headers"]).status_code == 200

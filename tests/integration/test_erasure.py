@@ -9,6 +9,13 @@ from typing import Any
 
 from projections.rebuild import rebuild_online
 from tests.conftest import ADDRESS, PASSWORD
+from tests.scan_photos import (
+    fetch_overlay,
+    key_of,
+    path_of,
+    request_photo_scan,
+    scan_by_the_embedded_worker,
+)
 
 
 def _all_text(container: Any) -> str:
@@ -86,11 +93,22 @@ def test_an_erased_person_leaves_no_personal_data_behind(
                         ).json()["data"]
     client.post(f"/v1/products/{shirt['id']}/reviews", headers=h,
                 json={"rating": 5, "title": "Lovely", "comment": "Fits well"})
+    # a scan of a cut-off photo: it fails, showing what was found in each photo
+    _, scan_id = request_photo_scan(client, h, cut_off=("front",))
+    scan_by_the_embedded_worker(container, scan_id)
+    scan = client.get(f"/v1/avatars/scans/{scan_id}", headers=h).json()["data"]
+    overlays = [photo["overlayUrl"] for photo in scan["photos"]]
+    assert len(overlays) == 3 and all(overlays), scan
+    fetch_overlay(client, h, scan["photos"][0])
+    assert all(container.blobs.exists(key_of(url)) for url in overlays)
     secrets = ["ada.erasable@example.com", "Adalind", "Quixley", "5557777", "5559999"]
     assert any(s in _all_text(container) for s in secrets)  # the test can see them before
 
     r = client.request("DELETE", "/v1/users/me", json={"password": PASSWORD}, headers=h)
     assert r.status_code == 204, r.text
+    # the overlays (the person's photos, drawn over) are gone from the store
+    assert not any(container.blobs.exists(key_of(url)) for url in overlays)
+    assert client.get(path_of(overlays[0])).status_code in (401, 404)
 
     for text in (_all_text(container), _event_text(container)):
         for secret in secrets:

@@ -5,62 +5,23 @@ signed URL. A scan of unusable photos ends failed with its reason."""
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import trimesh
-from fastapi.testclient import TestClient
 
-from tests.conftest import People, make_settings
+from tests.conftest import People
 from tests.integration.test_nats_pipeline import Stack, nats_up, shared  # noqa: F401
+from tests.scan_photos import (
+    LEAN_MAN,
+    embedded,  # noqa: F401  (the fixture)
+    fetch_overlay,
+    path_of,
+    request_photo_scan,
+    wait_scan,
+)
 
 pytestmark = pytest.mark.slow
-POSES = ["front", "side_left", "back"]
-LEAN_MAN = {"gender": 0.1, "age": 0.8, "muscle": 0.6, "weight": 0.4, "height": 0.55,
-            "proportions": 0.5}
-TIMEOUT_S = 400.0
-
-
-def synthetic_photos(dark: bool = False) -> tuple[float, list[bytes]]:
-    """Photos of a known anny body taken by the capture protocol; its height in cm."""
-    from render_engine.body import build_body
-    from render_engine.scan.render import encode_png, flat_shaded_photos
-
-    body = build_body(LEAN_MAN)
-    images = flat_shaded_photos(body.mesh.verts, body.mesh.faces, body.mesh.colors, POSES,
-                                height=360)
-    if dark:
-        images = images * 0.02
-    return body.measurements["height"], [encode_png(image) for image in images]
-
-
-def request_photo_scan(client: Any, headers: dict[str, str], dark: bool = False
-                       ) -> tuple[float, str]:
-    height, photos = synthetic_photos(dark)
-    images = []
-    for pose, data in zip(POSES, photos, strict=True):
-        r = client.post("/v1/uploads", headers=headers, data={"purpose": "scan_image"},
-                        files={"file": (f"{pose}.png", data, "image/png")})
-        assert r.status_code == 201, r.text
-        images.append({"url": r.json()["data"]["url"], "pose": pose})
-    r = client.post("/v1/avatars/scans", headers=headers, json={
-        "scanType": "photo_based", "images": images,
-        "userPreferences": {"height": round(height), "gender": "male"}})
-    assert r.status_code == 202, r.text
-    return height, str(r.json()["data"]["scanId"])
-
-
-def wait_scan(client: Any, headers: dict[str, str], scan_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        scan = client.get(f"/v1/avatars/scans/{scan_id}", headers=headers).json()["data"]
-        if scan["status"] in ("completed", "failed"):
-            return dict(scan)
-        time.sleep(0.5)
-    raise AssertionError(f"scan {scan_id} did not finish")
 
 
 def check_avatar(client: Any, headers: dict[str, str], scan: dict[str, Any],
@@ -70,34 +31,27 @@ def check_avatar(client: Any, headers: dict[str, str], scan: dict[str, Any],
     avatar = client.get(f"/v1/avatars/{scan['avatarId']}", headers=headers).json()["data"]
     assert avatar["status"] == "active" and 0 < avatar["qualityScore"] <= 1
     assert abs(avatar["measurements"]["height"] - height) <= 2.0
-    served = client.get("/" + avatar["model"]["url"].split("://", 1)[1].split("/", 1)[1])
+    # every photo (or chosen frame) was used, and shows what was found in it to its owner
+    assert scan["photos"] and {p["status"] for p in scan["photos"]} == {"accepted"}
+    for photo in scan["photos"]:
+        assert photo["code"] is None and max(fetch_overlay(client, headers, photo).size) <= 800
+    served = client.get(path_of(avatar["model"]["url"]))
     assert served.status_code == 200
     mesh = trimesh.load(io.BytesIO(served.content), file_type="glb", force="mesh")
     assert isinstance(mesh, trimesh.Trimesh)
     assert len(mesh.faces) == avatar["model"]["polycount"]
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[tuple[Any, People]]:
-    from adapters.bootstrap import bootstrap
-    from adapters.http.app import create_app
-
-    container = bootstrap(make_settings("sqlite", tmp_path))
-    container.start_background()
-    with TestClient(create_app(container)) as client:
-        yield client, People(client, container)
-    container.close()
-
-
 def test_a_photo_scan_through_the_embedded_worker_becomes_an_avatar(
-        embedded: tuple[Any, People]) -> None:
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     height, scan_id = request_photo_scan(client, ada["headers"])
     check_avatar(client, ada["headers"], wait_scan(client, ada["headers"], scan_id), height)
 
 
-def test_a_scan_of_dark_photos_fails_with_its_reason(embedded: tuple[Any, People]) -> None:
+def test_a_scan_of_dark_photos_fails_with_its_reason(
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     _, scan_id = request_photo_scan(client, ada["headers"], dark=True)
@@ -105,6 +59,8 @@ def test_a_scan_of_dark_photos_fails_with_its_reason(embedded: tuple[Any, People
     assert scan["status"] == "failed"
     assert scan["error"]["code"] == "SCAN_PHOTOS_UNUSABLE", scan["error"]
     assert "IMAGE_TOO_DARK" in scan["error"]["message"]
+    assert {p["status"] for p in scan["photos"]} == {"refused"}
+    assert "IMAGE_TOO_DARK" in {p["code"] for p in scan["photos"]}
 
 
 def test_a_photo_scan_through_nats_workers_becomes_an_avatar(shared: Stack) -> None:  # noqa: F811
@@ -135,7 +91,7 @@ def request_video_scan(client: Any, headers: dict[str, str]) -> tuple[float, str
 
 
 def test_a_video_scan_through_the_embedded_worker_becomes_an_avatar(
-        embedded: tuple[Any, People]) -> None:
+        embedded: tuple[Any, People]) -> None:  # noqa: F811
     client, people = embedded
     ada = people.register()
     height, scan_id = request_video_scan(client, ada["headers"])

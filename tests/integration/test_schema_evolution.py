@@ -1,4 +1,5 @@
-"""Events stored in an older shape still load: Cart.ItemAdded v1 is upcast to v2."""
+"""Events stored in an older shape still load: Cart.ItemAdded v1 is upcast to v2, and
+Avatar.ScanFailed v1 (no photo verdicts) to v2."""
 
 from __future__ import annotations
 
@@ -59,3 +60,48 @@ def test_new_item_added_events_are_stored_as_v2(container: Any) -> None:
     container.shop.save(cart)
     stored = container.shop.recorder.select_events(cart.id)
     assert json.loads(stored[1].state)["class_version"] == 2
+
+
+def v1_scan_failed(avatar_id: uuid.UUID, version: int) -> StoredEvent:
+    """What the code before scan feedback stored: a failed scan with no photo verdicts."""
+    state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-15T10:30:00+00:00"},
+             "code": "SCAN_PHOTOS_UNUSABLE",
+             "message": "only 0 usable photos (0:front: IMAGE_TOO_DARK)"}
+    return StoredEvent(originator_id=avatar_id, originator_version=version,
+                       topic="domain.avatars:Avatar.ScanFailed",
+                       state=json.dumps(state, separators=(",", ":")).encode())
+
+
+def test_a_v1_scan_failed_event_loads_and_projects_with_no_photos(container: Any) -> None:
+    from domain.avatars import Avatar, ScanStatus
+
+    user_id, avatar_id = uuid.uuid4(), uuid.uuid4()
+    container.studio.save(Avatar(id=avatar_id, user_id=user_id, name="Old", scan_type="photo_based",
+                                 inputs={"photos": [], "height": 170.0, "weight": None,
+                                         "bodyType": None, "gender": None, "measurements": {}}))
+    container.studio.recorder.insert_events([v1_scan_failed(avatar_id, 2)])
+
+    assert container.studio.repository.get(avatar_id).scan_status == ScanStatus.FAILED
+    failed = list(container.studio.repository.event_store.get(avatar_id))[1]
+    assert failed.photos == []
+    container.runner.catch_up()
+    scan = container.studio_reads.scan(ids.encode("usr", user_id), ids.encode("scan", avatar_id))
+    assert scan["status"] == "failed" and scan["photos"] == []
+    assert scan["error"]["code"] == "SCAN_PHOTOS_UNUSABLE"
+
+
+def test_a_failed_scan_keeps_each_photos_verdict_as_v2() -> None:
+    from domain.avatars import Avatar
+
+    avatar = Avatar(id=uuid.uuid4(), user_id=uuid.uuid4(), name="New", scan_type="photo_based",
+                    inputs={"photos": [], "height": 170.0, "weight": None, "bodyType": None,
+                            "gender": None, "measurements": {}})
+    overlay = avatar.feedback_folder + "photo-0.jpg"
+    avatar.fail_scan("SCAN_PHOTOS_UNUSABLE", "too few", [
+        {"index": 0, "pose": "front", "status": "refused", "code": "PERSON_CUT_OFF",
+         "message": "cut off", "overlayKey": overlay}])
+    failed = avatar.collect_events()[-1]
+    assert type(failed).class_version == 2  # type: ignore[attr-defined]
+    assert vars(failed)["photos"] == [
+        {"index": 0, "pose": "front", "status": "refused", "code": "PERSON_CUT_OFF",
+         "message": "cut off", "overlayKey": overlay}]

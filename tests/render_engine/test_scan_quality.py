@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -355,3 +356,23 @@ def test_the_overlay_draws_the_outline_on_the_person(photos: torch.Tensor) -> No
     small = np.asarray(Image.fromarray(detection.mask).resize(drawn.shape[1::-1])) > 0
     assert outline.sum() > 100
     assert small[outline].mean() > 0.95  # the outline lies on the person's own pixels
+
+
+def test_the_worker_keeps_overlays_in_the_folder_its_command_names(tmp_path: Path) -> None:
+    from adapters.blobs.local import LocalBlobStore
+    from render_engine.scan.feedback import PhotoFeedback
+    from render_engine.worker import kept_feedback
+
+    store = LocalBlobStore(tmp_path, "secret", "http://127.0.0.1:8000")
+    feedback = [PhotoFeedback(0, "front", False, "PERSON_CUT_OFF", "cut off", b"jpeg bytes"),
+                PhotoFeedback(1, "back", False, "NO_PERSON_DETECTED", "nobody", None)]
+    reports = kept_feedback(feedback, store, {"outputKeys": {"overlays": "scans/usr_a/scan_b/"}})
+    assert [r["overlayKey"] for r in reports] == ["scans/usr_a/scan_b/photo-0.jpg", None]
+    assert store.get("scans/usr_a/scan_b/photo-0.jpg") == b"jpeg bytes"
+    assert store.content_type("scans/usr_a/scan_b/photo-0.jpg") == "image/jpeg"
+    assert reports[0] == {"index": 0, "pose": "front", "status": "refused",
+                          "code": "PERSON_CUT_OFF", "message": "cut off",
+                          "overlayKey": "scans/usr_a/scan_b/photo-0.jpg"}
+    # a command sent before overlays existed names no folder: nothing stored, no keys
+    old = kept_feedback(feedback, store, {"outputKeys": {"model": "avatars/a/model.glb"}})
+    assert [r["overlayKey"] for r in old] == [None, None]

@@ -40,6 +40,18 @@ def signed_avatar(blobs: LocalBlobStore | S3BlobStore, doc: dict[str, Any]) -> d
     return out
 
 
+def signed_scan(blobs: LocalBlobStore | S3BlobStore, doc: dict[str, Any] | None
+                ) -> dict[str, Any]:
+    """The scan with each photo's overlay as a signed link (served to the owner alone)."""
+    if doc is None:
+        raise NotFound("Scan not found")
+    photos = [{k: v for k, v in photo.items() if k != "overlayKey"}
+              | {"overlayUrl": blobs.signed_url(photo["overlayKey"])
+                 if photo.get("overlayKey") else None}
+              for photo in doc.get("photos") or []]
+    return {**doc, "photos": photos}
+
+
 def _avatar(reads: StudioReads, blobs: LocalBlobStore | S3BlobStore, user: CurrentUser,
             avatar_id: str) -> Envelope[Avatar]:
     doc = reads.avatar(user.public_id, avatar_id)
@@ -66,15 +78,14 @@ def request_scan(body: ScanRequestIn, studio: StudioService, projections: Projec
     position = studio.request_scan(user.id, avatar_id, body.name or "My Avatar", body.scanType,
                                    _stated(body), offered, blobs.key_of_url)
     projections.wait_for("studio", position)
-    return Envelope[ScanStatus].of(reads.scan(user.public_id, ids.encode("scan", avatar_id)))
+    return Envelope[ScanStatus].of(signed_scan(
+        blobs, reads.scan(user.public_id, ids.encode("scan", avatar_id))))
 
 
 @router.get("/scans/{scanId}", name="get_scan", responses=documented(401, 404, 500))
-def get_scan(scanId: str, reads: StudioReadsDep, user: CurrentUser) -> Envelope[ScanStatus]:
-    scan = reads.scan(user.public_id, scanId)
-    if scan is None:
-        raise NotFound("Scan not found")
-    return Envelope[ScanStatus].of(scan)
+def get_scan(scanId: str, reads: StudioReadsDep, blobs: Blobs,
+             user: CurrentUser) -> Envelope[ScanStatus]:
+    return Envelope[ScanStatus].of(signed_scan(blobs, reads.scan(user.public_id, scanId)))
 
 
 @router.get("", name="list", responses=documented(400, 401, 500))

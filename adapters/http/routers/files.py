@@ -19,6 +19,8 @@ from adapters.http.deps import (
     Blobs,
     CurrentUser,
     IdempotencyKey,
+    MaybeUser,
+    Principal,
     Projections,
     SettingsDep,
     StudioService,
@@ -28,6 +30,8 @@ from adapters.http.responses import Envelope, UploadOut
 from adapters.http.routing import api_router
 from application.studio import Studio
 from domain import ids
+from domain.avatars import feedback_owner
+from domain.errors import Unauthenticated
 from domain.uploads import CONTENT_TYPES, MAX_BYTES, uploads_folder
 from projections.runner import ProjectionRunner
 
@@ -118,12 +122,27 @@ async def upload(
     return Envelope[UploadOut].of(stored)
 
 
+def check_owner(key: str, user: Principal | None) -> None:
+    """A scan's overlays (the person's photo, drawn over) go to their owner's token alone:
+    a signed link that reaches anyone else finds nothing."""
+    owner = feedback_owner(key)
+    if owner is None:
+        return
+    if user is None:
+        raise Unauthenticated("Authentication required")
+    if user.public_id != owner:
+        raise ApiError(404, "NOT_FOUND", "Not found")
+
+
 @router.get("/v1/files/{key:path}", name="download", response_class=Response,
-            responses={200: {"description": "The file's bytes"}, **documented(403, 404, 500)})
-def file(key: str, blobs: Blobs, expires: Annotated[int, Query(ge=0, le=2**40)],
+            responses={200: {"description": "The file's bytes"},
+                       **documented(401, 403, 404, 500)})
+def file(key: str, blobs: Blobs, user: MaybeUser,
+         expires: Annotated[int, Query(ge=0, le=2**40)],
          signature: Annotated[str, Query(max_length=128)]) -> Response:
     if not blobs.check_signature(key, expires, signature):
         raise ApiError(403, "FORBIDDEN", "The link is invalid or has expired")
+    check_owner(key, user)
     try:
         data = blobs.get(key)
     except BlobNotFound:

@@ -82,6 +82,17 @@ export async function request(method, path, options = {}) {
   return parse(response);
 }
 
+// A file that opens with its owner's token only (a scan photo's overlay), as an object URL
+// an <img> can show (an <img> sends no Authorization header).
+export async function ownFile(url) {
+  const send = () => fetch(url, { credentials: "same-origin",
+    headers: accessToken ? { Authorization: "Bearer " + accessToken } : {} });
+  let response = await send();
+  if (response.status === 401 && accessToken && await refresh()) response = await send();
+  if (!response.ok) throw new ApiError(response.status, null);
+  return URL.createObjectURL(await response.blob());
+}
+
 export const get = (path, query) => request("GET", path, { query });
 export const post = (path, body, extra = {}) => request("POST", path, { body, ...extra });
 export const patch = (path, body) => request("PATCH", path, { body });

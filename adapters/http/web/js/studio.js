@@ -37,21 +37,28 @@ function progressBar(labelText) {
     set(pct, text) { bar.value = pct; stage.textContent = `${text} · ${pct}%`; } };
 }
 
-function scanFailure(error) {
-  const details = error.details || {};
-  const photos = [];
-  for (const [key, reason] of Object.entries(details.reasons || {})) {
-    const [index, pose] = key.split(":");
-    photos.push({ index: Number(index), pose, reason });
+// What the scan found in a photo: its overlay opens with the owner's token only.
+function overlay(p) {
+  if (!p.overlayUrl) return null;
+  const img = h("img", { class: "overlay", alt: `What was found in photo ${Number(p.index) + 1}` });
+  api.ownFile(p.overlayUrl).then((src) => { img.src = src; }).catch(() => img.remove());
+  return img;
+}
+
+// A failed scan: its reason, and each photo's verdict with what was found in it.
+function scanFailure(error, photos = []) {
+  if (!photos.length) {  // a scan from before photo reports: the reasons in the message only
+    for (const [key, reason] of Object.entries((error.details || {}).reasons || {})) {
+      const [index, pose] = key.split(":");
+      photos.push({ index: Number(index), pose, status: "refused", code: reason });
+    }
   }
-  for (const img of details.images || []) photos.push(img);
   return h("div", { class: "error", role: "alert" },
     h("p", {}, h("strong", {}, error.message || "The scan failed"), error.code ? ` (${error.code})` : ""),
     photos.length ? h("ul", { class: "refused" }, photos.map((p) => h("li", {},
       h("p", {}, `Photo ${Number(p.index) + 1}${p.pose ? " (" + p.pose + ")" : ""}: `,
-        h("strong", {}, p.message || p.reason || p.code || "refused")),
-      (p.overlayUrl || p.overlay) ? h("img", { src: p.overlayUrl || p.overlay, class: "overlay",
-        alt: `What was found in photo ${Number(p.index) + 1}` }) : null))) : null);
+        h("strong", {}, p.status === "accepted" ? "usable" : (p.message || p.code || "refused"))),
+      overlay(p)))) : null);
 }
 
 // Polls a scan until it ends; calls back with the avatar id.
@@ -67,7 +74,9 @@ async function followScan(scanId, status, onDone) {
     progress.set(scan.progress || 0, label(scan.stage || scan.status));
     clear(log, (scan.messages || []).map((m) => h("li", {}, m)));
     if (scan.status === "completed") { onDone(scan.avatarId); return; }
-    if (scan.status === "failed") { status.append(scanFailure(scan.error || {})); return; }
+    if (scan.status === "failed") {
+      status.append(scanFailure(scan.error || {}, scan.photos || [])); return;
+    }
     if (!document.body.contains(status)) return;
     await wait(1500);
   }

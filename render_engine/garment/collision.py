@@ -3,7 +3,7 @@
 `BodyCollider.signed_distance` is the fast test used in the drape: the distance of a point to
 the tangent plane of a nearest body vertex, signed by that vertex's normal (negative inside),
 taken per group of body parts (torso, arms, legs) so that limbs touching the torso are still
-seen. Nearest vertices are found once by brute force, then followed over the body's adjacency
+seen. Nearest vertices are found exactly (a k-d tree), then followed over the body's adjacency
 as the garment moves; the distance itself is differentiable in the points.
 
 `winding_numbers` is the exact reference: the generalized winding number of the body surface
@@ -29,11 +29,11 @@ class BodyCollider:
     within `reach` of the point. The point's signed distance is the smallest counted one;
     where no group counts, that of the nearest vertex overall.
 
-    Each point keeps its nearest vertex per group. `refresh` finds them by brute force
-    (chunked `torch.cdist` against the body vertices inside the points' box, padded by
-    `box_pad`); `nearest` then follows the points as they move by walking over the body's
-    vertex adjacency within each group (`walk_steps` moves to the closest of the current vertex
-    and its neighbours), which costs (N, G, degree) distances per call instead of (N, V).
+    Each point keeps its nearest vertex per group. `refresh` finds them exactly (a k-d tree
+    of the body vertices inside the points' box, padded by `box_pad`); `nearest` then
+    follows the points as they move by walking over the body's vertex adjacency within each
+    group (`walk_steps` moves to the closest of the current vertex and its neighbours),
+    which costs (N, G, degree) distances per call instead of (N, V).
     """
 
     def __init__(
@@ -65,7 +65,7 @@ class BodyCollider:
         #: (N,) the body vertex the last `signed_distance` measured each point against
         self.last_nearest: torch.Tensor | None = None
 
-    def refresh(self, points: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
+    def refresh(self, points: torch.Tensor) -> torch.Tensor:
         """Exact nearest body vertex per group of each point (N, 3); (N, G) ids, -1 if none."""
         pts = points.detach()
         lo, hi = pts.min(0).values - self.box_pad, pts.max(0).values + self.box_pad
@@ -73,18 +73,19 @@ class BodyCollider:
         ids = torch.nonzero(inside_box).squeeze(1)
         if ids.numel() == 0:
             ids = torch.arange(self.body_verts.shape[0])
+        from scipy.spatial import cKDTree
+
         found = torch.full((pts.shape[0], self.num_groups), -1, dtype=torch.int64)
+        query = pts.double().numpy()
         for g in range(self.num_groups):
             group_ids = ids[self.groups[ids] == g]
             if group_ids.numel() == 0:
                 continue
-            local = self.body_verts[group_ids]  # (B_g, 3)
-            found[:, g] = torch.cat(
-                [
-                    group_ids[torch.cdist(block, local).argmin(dim=1)]
-                    for block in torch.split(pts, chunk)
-                ]
-            )
+            # a k-d tree of the group's vertices in the box: exact nearest vertex (float64
+            # distances) in O(log B) a point, where a (N, B) distance matrix cost N B
+            tree = cKDTree(self.body_verts[group_ids].double().numpy())
+            _, nearest = tree.query(query)
+            found[:, g] = group_ids[torch.from_numpy(nearest).long()]
         self.current = found
         return found
 

@@ -96,9 +96,12 @@ class BodyCollider:
         pts = points.detach()
         valid = self.current >= 0  # (N, G)
         nn = self.current.clamp(min=0)
+        width = self.neighbours.shape[1]
         for _ in range(self.walk_steps):
-            cand = self.neighbours[nn]  # (N, G, D + 1)
-            d2 = ((pts[:, None, None, :] - self.body_verts[cand]) ** 2).sum(-1)  # (N, G, D + 1)
+            # (N, G, D + 1) candidates; flat index_select gathers (faster than indexing)
+            cand = self.neighbours.index_select(0, nn.reshape(-1)).view(*nn.shape, width)
+            corners = self.body_verts.index_select(0, cand.reshape(-1)).view(*cand.shape, 3)
+            d2 = ((pts[:, None, None, :] - corners) ** 2).sum(-1)  # (N, G, D + 1)
             nn = cand.gather(2, d2.argmin(dim=2, keepdim=True)).squeeze(2)
         self.current = torch.where(valid, nn, torch.full_like(nn, -1))
         return self.current

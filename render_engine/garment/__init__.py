@@ -32,6 +32,7 @@ from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.cuts import cut_for
 from render_engine.garment.drape import DrapeResult, DrapeSettings, drape, intra_op_threads
+from render_engine.garment.envelope import fall_slope, hang, untangle_loops
 from render_engine.garment.geometry import submesh
 from render_engine.garment.glb import model_piece
 from render_engine.garment.pattern import GarmentRegion
@@ -92,17 +93,28 @@ class DressedGarment:
 #: the cloth's visible thickness at the edges of an open-front garment (coats, jackets)
 OPEN_FRONT_EDGE_M = 0.01
 
-#: passes of Laplacian smoothing that let cloth bridge the body's hollows before the drape
-BRIDGE_PASSES = 12
+#: the envelope (`envelope.hang`) starts this far below the shoulder joints (about the armpit):
+#: above, a section through the shoulders is two arcs beside the neck, not a ring round the
+#: body, and its hull would throw the cloth off the shoulders
+ENVELOPE_BELOW_SHOULDER_M = 0.05
+#: ... and fades in over this height, so the cloth joins the shoulders without a step
+ENVELOPE_FADE_M = 0.05
+
+
+#: passes of outward Laplacian smoothing after the envelope: the envelope is made of slices,
+#: and where the fall starts under the bust its slope changes at once (a crease across the
+#: front); the passes round it off and fill what small hollows the slices miss
+BRIDGE_PASSES = 8
 
 
 def bridge_concavities(
     verts: torch.Tensor, faces: torch.Tensor, labels: torch.Tensor, passes: int = BRIDGE_PASSES
 ) -> torch.Tensor:
-    """Cloth spans hollows instead of following them (under the bust, the navel, the small of
-    the back): the trunk's interior vertices are smoothed (uniform Laplacian, `passes` times,
-    edges held), and the drape then lifts whatever sank into the body back out of it.
-    (N, 3) -> (N, 3)."""
+    """Round off the envelope (`hanging_cloth`): the trunk's interior vertices are smoothed
+    (uniform Laplacian, `passes` times, edges held), outwards only across the surface, so what
+    hollows remain fill and convex parts (the girths) stay; along the surface fully, so the
+    vertices the envelope bunched together (the underside of the bust, pushed out level with
+    its apex) spread out again instead of leaving a crumpled line. (N, 3) -> (N, 3)."""
     from render_engine.garment.geometry import (
         boundary_vertices,
         uniform_laplacian,
@@ -119,9 +131,59 @@ def bridge_concavities(
         # girths the size guide sets) stay where they are
         normals = vertex_normals(x, faces)
         lap = uniform_laplacian(x, edges)
-        out = (lap * normals).sum(dim=1, keepdim=True).clamp(min=0.0) * normals
-        x = torch.where(movable[:, None], x + 0.5 * out, x)
+        across = (lap * normals).sum(dim=1, keepdim=True)
+        along = lap - across * normals
+        x = torch.where(movable[:, None], x + 0.5 * (along + across.clamp(min=0.0) * normals), x)
     return x
+
+
+def hanging_cloth(
+    piece_verts: torch.Tensor,
+    faces: torch.Tensor,
+    labels: torch.Tensor,
+    body: GarmentBody,
+    category: str,
+    fit: str,
+    cut: str | None,
+) -> torch.Tensor:
+    """The trunk of the garment (torso, skirt, waistband) moved onto its envelope
+    (`envelope.hang`): across each slice the convex hull, below the bust the cloth falling
+    with the fabric's slope. Each connected piece (a suit's jacket and its trousers, a dress's
+    bodice and its skirt) hangs on its own: one is not pushed out to the other's hull. Sleeves
+    and trouser legs stay where they are. (N, 3) -> (N, 3)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    j = body.joints
+    armpit = min(float(j["shoulder_L"][1]), float(j["shoulder_R"][1])) - ENVELOPE_BELOW_SHOULDER_M
+    crotch = body.crotch_y() + 0.02
+    y = piece_verts[:, 1]
+    trunk = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
+    n = piece_verts.shape[0]
+    ends = faces.reshape(-1).numpy()
+    starts = faces[:, [1, 2, 0]].reshape(-1).numpy()
+    graph = coo_matrix((ends * 0 + 1, (starts, ends)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    component_t = torch.from_numpy(component).long()
+    slope = fall_slope(category, fit, cut)
+    # fades: in below the armpit (the cloth joins the shoulders without a step) and, on a
+    # piece with trouser legs, in above the crotch (below it the section is two legs, not a
+    # ring round the body)
+    fade = ((armpit - y) / ENVELOPE_FADE_M).clamp(0.0, 1.0)
+    hung = piece_verts.clone()
+    for c in torch.unique(component_t[trunk]).tolist():
+        mine = component_t == c
+        movable = mine & trunk & (y < armpit)
+        if bool((mine & (labels == GarmentRegion.LEG)).any()):
+            movable &= y > crotch
+            fade = torch.where(mine, fade * ((y - crotch) / ENVELOPE_FADE_M).clamp(0, 1), fade)
+        # the fall starts at the bust (the chest joint) and the shoulder blades beside it
+        moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
+        hung = torch.where(mine[:, None], moved, hung)
+    out = piece_verts + (hung - piece_verts) * fade[:, None]
+    # where the body folds (the cleft between the buttocks) an edge's points land on the hull
+    # out of order: straighten them (`untangle_loops`)
+    return untangle_loops(out, boundary_loops(faces))
 
 
 def dress(
@@ -172,7 +234,13 @@ def dress(
         if model_glb is not None:
             piece = model_piece(model_glb, piece)
         elif not piece.rigid:
-            piece.verts = bridge_concavities(piece.verts, piece.faces, piece.labels)
+            piece.verts = bridge_concavities(
+                hanging_cloth(
+                    piece.verts, piece.faces, piece.labels, garment_body, category, fit, cut
+                ),
+                piece.faces,
+                piece.labels,
+            )
         collider = garment_body.collider()
         # the body and skirt of a garment pass behind arms that hang against them, rather
         # than being dented in around them; sleeves and legs still collide with everything
@@ -189,7 +257,9 @@ def dress(
             finally:
                 collider.ignore = None
             # the drape leaves a little wobble along the edges: relax them along themselves
-            verts = smooth_loops(result.verts, boundary_loops(piece.faces), iterations=4)
+            # (and straighten any place where the collisions turned one back on itself)
+            loops = boundary_loops(piece.faces)
+            verts = smooth_loops(untangle_loops(result.verts, loops), loops, iterations=4)
         collider.ignore = None
         # cloth that passed into an arm is hidden by it: take it away, so none is inside. The
         # fast test flags candidates; the exact winding number decides (the tangent-plane

@@ -1,0 +1,174 @@
+"""Cloth that hangs: the garment's starting surface is an envelope of the body, not an offset.
+
+Cloth touches the body only where the body is convex. Two rules build the envelope of a
+garment's trunk (torso, skirt, waistband) before the drape:
+
+* **across** (a tape measure): in every horizontal slice the cloth lies on the convex hull of
+  its own section (the body's section pushed out by the region's ease), so it spans the gap
+  between the breasts, the navel and the small of the back instead of following them;
+* **down** (gravity): below the chest the cloth falls from whatever supports it (bust, shoulder
+  blades, belly, buttocks) and comes back towards the body only gradually: the section's
+  envelope may shrink by at most ``slope`` metres per metre of drop (`fall_slope`: a stiff
+  fabric or a loose fit falls straighter). So under the bust a top hangs nearly straight.
+
+Both are done on the support function of each slice's section, sampled in `DIRECTIONS`
+horizontal directions: h(u) = max over the slice's points p of p.u. The hull is the
+intersection of the half-planes x.u <= h(u); falling is h_below(u) >= h_above(u) - slope * dy
+(the section above, shrunk inwards by slope * dy). Every trunk vertex then moves out along its
+ray from its slice's centre to where the ray leaves that polygon, never in: the girths the size
+guide sets are where the body is convex, and they stay. Vectorised over vertices and directions;
+one short loop over the slices (about a hundred) for the fall. The drape (`drape.py`) then keeps
+the shape (its rest lengths and Laplacian are taken from it), adds gravity and collisions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+#: horizontal directions of the support function; the polygon they cut circumscribes the true
+#: hull by at most 1 / cos(pi / 64) - 1 = 0.12 % of its radius
+DIRECTIONS = 64
+#: height of one slice (m): about one garment triangle
+SLICE_M = 0.01
+
+#: how far (m per m of drop) the hanging cloth may come back towards the body, per fit style.
+#: A slim garment is cut to follow the waist; regular and looser cuts have the fabric's weight
+#: and the cut's ease to fall straight from the bust or the shoulder blades.
+FALL_SLOPE: dict[str, float] = {"slim": 0.6, "regular": 0.3, "relaxed": 0.2, "oversized": 0.12}
+#: stiffer fabrics (coats, tailoring) fall straighter: their slope is scaled by this
+STIFF_CATEGORIES: dict[str, float] = {"outerwear": 0.6, "formal": 0.6}
+#: categories whose cloth is held against the body (elastic): the hull across, no fall
+TIGHT_CATEGORIES = ("activewear",)
+#: cuts made to follow the figure (a bodycon dress) fall like a slim fit whatever the style
+SLIM_CUTS = ("bodycon",)
+
+
+def fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
+    """The slope (m/m) the cloth may come in by below its supports; None: it does not fall
+    (elastic, held against the body)."""
+    if category in TIGHT_CATEGORIES:
+        return None
+    slope = FALL_SLOPE["slim" if cut in SLIM_CUTS else fit]
+    return slope * STIFF_CATEGORIES.get(category, 1.0)
+
+
+def _directions() -> torch.Tensor:
+    angle = torch.arange(DIRECTIONS, dtype=torch.float32) * (2 * math.pi / DIRECTIONS)
+    return torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)  # (U, 2)
+
+
+def _exit_radius(
+    centre: torch.Tensor, ray: torch.Tensor, support: torch.Tensor, dirs: torch.Tensor
+) -> torch.Tensor:
+    """Distance from `centre` (N, 2) along unit `ray` (N, 2) to the boundary of the polygon
+    {x: x.u <= support(u)} (support (N, U)). (N,), inf where unbounded."""
+    facing = ray @ dirs.T  # (N, U)
+    gap = support - centre @ dirs.T  # (N, U)
+    dist = torch.where(facing > 1e-3, gap / facing.clamp(min=1e-3), torch.full_like(gap, math.inf))
+    return dist.min(dim=1).values
+
+
+def hang(
+    verts: torch.Tensor,
+    movable: torch.Tensor,
+    fall_from_y: float,
+    slope: float | None,
+) -> torch.Tensor:
+    """The envelope of the movable vertices (verts (N, 3) m, y up; movable (N,) bool): each
+    moves out horizontally onto its slice's convex hull and, below `fall_from_y`, onto the
+    cloth falling from above with `slope` (None: no fall). (N, 3) -> (N, 3)."""
+    ids = movable.nonzero().squeeze(1)
+    if ids.numel() < 3:
+        return verts
+    p = verts[ids]
+    xz = p[:, [0, 2]]
+    top = float(p[:, 1].max())
+    # slice 0 at the top; a vertex's position between slice centres drives the interpolation
+    pos = (top - p[:, 1]) / SLICE_M  # (n,)
+    sid = pos.round().long()
+    num = int(sid.max()) + 1
+    dirs = _directions()
+    proj = xz @ dirs.T  # (n, U)
+    support = torch.full((num, DIRECTIONS), -math.inf)
+    support = support.scatter_reduce(
+        0, sid[:, None].expand(-1, DIRECTIONS), proj, reduce="amax", include_self=True
+    )
+    # a slice holds few vertices: each also counts those of its neighbours (a 3 cm band)
+    padded = torch.cat([support[:1], support, support[-1:]])
+    support = torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    if slope is not None:
+        start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
+        drop = slope * SLICE_M
+        rows = list(support.unbind(0))
+        for i in range(start, num):
+            # the section above shrunk by the fall, or this slice's own hull if wider
+            rows[i] = torch.maximum(rows[i], rows[i - 1] - drop)
+        support = torch.stack(rows)
+    # each slice's centre: the middle of its hull's extent along x and z (inside the hull,
+    # whatever the spread of the vertices that made it)
+    quarter = DIRECTIONS // 4
+    centre = torch.stack(
+        [
+            (support[:, 0] - support[:, 2 * quarter]) / 2,
+            (support[:, quarter] - support[:, 3 * quarter]) / 2,
+        ],
+        dim=1,
+    )
+    centre = torch.nan_to_num(centre, nan=0.0, posinf=0.0, neginf=0.0)
+    # each vertex between the two nearest slice centres, by linear interpolation
+    lo = pos.floor().long().clamp(0, num - 1)
+    hi = (lo + 1).clamp(max=num - 1)
+    t = (pos - lo.float()).clamp(0, 1)
+    radius = torch.zeros(ids.numel())
+    for slice_ids, weight in ((lo, 1 - t), (hi, t)):
+        c = centre[slice_ids]
+        offset = xz - c
+        r = offset.norm(dim=1).clamp(min=1e-6)
+        out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
+        out = torch.where(torch.isfinite(out), out, r)
+        radius = radius + weight * torch.maximum(out, r)
+    # out along the vertex's own ray from its slice's centre (the nearer centre's ray)
+    c = torch.where((t < 0.5)[:, None], centre[lo], centre[hi])
+    offset = xz - c
+    r = offset.norm(dim=1).clamp(min=1e-6)
+    grow = (radius - r).clamp(min=0.0)
+    moved = xz + offset / r[:, None] * grow[:, None]
+    result = verts.clone()
+    result[ids, 0] = moved[:, 0]
+    result[ids, 2] = moved[:, 1]
+    return result
+
+
+#: half width (points) of the window an edge's fold-back is straightened over
+UNTANGLE_HALF_WINDOW = 3
+
+
+def untangle_loops(verts: torch.Tensor, loops: list[torch.Tensor], rounds: int = 3) -> torch.Tensor:
+    """Straighten every place where a garment edge doubles back on itself. An edge that ran
+    into a narrow fold of the body (the cleft between the buttocks) lands on the hull's
+    straight line with its points out of order: a zigzag a millimetre wide, but a 180 degree
+    turn, which no amount of smoothing removes from points on a line. Each step that runs
+    against the edge's direction over `UNTANGLE_HALF_WINDOW` points either side has the
+    window's points respaced evenly between its ends. (N, 3) -> (N, 3)."""
+    out = verts.clone()
+    k = UNTANGLE_HALF_WINDOW
+    for loop in loops:
+        n = loop.numel()
+        if n < 4 * k:
+            continue
+        for _ in range(rounds):
+            pts = out[loop]
+            chord = pts.roll(-k, dims=0) - pts.roll(k, dims=0)
+            step = pts.roll(-1, dims=0) - pts
+            bad = ((step * chord).sum(dim=1) <= 0).nonzero().squeeze(1).tolist()
+            if not bad:
+                break
+            for i in bad:
+                idx = torch.arange(i - k, i + k + 2) % n
+                a, b = pts[idx[0]], pts[idx[-1]]
+                t = torch.linspace(0.0, 1.0, idx.numel())[:, None]
+                pts[idx] = a + t * (b - a)
+            out[loop] = pts
+    return out

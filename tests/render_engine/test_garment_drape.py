@@ -1,0 +1,156 @@
+"""Cloth that hangs: garments span the body's hollows (between and under the breasts, the
+navel) instead of following them, and a loose fit falls farther from the waist than a slim one.
+
+The bounds come from what hanging cloth does, not from this code's output: cloth held out by
+the convex parts of the body lies on (or outside) the convex hull of the body's section, and
+below its support it comes back towards the body by at most its fall slope.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from scipy.spatial import ConvexHull
+
+from render_engine.garment import DressedGarment, as_garment_body, dress
+from render_engine.garment.body_view import GarmentBody, Part
+from render_engine.garment.envelope import FALL_SLOPE
+from render_engine.garment.pattern import GarmentRegion
+
+GUIDE = {
+    "S": {"chest": 86, "waist": 72, "hips": 90, "sleeve": 52, "inseam": 74},
+    "M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54, "inseam": 76},
+}
+TRUNK = (GarmentRegion.TORSO, GarmentRegion.SKIRT, GarmentRegion.WAISTBAND)
+#: the drape's collision margin (`DrapeSettings.margin`): cloth may settle this far towards
+#: the body from where the envelope put it
+MARGIN_M = 0.003
+
+
+@pytest.fixture(scope="module")
+def body() -> GarmentBody:
+    """A body with a bust: the gallery's body a (fitted to a woman of 168 cm, 62 kg, chest 90,
+    waist 72, hips 98 cm; bench/gallery.py)."""
+    from render_engine.body.fitted import build_body
+
+    torch.set_num_threads(2)
+    phenotype = {"gender": 1.0, "age": 1.0, "muscle": 0.737767, "weight": 0.911842}
+    phenotype |= {"height": 0.341974, "proportions": 0.34748}
+    return as_garment_body(build_body(phenotype))
+
+
+@pytest.fixture(scope="module")
+def garments(body: GarmentBody) -> dict[str, DressedGarment]:
+    return {c: dress(body, c, GUIDE, "M", "#1E3A8A") for c in ("tops", "dresses", "outerwear")}
+
+
+def plane_section(verts: torch.Tensor, faces: torch.Tensor, y: float) -> torch.Tensor:
+    """(n, 2) x, z where the mesh's edges cross the horizontal plane at height y: the exact
+    section (a mesh's vertices are too sparse to slice)."""
+    edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    a, b = verts[edges[:, 0]], verts[edges[:, 1]]
+    crosses = (a[:, 1] - y) * (b[:, 1] - y) < 0
+    a, b = a[crosses], b[crosses]
+    t = ((y - a[:, 1]) / (b[:, 1] - a[:, 1]))[:, None]
+    return (a + t * (b - a))[:, [0, 2]]
+
+
+def torso_section(body: GarmentBody, y: float) -> torch.Tensor:
+    """The body's section at y through its chest, belly and hips (not the arms)."""
+    torso = torch.isin(body.parts, torch.tensor([Part.CHEST, Part.ABDOMEN, Part.PELVIS]))
+    faces = body.faces[torso[body.faces].all(dim=1)]
+    return plane_section(body.verts, faces, y)
+
+
+def trunk_section(garment: DressedGarment, y: float) -> torch.Tensor:
+    """The garment's section at y through its trunk (torso, skirt, waistband)."""
+    mesh = garment.mesh
+    assert mesh.labels is not None
+    trunk = torch.isin(mesh.labels, torch.tensor(TRUNK))
+    return plane_section(mesh.verts, mesh.faces[trunk[mesh.faces].all(dim=1)], y)
+
+
+def front_at_midline(points: torch.Tensor, half_width: float = 0.02) -> float:
+    """The front of a section at the midline: its most forward point within `half_width`."""
+    front = points[:, 1] > points[:, 1].mean()
+    near = points[front & (points[:, 0].abs() < half_width)]
+    return float(near[:, 1].max())
+
+
+def hull_front_at_midline(points: torch.Tensor) -> float:
+    """Where the convex hull of a section crosses x = 0 at the front: the highest chord between
+    a point left and a point right of the midline."""
+    left, right = points[points[:, 0] < 0], points[points[:, 0] > 0]
+    xl, zl = left[:, 0][:, None], left[:, 1][:, None]
+    xr, zr = right[:, 0][None], right[:, 1][None]
+    z = zl + (zr - zl) * (-xl) / (xr - xl)
+    return float(z.max())
+
+
+def bust_height(body: GarmentBody) -> float:
+    """The height where the chest reaches farthest forward, between the waist and shoulders."""
+    j = body.joints
+    ys = torch.arange(float(j["waist"][1]), float(j["shoulder_L"][1]) - 0.05, 0.005)
+    fronts = torch.tensor([float(torso_section(body, float(y))[:, 1].max()) for y in ys])
+    return float(ys[int(fronts.argmax())])
+
+
+def test_the_test_body_has_a_hollow_between_and_under_its_breasts(body: GarmentBody) -> None:
+    """Precondition: a garment that followed the skin would sink into this hollow."""
+    y = bust_height(body)
+    depths = [
+        hull_front_at_midline(s) - front_at_midline(s)
+        for s in (torso_section(body, y - d) for d in (0.0, 0.02, 0.04))
+    ]
+    assert max(depths) > 0.01
+
+
+@pytest.mark.parametrize("category", ["tops", "dresses", "outerwear"])
+def test_the_cloth_spans_the_hollow_between_the_breasts(
+    body: GarmentBody, garments: dict[str, DressedGarment], category: str
+) -> None:
+    """From the bust down past the under-bust crease, the cloth at the sternum is no closer
+    to the body than the hull of the body's own section (a tape measure across the breasts):
+    it spans the hollow rather than following it."""
+    garment = garments[category]
+    y0 = bust_height(body)
+    for drop in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06):
+        y = y0 - drop
+        cloth = trunk_section(garment, y)
+        if category == "outerwear":  # the coat is open at the centre front: the fronts' chord
+            cloth_front = hull_front_at_midline(cloth)
+        else:
+            cloth_front = front_at_midline(cloth)
+        assert cloth_front >= hull_front_at_midline(torso_section(body, y)) - MARGIN_M, drop
+
+
+@pytest.mark.parametrize("category", ["tops", "dresses", "outerwear"])
+def test_the_cloths_section_at_the_bust_is_convex(
+    body: GarmentBody, garments: dict[str, DressedGarment], category: str
+) -> None:
+    """No point of the garment's section at bust height lies inside its own convex hull by
+    more than the drape's collision margin: cloth under tension round the chest has no
+    dents."""
+    points = trunk_section(garments[category], bust_height(body)).double().numpy()
+    hull = ConvexHull(points)
+    # each point's depth inside the hull: its distance to the nearest of the hull's sides
+    depth = -(points @ hull.equations[:, :2].T + hull.equations[:, 2]).max(axis=1)
+    assert float(depth.max()) <= MARGIN_M
+
+
+def test_a_loose_fit_hangs_farther_from_the_waist_than_a_slim_one(body: GarmentBody) -> None:
+    """Below the bust the cloth may come back towards the body by at most its fall slope, so
+    an oversized top stands off the waist by at least (bust's reach - slope * drop) - waist,
+    and farther than a slim one of the same size."""
+    slim = dress(body, "tops", GUIDE, "M", "#1E3A8A", fit="slim")
+    loose = dress(body, "tops", GUIDE, "M", "#1E3A8A", fit="oversized")
+    y_bust, y_waist = bust_height(body), float(body.joints["waist"][1])
+    body_waist = float(torso_section(body, y_waist)[:, 1].max())
+    body_bust = float(torso_section(body, y_bust)[:, 1].max())
+
+    def stand_off(garment: DressedGarment) -> float:
+        return float(trunk_section(garment, y_waist)[:, 1].max()) - body_waist
+
+    expected = body_bust - FALL_SLOPE["oversized"] * (y_bust - y_waist) - body_waist - MARGIN_M
+    assert stand_off(loose) >= expected
+    assert stand_off(loose) > stand_off(slim)

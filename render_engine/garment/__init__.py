@@ -101,10 +101,11 @@ ENVELOPE_BELOW_SHOULDER_M = 0.05
 ENVELOPE_FADE_M = 0.05
 
 
-#: passes of outward Laplacian smoothing after the envelope: the envelope is made of slices,
-#: and where the fall starts under the bust its slope changes at once (a crease across the
-#: front); the passes round it off and fill what small hollows the slices miss
-BRIDGE_PASSES = 8
+#: passes of Laplacian smoothing after the envelope (`bridge_concavities`): the envelope is made
+#: of slices, and where the fall starts under the bust its slope changes at once (a crease
+#: across the front); the passes round it off, fill what small hollows the slices miss and
+#: spread out the vertices the envelope bunched together (about 1 ms each)
+BRIDGE_PASSES = 20
 
 
 def bridge_concavities(

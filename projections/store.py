@@ -207,24 +207,17 @@ class PostgresViewStore:
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
-    @contextmanager
-    def read(self) -> Iterator[_PostgresTx]:
+    def read(self) -> Any:
         # Without BEGIN and COMMIT: a read is one round trip, not three. Nothing is lost: at
         # READ COMMITTED every statement takes its own snapshot inside a transaction too.
-        with self._autocommit() as conn:
-            yield _PostgresTx(conn)
+        return self.autocommit()
 
     @contextmanager
     def autocommit(self) -> Iterator[_PostgresTx]:
-        with self._autocommit() as conn:
-            yield _PostgresTx(conn)
-
-    @contextmanager
-    def _autocommit(self) -> Iterator[Any]:
         with self.pool.connection() as conn:
             conn.autocommit = True
             try:
-                yield conn
+                yield _PostgresTx(conn)
             finally:
                 if not conn.closed:  # a broken connection goes back to the pool to be dropped
                     conn.autocommit = False

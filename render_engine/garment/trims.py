@@ -30,7 +30,9 @@ COLLAR_FRONT_GAP_M = 0.006
 #: the band is this much lower at its front ends (a share of its height at the back)
 COLLAR_FRONT_LOWER = 0.4
 #: the collar's sheet is made of rows this far apart (m) across it, `along` points round
-COLLAR_STEP_M = 0.003
+COLLAR_STEP_M = 0.0035
+#: ... and this far apart on the band and the fall, away from the fold
+COLLAR_WIDE_STEP_M = 0.006
 #: the fall flares out this much (m per m down) and stays this far off the cloth under it
 COLLAR_FLARE = 0.25
 TRIM_CLEARANCE_M = 0.004
@@ -113,7 +115,7 @@ def collar(
     verts: torch.Tensor,
     faces: torch.Tensor,
     body: GarmentBody,
-    along: int = 112,
+    along: int = 80,
     *,
     stand: float = COLLAR_STAND_M,
     fall: float = COLLAR_FALL_M,
@@ -160,7 +162,22 @@ def collar(
     # across the sheet: below the neckline (cut away), up the band, over the fold, down
     fold_len = math.pi * fold
     across_max = stand + fold_len + fall + point + 0.004
-    w = torch.arange(-0.004, across_max + 1e-6, COLLAR_STEP_M)
+    # rows: `COLLAR_STEP_M` apart over the fold (the sheet turns there), wider elsewhere (fewer
+    # faces to draw: the try-on's render time grows with them)
+    fold_start, fold_end = stand * (1 - COLLAR_FRONT_LOWER) - 0.003, stand + fold_len + 0.003
+    w = torch.cat(
+        [
+            torch.linspace(
+                -0.004, fold_start, max(2, round((fold_start + 0.004) / COLLAR_WIDE_STEP_M) + 1)
+            ),
+            torch.arange(fold_start, fold_end, COLLAR_STEP_M)[1:],
+            torch.linspace(
+                fold_end,
+                across_max,
+                max(2, round((across_max - fold_end) / COLLAR_WIDE_STEP_M) + 1),
+            ),
+        ]
+    )
     # the band is lower at the front (by `COLLAR_FRONT_LOWER` at its ends), clear of the
     # throat: (rows, along) from here on
     toward_front = ((s.abs() / half - 0.5) / 0.5).clamp(0, 1) ** 2

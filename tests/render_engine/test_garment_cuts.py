@@ -1,5 +1,6 @@
 """The product's subcategory chooses the cut: an open coat over a plain top with lapels, a
-brimmed hat above the ears, a crossbody bag with its strap over the shoulder, a scarf."""
+brimmed hat above the ears, a crossbody bag with its strap over the shoulder, a scarf, a
+shirt with its collar and buttons, a hoodie with its hood."""
 
 from __future__ import annotations
 

@@ -402,6 +402,8 @@ def dress(
     if textures is not None:
         uv, front = planar_uv(mesh.verts, mesh.faces)
         mesh.extras.update(texture=textures, uv=uv, front=front)
+        # buttons keep their own darker colour, not the photo's
+        mesh.extras["plainColor"] = labels == GarmentRegion.BUTTON
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return DressedGarment(
         mesh=mesh,

@@ -359,3 +359,23 @@ def test_the_collar_buttons_and_hood_stay_outside_the_body_with_smooth_edges(
     assert loops
     worst = max(float(turning_angles(mesh.verts[lp]).rad2deg().max()) for lp in loops)
     assert worst < MAX_TURN_DEG
+
+
+def test_a_shirt_with_a_photo_keeps_its_buttons_in_their_own_darker_colour(
+    body: GarmentBody,
+) -> None:
+    from render_engine.garment.product_images import product_photo
+    from render_engine.scene.materials import LAYER, scene_surface
+
+    photo = product_photo("#D6C7A1", "stripes", "tops")
+    garment = dress(body, "tops", GUIDE, "M", "#D6C7A1", images=[photo], subcategory="shirts")
+    drawn = {m.name: m for m in outfit(body, [garment.mesh])}["garment:tops"]
+    assert drawn.labels is not None
+    buttons = drawn.labels == GarmentRegion.BUTTON
+    assert bool(buttons.any())
+    # darker than the cloth, and drawn in that colour, not the photo's
+    assert float(drawn.colors[buttons].mean()) < 0.6 * float(drawn.colors[~buttons].mean())
+    surface = scene_surface([drawn])
+    assert surface is not None
+    layer = surface.attrs[:, LAYER]
+    assert bool((layer[buttons] < 0).all()) and bool((layer[~buttons] >= 0).all())

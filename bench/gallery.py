@@ -66,6 +66,18 @@ LOOKS: dict[str, tuple[str, dict[str, object]]] = {
 }
 
 
+#: extra pictures of cuts the demo catalog has no product for: name -> (category, colorHex,
+#: dress() keyword arguments, angles); made with --extras, body a only
+EXTRA_LOOKS: dict[str, tuple[str, str, dict[str, object], tuple[str, ...]]] = {
+    "tops_hoodie": (
+        "tops",
+        "#5D6D7E",
+        {"subcategory": "hoodies", "material": "cotton"},
+        ("three_quarter", "back"),
+    ),
+}
+
+
 def demo_look(category: str) -> tuple[str, dict[str, object]]:
     """The colour and dress() arguments of the category's demo product (photos, material)."""
     from adapters.demo_catalog import DEMO_PRODUCTS, demo_photos
@@ -108,6 +120,7 @@ def main() -> int:
     parser.add_argument("--resolution", default="720p")
     parser.add_argument("--quality", default="high")
     parser.add_argument("--index-only", action="store_true", help="only rewrite README.md")
+    parser.add_argument("--extras", action="store_true", help="only the EXTRA_LOOKS pictures")
     args = parser.parse_args()
     if args.index_only:
         write_index(Path(args.out))
@@ -123,6 +136,25 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     categories = args.only or list(CATEGORIES)
     rows = []
+    if args.extras:
+        body = pose_figure(load_body("a", Path(args.cache)), "standing_neutral", {})
+        for name, (category, color, extra, angles) in EXTRA_LOOKS.items():
+            garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
+            meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES["a"]["skin"]))
+            for angle in angles:
+                spec = RenderSpec(
+                    camera=CameraSpec(angle=angle),
+                    output=OutputSpec(
+                        format="png",
+                        resolution=args.resolution,
+                        background="white",
+                        quality=args.quality,
+                    ),
+                )
+                (out / f"{name}_a_{angle}.png").write_bytes(render_scene(meshes, spec).image)
+                print(f"{name}_a_{angle}.png", flush=True)
+        write_index(out)
+        return 0
     for key in args.bodies:
         body = pose_figure(load_body(key, Path(args.cache)), "standing_neutral", {})
         for category in categories:
@@ -179,6 +211,18 @@ def write_index(out: Path) -> None:
             for a in ("front", "three_quarter")
         ]
         lines.append(f"| {category} | {DEMO_LOOKS[category]} | " + " | ".join(cells) + " |")
+    for name, (category, _, extra, angles) in EXTRA_LOOKS.items():
+        pictures = [
+            f"![{name} {a}]({name}_a_{a}.png)"
+            for a in angles
+            if (out / f"{name}_a_{a}.png").is_file()
+        ]
+        if pictures:
+            lines.append("")
+            lines.append(
+                f"{name} ({category}, subcategory {extra['subcategory']}, body a, "
+                f"`--extras`): " + " ".join(pictures)
+            )
     (out / "README.md").write_text("\n".join(lines) + "\n")
 
 

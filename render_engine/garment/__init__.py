@@ -45,6 +45,7 @@ from render_engine.garment.sizing import (
     recommend_size,
 )
 from render_engine.garment.texture import garment_textures, planar_uv
+from render_engine.garment.trims import BUTTON_SHADE
 from render_engine.mesh import TriMesh
 from render_engine.scene.materials import material_for
 
@@ -185,6 +186,33 @@ def hanging_cloth(
     # where the body folds (the cleft between the buttocks) an edge's points land on the hull
     # out of order: straighten them (`untangle_loops`)
     return untangle_loops(out, boundary_loops(faces))
+
+
+def draped_trims(
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody, category: str, cut: str
+) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
+    """The parts made on the draped garment (verts, faces) after the drape (`trims.py`), each
+    as (verts, faces, `GarmentRegion` id): a shirt's collar, placket and buttons; a hoodie's
+    hood."""
+    from render_engine.garment.trims import buttons, collar, hood, neckline_loop, placket
+
+    if category != "tops" or cut not in ("shirt", "hoodie") or faces.shape[0] == 0:
+        return []
+    if cut == "hoodie":
+        return [(*hood(verts, faces, body), GarmentRegion.HOOD)]
+    neck = verts[neckline_loop(verts, faces, body)]
+    top_y = float(neck[:, 1].min()) - 0.012  # just under the collar's front ends
+    bottom_y = float(verts[:, 1].min()) + 0.03
+    cv, cf = collar(verts, faces, body)
+    pv, pf = placket(verts, faces, body, top_y, bottom_y)
+    gap = (top_y - bottom_y) * 0.08
+    on = (pv, pf) if pf.shape[0] else (verts, faces)
+    bv, bf = buttons(*on, body, top_y - 0.01, bottom_y + gap)
+    return [
+        (cv, cf, GarmentRegion.COLLAR),
+        (pv, pf, GarmentRegion.PLACKET),
+        (bv, bf, GarmentRegion.BUTTON),
+    ]
 
 
 def dress(
@@ -338,10 +366,22 @@ def dress(
                     source = torch.cat([source, torch.full((lv.shape[0],), -1).to(source)])
                 verts = torch.cat([verts, lv])
                 flagged = torch.cat([flagged, torch.zeros(lv.shape[0], dtype=torch.bool)])
+        parts = draped_trims(verts, faces, garment_body, category, cut) if model_glb is None else []
+        for part_verts, part_faces, region in parts:
+            faces = torch.cat([faces, part_faces + verts.shape[0]])
+            n_new = part_verts.shape[0]
+            labels = torch.cat([labels, torch.full((n_new,), region, dtype=labels.dtype)])
+            if source is not None:
+                source = torch.cat([source, torch.full((n_new,), -1).to(source)])
+            verts = torch.cat([verts, part_verts])
+            flagged = torch.cat([flagged, torch.zeros(n_new, dtype=torch.bool)])
+    colors = color.expand(verts.shape[0], 3).clone()
+    # buttons in a darker shade of the cloth (horn on a shirt)
+    colors[labels == GarmentRegion.BUTTON] *= BUTTON_SHADE
     mesh = TriMesh(
         verts=verts.float().contiguous(),
         faces=faces.long().contiguous(),
-        colors=color.expand(verts.shape[0], 3).clone(),
+        colors=colors,
         labels=labels.long(),
         name=f"garment:{category}",
         extras={
@@ -362,6 +402,8 @@ def dress(
     if textures is not None:
         uv, front = planar_uv(mesh.verts, mesh.faces)
         mesh.extras.update(texture=textures, uv=uv, front=front)
+        # buttons keep their own darker colour, not the photo's
+        mesh.extras["plainColor"] = labels == GarmentRegion.BUTTON
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return DressedGarment(
         mesh=mesh,

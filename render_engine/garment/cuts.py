@@ -10,10 +10,10 @@ matched case-insensitively, with spaces, hyphens and a plural ``s`` or ``es`` ig
 category     cut          subcategories (demo catalog first)
 ===========  ===========  ==============================================================
 tops         tee          (default) tops, tshirt, tee, tank
-tops         shirt        shirts: long sleeves
+tops         shirt        shirts: long sleeves, turn-down collar, placket, 6 buttons
 tops         blouse       blouse: scoop neck, elbow sleeves
 tops         sweater      knitwear, sweater, jumper, cardigan: long sleeves, crew neck
-tops         hoodie       hoodie, sweatshirt: long sleeves, crew neck
+tops         hoodie       hoodie, sweatshirt: long sleeves, crew neck, hood lying down
 bottoms      trousers     (default) jeans, chinos, trousers, pants
 bottoms      shorts       shorts: 18 cm inseam
 bottoms      skirt        skirt: A-line from the waist to above the knee

@@ -219,7 +219,7 @@ def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMes
     labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[ids]])
     extras = dict(mesh.extras)
     extras["edgeBandFrom"] = mesh.num_verts
-    for key in ("uv", "front"):
+    for key in ("uv", "front", "plainColor"):
         value = extras.get(key)
         if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
             extras[key] = torch.cat([value, value[ids]])
@@ -364,7 +364,7 @@ def _drop_unused(mesh: TriMesh) -> TriMesh:
     remap[used] = torch.arange(used.shape[0])
     labels = None if mesh.labels is None else mesh.labels[used]
     extras = dict(mesh.extras)
-    for key in ("uv", "front", "source"):  # per-vertex extras follow the vertices
+    for key in ("uv", "front", "source", "plainColor"):  # per-vertex extras follow the vertices
         value = extras.get(key)
         if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
             extras[key] = value[used]

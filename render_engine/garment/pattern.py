@@ -48,6 +48,10 @@ class GarmentRegion:
     BAG = 8
     STRAP = 9
     LAPEL = 10
+    COLLAR = 11
+    PLACKET = 12
+    BUTTON = 13
+    HOOD = 14
 
     NAMES = {
         0: "torso",
@@ -61,6 +65,10 @@ class GarmentRegion:
         8: "bag",
         9: "strap",
         10: "lapel",
+        11: "collar",
+        12: "placket",
+        13: "button",
+        14: "hood",
     }
 
 

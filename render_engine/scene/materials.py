@@ -140,6 +140,10 @@ def scene_surface(meshes: Sequence[TriMesh],
             a[:, U : V + 1] = uv.float().cpu()[:n]
             a[:, FRONT] = front.float().cpu()[:n] if isinstance(front, torch.Tensor) else 1.0
             a[:, LAYER] = float(2 * len(layers))
+            # vertices drawn in their own colour over a pictured mesh (a shirt's buttons)
+            plain = m.extras.get("plainColor")
+            if isinstance(plain, torch.Tensor) and plain.shape[0] == n:
+                a[plain.bool().cpu(), LAYER] = -1.0
             layers.append(tex.float().cpu())
         rows.append(a)
     textures = None

@@ -1,5 +1,6 @@
 """The product's subcategory chooses the cut: an open coat over a plain top with lapels, a
-brimmed hat above the ears, a crossbody bag with its strap over the shoulder, a scarf."""
+brimmed hat above the ears, a crossbody bag with its strap over the shoulder, a scarf, a
+shirt with its collar and buttons, a hoodie with its hood."""
 
 from __future__ import annotations
 
@@ -216,3 +217,165 @@ def test_a_scarf_goes_round_the_neck_and_its_ends_hang_down_the_front(body: Garm
     assert float(ends[:, 1].min()) < float(j["chest"][1])
     assert float(ends[:, 2].mean()) > float(j["chest"][2])
     assert scarf.inside_fraction < 0.005
+
+
+@pytest.fixture(scope="module")
+def shirt(body: GarmentBody) -> DressedGarment:
+    return dress(body, "tops", GUIDE, "M", "#7DB4E6", subcategory="shirts")
+
+
+@pytest.fixture(scope="module")
+def hoodie(body: GarmentBody) -> DressedGarment:
+    return dress(body, "tops", GUIDE, "M", "#5D6D7E", subcategory="hoodies")
+
+
+def _components(mesh: TriMesh, region: int) -> list[torch.Tensor]:
+    """The vertex ids of each connected piece of `region`'s faces."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    assert mesh.labels is not None
+    mine = mesh.labels == region
+    faces = mesh.faces[mine[mesh.faces].all(dim=1)]
+    ids = torch.unique(faces)
+    local = torch.searchsorted(ids, faces)
+    a, b = local.reshape(-1).numpy(), local[:, [1, 2, 0]].reshape(-1).numpy()
+    graph = coo_matrix((a * 0 + 1, (a, b)), shape=(ids.shape[0], ids.shape[0]))
+    count, comp = connected_components(graph, directed=False)
+    comp_t = torch.from_numpy(comp)
+    return [ids[comp_t == c] for c in range(count)]
+
+
+def _neckline_back_y(mesh: TriMesh, body: GarmentBody) -> float:
+    """Height of the torso's neckline at the centre back."""
+    neck = body.joints["neck"]
+    cx = _centre_x(body)
+    assert mesh.labels is not None
+    loops = [lp for lp in boundary_loops(mesh.faces) if len(lp) >= MIN_EDGE_POINTS]
+    torso = [lp for lp in loops if int(mesh.labels[lp[0]]) == GarmentRegion.TORSO]
+    loop = min(torso, key=lambda lp: float((mesh.verts[lp].mean(0) - neck).norm()))
+    p = mesh.verts[loop]
+    back = p[(p[:, 2] < float(neck[2])) & ((p[:, 0] - cx).abs() < 0.02)]
+    return float(back[:, 1].mean())
+
+
+def test_a_shirt_has_a_turn_down_collar_round_the_neck(
+    body: GarmentBody, shirt: DressedGarment
+) -> None:
+    mesh = shirt.mesh
+    collar = mesh.verts[mesh.labels == GarmentRegion.COLLAR]
+    assert collar.shape[0] > 200
+    cx, neck = _centre_x(body), body.joints["neck"]
+    # round the neck: on both sides and behind it
+    assert float(collar[:, 0].max()) > cx + 0.05 and float(collar[:, 0].min()) < cx - 0.05
+    behind = collar[(collar[:, 2] < float(neck[2]) - 0.03) & ((collar[:, 0] - cx).abs() < 0.03)]
+    assert behind.shape[0] > 20
+    # at the back it stands up from the neckline (the band, 3 cm) and falls back over it,
+    # standing off the band: the fall is farther from the neck than the band's foot
+    back_y = _neckline_back_y(mesh, body)
+    assert float(behind[:, 1].min()) > back_y - 0.03
+    assert float(behind[:, 1].max()) > back_y + 0.025
+    assert float(behind[:, 2].min()) < float(behind[behind[:, 1] < back_y + 0.005][:, 2].max())
+    # the collar's front ends: the points reach down in front, either side of the centre
+    front = collar[collar[:, 2] > float(neck[2])]
+    assert float(front[:, 1].min()) < float(behind[:, 1].min())
+
+
+def test_a_shirt_has_buttons_down_its_centre_front_in_front_of_the_cloth(
+    body: GarmentBody, shirt: DressedGarment
+) -> None:
+    mesh = shirt.mesh
+    buttons = _components(mesh, GarmentRegion.BUTTON)
+    assert 5 <= len(buttons) <= 7
+    cx, j = _centre_x(body), body.joints
+    cloth = mesh.verts[
+        (mesh.labels == GarmentRegion.TORSO) | (mesh.labels == GarmentRegion.PLACKET)
+    ]
+    centres = torch.stack([mesh.verts[ids].mean(0) for ids in buttons])
+    assert float((centres[:, 0] - cx).abs().max()) < 0.01
+    # from the top of the chest to below the waist
+    assert float(centres[:, 1].max()) > float(j["chest"][1]) + 0.05
+    assert float(centres[:, 1].min()) < float(j["waist"][1])
+    for ids in buttons:
+        v = mesh.verts[ids]
+        c = v.mean(0)
+        under = cloth[
+            ((cloth[:, :2] - c[:2]).norm(dim=1) < 0.012) & (cloth[:, 2] > float(c[2]) - 0.05)
+        ]
+        assert under.shape[0] > 0
+        # the button stands proud of the cloth around it
+        assert float(v[:, 2].max()) > float(under[:, 2].max()) + 0.001
+    # the placket runs down the centre front under the buttons
+    placket = mesh.verts[mesh.labels == GarmentRegion.PLACKET]
+    assert float((placket[:, 0] - cx).abs().max()) < 0.025
+    assert float(placket[:, 1].max()) > float(centres[:, 1].max())
+    assert float(placket[:, 1].min()) < float(centres[:, 1].min())
+
+
+def test_a_hoodie_has_a_hood_lying_on_the_upper_back(
+    body: GarmentBody, hoodie: DressedGarment
+) -> None:
+    mesh = hoodie.mesh
+    hood = mesh.verts[mesh.labels == GarmentRegion.HOOD]
+    assert hood.shape[0] > 200
+    cx, j = _centre_x(body), body.joints
+    neck_y, neck_z = float(j["neck"][1]), float(j["neck"][2])
+    behind = hood[hood[:, 2] < neck_z - 0.03]
+    # most of it behind the neck (its rolled edge goes round the neck), hanging down the
+    # upper back to about the shoulder blades, above the waist, on both sides of the spine
+    assert behind.shape[0] > 0.5 * hood.shape[0]
+    assert float(behind[:, 1].min()) < neck_y - 0.15
+    assert float(hood[:, 1].min()) > float(j["waist"][1])
+    assert float(behind[:, 0].max()) > cx + 0.08 and float(behind[:, 0].min()) < cx - 0.08
+    # it stands off the back: behind the hoodie's own back at the shoulder blades
+    torso = mesh.verts[mesh.labels == GarmentRegion.TORSO]
+
+    def band(p: torch.Tensor) -> torch.Tensor:
+        return p[((p[:, 1] - (neck_y - 0.08)).abs() < 0.01) & ((p[:, 0] - cx).abs() < 0.03)]
+
+    assert float(band(hood)[:, 2].min()) < float(band(torso)[:, 2].min()) - 0.02
+    # and its opening's edge rolls round the neck above the neckline
+    assert float(behind[:, 1].max()) > _neckline_back_y(mesh, body) + 0.02
+
+
+@pytest.mark.parametrize("which", ["shirt", "hoodie"])
+def test_the_collar_buttons_and_hood_stay_outside_the_body_with_smooth_edges(
+    body: GarmentBody, which: str, request: pytest.FixtureRequest
+) -> None:
+    garment: DressedGarment = request.getfixturevalue(which)
+    mesh = garment.mesh
+    assert mesh.labels is not None
+    parts = (GarmentRegion.COLLAR, GarmentRegion.PLACKET, GarmentRegion.BUTTON, GarmentRegion.HOOD)
+    new = torch.isin(mesh.labels, torch.tensor(parts))
+    assert bool(new.any())
+    inside = winding_numbers(mesh.verts[new], body.verts, body.faces) > 0.5
+    assert float(inside.float().mean()) < 0.005
+    assert garment.inside_fraction < 0.005
+    loops = [
+        lp
+        for lp in boundary_loops(mesh.faces)
+        if len(lp) >= MIN_EDGE_POINTS and bool(new[lp].all())
+    ]
+    assert loops
+    worst = max(float(turning_angles(mesh.verts[lp]).rad2deg().max()) for lp in loops)
+    assert worst < MAX_TURN_DEG
+
+
+def test_a_shirt_with_a_photo_keeps_its_buttons_in_their_own_darker_colour(
+    body: GarmentBody,
+) -> None:
+    from render_engine.garment.product_images import product_photo
+    from render_engine.scene.materials import LAYER, scene_surface
+
+    photo = product_photo("#D6C7A1", "stripes", "tops")
+    garment = dress(body, "tops", GUIDE, "M", "#D6C7A1", images=[photo], subcategory="shirts")
+    drawn = {m.name: m for m in outfit(body, [garment.mesh])}["garment:tops"]
+    assert drawn.labels is not None
+    buttons = drawn.labels == GarmentRegion.BUTTON
+    assert bool(buttons.any())
+    # darker than the cloth, and drawn in that colour, not the photo's
+    assert float(drawn.colors[buttons].mean()) < 0.6 * float(drawn.colors[~buttons].mean())
+    surface = scene_surface([drawn])
+    assert surface is not None
+    layer = surface.attrs[:, LAYER]
+    assert bool((layer[buttons] < 0).all()) and bool((layer[~buttons] >= 0).all())

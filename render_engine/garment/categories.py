@@ -30,7 +30,7 @@ import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.garment.body_view import GarmentBody, Part
-from render_engine.garment.cut import cut_surface
+from render_engine.garment.cut import cut_patch, cut_surface
 from render_engine.garment.cuts import DEFAULT_CUTS, SUBCATEGORY_CUTS
 from render_engine.garment.geometry import uniform_laplacian, unique_edges
 from render_engine.garment.pattern import (
@@ -356,8 +356,6 @@ def lapels(
     edge, cut across the triangles along that smooth outline (`cut.cut_surface`), the
     outline relaxed along itself and lifted `LAPEL_LIFT_M` off the front along its normals,
     as a lapel folded back over it. Returns the lapels' verts and faces (their own mesh)."""
-    from render_engine.garment.cut import boundary_loops, smooth_loops
-    from render_engine.garment.geometry import subdivide, submesh, vertex_normals
 
     j = body.joints
     break_y = float(j["waist"][1]) + 0.03
@@ -377,15 +375,8 @@ def lapels(
 
     # the patch of the front around the lapels, its triangles split in four: the rounded
     # point at the break is a few centimetres across, about the cloth's triangle size
-    faces, kept = submesh(faces, outline(verts) > -LAPEL_MARGIN_M)
-    verts, faces = subdivide(verts[kept], faces)
-    normals = vertex_normals(verts, faces)
-    lv, lf, cmap = cut_surface(verts, faces, outline(verts))
-    if lf.shape[0] == 0:
-        return lv, lf
-    lv = smooth_loops(lv, boundary_loops(lf), iterations=4)
-    lifted = lv + torch.nn.functional.normalize(cmap.apply(normals), dim=1) * LAPEL_LIFT_M
-    return lifted, lf
+    lv, lf, normals = cut_patch(verts, faces, outline, LAPEL_MARGIN_M, iterations=4)
+    return lv + normals * LAPEL_LIFT_M, lf
 
 
 def lower_garment(

@@ -15,6 +15,7 @@ drape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -143,3 +144,29 @@ def smooth_loops(
             pts = pts + weight * (mid - pts)
         out[loop] = pts
     return out
+
+
+def cut_patch(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    outline: Callable[[torch.Tensor], torch.Tensor],
+    margin: float,
+    iterations: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A part laid on a draped surface (a lapel, a placket, a hood): the triangles within
+    ``margin`` of where ``outline >= 0``, split in four (a part's rounded corners are a few
+    centimetres across, about the cloth's triangle size), cut along the outline's zero, the
+    cut edge relaxed ``iterations`` times. Returns the patch's verts (P, 3), faces (Q, 3) and
+    the surface's unit normals at its verts (P, 3); an empty patch when nothing is inside."""
+    from render_engine.garment.geometry import subdivide, submesh, vertex_normals
+
+    faces, kept = submesh(faces, outline(verts) > -margin)
+    if faces.shape[0] == 0:
+        return verts[:0], faces, verts[:0]
+    verts, faces = subdivide(verts[kept], faces)
+    normals = vertex_normals(verts, faces)
+    pv, pf, cmap = cut_surface(verts, faces, outline(verts))
+    if pf.shape[0] == 0:
+        return pv, pf, pv
+    pv = smooth_loops(pv, boundary_loops(pf), iterations=iterations)
+    return pv, pf, torch.nn.functional.normalize(cmap.apply(normals), dim=1)

@@ -14,8 +14,8 @@ import math
 import torch
 
 from render_engine.garment.body_view import GarmentBody
-from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
-from render_engine.garment.geometry import face_normals, subdivide, submesh, vertex_normals
+from render_engine.garment.cut import boundary_loops, cut_patch, cut_surface, smooth_loops
+from render_engine.garment.geometry import face_normals, vertex_normals
 
 #: a shirt collar (m): the band standing up from the neckline, the fall folded down over it
 #: (at the centre back; the points at the front reach `COLLAR_POINT_M` further), the fold's
@@ -244,16 +244,8 @@ def placket(
         ends = smooth_min(top_y - p[:, 1], p[:, 1] - bottom_y)
         return smooth_min(smooth_min(across, ends, 0.006), p[:, 2] - cz, 0.006)
 
-    faces, kept = submesh(faces, outline(verts) > -0.03)
-    if faces.shape[0] == 0:
-        return verts[:0], faces
-    verts, faces = subdivide(verts[kept], faces)
-    normals = vertex_normals(verts, faces)
-    pv, pf, cmap = cut_surface(verts, faces, outline(verts))
-    if pf.shape[0] == 0:
-        return pv, pf
-    pv = smooth_loops(pv, boundary_loops(pf), iterations=4)
-    return pv + torch.nn.functional.normalize(cmap.apply(normals), dim=1) * PLACKET_LIFT_M, pf
+    pv, pf, normals = cut_patch(verts, faces, outline, 0.03, iterations=4)
+    return pv + normals * PLACKET_LIFT_M, pf
 
 
 def surface_hits(
@@ -385,15 +377,9 @@ def hood(
         inside = smooth_min(ellipse, top - p[:, 1], 0.03)
         return smooth_min(inside, neck_z - 0.01 - p[:, 2], 0.02)
 
-    faces, kept = submesh(faces, outline(verts) > -0.03)
-    if faces.shape[0] == 0:
-        return rv, rf
-    verts, faces = subdivide(verts[kept], faces)
-    normals = vertex_normals(verts, faces)
-    hv, hf, cmap = cut_surface(verts, faces, outline(verts))
+    hv, hf, normals = cut_patch(verts, faces, outline, 0.03, iterations=12)
     if hf.shape[0] == 0:
         return rv, rf
-    hv = smooth_loops(hv, boundary_loops(hf), iterations=12)
     # the shell's height: a quarter ellipse up from the outline (a rounded edge), thickest
     # at the roll under the neck
     depth = outline(hv).clamp(min=0)
@@ -401,6 +387,5 @@ def hood(
     height = HOOD_BOTTOM_M + (HOOD_ROLL_M - HOOD_BOTTOM_M) * (1 - down) ** 2
     rounded = torch.sqrt(1 - (1 - (depth / 0.04).clamp(max=1)) ** 2)
     lift = TRIM_CLEARANCE_M + height * rounded
-    normals = torch.nn.functional.normalize(cmap.apply(normals), dim=1)
     shell = hv + normals * lift[:, None]
     return torch.cat([shell, rv]), torch.cat([hf, rf + shell.shape[0]])

@@ -110,6 +110,14 @@ def load_body(key: str, cache: Path) -> FittedBody:
     return body
 
 
+def picture_spec(args: argparse.Namespace, angle: str) -> Any:
+    """A gallery picture: the chosen resolution and quality on white, seen from ``angle``."""
+    from render_engine.request import CameraSpec, OutputSpec, RenderSpec
+
+    return RenderSpec(camera=CameraSpec(angle=angle), output=OutputSpec(
+        format="png", resolution=args.resolution, background="white", quality=args.quality))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="categories (default: all)")
@@ -130,7 +138,6 @@ def main() -> int:
     from render_engine.garment import CATEGORIES, dress
     from render_engine.garment.outfit import outfit
     from render_engine.render import render_scene
-    from render_engine.request import CameraSpec, OutputSpec, RenderSpec
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -142,15 +149,7 @@ def main() -> int:
             garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
             meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES["a"]["skin"]))
             for angle in angles:
-                spec = RenderSpec(
-                    camera=CameraSpec(angle=angle),
-                    output=OutputSpec(
-                        format="png",
-                        resolution=args.resolution,
-                        background="white",
-                        quality=args.quality,
-                    ),
-                )
+                spec = picture_spec(args, angle)
                 (out / f"{name}_a_{angle}.png").write_bytes(render_scene(meshes, spec).image)
                 print(f"{name}_a_{angle}.png", flush=True)
         write_index(out)
@@ -164,15 +163,7 @@ def main() -> int:
             meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES[key]["skin"]))
             drape_s = time.perf_counter() - start
             for angle in args.angles:
-                spec = RenderSpec(
-                    camera=CameraSpec(angle=angle),
-                    output=OutputSpec(
-                        format="png",
-                        resolution=args.resolution,
-                        background="white",
-                        quality=args.quality,
-                    ),
-                )
+                spec = picture_spec(args, angle)
                 t0 = time.perf_counter()
                 result = render_scene(meshes, spec)
                 name = f"{category}_{key}_{angle}.png"

@@ -63,10 +63,6 @@ def digest(originator_id: Any, version: int, topic: str, state: bytes) -> str:
     return hashlib.sha256(_content(originator_id, version, topic, state)).hexdigest()
 
 
-def _values(rows: int) -> str:
-    return ", ".join(["(?, ?, ?, ?)"] * rows)
-
-
 class ChainProjection(Projection):
     name = "audit_chain"
     logs = ("accounts", "shop", "studio")
@@ -85,16 +81,15 @@ class ChainProjection(Projection):
         head = tx.one(f"SELECT hash FROM {TABLE} WHERE log = ? ORDER BY position DESC LIMIT 1",
                       (log_name,))
         previous = bytes.fromhex(head[0]) if head else genesis(log_name)
-        rows: list[Any] = []
+        rows: list[tuple[str, int, str, str]] = []
         for n, _ in batch:
             previous = link(previous, n.id, n.originator_id, n.originator_version, n.topic,
                             n.state)
-            rows.extend((log_name, n.id, digest(n.originator_id, n.originator_version, n.topic,
+            rows.append((log_name, n.id, digest(n.originator_id, n.originator_version, n.topic,
                                                 n.state), previous.hex()))
-        for start in range(0, len(rows), 4 * 500):
-            chunk = rows[start:start + 4 * 500]
-            tx.execute(f"INSERT INTO {TABLE} (log, position, digest, hash) VALUES "
-                       + _values(len(chunk) // 4), chunk)
+        # One statement text whatever the batch's size (pipelined or COPY on PostgreSQL):
+        # a VALUES list per size was parsed again, uncached, for every batch.
+        tx.insert_rows(TABLE, ("log", "position", "digest", "hash"), rows)
         log.info("audit.chain_head", log=log_name, position=batch[-1][0].id,
                  hash=previous.hex())
 

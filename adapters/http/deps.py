@@ -42,88 +42,91 @@ from projections.store import ViewStore
 _bearer = HTTPBearer(auto_error=False, description="The accessToken from login or register")
 
 
+# The accessors below are ``async def`` although they only read attributes: FastAPI runs
+# every plain ``def`` dependency in its thread pool, one hand-off (and a wake-up of the
+# event loop) per dependency per request, which costs more than the lookup itself.
 def _container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return _container(request).settings
 
 
-def _accounts(request: Request) -> Accounts:
+async def _accounts(request: Request) -> Accounts:
     return _container(request).accounts
 
 
-def _sessions(request: Request) -> Sessions:
+async def _sessions(request: Request) -> Sessions:
     return _container(request).sessions
 
 
-def _erasure(request: Request) -> Erasure:
+async def _erasure(request: Request) -> Erasure:
     return _container(request).erasure
 
 
-def _rate_limits(request: Request) -> RateLimits:
+async def _rate_limits(request: Request) -> RateLimits:
     return _container(request).rate_limits
 
 
-def _shop(request: Request) -> Shop:
+async def _shop(request: Request) -> Shop:
     return _container(request).shop
 
 
-def _catalog(request: Request) -> Catalog:
+async def _catalog(request: Request) -> Catalog:
     return _container(request).shop.catalog
 
 
-def _carts(request: Request) -> Carts:
+async def _carts(request: Request) -> Carts:
     return _container(request).shop.carts
 
 
-def _ordering(request: Request) -> Ordering:
+async def _ordering(request: Request) -> Ordering:
     return _container(request).shop.ordering
 
 
-def _payments(request: Request) -> Payments:
+async def _payments(request: Request) -> Payments:
     return _container(request).shop.payments
 
 
-def _payment_provider(request: Request) -> SandboxProvider:
+async def _payment_provider(request: Request) -> SandboxProvider:
     return _container(request).payments
 
 
-def _studio(request: Request) -> Studio:
+async def _studio(request: Request) -> Studio:
     return _container(request).studio
 
 
-def _read_models(request: Request) -> ReadModels:
+async def _read_models(request: Request) -> ReadModels:
     return _container(request).read
 
 
-def _studio_reads(request: Request) -> StudioReads:
+async def _studio_reads(request: Request) -> StudioReads:
     return _container(request).studio_reads
 
 
-def _blobs(request: Request) -> LocalBlobStore | S3BlobStore:
+async def _blobs(request: Request) -> LocalBlobStore | S3BlobStore:
     return _container(request).blobs
 
 
-def _tokens(request: Request) -> TokenService:
+async def _tokens(request: Request) -> TokenService:
     return _container(request).tokens
 
 
-def _view_store(request: Request) -> ViewStore:
+async def _view_store(request: Request) -> ViewStore:
     return _container(request).store
 
 
-def _projections(request: Request) -> ProjectionRunner:
+async def _projections(request: Request) -> ProjectionRunner:
     return _container(request).runner
 
 
-def _event_logs(request: Request) -> Mapping[str, TryonApplication]:
+async def _event_logs(request: Request) -> Mapping[str, TryonApplication]:
     return _container(request).applications
 
 
-def _readiness(request: Request) -> Readiness:
+async def _readiness(request: Request) -> Readiness:
     readiness: Readiness = request.app.state.readiness
     return readiness
 
@@ -200,7 +203,7 @@ MaybeUser = Annotated[Principal | None, Depends(_maybe_principal)]
 
 
 def _role(role: str) -> Callable[[Principal], Principal]:
-    def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> Principal:
         if not user.has(role):
             raise Forbidden(f"This needs the {role} role")
         return user
@@ -224,7 +227,7 @@ RequiredIdempotencyKey = Annotated[
 ]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -86,7 +86,7 @@ class SignIns:
                 "tokens": signed.tokens.as_json()}
 
 
-def _sign_ins(sessions: SessionsService, limits: RateLimitsDep, projections: Projections,
+async def _sign_ins(sessions: SessionsService, limits: RateLimitsDep, projections: Projections,
               read: ShopReads) -> SignIns:
     return SignIns(sessions, limits, projections, read)
 

@@ -99,7 +99,7 @@ class Fulfilment:
         return _detail(self.projections, self.read, None, order_id, position)
 
 
-def _fulfilment(ordering: OrderingService, projections: Projections, read: ShopReads,
+async def _fulfilment(ordering: OrderingService, projections: Projections, read: ShopReads,
                 admin: AdminUser) -> Fulfilment:
     return Fulfilment(ordering, projections, read)
 

@@ -59,7 +59,7 @@ class CatalogQuery:
     limit: int
 
 
-def _catalog_query(
+async def _catalog_query(
     q: Annotated[str | None, Query(max_length=100)] = None,
     category: Category | None = None,
     subcategory: Annotated[str | None, Query(max_length=64)] = None,

@@ -7,7 +7,7 @@ built and ``create_app`` put on the application; routes never see the container 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -202,7 +202,7 @@ def _maybe_principal(
 MaybeUser = Annotated[Principal | None, Depends(_maybe_principal)]
 
 
-def _role(role: str) -> Callable[[Principal], Principal]:
+def _role(role: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(user: CurrentUser) -> Principal:
         if not user.has(role):
             raise Forbidden(f"This needs the {role} role")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 from projections.store import ViewStore
 
@@ -31,15 +32,23 @@ class SqlKeyVault:
             cached = self._cache.get(subject)
         if cached is not None and cached[1] is not None and now - cached[0] < CACHE_TTL_S:
             return cached[1]  # only keys are cached: a missing key is always asked again
+        if not create:  # a look-up alone: one round trip on PostgreSQL, not three
+            with self.store.read() as tx:
+                row = tx.one("SELECT key_material FROM personal_data_keys WHERE subject = ?",
+                             (subject,))
+            return self._remember(subject, now, row)
         with self.store.transaction() as tx:
             row = tx.one("SELECT key_material FROM personal_data_keys WHERE subject = ?",
                          (subject,))
-            if row is None and create:
+            if row is None:
                 material = os.urandom(32).hex()
                 tx.execute("INSERT INTO personal_data_keys (subject, key_material) VALUES (?, ?) "
                            "ON CONFLICT (subject) DO NOTHING", (subject, material))
                 row = tx.one("SELECT key_material FROM personal_data_keys WHERE subject = ?",
                              (subject,))
+        return self._remember(subject, now, row)
+
+    def _remember(self, subject: str, now: float, row: tuple[Any, ...] | None) -> bytes | None:
         key = None if row is None else bytes.fromhex(str(row[0]))
         if key is not None:
             with self._lock:

@@ -21,6 +21,8 @@ class _RacingStore:
     def transaction(self) -> Iterator[_RacingStore]:
         yield self
 
+    read = transaction
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         if sql.startswith("DELETE"):
             self.rows.pop(params[0], None)

@@ -209,10 +209,16 @@ def dressed_colors(body: FittedBody, skin: str, clothing: str) -> torch.Tensor:
     return colours
 
 
-def mp4_bytes(frames: list[np.ndarray], fps: int = 4) -> bytes:
-    """(H, W, 3) uint8 frames (even sizes) -> an MPEG-4 video in an MP4 container (PyAV)."""
+def mp4_bytes(frames: list[np.ndarray], fps: int = 4, turn_deg: int = 0) -> bytes:
+    """(H, W, 3) uint8 frames (even sizes) -> an MPEG-4 video in an MP4 container (PyAV).
+
+    ``turn_deg`` (0, 90, 180 or 270) records the frames as a phone held sideways does: each
+    stored turned ``turn_deg`` degrees counter-clockwise, with the track's display matrix
+    (``tkhd``) saying to turn it back clockwise for display."""
     import av
 
+    k = {0: 0, 90: 1, 180: 2, 270: 3}[turn_deg]
+    frames = [np.ascontiguousarray(np.rot90(f, k)) for f in frames]
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
         stream = container.add_stream("mpeg4", rate=fps)
@@ -224,4 +230,22 @@ def mp4_bytes(frames: list[np.ndarray], fps: int = 4) -> bytes:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    return data if k == 0 else _with_display_turn(data, -90 * k)
+
+
+def _with_display_turn(mp4: bytes, degrees: int) -> bytes:
+    """``mp4`` with its video track's display matrix set to turn ``degrees`` counter-clockwise
+    (negative: clockwise), the matrix an iPhone writes for a portrait video (-90)."""
+    import math
+    import struct
+
+    one, w = 0x10000, 0x40000000
+    cos, sin = round(math.cos(math.radians(degrees))), round(math.sin(math.radians(degrees)))
+    # ISO 14496-12 matrix {a, b, u, c, d, v, x, y, w}: a point (p, q) shows at (a p + c q,
+    # b p + d q); a counter-clockwise turn by theta in image coordinates (y down) is
+    # a = cos, b = -sin, c = sin, d = cos.
+    matrix = struct.pack(">9i", cos * one, -sin * one, 0, sin * one, cos * one, 0, 0, 0, w)
+    identity = struct.pack(">9i", one, 0, 0, 0, one, 0, 0, 0, w)
+    at = mp4.index(identity, mp4.index(b"tkhd"))
+    return mp4[:at] + matrix + mp4[at + len(identity):]

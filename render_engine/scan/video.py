@@ -3,7 +3,8 @@
 The upload is decoded with FFmpeg through PyAV, within limits checked from the container's
 header before any frame is decoded (`MAX_VIDEO_SECONDS`, `MAX_FRAME_PIXELS`). At most
 `SAMPLES` frames, evenly spaced in time, are converted (scaled to at most `FRAME_SIDE`
-pixels on the long side while converting, so memory stays bounded whatever the video), and
+pixels on the long side while converting, so memory stays bounded whatever the video), turned
+upright as the track's display matrix says (phones store portrait video sideways), and
 BlazePose reads each one's view (`view.read_view`). Per view the frame that shows it most
 clearly is kept: for front and back the widest shoulders against the trunk (the person
 squarest to the camera), for a side the narrowest; usable frames only (the photo quality
@@ -41,6 +42,14 @@ def _squareness(detection: Detection) -> float:
         P.LEFT_HIP, P.RIGHT_HIP
     )
     return spread / max(1e-6, float(np.linalg.norm(trunk)))
+
+
+def _upright(rgb: np.ndarray, rotation: int | None) -> np.ndarray:
+    """A decoded (H, W, 3) frame turned as its display matrix says (a phone held upright
+    records its frames sideways and says so there; FFmpeg gives the turn counter-clockwise
+    in degrees)."""
+    quarter_turns = round((rotation or 0) / 90) % 4
+    return rgb if quarter_turns == 0 else np.ascontiguousarray(np.rot90(rgb, quarter_turns))
 
 
 def sample_frames(data: bytes) -> list[np.ndarray]:
@@ -84,7 +93,8 @@ def sample_frames(data: bytes) -> list[np.ndarray]:
                 t = float(frame.time) if frame.time is not None else next_time
                 if t + 1e-6 < next_time:
                     continue
-                frames.append(frame.to_ndarray(width=size[0], height=size[1], format="rgb24"))
+                rgb = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
+                frames.append(_upright(rgb, frame.rotation))
                 next_time = t + step
                 if len(frames) >= SAMPLES:
                     break

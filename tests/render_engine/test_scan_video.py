@@ -41,6 +41,15 @@ def test_the_front_a_side_and_the_back_are_picked_from_a_turning_person(
     assert [view for view, _ in pick_views(frames)] == ["front", "side_left", "back"]
 
 
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_video_a_phone_stored_sideways_is_read_upright(
+    turning: list[np.ndarray], turn: int
+) -> None:
+    frames = sample_frames(mp4_bytes(turning, turn_deg=turn))
+    assert frames[0].shape == turning[0].shape  # portrait again, not landscape
+    assert [view for view, _ in pick_views(frames)] == ["front", "side_left", "back"]
+
+
 def test_a_video_without_a_back_view_is_refused_before_fitting(turning: list[np.ndarray]) -> None:
     with pytest.raises(ScanRejected) as err:
         scan_from_video(mp4_bytes(turning[:4]), height_cm=175)

@@ -15,6 +15,7 @@ photo scan as three photos from one spot (same size, same lens: they share pitch
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,8 +24,10 @@ import torch
 from render_engine.scan.errors import ScanRejected
 
 if TYPE_CHECKING:
+    from render_engine.scan.feedback import PhotoFeedback
     from render_engine.scan.person import Detection
     from render_engine.scan.pipeline import ScanResult
+    from render_engine.scan.quality import PhotoQuality
 
 MAX_VIDEO_SECONDS = 60.0
 MAX_FRAME_PIXELS = 3840 * 2160
@@ -106,29 +109,86 @@ def sample_frames(data: bytes) -> list[np.ndarray]:
     return frames
 
 
-def pick_views(frames: list[np.ndarray]) -> list[tuple[str, np.ndarray]]:
-    """The clearest usable frame of the front, of one side and of the back: (view, frame)."""
+@dataclass
+class _Seen:
+    """What one sampled frame showed."""
+
+    index: int  # the frame's place among the samples
+    rgb: np.ndarray  # (H, W, 3) uint8
+    detection: Detection | None
+    quality: PhotoQuality | None  # None: nobody was found
+
+
+def _look(frames: list[np.ndarray]) -> list[_Seen]:
     from render_engine.scan.person import detect_person
     from render_engine.scan.quality import analyse_detection
 
-    best: dict[str, tuple[float, np.ndarray]] = {}
-    for rgb in frames:
+    seen = []
+    for index, rgb in enumerate(frames):
         detection = detect_person(rgb)
-        if detection is None:
+        quality = None
+        if detection is not None:
+            image = torch.from_numpy(rgb).permute(2, 0, 1).to(torch.float32) / 255.0
+            quality = analyse_detection(image, detection)
+        seen.append(_Seen(index, rgb, detection, quality))
+    return seen
+
+
+def _best_views(seen: list[_Seen]) -> dict[str, _Seen]:
+    """The clearest usable frame of each view found: front and back squarest to the camera,
+    a side the narrowest."""
+    best: dict[str, tuple[float, _Seen]] = {}
+    for frame in seen:
+        quality = frame.quality
+        if quality is None or frame.detection is None or not quality.usable or not quality.view:
             continue
-        image = torch.from_numpy(rgb).permute(2, 0, 1).to(torch.float32) / 255.0
-        quality = analyse_detection(image, detection)
-        if not quality.usable or quality.view is None:
-            continue
-        square = _squareness(detection)
+        square = _squareness(frame.detection)
         score = square if quality.view in ("front", "back") else -square
         if quality.view not in best or score > best[quality.view][0]:
-            best[quality.view] = (score, rgb)
+            best[quality.view] = (score, frame)
+    chosen: dict[str, _Seen] = {v: best[v][1] for v in ("front", "back") if v in best}
     sides = [v for v in ("side_left", "side_right") if v in best]
-    if sides:
+    if sides:  # one side is enough: the clearer one
         keep = max(sides, key=lambda v: best[v][0])
-        sides = [keep]
-    return [(v, best[v][1]) for v in ("front", *sides, "back") if v in best]
+        chosen[keep] = best[keep][1]
+    return {v: chosen[v] for v in ("front", "side_left", "side_right", "back") if v in chosen}
+
+
+def pick_views(frames: list[np.ndarray]) -> list[tuple[str, np.ndarray]]:
+    """The clearest usable frame of the front, of one side and of the back: (view, frame)."""
+    return [(view, frame.rgb) for view, frame in _best_views(_look(frames)).items()]
+
+
+def _missing_views_feedback(seen: list[_Seen], best: dict[str, _Seen],
+                            missing: list[str]) -> list[PhotoFeedback]:
+    """What a person needs to see when the video lacked views: the frame kept for each view
+    that was found, and one frame for each reason frames were refused (too dark, cut off...),
+    each with what was detected drawn over it."""
+    from render_engine.scan.feedback import OVERLAY_SIDE, PhotoFeedback
+    from render_engine.scan.overlay import draw_overlay
+
+    def overlay(frame: _Seen, verdict: str) -> bytes | None:
+        if frame.detection is None:
+            return None
+        return draw_overlay(frame.rgb, frame.detection, verdict, max_side=OVERLAY_SIDE,
+                            image_format="JPEG")
+
+    wanted = ", ".join(v.replace("_", " ") for v in missing)
+    reports = [PhotoFeedback(frame.index, view, False, "VIDEO_VIEWS_MISSING",
+                             f"this frame shows the {view.replace('_', ' ')}; the video also "
+                             f"needs the {wanted}",
+                             overlay(frame, f"{view}: found; missing {wanted}"))
+               for view, frame in best.items()]
+    reasons: set[str] = set()
+    for frame in seen:
+        quality = frame.quality
+        if quality is None or quality.usable or quality.reason in reasons:
+            continue
+        reasons.add(str(quality.reason))
+        reports.append(PhotoFeedback(frame.index, quality.view or "unknown", False,
+                                     quality.reason, quality.message,
+                                     overlay(frame, f"refused, {quality.reason}")))
+    return sorted(reports, key=lambda r: r.index)
 
 
 def scan_from_video(data: bytes, height_cm: float, **kwargs: Any) -> ScanResult:
@@ -137,17 +197,18 @@ def scan_from_video(data: bytes, height_cm: float, **kwargs: Any) -> ScanResult:
     VIDEO_VIEWS_MISSING when the front or back and a side are not all found."""
     from render_engine.scan.pipeline import scan_from_photos
 
-    views = pick_views(sample_frames(data))
-    found = {v for v, _ in views}
-    if len(views) < 3 or not ({"front", "back"} <= found) or not found & {
-        "side_left", "side_right"
-    }:
+    seen = _look(sample_frames(data))
+    best = _best_views(seen)
+    missing = [v for v in ("front", "side", "back")
+               if not any(found.startswith(v) for found in best)]
+    if missing:
         raise ScanRejected(
             "the video must show the person's front, a side and the back, each clearly; found: "
-            + (", ".join(sorted(found)) or "none"),
-            "VIDEO_VIEWS_MISSING",
+            + (", ".join(best) or "none"),
+            "VIDEO_VIEWS_MISSING", feedback=_missing_views_feedback(seen, best, missing),
         )
     photos: list[tuple[str, bytes | torch.Tensor]] = [
-        (v, torch.from_numpy(rgb).permute(2, 0, 1).contiguous()) for v, rgb in views
+        (view, torch.from_numpy(frame.rgb).permute(2, 0, 1).contiguous())
+        for view, frame in best.items()
     ]
     return scan_from_photos(photos, height_cm, **kwargs)

@@ -57,6 +57,20 @@ def test_a_video_without_a_back_view_is_refused_before_fitting(turning: list[np.
     assert "front" in err.value.message
 
 
+def test_a_video_without_a_back_view_shows_the_frames_it_found_and_what_is_missing(
+    turning: list[np.ndarray]
+) -> None:
+    with pytest.raises(ScanRejected) as err:
+        scan_from_video(mp4_bytes(turning[:4]), height_cm=175)
+    reports = {r.pose: r for r in err.value.feedback}
+    assert set(reports) == {"front", "side_left"}
+    for report in reports.values():
+        assert not report.accepted and report.code == "VIDEO_VIEWS_MISSING"
+        assert report.message is not None and report.message.endswith("needs the back")
+        assert report.overlay is not None and report.overlay[:2] == b"\xff\xd8"  # a JPEG
+    assert reports["front"].index == 0  # the frame facing the camera
+
+
 def test_a_video_longer_than_a_minute_is_refused_from_its_header() -> None:
     import numpy as np
 

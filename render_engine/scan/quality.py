@@ -48,6 +48,8 @@ REASONS = {
     "PERSON_CUT_OFF": "the person's head, feet or arms are outside the photo",
     "POSE_NOT_RECOGNISED": "the body's shoulders, hips, knees and ankles are not all visible",
     "POSE_MISMATCH": "the photo does not show the side its label says",
+    "POSE_NOT_STANDING": "the person is not standing upright with straight legs, feet "
+                         "about hip-width apart",
 }
 
 
@@ -63,13 +65,14 @@ class PhotoQuality:
     reason: str | None = None
     view: str | None = None  # the view read from the landmarks (front, back, side_...)
     details: dict[str, float] = field(default_factory=dict)
-    note: str | None = None  # the evidence behind the reason, in words (POSE_MISMATCH)
+    note: str | None = None  # the evidence behind the reason, in words (POSE_MISMATCH,
+    #                          POSE_NOT_STANDING)
 
     @property
     def message(self) -> str | None:
         if self.reason is None:
             return None
-        if self.reason == "POSE_MISMATCH" and self.note:
+        if self.reason in ("POSE_MISMATCH", "POSE_NOT_STANDING") and self.note:
             return f"{REASONS[self.reason]}: {self.note}"
         if self.reason == "POSE_MISMATCH" and self.view:
             return f"{REASONS[self.reason]}: it looks like a {self.view.replace('_', ' ')} photo"
@@ -164,6 +167,7 @@ def analyse_detection(
     import kornia
 
     from render_engine.scan import person as P
+    from render_engine.scan.stance import stance_problem
     from render_engine.scan.view import mismatch_message, read_view, view_matches
 
     grey = kornia.color.rgb_to_grayscale(image.clamp(0, 1)[None])[0, 0]  # (H, W)
@@ -214,6 +218,8 @@ def analyse_detection(
     elif pose is not None and view is not None and not view_matches(pose, view):
         reason = "POSE_MISMATCH"
         note = mismatch_message(pose, view, detection)
+    elif (stance := stance_problem(detection)) is not None:
+        reason, note = "POSE_NOT_STANDING", stance
 
     lo, hi = IDEAL_PERSON_HEIGHT
     framing = 1.0 if lo <= person_height <= hi else 0.7

@@ -62,7 +62,11 @@ def document_refusals_before_the_route(path: str, responses: dict[str, Any]) -> 
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(title="tryon API", version="1.0.0", description=DESCRIPTION)
+    # FastAPI's own OpenTelemetry hooks off: the service has its metrics (/metrics) and
+    # structured logs, and the hooks looked up the global providers on every request.
+    app = FastAPI(title="tryon API", version="1.0.0", description=DESCRIPTION,
+                  telemetry={"tracing": False, "metrics": False, "logs": False,
+                             "operation_spans": False})
     app.state.container = container  # read only by adapters.http.deps
     app.state.metrics = Metrics()
     app.state.readiness = Readiness(container)

@@ -54,6 +54,35 @@ def fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
     return slope * STIFF_CATEGORIES.get(category, 1.0)
 
 
+#: how far (m per m along the limb) a sleeve or a trouser leg may come in towards the limb
+#: below its top, per fit style (None: it keeps its offset surface, close to the limb). From
+#: the leg openings of the usual cuts: a trouser leg about 62 cm round the thigh comes to a
+#: hem of 40 cm (straight, regular), 46-50 cm (relaxed, wide) or about 56 cm (oversized, wide
+#: leg) over some 70 cm of leg, i.e. its radius comes in by 0.05, 0.03 or 0.015 m per metre;
+#: a sleeve from about 38 cm round the biceps to a 24 cm cuff over 45 cm, the same 0.05 for a
+#: regular shirt. A slim cut follows the limb (its opening is the limb's girth plus ease).
+LIMB_FALL_SLOPE: dict[str, float | None] = {
+    "slim": None,
+    "regular": 0.05,
+    "relaxed": 0.03,
+    "oversized": 0.015,
+}
+#: on the side facing the body (a sleeve's inner side, a trouser leg's inseam) the cloth comes
+#: in at this slope whatever the fit: it cannot hang out into the torso or the other leg
+LIMB_INNER_SLOPE = 0.6
+#: a limb's cloth falls along the limb only when the limb points down within this many
+#: degrees of the vertical; a raised arm's sleeve gets the hull across only
+LIMB_FALL_MAX_TILT_DEG = 45.0
+
+
+def limb_fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
+    """The slope (m/m) a sleeve or trouser leg may come in by along the limb; None: it
+    keeps close to the limb (slim, bodycon, elastic activewear)."""
+    if category in TIGHT_CATEGORIES or cut in SLIM_CUTS:
+        return None
+    return LIMB_FALL_SLOPE[fit]
+
+
 def _directions() -> torch.Tensor:
     angle = torch.arange(DIRECTIONS, dtype=torch.float32) * (2 * math.pi / DIRECTIONS)
     return torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)  # (U, 2)
@@ -74,11 +103,12 @@ def hang(
     verts: torch.Tensor,
     movable: torch.Tensor,
     fall_from_y: float,
-    slope: float | None,
+    slope: float | torch.Tensor | None,
 ) -> torch.Tensor:
     """The envelope of the movable vertices (verts (N, 3) m, y up; movable (N,) bool): each
     moves out horizontally onto its slice's convex hull and, below `fall_from_y`, onto the
-    cloth falling from above with `slope` (None: no fall). (N, 3) -> (N, 3)."""
+    cloth falling from above with `slope` (None: no fall; a (`DIRECTIONS`,) tensor: a slope
+    per horizontal direction of `_directions`). (N, 3) -> (N, 3)."""
     ids = movable.nonzero().squeeze(1)
     if ids.numel() < 3:
         return verts
@@ -100,7 +130,7 @@ def hang(
     support = torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
     if slope is not None:
         start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
-        drop = slope * SLICE_M
+        drop = slope * SLICE_M  # a number, or one per direction
         rows = list(support.unbind(0))
         for i in range(start, num):
             # the section above shrunk by the fall, or this slice's own hull if wider
@@ -139,6 +169,47 @@ def hang(
     result[ids, 0] = moved[:, 0]
     result[ids, 2] = moved[:, 1]
     return result
+
+
+def hang_limb(
+    verts: torch.Tensor,
+    movable: torch.Tensor,
+    top: torch.Tensor,
+    bottom: torch.Tensor,
+    inward: torch.Tensor,
+    slope: float | None,
+) -> torch.Tensor:
+    """The envelope of one sleeve or trouser leg (`hang` in the limb's own frame): sliced
+    across the axis from joint `top` to joint `bottom` (shoulder -> wrist, hip -> ankle), each
+    slice's section onto its convex hull and, when the limb points down (within
+    `LIMB_FALL_MAX_TILT_DEG`), falling from the top with `slope`, except on the side facing
+    `inward` (the body's centre line, horizontal), where it comes in at `LIMB_INNER_SLOPE`.
+    verts (N, 3), movable (N,) bool -> (N, 3)."""
+    axis = torch.nn.functional.normalize(bottom - top, dim=0)
+    forward = torch.tensor([0.0, 0.0, 1.0])
+    e1 = forward - (forward @ axis) * axis
+    if float(e1.norm()) < 0.3:  # a limb pointing forwards: any perpendicular will do
+        e1 = torch.tensor([1.0, 0.0, 0.0]) - axis[0] * axis
+    e1 = torch.nn.functional.normalize(e1, dim=0)
+    e2 = torch.linalg.cross(axis, e1)
+    rel = verts - top
+    # the limb's frame as `hang` wants it: y up the limb, x and z across it
+    local = torch.stack([rel @ e1, -(rel @ axis), rel @ e2], dim=1)
+    down = float(-axis[1])
+    falls = slope is not None and down >= math.cos(math.radians(LIMB_FALL_MAX_TILT_DEG))
+    per_direction: torch.Tensor | None = None
+    if falls and slope is not None:
+        towards = torch.stack([inward @ e1, inward @ e2])
+        towards = towards / towards.norm().clamp(min=1e-6)
+        facing = (_directions() @ towards).clamp(min=0.0)  # (U,) 1: straight at the body
+        per_direction = slope + (LIMB_INNER_SLOPE - slope) * facing
+    if not bool(movable.any()):
+        return verts
+    start = float(local[movable, 1].max())
+    moved = hang(local, movable, start, per_direction)
+    delta: torch.Tensor = moved - local
+    out: torch.Tensor = verts + delta[:, :1] * e1 + delta[:, 2:] * e2
+    return out
 
 
 #: half width (points) of the window an edge's fold-back is straightened over

@@ -436,7 +436,10 @@ def dress(
     covers = piece.covers
     if model_glb is not None:
         # the draped model lies on these body vertices (`outfit` draws them further in)
-        source, covers = model_cover(verts, faces, garment_body.verts)
+        # (only on the body parts the category's pattern covers)
+        parts = garment_body.parts
+        within = None if covers is None else torch.isin(parts, torch.unique(parts[covers]))
+        source, covers = model_cover(verts, faces, garment_body.verts, within)
     colors = color.expand(verts.shape[0], 3).clone()
     # buttons in a darker shade of the cloth (horn on a shirt)
     colors[labels == GarmentRegion.BUTTON] *= BUTTON_SHADE

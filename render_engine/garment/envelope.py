@@ -71,8 +71,9 @@ LIMB_FALL_SLOPE: dict[str, float | None] = {
 #: in at this slope whatever the fit: it cannot hang out into the torso or the other leg
 LIMB_INNER_SLOPE = 0.6
 #: a limb's cloth falls along the limb only when the limb points down within this many
-#: degrees of the vertical; a raised arm's sleeve gets the hull across only
-LIMB_FALL_MAX_TILT_DEG = 45.0
+#: degrees of the vertical (an A pose's arms, about 50 degrees out, still hang); a raised
+#: arm's sleeve gets the hull across only
+LIMB_FALL_MAX_TILT_DEG = 60.0
 
 
 def limb_fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:

@@ -85,7 +85,10 @@ def model_piece(data: bytes, template: Piece) -> Piece:
     else:
         labels = torch.full((placed.shape[0],), GarmentRegion.TORSO, dtype=torch.int64)
         scale = torch.ones(placed.shape[0])
-    return Piece(verts=placed, faces=faces, labels=labels, rest_scale=scale)
+    # covers: the body the pattern lies on, which bounds what the model may cover (`model_cover`)
+    return Piece(
+        verts=placed, faces=faces, labels=labels, rest_scale=scale, covers=template.covers
+    )
 
 
 #: a body vertex is under a draped model when the model's nearest vertex is this close ...
@@ -97,10 +100,15 @@ COVER_MATCH_M = 0.02
 
 
 def model_cover(
-    verts: torch.Tensor, faces: torch.Tensor, body_verts: torch.Tensor
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    body_verts: torch.Tensor,
+    within: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Which body vertices a draped model lies on, as a cut piece knows it: source (N,) the
-    nearest body vertex of each model vertex, covers (B,) bool over the body's vertices."""
+    nearest body vertex of each model vertex, covers (B,) bool over the body's vertices, only
+    among `within` (B,) bool when given (the body parts the category's pattern covers: a hand
+    hanging against a tee's hem lies near the model but is never under it)."""
     from scipy.spatial import cKDTree
 
     if verts.shape[0] == 0:
@@ -115,4 +123,6 @@ def model_cover(
     match = max(COVER_MATCH_M, edge_len) if edges.numel() else COVER_MATCH_M
     apart = (body_verts[source[near_t]] - body_verts).norm(dim=1)
     covers = (torch.from_numpy(np.asarray(dist)) < COVER_REACH_M) & (apart < match)
+    if within is not None:
+        covers &= within
     return source, covers

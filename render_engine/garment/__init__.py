@@ -33,6 +33,8 @@ from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.cuts import cut_for
 from render_engine.garment.drape import DrapeResult, DrapeSettings, drape, intra_op_threads
 from render_engine.garment.envelope import (
+    LIMB_FALL_BELOW_JOINT_M,
+    edge_plane_normal,
     fall_slope,
     hang,
     hang_limb,
@@ -189,7 +191,7 @@ def hanging_cloth(
         moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
-    out = hanging_limbs(out, labels, body, category, fit, cut)
+    out = hanging_limbs(out, faces, labels, body, category, fit, cut)
     # where the body folds (the cleft between the buttocks) an edge's points land on the hull
     # out of order: straighten them (`untangle_loops`)
     return untangle_loops(out, boundary_loops(faces))
@@ -203,6 +205,7 @@ SLEEVE_ENVELOPE_FROM_M = 0.05
 
 def hanging_limbs(
     verts: torch.Tensor,
+    faces: torch.Tensor,
     labels: torch.Tensor,
     body: GarmentBody,
     category: str,
@@ -213,9 +216,12 @@ def hanging_limbs(
     the limb the convex hull of its section, along it (when it points down) the cloth falling
     from the top with the fit's slope (`limb_fall_slope`: a loose sleeve or a wide trouser leg
     stands off the wrist or the calf, a slim one stays close), on the side facing the body
-    coming in steeply (it cannot hang into the torso or the other leg). (N, 3) -> (N, 3)."""
+    coming in steeply (it cannot hang into the torso or the other leg). The slices are
+    parallel to the limb's own edge (the cuff, across the arm bone; the trouser hem, level,
+    so a trouser leg falls straight down as cloth does). (N, 3) -> (N, 3)."""
     j = body.joints
     slope = limb_fall_slope(category, fit, cut)
+    loops = boundary_loops(faces)
     out = verts
     for region, top_name, bottom_name in (
         (GarmentRegion.SLEEVE, "shoulder", "wrist"),
@@ -233,6 +239,12 @@ def hanging_limbs(
             if int(limb.sum()) < 3:
                 continue
             axis = torch.nn.functional.normalize(bottom - top, dim=0)
+            # the limb's end: the edge made mostly of this limb's vertices farthest down it
+            ends = [lp for lp in loops if lp.numel() >= 8 and float(limb[lp].float().mean()) > 0.9]
+            if ends:
+                end = max(ends, key=lambda lp: float(((out[lp] - top) @ axis).mean()))
+                normal = edge_plane_normal(out[end])
+                axis = normal if float(normal @ axis) > 0 else -normal
             if region == GarmentRegion.SLEEVE:
                 start = ((out - top) @ axis - SLEEVE_ENVELOPE_FROM_M) / ENVELOPE_FADE_M
             else:
@@ -241,7 +253,14 @@ def hanging_limbs(
             movable = limb & (fade > 0)
             inward = middle - top
             inward = inward - inward[1] * torch.tensor([0.0, 1.0, 0.0])
-            moved = hang_limb(out, movable, top, bottom, inward, slope)
+            # a long sleeve (its cuff below the elbow) falls from the forearm, sliced across it
+            elbow = j[f"elbow_{s}"] if region == GarmentRegion.SLEEVE else None
+            short = bool(ends) and float(((out[end] - elbow) @ axis).mean()) < (
+                LIMB_FALL_BELOW_JOINT_M
+            ) if elbow is not None else False
+            if short:
+                elbow = None  # a short sleeve: it falls from its top
+            moved = hang_limb(out, movable, top, axis, inward, slope, fall_from=elbow)
             out = torch.where(limb[:, None], out + (moved - out) * fade[:, None], out)
     return out
 
@@ -437,8 +456,12 @@ def dress(
     if model_glb is not None:
         # the draped model lies on these body vertices (`outfit` draws them further in)
         # (only on the body parts the category's pattern covers)
-        parts = garment_body.parts
-        within = None if covers is None else torch.isin(parts, torch.unique(parts[covers]))
+        body_parts = garment_body.parts
+        within = (
+            None
+            if covers is None
+            else torch.isin(body_parts, torch.unique(body_parts[covers]))
+        )
         source, covers = model_cover(verts, faces, garment_body.verts, within)
     colors = color.expand(verts.shape[0], 3).clone()
     # buttons in a darker shade of the cloth (horn on a shirt)

@@ -76,12 +76,18 @@ LIMB_INNER_SLOPE = 0.6
 LIMB_FALL_MAX_TILT_DEG = 60.0
 
 
+#: a long sleeve's cloth falls from this far below the elbow (`hang_limb`)
+LIMB_FALL_BELOW_JOINT_M = 0.04
+
+
 def limb_fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
-    """The slope (m/m) a sleeve or trouser leg may come in by along the limb; None: it
-    keeps close to the limb (slim, bodycon, elastic activewear)."""
+    """The slope (m/m) a sleeve or trouser leg may come in by along the limb (stiff fabrics
+    fall straighter, as the trunk's `fall_slope`); None: it keeps close to the limb (slim,
+    bodycon, elastic activewear)."""
     if category in TIGHT_CATEGORIES or cut in SLIM_CUTS:
         return None
-    return LIMB_FALL_SLOPE[fit]
+    slope = LIMB_FALL_SLOPE[fit]
+    return None if slope is None else slope * STIFF_CATEGORIES.get(category, 1.0)
 
 
 def _directions() -> torch.Tensor:
@@ -105,11 +111,15 @@ def hang(
     movable: torch.Tensor,
     fall_from_y: float,
     slope: float | torch.Tensor | None,
+    own_centre: bool = False,
 ) -> torch.Tensor:
     """The envelope of the movable vertices (verts (N, 3) m, y up; movable (N,) bool): each
     moves out horizontally onto its slice's convex hull and, below `fall_from_y`, onto the
     cloth falling from above with `slope` (None: no fall; a (`DIRECTIONS`,) tensor: a slope
-    per horizontal direction of `_directions`). (N, 3) -> (N, 3)."""
+    per horizontal direction of `_directions`). Each moves along its ray from the slice's
+    centre: that of the envelope, or with `own_centre` that of the slice's own section (a
+    limb's: the envelope falling from a bent elbow can lie off to one side of the forearm,
+    and rays from its centre would scramble the order of a cuff's points). (N, 3) -> (N, 3)."""
     ids = movable.nonzero().squeeze(1)
     if ids.numel() < 3:
         return verts
@@ -129,6 +139,7 @@ def hang(
     # a slice holds few vertices: each also counts those of its neighbours (a 3 cm band)
     padded = torch.cat([support[:1], support, support[-1:]])
     support = torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    own = support
     if slope is not None:
         start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
         drop = slope * SLICE_M  # a number, or one per direction
@@ -137,13 +148,28 @@ def hang(
             # the section above shrunk by the fall, or this slice's own hull if wider
             rows[i] = torch.maximum(rows[i], rows[i - 1] - drop)
         support = torch.stack(rows)
+        if own_centre:
+            # a limb's fall from a point (the elbow, the knee) makes a spike of the section's
+            # polygon, a corner in any edge across it: round it over neighbouring directions
+            # (a circular average of the support function), never inside the slice's own hull
+            kernel = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0, 1.0])
+            kernel = kernel / kernel.sum()
+            half = kernel.numel() // 2
+            wrapped = torch.cat([support[:, -half:], support, support[:, :half]], dim=1)
+            finite = torch.isfinite(wrapped).all(dim=1)
+            smooth = torch.nn.functional.conv1d(
+                torch.nan_to_num(wrapped, neginf=0.0)[:, None], kernel.view(1, 1, -1)
+            )[:, 0]
+            smooth = torch.where(finite[:, None], smooth, support)
+            support = torch.maximum(own, smooth)
     # each slice's centre: the middle of its hull's extent along x and z (inside the hull,
     # whatever the spread of the vertices that made it)
     quarter = DIRECTIONS // 4
+    middle = own if own_centre else support
     centre = torch.stack(
         [
-            (support[:, 0] - support[:, 2 * quarter]) / 2,
-            (support[:, quarter] - support[:, 3 * quarter]) / 2,
+            (middle[:, 0] - middle[:, 2 * quarter]) / 2,
+            (middle[:, quarter] - middle[:, 3 * quarter]) / 2,
         ],
         dim=1,
     )
@@ -153,17 +179,29 @@ def hang(
     hi = (lo + 1).clamp(max=num - 1)
     t = (pos - lo.float()).clamp(0, 1)
     radius = torch.zeros(ids.numel())
-    for slice_ids, weight in ((lo, 1 - t), (hi, t)):
-        c = centre[slice_ids]
+    if own_centre:
+        # a limb's slices' centres wander with the bent limb: rays from the nearer one would
+        # jump between neighbours on an edge across the slices (a zigzag); one ray from the
+        # centre interpolated between the two, to both slices' polygons
+        c = centre[lo] * (1 - t)[:, None] + centre[hi] * t[:, None]
         offset = xz - c
         r = offset.norm(dim=1).clamp(min=1e-6)
-        out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
-        out = torch.where(torch.isfinite(out), out, r)
-        radius = radius + weight * torch.maximum(out, r)
-    # out along the vertex's own ray from its slice's centre (the nearer centre's ray)
-    c = torch.where((t < 0.5)[:, None], centre[lo], centre[hi])
-    offset = xz - c
-    r = offset.norm(dim=1).clamp(min=1e-6)
+        for slice_ids, weight in ((lo, 1 - t), (hi, t)):
+            out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
+            out = torch.where(torch.isfinite(out), out, r)
+            radius = radius + weight * torch.maximum(out, r)
+    else:
+        for slice_ids, weight in ((lo, 1 - t), (hi, t)):
+            c = centre[slice_ids]
+            offset = xz - c
+            r = offset.norm(dim=1).clamp(min=1e-6)
+            out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
+            out = torch.where(torch.isfinite(out), out, r)
+            radius = radius + weight * torch.maximum(out, r)
+        # out along the vertex's own ray from its slice's centre (the nearer centre's ray)
+        c = torch.where((t < 0.5)[:, None], centre[lo], centre[hi])
+        offset = xz - c
+        r = offset.norm(dim=1).clamp(min=1e-6)
     grow = (radius - r).clamp(min=0.0)
     moved = xz + offset / r[:, None] * grow[:, None]
     result = verts.clone()
@@ -176,17 +214,21 @@ def hang_limb(
     verts: torch.Tensor,
     movable: torch.Tensor,
     top: torch.Tensor,
-    bottom: torch.Tensor,
+    axis: torch.Tensor,
     inward: torch.Tensor,
     slope: float | None,
+    fall_from: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The envelope of one sleeve or trouser leg (`hang` in the limb's own frame): sliced
-    across the axis from joint `top` to joint `bottom` (shoulder -> wrist, hip -> ankle), each
-    slice's section onto its convex hull and, when the limb points down (within
-    `LIMB_FALL_MAX_TILT_DEG`), falling from the top with `slope`, except on the side facing
-    `inward` (the body's centre line, horizontal), where it comes in at `LIMB_INNER_SLOPE`.
-    verts (N, 3), movable (N,) bool -> (N, 3)."""
-    axis = torch.nn.functional.normalize(bottom - top, dim=0)
+    across `axis` (unit, pointing down the limb from the joint `top`: the normal of the
+    sleeve's cuff or the trouser's hem, so that the slices are parallel to the edge and
+    none holds only part of a section), each slice's section onto its convex hull and, when
+    the axis points down (within `LIMB_FALL_MAX_TILT_DEG`), falling from the top with
+    `slope`, except on the side facing `inward` (the body's centre line, horizontal), where
+    it comes in at `LIMB_INNER_SLOPE`. The fall starts at the top or, when given, no higher
+    than `LIMB_FALL_BELOW_JOINT_M` below the joint `fall_from` (the elbow: sliced across the
+    forearm, the upper arm above a bent elbow lies off to one side and would throw the
+    forearm's cloth out there). verts (N, 3), movable (N,) bool -> (N, 3)."""
     forward = torch.tensor([0.0, 0.0, 1.0])
     e1 = forward - (forward @ axis) * axis
     if float(e1.norm()) < 0.3:  # a limb pointing forwards: any perpendicular will do
@@ -207,10 +249,21 @@ def hang_limb(
     if not bool(movable.any()):
         return verts
     start = float(local[movable, 1].max())
-    moved = hang(local, movable, start, per_direction)
+    if fall_from is not None:
+        start = min(start, float(-((fall_from - top) @ axis)) - LIMB_FALL_BELOW_JOINT_M)
+    moved = hang(local, movable, start, per_direction, own_centre=True)
     delta: torch.Tensor = moved - local
     out: torch.Tensor = verts + delta[:, :1] * e1 + delta[:, 2:] * e2
     return out
+
+
+def edge_plane_normal(points: torch.Tensor) -> torch.Tensor:
+    """The unit normal of the plane that best fits an edge's points (K, 3): the direction of
+    their least spread."""
+    centred = points - points.mean(dim=0)
+    _, _, vh = torch.linalg.svd(centred, full_matrices=False)
+    normal: torch.Tensor = vh[-1]
+    return normal
 
 
 #: half width (points) of the window an edge's fold-back is straightened over

@@ -253,7 +253,9 @@ def test_a_relaxed_trouser_leg_falls_from_the_thigh(
     mesh = limbs["bottoms", "relaxed", "M"].mesh
     assert mesh.labels is not None
     cloth = reach(mesh.verts, mesh.faces, mesh.labels == GarmentRegion.LEG, calf)
-    assert cloth >= thigh - LIMB_FALL_SLOPE["relaxed"] * (calf - start) - MARGIN_M
+    slope = LIMB_FALL_SLOPE["relaxed"]
+    assert slope is not None
+    assert cloth >= thigh - slope * (calf - start) - MARGIN_M
     # and it is not the leg itself: the calf's outer side is well inside that
     assert reach(body.verts, body.faces, body.mask(Part.SHIN), calf) < cloth - 0.01
 

@@ -50,7 +50,7 @@ def model_glb(body: GarmentBody) -> bytes:
     uv = (verts[:, :2] - verts[:, :2].min(0)) / np.ptp(verts[:, :2], axis=0)
     red = Image.new("RGB", (64, 64), (200, 20, 20))
     mesh = trimesh.Trimesh(verts, shape.faces.numpy(), process=False)
-    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=red)
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=red)  # type: ignore[no-untyped-call]
     data = io.BytesIO()
     mesh.export(data, file_type="glb")
     return data.getvalue()

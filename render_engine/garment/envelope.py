@@ -148,20 +148,6 @@ def hang(
             # the section above shrunk by the fall, or this slice's own hull if wider
             rows[i] = torch.maximum(rows[i], rows[i - 1] - drop)
         support = torch.stack(rows)
-        if own_centre:
-            # a limb's fall from a point (the elbow, the knee) makes a spike of the section's
-            # polygon, a corner in any edge across it: round it over neighbouring directions
-            # (a circular average of the support function), never inside the slice's own hull
-            kernel = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0, 1.0])
-            kernel = kernel / kernel.sum()
-            half = kernel.numel() // 2
-            wrapped = torch.cat([support[:, -half:], support, support[:, :half]], dim=1)
-            finite = torch.isfinite(wrapped).all(dim=1)
-            smooth = torch.nn.functional.conv1d(
-                torch.nan_to_num(wrapped, neginf=0.0)[:, None], kernel.view(1, 1, -1)
-            )[:, 0]
-            smooth = torch.where(finite[:, None], smooth, support)
-            support = torch.maximum(own, smooth)
     # each slice's centre: the middle of its hull's extent along x and z (inside the hull,
     # whatever the spread of the vertices that made it)
     quarter = DIRECTIONS // 4

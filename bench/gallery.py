@@ -80,17 +80,19 @@ EXTRA_LOOKS: dict[str, tuple[str, str, dict[str, object], tuple[str, ...]]] = {
 }
 
 
-def demo_model_glb() -> bytes:
-    """A shop's 3-D model of a t-shirt, for the gallery: a relaxed tee draped on another body
-    (the body model's default phenotype, not the gallery's), as a glb file."""
+def demo_model_glb(cache: Path) -> bytes:
+    """A shop's 3-D model of a t-shirt, for the gallery: a relaxed tee, size L, draped on the
+    gallery's other body (b) standing as the pictures do, as a glb file. (A model made in
+    another pose, an A pose's raised arms, keeps its sleeves there: `glb.model_piece` only
+    fits the model's box, it does not re-pose it.)"""
     import io
 
     import trimesh
 
-    from render_engine.body.fitted import build_body
-    from render_engine.garment import as_garment_body, dress
+    from render_engine.cli import pose_figure
+    from render_engine.garment import dress
 
-    body = as_garment_body(build_body({}))
+    body = pose_figure(load_body("b", cache), "standing_neutral", {})
     shape = dress(body, "tops", GUIDE, "L", "#808080", fit="relaxed").mesh
     data = io.BytesIO()
     trimesh.Trimesh(shape.verts.numpy(), shape.faces.numpy(), process=False).export(
@@ -172,7 +174,7 @@ def main() -> int:
             if args.only and name not in args.only:
                 continue
             if extra.get("model") == "tee":
-                extra = {**extra, "model_glb": demo_model_glb()}
+                extra = {**extra, "model_glb": demo_model_glb(Path(args.cache))}
                 del extra["model"]
             garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
             meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES["a"]["skin"]))

@@ -67,9 +67,6 @@ LIMB_FALL_SLOPE: dict[str, float | None] = {
     "relaxed": 0.03,
     "oversized": 0.015,
 }
-#: on the side facing the body (a sleeve's inner side, a trouser leg's inseam) the cloth comes
-#: in at this slope whatever the fit: it cannot hang out into the torso or the other leg
-LIMB_INNER_SLOPE = 0.6
 #: a limb's cloth falls along the limb only when the limb points down within this many
 #: degrees of the vertical (an A pose's arms, about 50 degrees out, still hang); a raised
 #: arm's sleeve gets the hull across only
@@ -210,8 +207,9 @@ def hang_limb(
     sleeve's cuff or the trouser's hem, so that the slices are parallel to the edge and
     none holds only part of a section), each slice's section onto its convex hull and, when
     the axis points down (within `LIMB_FALL_MAX_TILT_DEG`), falling from the top with
-    `slope`, except on the side facing `inward` (the body's centre line, horizontal), where
-    it comes in at `LIMB_INNER_SLOPE`. The fall starts at the top or, when given, no higher
+    `slope`; no vertex moves towards the body (`inward`, horizontal: towards the body's
+    centre line), so a sleeve does not hang into the torso nor a trouser leg into the other
+    (there is no cloth-cloth collision). The fall starts at the top or, when given, no higher
     than `LIMB_FALL_BELOW_JOINT_M` below the joint `fall_from` (the elbow: sliced across the
     forearm, the upper arm above a bent elbow lies off to one side and would throw the
     forearm's cloth out there). verts (N, 3), movable (N,) bool -> (N, 3)."""
@@ -226,20 +224,17 @@ def hang_limb(
     local = torch.stack([rel @ e1, -(rel @ axis), rel @ e2], dim=1)
     down = float(-axis[1])
     falls = slope is not None and down >= math.cos(math.radians(LIMB_FALL_MAX_TILT_DEG))
-    per_direction: torch.Tensor | None = None
-    if falls and slope is not None:
-        towards = torch.stack([inward @ e1, inward @ e2])
-        towards = towards / towards.norm().clamp(min=1e-6)
-        facing = (_directions() @ towards).clamp(min=0.0)  # (U,) 1: straight at the body
-        per_direction = slope + (LIMB_INNER_SLOPE - slope) * facing
     if not bool(movable.any()):
         return verts
     start = float(local[movable, 1].max())
     if fall_from is not None:
         start = min(start, float(-((fall_from - top) @ axis)) - LIMB_FALL_BELOW_JOINT_M)
-    moved = hang(local, movable, start, per_direction, own_centre=True)
-    delta: torch.Tensor = moved - local
-    out: torch.Tensor = verts + delta[:, :1] * e1 + delta[:, 2:] * e2
+    moved = hang(local, movable, start, slope if falls else None, own_centre=True)
+    delta = moved - local
+    shift = delta[:, :1] * e1 + delta[:, 2:] * e2
+    towards = torch.nn.functional.normalize(inward, dim=0)
+    shift = shift - (shift @ towards).clamp(min=0.0)[:, None] * towards
+    out: torch.Tensor = verts + shift
     return out
 
 

@@ -75,7 +75,30 @@ EXTRA_LOOKS: dict[str, tuple[str, str, dict[str, object], tuple[str, ...]]] = {
         {"subcategory": "hoodies", "material": "cotton"},
         ("three_quarter", "back"),
     ),
+    # a product with its own 3-D model (`model_glb`, made by `demo_model_glb`), denim
+    "tops_model": ("tops", "#2E4A7D", {"model": "tee", "material": "denim"}, ("front",)),
 }
+
+
+def demo_model_glb(cache: Path) -> bytes:
+    """A shop's 3-D model of a t-shirt, for the gallery: a relaxed tee, size L, draped on the
+    gallery's other body (b) standing as the pictures do, as a glb file. (A model made in
+    another pose, an A pose's raised arms, keeps its sleeves there: `glb.model_piece` only
+    fits the model's box, it does not re-pose it.)"""
+    import io
+
+    import trimesh
+
+    from render_engine.cli import pose_figure
+    from render_engine.garment import dress
+
+    body = pose_figure(load_body("b", cache), "standing_neutral", {})
+    shape = dress(body, "tops", GUIDE, "L", "#808080", fit="relaxed").mesh
+    data = io.BytesIO()
+    trimesh.Trimesh(shape.verts.numpy(), shape.faces.numpy(), process=False).export(
+        data, file_type="glb"
+    )
+    return data.getvalue()
 
 
 def demo_look(category: str) -> tuple[str, dict[str, object]]:
@@ -120,7 +143,9 @@ def picture_spec(args: argparse.Namespace, angle: str) -> Any:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", nargs="*", help="categories (default: all)")
+    parser.add_argument(
+        "--only", nargs="*", help="categories, or with --extras their names (default: all)"
+    )
     parser.add_argument("--bodies", nargs="*", default=list(BODIES))
     parser.add_argument("--angles", nargs="*", default=["front", "three_quarter"])
     parser.add_argument("--out", default=str(ROOT / "docs" / "gallery"))
@@ -146,6 +171,11 @@ def main() -> int:
     if args.extras:
         body = pose_figure(load_body("a", Path(args.cache)), "standing_neutral", {})
         for name, (category, color, extra, angles) in EXTRA_LOOKS.items():
+            if args.only and name not in args.only:
+                continue
+            if extra.get("model") == "tee":
+                extra = {**extra, "model_glb": demo_model_glb(Path(args.cache))}
+                del extra["model"]
             garment = dress(body, category, GUIDE, "M", color, **extra)  # type: ignore[arg-type]
             meshes = outfit(body, [garment.mesh], skin_tone=str(BODIES["a"]["skin"]))
             for angle in angles:
@@ -210,9 +240,13 @@ def write_index(out: Path) -> None:
         ]
         if pictures:
             lines.append("")
+            what = (
+                f"a product's own glb model, {extra['material']}"
+                if "model" in extra
+                else f"subcategory {extra['subcategory']}"
+            )
             lines.append(
-                f"{name} ({category}, subcategory {extra['subcategory']}, body a, "
-                f"`--extras`): " + " ".join(pictures)
+                f"{name} ({category}, {what}, body a, `--extras`): " + " ".join(pictures)
             )
     (out / "README.md").write_text("\n".join(lines) + "\n")
 

@@ -6,10 +6,11 @@
 A try-on here is what the worker does after the body is fitted: pose, dress a garment (cut,
 drape), finish the figure (`outfit`, where the tree has it) and `render_scene` at 1080p,
 quality high, encoded as PNG. Garments: `top` (the tops default, no subcategory), or by
-subcategory `tshirt`, `coat`, `bag`, `shirt`, `hoodie`. Each tree runs in its own process
-with two torch threads, alternating (baseline, this, baseline, this...) so both see the same
-machine load; the load average is printed beside the numbers. The body is fitted (or loaded with
---body-params) once per process and not timed; each garment is tried on once untimed first.
+subcategory `tshirt`, `coat`, `bag`, `shirt`, `hoodie`; `trousers` (the bottoms default).
+Each tree runs in its own process with two torch threads, alternating (baseline, this,
+baseline, this...) so both see the same machine load; the load average is printed beside
+the numbers. The body is fitted (or loaded with --body-params) once per process and not
+timed; each garment is tried on once untimed first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ GARMENTS = {
     "bag": ("accessories", "bag"),
     "shirt": ("tops", "shirts"),
     "hoodie": ("tops", "hoodies"),
+    "trousers": ("bottoms", ""),
 }
 
 CHILD = r"""

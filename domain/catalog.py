@@ -124,6 +124,7 @@ class Garment:
     sizing: Sizing
     fabric: str | None  # the material and tags, as words
     photo_keys: tuple[str, ...]  # front, then back, those the shop's store holds
+    model_key: str | None = None  # the product's own 3-D model (glb), if the store holds it
 
     def as_engine_input(self) -> dict[str, object]:
         """In the render engine's words, as ``Render.Requested`` stores it."""
@@ -134,6 +135,8 @@ class Garment:
             "imageKeys": list(self.photo_keys), "subcategory": self.subcategory}
         if self.fabric:
             garment["material"] = self.fabric
+        if self.model_key:
+            garment["modelKey"] = self.model_key
         return garment
 
 
@@ -365,7 +368,17 @@ class Product(Aggregate):
         return Garment(product_id=self.id, variant_id=variant_id, category=self.category,
                        subcategory=self.subcategory, size=variant.size,
                        color_hex=variant.color_hex or "#808080", sizing=self.sizing,
-                       fabric=self.fabric, photo_keys=tuple(key for key in photos if key))
+                       fabric=self.fabric, photo_keys=tuple(key for key in photos if key),
+                       model_key=self.model_key(photo_key))
+
+    def model_key(self, photo_key: PhotoKey) -> str | None:
+        """The blob key of the product's 3-D model, when it is a glb this store holds (the
+        render engine drapes glb models only; another site's model is never fetched)."""
+        model = self.fields.get("model3D")
+        if not isinstance(model, Mapping) or model.get("format") != "glb":
+            return None
+        url = model.get("url")
+        return photo_key(url) if isinstance(url, str) else None
 
     def snapshot_of(self, variant_id: str) -> PricedProduct:
         """What a cart records of this product, for one of its variants."""

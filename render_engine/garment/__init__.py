@@ -32,9 +32,17 @@ from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.cuts import cut_for
 from render_engine.garment.drape import DrapeResult, DrapeSettings, drape, intra_op_threads
-from render_engine.garment.envelope import fall_slope, hang, untangle_loops
+from render_engine.garment.envelope import (
+    LIMB_FALL_BELOW_JOINT_M,
+    edge_plane_normal,
+    fall_slope,
+    hang,
+    hang_limb,
+    limb_fall_slope,
+    untangle_loops,
+)
 from render_engine.garment.geometry import submesh
-from render_engine.garment.glb import model_piece
+from render_engine.garment.glb import model_cover, model_piece
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.sizing import (
     FIT_STYLES,
@@ -152,7 +160,7 @@ def hanging_cloth(
     (`envelope.hang`): across each slice the convex hull, below the bust the cloth falling
     with the fabric's slope. Each connected piece (a suit's jacket and its trousers, a dress's
     bodice and its skirt) hangs on its own: one is not pushed out to the other's hull. Sleeves
-    and trouser legs stay where they are. (N, 3) -> (N, 3)."""
+    and trouser legs hang on their own limb's envelope (`hanging_limbs`). (N, 3) -> (N, 3)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -183,9 +191,78 @@ def hanging_cloth(
         moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
+    out = hanging_limbs(out, faces, labels, body, category, fit, cut)
     # where the body folds (the cleft between the buttocks) an edge's points land on the hull
     # out of order: straighten them (`untangle_loops`)
     return untangle_loops(out, boundary_loops(faces))
+
+
+#: a sleeve's envelope starts this far down the arm from the shoulder joint (above, the
+#: sleeve's head is the shoulder's cap, not a section round the arm) and fades in over
+#: `ENVELOPE_FADE_M`; a trouser leg's starts at the crotch
+SLEEVE_ENVELOPE_FROM_M = 0.05
+
+
+def hanging_limbs(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    labels: torch.Tensor,
+    body: GarmentBody,
+    category: str,
+    fit: str,
+    cut: str | None,
+) -> torch.Tensor:
+    """Each sleeve and trouser leg moved onto its own envelope (`envelope.hang_limb`): across
+    the limb the convex hull of its section, along it (when it points down) the cloth falling
+    from the top with the fit's slope (`limb_fall_slope`: a loose sleeve or a wide trouser leg
+    stands off the wrist or the calf, a slim one stays close), on the side facing the body
+    coming in steeply (it cannot hang into the torso or the other leg). The slices are
+    parallel to the limb's own edge (the cuff, across the arm bone; the trouser hem, level,
+    so a trouser leg falls straight down as cloth does). (N, 3) -> (N, 3)."""
+    j = body.joints
+    slope = limb_fall_slope(category, fit, cut)
+    loops = boundary_loops(faces)
+    out = verts
+    for region, top_name, bottom_name in (
+        (GarmentRegion.SLEEVE, "shoulder", "wrist"),
+        (GarmentRegion.LEG, "hip", "ankle"),
+    ):
+        mine = labels == region
+        if not bool(mine.any()):
+            continue
+        left_top, right_top = j[f"{top_name}_L"], j[f"{top_name}_R"]
+        middle = (left_top + right_top) / 2
+        across = left_top - right_top
+        for s, sign in (("L", 1.0), ("R", -1.0)):
+            top, bottom = j[f"{top_name}_{s}"], j[f"{bottom_name}_{s}"]
+            limb = mine & (sign * ((out - middle) @ across) > 0)
+            if int(limb.sum()) < 3:
+                continue
+            axis = torch.nn.functional.normalize(bottom - top, dim=0)
+            # the limb's end: the edge made mostly of this limb's vertices farthest down it
+            ends = [lp for lp in loops if lp.numel() >= 8 and float(limb[lp].float().mean()) > 0.9]
+            if ends:
+                end = max(ends, key=lambda lp: float(((out[lp] - top) @ axis).mean()))
+                normal = edge_plane_normal(out[end])
+                axis = normal if float(normal @ axis) > 0 else -normal
+            if region == GarmentRegion.SLEEVE:
+                start = ((out - top) @ axis - SLEEVE_ENVELOPE_FROM_M) / ENVELOPE_FADE_M
+            else:
+                start = (body.crotch_y() - out[:, 1]) / ENVELOPE_FADE_M
+            fade = start.clamp(0.0, 1.0)
+            movable = limb & (fade > 0)
+            inward = middle - top
+            inward = inward - inward[1] * torch.tensor([0.0, 1.0, 0.0])
+            # a long sleeve (its cuff below the elbow) falls from the forearm, sliced across it
+            elbow = j[f"elbow_{s}"] if region == GarmentRegion.SLEEVE else None
+            short = bool(ends) and float(((out[end] - elbow) @ axis).mean()) < (
+                LIMB_FALL_BELOW_JOINT_M
+            ) if elbow is not None else False
+            if short:
+                elbow = None  # a short sleeve: it falls from its top
+            moved = hang_limb(out, movable, top, axis, inward, slope, fall_from=elbow)
+            out = torch.where(limb[:, None], out + (moved - out) * fade[:, None], out)
+    return out
 
 
 def draped_trims(
@@ -375,6 +452,17 @@ def dress(
                 source = torch.cat([source, torch.full((n_new,), -1).to(source)])
             verts = torch.cat([verts, part_verts])
             flagged = torch.cat([flagged, torch.zeros(n_new, dtype=torch.bool)])
+    covers = piece.covers
+    if model_glb is not None:
+        # the draped model lies on these body vertices (`outfit` draws them further in)
+        # (only on the body parts the category's pattern covers)
+        body_parts = garment_body.parts
+        within = (
+            None
+            if covers is None
+            else torch.isin(body_parts, torch.unique(body_parts[covers]))
+        )
+        source, covers = model_cover(verts, faces, garment_body.verts, within)
     colors = color.expand(verts.shape[0], 3).clone()
     # buttons in a darker shade of the cloth (horn on a shirt)
     colors[labels == GarmentRegion.BUTTON] *= BUTTON_SHADE
@@ -390,7 +478,7 @@ def dress(
             "fit": fit,
             "colorHex": color_hex,
             "fromModel": model_glb is not None,
-            "covers": piece.covers,
+            "covers": covers,
             "source": source,
             "material": material_for(material, category),
             "cut": cut,

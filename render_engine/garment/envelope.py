@@ -54,6 +54,39 @@ def fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
     return slope * STIFF_CATEGORIES.get(category, 1.0)
 
 
+#: how far (m per m along the limb) a sleeve or a trouser leg may come in towards the limb
+#: below its top, per fit style (None: it keeps its offset surface, close to the limb). From
+#: the leg openings of the usual cuts: a trouser leg about 62 cm round the thigh comes to a
+#: hem of 40 cm (straight, regular), 46-50 cm (relaxed, wide) or about 56 cm (oversized, wide
+#: leg) over some 70 cm of leg, i.e. its radius comes in by 0.05, 0.03 or 0.015 m per metre;
+#: a sleeve from about 38 cm round the biceps to a 24 cm cuff over 45 cm, the same 0.05 for a
+#: regular shirt. A slim cut follows the limb (its opening is the limb's girth plus ease).
+LIMB_FALL_SLOPE: dict[str, float | None] = {
+    "slim": None,
+    "regular": 0.05,
+    "relaxed": 0.03,
+    "oversized": 0.015,
+}
+#: a limb's cloth falls along the limb only when the limb points down within this many
+#: degrees of the vertical (an A pose's arms, about 50 degrees out, still hang); a raised
+#: arm's sleeve gets the hull across only
+LIMB_FALL_MAX_TILT_DEG = 60.0
+
+
+#: a long sleeve's cloth falls from this far below the elbow (`hang_limb`)
+LIMB_FALL_BELOW_JOINT_M = 0.04
+
+
+def limb_fall_slope(category: str, fit: str, cut: str | None = None) -> float | None:
+    """The slope (m/m) a sleeve or trouser leg may come in by along the limb (stiff fabrics
+    fall straighter, as the trunk's `fall_slope`); None: it keeps close to the limb (slim,
+    bodycon, elastic activewear)."""
+    if category in TIGHT_CATEGORIES or cut in SLIM_CUTS:
+        return None
+    slope = LIMB_FALL_SLOPE[fit]
+    return None if slope is None else slope * STIFF_CATEGORIES.get(category, 1.0)
+
+
 def _directions() -> torch.Tensor:
     angle = torch.arange(DIRECTIONS, dtype=torch.float32) * (2 * math.pi / DIRECTIONS)
     return torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)  # (U, 2)
@@ -74,11 +107,16 @@ def hang(
     verts: torch.Tensor,
     movable: torch.Tensor,
     fall_from_y: float,
-    slope: float | None,
+    slope: float | torch.Tensor | None,
+    own_centre: bool = False,
 ) -> torch.Tensor:
     """The envelope of the movable vertices (verts (N, 3) m, y up; movable (N,) bool): each
     moves out horizontally onto its slice's convex hull and, below `fall_from_y`, onto the
-    cloth falling from above with `slope` (None: no fall). (N, 3) -> (N, 3)."""
+    cloth falling from above with `slope` (None: no fall; a (`DIRECTIONS`,) tensor: a slope
+    per horizontal direction of `_directions`). Each moves along its ray from the slice's
+    centre: that of the envelope, or with `own_centre` that of the slice's own section (a
+    limb's: the envelope falling from a bent elbow can lie off to one side of the forearm,
+    and rays from its centre would scramble the order of a cuff's points). (N, 3) -> (N, 3)."""
     ids = movable.nonzero().squeeze(1)
     if ids.numel() < 3:
         return verts
@@ -98,9 +136,10 @@ def hang(
     # a slice holds few vertices: each also counts those of its neighbours (a 3 cm band)
     padded = torch.cat([support[:1], support, support[-1:]])
     support = torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    own = support
     if slope is not None:
         start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
-        drop = slope * SLICE_M
+        drop = slope * SLICE_M  # a number, or one per direction
         rows = list(support.unbind(0))
         for i in range(start, num):
             # the section above shrunk by the fall, or this slice's own hull if wider
@@ -109,10 +148,11 @@ def hang(
     # each slice's centre: the middle of its hull's extent along x and z (inside the hull,
     # whatever the spread of the vertices that made it)
     quarter = DIRECTIONS // 4
+    middle = own if own_centre else support
     centre = torch.stack(
         [
-            (support[:, 0] - support[:, 2 * quarter]) / 2,
-            (support[:, quarter] - support[:, 3 * quarter]) / 2,
+            (middle[:, 0] - middle[:, 2 * quarter]) / 2,
+            (middle[:, quarter] - middle[:, 3 * quarter]) / 2,
         ],
         dim=1,
     )
@@ -122,23 +162,89 @@ def hang(
     hi = (lo + 1).clamp(max=num - 1)
     t = (pos - lo.float()).clamp(0, 1)
     radius = torch.zeros(ids.numel())
-    for slice_ids, weight in ((lo, 1 - t), (hi, t)):
-        c = centre[slice_ids]
+    if own_centre:
+        # a limb's slices' centres wander with the bent limb: rays from the nearer one would
+        # jump between neighbours on an edge across the slices (a zigzag); one ray from the
+        # centre interpolated between the two, to both slices' polygons
+        c = centre[lo] * (1 - t)[:, None] + centre[hi] * t[:, None]
         offset = xz - c
         r = offset.norm(dim=1).clamp(min=1e-6)
-        out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
-        out = torch.where(torch.isfinite(out), out, r)
-        radius = radius + weight * torch.maximum(out, r)
-    # out along the vertex's own ray from its slice's centre (the nearer centre's ray)
-    c = torch.where((t < 0.5)[:, None], centre[lo], centre[hi])
-    offset = xz - c
-    r = offset.norm(dim=1).clamp(min=1e-6)
+        for slice_ids, weight in ((lo, 1 - t), (hi, t)):
+            out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
+            out = torch.where(torch.isfinite(out), out, r)
+            radius = radius + weight * torch.maximum(out, r)
+    else:
+        for slice_ids, weight in ((lo, 1 - t), (hi, t)):
+            c = centre[slice_ids]
+            offset = xz - c
+            r = offset.norm(dim=1).clamp(min=1e-6)
+            out = _exit_radius(c, offset / r[:, None], support[slice_ids], dirs)
+            out = torch.where(torch.isfinite(out), out, r)
+            radius = radius + weight * torch.maximum(out, r)
+        # out along the vertex's own ray from its slice's centre (the nearer centre's ray)
+        c = torch.where((t < 0.5)[:, None], centre[lo], centre[hi])
+        offset = xz - c
+        r = offset.norm(dim=1).clamp(min=1e-6)
     grow = (radius - r).clamp(min=0.0)
     moved = xz + offset / r[:, None] * grow[:, None]
     result = verts.clone()
     result[ids, 0] = moved[:, 0]
     result[ids, 2] = moved[:, 1]
     return result
+
+
+def hang_limb(
+    verts: torch.Tensor,
+    movable: torch.Tensor,
+    top: torch.Tensor,
+    axis: torch.Tensor,
+    inward: torch.Tensor,
+    slope: float | None,
+    fall_from: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The envelope of one sleeve or trouser leg (`hang` in the limb's own frame): sliced
+    across `axis` (unit, pointing down the limb from the joint `top`: the normal of the
+    sleeve's cuff or the trouser's hem, so that the slices are parallel to the edge and
+    none holds only part of a section), each slice's section onto its convex hull and, when
+    the axis points down (within `LIMB_FALL_MAX_TILT_DEG`), falling from the top with
+    `slope`; no vertex moves towards the body (`inward`, horizontal: towards the body's
+    centre line), so a sleeve does not hang into the torso nor a trouser leg into the other
+    (there is no cloth-cloth collision). The fall starts at the top or, when given, no higher
+    than `LIMB_FALL_BELOW_JOINT_M` below the joint `fall_from` (the elbow: sliced across the
+    forearm, the upper arm above a bent elbow lies off to one side and would throw the
+    forearm's cloth out there). verts (N, 3), movable (N,) bool -> (N, 3)."""
+    forward = torch.tensor([0.0, 0.0, 1.0])
+    e1 = forward - (forward @ axis) * axis
+    if float(e1.norm()) < 0.3:  # a limb pointing forwards: any perpendicular will do
+        e1 = torch.tensor([1.0, 0.0, 0.0]) - axis[0] * axis
+    e1 = torch.nn.functional.normalize(e1, dim=0)
+    e2 = torch.linalg.cross(axis, e1)
+    rel = verts - top
+    # the limb's frame as `hang` wants it: y up the limb, x and z across it
+    local = torch.stack([rel @ e1, -(rel @ axis), rel @ e2], dim=1)
+    down = float(-axis[1])
+    falls = slope is not None and down >= math.cos(math.radians(LIMB_FALL_MAX_TILT_DEG))
+    if not bool(movable.any()):
+        return verts
+    start = float(local[movable, 1].max())
+    if fall_from is not None:
+        start = min(start, float(-((fall_from - top) @ axis)) - LIMB_FALL_BELOW_JOINT_M)
+    moved = hang(local, movable, start, slope if falls else None, own_centre=True)
+    delta = moved - local
+    shift = delta[:, :1] * e1 + delta[:, 2:] * e2
+    towards = torch.nn.functional.normalize(inward, dim=0)
+    shift = shift - (shift @ towards).clamp(min=0.0)[:, None] * towards
+    out: torch.Tensor = verts + shift
+    return out
+
+
+def edge_plane_normal(points: torch.Tensor) -> torch.Tensor:
+    """The unit normal of the plane that best fits an edge's points (K, 3): the direction of
+    their least spread."""
+    centred = points - points.mean(dim=0)
+    _, _, vh = torch.linalg.svd(centred, full_matrices=False)
+    normal: torch.Tensor = vh[-1]
+    return normal
 
 
 #: half width (points) of the window an edge's fold-back is straightened over

@@ -4,6 +4,23 @@ The model is loaded with trimesh (all its meshes in the scene, transforms applie
 vertices merged so that the drape sees one connected surface), then scaled per axis and moved
 so that its bounding box matches the box of the pattern the category would have cut from the
 body (glTF is +Y up like the render engine). The drape then fits it like a generated garment.
+
+A model goes down the same path as a garment cut from the body (issue 13, item 5):
+
+* each vertex takes the region of the pattern's nearest vertex (`model_piece`): a model's
+  sleeves are sleeves (they collide with the arms; a garment's trunk passes behind them) and
+  its rest lengths shrink where the pattern's ease is negative, as the pattern's would;
+* after the drape it is told which body vertices it lies on (`model_cover`: ``covers`` and
+  ``source``, as a cut piece knows them), so `outfit` draws the skin and the base layer under
+  it further in and leaves out what it hides;
+* its look is the product's, as for any garment (`dress`): the variant's ``colorHex``, the
+  material from the product's material and tags text (shading, sheen, the weave's normal map
+  over cloth coordinates taken from the positions, which any mesh has) and the product's
+  photos projected from the front. The model's own glTF material (its baseColor texture and
+  factor, its roughness) is not used: one model serves every colour variant of a product, so
+  its texture is at best one variant's colour, and its UV atlas splits the vertices along
+  seams that the drape needs joined (``merge_vertices``), so its coordinates would not survive
+  the drape and the cut at the arms without a per-corner path the renderer does not have.
 """
 
 from __future__ import annotations
@@ -53,9 +70,59 @@ def fit_to_box(verts: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch
 
 
 def model_piece(data: bytes, template: Piece) -> Piece:
-    """The product model placed over the box of the `template` pattern."""
+    """The product model placed over the box of the `template` pattern, each vertex with the
+    region and rest-length scale of the pattern's nearest vertex."""
+    from scipy.spatial import cKDTree
+
     verts, faces = load_glb(data)
     lo, hi = template.verts.min(0).values, template.verts.max(0).values
     placed = fit_to_box(verts, lo, hi)
-    labels = torch.full((placed.shape[0],), GarmentRegion.TORSO, dtype=torch.int64)
-    return Piece(verts=placed, faces=faces, labels=labels, rest_scale=torch.ones(placed.shape[0]))
+    if template.verts.shape[0]:
+        _, nearest = cKDTree(template.verts.double().numpy()).query(placed.double().numpy())
+        ids = torch.from_numpy(np.asarray(nearest, dtype=np.int64))
+        labels = template.labels[ids].long()
+        scale = template.rest_scale[ids].float()
+    else:
+        labels = torch.full((placed.shape[0],), GarmentRegion.TORSO, dtype=torch.int64)
+        scale = torch.ones(placed.shape[0])
+    # covers: the body the pattern lies on, which bounds what the model may cover (`model_cover`)
+    return Piece(
+        verts=placed, faces=faces, labels=labels, rest_scale=scale, covers=template.covers
+    )
+
+
+#: a body vertex is under a draped model when the model's nearest vertex is this close ...
+COVER_REACH_M = 0.06
+#: ... and that model vertex's own nearest body vertex lies this close to it (at least; the
+#: model's mean edge length where that is longer): beyond a hem or a cuff the nearest model
+#: vertex is on the edge, whose body vertex is farther away
+COVER_MATCH_M = 0.02
+
+
+def model_cover(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    body_verts: torch.Tensor,
+    within: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which body vertices a draped model lies on, as a cut piece knows it: source (N,) the
+    nearest body vertex of each model vertex, covers (B,) bool over the body's vertices, only
+    among `within` (B,) bool when given (the body parts the category's pattern covers: a hand
+    hanging against a tee's hem lies near the model but is never under it)."""
+    from scipy.spatial import cKDTree
+
+    if verts.shape[0] == 0:
+        return torch.zeros(0, dtype=torch.int64), torch.zeros(body_verts.shape[0], dtype=torch.bool)
+    body = body_verts.double().numpy()
+    _, src = cKDTree(body).query(verts.detach().double().numpy())
+    source = torch.from_numpy(np.asarray(src, dtype=np.int64))
+    dist, near = cKDTree(verts.detach().double().numpy()).query(body)
+    near_t = torch.from_numpy(np.asarray(near, dtype=np.int64))
+    edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    edge_len = float((verts[edges[:, 0]] - verts[edges[:, 1]]).norm(dim=1).mean())
+    match = max(COVER_MATCH_M, edge_len) if edges.numel() else COVER_MATCH_M
+    apart = (body_verts[source[near_t]] - body_verts).norm(dim=1)
+    covers = (torch.from_numpy(np.asarray(dist)) < COVER_REACH_M) & (apart < match)
+    if within is not None:
+        covers &= within
+    return source, covers

@@ -302,9 +302,16 @@ def test_a_shirt_has_buttons_down_its_centre_front_in_front_of_the_cloth(
         under = cloth[
             ((cloth[:, :2] - c[:2]).norm(dim=1) < 0.012) & (cloth[:, 2] > float(c[2]) - 0.05)
         ]
-        assert under.shape[0] > 0
-        # the button stands proud of the cloth around it
-        assert float(v[:, 2].max()) > float(under[:, 2].max()) + 0.001
+        assert under.shape[0] >= 3
+        # the button stands proud of the cloth around it: above the plane that fits that
+        # cloth, along its normal (the placket slopes on the chest: 12 mm down it the cloth
+        # can stand 5 mm farther forward, which a comparison of depths took for the button
+        # being flush)
+        centred = under - under.mean(0)
+        normal = torch.linalg.svd(centred, full_matrices=False)[2][-1]
+        normal = normal if float(normal[2]) > 0 else -normal
+        height = ((v - under.mean(0)) @ normal).max()
+        assert float(height) > float((centred @ normal).max()) + 0.001
     # the placket runs down the centre front under the buttons
     placket = mesh.verts[mesh.labels == GarmentRegion.PLACKET]
     assert float((placket[:, 0] - cx).abs().max()) < 0.025

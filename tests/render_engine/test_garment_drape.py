@@ -8,13 +8,16 @@ below its support it comes back towards the body by at most its fall slope.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from scipy.spatial import ConvexHull
 
 from render_engine.garment import DressedGarment, as_garment_body, dress
 from render_engine.garment.body_view import GarmentBody, Part
-from render_engine.garment.envelope import FALL_SLOPE
+from render_engine.garment.collision import winding_numbers
+from render_engine.garment.envelope import FALL_SLOPE, LIMB_FALL_SLOPE
 from render_engine.garment.pattern import GarmentRegion
 
 GUIDE = {
@@ -154,3 +157,121 @@ def test_a_loose_fit_hangs_farther_from_the_waist_than_a_slim_one(body: GarmentB
     expected = body_bust - FALL_SLOPE["oversized"] * (y_bust - y_waist) - body_waist - MARGIN_M
     assert stand_off(loose) >= expected
     assert stand_off(loose) > stand_off(slim)
+
+
+# -- sleeves and trouser legs ------------------------------------------------------------------
+FITS = ("slim", "regular", "relaxed", "oversized")
+LIMB_GUIDE = {**GUIDE, "L": {"chest": 104, "waist": 88, "hips": 106, "sleeve": 56, "inseam": 78}}
+
+
+@pytest.fixture(scope="module")
+def limbs(body: GarmentBody) -> dict[tuple[str, str, str], DressedGarment]:
+    """Trousers and long-sleeved shirts in every fit (size M), and relaxed trousers in L."""
+    out = {
+        (c, fit, "M"): dress(body, c, LIMB_GUIDE, "M", "#1E3A8A", fit=fit, subcategory=sub)
+        for c, sub in (("bottoms", "jeans"), ("tops", "shirts"))
+        for fit in FITS
+    }
+    out["bottoms", "relaxed", "L"] = dress(
+        body, "bottoms", LIMB_GUIDE, "L", "#1E3A8A", fit="relaxed", subcategory="jeans"
+    )
+    return out
+
+
+def limb_section(
+    verts: torch.Tensor, faces: torch.Tensor, keep: torch.Tensor, y: float, side: float
+) -> torch.Tensor:
+    """The section at height y of the faces whose vertices are all in `keep`, on the side of
+    the body where x has the sign of `side`."""
+    points = plane_section(verts, faces[keep[faces].all(dim=1)], y)
+    return points[points[:, 0] * side > 0]
+
+
+def stand_off(garment: DressedGarment, body: GarmentBody, region: int, part: Part) -> float:
+    """How far the cloth of a sleeve (region) stands off the forearm (part), or a trouser leg
+    off the calf, at the limb's middle: the difference of the two sections' convex girths over
+    2 pi, the mean radial gap (m), on the body's left."""
+    from render_engine.garment.body_view import _hull_perimeter
+
+    j = body.joints
+    lo, hi = ("ankle_L", "knee_L") if part == Part.SHIN else ("wrist_L", "elbow_L")
+    y = float((j[lo][1] + j[hi][1]) / 2)
+    side = float(j[hi][0])
+    mesh = garment.mesh
+    assert mesh.labels is not None
+    cloth = limb_section(mesh.verts, mesh.faces, mesh.labels == region, y, side)
+    skin = limb_section(body.verts, body.faces, body.mask(part), y, side)
+    return float(_hull_perimeter(cloth) - _hull_perimeter(skin)) / (2 * math.pi)
+
+
+def test_looser_trouser_legs_and_sleeves_stand_off_the_limb_farther(
+    body: GarmentBody, limbs: dict[tuple[str, str, str], DressedGarment]
+) -> None:
+    """A slim cut stays close to the calf and the forearm; each looser fit stands farther off
+    (its cloth falls straighter from the thigh or the upper arm)."""
+    legs = [stand_off(limbs["bottoms", f, "M"], body, GarmentRegion.LEG, Part.SHIN) for f in FITS]
+    arms = [
+        stand_off(limbs["tops", f, "M"], body, GarmentRegion.SLEEVE, Part.FOREARM) for f in FITS
+    ]
+    assert legs == sorted(legs) and arms == sorted(arms)
+    # a relaxed leg falls at most LIMB_FALL_SLOPE["relaxed"] = 0.03 m/m where the calf comes
+    # in at about 0.07 (thigh to calf): over the 50 cm down to the calf, 2 cm farther out on
+    # the outer side; the inner side comes in with the leg: at least 1 cm more on average.
+    # The same for a sleeve (0.03 against the arm's 0.05-0.07 from biceps to forearm)
+    assert legs[2] > legs[0] + 0.01
+    assert arms[2] > arms[0] + 0.01
+
+
+def test_a_relaxed_trouser_leg_falls_from_the_thigh(
+    body: GarmentBody, limbs: dict[tuple[str, str, str], DressedGarment]
+) -> None:
+    """Cloth falls straight down from what holds it out (the thigh, the knee) and comes back
+    towards the leg by at most its fall slope per metre of drop: at calf height, to the front,
+    the back and the outer side, a relaxed trouser leg reaches at least as far as the leg
+    anywhere above (up to 5 cm under the crotch, where it leaves the hip), less slope x drop."""
+    j = body.joints
+    side = float(j["hip_L"][0])
+    y_calf = float((j["ankle_L"][1] + j["knee_L"][1]) / 2)
+    y_top = body.crotch_y() - 0.05
+    leg = body.mask(Part.THIGH, Part.SHIN)
+    mesh = limbs["bottoms", "relaxed", "M"].mesh
+    assert mesh.labels is not None
+    cloth = limb_section(mesh.verts, mesh.faces, mesh.labels == GarmentRegion.LEG, y_calf, side)
+    calf = limb_section(body.verts, body.faces, leg, y_calf, side)
+    slope = LIMB_FALL_SLOPE["relaxed"]
+    assert slope is not None
+    gaps = []
+    for u in ([0.0, 1.0], [0.0, -1.0], [1.0 if side > 0 else -1.0, 0.0]):  # front, back, out
+        direction = torch.tensor(u)
+        reach = float((cloth @ direction).max())
+        for y in torch.arange(y_calf, y_top, 0.01).tolist():
+            above = limb_section(body.verts, body.faces, leg, y, side)
+            fallen = float((above @ direction).max()) - slope * (y - y_calf)
+            assert reach >= fallen - MARGIN_M, (u, y)
+        gaps.append(reach - float((calf @ direction).max()))
+    # and it hangs off the calf, not on it
+    assert max(gaps) > 0.01
+
+
+@pytest.mark.parametrize("fit", ["relaxed", "oversized"])
+@pytest.mark.parametrize("category", ["bottoms", "tops"])
+def test_hanging_sleeves_and_legs_stay_outside_the_body(
+    body: GarmentBody,
+    limbs: dict[tuple[str, str, str], DressedGarment],
+    category: str,
+    fit: str,
+) -> None:
+    garment = limbs[category, fit, "M"]
+    assert garment.inside_fraction < 0.005
+    gen = torch.Generator().manual_seed(7)
+    ids = torch.randperm(garment.mesh.num_verts, generator=gen)[:400]
+    w = winding_numbers(garment.mesh.verts[ids], body.verts, body.faces)
+    assert float((w > 0.5).float().mean()) < 0.005
+
+
+def test_a_larger_relaxed_size_never_hangs_tighter_at_the_calf(
+    body: GarmentBody, limbs: dict[tuple[str, str, str], DressedGarment]
+) -> None:
+    m = stand_off(limbs["bottoms", "relaxed", "M"], body, GarmentRegion.LEG, Part.SHIN)
+    big = stand_off(limbs["bottoms", "relaxed", "L"], body, GarmentRegion.LEG, Part.SHIN)
+    assert big >= m - 0.0005  # half a millimetre: the drape's own noise

@@ -310,6 +310,24 @@ def test_a_garment_draws_the_products_own_photos_front_then_back() -> None:
         "material": "cotton jersey"}
 
 
+def test_a_garment_hands_over_the_products_own_glb_model_when_the_store_holds_it() -> None:
+    fields = {"name": "Tee", "category": "tops", "tryonAvailable": True,
+              "model3D": {"url": "https://shop/b/tee.glb", "format": "glb"}}
+    own = {"https://shop/b/tee.glb": "b/tee.glb"}
+
+    def garment(model: dict[str, str] | None) -> dict[str, object]:
+        product = Product(id=uuid.uuid4(), fields={**fields, "model3D": model}, price_cents=1,
+                          original_price_cents=None, free_shipping_cents=75_00)
+        product.add_variant("var_1", {"size": "M"})
+        return product.garment("var_1", own.get).as_engine_input()
+
+    assert garment(fields["model3D"])["modelKey"] == "b/tee.glb"  # type: ignore[arg-type]
+    # another site's model is never fetched; fbx and gltf are not drawn
+    assert "modelKey" not in garment({"url": "https://elsewhere/tee.glb", "format": "glb"})
+    assert "modelKey" not in garment({"url": "https://shop/b/tee.glb", "format": "fbx"})
+    assert "modelKey" not in garment(None)
+
+
 def test_a_product_not_offered_for_try_on_is_no_garment() -> None:
     product = new_product()
     product.add_variant("var_1", {"size": "M"})

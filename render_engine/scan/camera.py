@@ -13,9 +13,14 @@ No distance, lens height, field of view, aspect or framing is assumed. Per photo
    fitted (its lowest and highest vertices, anny's joints), turned as in the photo and
    projected by the candidate camera. A level camera sees heights on the person at rows
    linear in height, a tilted one does not (its rows follow tan): that and the joints'
-   spacing give the pitch, the soles-to-crown span the distance. The pipeline solves it
-   with the start body, then again with the fitted one, and lets photos taken from one spot
-   share the front photo's pitch and roll (`pipeline`).
+   spacing give the pitch, the soles-to-crown span the distance. Each row's error counts in
+   metres at the person over its own tolerance (the outline's ends 1 cm, a landmark 3 cm:
+   a landmark is not at anny's joint), and the pitch has a weak prior about level (10
+   degrees): a tilt and a lens height trade against each other, and without the prior the
+   landmarks' offsets tilted the estimate by 5-10 degrees, which with the lens height it
+   drags along shrinks or widens the person's widths against their height by up to 10 %.
+   The pipeline solves it with the start body, then again with the fitted one, and lets
+   photos taken from one spot share the front photo's pitch and roll (`pipeline`).
 4. Reference view: the levelled photo differs from the fit's reference camera
    (`protocol`: level, 2.5 m, lens at 1.0 m, 60 degrees vertical, 3:4) by a scale and a shift
    for every point at the person's depth, so the mask is resampled into that view (one
@@ -36,6 +41,17 @@ from render_engine.scan import person as P
 from render_engine.scan.decode import FILM_DIAGONAL_MM
 
 PRIOR_FOCAL_35MM = 26.0
+#: How far (m, at the person) each measured row may stray from the same point of the body:
+#: the mask's top and bottom are the body's own outline, good to about a pixel of
+#: BlazePose's segmentation (about 1 cm on a person filling its crop); a landmark's row
+#: lies on the limb's visible middle, not at anny's joint (see `posing.KEYPOINT_TOLERANCE_M`).
+OUTLINE_TOLERANCE_M = 0.01
+JOINT_TOLERANCE_M = 0.03
+#: Prior spread of the pitch (degrees) about level: a phone framing a standing person, held
+#: or propped, is seldom tilted further; the rows of one person say little of the pitch
+#: (a tilt and a lens height trade against each other), so without a prior a landmark's
+#: offset from anny's joint alone can tilt the estimate by 10 degrees.
+PITCH_SD_DEG = 10.0
 MAX_PITCH_DEG = 20.0
 MAX_ROLL_DEG = 10.0
 
@@ -52,7 +68,7 @@ class PhotoCamera:
     roll_deg: float  # positive: the photo turned clockwise against the level horizon
     distance_m: float  # lens to the person's axis, horizontally
     lens_height_m: float
-    residual_px: float  # rms of the straight-line fit of the levelled rows
+    residual_px: float  # rms of the rows' errors (soles, crown, joints) of the fit, pixels
 
     @property
     def vertical_fov_deg(self) -> float:
@@ -194,7 +210,8 @@ def estimate_camera(
 
     fixed = None if pitch_deg is None else math.radians(pitch_deg)
 
-    def residuals(x: np.ndarray) -> np.ndarray:
+    def row_errors(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels: the soles' and crown's rows, the seen joints' rows, minus the photo's."""
         pitch, d, h = x
         if fixed is not None:
             pitch = fixed
@@ -202,9 +219,18 @@ def estimate_camera(
         crown = _rows(body.crown, f, cy, pitch, d, h).min()
         joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
         ends = np.array([soles, crown], dtype=np.float64)
-        out: np.ndarray = np.concatenate([ends, joints]) - np.concatenate(
-            [observed[:2], observed[2:][seen]]
-        )
+        return ends - observed[:2], joints - observed[2:][seen]
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        """Each row's error in metres at the person over its tolerance, and the pitch prior."""
+        ends, joints = row_errors(x)
+        metres = x[1] / f  # pixels -> metres at the person's distance
+        prior = math.degrees(x[0]) / PITCH_SD_DEG if fixed is None else 0.0
+        out: np.ndarray = np.concatenate([
+            ends * metres / OUTLINE_TOLERANCE_M,
+            joints * metres / JOINT_TOLERANCE_M,
+            [prior],
+        ])
         return out
 
     span = max(1.0, observed[0] - observed[1])
@@ -216,12 +242,13 @@ def estimate_camera(
         residuals, np.array([0.0, d0, h0]),
         bounds=([-limit, 0.3, -1.0], [limit, 20.0, 4.0]), x_scale=[0.05, 0.3, 0.3],
     )
+    rms = float(np.sqrt(np.mean(np.concatenate(row_errors(fit.x)) ** 2)))
     pitch, d, h = (float(v) for v in fit.x)
     pitch = pitch if fixed is None else fixed
     return PhotoCamera(
         focal_px=f, focal_source=focal_source, width=width, height=height,
         pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
-        lens_height_m=h, residual_px=float(np.sqrt(np.mean(fit.fun**2))),
+        lens_height_m=h, residual_px=rms,
     )
 
 

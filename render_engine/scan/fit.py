@@ -39,7 +39,7 @@ from render_engine.body.fit import PHENOTYPE_BOUNDS
 from render_engine.body.measures import body_measures
 from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
 from render_engine.scan.posing import PhotoPose, pose_vertices, turn_matrix
-from render_engine.scan.protocol import CAMERA_DISTANCE_M, VERTICAL_FOV_DEG
+from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERTICAL_FOV_DEG
 from render_engine.scan.proxy import fitting_proxy
 from render_engine.scan.render import place_in_views, soft_silhouettes
 
@@ -80,10 +80,11 @@ def _bodies(
     poses: list[str],
     photo_poses: list[PhotoPose] | None,
     offset: torch.Tensor | None = None,
+    spots: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(1, 6) phenotype -> its proxy vertices standing on y = 0, posed and placed in each
-    view (N, P, 3) float32 (see `posed_views`; offset (N, 1, 3)), its height (1,) and
-    weight (1,) kg."""
+    view (N, P, 3) float32 (see `posed_views`; offset (N, 1, 3); seen from each photo's
+    spot, `from_photo_spots`), its height (1,) and weight (1,) kg."""
     verts, heads = rest_shape(params)  # (1, V, 3), (1, J, 3)
     floor = verts[:, :, 1].min(dim=1).values  # (1,)
     lift = torch.stack([torch.zeros_like(floor), floor, torch.zeros_like(floor)], dim=1)  # (1, 3)
@@ -94,6 +95,7 @@ def _bodies(
     views = views.to(torch.float32)
     if offset is not None:
         views = views + offset
+    views = from_photo_spots(views, spots)
     height = verts[:, :, 1].max(dim=1).values - floor
     return views, height, body_measures(verts, heads)["weight"]
 
@@ -148,6 +150,30 @@ def turned_views(
     ])
 
 
+def from_photo_spots(views: torch.Tensor, spots: torch.Tensor | None) -> torch.Tensor:
+    """(N, P, 3) points placed in each view -> the points that the reference camera
+    (`protocol`) sees where each photo's own camera saw the originals, up to the scale and
+    shift that bring the photo into the reference view (`camera.reference_mask`).
+
+    spots: (N, 2) each photo's camera distance to the person's axis and lens height (m),
+    None for the reference's own. The photo is levelled and scaled so that points on the
+    axis plane (z = 0) land where the reference camera would see them; points off that plane
+    (a side view's arms, 20 cm nearer or farther; a belly, a bust) were seen by a camera at
+    another distance and height, with another parallax. Seen from distance d and lens height
+    h, a point (x, y, z) lands on the reference image where the reference camera sees
+    (x, y - (h - H0) z / d, z D0 / d) (D0, H0: the reference's distance and lens height):
+    the same column and row for every depth, so the widths and silhouettes of the bodies
+    are those of each photo's perspective."""
+    if spots is None:
+        return views
+    d = spots[:, 0].to(views.dtype)[:, None]  # (N, 1)
+    h = spots[:, 1].to(views.dtype)[:, None]
+    x, y, z = views.unbind(-1)
+    return torch.stack(
+        [x, y - (h - CAMERA_HEIGHT_M) * z / d, z * (CAMERA_DISTANCE_M / d)], dim=-1
+    )
+
+
 #: Bones along the trunk's axis, from the pelvis up: inside the trunk in every view, they
 #: pick the trunk's run on each profile row (see `profile.mesh_widths`).
 AXIS_BONES = ("root", "spine04", "spine03", "spine02", "spine01", "neck01")
@@ -169,12 +195,14 @@ def profile_widths(
     with_weight: bool = True,
     faces: torch.Tensor | None = None,
     photo_poses: list[PhotoPose] | None = None,
+    spots: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """(B, 6) phenotypes -> their width profiles (B, N, R) in pixels at `height` rows, seen
     in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh), the rows'
     clearances (B, N, R) (see `mesh_widths`), heights (B,) and weights (B,) kg (None
     unless `with_weight`). faces: the faces to cut (all of anny's when None; see
-    `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None."""
+    `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None.
+    spots: (N, 2) each photo's camera distance and lens height (`from_photo_spots`)."""
     from render_engine.body.fitted import _topology
     from render_engine.scan.profile import mesh_widths
 
@@ -193,6 +221,9 @@ def profile_widths(
     ])  # (B N, V, 3)
     # the spine does not move with the arms: only turned
     axes = torch.cat([turned_views(a, poses, photo_poses) for a in axis])  # (B N, K, 3)
+    if spots is not None:
+        views = from_photo_spots(views, spots.repeat(b, 1))
+        axes = from_photo_spots(axes, spots.repeat(b, 1))
     widths, clearance = mesh_widths(views, faces, rows, height, axes)  # (B N, R) each
     shape = (b, len(poses), len(rows))
     return widths.reshape(shape), clearance.reshape(shape), heights, weights
@@ -293,6 +324,7 @@ def fit_profiles(
     iterations: int = PROFILE_ITERATIONS,
     on_step: Callable[[int, int], None] | None = None,
     photo_poses: list[PhotoPose] | None = None,
+    spots: torch.Tensor | None = None,
 ) -> tuple[dict[str, float], float]:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
     silhouettes are as wide as the photos' at every profile row, at the user's height,
@@ -321,7 +353,7 @@ def fit_profiles(
         """(B, 6) -> (B, R') residuals, (B, N R) clearances of the widths."""
         widths, clearance, heights, weights = profile_widths(
             x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
-            photo_poses=photo_poses,
+            photo_poses=photo_poses, spots=spots,
         )
         parts = [
             (widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
@@ -369,6 +401,7 @@ def fit_silhouettes(
     offset: tuple[float, float, float] = (0.0, 0.0, 0.0),
     on_step: Callable[[int, int], None] | None = None,
     photo_poses: list[PhotoPose] | None = None,
+    spots: torch.Tensor | None = None,
 ) -> SilhouetteFit:
     """Fit the phenotype and floor offset to (N, H, W) target coverages in [0, 1] seen in
     `poses` by the protocol's camera (see `protocol`). Returns the best fit seen."""
@@ -382,7 +415,7 @@ def fit_silhouettes(
     # is shared. Started where the start body's silhouette centre meets the photo's.
     place = torch.tensor(offset, dtype=torch.float32).repeat(len(poses), 1)  # (N, 3), y unused
     with torch.no_grad():
-        views, _, _ = _bodies(params, idx, poses, photo_poses)
+        views, _, _ = _bodies(params, idx, poses, photo_poses, spots=spots)
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
         cols = torch.arange(alpha.shape[2], dtype=torch.float32)
         drawn = ((alpha > 0.5).float().sum(1) * cols).sum(1) / (alpha > 0.5).float().sum((1, 2))
@@ -404,7 +437,7 @@ def fit_silhouettes(
     for step in range(steps):
         optimiser.zero_grad()
         views, body_height, body_weight = _bodies(
-            params, idx, poses, photo_poses, (place * floor_only)[:, None]
+            params, idx, poses, photo_poses, (place * floor_only)[:, None], spots
         )  # (N, P, 3)
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)  # (N, H, W)
         loss = ((alpha - targets) ** 2).sum() / len(poses)
@@ -423,7 +456,7 @@ def fit_silhouettes(
             on_step(step + 1, steps)
     _, p, o = best
     with torch.no_grad():
-        views, _, _ = _bodies(p, idx, poses, photo_poses, (o * floor_only)[:, None])
+        views, _, _ = _bodies(p, idx, poses, photo_poses, (o * floor_only)[:, None], spots)
         alpha = soft_silhouettes(views, faces, height, sigma=SIGMA)
         inter = torch.minimum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float()
         union = torch.maximum(alpha > 0.5, targets > 0.5).flatten(1).sum(1).float().clamp_min(1)

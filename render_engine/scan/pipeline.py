@@ -131,6 +131,12 @@ def _body_points(
     return points, heads[0] - floor
 
 
+def photo_spots(cameras: list[PhotoCamera]) -> torch.Tensor:
+    """(N, 2) each photo's camera distance to the person and lens height, m (see
+    `fit.from_photo_spots`)."""
+    return torch.tensor([[c.distance_m, c.lens_height_m] for c in cameras], dtype=torch.float64)
+
+
 def scan_from_photos(
     photos: list[tuple[str, bytes | torch.Tensor]],
     height_cm: float,
@@ -282,6 +288,7 @@ def scan_from_photos(
         weight_kg,
         on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
         photo_poses=photo_poses,
+        spots=photo_spots(cameras),
     )
     # the cameras and poses again, with the fitted body's joints
     cameras, photo_poses, widths, targets = views(phenotype)
@@ -308,6 +315,7 @@ def scan_from_photos(
         lr=0.003,
         on_step=lambda i, n: report("optimization", i / n),
         photo_poses=photo_poses,
+        spots=photo_spots(cameras),
     )
     timings["optimization"] = time.perf_counter() - t
 

@@ -209,8 +209,17 @@ def main() -> int:
 
 
 def write_index(out: Path) -> None:
-    """docs/gallery/README.md: a table of the pictures, one row per category."""
+    """docs/gallery/README.md: a table of the pictures, one row per category, the extra
+    pictures, then the notes of the README already there (each starting with ``**``: what
+    was regenerated when and why), kept as they are."""
     from render_engine.garment import CATEGORIES
+
+    readme = out / "README.md"
+    notes: list[str] = []
+    if readme.is_file():
+        old = readme.read_text().splitlines()
+        first = next((i for i, line in enumerate(old) if line.startswith("**")), len(old))
+        notes = old[first:]
 
     lines = [
         "# Try-on gallery",
@@ -248,7 +257,9 @@ def write_index(out: Path) -> None:
             lines.append(
                 f"{name} ({category}, {what}, body a, `--extras`): " + " ".join(pictures)
             )
-    (out / "README.md").write_text("\n".join(lines) + "\n")
+    if notes:
+        lines += ["", *notes]
+    readme.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from render_engine.garment.body_view import GarmentBody, as_garment_body, from_a
 from render_engine.garment.categories import (
     ACCESSORY_STYLES,
     CATEGORIES,
+    NOTCHED_LAPEL_CUTS,
     OPEN_FRONT_CUTS,
     build_pattern,
     check_category,
@@ -433,7 +434,8 @@ def dress(
         open_front = (category, cut) in OPEN_FRONT_CUTS and model_glb is None
         if open_front:
             # lapels folded back over the fronts, made from the draped front itself
-            lv, lf = lapels(verts, faces, garment_body)
+            notched = (category, cut) in NOTCHED_LAPEL_CUTS  # a blazer's, a suit jacket's
+            lv, lf = lapels(verts, faces, garment_body, notched=notched)
             if lf.shape[0]:
                 faces = torch.cat([faces, lf + verts.shape[0]])
                 labels = torch.cat(

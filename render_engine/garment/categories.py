@@ -44,6 +44,7 @@ from render_engine.garment.pattern import (
     tube,
 )
 from render_engine.garment.sizing import GUIDE_KEYS, normalise_key, target_ease_cm
+from render_engine.garment.trims import smooth_min
 
 CATEGORIES: tuple[str, ...] = (
     "tops",
@@ -250,13 +251,27 @@ def opening_half_width(body: GarmentBody, y: torch.Tensor) -> torch.Tensor:
     )
 
 
+def front_depth(body: GarmentBody, y: torch.Tensor) -> torch.Tensor:
+    """(N,) depth z (m) that parts the front of the body from its back at heights `y`: the
+    chest joint's up to the chest, the neck's own centre (`neck_section`) at the neck joint
+    and above, in between a straight line. (The chest joint alone left the throat behind
+    the front on a body whose neck is set back, body b of the gallery: an open front was
+    closed across the throat by a band of cloth.)"""
+    j = body.joints
+    chest_y, chest_z = float(j["chest"][1]), float(j["chest"][2])
+    neck_y = float(j["neck"][1])
+    _, neck_z, _, _ = neck_section(body)
+    up = ((y - chest_y) / max(neck_y - chest_y, 1e-3)).clamp(0, 1)
+    return chest_z + (neck_z - chest_z) * up
+
+
 def front_opening(body: GarmentBody, points: torch.Tensor) -> torch.Tensor:
     """(N,) field of an open front at `points` (N, 3) (body vertices or a tube's): negative in
     a vertical band down the centre front (`opening_half_width`), on the front half only (in
-    front of the chest joint's depth); the two sides are joined by a smooth maximum."""
+    front of `front_depth`); the two sides are joined by a smooth maximum."""
     j = body.joints
     cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
-    cz = float(j["chest"][2])
+    cz = front_depth(body, points[:, 1])
     half = opening_half_width(body, points[:, 1])
     return smooth_max((points[:, 0] - cx).abs() - half, cz - points[:, 2], 0.02)
 
@@ -287,26 +302,26 @@ LAPEL_MARGIN_M = 0.04
 
 
 def opening_edge(
-    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody, up_to: float | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The garment's own front edges as segments (starts (S, 3), ends (S, 3)): its boundary
-    in front of the chest within 3 cm of the designed opening (not a hole an arm left), from
-    10 cm under the break point up to the neck, wherever the drape put it."""
+    in front of `front_depth` within 3 cm of the designed opening (not a hole an arm left), from
+    10 cm under the break point up to the height `up_to` (default: 1 cm over the neck joint),
+    wherever the drape put it."""
     from render_engine.garment.cut import boundary_loops
 
     j = body.joints
     cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
-    cz = float(j["chest"][2])
     break_y = float(j["waist"][1]) + 0.03
     neck_y = float(j["neck"][1])
     starts, ends = [torch.zeros(0, 3)], [torch.zeros(0, 3)]
     for loop in boundary_loops(faces):
         p = verts[loop]
         on = (
-            (p[:, 2] > cz)
+            (p[:, 2] > front_depth(body, p[:, 1]))
             & ((p[:, 0] - cx).abs() < opening_half_width(body, p[:, 1]) + 0.03)
             & (p[:, 1] > break_y - 0.1)
-            & (p[:, 1] < neck_y + 0.01)
+            & (p[:, 1] < (neck_y + 0.01 if up_to is None else up_to))
         )
         both = on & on.roll(-1)
         starts.append(p[both])
@@ -346,8 +361,37 @@ def uneven_capsule(
     return torch.where(k < 0, near_a, torch.where(k > c[0], near_b, m - ra))
 
 
+#: notched lapels (blazers, suit jackets; `NOTCHED_LAPEL_CUTS`): a V cut into the lapel's
+#: outer side where the collar meets it. Its apex lies `NOTCH_DEPTH_M` in from the lapel's
+#: widest point and `NOTCH_BELOW_WIDEST_M` under it; its lower side (the lapel's top edge, the
+#: gorge) rises outwards at `NOTCH_LOWER_DEG` over the level, its upper side (the collar's end)
+#: at `NOTCH_UPPER_DEG`: a notch opening by 60 degrees, the lapel's point rising, as a suit's
+NOTCH_DEPTH_M = 0.04
+NOTCH_BELOW_WIDEST_M = 0.012
+NOTCH_LOWER_DEG = 25.0
+NOTCH_UPPER_DEG = 85.0
+#: rounding (m) of the notch's apex and of its outer corners (the lapel's point, the collar's)
+NOTCH_APEX_ROUNDING_M = 0.012
+NOTCH_ROUNDING_M = 0.015
+#: the cuts whose lapels are notched: (category, cut)
+NOTCHED_LAPEL_CUTS = {("outerwear", "blazer"), ("formal", "suit")}
+
+
+def notch(plane: torch.Tensor, apex: tuple[float, float]) -> torch.Tensor:
+    """(N,) field of a lapel's notch over the lapel's 2-D coordinates `plane` (N, 2)
+    (distance from the front's edge, height): negative inside a V with its apex at `apex`,
+    opening away from the front's edge between `NOTCH_LOWER_DEG` and `NOTCH_UPPER_DEG`
+    above the level; its apex rounded (smooth maximum over `NOTCH_APEX_ROUNDING_M`)."""
+    q = plane - torch.tensor(apex)
+    lo, hi = math.radians(NOTCH_LOWER_DEG), math.radians(NOTCH_UPPER_DEG)
+    # signed distances from the two sides' lines: under the lower side, over the upper side
+    under = q[:, 0] * math.sin(lo) - q[:, 1] * math.cos(lo)
+    over = q[:, 1] * math.cos(hi) - q[:, 0] * math.sin(hi)
+    return smooth_max(under, over, NOTCH_APEX_ROUNDING_M)
+
+
 def lapels(
-    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody
+    verts: torch.Tensor, faces: torch.Tensor, body: GarmentBody, notched: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The lapels of an open front, made from the draped garment's own mesh (verts (N, 3),
     faces (M, 3)): beside each front edge (`opening_edge`, `edge_distance`), a rounded taper from a
@@ -355,23 +399,31 @@ def lapels(
     (`uneven_capsule` over distance-from-the-edge and height), `LAPEL_INSET_M` inside the
     edge, cut across the triangles along that smooth outline (`cut.cut_surface`), the
     outline relaxed along itself and lifted `LAPEL_LIFT_M` off the front along its normals,
-    as a lapel folded back over it. Returns the lapels' verts and faces (their own mesh)."""
+    as a lapel folded back over it. `notched`: a V cut into its outer side where the collar
+    meets the lapel (`notch`), its corners rounded (a blazer's, a suit jacket's). Returns the
+    lapels' verts and faces (their own mesh)."""
 
     j = body.joints
     break_y = float(j["waist"][1]) + 0.03
     top_y = float(j["neck"][1]) - 0.03
     ra, rb = LAPEL_POINT_M, LAPEL_WIDTH_M / 2
-    segments = opening_edge(verts, faces, body)
+    # the front's edge up to the lapels' top only: above, it turns outwards into the
+    # neckline, and distances from that turn squeezed the lapels' tops (and the notch) flat
+    segments = opening_edge(verts, faces, body, up_to=top_y)
+    apex = (LAPEL_INSET_M + 2 * rb - NOTCH_DEPTH_M, top_y - rb - NOTCH_BELOW_WIDEST_M)
 
     def outline(points: torch.Tensor) -> torch.Tensor:
         plane = torch.stack([edge_distance(points, *segments), points[:, 1]], dim=1)
-        return -uneven_capsule(
+        taper = -uneven_capsule(
             plane,
             (LAPEL_INSET_M + ra, break_y + ra),
             (LAPEL_INSET_M + rb, top_y - rb),
             ra,
             rb,
         )
+        if not notched:
+            return taper
+        return smooth_min(taper, notch(plane, apex), NOTCH_ROUNDING_M)
 
     # the patch of the front around the lapels, its triangles split in four: the rounded
     # point at the break is a few centimetres across, about the cloth's triangle size

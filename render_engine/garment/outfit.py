@@ -73,6 +73,8 @@ HAIR_STYLES: dict[str, tuple[float, float]] = {
     "none": (0.0, 0.0),
 }
 BASE_LAYER_GAP_M = 0.0015
+#: the base layer's edges show this much of its thickness
+BASE_LAYER_BAND_M = 0.0015
 HIDE_DEPTH_M = 0.004
 EDGE_THICKNESS_M = 0.004
 
@@ -139,9 +141,40 @@ def inner_top(body: GarmentBody) -> TriMesh:
         torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
         field,
     )
+    piece.verts = relax_edge_rows(piece.verts, piece.faces)
     mesh = _solid(piece, INNER_TOP_COLOR, "inner_top", "cotton")
     mesh.extras.update(category="tops", covers=piece.covers, source=piece.source)
     return mesh
+
+
+#: rings of vertices next to an undraped layer's edges relaxed with it, and how many passes
+EDGE_ROW_RINGS = 2
+EDGE_ROW_PASSES = 4
+
+
+def relax_edge_rows(
+    verts: torch.Tensor, faces: torch.Tensor, rings: int = EDGE_ROW_RINGS
+) -> torch.Tensor:
+    """The rows of vertices next to a cut layer's edges relaxed (uniform Laplacian,
+    `EDGE_ROW_PASSES` passes, the edges held), for a layer that is not draped (the plain top
+    under a coat). Its edges were relaxed along themselves (`cut.smooth_loops`), which now
+    and then moves an edge vertex past the vertex next to it inside: that triangle turns over
+    and the edge, seen from the front, shows a jag of the body's triangle size (the plain
+    top's neckline on gallery body a: 9 turned faces). A drape undoes this for a garment;
+    here the rows next to the edge follow it instead. (N, 3) -> (N, 3)."""
+    edge = boundary_vertices(faces, verts.shape[0])
+    near = edge.clone()
+    pairs = unique_edges(faces)
+    for _ in range(rings):
+        grow = near.clone()
+        grow[pairs[near[pairs[:, 1]], 0]] = True
+        grow[pairs[near[pairs[:, 0]], 1]] = True
+        near = grow
+    movable = near & ~edge
+    x = verts
+    for _ in range(EDGE_ROW_PASSES):
+        x = torch.where(movable[:, None], x + 0.5 * uniform_laplacian(x, pairs), x)
+    return x
 
 
 def hair(body: GarmentBody, style: str = "short") -> Piece | None:
@@ -280,13 +313,12 @@ def outfit(
             extras={"material": "skin"},
         )
     ]
-    # the base layer sinks where a garment covers the body vertices it was cut from
+    # the base layer sinks (and its faces covered whole are not drawn) where a garment covers
+    # the body vertices it was cut from, as any layer under a later one
     base_mesh = _solid(base, BASE_LAYER_COLOR, "base_layer", "cotton")
-    base_normals = vertex_normals(base_mesh.verts, base_mesh.faces)
-    assert base.source is not None
-    near = garment_covers[base.source]
-    base_mesh.verts = _sink(base_mesh.verts, base_normals, near)
-    out.append(base_mesh)
+    base_mesh.extras["source"] = base.source
+    base_mesh = _under_later_layers(base_mesh, garments, gbody.faces, gbody.num_verts)
+    out.append(with_edge_band(base_mesh, BASE_LAYER_BAND_M))
     shod = torch.zeros(gbody.num_verts, dtype=torch.bool)
     for g in garments:
         covers = g.extras.get("covers")
@@ -301,7 +333,10 @@ def outfit(
         band = g.extras.get("edgeThickness", EDGE_THICKNESS_M)
         thickness = float(band) if isinstance(band, int | float) else EDGE_THICKNESS_M
         out.append(
-            with_edge_band(_under_later_layers(g, garments[i + 1 :], gbody.num_verts), thickness)
+            with_edge_band(
+                _under_later_layers(g, garments[i + 1 :], gbody.faces, gbody.num_verts),
+                thickness,
+            )
         )
     cap = hair(gbody, hair_style)
     if cap is not None:
@@ -312,23 +347,41 @@ def outfit(
             color = (red, green, blue)
         cap_mesh = _solid(cap, color, "hair", "silk")
         cap_mesh.extras["source"] = cap.source
-        out.append(_under_later_layers(cap_mesh, garments, gbody.num_verts))  # under a hat
+        # under a hat
+        out.append(_under_later_layers(cap_mesh, garments, gbody.faces, gbody.num_verts))
     # what a layer covers whole is never seen: not drawing it saves the rasterizer the work
     # (a closed shoe hides the foot, cloth the skin under it, a garment the base layer)
     # (two rings in from a layer's edge only: near an edge one can see under the cloth)
     body_out = out[0]
     hidden = shod | _erode(gbody.faces, covers_body, 2)
     body_out.faces = body_out.faces[~hidden[body_out.faces].all(dim=1)]
-    deep = _erode(gbody.faces, garment_covers, 2)[base.source]
-    under = deep[base_mesh.faces].all(dim=1)
-    base_mesh.faces = base_mesh.faces[~under]
-    out[1] = with_edge_band(_drop_unused(base_mesh), 0.0015)
     return out
 
 
-def _under_later_layers(garment: TriMesh, later: Sequence[TriMesh], body_verts: int) -> TriMesh:
+#: a garment under a later layer sinks only this many rings (of the body's mesh) inside the
+#: body vertices the later layer covers, and drops its faces only this many rings inside
+#: (`_under_later_layers`)
+UNDER_SINK_INSIDE_RINGS = 1
+UNDER_DROP_INSIDE_RINGS = 3
+#: passes over the garment's own mesh over which its sink fades in (`_under_later_layers`)
+UNDER_SINK_FADE_PASSES = 6
+
+
+def _under_later_layers(
+    garment: TriMesh, later: Sequence[TriMesh], body_faces: torch.Tensor, body_verts: int
+) -> TriMesh:
     """The garment sunk `HIDE_DEPTH_M` (and its wholly covered faces dropped) where a garment
-    worn over it covers the body vertices it lies on (`extras["source"]`)."""
+    worn over it covers the body vertices it lies on (`extras["source"]`).
+
+    Only inside what the later layers cover: a layer's `covers` ends where its cut edge
+    crosses the body's triangles, and a garment cut along the same edge (a top's neckline
+    under a coat's: the same neckline field) has the vertices of its own edge on both sides
+    of it (`source` is the nearer end of the crossed edge). Sunk or dropped by that, every
+    other vertex of the top's neckline went 4 mm in and the faces between them away: a ragged
+    edge of shards beside the neck. So the sink starts `UNDER_SINK_INSIDE_RINGS` inside the
+    covered body vertices and fades in over the garment's own mesh (`UNDER_SINK_FADE_PASSES`
+    of averaging), and faces are dropped only `UNDER_DROP_INSIDE_RINGS` inside: the garment's
+    own edges stay whole wherever they lie near a later layer's edge."""
     source = garment.extras.get("source")
     covered = torch.zeros(body_verts, dtype=torch.bool)
     for g in later:
@@ -337,10 +390,18 @@ def _under_later_layers(garment: TriMesh, later: Sequence[TriMesh], body_verts: 
             covered |= cov
     if not isinstance(source, torch.Tensor) or not bool(covered.any()):
         return garment
-    under = (source >= 0) & covered[source.clamp(min=0)]
+    on_body = source >= 0
+    src = source.clamp(min=0)
+    inside = _erode(body_faces, covered, UNDER_SINK_INSIDE_RINGS)
+    deep = _erode(body_faces, covered, UNDER_DROP_INSIDE_RINGS)
+    weight = (on_body & inside[src]).float()[:, None]
+    edges = unique_edges(garment.faces)
+    for _ in range(UNDER_SINK_FADE_PASSES):
+        weight = weight + 0.5 * uniform_laplacian(weight, edges)
     normals = vertex_normals(garment.verts, garment.faces)
-    verts = _sink(garment.verts, normals, under)
-    faces = garment.faces[~under[garment.faces].all(dim=1)]
+    verts = garment.verts - normals * (HIDE_DEPTH_M * weight)
+    dropped = on_body & deep[src]
+    faces = garment.faces[~dropped[garment.faces].all(dim=1)]
     return _drop_unused(
         TriMesh(verts, faces, garment.colors, garment.labels, garment.name, dict(garment.extras))
     )

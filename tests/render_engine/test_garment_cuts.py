@@ -18,7 +18,13 @@ from render_engine.garment import (
     dress,
 )
 from render_engine.garment.body_view import GarmentBody, Part
-from render_engine.garment.categories import opening_half_width
+from render_engine.garment.categories import (
+    LAPEL_WIDTH_M,
+    NOTCH_BELOW_WIDEST_M,
+    edge_distance,
+    opening_edge,
+    opening_half_width,
+)
 from render_engine.garment.collision import winding_numbers
 from render_engine.garment.cut import boundary_loops, turning_angles
 from render_engine.garment.cuts import DEFAULT_CUTS, SUBCATEGORY_CUTS, cut_for
@@ -159,6 +165,93 @@ def test_a_larger_coat_never_sits_tighter(body: GarmentBody, coat: DressedGarmen
         return float((pts - pts.mean(0)).norm(dim=1).mean())
 
     assert girth(large.mesh) >= girth(coat.mesh)
+
+
+def _face_pieces(faces: torch.Tensor) -> list[int]:
+    """The number of faces of each connected piece of a mesh (pieces joined at an edge)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ids = torch.unique(faces)
+    local = torch.searchsorted(ids, faces)
+    a, b = local.reshape(-1).numpy(), local[:, [1, 2, 0]].reshape(-1).numpy()
+    graph = coo_matrix((a * 0 + 1, (a, b)), shape=(ids.shape[0], ids.shape[0]))
+    _, comp = connected_components(graph, directed=False)
+    return [int(c) for c in torch.bincount(torch.from_numpy(comp)[local[:, 0]])]
+
+
+def _unbanded(mesh: TriMesh) -> TriMesh:
+    """A finished garment (`outfit`) without its hem band: the cloth's own faces."""
+    start = mesh.extras.get("edgeBandFrom")
+    assert isinstance(start, int)
+    faces = mesh.faces[(mesh.faces < start).all(dim=1)]
+    return TriMesh(mesh.verts, faces, mesh.colors, mesh.labels, mesh.name)
+
+
+def test_the_top_under_an_open_coat_keeps_a_whole_smooth_neckline(
+    body: GarmentBody, coat: DressedGarment
+) -> None:
+    # the coat's neckline is the plain top's own (the same field): the top's neckline was
+    # half sunk 4 mm and its faces dropped where the coat covers the body vertex they come
+    # from, a ragged edge of shards beside the neck (measured: the neckline in 4 pieces
+    # turning by up to 137 degrees, the top in 6 pieces; now one edge, at most 17 degrees)
+    top = _unbanded({m.name: m for m in outfit(body, [coat.mesh])}["inner_top"])
+    neck = body.joints["neck"]
+    loops = [lp for lp in boundary_loops(top.faces) if len(lp) >= MIN_EDGE_POINTS]
+    loop = min(loops, key=lambda lp: float((top.verts[lp].mean(0) - neck).norm()))
+    p = top.verts[loop]
+    # one edge round the neck: in front of it, behind it and beside it on both sides
+    cx, cz = _centre_x(body), float(neck[2])
+    assert float(p[:, 0].max()) > cx + 0.04 and float(p[:, 0].min()) < cx - 0.04
+    assert float(p[:, 2].max()) > cz + 0.03 and float(p[:, 2].min()) < cz - 0.03
+    assert float(turning_angles(p).rad2deg().max()) < MAX_TURN_DEG
+    # and no shard of it left on its own: one piece of cloth
+    pieces = _face_pieces(top.faces)
+    assert len(pieces) == 1, sorted(pieces)
+
+
+@pytest.fixture(scope="module")
+def suit(body: GarmentBody) -> DressedGarment:
+    return dress(body, "formal", GUIDE, "M", "#1C2833", subcategory="blazers")
+
+
+def _lapel_widths(mesh: TriMesh, body: GarmentBody) -> list[tuple[float, float]]:
+    """Per lapel, its width (m, the largest distance of its outline from the front's edge)
+    in the 1 cm under the height where a notch is designed, and 1-2 cm above it."""
+    assert mesh.labels is not None
+    lapel = mesh.labels == GarmentRegion.LAPEL
+    top_y = float(body.joints["neck"][1]) - 0.03  # the lapels' top (`categories.lapels`)
+    notch_y = top_y - LAPEL_WIDTH_M / 2 - NOTCH_BELOW_WIDEST_M
+    cloth = mesh.faces[(~lapel)[mesh.faces].all(dim=1)]
+    edge = opening_edge(mesh.verts, cloth, body, up_to=top_y)
+    out = []
+    for loop in boundary_loops(mesh.faces[lapel[mesh.faces].all(dim=1)]):
+        p = mesh.verts[loop]
+        d, y = edge_distance(p, *edge), p[:, 1]
+        below = float(d[(y > notch_y - 0.01) & (y <= notch_y)].max())
+        above = float(d[(y > notch_y + 0.01) & (y <= notch_y + 0.02)].max())
+        out.append((below, above))
+    return out
+
+
+def test_a_blazers_lapels_are_notched_and_a_coats_are_not(
+    body: GarmentBody, coat: DressedGarment, suit: DressedGarment
+) -> None:
+    # a notch is a V cut NOTCH_DEPTH_M (4 cm) into the lapel's outer side, its corners
+    # rounded: above it the lapel (the collar's end) is narrower by more than 1.5 cm than
+    # under it (measured 2.8-3.1 cm); a rounded taper is as wide there (-0.1 cm)
+    notched = _lapel_widths(suit.mesh, body)
+    plain = _lapel_widths(coat.mesh, body)
+    assert len(notched) == 2 and len(plain) == 2
+    assert all(below - above > 0.015 for below, above in notched)
+    assert all(below - above < 0.01 for below, above in plain)
+    # its corners are rounded: the lapels' edges are smooth curves like every other edge
+    assert suit.mesh.labels is not None
+    lapel = suit.mesh.labels == GarmentRegion.LAPEL
+    loops = boundary_loops(suit.mesh.faces[lapel[suit.mesh.faces].all(dim=1)])
+    worst = max(float(turning_angles(suit.mesh.verts[lp]).rad2deg().max()) for lp in loops)
+    assert worst < MAX_TURN_DEG
+    assert suit.inside_fraction < 0.005
 
 
 def _ear_top(body: GarmentBody) -> float:

@@ -19,7 +19,7 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
 #: "one trunk" and "gap between the legs": `mesh_widths` reports how near a row is to such
 #: a flip, and the fit weighs it down) to the armpits.
-ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(13))
+ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(15))
 
 
 def row_of_height(y_m: float, rows: int, depth_m: float = CAMERA_DISTANCE_M) -> float:

@@ -18,14 +18,8 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 #: Heights of the profile rows, as fractions of the body's height: from just above the
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
 #: "one trunk" and "gap between the legs": `mesh_widths` reports how near a row is to such
-#: a flip, and the fit weighs it down) to the armpits (0.77). The rows reach above the bust
-#: line, the chest's measurement level (the bust points lie at 0.73 of the height on anny's
-#: bodies, gender 0.1-0.9, weight 0.2-0.8): rows that stopped at it left the bust's
-#: width and, in the side photo, its depth unconstrained from above, and the chest swung by
-#: 5-8 cm between builds whose lower trunk looked alike. Higher rows meet the arms (joined to
-#: the trunk in front, over the bust in the side view): the meshes are posed as the photos,
-#: and rows about to join or split are weighed down (`mesh_widths`' clearance).
-ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(15))
+#: a flip, and the fit weighs it down) to the armpits.
+ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(13))
 
 
 def row_of_height(y_m: float, rows: int, depth_m: float = CAMERA_DISTANCE_M) -> float:

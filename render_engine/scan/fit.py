@@ -32,6 +32,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -64,6 +65,16 @@ PROFILE_STARTS: tuple[dict[str, float], ...] = (
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
+
+
+class Profiles(NamedTuple):
+    """What `profile_widths` measures on candidate bodies (B of them, N views, R rows)."""
+
+    widths: torch.Tensor  # (B, N, R) pixels
+    clearance: torch.Tensor  # (B, N, R) pixels, see `profile.mesh_widths`
+    gaps: torch.Tensor  # (B, N, R, 2) pixels beside the trunk's run, left and right
+    heights: torch.Tensor  # (B,) m
+    weights: torch.Tensor | None  # (B,) kg
 
 
 @dataclass
@@ -156,12 +167,14 @@ def from_photo_spots(views: torch.Tensor, spots: torch.Tensor | None) -> torch.T
     shift that bring the photo into the reference view (`camera.reference_mask`).
 
     spots: (N, 2) each photo's camera distance to the person's axis and lens height (m),
+    or (N, 3) with the person's place right of the photo's optical axis (m) as well;
     None for the reference's own. The photo is levelled and scaled so that points on the
     axis plane (z = 0) land where the reference camera would see them; points off that plane
     (a side view's arms, 20 cm nearer or farther; a belly, a bust) were seen by a camera at
     another distance and height, with another parallax. Seen from distance d and lens height
     h, a point (x, y, z) lands on the reference image where the reference camera sees
-    (x, y - (h - H0) z / d, z D0 / d) (D0, H0: the reference's distance and lens height):
+    (x + L z / d, y - (h - H0) z / d, z D0 / d) (D0, H0: the reference's distance and lens
+    height; L the person's place right of the axis, 0 when not given):
     the same column and row for every depth, so the widths and silhouettes of the bodies
     are those of each photo's perspective."""
     if spots is None:
@@ -169,6 +182,10 @@ def from_photo_spots(views: torch.Tensor, spots: torch.Tensor | None) -> torch.T
     d = spots[:, 0].to(views.dtype)[:, None]  # (N, 1)
     h = spots[:, 1].to(views.dtype)[:, None]
     x, y, z = views.unbind(-1)
+    if spots.shape[1] > 2:
+        # the person stood L right of the optical axis: seen obliquely, a point nearer the
+        # camera (z > 0) lands farther out, by L z / d, once the axis is brought to the centre
+        x = x + spots[:, 2].to(views.dtype)[:, None] * z / d
     return torch.stack(
         [x, y - (h - CAMERA_HEIGHT_M) * z / d, z * (CAMERA_DISTANCE_M / d)], dim=-1
     )
@@ -196,11 +213,12 @@ def profile_widths(
     faces: torch.Tensor | None = None,
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """(B, 6) phenotypes -> their width profiles (B, N, R) in pixels at `height` rows, seen
-    in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh), the rows'
-    clearances (B, N, R) (see `mesh_widths`), heights (B,) and weights (B,) kg (None
-    unless `with_weight`). faces: the faces to cut (all of anny's when None; see
+) -> Profiles:
+    """(B, 6) phenotypes -> their `Profiles`: width profiles (B, N, R) in pixels at `height`
+    rows, seen in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh),
+    the rows' clearances (B, N, R) and gaps beside the trunk (B, N, R, 2) (see
+    `mesh_widths`), heights (B,) and weights (B,) kg (None unless `with_weight`).
+    faces: the faces to cut (all of anny's when None; see
     `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None.
     spots: (N, 2) each photo's camera distance and lens height (`from_photo_spots`)."""
     from render_engine.body.fitted import _topology
@@ -224,9 +242,11 @@ def profile_widths(
     if spots is not None:
         views = from_photo_spots(views, spots.repeat(b, 1))
         axes = from_photo_spots(axes, spots.repeat(b, 1))
-    widths, clearance = mesh_widths(views, faces, rows, height, axes)  # (B N, R) each
+    widths, clearance, gaps = mesh_widths(views, faces, rows, height, axes)  # (B N, R[, 2])
     shape = (b, len(poses), len(rows))
-    return widths.reshape(shape), clearance.reshape(shape), heights, weights
+    return Profiles(
+        widths.reshape(shape), clearance.reshape(shape), gaps.reshape(*shape, 2), heights, weights
+    )
 
 
 def band_faces(phenotype: torch.Tensor, margin: float = 0.1) -> torch.Tensor:
@@ -244,6 +264,28 @@ def band_faces(phenotype: torch.Tensor, margin: float = 0.1) -> torch.Tensor:
     lo, hi = (ROW_FRACTIONS[0] - margin) * tall, (ROW_FRACTIONS[-1] + margin) * tall
     inside = (y >= lo) & (y <= hi)  # (V,)
     return faces[inside[faces].any(dim=1)]
+
+
+#: Gaps beside the trunk (pixels at 256 rows, about 1.1 cm each) from which an arm counts as
+#: clearly apart from it, and the disagreement between a photo's gap and a body's up to
+#: which a row is trusted fully (none from twice that).
+APART_PX = 6.0
+GAP_TOLERANCE_PX = 2.0
+
+
+def gap_agreement(photo: torch.Tensor, body: torch.Tensor) -> torch.Tensor:
+    """(..., 2) gaps beside the trunk (left, right) on a photo's row and on a body's ->
+    (...) trust in that row's width, 0..1: whether the photo and the body agree on what
+    lies beside the trunk there. An arm joined to the trunk's run in one and apart in the
+    other (inf against a few pixels), or apart by different gaps, means the body's arm is
+    not where the photo's is: the row's width then measures the arm's pose, not the trunk,
+    and the row is left out, however near the widths happen to be. Both sides apart by
+    `APART_PX` or more (or both joined) agree whatever the gaps."""
+    both_apart = torch.minimum(photo, body) >= APART_PX
+    diff = torch.nan_to_num((photo - body).abs(), nan=0.0, posinf=1e9)
+    t = (2.0 - diff / GAP_TOLERANCE_PX).clamp(0.0, 1.0)
+    side = torch.where(both_apart, torch.ones_like(t), t * t * (3.0 - 2.0 * t))
+    return side.prod(dim=-1)
 
 
 def join_weights(clearance: torch.Tensor) -> torch.Tensor:
@@ -264,21 +306,22 @@ def _levenberg_marquardt(
 ) -> tuple[torch.Tensor, float]:
     """Projected, iteratively reweighted Levenberg-Marquardt from x (6,) within [lo, hi].
 
-    `residuals` maps (B, 6) to (B, R') residuals and (B, n_robust) clearances of the first
-    `n_robust` (the widths). Each step weighs those by `join_weights` of their clearance
-    and by Cauchy weights (scale `ROBUST_SCALE`), both taken at the step's start and held
-    through it (so a row whose run joins within a difference step is already out), and the
-    rest by 1; Jacobian by forward differences of `PROFILE_FD_STEP`, all 7 points in one
-    batch. Returns the phenotype and its robust loss (`_robust_loss`)."""
+    `residuals` maps (B, 6) to (B, R') residuals and (B, n_robust) trust (0..1) in the
+    first `n_robust` (the widths: `join_weights` of their clearance times `gap_agreement`).
+    Each step weighs those by their trust and by Cauchy weights (scale `ROBUST_SCALE`),
+    both taken at the step's start and held through it (so a row whose run joins within a
+    difference step is already out), and the rest by 1; Jacobian by forward differences
+    of `PROFILE_FD_STEP`, all 7 points in one batch. Returns the phenotype and its robust
+    loss (`_robust_loss`)."""
     damping = 1e-3
     for _ in range(iterations):
         h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
-        r, clearance = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
+        r, trust = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
         r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
         # iteratively reweighted: Cauchy weights on the width residuals, so that a row
         # where a hand overlaps the trunk in one image does not drag the whole fit
         weight = torch.ones_like(r0)
-        joined = join_weights(clearance[0])
+        joined = trust[0]
         weight[:n_robust] = joined / torch.sqrt(1.0 + (joined * r0[:n_robust] / ROBUST_SCALE) ** 2)
         r0, jac = r0 * weight, jac * weight[:, None]
         loss = float((r0**2).sum())
@@ -302,15 +345,15 @@ def _levenberg_marquardt(
             on_step()
         if not improved or loss - new_loss < 1e-4 * loss:
             break
-    r, clearance = residuals(x[None])
-    return x, _robust_loss(r[0], clearance[0], n_robust)
+    r, trust = residuals(x[None])
+    return x, _robust_loss(r[0], trust[0], n_robust)
 
 
-def _robust_loss(r: torch.Tensor, clearance: torch.Tensor, n_robust: int) -> float:
-    """Cauchy loss of the first `n_robust` residuals weighed by `join_weights`, plus the
+def _robust_loss(r: torch.Tensor, trust: torch.Tensor, n_robust: int) -> float:
+    """Cauchy loss of the first `n_robust` residuals weighed by their trust, plus the
     squares of the rest."""
     c2 = ROBUST_SCALE**2
-    widths = join_weights(clearance) * r[:n_robust]
+    widths = trust * r[:n_robust]
     return float((c2 * torch.log1p(widths**2 / c2)).sum() + (r[n_robust:] ** 2).sum())
 
 
@@ -325,10 +368,14 @@ def fit_profiles(
     on_step: Callable[[int, int], None] | None = None,
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
+    photo_gaps: torch.Tensor | None = None,
 ) -> tuple[dict[str, float], float]:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
     silhouettes are as wide as the photos' at every profile row, at the user's height,
-    weakly pulled towards `start`. photo_widths: (N, R) pixels at `rows` image rows.
+    weakly pulled towards `start`. photo_widths: (N, R) pixels at `rows` image rows;
+    photo_gaps: (N, R, 2) the gaps beside the trunk on them (`profile.central_runs`): a
+    row counts only where the body's arms lie beside its trunk as the photo's do
+    (`gap_agreement`), and only where the photo's centre falls on the person.
 
     The bodies' widths are measured exactly on the full mesh (`profile_widths`), so they
     change continuously with the phenotype. Builds that trade muscle against weight and
@@ -349,20 +396,26 @@ def fit_profiles(
     n_widths = target.numel()
     faces = band_faces(prior)
 
+    seen = (target > 0).to(prior.dtype)  # the photo's centre on the person
+    gaps = None if photo_gaps is None else photo_gaps.to(prior.dtype).flatten(0, 1)  # (N R, 2)
+
     def residuals(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, 6) -> (B, R') residuals, (B, N R) clearances of the widths."""
-        widths, clearance, heights, weights = profile_widths(
+        """(B, 6) -> (B, R') residuals, (B, N R) trust in the widths."""
+        p = profile_widths(
             x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
             photo_poses=photo_poses, spots=spots,
         )
         parts = [
-            (widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
-            ((heights - height_m) / 0.001)[:, None],
+            (p.widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
+            ((p.heights - height_m) / 0.001)[:, None],
             math.sqrt(PRIOR_WEIGHT) * (x - prior),
         ]
-        if weights is not None and weight_kg is not None:
-            parts.append((weights - weight_kg)[:, None] / 1.5)
-        return torch.cat(parts, dim=1), clearance.flatten(1)
+        if p.weights is not None and weight_kg is not None:
+            parts.append((p.weights - weight_kg)[:, None] / 1.5)
+        trust = join_weights(p.clearance.flatten(1)) * seen
+        if gaps is not None:
+            trust = trust * gap_agreement(gaps[None], p.gaps.flatten(1, 2))
+        return torch.cat(parts, dim=1), trust
 
     starts = [prior[0]] + [phenotype_tensor({**start, **s})[0] for s in PROFILE_STARTS]
     total = len(starts) * PROFILE_SCOUT_ITERATIONS + iterations

@@ -11,7 +11,11 @@ BlazePose's detector sees the photo letterboxed into a 224-pixel square, so a pe
 of a landscape photo's height is about 60 pixels tall there and may be missed or read with
 wrong landmarks. So the person is looked for again in a square crop around them
 (`PERSON_CROP_MARGIN` of their height, as BlazePose's own tracker crops), found by the first
-pass, or, when that found nobody, by overlapping square tiles of the photo.
+pass, or, when that found nobody, by overlapping square tiles of the photo. BlazePose now and
+then collapses one crop's skeleton onto the trunk's centre line (a front view read as a side
+view, arms on the belly) where other crops of the same photo read it right, so three readings
+are taken (the crop, its mirror image, a crop of another size) and the one nearest the other
+two is kept (`consensus`).
 
 mediapipe's graphs are not safe to share between threads: one graph per process, used
 under a lock. Nothing is downloaded: the 0.10.14 wheel carries `pose_landmark_full.tflite`
@@ -187,10 +191,73 @@ def _tiles(h: int, w: int) -> list[tuple[int, int, int, int]]:
     return [(x, y, side, side) for y in ys for x in xs]
 
 
+#: BlazePose's landmark pairs (left, right) swapped by a mirror image: eyes (inner, centre,
+#: outer), ears, mouth, shoulders, elbows, wrists, hands (pinky, index, thumb), hips,
+#: knees, ankles, heels, feet.
+MIRROR_PAIRS = (
+    (1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18),
+    (19, 20), (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32),
+)
+#: The second crop's size, times the person's height (see `_find_person`).
+SECOND_CROP_MARGIN = 2.0
+
+
+def _mirrored(found: _Found, width: int) -> _Found:
+    """A `_Found` in a left-right mirrored image -> the same in the original image: columns
+    mirrored back, each left/right landmark pair swapped back."""
+    order = np.arange(33)
+    for a, b in MIRROR_PAIRS:
+        order[a], order[b] = b, a
+    lm = found.landmarks[order].copy()
+    lm[:, 0] = width - lm[:, 0]
+    return _Found(lm, found.depth[order].copy(), found.seg[:, ::-1].copy())
+
+
+def _find_mirrored(image: np.ndarray, box: tuple[int, int, int, int] | None) -> _Found | None:
+    """`_find` on the left-right mirror of `image` (and of `box`), mapped back."""
+    w = image.shape[1]
+    flipped = np.ascontiguousarray(image[:, ::-1])
+    mbox = None if box is None else (w - box[0] - box[2], box[1], box[2], box[3])
+    found = _find(flipped, mbox)
+    return None if found is None else _mirrored(found, w)
+
+
+def _landmark_distance(a: _Found, b: _Found) -> float:
+    """Median distance (pixels) between two readings' shoulders, elbows, wrists, hips, knees
+    and ankles, each left/right pair matched either way (a back view's labels may swap)."""
+    out = []
+    for i, j in ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28)):
+        pa, pb = a.landmarks[[i, j], :2], b.landmarks[[i, j], :2]
+        same = np.linalg.norm(pa - pb, axis=1)
+        swapped = np.linalg.norm(pa - pb[::-1], axis=1)
+        out.extend(same if same.sum() <= swapped.sum() else swapped)
+    return float(np.median(out))
+
+
+def consensus(readings: list[_Found]) -> _Found:
+    """The reading nearest the others (least summed `_landmark_distance`; the first of
+    equals): BlazePose now and then collapses a well-visible person's skeleton for one
+    particular crop (shoulders and arms drawn onto the trunk's centre line, as if seen from
+    the side), a reading the other crops do not share."""
+    if len(readings) <= 2:
+        return readings[0]
+    cost = [sum(_landmark_distance(r, o) for o in readings if o is not r) for r in readings]
+    return readings[int(np.argmin(cost))]
+
+
+def _box_scaled(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    x, y, side, _ = box
+    grown = int(round(side * factor))
+    cx, cy = x + side / 2, y + side / 2
+    return int(round(cx - grown / 2)), int(round(cy - grown / 2)), grown, grown
+
+
 def _find_person(small: np.ndarray) -> _Found | None:
     """The person in `small`: the whole photo first, then tiles when nobody was found; then
     again in a crop around them when they fill less than `WELL_FRAMED` of the detector's
-    square."""
+    square. The final reading is the `consensus` of three: that input, its mirror image,
+    and a crop of another size (`SECOND_CROP_MARGIN`; `PERSON_CROP_MARGIN` around a
+    well-framed person)."""
     h, w = small.shape[:2]
     found = _find(small)
     if found is None:
@@ -200,12 +267,24 @@ def _find_person(small: np.ndarray) -> _Found | None:
                 break
         else:
             return None
-    rows = np.nonzero(found.seg.any(axis=1))[0]
-    if len(rows) and (rows[-1] - rows[0] + 1) >= WELL_FRAMED * max(h, w):
-        return found
     box = _box_around(found)
-    again = _find(small, box) if box is not None else None
-    return again if again is not None and again.seg.any() else found
+    if box is None:
+        return found
+    rows = np.nonzero(found.seg.any(axis=1))[0]
+    base: tuple[int, int, int, int] | None
+    if len(rows) and (rows[-1] - rows[0] + 1) >= WELL_FRAMED * max(h, w):
+        base, first, other = None, found, box
+    else:
+        again = _find(small, box)
+        if again is None or not again.seg.any():
+            return found
+        base, first = box, again
+        other = _box_scaled(box, SECOND_CROP_MARGIN / PERSON_CROP_MARGIN)
+    readings = [first]
+    for extra in (_find_mirrored(small, base), _find(small, other)):
+        if extra is not None and extra.seg.any():
+            readings.append(extra)
+    return consensus(readings)
 
 
 def detect_person(rgb: np.ndarray) -> Detection | None:

@@ -36,7 +36,7 @@ from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
 from render_engine.scan.posing import PhotoPose, estimate_pose
-from render_engine.scan.profile import central_widths, profile_rows
+from render_engine.scan.profile import central_runs, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
     MIN_PHOTOS,
@@ -131,10 +131,13 @@ def _body_points(
     return points, heads[0] - floor
 
 
-def photo_spots(cameras: list[PhotoCamera]) -> torch.Tensor:
-    """(N, 2) each photo's camera distance to the person and lens height, m (see
-    `fit.from_photo_spots`)."""
-    return torch.tensor([[c.distance_m, c.lens_height_m] for c in cameras], dtype=torch.float64)
+def photo_spots(cameras: list[PhotoCamera], poses: list[PhotoPose]) -> torch.Tensor:
+    """(N, 3) each photo's camera distance to the person, lens height and the person's
+    place right of the optical axis, m (see `fit.from_photo_spots`)."""
+    return torch.tensor(
+        [[c.distance_m, c.lens_height_m, p.lateral_m] for c, p in zip(cameras, poses, strict=True)],
+        dtype=torch.float64,
+    )
 
 
 def scan_from_photos(
@@ -231,9 +234,9 @@ def scan_from_photos(
 
     def views(
         phenotype: dict[str, float],
-    ) -> tuple[list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor]:
-        """Cameras, poses (`posing`), (N, R) trunk widths at `ANALYSIS_HEIGHT` and
-        (N, h, w) refine targets."""
+    ) -> tuple[list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Cameras, poses (`posing`), (N, R) trunk widths and (N, R, 2) the gaps beside
+        them at `ANALYSIS_HEIGHT` (`profile.central_runs`), and (N, h, w) refine targets."""
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
@@ -256,6 +259,7 @@ def scan_from_photos(
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []
+        gaps: list[torch.Tensor] = []
         targets: list[torch.Tensor] = []
         for i, r in enumerate(used):
             detection = r.detection
@@ -265,12 +269,15 @@ def scan_from_photos(
             # the arms and the turn, by anny's joints reprojected against the landmarks
             photo_poses.append(estimate_pose(detection, camera, heads, r.pose))
             analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT)) > 0.5
-            widths.append(central_widths(analysis, rows))
+            width, gap = central_runs(analysis, rows)
+            widths.append(width)
+            gaps.append(gap)
             targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
-        return cameras, photo_poses, torch.stack(widths), soft_targets(torch.stack(targets))
+        return (cameras, photo_poses, torch.stack(widths), torch.stack(gaps),
+                soft_targets(torch.stack(targets)))
 
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
-    cameras, photo_poses, widths, targets = views(start)
+    cameras, photo_poses, widths, gaps, targets = views(start)
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
@@ -288,10 +295,11 @@ def scan_from_photos(
         weight_kg,
         on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
         photo_poses=photo_poses,
-        spots=photo_spots(cameras),
+        spots=photo_spots(cameras, photo_poses),
+        photo_gaps=gaps,
     )
     # the cameras and poses again, with the fitted body's joints
-    cameras, photo_poses, widths, targets = views(phenotype)
+    cameras, photo_poses, widths, gaps, targets = views(phenotype)
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping
@@ -315,7 +323,7 @@ def scan_from_photos(
         lr=0.003,
         on_step=lambda i, n: report("optimization", i / n),
         photo_poses=photo_poses,
-        spots=photo_spots(cameras),
+        spots=photo_spots(cameras, photo_poses),
     )
     timings["optimization"] = time.perf_counter() - t
 

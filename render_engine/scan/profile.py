@@ -50,6 +50,55 @@ def central_widths(mask: torch.Tensor, rows: list[float]) -> torch.Tensor:
     return (1 - frac) * width[:, 0] + frac * width[:, 1]
 
 
+def central_runs(
+    mask: torch.Tensor, rows: list[float], closing_px: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, W) bool silhouette -> (R,) widths and (R, 2) gaps, in pixels, of the run around
+    the centre column at each (fractional) row, after gaps of at most `closing_px`
+    (`CLOSING_GAP_PX` when None) between runs are closed, as `mesh_widths` closes them on
+    the meshes. Widths interpolate linearly between the two nearest pixel rows, as in
+    `central_widths`; gaps (to the next silhouette pixel left and right of the run: an arm
+    beside the trunk; inf where there is none) are the nearest pixel row's. Width 0 and
+    gaps inf where the centre pixel is background."""
+    closing = CLOSING_GAP_PX if closing_px is None else closing_px
+    h, w = mask.shape
+    n = len(rows)
+    widths = torch.zeros(n)
+    gaps = torch.full((n, 2), math.inf)
+    if not bool(mask.any()):
+        return widths, gaps
+    centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
+    lines = mask.numpy() if mask.device.type == "cpu" else mask.cpu().numpy()
+
+    def run_at(r: int) -> tuple[float, float, float]:
+        if not 0 <= r < h or not lines[r, centre]:
+            return 0.0, math.inf, math.inf
+        line = lines[r].astype("int8")
+        edges = (line[1:] - line[:-1]).nonzero()[0] + 1
+        bounds = [0, *edges.tolist(), w]
+        runs = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if line[a]]
+        merged: list[list[int]] = []
+        for a, b in runs:
+            if merged and a - merged[-1][1] <= closing:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        k = next(i for i, (a, b) in enumerate(merged) if a <= centre < b)
+        a, b = merged[k]
+        left = a - merged[k - 1][1] if k > 0 else math.inf
+        right = merged[k + 1][0] - b if k + 1 < len(merged) else math.inf
+        return float(b - a), float(left), float(right)
+
+    for i, pos in enumerate(rows):
+        r0 = math.floor(pos)
+        frac = pos - r0
+        lo, hi = run_at(r0), run_at(r0 + 1)
+        widths[i] = (1 - frac) * lo[0] + frac * hi[0]
+        near = lo if frac < 0.5 else hi
+        gaps[i, 0], gaps[i, 1] = near[1], near[2]
+    return widths, gaps
+
+
 def profile_rows(height_m: float, rows: int) -> list[float]:
     """Image rows of `ROW_FRACTIONS` of a person `height_m` tall standing at the protocol's spot."""
     return [row_of_height(f * height_m, rows) for f in ROW_FRACTIONS]
@@ -83,7 +132,7 @@ def mesh_widths(
     rows: list[float],
     height: int,
     axis: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Widths in pixels (image `height` rows tall, the protocol's camera) of the run of the
     bodies' silhouettes around their centre at each row: `central_widths` measured exactly
     on the meshes instead of on pixels, so that a width changes continuously with the body
@@ -99,7 +148,9 @@ def mesh_widths(
     (G, R) clearances: how far (pixels) the gaps that decide that run (inside it, beside
     it, or the one the centre falls into) are from `CLOSING_GAP_PX`. Near 0, a small
     change of the body joins or splits the run and the width jumps (a leg, arm or hand
-    about to touch the trunk): a fit should not trust that row.
+    about to touch the trunk): a fit should not trust that row. And (G, R, 2) gaps
+    (pixels) from that run to the next run on its left and right (inf where none; see
+    `central_runs`, the same on pixels).
     """
     g, n_rows = views.shape[0], len(rows)
     device = views.device
@@ -144,7 +195,8 @@ def mesh_widths(
     n_groups = g * n_rows
     if key.numel() == 0:
         zeros = torch.zeros(g, n_rows, dtype=torch.float64, device=device)
-        return zeros, torch.full_like(zeros, math.inf)
+        far = torch.full_like(zeros, math.inf)
+        return zeros, far, far[..., None].expand(g, n_rows, 2).clone()
     # gap before each interval in its group (inf for a group's first): a new run starts
     # where it exceeds the closing gap; `close` says how near it is to that threshold
     space = torch.full_like(key, math.inf)
@@ -177,6 +229,16 @@ def mesh_widths(
     found = valid & (right >= c) & (left <= c)
     width = torch.where(found, right - left, torch.zeros_like(c))
     inf = torch.full_like(c, math.inf)
+    # the gaps to the neighbouring runs of the same view and row (an arm beside the trunk)
+    run_group = group[first]  # (runs,)
+    prev = (mine - 1).clamp_min(0)
+    nxt = (mine + 1).clamp_max(n_runs - 1)
+    gap_left = torch.where(
+        found & (mine > 0) & (run_group[prev] == groups), left - run_hi[prev], inf
+    )
+    gap_right = torch.where(
+        found & (mine + 1 < n_runs) & (run_group[nxt] == groups), run_lo[nxt] - right, inf
+    )
     clearance = torch.where(
         found,
         torch.minimum(run_close[mine], right_close[mine]),
@@ -187,4 +249,6 @@ def mesh_widths(
     out[:, row_order] = width.view(g, n_rows)
     out_clear = torch.empty_like(out)
     out_clear[:, row_order] = clearance.view(g, n_rows)
-    return out, out_clear
+    out_gaps = torch.empty(g, n_rows, 2, dtype=out.dtype, device=device)
+    out_gaps[:, row_order] = torch.stack([gap_left, gap_right], dim=-1).view(g, n_rows, 2)
+    return out, out_clear, out_gaps

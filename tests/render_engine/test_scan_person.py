@@ -1,0 +1,66 @@
+"""Reading the person: the consensus of several BlazePose readings, mirrored readings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from render_engine.scan.person import _Found, _landmark_distance, _mirrored, consensus
+
+
+def reading(shoulder_spread: float, seed: int = 0, width: int = 200) -> _Found:
+    """A front view's landmarks: a body on the column 100, shoulders `shoulder_spread`
+    apart (the person's left on the photo's right), a little noise."""
+    rng = np.random.default_rng(seed)
+    lm = np.zeros((33, 3))
+    lm[:, 2] = 1.0
+    half = shoulder_spread / 2
+    for (left, right), y, spread in (
+        ((11, 12), 60, half), ((13, 14), 90, half * 1.3), ((15, 16), 120, half * 1.5),
+        ((23, 24), 125, half * 0.6), ((25, 26), 170, half * 0.5), ((27, 28), 215, half * 0.5),
+    ):
+        lm[left, :2] = (100 + spread, y)
+        lm[right, :2] = (100 - spread, y)
+    lm[:, :2] += rng.normal(0.0, 1.0, (33, 2))
+    seg = np.zeros((240, width), dtype=bool)
+    seg[40:230, 80:120] = True
+    return _Found(lm, np.arange(33, dtype=np.float64), seg)
+
+
+def test_the_consensus_drops_a_reading_whose_skeleton_collapsed_onto_the_trunk() -> None:
+    good_a, collapsed, good_b = reading(50, 1), reading(4, 2), reading(50, 3)
+    chosen = consensus([collapsed, good_a, good_b])
+    assert chosen is not collapsed
+    assert abs(chosen.landmarks[11, 0] - chosen.landmarks[12, 0]) > 40
+
+
+def test_the_consensus_of_agreeing_readings_keeps_the_first() -> None:
+    first = reading(50, 1)
+    assert consensus([first, reading(50, 1), reading(50, 1)]) is first
+    assert consensus([first]) is first
+
+
+def test_landmark_distance_ignores_a_swap_of_left_and_right() -> None:
+    a = reading(50, 1)
+    swapped = _Found(a.landmarks.copy(), a.depth, a.seg)
+    for i, j in ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28)):
+        swapped.landmarks[[i, j]] = swapped.landmarks[[j, i]]
+    assert _landmark_distance(a, swapped) == 0.0
+    assert _landmark_distance(a, reading(10, 1)) > 10.0
+
+
+def test_a_mirrored_reading_maps_back_to_the_photo_with_sides_swapped_back() -> None:
+    original = reading(50, 1)
+    # what BlazePose reads in the mirror image: columns mirrored, and the person's left
+    # (on the photo's right) now on the mirror's left, so labelled as the right side
+    lm = original.landmarks.copy()
+    lm[:, 0] = 200 - lm[:, 0]
+    for i, j in ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28), (7, 8)):
+        lm[[i, j]] = lm[[j, i]]
+    depth = original.depth.copy()
+    depth[[7, 8, 11, 12]] = depth[[8, 7, 12, 11]]
+    in_mirror = _Found(lm, depth, original.seg[:, ::-1])
+    back = _mirrored(in_mirror, 200)
+    assert np.allclose(back.landmarks[[7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]],
+                       original.landmarks[[7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]])
+    assert np.array_equal(back.depth[[7, 8, 11, 12]], original.depth[[7, 8, 11, 12]])
+    assert np.array_equal(back.seg, original.seg)

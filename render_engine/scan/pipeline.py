@@ -268,7 +268,7 @@ def scan_from_photos(
             cameras.append(camera)
             # the arms and the turn, by anny's joints reprojected against the landmarks
             photo_poses.append(estimate_pose(detection, camera, heads, r.pose))
-            analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT)) > 0.5
+            analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT))
             width, gap = central_runs(analysis, rows)
             widths.append(width)
             gaps.append(gap)

@@ -19,7 +19,7 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
 #: "one trunk" and "gap between the legs": `mesh_widths` reports how near a row is to such
 #: a flip, and the fit weighs it down) to the armpits.
-ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(13))
+ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(15))
 
 
 def row_of_height(y_m: float, rows: int, depth_m: float = CAMERA_DISTANCE_M) -> float:
@@ -51,16 +51,22 @@ def central_widths(mask: torch.Tensor, rows: list[float]) -> torch.Tensor:
 
 
 def central_runs(
-    mask: torch.Tensor, rows: list[float], closing_px: float | None = None
+    coverage: torch.Tensor, rows: list[float], closing_px: float | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(H, W) bool silhouette -> (R,) widths and (R, 2) gaps, in pixels, of the run around
-    the centre column at each (fractional) row, after gaps of at most `closing_px`
-    (`CLOSING_GAP_PX` when None) between runs are closed, as `mesh_widths` closes them on
-    the meshes. Widths interpolate linearly between the two nearest pixel rows, as in
-    `central_widths`; gaps (to the next silhouette pixel left and right of the run: an arm
-    beside the trunk; inf where there is none) are the nearest pixel row's. Width 0 and
-    gaps inf where the centre pixel is background."""
+    """(H, W) silhouette coverage in [0, 1] (or bool) -> (R,) widths and (R, 2) gaps, in
+    pixels, of the run (pixels over 0.5) around the centre column at each (fractional) row,
+    after gaps of at most `closing_px` (`CLOSING_GAP_PX` when None) between runs are
+    closed, as `mesh_widths` closes them on the meshes. Each end of the run is placed
+    within its pixel by the coverage of the two pixels across it (an edge at e between
+    pixels a - 1 and a covers (a + 1) - e of them), so a width is not rounded to whole
+    pixels (a pixel is 1-3 % of a trunk's width at the analysis size). Widths interpolate
+    linearly between the two nearest pixel rows, as in `central_widths`; gaps (to the next
+    silhouette pixel left and right of the run: an arm beside the trunk; inf where there
+    is none) are the nearest pixel row's. Width 0 and gaps inf where the centre pixel is
+    background."""
     closing = CLOSING_GAP_PX if closing_px is None else closing_px
+    cover = coverage.to(torch.float32).clamp(0.0, 1.0)
+    mask = cover > 0.5
     h, w = mask.shape
     n = len(rows)
     widths = torch.zeros(n)
@@ -68,7 +74,8 @@ def central_runs(
     if not bool(mask.any()):
         return widths, gaps
     centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
-    lines = mask.numpy() if mask.device.type == "cpu" else mask.cpu().numpy()
+    lines = mask.cpu().numpy()
+    values = cover.cpu().numpy()
 
     def run_at(r: int) -> tuple[float, float, float]:
         if not 0 <= r < h or not lines[r, centre]:
@@ -87,7 +94,12 @@ def central_runs(
         a, b = merged[k]
         left = a - merged[k - 1][1] if k > 0 else math.inf
         right = merged[k + 1][0] - b if k + 1 < len(merged) else math.inf
-        return float(b - a), float(left), float(right)
+        v = values[r]
+        outside = (float(v[a - 1]) if a > 0 else 0.0) + (float(v[b]) if b < w else 0.0)
+        # the run's own end pixels count in full when it is a single pixel wide
+        inside = float(v[a]) + float(v[b - 1]) if b - a >= 2 else 2.0
+        width = (b - a - 2) + inside + outside
+        return width, float(left), float(right)
 
     for i, pos in enumerate(rows):
         r0 = math.floor(pos)

@@ -4,6 +4,7 @@ each kind of bad photo is rejected with its reason, decoding is bounded, cameras
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -376,3 +377,31 @@ def test_the_worker_keeps_overlays_in_the_folder_its_command_names(tmp_path: Pat
     # a command sent before overlays existed names no folder: nothing stored, no keys
     old = kept_feedback(feedback, store, {"outputKeys": {"model": "avatars/a/model.glb"}})
     assert [r["overlayKey"] for r in old] == [None, None]
+
+
+def test_central_runs_place_each_end_of_the_run_within_its_pixel() -> None:
+    """A trunk from column 10.3 to 30.6 drawn as area coverage: its width is 20.3 pixels,
+    not the 20 or 21 of the pixels over half covered."""
+    from render_engine.scan.profile import central_runs
+
+    cover = torch.zeros(4, 48)
+    cover[:, 11:30] = 1.0
+    cover[:, 10] = 0.7  # 10.3 .. 11 covered
+    cover[:, 30] = 0.6  # 30 .. 30.6 covered
+    widths, gaps = central_runs(cover, [1.0, 2.5])
+    assert widths.tolist() == pytest.approx([20.3, 20.3], abs=1e-5)
+    assert gaps.isinf().all()
+    assert central_runs(cover > 0.5, [1.0])[0].tolist() == [21.0]
+
+
+def test_central_runs_close_narrow_gaps_and_report_the_arms_beside_the_trunk() -> None:
+    from render_engine.scan.profile import CLOSING_GAP_PX, central_runs
+
+    mask = torch.zeros(3, 60, dtype=torch.bool)
+    mask[:, 20:40] = True  # trunk
+    mask[:, 42:45] = True  # a hand 2 px off the trunk: closed into its run
+    mask[:, 10:15] = True  # an arm 5 px off: apart
+    assert CLOSING_GAP_PX >= 2
+    widths, gaps = central_runs(mask, [1.0])
+    assert widths.tolist() == [25.0]
+    assert gaps.tolist() == [[5.0, math.inf]]

@@ -18,7 +18,9 @@ from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERT
 #: Heights of the profile rows, as fractions of the body's height: from just above the
 #: crotch (the inseam is 0.45-0.50 of the height; a row through the crotch flips between
 #: "one trunk" and "gap between the legs": `mesh_widths` reports how near a row is to such
-#: a flip, and the fit weighs it down) to the armpits.
+#: a flip, and the fit weighs it down) to the armpits (0.77): the bust line lies at 0.73 on
+#: anny's bodies, so rows above it hold the chest. There the A-pose arms meet the trunk; a
+#: row counts only where the photo's and the body's arms agree (`fit.gap_agreement`).
 ROW_FRACTIONS = tuple(0.49 + 0.02 * i for i in range(15))
 
 

@@ -405,3 +405,28 @@ def test_central_runs_close_narrow_gaps_and_report_the_arms_beside_the_trunk() -
     widths, gaps = central_runs(mask, [1.0])
     assert widths.tolist() == [25.0]
     assert gaps.tolist() == [[5.0, math.inf]]
+
+
+def test_a_row_counts_only_where_photo_and_body_agree_on_the_arms_beside_the_trunk() -> None:
+    from render_engine.scan.fit import gap_agreement
+
+    inf = math.inf
+    photo = torch.tensor([
+        [inf, inf],  # both arms joined to the trunk (or none beside it) ...
+        [8.0, 12.0],  # arms clearly apart ...
+        [3.0, 3.0],  # arms about to touch ...
+        [inf, 3.0],  # the photo's left arm joined ...
+        [3.0, 3.0],  # arms 3 px off ...
+    ])
+    body = torch.tensor([
+        [inf, inf],  # ... in both: the widths compare like with like
+        [15.0, 7.0],  # ... in both, by other gaps: the trunk's width is still the trunk's
+        [3.5, 2.5],  # ... in both, at the same place
+        [2.0, 3.0],  # ... the body's apart: that row measures the arm's pose
+        [9.0, 3.0],  # ... the body's left one 9 px off
+    ])
+    trust = gap_agreement(photo, body)
+    assert trust.tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0, 0.0])
+    # the trust falls smoothly with the disagreement
+    partial = gap_agreement(torch.tensor([[3.0, inf]]), torch.tensor([[5.5, inf]]))
+    assert 0.0 < float(partial[0]) < 1.0

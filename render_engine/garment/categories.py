@@ -208,7 +208,14 @@ def upper_garment(
     sleeve_m = min(sleeve_m, _arm_length_m(body) - 0.02)
     arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & torch.isfinite(arm_t)
     keep = torso | arms if sleeve_m > 0 else sleeveless_keep(body)
-    edges = [above(body, shell_bottom), neckline(body, *neck), below(body, neck_top(body))]
+    # the hem's level cuts the body, not the arms: a coat's shell ends 5 cm under the waist
+    # (its skirt is a tube), and with the arms hanging that level crossed the forearms, so a
+    # coat's or suit jacket's sleeve ended there, half way down the forearm; the cuff
+    # (`sleeve_end`) alone ends a sleeve (the arms meet the body only above the armpits, where
+    # the level is far above zero, so the field has no new zero there)
+    bottom = above(body, shell_bottom)
+    bottom = torch.where(arms & ~torso, torch.ones_like(bottom), bottom)
+    edges = [bottom, neckline(body, *neck), below(body, neck_top(body))]
     edges.append(sleeve_end(body, sleeve_m) if sleeve_m > 0 else armholes(body))
     if open_front:
         edges.append(front_opening(body, body.verts))
@@ -917,7 +924,7 @@ def build_pattern(
             return upper_garment(body, ease, hem(crotch + 0.04), sleeve(arm), neck=(0.065, 0.05))
         if cut == "blouse":
             return upper_garment(
-                body, ease, hem(crotch + 0.06), sleeve(0.5 * arm), neck=(0.08, 0.08)
+                body, ease, hem(crotch + 0.06), sleeve(arm), neck=(0.08, 0.08)
             )
         if cut in ("sweater", "hoodie"):
             return upper_garment(body, ease, hem(crotch + 0.05), sleeve(arm), extra_m=0.003)

@@ -286,6 +286,11 @@ def outfit(
     (short, buzz, none); hair_color: `HAIR_COLORS` or ``#RRGGBB``.
     """
     gbody = as_garment_body(body)
+    # a garment draped on the body with its arms lifted clear of it (`clearance`) brings
+    # that body: the figure is drawn in it
+    lifted = [g.extras["liftedBody"] for g in garments if "liftedBody" in g.extras]
+    if lifted and isinstance(lifted[0], GarmentBody):
+        gbody = lifted[0]
     if any(g.extras.get("openFront") for g in garments) and not any(
         g.extras.get("category") == "tops" for g in garments
     ):

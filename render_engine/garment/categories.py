@@ -439,9 +439,14 @@ def lapels(
 
 
 def lower_garment(
-    body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0
+    body: GarmentBody,
+    ease: dict[str, float],
+    hem_y: float,
+    extra_m: float = 0.0,
+    ankle_taper: float = 0.6,
 ) -> Piece:
-    """Trousers/leggings shell: from just below the waist joint down to `hem_y`."""
+    """Trousers/leggings shell: from just below the waist joint down to `hem_y`; the legs'
+    ease tapers from the thigh's to `ankle_taper` of it at the ankle."""
     y = body.verts[:, 1]
     top_y = float(body.joints["waist"][1]) - 0.02
     keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT)
@@ -450,9 +455,9 @@ def lower_garment(
     girth_thigh = body.measurements.get("hips", 95.0) * 0.6
     off_l, sc_l = limb_profile(body, ease["thigh"], girth_thigh, extra_m)
     legs = body.mask(Part.THIGH, Part.SHIN) & (y < body.crotch_y())
-    # trouser legs taper from the thigh ease to 60 % of it at the ankle
+    # trouser legs taper from the thigh ease to `ankle_taper` of it at the ankle
     knee, ankle = float(body.joints["knee_L"][1]), float(body.joints["ankle_L"][1])
-    taper = ((y - ankle) / max(knee - ankle, 1e-3)).clamp(0, 1) * 0.4 + 0.6
+    taper = ((y - ankle) / max(knee - ankle, 1e-3)).clamp(0, 1) * (1 - ankle_taper) + ankle_taper
     leg_off = torch.clamp(off_l * taper, min=radial_offset(0.0, extra_m))
     offset = torch.where(legs, leg_off, off_t)
     scale = torch.where(legs, torch.full_like(sc_t, sc_l), sc_t)
@@ -993,8 +998,16 @@ def build_pattern(
         skirt_flare=0.03,
         open_front=True,
     )
-    trousers = lower_garment(body, ease, trouser_hem())
+    # a suit's trousers are tailored, not jeans: more room at the thigh (the fit's thigh ease
+    # plus `SUIT_TROUSER_THIGH_EXTRA_CM`) and a nearly straight leg down to the shoe
+    roomy = {**ease, "thigh": ease["thigh"] + SUIT_TROUSER_THIGH_EXTRA_CM}
+    trousers = lower_garment(body, roomy, trouser_hem(), extra_m=0.002, ankle_taper=0.85)
     return merge([jacket, trousers])
+
+
+#: a suit's trousers: this much more thigh ease (cm of girth) than the fit's own (the fit's
+#: regular 5 cm is a jean's; tailored trousers stand some 10 cm off the thigh)
+SUIT_TROUSER_THIGH_EXTRA_CM = 5.0
 
 
 #: cuts worn open at the front (with lapels, over a top): (category, cut)

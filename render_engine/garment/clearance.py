@@ -115,7 +115,8 @@ def too_close(
     along = (rel * n).sum(dim=1)
     side = (rel - along[:, None] * n).norm(dim=1)
     near = torch.from_numpy(dist).float() < REACH_M
-    return near & (along < clearance) & (side < EDGE_REACH_M)
+    close: torch.Tensor = near & (along < clearance) & (side < EDGE_REACH_M)
+    return close
 
 
 def arm_test_points(

@@ -310,6 +310,7 @@ def dress(
     images: Sequence[bytes] | None = None,
     material: str | None = None,
     subcategory: str | None = None,
+    clear_hands: bool = True,
 ) -> DressedGarment:
     """Dress a (posed) body in a garment of `category`, size `size` of `size_guide` (cm).
 
@@ -323,6 +324,8 @@ def dress(
     unknown category, fit, size, colour, style, an unreadable model or image.
     subcategory: the product's subcategory, choosing the cut (`cuts.cut_for`: shirt, hoodie,
     shorts, midi, open coat, bag, gown...); unknown ones get the category's default cut.
+    clear_hands: lift the arms as far as the garment needs for the hands to hang clear of it
+    (`clearance`; not for a product's own model, whose sleeves stay where it was made).
     """
     check_category(category)
     cut = cut_for(category, subcategory)
@@ -357,7 +360,7 @@ def dress(
         # the hands hang clear of the garment: the arms lift as far as its trunk needs, and
         # the garment is made again on the lifted body (`clearance`); a product's own model
         # keeps its sleeves where it was made, so its arms stay
-        lift = 0.0 if model_glb is not None else arm_lift_deg(
+        lift = 0.0 if model_glb is not None or not clear_hands else arm_lift_deg(
             garment_body, piece.verts, piece.faces, piece.labels
         )
         if lift > 0.0:

@@ -44,7 +44,12 @@ from render_engine.garment.envelope import (
     untangle_loops,
 )
 from render_engine.garment.geometry import submesh
-from render_engine.garment.glb import model_cover, model_piece
+from render_engine.garment.glb import (
+    NECKLINE_CATEGORIES,
+    model_cover,
+    model_neckline,
+    model_piece,
+)
 from render_engine.garment.pattern import GarmentRegion, Piece
 from render_engine.garment.sizing import (
     FIT_STYLES,
@@ -348,6 +353,8 @@ def dress(
             made = build_pattern(on, category, measures, fit, style, cut)
             if model_glb is not None:
                 made = model_piece(model_glb, made)
+                if category in NECKLINE_CATEGORIES:
+                    made = model_neckline(made, on)
             elif not made.rigid:
                 made.verts = bridge_concavities(
                     hanging_cloth(made.verts, made.faces, made.labels, on, category, fit, cut),

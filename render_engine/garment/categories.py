@@ -82,7 +82,15 @@ def below(body: GarmentBody, y0: float) -> torch.Tensor:
 
 
 def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) -> torch.Tensor:
-    """(V,) field of a neckline around the base of the neck.
+    """(V,) field of a neckline around the base of the neck (`neckline_at` the body's
+    vertices)."""
+    return neckline_at(body, body.verts, width, front, back)
+
+
+def neckline_at(
+    body: GarmentBody, points: torch.Tensor, width: float, front: float, back: float = 0.01
+) -> torch.Tensor:
+    """(N,) field of a neckline around the base of the neck at any points (N, 3).
 
     The cloth is kept outside an upright elliptic cylinder of half width `width` (m) around
     the neck, or below a level that drops `front` m under the neck joint at the front and
@@ -91,14 +99,14 @@ def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) 
     """
     neck = body.joints["neck"]
     cx, cz, half_x, half_z = neck_section(body)
-    rel_x = body.verts[:, 0] - cx
-    rel_z = body.verts[:, 2] - cz
+    rel_x = points[:, 0] - cx
+    rel_z = points[:, 2] - cz
     width = max(width, half_x + 0.02)
     depth = max(width * 0.8, half_z + 0.02)
     radial = (torch.sqrt((rel_x / width) ** 2 + (rel_z / depth) ** 2) - 1.0) * depth
     toward_front = (rel_z / depth).clamp(-1, 1)
     drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
-    level = float(neck[1]) - 0.005 - drop - body.verts[:, 1]
+    level = float(neck[1]) - 0.005 - drop - points[:, 1]
     return smooth_max(radial, level, 0.02)
 
 

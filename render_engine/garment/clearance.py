@@ -12,7 +12,8 @@ about the shoulder joints by the smallest angle (steps of `LIFT_STEP_DEG`, at mo
 `MAX_LIFT_DEG`) at which every hand and forearm vertex, and every vertex of a sleeve's lower
 half, lies at least `CLEARANCE_M` outside that surface. The garment is then cut and draped on
 the lifted body, so sleeves follow the arms; `dress` hands the lifted body on with the garment
-(``mesh.extras["liftedBody"]``, which `outfit` draws; ``stats["arm_lift_deg"]``).
+(``mesh.extras["liftedBody"]``, which `outfit` draws; ``stats["arm_lift_deg"]``). Only
+arms that hang are lifted (`arms_hang`): hands a pose puts on the hips stay there.
 
 The turn is one more rotation of the arm's bones, blended over the body by the skinning
 weights of the arm chain (upper arm down to the fingers), as linear blend skinning does:
@@ -39,6 +40,8 @@ REACH_M = 0.12
 EDGE_REACH_M = 0.025
 LIFT_STEP_DEG = 1.0
 MAX_LIFT_DEG = 30.0
+#: forearms within this many degrees of the vertical hang (`arms_hang`)
+HANGING_DEG = 40.0
 #: bones of the arm chain (their weights carry a vertex with the arm), by name prefix
 ARM_CHAIN = ("upperarm", "lowerarm", "wrist", "finger", "metacarpal", "thumb")
 
@@ -141,6 +144,17 @@ def arm_test_points(
     return torch.cat(points), torch.cat(weights)
 
 
+def arms_hang(body: GarmentBody) -> bool:
+    """Whether both forearms hang (point down within `HANGING_DEG` of the vertical): the
+    lift is for arms that hang at the sides; a pose that puts the hands somewhere (on the
+    hips) keeps them there."""
+    for side in ("L", "R"):
+        down = body.joints[f"elbow_{side}"] - body.joints[f"wrist_{side}"]
+        if float(down[1]) < math.cos(math.radians(HANGING_DEG)) * float(down.norm()):
+            return False
+    return True
+
+
 def arm_lift_deg(
     body: GarmentBody, verts: torch.Tensor, faces: torch.Tensor, labels: torch.Tensor
 ) -> float:
@@ -148,7 +162,7 @@ def arm_lift_deg(
     sleeves hang `CLEARANCE_M` clear of the garment's trunk (every vertex but the sleeves'),
     given the garment as it will hang (verts, faces, labels on `body`); 0 when they already
     do or the body carries no skinning; at most `MAX_LIFT_DEG`."""
-    if arm_chain_weights(body) is None or faces.shape[0] == 0:
+    if arm_chain_weights(body) is None or faces.shape[0] == 0 or not arms_hang(body):
         return 0.0
     trunk = labels != GarmentRegion.SLEEVE
     if not bool(trunk.any()):

@@ -10,7 +10,7 @@ import torch
 
 from render_engine.garment import GarmentBody, as_garment_body, dress
 from render_engine.garment.body_view import Part
-from render_engine.garment.clearance import arm_chain_weights, lift_arms
+from render_engine.garment.clearance import arm_chain_weights, arms_hang, lift_arms
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.mesh import TriMesh
 
@@ -107,3 +107,22 @@ def test_lifting_the_arms_moves_the_hands_out_and_leaves_the_trunk() -> None:
         assert 0.07 < moved < 0.14
         shoulder = lifted.joints[f"shoulder_{side}"] - body.joints[f"shoulder_{side}"]
         assert float(shoulder.norm()) < 0.01
+
+
+
+def test_only_arms_that_hang_are_lifted() -> None:
+    """The lift is for arms hanging at the sides; a pose that puts the hands on the hips (or
+    holds the arms out) keeps them where it put them."""
+    from render_engine.body.fitted import build_body
+    from render_engine.body.pose import pose_body
+
+    torch.set_num_threads(2)
+    fitted = build_body(PHENOTYPES["heavy"])
+    for preset, hang in (
+        ("standing_neutral", True),
+        ("walking", True),
+        ("hands_on_hips", False),
+        ("t_pose", False),
+    ):
+        posed = dataclasses.replace(fitted, mesh=pose_body(fitted, preset))
+        assert arms_hang(as_garment_body(posed)) is hang, preset

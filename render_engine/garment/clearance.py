@@ -9,8 +9,8 @@ A shop's model holds the hands clear of the clothes. So, before the garment is d
 `arm_lift_deg` measures the garment's trunk as it will hang (the pattern on its envelope,
 `hanging_cloth`) against the hands and forearms, and `lift_arms` turns both arms outwards
 about the shoulder joints by the smallest angle (steps of `LIFT_STEP_DEG`, at most
-`MAX_LIFT_DEG`) at which every hand and forearm vertex, and every vertex of a sleeve's lower
-half, lies at least `CLEARANCE_M` outside that surface. The garment is then cut and draped on
+`MAX_LIFT_DEG`) at which every hand and forearm vertex, and every vertex of a sleeve over the
+forearm, lies at least `CLEARANCE_M` outside that surface. The garment is then cut and draped on
 the lifted body, so sleeves follow the arms; `dress` hands the lifted body on with the garment
 (``mesh.extras["liftedBody"]``, which `outfit` draws; ``stats["arm_lift_deg"]``). Only
 arms that hang are lifted (`arms_hang`): hands a pose puts on the hips stay there.

@@ -78,7 +78,13 @@ def hands(body: GarmentBody) -> tuple[torch.Tensor, torch.Tensor]:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("category", "subcategory"),
-    [("outerwear", "coats"), ("formal", "blazers"), ("bottoms", None), ("tops", "shirts")],
+    [
+        ("outerwear", "coats"),
+        ("formal", "blazers"),
+        ("bottoms", None),
+        ("tops", "shirts"),
+        ("dresses", "midi"),
+    ],
 )
 def test_no_hand_lies_inside_the_garment_on_the_try_on_pose(
     standing: object, category: str, subcategory: str | None

@@ -93,7 +93,9 @@ def demo_model_glb(cache: Path) -> bytes:
     from render_engine.garment import dress
 
     body = pose_figure(load_body("b", cache), "standing_neutral", {})
-    shape = dress(body, "tops", GUIDE, "L", "#808080", fit="relaxed").mesh
+    # made on the arms as they hang (not lifted clear of the garment: a product's model is
+    # fitted as it is, its sleeves where they were made)
+    shape = dress(body, "tops", GUIDE, "L", "#808080", fit="relaxed", clear_hands=False).mesh
     data = io.BytesIO()
     trimesh.Trimesh(shape.verts.numpy(), shape.faces.numpy(), process=False).export(
         data, file_type="glb"

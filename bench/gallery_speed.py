@@ -6,7 +6,8 @@
 A try-on here is what the worker does after the body is fitted: pose, dress a garment (cut,
 drape), finish the figure (`outfit`, where the tree has it) and `render_scene` at 1080p,
 quality high, encoded as PNG. Garments: `top` (the tops default, no subcategory), or by
-subcategory `tshirt`, `coat`, `bag`, `shirt`, `hoodie`; `trousers` (the bottoms default).
+subcategory `tshirt`, `coat`, `bag`, `shirt`, `hoodie`, `suit`; `trousers` (the bottoms
+default).
 Each tree runs in its own process with two torch threads, alternating (baseline, this,
 baseline, this...) so both see the same machine load; the load average is printed beside
 the numbers. The body is fitted (or loaded with --body-params) once per process and not
@@ -35,6 +36,7 @@ GARMENTS = {
     "shirt": ("tops", "shirts"),
     "hoodie": ("tops", "hoodies"),
     "trousers": ("bottoms", ""),
+    "suit": ("formal", "blazers"),
 }
 
 CHILD = r"""

@@ -28,6 +28,7 @@ from render_engine.garment.categories import (
     check_category,
     lapels,
 )
+from render_engine.garment.clearance import arm_lift_deg, lift_arms
 from render_engine.garment.collision import WindingSurface
 from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
@@ -43,8 +44,13 @@ from render_engine.garment.envelope import (
     untangle_loops,
 )
 from render_engine.garment.geometry import submesh
-from render_engine.garment.glb import model_cover, model_piece
-from render_engine.garment.pattern import GarmentRegion
+from render_engine.garment.glb import (
+    NECKLINE_CATEGORIES,
+    model_cover,
+    model_neckline,
+    model_piece,
+)
+from render_engine.garment.pattern import GarmentRegion, Piece
 from render_engine.garment.sizing import (
     FIT_STYLES,
     check_fit_style,
@@ -89,7 +95,9 @@ class DressedGarment:
     checked on every vertex the drape's fast test flags (stats["flagged_inside"]); those
     confirmed inside (inside an arm) are cut away (stats["removed_inside"]), so what remains
     is the cut's interpolation only;
-    drape_time_s: wall-clock seconds spent cutting and draping (stats["cpu_s"]: CPU seconds).
+    drape_time_s: wall-clock seconds spent cutting and draping (stats["cpu_s"]: CPU seconds);
+    stats["arm_lift_deg"]: how far the arms were lifted to hang clear of it (`clearance`);
+    then ``mesh.extras["liftedBody"]`` is the body it was draped on, which `outfit` draws.
     """
 
     mesh: TriMesh
@@ -307,6 +315,7 @@ def dress(
     images: Sequence[bytes] | None = None,
     material: str | None = None,
     subcategory: str | None = None,
+    clear_hands: bool = True,
 ) -> DressedGarment:
     """Dress a (posed) body in a garment of `category`, size `size` of `size_guide` (cm).
 
@@ -320,6 +329,8 @@ def dress(
     unknown category, fit, size, colour, style, an unreadable model or image.
     subcategory: the product's subcategory, choosing the cut (`cuts.cut_for`: shirt, hoodie,
     shorts, midi, open coat, bag, gown...); unknown ones get the category's default cut.
+    clear_hands: lift the arms as far as the garment needs for the hands to hang clear of it
+    (`clearance`; not for a product's own model, whose sleeves stay where it was made).
     """
     check_category(category)
     cut = cut_for(category, subcategory)
@@ -337,17 +348,31 @@ def dress(
     settings = DrapeSettings() if steps is None else DrapeSettings(steps=steps)
     with intra_op_threads(settings.threads):
         garment_body = as_garment_body(body)
-        piece = build_pattern(garment_body, category, measures, fit, style, cut)
-        if model_glb is not None:
-            piece = model_piece(model_glb, piece)
-        elif not piece.rigid:
-            piece.verts = bridge_concavities(
-                hanging_cloth(
-                    piece.verts, piece.faces, piece.labels, garment_body, category, fit, cut
-                ),
-                piece.faces,
-                piece.labels,
-            )
+
+        def hung_piece(on: GarmentBody) -> Piece:
+            made = build_pattern(on, category, measures, fit, style, cut)
+            if model_glb is not None:
+                made = model_piece(model_glb, made)
+                if category in NECKLINE_CATEGORIES:
+                    made = model_neckline(made, on)
+            elif not made.rigid:
+                made.verts = bridge_concavities(
+                    hanging_cloth(made.verts, made.faces, made.labels, on, category, fit, cut),
+                    made.faces,
+                    made.labels,
+                )
+            return made
+
+        piece = hung_piece(garment_body)
+        # the hands hang clear of the garment: the arms lift as far as its trunk needs, and
+        # the garment is made again on the lifted body (`clearance`); a product's own model
+        # keeps its sleeves where it was made, so its arms stay
+        lift = 0.0 if model_glb is not None or not clear_hands else arm_lift_deg(
+            garment_body, piece.verts, piece.faces, piece.labels
+        )
+        if lift > 0.0:
+            garment_body = lift_arms(garment_body, lift)
+            piece = hung_piece(garment_body)
         collider = garment_body.collider()
         # the body and skirt of a garment pass behind arms that hang against them, rather
         # than being dented in around them; sleeves and legs still collide with everything
@@ -487,6 +512,8 @@ def dress(
             "openFront": open_front,
         },
     )
+    if lift > 0.0:  # the body it was draped on: `outfit` draws that one
+        mesh.extras["liftedBody"] = garment_body
     if open_front:  # a coat's front edge shows its thickness (`outfit.with_edge_band`)
         mesh.extras["edgeThickness"] = OPEN_FRONT_EDGE_M
     if textures is not None:
@@ -509,5 +536,6 @@ def dress(
             "removed_inside": removed,
             "flagged_inside": flagged_share,
             "steps": float(result.steps),
+            "arm_lift_deg": lift,
         },
     )

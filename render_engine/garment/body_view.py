@@ -120,6 +120,10 @@ class GarmentBody:
     joints: dict[str, torch.Tensor]
     measurements: dict[str, float] = field(default_factory=dict)
     _collider: BodyCollider | None = field(default=None, repr=False, compare=False)
+    #: the skinning it was built from, (V, J) dense weights and the J bone labels, when known
+    #: (`clearance.lift_arms` re-poses the arms with them)
+    weights: torch.Tensor | None = field(default=None, repr=False, compare=False)
+    bone_labels: list[str] | None = field(default=None, repr=False, compare=False)
 
     def collider(self) -> BodyCollider:
         """The body's `BodyCollider` (built once, per `collision_groups`)."""
@@ -248,6 +252,8 @@ def from_skinned_mesh(
         side=side_of_bone[dominant],
         joints=joints,
         measurements=dict(measurements or {}),
+        weights=weights,
+        bone_labels=list(bone_labels),
     )
     if not body.measurements:
         body.measurements = estimate_measurements(body)

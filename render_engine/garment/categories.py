@@ -82,7 +82,15 @@ def below(body: GarmentBody, y0: float) -> torch.Tensor:
 
 
 def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) -> torch.Tensor:
-    """(V,) field of a neckline around the base of the neck.
+    """(V,) field of a neckline around the base of the neck (`neckline_at` the body's
+    vertices)."""
+    return neckline_at(body, body.verts, width, front, back)
+
+
+def neckline_at(
+    body: GarmentBody, points: torch.Tensor, width: float, front: float, back: float = 0.01
+) -> torch.Tensor:
+    """(N,) field of a neckline around the base of the neck at any points (N, 3).
 
     The cloth is kept outside an upright elliptic cylinder of half width `width` (m) around
     the neck, or below a level that drops `front` m under the neck joint at the front and
@@ -91,14 +99,14 @@ def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) 
     """
     neck = body.joints["neck"]
     cx, cz, half_x, half_z = neck_section(body)
-    rel_x = body.verts[:, 0] - cx
-    rel_z = body.verts[:, 2] - cz
+    rel_x = points[:, 0] - cx
+    rel_z = points[:, 2] - cz
     width = max(width, half_x + 0.02)
     depth = max(width * 0.8, half_z + 0.02)
     radial = (torch.sqrt((rel_x / width) ** 2 + (rel_z / depth) ** 2) - 1.0) * depth
     toward_front = (rel_z / depth).clamp(-1, 1)
     drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
-    level = float(neck[1]) - 0.005 - drop - body.verts[:, 1]
+    level = float(neck[1]) - 0.005 - drop - points[:, 1]
     return smooth_max(radial, level, 0.02)
 
 
@@ -208,7 +216,14 @@ def upper_garment(
     sleeve_m = min(sleeve_m, _arm_length_m(body) - 0.02)
     arms = body.mask(Part.UPPER_ARM, Part.FOREARM) & torch.isfinite(arm_t)
     keep = torso | arms if sleeve_m > 0 else sleeveless_keep(body)
-    edges = [above(body, shell_bottom), neckline(body, *neck), below(body, neck_top(body))]
+    # the hem's level cuts the body, not the arms: a coat's shell ends 5 cm under the waist
+    # (its skirt is a tube), and with the arms hanging that level crossed the forearms, so a
+    # coat's or suit jacket's sleeve ended there, half way down the forearm; the cuff
+    # (`sleeve_end`) alone ends a sleeve (the arms meet the body only above the armpits, where
+    # the level is far above zero, so the field has no new zero there)
+    bottom = above(body, shell_bottom)
+    bottom = torch.where(arms & ~torso, torch.ones_like(bottom), bottom)
+    edges = [bottom, neckline(body, *neck), below(body, neck_top(body))]
     edges.append(sleeve_end(body, sleeve_m) if sleeve_m > 0 else armholes(body))
     if open_front:
         edges.append(front_opening(body, body.verts))
@@ -432,9 +447,14 @@ def lapels(
 
 
 def lower_garment(
-    body: GarmentBody, ease: dict[str, float], hem_y: float, extra_m: float = 0.0
+    body: GarmentBody,
+    ease: dict[str, float],
+    hem_y: float,
+    extra_m: float = 0.0,
+    ankle_taper: float = 0.6,
 ) -> Piece:
-    """Trousers/leggings shell: from just below the waist joint down to `hem_y`."""
+    """Trousers/leggings shell: from just below the waist joint down to `hem_y`; the legs'
+    ease tapers from the thigh's to `ankle_taper` of it at the ankle."""
     y = body.verts[:, 1]
     top_y = float(body.joints["waist"][1]) - 0.02
     keep = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT)
@@ -443,9 +463,9 @@ def lower_garment(
     girth_thigh = body.measurements.get("hips", 95.0) * 0.6
     off_l, sc_l = limb_profile(body, ease["thigh"], girth_thigh, extra_m)
     legs = body.mask(Part.THIGH, Part.SHIN) & (y < body.crotch_y())
-    # trouser legs taper from the thigh ease to 60 % of it at the ankle
+    # trouser legs taper from the thigh ease to `ankle_taper` of it at the ankle
     knee, ankle = float(body.joints["knee_L"][1]), float(body.joints["ankle_L"][1])
-    taper = ((y - ankle) / max(knee - ankle, 1e-3)).clamp(0, 1) * 0.4 + 0.6
+    taper = ((y - ankle) / max(knee - ankle, 1e-3)).clamp(0, 1) * (1 - ankle_taper) + ankle_taper
     leg_off = torch.clamp(off_l * taper, min=radial_offset(0.0, extra_m))
     offset = torch.where(legs, leg_off, off_t)
     scale = torch.where(legs, torch.full_like(sc_t, sc_l), sc_t)
@@ -917,7 +937,7 @@ def build_pattern(
             return upper_garment(body, ease, hem(crotch + 0.04), sleeve(arm), neck=(0.065, 0.05))
         if cut == "blouse":
             return upper_garment(
-                body, ease, hem(crotch + 0.06), sleeve(0.5 * arm), neck=(0.08, 0.08)
+                body, ease, hem(crotch + 0.06), sleeve(arm), neck=(0.08, 0.08)
             )
         if cut in ("sweater", "hoodie"):
             return upper_garment(body, ease, hem(crotch + 0.05), sleeve(arm), extra_m=0.003)
@@ -986,8 +1006,16 @@ def build_pattern(
         skirt_flare=0.03,
         open_front=True,
     )
-    trousers = lower_garment(body, ease, trouser_hem())
+    # a suit's trousers are tailored, not jeans: more room at the thigh (the fit's thigh ease
+    # plus `SUIT_TROUSER_THIGH_EXTRA_CM`) and a nearly straight leg down to the shoe
+    roomy = {**ease, "thigh": ease["thigh"] + SUIT_TROUSER_THIGH_EXTRA_CM}
+    trousers = lower_garment(body, roomy, trouser_hem(), extra_m=0.002, ankle_taper=0.85)
     return merge([jacket, trousers])
+
+
+#: a suit's trousers: this much more thigh ease (cm of girth) than the fit's own (the fit's
+#: regular 5 cm is a jean's; tailored trousers stand some 10 cm off the thigh)
+SUIT_TROUSER_THIGH_EXTRA_CM = 5.0
 
 
 #: cuts worn open at the front (with lapels, over a top): (category, cut)

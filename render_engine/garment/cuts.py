@@ -11,7 +11,7 @@ category     cut          subcategories (demo catalog first)
 ===========  ===========  ==============================================================
 tops         tee          (default) tops, tshirt, tee, tank
 tops         shirt        shirts: long sleeves, turn-down collar, placket, 6 buttons
-tops         blouse       blouse: scoop neck, elbow sleeves
+tops         blouse       blouse: scoop neck, long sleeves (to the wrist)
 tops         sweater      knitwear, sweater, jumper, cardigan: long sleeves, crew neck
 tops         hoodie       hoodie, sweatshirt: long sleeves, crew neck, hood lying down
 bottoms      trousers     (default) jeans, chinos, trousers, pants

@@ -26,12 +26,16 @@ A model goes down the same path as a garment cut from the body (issue 13, item 5
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from render_engine.errors import InvalidRequest
 from render_engine.garment.pattern import GarmentRegion, Piece
+
+if TYPE_CHECKING:
+    from render_engine.garment.body_view import GarmentBody
 
 #: Above this many faces a model is refused (the drape is sized for body-resolution garments).
 MAX_MODEL_FACES = 200_000
@@ -89,6 +93,33 @@ def model_piece(data: bytes, template: Piece) -> Piece:
     return Piece(
         verts=placed, faces=faces, labels=labels, rest_scale=scale, covers=template.covers
     )
+
+
+#: a product model's neckline is cut no higher than a crew neck's (`model_neckline`): half
+#: width and front drop (m) of `categories.neckline`
+MODEL_NECKLINE = (0.065, 0.03)
+#: categories worn round the neck's base, whose models get that neckline
+NECKLINE_CATEGORIES = ("tops", "dresses", "outerwear", "activewear", "formal")
+
+
+def model_neckline(piece: Piece, body: GarmentBody) -> Piece:
+    """The placed model cut along a crew neckline round the body's neck
+    (`categories.neckline_at`, `MODEL_NECKLINE`), where the model reaches higher or closer.
+
+    A model made on another figure is fitted to the pattern's box per axis, so its own
+    neckline lands where that figure's neck was: on a shorter figure, or one whose neck
+    stands further forward, the collar ran into the neck, the drape pushed it about and the
+    cloth left inside was cut away: a ragged neckline of shards. Cut along a smooth field of
+    the body's neck before the drape, the model's neckline is a smooth curve clear of the
+    neck; a model whose own neckline is lower is not touched there."""
+    from render_engine.garment.categories import cut_piece, neckline_at
+
+    if piece.verts.shape[0] == 0:
+        return piece
+    field = neckline_at(body, piece.verts, *MODEL_NECKLINE)
+    if bool((field >= 0).all()):
+        return piece
+    return cut_piece(piece, field)
 
 
 #: a body vertex is under a draped model when the model's nearest vertex is this close ...

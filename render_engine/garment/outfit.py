@@ -77,6 +77,8 @@ BASE_LAYER_GAP_M = 0.0015
 BASE_LAYER_BAND_M = 0.0015
 HIDE_DEPTH_M = 0.004
 EDGE_THICKNESS_M = 0.004
+#: the edge band's colour against the cloth's (it faces away from the light, and is shadowed)
+EDGE_BAND_SHADE = 0.92
 
 
 def skin_rgb(skin_tone: str) -> tuple[float, float, float]:
@@ -248,14 +250,22 @@ def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMes
         [mesh.faces, torch.stack([ids, twin, nxt], 1), torch.stack([nxt, twin, nxt_twin], 1)]
     )
     verts = torch.cat([mesh.verts, mesh.verts[ids] - normals[ids] * thickness])
-    colors = torch.cat([mesh.colors, mesh.colors[ids] * 0.92])
+    colors = torch.cat([mesh.colors, mesh.colors[ids] * EDGE_BAND_SHADE])
     labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[ids]])
     extras = dict(mesh.extras)
     extras["edgeBandFrom"] = mesh.num_verts
-    for key in ("uv", "front", "plainColor"):
+    for key in ("uv", "front", "plainColor", "shade"):
         value = extras.get(key)
         if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
             extras[key] = torch.cat([value, value[ids]])
+    if isinstance(extras.get("texture"), torch.Tensor):
+        # a pictured cloth's colour is its picture's: its band darkens as a plain one's does
+        shade = extras.get("shade")
+        if not isinstance(shade, torch.Tensor) or shade.shape[0] != verts.shape[0]:
+            shade = torch.ones(verts.shape[0])
+        shade = shade.clone()
+        shade[mesh.num_verts :] *= EDGE_BAND_SHADE
+        extras["shade"] = shade
     return TriMesh(verts, faces, colors, labels, name=mesh.name, extras=extras)
 
 
@@ -286,6 +296,11 @@ def outfit(
     (short, buzz, none); hair_color: `HAIR_COLORS` or ``#RRGGBB``.
     """
     gbody = as_garment_body(body)
+    # a garment draped on the body with its arms lifted clear of it (`clearance`) brings
+    # that body: the figure is drawn in it
+    lifted = [g.extras["liftedBody"] for g in garments if "liftedBody" in g.extras]
+    if lifted and isinstance(lifted[0], GarmentBody):
+        gbody = lifted[0]
     if any(g.extras.get("openFront") for g in garments) and not any(
         g.extras.get("category") == "tops" for g in garments
     ):
@@ -355,7 +370,107 @@ def outfit(
     body_out = out[0]
     hidden = shod | _erode(gbody.faces, covers_body, 2)
     body_out.faces = body_out.faces[~hidden[body_out.faces].all(dim=1)]
+    below_waist = float(gbody.joints["waist"][1]) - 0.03
+    hem_shadows(out, [m for m in out if m.name.startswith("garment")], below_waist)
     return out
+
+
+#: the shadow a garment's lower hem casts on what hangs below it (a jacket's on its
+#: trousers, a coat's on the legs): darkest (`HEM_SHADOW`) right under the hem, fading over
+#: `HEM_SHADOW_DROP_M` down and over `HEM_SHADOW_REACH_M` sideways from it
+HEM_SHADOW = 0.6
+HEM_SHADOW_DROP_M = 0.04
+HEM_SHADOW_REACH_M = 0.1
+
+
+def hem_points(mesh: TriMesh) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, 3) points along the lower hems of a garment's body (torso and skirt regions):
+    the midpoints of its boundary edges whose face lies above them (the cloth hangs from
+    there: the face's centre rises from the edge by more than half its distance); and (H,)
+    one vertex of each such edge."""
+    from render_engine.garment.pattern import GarmentRegion
+
+    faces = mesh.faces
+    band_from = mesh.extras.get("edgeBandFrom")
+    if isinstance(band_from, int):  # the cloth's own edges, not its edge band's inner ones
+        faces = faces[(faces < band_from).all(dim=1)]
+    if faces.shape[0] == 0:
+        return torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64)
+    e = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])  # (3F, 2)
+    owner = torch.arange(faces.shape[0]).repeat(3)
+    key = torch.sort(e, dim=1).values
+    n = int(faces.max()) + 1
+    flat = key[:, 0] * n + key[:, 1]
+    _, inverse, counts = torch.unique(flat, return_inverse=True, return_counts=True)
+    edge, face = e[counts[inverse] == 1], owner[counts[inverse] == 1]
+    if mesh.labels is not None:
+        trunk = torch.tensor([GarmentRegion.TORSO, GarmentRegion.SKIRT])
+        edge_ok = torch.isin(mesh.labels[edge], trunk).all(dim=1)
+        edge, face = edge[edge_ok], face[edge_ok]
+    mid = mesh.verts[edge].mean(dim=1)  # (B, 3)
+    rise = mesh.verts[faces[face]].mean(dim=1) - mid
+    hangs = rise[:, 1] > 0.5 * rise.norm(dim=1)
+    return mid[hangs], edge[hangs, 0]
+
+
+def hem_shadows(
+    meshes: Sequence[TriMesh], garments: Sequence[TriMesh], below_y: float
+) -> None:
+    """Bake the shadow under each garment's lower hem (its part under `below_y`: not the
+    open front's V, nor the armholes) into the ``shade`` of every mesh's vertices below it
+    (in place; the garment's own piece that the hem ends is left alone).
+    The renderer's ambient occlusion sees a jacket's hem 1-2 cm over its trousers as a
+    small step in depth: a suit read as one piece. Under a real hem there is a dark line."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    for g in garments:
+        hems, hem_verts = hem_points(g)
+        low = hems[:, 1] < below_y
+        hems, hem_verts = hems[low], hem_verts[low]
+        if hems.shape[0] == 0:
+            continue
+        own: torch.Tensor | None = None
+        for m in meshes:
+            if m.num_verts == 0:
+                continue
+            # every hem point shades what hangs under it (the nearest across alone would not
+            # do: a garment's inner edges, hidden under its own skirt, lie nearer across but
+            # far above); only vertices in the hems' height range are looked at
+            y = m.verts[:, 1].detach()
+            darken = torch.zeros(m.num_verts)
+            cand = (
+                ((y < float(hems[:, 1].max())) & (y > float(hems[:, 1].min()) - HEM_SHADOW_DROP_M))
+                .nonzero()
+                .squeeze(1)
+            )
+            for chunk in torch.split(cand, 4096):
+                side = torch.cdist(m.verts[chunk][:, [0, 2]].detach(), hems[:, [0, 2]])
+                drop = hems[None, :, 1] - y[chunk, None]  # (n, H) how far under each
+                near = (drop > 0) & (drop < HEM_SHADOW_DROP_M) & (side < HEM_SHADOW_REACH_M)
+                depth = (1 - drop / HEM_SHADOW_DROP_M).clamp(0, 1) ** 1.5
+                width = (1 - (side / HEM_SHADOW_REACH_M) ** 2).clamp(0, 1)
+                dark = torch.where(near, HEM_SHADOW * depth * width, torch.zeros_like(drop))
+                darken[chunk] = dark.amax(dim=1)
+            if m is g:
+                if own is None:
+                    # the pieces of the garment its hems end (a suit's jacket, not its trousers)
+                    f = m.faces
+                    ends = f.reshape(-1).numpy()
+                    starts = f[:, [1, 2, 0]].reshape(-1).numpy()
+                    graph = coo_matrix(
+                        (ends * 0 + 1, (starts, ends)), shape=(m.num_verts, m.num_verts)
+                    )
+                    comp = torch.from_numpy(connected_components(graph, directed=False)[1])
+                    own = torch.isin(comp, torch.unique(comp[hem_verts]))
+                darken = torch.where(own, torch.zeros_like(darken), darken)
+            if not bool((darken > 0).any()):
+                continue
+            factor = 1 - darken
+            shade = m.extras.get("shade")
+            if not isinstance(shade, torch.Tensor) or shade.shape[0] != m.num_verts:
+                shade = torch.ones(m.num_verts)
+            m.extras["shade"] = shade * factor
 
 
 #: a garment under a later layer sinks only this many rings (of the body's mesh) inside the
@@ -425,7 +540,7 @@ def _drop_unused(mesh: TriMesh) -> TriMesh:
     remap[used] = torch.arange(used.shape[0])
     labels = None if mesh.labels is None else mesh.labels[used]
     extras = dict(mesh.extras)
-    for key in ("uv", "front", "source", "plainColor"):  # per-vertex extras follow the vertices
+    for key in ("uv", "front", "source", "plainColor", "shade"):  # per-vertex extras follow
         value = extras.get(key)
         if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
             extras[key] = value[used]

@@ -7,7 +7,10 @@ A mesh may carry, in its `extras`:
               velvet or brushed wool) and the weave of its normal map;
 ``uv``        (V, 2) texture coordinates of the product picture, ``front`` (V,) > 0 where
               the front picture applies (< 0: the back one, mirrored), and ``texture``
-              (2, 3, S, S) the front and back pictures.
+              (2, 3, S, S) the front and back pictures;
+``shade``     (V,) a factor on the albedo, picture or colour (1: none): a shadow baked in
+              where the renderer casts none, as under a jacket's hem
+              (`garment.outfit.hem_shadows`), and a cloth's edge band.
 
 `scene_surface` gathers them over the merged scene as a `Surface` (None when no mesh has
 any, so plain meshes shade exactly as before). `shading.shade_fragments` interpolates its
@@ -82,8 +85,8 @@ CATEGORY_MATERIAL = {
     "formal": "wool",
 }
 #: attributes per vertex in `Surface.attrs`
-U, V, FRONT, LAYER, S, T, SPEC, SHINE, SHEEN, WEAVE, PERIOD, RELIEF = range(12)
-ATTRS = 12
+U, V, FRONT, LAYER, S, T, SPEC, SHINE, SHEEN, WEAVE, PERIOD, RELIEF, SHADE = range(13)
+ATTRS = 13
 
 
 def material_for(text: str | None, category: str | None = None) -> str:
@@ -133,6 +136,12 @@ def scene_surface(meshes: Sequence[TriMesh],
         else:  # the preset's own highlight, as plain meshes
             a[:, SPEC], a[:, SHINE] = 1.0, -1.0
         a[:, S : T + 1] = _cloth_coordinates(m.verts.detach().float().cpu())
+        shade = m.extras.get("shade")
+        a[:, SHADE] = (
+            shade.float().cpu()[:n]
+            if isinstance(shade, torch.Tensor) and shade.shape[0] == n
+            else 1.0
+        )
         tex = m.extras.get("texture")
         uv = m.extras.get("uv")
         front = m.extras.get("front")

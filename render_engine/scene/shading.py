@@ -15,6 +15,7 @@ from render_engine.scene.materials import (
     LAYER,
     PERIOD,
     RELIEF,
+    SHADE,
     SHEEN,
     SHINE,
     SPEC,
@@ -69,7 +70,7 @@ def shade_fragments(
     normal = torch.where(facing < 0, -normal, normal)
     fabric = attrs[:, 9:] if surface is not None else None
     if fabric is not None and surface is not None:
-        albedo = _textured(albedo, fabric, surface.textures)
+        albedo = _textured(albedo, fabric, surface.textures) * fabric[:, SHADE : SHADE + 1]
         normal = _woven(normal, fabric, texel_m)
 
     ambient = rig.ambient[None, :] * (1.0 - rig.sky * (1.0 - normal[:, 1:2]) / 2)  # (M, 3)

@@ -109,3 +109,41 @@ def test_a_denim_model_renders_in_the_variants_colour_with_the_denim_weave(
         assert b > r + 0.1 and b > g + 0.1  # blue, as the variant: not the texture's red
     assert contrast["denim"] > 10 * contrast["silk"]
     assert contrast["denim"] > 0.005  # ridges of a few percent of the brightness
+
+
+
+def test_a_model_made_on_another_figure_keeps_a_smooth_neckline() -> None:
+    """A relaxed tee made on a tall man standing, tried on a shorter woman standing (the
+    gallery's two bodies): the model is fitted to her pattern's box per axis, so its collar
+    landed in her neck, and what went in was cut away: a neckline turning by 140 degrees.
+    Cut along her own crew neckline first (`glb.model_neckline`), it is one smooth curve,
+    turning by at most the 45 degrees of every designed edge."""
+    import dataclasses
+
+    from render_engine.body.fit import fit_measurements
+    from render_engine.body.pose import pose_body
+    from render_engine.garment.cut import boundary_loops, turning_angles
+
+    def standing(measures: dict[str, float], gender: str) -> object:
+        fitted = fit_measurements(measures, gender=gender)
+        return dataclasses.replace(fitted, mesh=pose_body(fitted, "standing_neutral"))
+
+    man = standing(
+        {"height": 182, "weight": 84, "chest": 104, "waist": 90, "hips": 102}, "male"
+    )
+    woman = standing({"height": 168, "weight": 62, "chest": 90, "waist": 72, "hips": 98}, "female")
+    guide = {"M": {"chest": 100, "waist": 86, "hips": 106}, "L": {"chest": 108, "waist": 94}}
+    shape = dress(man, "tops", guide, "L", "#808080", fit="relaxed", clear_hands=False).mesh
+    data = io.BytesIO()
+    trimesh.Trimesh(shape.verts.numpy(), shape.faces.numpy(), process=False).export(
+        data, file_type="glb"
+    )
+    worn = dress(woman, "tops", guide, "M", BLUE, model_glb=data.getvalue()).mesh
+    neck = as_garment_body(woman).joints["neck"]
+    near = [
+        lp
+        for lp in boundary_loops(worn.faces)
+        if float((worn.verts[lp] - neck).norm(dim=1).min()) < 0.1
+    ]
+    assert len(near) == 1  # one neckline, no shards
+    assert float(turning_angles(worn.verts[near[0]]).rad2deg().max()) < 45.0

@@ -28,6 +28,7 @@ the process (no state is kept between scans but caches of values that do not cha
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -62,6 +63,15 @@ PROFILE_STARTS: tuple[dict[str, float], ...] = (
     {"muscle": 0.3, "weight": 0.7},
     {"muscle": 0.7, "weight": 0.7},
 )
+#: Arms hanging down in a front or back photo: how far (degrees) the profile fit may lower or
+#: raise them from the landmarks' estimate, its prior spread, and its difference step. A hand
+#: lies beside the hips there, and BlazePose's wrist a few centimetres off anny's: 2-3 cm at
+#: the hand, a few pixels of the hips' rows, which the fit would otherwise read as hips.
+ARM_REFINE_DEG = 8.0
+ARM_REFINE_SD_DEG = 4.0
+ARM_REFINE_STEP_DEG = 0.5
+#: Arms lowered further than this (degrees from the rest A-pose) count as hanging down.
+ARMS_DOWN_BELOW_DEG = -30.0
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
@@ -213,6 +223,7 @@ def profile_widths(
     faces: torch.Tensor | None = None,
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
+    body_poses: list[list[PhotoPose]] | None = None,
 ) -> Profiles:
     """(B, 6) phenotypes -> their `Profiles`: width profiles (B, N, R) in pixels at `height`
     rows, seen in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh),
@@ -220,7 +231,8 @@ def profile_widths(
     `mesh_widths`), heights (B,) and weights (B,) kg (None unless `with_weight`).
     faces: the faces to cut (all of anny's when None; see
     `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None.
-    spots: (N, 2) each photo's camera distance and lens height (`from_photo_spots`)."""
+    spots: (N, 2) or (N, 3) each photo's spot (`from_photo_spots`). body_poses: each
+    body's own view poses (B lists of N), instead of `photo_poses` for all."""
     from render_engine.body.fitted import _topology
     from render_engine.scan.profile import mesh_widths
 
@@ -234,8 +246,10 @@ def profile_widths(
     axis = heads[:, _axis_index()] - lift  # (B, K, 3)
     b = verts.shape[0]
     floored = heads - lift
+    per_body = body_poses if body_poses is not None else [photo_poses] * verts.shape[0]
     views = torch.cat([
-        posed_views(v, hd, poses, photo_poses) for v, hd in zip(verts - lift, floored, strict=True)
+        posed_views(v, hd, poses, pp)
+        for v, hd, pp in zip(verts - lift, floored, per_body, strict=True)
     ])  # (B N, V, 3)
     # the spine does not move with the arms: only turned
     axes = torch.cat([turned_views(a, poses, photo_poses) for a in axis])  # (B N, K, 3)
@@ -279,9 +293,10 @@ def gap_agreement(photo: torch.Tensor, body: torch.Tensor) -> torch.Tensor:
     lies beside the trunk there. An arm joined to the trunk's run in one and apart in the
     other (inf against a few pixels), or apart by different gaps, means the body's arm is
     not where the photo's is: the row's width then measures the arm's pose, not the trunk,
-    and the row is left out, however near the widths happen to be. Both sides apart by
-    `APART_PX` or more (or both joined) agree whatever the gaps."""
-    both_apart = torch.minimum(photo, body) >= APART_PX
+    and the row is left out, however near the widths happen to be. A side with an arm apart
+    in one and none (inf: joined, or no arm at that height) in the other never agrees; both
+    apart by `APART_PX` or more, or neither apart, agree whatever the gaps."""
+    both_apart = (torch.minimum(photo, body) >= APART_PX) & (photo.isinf() == body.isinf())
     diff = torch.nan_to_num((photo - body).abs(), nan=0.0, posinf=1e9)
     t = (2.0 - diff / GAP_TOLERANCE_PX).clamp(0.0, 1.0)
     side = torch.where(both_apart, torch.ones_like(t), t * t * (3.0 - 2.0 * t))
@@ -303,20 +318,23 @@ def _levenberg_marquardt(
     n_robust: int,
     iterations: int,
     on_step: Callable[[], None] | None = None,
+    fd_step: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, float]:
-    """Projected, iteratively reweighted Levenberg-Marquardt from x (6,) within [lo, hi].
+    """Projected, iteratively reweighted Levenberg-Marquardt from x (P,) within [lo, hi].
 
-    `residuals` maps (B, 6) to (B, R') residuals and (B, n_robust) trust (0..1) in the
+    `residuals` maps (B, P) to (B, R') residuals and (B, n_robust) trust (0..1) in the
     first `n_robust` (the widths: `join_weights` of their clearance times `gap_agreement`).
     Each step weighs those by their trust and by Cauchy weights (scale `ROBUST_SCALE`),
     both taken at the step's start and held through it (so a row whose run joins within a
     difference step is already out), and the rest by 1; Jacobian by forward differences
-    of `PROFILE_FD_STEP`, all 7 points in one batch. Returns the phenotype and its robust
-    loss (`_robust_loss`)."""
+    of `fd_step` (P,) (`PROFILE_FD_STEP` for each when None), all P + 1 points in one
+    batch. Returns the parameters and their robust loss (`_robust_loss`)."""
     damping = 1e-3
+    n = x.shape[0]
+    step = torch.full_like(x, PROFILE_FD_STEP) if fd_step is None else fd_step.to(x)
     for _ in range(iterations):
-        h = torch.where(x + PROFILE_FD_STEP > hi, -PROFILE_FD_STEP, PROFILE_FD_STEP).to(x.dtype)
-        r, trust = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (7, R')
+        h = torch.where(x + step > hi, -step, step)
+        r, trust = residuals(torch.cat([x[None], x[None] + torch.diag(h)]))  # (P + 1, R')
         r0, jac = r[0], ((r[1:] - r[0]) / h[:, None]).T
         # iteratively reweighted: Cauchy weights on the width residuals, so that a row
         # where a hand overlaps the trunk in one image does not drag the whole fit
@@ -333,7 +351,7 @@ def _levenberg_marquardt(
         improved = False
         new_loss = loss
         for _ in range(4):
-            a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(6, dtype=x.dtype))
+            a = jtj + damping * (torch.diag(torch.diag(jtj)) + 1e-9 * torch.eye(n, dtype=x.dtype))
             candidate = torch.maximum(torch.minimum(x + torch.linalg.solve(a, -jtr), hi), lo)
             new_loss = float(((residuals(candidate[None])[0][0] * weight) ** 2).sum())
             if new_loss < loss:
@@ -398,17 +416,46 @@ def fit_profiles(
 
     seen = (target > 0).to(prior.dtype)  # the photo's centre on the person
     gaps = None if photo_gaps is None else photo_gaps.to(prior.dtype).flatten(0, 1)  # (N R, 2)
+    # front and back views with the arms hanging: their lowering refined with the body
+    hanging = [] if photo_poses is None else [
+        v for v, (label, pose) in enumerate(zip(poses, photo_poses, strict=True))
+        if label in ("front", "back") and sum(pose.raise_deg) / 2 < ARMS_DOWN_BELOW_DEG
+    ]
+    k = len(hanging)
+    lo = torch.cat([lo, torch.full((k,), -ARM_REFINE_DEG, dtype=lo.dtype)])
+    hi = torch.cat([hi, torch.full((k,), ARM_REFINE_DEG, dtype=hi.dtype)])
+    fd_step = torch.cat([
+        torch.full((6,), PROFILE_FD_STEP, dtype=lo.dtype),
+        torch.full((k,), ARM_REFINE_STEP_DEG, dtype=lo.dtype),
+    ])
+
+    def posed_as(extra: torch.Tensor) -> list[list[PhotoPose]] | None:
+        """(B, k) arm refinements -> each body's view poses."""
+        if photo_poses is None or not k:
+            return None
+        out = []
+        for row in extra.tolist():
+            views = list(photo_poses)
+            for v, delta in zip(hanging, row, strict=True):
+                pose = views[v]
+                views[v] = dataclasses.replace(
+                    pose, raise_deg=(pose.raise_deg[0] + delta, pose.raise_deg[1] + delta)
+                )
+            out.append(views)
+        return out
 
     def residuals(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, 6) -> (B, R') residuals, (B, N R) trust in the widths."""
+        """(B, 6 + k) -> (B, R') residuals, (B, N R) trust in the widths."""
+        ph, extra = x[:, :6], x[:, 6:]
         p = profile_widths(
-            x, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
-            photo_poses=photo_poses, spots=spots,
+            ph, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
+            photo_poses=photo_poses, spots=spots, body_poses=posed_as(extra),
         )
         parts = [
             (p.widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
             ((p.heights - height_m) / 0.001)[:, None],
-            math.sqrt(PRIOR_WEIGHT) * (x - prior),
+            math.sqrt(PRIOR_WEIGHT) * (ph - prior),
+            extra / ARM_REFINE_SD_DEG,
         ]
         if p.weights is not None and weight_kg is not None:
             parts.append((p.weights - weight_kg)[:, None] / 1.5)
@@ -417,7 +464,10 @@ def fit_profiles(
             trust = trust * gap_agreement(gaps[None], p.gaps.flatten(1, 2))
         return torch.cat(parts, dim=1), trust
 
-    starts = [prior[0]] + [phenotype_tensor({**start, **s})[0] for s in PROFILE_STARTS]
+    starts = [
+        torch.cat([x0, torch.zeros(k, dtype=x0.dtype)])
+        for x0 in [prior[0]] + [phenotype_tensor({**start, **s})[0] for s in PROFILE_STARTS]
+    ]
     total = len(starts) * PROFILE_SCOUT_ITERATIONS + iterations
     done = 0
 
@@ -430,12 +480,15 @@ def fit_profiles(
     with torch.no_grad():
         scouts = [
             _levenberg_marquardt(
-                residuals, x0.clamp(lo, hi), lo, hi, n_widths, PROFILE_SCOUT_ITERATIONS, step
+                residuals, x0.clamp(lo, hi), lo, hi, n_widths, PROFILE_SCOUT_ITERATIONS, step,
+                fd_step,
             )
             for x0 in starts
         ]
         best = min(scouts, key=lambda fit: fit[1])  # first of equals: deterministic
-        x, final = _levenberg_marquardt(residuals, best[0], lo, hi, n_widths, iterations, step)
+        x, final = _levenberg_marquardt(
+            residuals, best[0], lo, hi, n_widths, iterations, step, fd_step
+        )
         if best[1] < final:
             x, final = best
     if on_step is not None:

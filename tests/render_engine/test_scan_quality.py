@@ -417,6 +417,7 @@ def test_a_row_counts_only_where_photo_and_body_agree_on_the_arms_beside_the_tru
         [3.0, 3.0],  # arms about to touch ...
         [inf, 3.0],  # the photo's left arm joined ...
         [3.0, 3.0],  # arms 3 px off ...
+        [inf, 9.0],  # the left arm joined to the trunk (or none there) ...
     ])
     body = torch.tensor([
         [inf, inf],  # ... in both: the widths compare like with like
@@ -424,9 +425,10 @@ def test_a_row_counts_only_where_photo_and_body_agree_on_the_arms_beside_the_tru
         [3.5, 2.5],  # ... in both, at the same place
         [2.0, 3.0],  # ... the body's apart: that row measures the arm's pose
         [9.0, 3.0],  # ... the body's left one 9 px off
+        [12.0, 9.0],  # ... the body's clearly apart: still not the same row
     ])
     trust = gap_agreement(photo, body)
-    assert trust.tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0, 0.0])
+    assert trust.tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
     # the trust falls smoothly with the disagreement
     partial = gap_agreement(torch.tensor([[3.0, inf]]), torch.tensor([[5.5, inf]]))
     assert 0.0 < float(partial[0]) < 1.0

@@ -87,6 +87,14 @@ class Profiles(NamedTuple):
     weights: torch.Tensor | None  # (B,) kg
 
 
+class ProfileFit(NamedTuple):
+    """What `fit_profiles` found."""
+
+    phenotype: dict[str, float]
+    loss: float  # robust: Cauchy on the widths, squares on the rest
+    photo_poses: list[PhotoPose] | None  # the views' poses, hanging arms as refined
+
+
 @dataclass
 class SilhouetteFit:
     phenotype: dict[str, float]
@@ -387,7 +395,7 @@ def fit_profiles(
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
     photo_gaps: torch.Tensor | None = None,
-) -> tuple[dict[str, float], float]:
+) -> ProfileFit:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
     silhouettes are as wide as the photos' at every profile row, at the user's height,
     weakly pulled towards `start`. photo_widths: (N, R) pixels at `rows` image rows;
@@ -400,8 +408,9 @@ def fit_profiles(
     proportions look alike in silhouette and the loss has local minima between them, so
     `PROFILE_SCOUT_ITERATIONS` steps are taken from `start` and from each of
     `PROFILE_STARTS` (laid over `start`), and the lowest loss is carried on to
-    `iterations` steps. Returns the phenotype and its robust loss (Cauchy on the widths,
-    squares on the rest). Deterministic: the same photos give the same phenotype in any
+    `iterations` steps. Arms hanging down in front and back views (`ARMS_DOWN_BELOW_DEG`)
+    are lowered or raised with the body, within `ARM_REFINE_DEG` of `photo_poses`. Returns
+    a `ProfileFit`. Deterministic: the same photos give the same phenotype in any
     process state.
     """
     from render_engine.scan.profile import profile_rows
@@ -493,7 +502,11 @@ def fit_profiles(
             x, final = best
     if on_step is not None:
         on_step(total, total)
-    return {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final
+    refined = posed_as(x[None, 6:])
+    return ProfileFit(
+        {k: float(x[i]) for i, k in enumerate(PHENOTYPE_LABELS)}, final,
+        refined[0] if refined is not None else photo_poses,
+    )
 
 
 def fit_silhouettes(

@@ -286,7 +286,7 @@ def scan_from_photos(
     report("mesh_generation", 0.1)
     # from the measurement fit's phenotype and a few other builds (see `fit_profiles`),
     # pulled weakly towards the measurement fit's phenotype
-    phenotype, _ = fit_profiles(
+    phenotype = fit_profiles(
         widths,
         poses,
         start,
@@ -297,7 +297,7 @@ def scan_from_photos(
         photo_poses=photo_poses,
         spots=photo_spots(cameras, photo_poses),
         photo_gaps=gaps,
-    )
+    ).phenotype
     # the cameras and poses again, with the fitted body's joints
     cameras, photo_poses, widths, gaps, targets = views(phenotype)
     timings["mesh_generation"] = time.perf_counter() - t

@@ -2,7 +2,7 @@
 
 For rows at fixed heights above the floor (fractions of the person's height, from the crotch
 to the armpits) the width in pixels of the run of silhouette pixels around the body's centre
-line. The same numbers are measured on the photos' pixels (`central_widths`) and exactly on
+line. The same numbers are measured on the photos' pixels (`central_runs`) and exactly on
 the bodies' meshes seen by the protocol's camera in the same pose (`mesh_widths`), so
 whatever the arms do in a view, they do it in both.
 """
@@ -31,27 +31,6 @@ def row_of_height(y_m: float, rows: int, depth_m: float = CAMERA_DISTANCE_M) -> 
     return rows / 2 - 0.5 - f_px * (y_m - CAMERA_HEIGHT_M) / depth_m
 
 
-def central_widths(mask: torch.Tensor, rows: list[float]) -> torch.Tensor:
-    """(H, W) bool silhouette -> (R,) widths in pixels of the run around the centre column
-    (the mean column of the whole silhouette) at each (fractional) row, linearly interpolated
-    between the two nearest pixel rows. 0 where the centre pixel is background."""
-    h, w = mask.shape
-    if not bool(mask.any()):
-        return torch.zeros(len(rows))
-    centre = int(torch.nonzero(mask)[:, 1].float().mean().round())
-    pos = torch.tensor(rows, dtype=torch.float64)
-    r0 = torch.floor(pos).to(torch.int64)  # (R,)
-    frac = (pos - r0).to(torch.float32)
-    pair = torch.stack([r0, r0 + 1], dim=1)  # (R, 2)
-    inside = (pair >= 0) & (pair < h)
-    lines = mask[pair.clamp(0, h - 1)] & inside[..., None]  # (R, 2, W)
-    on_centre = lines[..., centre]  # (R, 2)
-    left = lines[..., :centre].flip(-1).to(torch.int32).cumprod(-1).sum(-1)  # (R, 2)
-    right = lines[..., centre:].to(torch.int32).cumprod(-1).sum(-1)
-    width = torch.where(on_centre, left + right, torch.zeros_like(left)).to(torch.float32)
-    return (1 - frac) * width[:, 0] + frac * width[:, 1]
-
-
 def central_runs(
     coverage: torch.Tensor, rows: list[float], closing_px: float | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -62,7 +41,7 @@ def central_runs(
     within its pixel by the coverage of the two pixels across it (an edge at e between
     pixels a - 1 and a covers (a + 1) - e of them), so a width is not rounded to whole
     pixels (a pixel is 1-3 % of a trunk's width at the analysis size). Widths interpolate
-    linearly between the two nearest pixel rows, as in `central_widths`; gaps (to the next
+    linearly between the two nearest pixel rows; gaps (to the next
     silhouette pixel left and right of the run: an arm beside the trunk; inf where there
     is none) are the nearest pixel row's. Width 0 and gaps inf where the centre pixel is
     background."""
@@ -148,7 +127,7 @@ def mesh_widths(
     axis: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Widths in pixels (image `height` rows tall, the protocol's camera) of the run of the
-    bodies' silhouettes around their centre at each row: `central_widths` measured exactly
+    bodies' silhouettes around their centre at each row: `central_runs` measured exactly
     on the meshes instead of on pixels, so that a width changes continuously with the body
     (no pixel steps for a fit to stall on).
 

@@ -23,7 +23,7 @@ from render_engine.scan.camera import body_points, estimate_camera  # noqa: E402
 from render_engine.scan.decode import MAX_SIDE, decode_photo  # noqa: E402
 from render_engine.scan.person import detect_person  # noqa: E402
 from render_engine.scan.photoshoot import Shot, dressed_colors, take_photo  # noqa: E402
-from render_engine.scan.profile import central_widths  # noqa: E402
+from render_engine.scan.profile import central_runs  # noqa: E402
 from render_engine.scan.render import encode_png, flat_shaded_photos  # noqa: E402
 from render_engine.scan.silhouette import largest_component, otsu_threshold  # noqa: E402
 
@@ -277,7 +277,7 @@ def test_the_silhouette_is_the_rendered_body_and_speckles_are_dropped(photos: to
     assert bool(kept[15, 15]) and not bool(kept[3, 3])
 
 
-def test_central_widths_match_a_slow_scan_of_each_row() -> None:
+def test_central_runs_without_closing_match_a_slow_scan_of_each_row() -> None:
     g = torch.Generator().manual_seed(0)
     mask = torch.zeros(50, 40, dtype=torch.bool)
     for r in range(50):
@@ -307,11 +307,11 @@ def test_central_widths_match_a_slow_scan_of_each_row() -> None:
         0.5 * slow(20) + 0.5 * slow(21),
         0.1 * slow(48) + 0.9 * slow(49),
     ]
-    assert central_widths(mask, rows).tolist() == pytest.approx(expected)
+    assert central_runs(mask, rows, closing_px=0)[0].tolist() == pytest.approx(expected)
 
 
 def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette() -> None:
-    """`mesh_widths` (exact, on the mesh) against `central_widths` on a fine rendered
+    """`mesh_widths` (exact, on the mesh) against `central_runs` on a fine rendered
     silhouette of the same body: the pixel widths differ by the pixel quantisation only,
     wherever no part of the silhouette is about to join or leave the trunk's run."""
     from render_engine.scan.fit import profile_widths
@@ -328,7 +328,7 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette() -> N
     )
     backdrop = torch.tensor(BACKDROP)[:, None, None]
     pixel = torch.stack(
-        [central_widths((image - backdrop).abs().amax(dim=0) > 1e-3, rows) for image in images]
+        [central_runs((image - backdrop).abs().amax(dim=0) > 1e-3, rows)[0] for image in images]
     )
     from render_engine.body.model import phenotype_tensor
 
@@ -382,8 +382,6 @@ def test_the_worker_keeps_overlays_in_the_folder_its_command_names(tmp_path: Pat
 def test_central_runs_place_each_end_of_the_run_within_its_pixel() -> None:
     """A trunk from column 10.3 to 30.6 drawn as area coverage: its width is 20.3 pixels,
     not the 20 or 21 of the pixels over half covered."""
-    from render_engine.scan.profile import central_runs
-
     cover = torch.zeros(4, 48)
     cover[:, 11:30] = 1.0
     cover[:, 10] = 0.7  # 10.3 .. 11 covered
@@ -395,7 +393,7 @@ def test_central_runs_place_each_end_of_the_run_within_its_pixel() -> None:
 
 
 def test_central_runs_close_narrow_gaps_and_report_the_arms_beside_the_trunk() -> None:
-    from render_engine.scan.profile import CLOSING_GAP_PX, central_runs
+    from render_engine.scan.profile import CLOSING_GAP_PX
 
     mask = torch.zeros(3, 60, dtype=torch.bool)
     mask[:, 20:40] = True  # trunk

@@ -40,6 +40,7 @@ from render_engine.garment.pattern import (
     merge,
     radial_offset,
     shell,
+    skirt_from_edge,
     torso_profile,
     tube,
 )
@@ -234,15 +235,28 @@ def upper_garment(
     offset = torch.where(arms & ~torso, torch.full_like(off_t, off_a), off_t)
     scale = torch.where(arms & ~torso, torch.full_like(sc_t, sc_a), sc_t)
     labels = torch.where(arms & ~torso, GarmentRegion.SLEEVE, GarmentRegion.TORSO)
-    pieces = [shell(body, keep, offset, scale, labels, field)]
-    if long_hem:
-        skirt = tube(
-            body, waist, hem_y, ease["hips"], skirt_flare, GarmentRegion.SKIRT, extra_m + 0.004
-        )
-        if open_front:
-            skirt = cut_piece(skirt, front_opening(body, skirt.verts))
-        pieces.append(skirt)
-    return merge(pieces)
+    body_piece = shell(body, keep, offset, scale, labels, field)
+    if not long_hem:
+        return body_piece
+    # the skirt hangs from the shell's own lower edge: one surface across the waist (a tube
+    # laid over the shell showed its top edge there as a ledge)
+    whole = skirt_from_edge(
+        body_piece,
+        body,
+        shell_bottom,
+        hem_y,
+        ease["hips"],
+        skirt_flare,
+        GarmentRegion.SKIRT,
+        extra_m + 0.004,
+    )
+    if open_front:
+        # the opening goes on down the skirt; the shell keeps all of its own (already cut)
+        opening = front_opening(body, whole.verts)
+        n0 = body_piece.verts.shape[0]
+        opening[:n0] = opening[:n0].clamp(min=1e-3)
+        whole = cut_piece(whole, opening)
+    return whole
 
 
 #: the opening of an open front: half width (m) at the waist (the fronts nearly meet there),

@@ -211,6 +211,64 @@ def limb_profile(
     return off, rest_scale(girth_cm, ease_cm, off)
 
 
+def tube_profile(
+    body: GarmentBody,
+    y_top: float,
+    y_hem: float,
+    ease_cm: float,
+    flare: float,
+    extra_m: float = 0.0,
+    around: int = 56,
+    ring_step: float = 0.02,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[float, float]]:
+    """The rings of a skirt-like tube from `y_top` down to `y_hem` (`tube`): their heights
+    (R,), radii (R, A) at the angles ``2 pi a / A`` round the centre, the body's own envelope
+    there (R, A) (the radii less the ease and the flare, never shrinking going down either),
+    and the centre (x, z)."""
+    rings = max(2, int(math.ceil((y_top - y_hem) / ring_step)) + 1)
+    ys = torch.linspace(y_top, y_hem, rings)  # (R,)
+    lower = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT, Part.CHEST)
+    pts = body.verts[lower]  # (P, 3)
+    centre_x = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
+    top_slab = pts[(pts[:, 1] - y_top).abs() < 0.03]
+    centre_z = float(top_slab[:, 2].mean()) if top_slab.shape[0] else float(body.joints["hip_L"][2])
+    rel = pts[:, [0, 2]] - torch.tensor([centre_x, centre_z])  # (P, 2)
+    ang = torch.atan2(rel[:, 1], rel[:, 0]) % (2 * math.pi)
+    sector = (ang / (2 * math.pi / around)).long().clamp(max=around - 1)  # (P,)
+    dist = rel.norm(dim=1)
+    offset = radial_offset(ease_cm, extra_m)
+    radii = torch.zeros(rings, around)
+    envelope = torch.zeros(rings, around)
+    prev = torch.zeros(around)
+    prev_env = torch.zeros(around)
+    for i, y in enumerate(ys.tolist()):
+        sel = (pts[:, 1] - y).abs() < 0.03
+        r = torch.zeros(around)
+        if bool(sel.any()):
+            r = r.scatter_reduce(0, sector[sel], dist[sel], reduce="amax", include_self=True)
+        # widen over +-2 sectors so that thin gaps between sampled vertices are bridged
+        r = torch.stack([r.roll(k) for k in (-2, -1, 0, 1, 2)]).amax(0)
+        envelope[i] = prev_env = torch.maximum(r, prev_env)
+        r = torch.maximum(r + offset + flare * (y_top - y), prev)
+        radii[i] = r
+        prev = r
+    return ys, radii, envelope, (centre_x, centre_z)
+
+
+def _outward_faces(
+    faces: torch.Tensor, verts: torch.Tensor, centre: tuple[float, float]
+) -> torch.Tensor:
+    """Faces turned, all together, so that they face away from the vertical axis through
+    `centre` (x, z) (counter-clockwise seen from outside)."""
+    tri = verts[faces]
+    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
+    outward = tri.mean(1) - torch.tensor([centre[0], 0.0, centre[1]])
+    outward[:, 1] = 0
+    if float((n * outward).sum()) < 0:
+        return faces[:, [0, 2, 1]]
+    return faces
+
+
 def tube(
     body: GarmentBody,
     y_top: float,
@@ -229,31 +287,11 @@ def tube(
     plus the radial ease; radii never shrink going down; ``flare`` adds that many metres of
     radius per metre below the top. Returns rings * around vertices.
     """
-    rings = max(2, int(math.ceil((y_top - y_hem) / ring_step)) + 1)
-    ys = torch.linspace(y_top, y_hem, rings)  # (R,)
-    lower = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH, Part.SHIN, Part.FOOT, Part.CHEST)
-    pts = body.verts[lower]  # (P, 3)
-    centre_x = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
-    top_slab = pts[(pts[:, 1] - y_top).abs() < 0.03]
-    centre_z = float(top_slab[:, 2].mean()) if top_slab.shape[0] else float(body.joints["hip_L"][2])
+    ys, radii, _, (centre_x, centre_z) = tube_profile(
+        body, y_top, y_hem, ease_cm, flare, extra_m, around, ring_step
+    )
+    rings = ys.shape[0]
     theta = torch.arange(around, dtype=torch.float32) * (2 * math.pi / around)  # (A,)
-    rel = pts[:, [0, 2]] - torch.tensor([centre_x, centre_z])  # (P, 2)
-    ang = torch.atan2(rel[:, 1], rel[:, 0]) % (2 * math.pi)
-    sector = (ang / (2 * math.pi / around)).long().clamp(max=around - 1)  # (P,)
-    dist = rel.norm(dim=1)
-    offset = radial_offset(ease_cm, extra_m)
-    radii = torch.zeros(rings, around)
-    prev = torch.zeros(around)
-    for i, y in enumerate(ys.tolist()):
-        sel = (pts[:, 1] - y).abs() < 0.03
-        r = torch.zeros(around)
-        if bool(sel.any()):
-            r = r.scatter_reduce(0, sector[sel], dist[sel], reduce="amax", include_self=True)
-        # widen over +-2 sectors so that thin gaps between sampled vertices are bridged
-        r = torch.stack([r.roll(k) for k in (-2, -1, 0, 1, 2)]).amax(0)
-        r = torch.maximum(r + offset + flare * (y_top - y), prev)
-        radii[i] = r
-        prev = r
     x = centre_x + radii * torch.cos(theta)[None]  # (R, A)
     z = centre_z + radii * torch.sin(theta)[None]
     verts = torch.stack([x, ys[:, None].expand(-1, around), z], dim=-1).reshape(-1, 3)
@@ -265,14 +303,132 @@ def tube(
     faces = torch.cat(
         [torch.stack([a, b, c], -1).reshape(-1, 3), torch.stack([b, d, c], -1).reshape(-1, 3)]
     )
-    tri = verts[faces]
-    n = torch.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], dim=1)
-    outward = tri.mean(1) - torch.tensor([centre_x, 0.0, centre_z])
-    outward[:, 1] = 0
-    if float((n * outward).sum()) < 0:
-        faces = faces[:, [0, 2, 1]]
+    faces = _outward_faces(faces, verts, (centre_x, centre_z))
     labels = torch.full((verts.shape[0],), label, dtype=torch.int64)
     return Piece(verts=verts, faces=faces, labels=labels, rest_scale=torch.ones(verts.shape[0]))
+
+
+#: a skirt hung from a shell's lower edge (`skirt_from_edge`) comes out from the edge's own
+#: radius to its tube's over this height (m)
+SKIRT_BLEND_M = 0.10
+#: the shell's lower edge: its boundary vertices within this height (m) of the cut's level (the
+#: offset along the normals moves them up or down by up to 1.5 cm where the body curves)
+EDGE_BAND_M = 0.03
+
+
+def lower_edge(piece: Piece, y_edge: float) -> tuple[torch.Tensor, bool]:
+    """The piece's lower edge at about `y_edge`: (K,) vertex ids in walking order along its
+    boundary and whether they close a loop (a closed hem) or are an arc (a hem that an open
+    front interrupts; the arc's steep ends, up the opening's edges, left out)."""
+    best, closed = torch.zeros(0, dtype=torch.int64), False
+    for lp in boundary_loops(piece.faces):
+        low = (piece.verts[lp, 1] - y_edge).abs() < EDGE_BAND_M
+        if bool(low.all()):
+            if lp.numel() > best.numel():
+                best, closed = lp, True
+            continue
+        if not bool(low.any()):
+            continue
+        # the longest run of low vertices along the loop (cyclically)
+        start = int((~low).nonzero()[0])
+        order = lp.roll(-start)
+        flags = low.roll(-start).tolist()
+        run: list[int] = []
+        runs: list[list[int]] = []
+        for vid, f in zip(order.tolist(), flags, strict=True):
+            if f:
+                run.append(vid)
+            elif run:
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+        longest = max(runs, key=len)
+        if len(longest) > best.numel():
+            best, closed = torch.tensor(longest, dtype=torch.int64), False
+    if not closed and best.numel() >= 2:
+        # the arc's ends climb the opening's edges: trim the segments steeper than level
+        v = piece.verts[best]
+        seg = v[1:] - v[:-1]
+        level = seg[:, [0, 2]].norm(dim=1) > seg[:, 1].abs()
+        ok = level.nonzero().squeeze(1)
+        if ok.numel():
+            best = best[int(ok[0]) : int(ok[-1]) + 2]
+    return best, closed
+
+
+def skirt_from_edge(
+    shell_piece: Piece,
+    body: GarmentBody,
+    y_edge: float,
+    y_hem: float,
+    ease_cm: float,
+    flare: float,
+    label: int,
+    extra_m: float = 0.0,
+    ring_step: float = 0.02,
+) -> Piece:
+    """The shell with a skirt hung from its lower edge down to `y_hem`: one surface, the
+    skirt's top ring being the shell's own edge (`lower_edge`), so no seam shows across the
+    waist. Each edge vertex is carried straight down through the rings of the skirt's tube
+    (`tube_profile` from `y_edge`), at its own angle round the tube's centre; its radius
+    comes out from the edge's own to the tube's over `SKIRT_BLEND_M` (smoothly), never less
+    than the body's envelope there plus `MIN_GAP_M`. Without a lower edge the tube is merged
+    beside the shell (`tube`)."""
+    edge, closed = lower_edge(shell_piece, y_edge)
+    if edge.numel() < 3:
+        return merge(
+            [shell_piece, tube(body, y_edge, y_hem, ease_cm, flare, label, extra_m, 56, ring_step)]
+        )
+    ys, radii, envelope, centre = tube_profile(
+        body, y_edge, y_hem, ease_cm, flare, extra_m, 56, ring_step
+    )
+    around = radii.shape[1]
+    top = shell_piece.verts[edge]  # (K, 3)
+    rel = top[:, [0, 2]] - torch.tensor(centre)
+    theta = torch.atan2(rel[:, 1], rel[:, 0]) % (2 * math.pi)  # (K,)
+    r_edge = rel.norm(dim=1)
+    # the tube's radius at each edge vertex's angle: linear between its sectors
+    pos = theta / (2 * math.pi / around)
+    lo = pos.floor().long() % around
+    hi = (lo + 1) % around
+    w = pos - pos.floor()
+    r_tube = radii[:, lo] * (1 - w) + radii[:, hi] * w  # (R, K)
+    r_env = envelope[:, lo] * (1 - w) + envelope[:, hi] * w
+    down = (y_edge - ys[1:]) / SKIRT_BLEND_M  # (R-1,)
+    s = down.clamp(0, 1)
+    blend = (s * s * (3 - 2 * s))[:, None]  # smoothstep
+    r = r_edge[None] + (r_tube[1:] - r_edge[None]) * blend
+    r = torch.maximum(r, r_env[1:] + MIN_GAP_M)  # (R-1, K)
+    # the edge's own height wobble fades out with the blend, so the hem is level
+    y = ys[1:, None] + (top[None, :, 1] - y_edge) * (1 - blend)
+    x = centre[0] + r * torch.cos(theta)[None]
+    z = centre[1] + r * torch.sin(theta)[None]
+    new = torch.stack([x, y.expand_as(x), z], dim=-1).reshape(-1, 3)  # ((R-1) * K, 3)
+    n0, k_n = shell_piece.verts.shape[0], edge.shape[0]
+    rows = [edge] + [n0 + i * k_n + torch.arange(k_n) for i in range(ys.shape[0] - 1)]
+    grid = torch.stack(rows)  # (R, K) vertex ids, row 0 the shell's edge
+    cols = torch.arange(k_n) if closed else torch.arange(k_n - 1)
+    a, b = grid[:-1][:, cols], grid[:-1][:, (cols + 1) % k_n]
+    c, d = grid[1:][:, cols], grid[1:][:, (cols + 1) % k_n]
+    faces = torch.cat(
+        [torch.stack([a, b, c], -1).reshape(-1, 3), torch.stack([b, d, c], -1).reshape(-1, 3)]
+    )
+    verts = torch.cat([shell_piece.verts, new])
+    faces = _outward_faces(faces, verts, centre)
+    source = None
+    if shell_piece.source is not None:
+        source = torch.cat([shell_piece.source, torch.full((new.shape[0],), -1)])
+    return Piece(
+        verts=verts,
+        faces=torch.cat([shell_piece.faces, faces]),
+        labels=torch.cat(
+            [shell_piece.labels, torch.full((new.shape[0],), label, dtype=torch.int64)]
+        ),
+        rest_scale=torch.cat([shell_piece.rest_scale, torch.ones(new.shape[0])]),
+        covers=shell_piece.covers,
+        source=source,
+    )
 
 
 def merge(pieces: list[Piece]) -> Piece:

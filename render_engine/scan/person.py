@@ -34,6 +34,9 @@ DETECT_SIDE = 1024
 #: A crop around the person is this many times their height: room for arms held out and
 #: for the detector's face-and-hips box, as BlazePose's tracking crops.
 PERSON_CROP_MARGIN = 1.5
+#: The crown-to-hips share of a standing person's height (BlazePose's hip landmarks lie
+#: about halfway up an adult), to place the feet when a reading missed the legs.
+HIP_HEIGHT_FRACTION = 0.5
 #: A person filling at least this fraction of the detector's square is not cropped again.
 WELL_FRAMED = 0.6
 #: Landmark indices of BlazePose's 33 (mediapipe.solutions.pose.PoseLandmark).
@@ -176,6 +179,13 @@ def _box_around(found: _Found) -> tuple[int, int, int, int] | None:
     top, bottom = float(rows[0]), float(rows[-1] + 1)
     if len(body):
         top, bottom = min(top, float(body[:, 1].min())), max(bottom, float(body[:, 1].max()))
+    hips = [i for i in (LEFT_HIP, RIGHT_HIP) if found.landmarks[i, 2] >= MIN_VISIBILITY]
+    if hips:
+        # a reading that lost the legs (a small person's legs against a patterned floor)
+        # still reaches the hips: a standing person's hips are about halfway up, so the
+        # crop reaches down to where the feet must be, and the legs can be found in it
+        hip = float(found.landmarks[hips, 1].mean())
+        bottom = max(bottom, top + (hip - top) / HIP_HEIGHT_FRACTION)
     side = int(round(PERSON_CROP_MARGIN * (bottom - top)))
     cx, cy = (cols[0] + cols[-1] + 1) / 2, (top + bottom) / 2
     return int(round(cx - side / 2)), int(round(cy - side / 2)), side, side

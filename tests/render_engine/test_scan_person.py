@@ -64,3 +64,20 @@ def test_a_mirrored_reading_maps_back_to_the_photo_with_sides_swapped_back() -> 
                        original.landmarks[[7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]])
     assert np.array_equal(back.depth[[7, 8, 11, 12]], original.depth[[7, 8, 11, 12]])
     assert np.array_equal(back.seg, original.seg)
+
+
+def test_a_crop_around_a_reading_that_lost_the_legs_still_reaches_the_feet() -> None:
+    """A small person's legs against a patterned floor: the reading's mask stops at the hips
+    (rows 40-120, hips at 120); the person's feet are near row 200. The crop made to look
+    again must hold them."""
+    from render_engine.scan.person import _box_around
+
+    lm = np.zeros((33, 3))
+    lm[[11, 12], :] = (100, 60, 1.0)  # shoulders
+    lm[[23, 24], :] = (100, 120, 1.0)  # hips
+    seg = np.zeros((300, 200), dtype=bool)
+    seg[40:121, 85:116] = True
+    box = _box_around(_Found(lm, np.zeros(33), seg))
+    assert box is not None
+    x, y, side, _ = box
+    assert y <= 40 and y + side >= 200, box

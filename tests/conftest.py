@@ -171,3 +171,24 @@ ADDRESS = {"firstName": "John", "lastName": "Doe", "street": "123 Main St",
 HOME = Address(first_name="John", last_name="Doe", street="123 Main St", apartment="Apt 4B",
                city="New York", state="NY", zip_code="10001", country="US",
                phone="+1-555-0123")
+
+
+#: Two figures for the garment tests: slight and female, heavier and male.
+GARMENT_FIGURES = {
+    "slight": {"gender": 0.1, "weight": 0.35, "height": 0.45},
+    "heavy": {"gender": 0.9, "weight": 0.7, "height": 0.6},
+}
+
+
+def standing_figure(name: str) -> object:
+    """The `GARMENT_FIGURES` body `name` standing with the arms hanging (`standing_neutral`)."""
+    import dataclasses
+
+    import torch
+
+    from render_engine.body.fitted import build_body
+    from render_engine.body.pose import pose_body
+
+    torch.set_num_threads(2)
+    body = build_body(GARMENT_FIGURES[name])
+    return dataclasses.replace(body, mesh=pose_body(body, "standing_neutral"))

@@ -13,28 +13,15 @@ from render_engine.garment.body_view import Part
 from render_engine.garment.clearance import arm_chain_weights, arms_hang, lift_arms
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.mesh import TriMesh
+from tests.conftest import GARMENT_FIGURES, standing_figure
 
 GUIDE = {"M": {"chest": 100, "waist": 86, "hips": 106, "shoulder": 46}}
 COLOR = "#1C2833"
-#: two figures: slight and female, heavier and male
-PHENOTYPES = {
-    "slight": {"gender": 0.1, "weight": 0.35, "height": 0.45},
-    "heavy": {"gender": 0.9, "weight": 0.7, "height": 0.6},
-}
 
 
-def _standing(phenotype: dict[str, float]) -> object:
-    from render_engine.body.fitted import build_body
-    from render_engine.body.pose import pose_body
-
-    torch.set_num_threads(2)
-    body = build_body(phenotype)
-    return dataclasses.replace(body, mesh=pose_body(body, "standing_neutral"))
-
-
-@pytest.fixture(scope="module", params=sorted(PHENOTYPES))
+@pytest.fixture(scope="module", params=sorted(GARMENT_FIGURES))
 def standing(request: pytest.FixtureRequest) -> object:
-    return _standing(PHENOTYPES[request.param])
+    return standing_figure(request.param)
 
 
 def cloth_beside(points: torch.Tensor, outward: torch.Tensor, mesh: TriMesh) -> torch.Tensor:
@@ -103,7 +90,7 @@ def test_no_hand_lies_inside_the_garment_on_the_try_on_pose(
 
 
 def test_lifting_the_arms_moves_the_hands_out_and_leaves_the_trunk() -> None:
-    body = as_garment_body(_standing(PHENOTYPES["heavy"]))
+    body = as_garment_body(standing_figure("heavy"))
     lifted = lift_arms(body, 12.0)
     torso = body.mask(Part.ABDOMEN, Part.PELVIS, Part.THIGH)
     assert float((lifted.verts[torso] - body.verts[torso]).norm(dim=1).max()) < 1e-5
@@ -123,7 +110,7 @@ def test_only_arms_that_hang_are_lifted() -> None:
     from render_engine.body.pose import pose_body
 
     torch.set_num_threads(2)
-    fitted = build_body(PHENOTYPES["heavy"])
+    fitted = build_body(GARMENT_FIGURES["heavy"])
     for preset, hang in (
         ("standing_neutral", True),
         ("walking", True),

@@ -5,8 +5,6 @@ surface bends there no more than it does over the chest."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
 
@@ -15,31 +13,24 @@ from render_engine.garment.categories import front_opening
 from render_engine.garment.cut import boundary_loops
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.mesh import TriMesh
+from tests.conftest import GARMENT_FIGURES, standing_figure
 
 GUIDE = {"M": {"chest": 100, "waist": 86, "hips": 106, "shoulder": 46}}
-#: two figures: slight and female, heavier and male
-PHENOTYPES = {
-    "slight": {"gender": 0.1, "weight": 0.35, "height": 0.45},
-    "heavy": {"gender": 0.9, "weight": 0.7, "height": 0.6},
-}
 #: (category, subcategory): the cuts whose hem is below the crotch (a skirt from the waist)
 LONG_CUTS = [("outerwear", "coats"), ("outerwear", "blazers"), ("formal", "suits")]
 #: the open front's edges: boundary within this far (m) of the designed opening
 OPENING_MARGIN_M = 0.03
 
 
-def _standing(phenotype: dict[str, float]) -> object:
-    from render_engine.body.fitted import build_body
-    from render_engine.body.pose import pose_body
-
-    torch.set_num_threads(2)
-    body = build_body(phenotype)
-    return dataclasses.replace(body, mesh=pose_body(body, "standing_neutral"))
-
-
-@pytest.fixture(scope="module", params=sorted(PHENOTYPES))
+@pytest.fixture(scope="module", params=sorted(GARMENT_FIGURES))
 def standing(request: pytest.FixtureRequest) -> object:
-    return _standing(PHENOTYPES[request.param])
+    return standing_figure(request.param)
+
+
+def _dressed(standing: object, category: str, subcategory: str) -> tuple[TriMesh, GarmentBody]:
+    """The garment's mesh on `standing` in size M, and the body it hangs on (arms lifted)."""
+    g = dress(standing, category, GUIDE, "M", "#1C2833", subcategory=subcategory)
+    return g.mesh, _worn_on(g.mesh, standing)
 
 
 def _trunk(mesh: TriMesh) -> torch.Tensor:
@@ -77,9 +68,7 @@ def dihedral_deg(mesh: TriMesh, faces_mask: torch.Tensor) -> tuple[torch.Tensor,
 def test_no_edge_of_the_cloth_crosses_the_waist(
     standing: object, category: str, subcategory: str
 ) -> None:
-    g = dress(standing, category, GUIDE, "M", "#1C2833", subcategory=subcategory)
-    m = g.mesh
-    body = _worn_on(m, standing)
+    m, body = _dressed(standing, category, subcategory)
     waist = float(body.joints["waist"][1])
     trunk = _trunk(m)
     # what the garment is made of round the waist: its trunk faces there (a coat, not gone)
@@ -102,9 +91,7 @@ def test_no_edge_of_the_cloth_crosses_the_waist(
 def test_the_cloth_bends_across_the_waist_no_more_than_over_the_chest(
     standing: object, category: str, subcategory: str
 ) -> None:
-    g = dress(standing, category, GUIDE, "M", "#1C2833", subcategory=subcategory)
-    m = g.mesh
-    body = _worn_on(m, standing)
+    m, body = _dressed(standing, category, subcategory)
     waist, chest = float(body.joints["waist"][1]), float(body.joints["chest"][1])
     faces_mask = _trunk(m)[m.faces].all(dim=1)
     angle, y = dihedral_deg(m, faces_mask)

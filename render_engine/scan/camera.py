@@ -3,8 +3,9 @@ reference view.
 
 No distance, lens height, field of view, aspect or framing is assumed. Per photo:
 
-1. Focal length: from EXIF (`decode`), else the prior of a phone's main lens (26 mm in 35 mm
-   terms, the usual main camera of current phones).
+1. Focal length: from EXIF (`decode`), else chosen with the camera (`estimate_shared_focal`)
+   about the prior of a phone's main lens (26 mm in 35 mm terms, the usual main camera of
+   current phones).
 2. Roll: the tilt of the person's axis (ankles' midpoint to shoulders' midpoint) from the
    photo's vertical, undone by a rotation about the principal point (the photo's centre).
 3. Pitch, distance and lens height, jointly with the body: least squares of the photo's
@@ -61,7 +62,7 @@ class PhotoCamera:
     """The camera of one photo (pixels of the decoded photo, metres, degrees)."""
 
     focal_px: float
-    focal_source: str  # "exif_35mm", "exif_sensor" or "prior"
+    focal_source: str  # "exif_35mm", "exif_sensor", "estimated" or "prior"
     width: int
     height: int
     pitch_deg: float  # positive: looking down
@@ -69,6 +70,7 @@ class PhotoCamera:
     distance_m: float  # lens to the person's axis, horizontally
     lens_height_m: float
     residual_px: float  # rms of the rows' errors (soles, crown, joints) of the fit, pixels
+    misfit: float = 0.0  # half the sum of squares of `estimate_camera`'s residuals
 
     @property
     def vertical_fov_deg(self) -> float:
@@ -248,8 +250,50 @@ def estimate_camera(
     return PhotoCamera(
         focal_px=f, focal_source=focal_source, width=width, height=height,
         pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
-        lens_height_m=h, residual_px=rms,
+        lens_height_m=h, residual_px=rms, misfit=float(fit.cost),
     )
+
+
+#: The focal lengths tried for photos without one in EXIF (`estimate_shared_focal`), as
+#: multiples of the phone prior: from a 0.6x ultra-wide's side of the main lens to a 1.6x
+#: portrait lens, in steps of about 5 %.
+FOCAL_CANDIDATES = tuple(0.6 * 1.05**i for i in range(21))
+#: Spread of the focal length about the prior (natural log): a phone's main lens is 24-28 mm
+#: in 35 mm terms, but its ultra-wide and portrait lenses, and crops, are common.
+FOCAL_LOG_SD = 0.3
+
+
+def estimate_shared_focal(
+    photos: list[tuple[P.Detection, int, int, BodyPoints]],
+) -> list[PhotoCamera]:
+    """The cameras of photos taken from one spot with one lens of unknown focal length
+    (`photos`: detection, width, height, body points; same size): the focal length that
+    explains all their rows best. One focal length and the first photo's pitch and roll
+    are shared; each candidate of `FOCAL_CANDIDATES` is scored by the sum of the cameras'
+    misfits (the rows against the body, the pitch prior) and a log-normal prior about the
+    phone prior (`FOCAL_LOG_SD`), and the best is kept.
+
+    Why it can tell: a focal length, a pitch and a lens height trade against each other for
+    points on one plane, but the person is not on one plane (feet towards the camera, the
+    crown's outline behind the axis, a side view's joints on its own plane): a wrong focal
+    length leaves the rows of the soles, the crown and the joints of the photos unable to
+    agree with one camera, by a centimetre or so."""
+    width, height = photos[0][1], photos[0][2]
+    prior = prior_focal_px(width, height)
+    best: tuple[float, list[PhotoCamera]] | None = None
+    for k in FOCAL_CANDIDATES:
+        f = prior * k
+        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated")
+        cameras = [first] + [
+            estimate_camera(det, w, h, body, f, "estimated",
+                            pitch_deg=first.pitch_deg, roll_deg=first.roll_deg)
+            for det, w, h, body in photos[1:]
+        ]
+        score = sum(c.misfit for c in cameras) + 0.5 * (math.log(k) / FOCAL_LOG_SD) ** 2
+        if best is None or score < best[0]:
+            best = (score, cameras)
+    assert best is not None
+    return best[1]
 
 
 def reference_mask(

@@ -28,6 +28,7 @@ from render_engine.scan.camera import (
     PhotoCamera,
     body_points,
     estimate_camera,
+    estimate_shared_focal,
     reference_mask,
 )
 from render_engine.scan.decode import PhotoTooLarge, decode_photo
@@ -241,7 +242,29 @@ def scan_from_photos(
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
         estimated: dict[int, PhotoCamera] = {}
+
+        def size(i: int) -> tuple[int, int]:
+            photo = read[used[i].index]
+            assert photo is not None
+            return photo.rgb.shape[1], photo.rgb.shape[0]
+
+        def no_focal(i: int) -> bool:
+            photo = read[used[i].index]
+            return photo is not None and photo.focal_px is None
+
+        if no_focal(order[0]):
+            # no focal length in EXIF: the first photo and those of its size without one
+            # were taken from one spot with one lens, whose focal length their rows choose
+            group = [i for i in order if no_focal(i) and size(i) == size(order[0])]
+            points = []
+            for i in group:
+                detection = used[i].detection
+                assert detection is not None
+                points.append((detection, *size(i), bodies[i]))
+            estimated.update(zip(group, estimate_shared_focal(points), strict=True))
         for i in order:
+            if i in estimated:
+                continue
             r, photo, detection = used[i], read[used[i].index], used[i].detection
             assert photo is not None and detection is not None
             h, w = photo.rgb.shape[:2]
@@ -249,7 +272,8 @@ def scan_from_photos(
             # photos of the same size and lens as the first are taken from the same spot:
             # they share its pitch and roll (a side view's landmarks say little of either)
             same = first is not None and (first.width, first.height) == (w, h) and (
-                first.focal_source == ("prior" if photo.focal_px is None else photo.focal_source)
+                first.focal_source == (
+                    "estimated" if photo.focal_px is None else photo.focal_source)
             ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
             estimated[i] = estimate_camera(
                 detection, w, h, bodies[i], photo.focal_px, photo.focal_source,

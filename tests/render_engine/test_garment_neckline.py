@@ -86,28 +86,8 @@ def test_the_base_layers_neckline_lies_below_a_dresses_in_front(body: GarmentBod
     ) - EDGE_THICKNESS_M
 
 
-#: the gallery's body a (`bench/gallery.py`: 168 cm, 62 kg, fitted), whose throat leans out
-#: of the cylinder round the neck
-GALLERY_A = {
-    "gender": 1.0,
-    "age": 1.0,
-    "muscle": 0.737767,
-    "weight": 0.911842,
-    "height": 0.341974,
-    "proportions": 0.34748,
-}
-
-
 def test_on_a_throat_leaning_forward_the_base_layer_leaves_no_island_on_it() -> None:
-    import dataclasses
-
-    from render_engine.body.fitted import build_body
-    from render_engine.body.pose import pose_body
-
-    fitted = build_body(GALLERY_A)
-    body = as_garment_body(
-        dataclasses.replace(fitted, mesh=pose_body(fitted, "standing_neutral"))
-    )
+    body = as_garment_body(standing_figure("gallery_a"))
     base = base_layer(body)
     # measured before: two pieces, the second an island of 98 faces on the throat
     assert _pieces(base.faces) == 1

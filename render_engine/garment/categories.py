@@ -82,21 +82,29 @@ def below(body: GarmentBody, y0: float) -> torch.Tensor:
     return y0 - body.verts[:, 1]
 
 
-def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) -> torch.Tensor:
+def neckline(
+    body: GarmentBody, width: float, front: float, back: float = 0.01, lower: float = 0.0
+) -> torch.Tensor:
     """(V,) field of a neckline around the base of the neck (`neckline_at` the body's
     vertices)."""
-    return neckline_at(body, body.verts, width, front, back)
+    return neckline_at(body, body.verts, width, front, back, lower)
 
 
 def neckline_at(
-    body: GarmentBody, points: torch.Tensor, width: float, front: float, back: float = 0.01
+    body: GarmentBody,
+    points: torch.Tensor,
+    width: float,
+    front: float,
+    back: float = 0.01,
+    lower: float = 0.0,
 ) -> torch.Tensor:
     """(N,) field of a neckline around the base of the neck at any points (N, 3).
 
     The cloth is kept outside an upright elliptic cylinder of half width `width` (m) around
     the neck, or below a level that drops `front` m under the neck joint at the front and
-    `back` m at the back (a crew neck has a small `front`, a scoop a large one). The two are
-    joined by a smooth maximum (rounding 2 cm), so the contour is one smooth curve.
+    `back` m at the back (a crew neck has a small `front`, a scoop a large one), and `lower`
+    m all round (beside the neck too). The two are joined by a smooth maximum (rounding
+    2 cm), so the contour is one smooth curve.
     In front the cylinder reaches 2 cm past the neck's front-most point (`neck_front`): the
     throat leans forward out of a cylinder fitted higher up, and the cloth kept there above
     the level was an island on the throat (the base layer's jagged ring under the chin) or a
@@ -113,7 +121,7 @@ def neckline_at(
     radial = (torch.sqrt((rel_x / width) ** 2 + across**2) - 1.0) * depth
     toward_front = (rel_z / depth).clamp(-1, 1)
     drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
-    level = float(neck[1]) - 0.005 - drop - points[:, 1]
+    level = float(neck[1]) - 0.005 - lower - drop - points[:, 1]
     return smooth_max(radial, level, 0.02)
 
 

@@ -31,6 +31,7 @@ from render_engine.garment.categories import (
 from render_engine.garment.clearance import arm_lift_deg, lift_arms
 from render_engine.garment.collision import WindingSurface
 from render_engine.garment.color import parse_color_hex
+from render_engine.garment.crotch import CROTCH_ABOVE_M, span_crotch
 from render_engine.garment.cut import boundary_loops, cut_surface, smooth_loops
 from render_engine.garment.cuts import cut_for
 from render_engine.garment.drape import DrapeResult, DrapeSettings, drape, intra_op_threads
@@ -169,13 +170,14 @@ def hanging_cloth(
     (`envelope.hang`): across each slice the convex hull, below the bust the cloth falling
     with the fabric's slope. Each connected piece (a suit's jacket and its trousers, a dress's
     bodice and its skirt) hangs on its own: one is not pushed out to the other's hull. Sleeves
-    and trouser legs hang on their own limb's envelope (`hanging_limbs`). (N, 3) -> (N, 3)."""
+    and trouser legs hang on their own limb's envelope (`hanging_limbs`); the cloth under the
+    fork of the legs spans it (`crotch.span_crotch`). (N, 3) -> (N, 3)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     j = body.joints
     armpit = min(float(j["shoulder_L"][1]), float(j["shoulder_R"][1])) - ENVELOPE_BELOW_SHOULDER_M
-    crotch = body.crotch_y() + 0.02
+    crotch = body.crotch_y()
     y = piece_verts[:, 1]
     trunk = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
     n = piece_verts.shape[0]
@@ -187,7 +189,8 @@ def hanging_cloth(
     slope = fall_slope(category, fit, cut)
     # fades: in below the armpit (the cloth joins the shoulders without a step) and, on a
     # piece with trouser legs, in above the crotch (below it the section is two legs, not a
-    # ring round the body)
+    # ring round the body): whole from `CROTCH_ABOVE_M` up, so the front spans from one
+    # thigh to the other down to the fork, where the membrane (`span_crotch`) takes over
     fade = ((armpit - y) / ENVELOPE_FADE_M).clamp(0.0, 1.0)
     hung = piece_verts.clone()
     for c in torch.unique(component_t[trunk]).tolist():
@@ -195,12 +198,15 @@ def hanging_cloth(
         movable = mine & trunk & (y < armpit)
         if bool((mine & (labels == GarmentRegion.LEG)).any()):
             movable &= y > crotch
-            fade = torch.where(mine, fade * ((y - crotch) / ENVELOPE_FADE_M).clamp(0, 1), fade)
+            fade = torch.where(mine, fade * ((y - crotch) / CROTCH_ABOVE_M).clamp(0, 1), fade)
         # the fall starts at the bust (the chest joint) and the shoulder blades beside it
         moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
     out = hanging_limbs(out, faces, labels, body, category, fit, cut)
+    if bool((labels == GarmentRegion.LEG).any()):
+        # under the fork of the legs neither envelope places the cloth: it spans it
+        out = span_crotch(out, faces, body)
     # where the body folds (the cleft between the buttocks) an edge's points land on the hull
     # out of order: straighten them (`untangle_loops`)
     return untangle_loops(out, boundary_loops(faces))

@@ -82,21 +82,33 @@ def below(body: GarmentBody, y0: float) -> torch.Tensor:
     return y0 - body.verts[:, 1]
 
 
-def neckline(body: GarmentBody, width: float, front: float, back: float = 0.01) -> torch.Tensor:
+def neckline(
+    body: GarmentBody, width: float, front: float, back: float = 0.01, lower: float = 0.0
+) -> torch.Tensor:
     """(V,) field of a neckline around the base of the neck (`neckline_at` the body's
     vertices)."""
-    return neckline_at(body, body.verts, width, front, back)
+    return neckline_at(body, body.verts, width, front, back, lower)
 
 
 def neckline_at(
-    body: GarmentBody, points: torch.Tensor, width: float, front: float, back: float = 0.01
+    body: GarmentBody,
+    points: torch.Tensor,
+    width: float,
+    front: float,
+    back: float = 0.01,
+    lower: float = 0.0,
 ) -> torch.Tensor:
     """(N,) field of a neckline around the base of the neck at any points (N, 3).
 
     The cloth is kept outside an upright elliptic cylinder of half width `width` (m) around
     the neck, or below a level that drops `front` m under the neck joint at the front and
-    `back` m at the back (a crew neck has a small `front`, a scoop a large one). The two are
-    joined by a smooth maximum (rounding 2 cm), so the contour is one smooth curve.
+    `back` m at the back (a crew neck has a small `front`, a scoop a large one), and `lower`
+    m all round (beside the neck too). The two are joined by a smooth maximum (rounding
+    2 cm), so the contour is one smooth curve.
+    In front the cylinder reaches 2 cm past the neck's front-most point (`neck_front`): the
+    throat leans forward out of a cylinder fitted higher up, and the cloth kept there above
+    the level was an island on the throat (the base layer's jagged ring under the chin) or a
+    band across it over a hole (a dress's).
     """
     neck = body.joints["neck"]
     cx, cz, half_x, half_z = neck_section(body)
@@ -104,10 +116,12 @@ def neckline_at(
     rel_z = points[:, 2] - cz
     width = max(width, half_x + 0.02)
     depth = max(width * 0.8, half_z + 0.02)
-    radial = (torch.sqrt((rel_x / width) ** 2 + (rel_z / depth) ** 2) - 1.0) * depth
+    ahead = max(depth, neck_front(body) - cz + 0.02)  # the front half's semi-axis
+    across = torch.where(rel_z > 0, rel_z / ahead, rel_z / depth)
+    radial = (torch.sqrt((rel_x / width) ** 2 + across**2) - 1.0) * depth
     toward_front = (rel_z / depth).clamp(-1, 1)
     drop = torch.where(toward_front > 0, front * toward_front, -back * toward_front)
-    level = float(neck[1]) - 0.005 - drop - points[:, 1]
+    level = float(neck[1]) - 0.005 - lower - drop - points[:, 1]
     return smooth_max(radial, level, 0.02)
 
 
@@ -122,6 +136,14 @@ def neck_section(body: GarmentBody) -> tuple[float, float, float, float]:
     mid = (lo + hi) / 2
     half = (hi - lo) / 2
     return float(mid[0]), float(mid[1]), float(half[0]), float(half[1])
+
+
+def neck_front(body: GarmentBody) -> float:
+    """z (m, forwards) of the neck's front-most point, from its base to `neck_top`."""
+    neck = body.joints["neck"]
+    y = body.verts[:, 1]
+    sel = body.mask(Part.NECK) & (y > neck[1] - 0.03) & (y < neck_top(body))
+    return float(body.verts[sel, 2].max()) if bool(sel.any()) else float(neck[2])
 
 
 def smooth_max(a: torch.Tensor, b: torch.Tensor, k: float) -> torch.Tensor:

@@ -109,3 +109,30 @@ def subdivide(verts: torch.Tensor, faces: torch.Tensor) -> tuple[torch.Tensor, t
     )
     mids = (verts[edges[:, 0]] + verts[edges[:, 1]]) / 2
     return torch.cat([verts, mids]), new_faces
+
+
+def harmonic_fill(verts: torch.Tensor, faces: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
+    """The `free` (V,) bool vertices moved onto the discrete harmonic surface spanning the
+    others (each at the mean of its neighbours, the rest held): a stretched membrane over a
+    hole. Solved exactly (a sparse system of the free vertices). (V, 3) -> (V, 3)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix, csr_matrix
+    from scipy.sparse.linalg import spsolve
+
+    n = verts.shape[0]
+    inner = free.nonzero().squeeze(1).numpy()
+    if inner.size == 0:
+        return verts
+    edges = unique_edges(faces).numpy()
+    both = np.concatenate([edges, edges[:, ::-1]])
+    adjacency = coo_matrix((np.ones(both.shape[0]), (both[:, 0], both[:, 1])), shape=(n, n))
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    laplacian = csr_matrix(coo_matrix((degree, (np.arange(n), np.arange(n))), shape=(n, n)))
+    laplacian = csr_matrix(laplacian - adjacency)
+    held = (~free).nonzero().squeeze(1).numpy()
+    x = verts.detach().double().numpy()
+    rhs = -(laplacian[inner][:, held] @ x[held])
+    solved = spsolve(laplacian[inner][:, inner].tocsc(), rhs).reshape(-1, 3)
+    out = verts.clone()
+    out[free] = torch.from_numpy(solved).to(verts.dtype)
+    return out

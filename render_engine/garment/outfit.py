@@ -30,6 +30,7 @@ from render_engine.garment.categories import (
     armholes,
     below,
     field_min,
+    neck_section,
     neck_top,
     neckline,
     sleeve_end,
@@ -73,6 +74,10 @@ HAIR_STYLES: dict[str, tuple[float, float]] = {
     "none": (0.0, 0.0),
 }
 BASE_LAYER_GAP_M = 0.0015
+#: the base layer's neckline: this much wider than the widest of a garment's (a dress's or a
+#: blouse's, 8 cm) and lower all round, so its edge never shows beside a garment's neckline
+BASE_NECK_MARGIN_M = 0.01
+BASE_NECK_WIDTH_M = 0.08 + BASE_NECK_MARGIN_M
 #: the base layer's edges show this much of its thickness
 BASE_LAYER_BAND_M = 0.0015
 HIDE_DEPTH_M = 0.004
@@ -100,8 +105,11 @@ def base_layer(body: GarmentBody) -> Piece:
     on the hips (a plane per leg rising 0.45 m per m from the crotch to the side)."""
     cx = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
     leg = body.verts[:, 1] - (body.crotch_y() - 0.01 + 0.45 * (body.verts[:, 0] - cx).abs())
+    # its neckline lies outside every garment's, hidden under it: wider beside the neck than
+    # the widest (`neckline_at` widens a garment's to 2 cm beside a thick neck), and lower
+    width = max(BASE_NECK_WIDTH_M, neck_section(body)[2] + 0.02 + BASE_NECK_MARGIN_M)
     field = field_min(
-        neckline(body, 0.08, 0.11, 0.04),
+        neckline(body, width, 0.11, 0.04, lower=BASE_NECK_MARGIN_M),
         below(body, neck_top(body)),
         armholes(body, 0.045),
         leg,

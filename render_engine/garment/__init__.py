@@ -41,6 +41,7 @@ from render_engine.garment.envelope import (
     hang,
     hang_limb,
     limb_fall_slope,
+    span_bust,
     untangle_loops,
 )
 from render_engine.garment.geometry import submesh
@@ -50,7 +51,7 @@ from render_engine.garment.glb import (
     model_neckline,
     model_piece,
 )
-from render_engine.garment.pattern import GarmentRegion, Piece
+from render_engine.garment.pattern import GarmentRegion, Piece, weld_fine_detail
 from render_engine.garment.sizing import (
     FIT_STYLES,
     check_fit_style,
@@ -200,6 +201,14 @@ def hanging_cloth(
         moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
+    # over the bust the cloth runs straight from the upper chest to the apex (`span_bust`),
+    # up to the shoulders; onto the hull across as far as the envelope's own fade reaches.
+    # Not an open front (a coat, a jacket): its lapels are folded from the front as it hangs
+    # beside the opening, which the tent would pull forward
+    if (category, cut) not in OPEN_FRONT_CUTS:
+        waist = float(j["waist"][1])
+        for c in torch.unique(component_t[trunk]).tolist():
+            out = span_bust(out, faces, (component_t == c) & trunk, waist, fade)
     out = hanging_limbs(out, faces, labels, body, category, fit, cut)
     # where the body folds (the cleft between the buttocks) an edge's points land on the hull
     # out of order: straighten them (`untangle_loops`)
@@ -356,6 +365,7 @@ def dress(
                 if category in NECKLINE_CATEGORIES:
                     made = model_neckline(made, on)
             elif not made.rigid:
+                made = weld_fine_detail(made, torch.tensor(TRUNK_REGIONS))
                 made.verts = bridge_concavities(
                     hanging_cloth(made.verts, made.faces, made.labels, on, category, fit, cut),
                     made.faces,

@@ -19,6 +19,11 @@ ray from its slice's centre to where the ray leaves that polygon, never in: the 
 guide sets are where the body is convex, and they stay. Vectorised over vertices and directions;
 one short loop over the slices (about a hundred) for the fall. The drape (`drape.py`) then keeps
 the shape (its rest lengths and Laplacian are taken from it), adds gravity and collisions.
+
+A third rule holds over the bust (`span_bust`): **up**, in tension from the shoulders, the
+cloth runs straight from the upper chest to the bust's apex (in each direction ahead, the
+sections' support raised to its concave majorant in height), rounded over the apex with the
+cloth's bending radius.
 """
 
 from __future__ import annotations

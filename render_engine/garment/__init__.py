@@ -42,6 +42,7 @@ from render_engine.garment.envelope import (
     hang,
     hang_limb,
     limb_fall_slope,
+    span_bust,
     untangle_loops,
 )
 from render_engine.garment.geometry import submesh
@@ -51,7 +52,7 @@ from render_engine.garment.glb import (
     model_neckline,
     model_piece,
 )
-from render_engine.garment.pattern import GarmentRegion, Piece
+from render_engine.garment.pattern import GarmentRegion, Piece, weld_fine_detail
 from render_engine.garment.sizing import (
     FIT_STYLES,
     check_fit_style,
@@ -123,8 +124,14 @@ ENVELOPE_FADE_M = 0.05
 #: passes of Laplacian smoothing after the envelope (`bridge_concavities`): the envelope is made
 #: of slices, and where the fall starts under the bust its slope changes at once (a crease
 #: across the front); the passes round it off, fill what small hollows the slices miss and
-#: spread out the vertices the envelope bunched together (about 1 ms each)
-BRIDGE_PASSES = 20
+#: spread out the vertices the envelope bunched together (about 1 ms each) ...
+BRIDGE_PASSES = 50
+#: ... each sliding a vertex along the surface by this share of its Laplacian (the part across
+#: it, outwards only, stays a half step): small steps, as many as the reach needs (0.2 x 50
+#: passes spread as far as 0.5 x 20). A half step overshot the small triangles the envelope
+#: bunches under the bust's apex (its underside, pushed out level with it) and folded them
+#: into a point that shaded like a nipple
+BRIDGE_STEP = 0.2
 
 
 def bridge_concavities(
@@ -153,7 +160,8 @@ def bridge_concavities(
         lap = uniform_laplacian(x, edges)
         across = (lap * normals).sum(dim=1, keepdim=True)
         along = lap - across * normals
-        x = torch.where(movable[:, None], x + 0.5 * (along + across.clamp(min=0.0) * normals), x)
+        step = BRIDGE_STEP * along + 0.5 * across.clamp(min=0.0) * normals
+        x = torch.where(movable[:, None], x + step, x)
     return x
 
 
@@ -203,6 +211,14 @@ def hanging_cloth(
         moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
+    # over the bust the cloth runs straight from the upper chest to the apex (`span_bust`),
+    # up to the shoulders; onto the hull across as far as the envelope's own fade reaches.
+    # Not an open front (a coat, a jacket): its lapels are folded from the front as it hangs
+    # beside the opening, which the tent would pull forward
+    if (category, cut) not in OPEN_FRONT_CUTS:
+        waist = float(j["waist"][1])
+        for c in torch.unique(component_t[trunk]).tolist():
+            out = span_bust(out, faces, (component_t == c) & trunk, waist, fade)
     out = hanging_limbs(out, faces, labels, body, category, fit, cut)
     if bool((labels == GarmentRegion.LEG).any()):
         # under the fork of the legs neither envelope places the cloth: it spans it
@@ -362,6 +378,7 @@ def dress(
                 if category in NECKLINE_CATEGORIES:
                     made = model_neckline(made, on)
             elif not made.rigid:
+                made = weld_fine_detail(made, torch.tensor(TRUNK_REGIONS))
                 made.verts = bridge_concavities(
                     hanging_cloth(made.verts, made.faces, made.labels, on, category, fit, cut),
                     made.faces,

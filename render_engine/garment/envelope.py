@@ -19,6 +19,11 @@ ray from its slice's centre to where the ray leaves that polygon, never in: the 
 guide sets are where the body is convex, and they stay. Vectorised over vertices and directions;
 one short loop over the slices (about a hundred) for the fall. The drape (`drape.py`) then keeps
 the shape (its rest lengths and Laplacian are taken from it), adds gravity and collisions.
+
+A third rule holds over the bust (`span_bust`): **up**, in tension from the shoulders, the
+cloth runs straight from the upper chest to the bust's apex (in each direction ahead, the
+sections' support raised to its concave majorant in height), rounded over the apex with the
+cloth's bending radius.
 """
 
 from __future__ import annotations
@@ -103,6 +108,36 @@ def _exit_radius(
     return dist.min(dim=1).values
 
 
+def _slice_supports(
+    xz: torch.Tensor, sid: torch.Tensor, num: int, dirs: torch.Tensor
+) -> torch.Tensor:
+    """The support function of each of `num` horizontal slices (xz (n, 2) horizontal
+    positions, sid (n,) their slice) in the directions `dirs` (U, 2): (num, U), -inf where a
+    slice is empty. A slice holds few vertices: each also counts its neighbours' (a 3 cm
+    band)."""
+    proj = xz @ dirs.T  # (n, U)
+    support = torch.full((num, dirs.shape[0]), -math.inf)
+    support = support.scatter_reduce(
+        0, sid[:, None].expand(-1, dirs.shape[0]), proj, reduce="amax", include_self=True
+    )
+    padded = torch.cat([support[:1], support, support[-1:]])
+    return torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
+
+
+def _slice_centres(support: torch.Tensor) -> torch.Tensor:
+    """Each slice's centre: the middle of its polygon's extent along x and z (inside the
+    polygon, whatever the spread of the vertices that made it). (S, `DIRECTIONS`) -> (S, 2)."""
+    quarter = DIRECTIONS // 4
+    centre = torch.stack(
+        [
+            (support[:, 0] - support[:, 2 * quarter]) / 2,
+            (support[:, quarter] - support[:, 3 * quarter]) / 2,
+        ],
+        dim=1,
+    )
+    return torch.nan_to_num(centre, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def hang(
     verts: torch.Tensor,
     movable: torch.Tensor,
@@ -128,14 +163,7 @@ def hang(
     sid = pos.round().long()
     num = int(sid.max()) + 1
     dirs = _directions()
-    proj = xz @ dirs.T  # (n, U)
-    support = torch.full((num, DIRECTIONS), -math.inf)
-    support = support.scatter_reduce(
-        0, sid[:, None].expand(-1, DIRECTIONS), proj, reduce="amax", include_self=True
-    )
-    # a slice holds few vertices: each also counts those of its neighbours (a 3 cm band)
-    padded = torch.cat([support[:1], support, support[-1:]])
-    support = torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    support = _slice_supports(xz, sid, num, dirs)
     own = support
     if slope is not None:
         start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
@@ -145,18 +173,7 @@ def hang(
             # the section above shrunk by the fall, or this slice's own hull if wider
             rows[i] = torch.maximum(rows[i], rows[i - 1] - drop)
         support = torch.stack(rows)
-    # each slice's centre: the middle of its hull's extent along x and z (inside the hull,
-    # whatever the spread of the vertices that made it)
-    quarter = DIRECTIONS // 4
-    middle = own if own_centre else support
-    centre = torch.stack(
-        [
-            (middle[:, 0] - middle[:, 2 * quarter]) / 2,
-            (middle[:, quarter] - middle[:, 3 * quarter]) / 2,
-        ],
-        dim=1,
-    )
-    centre = torch.nan_to_num(centre, nan=0.0, posinf=0.0, neginf=0.0)
+    centre = _slice_centres(own if own_centre else support)
     # each vertex between the two nearest slice centres, by linear interpolation
     lo = pos.floor().long().clamp(0, num - 1)
     hi = (lo + 1).clamp(max=num - 1)
@@ -187,6 +204,171 @@ def hang(
         r = offset.norm(dim=1).clamp(min=1e-6)
     grow = (radius - r).clamp(min=0.0)
     moved = xz + offset / r[:, None] * grow[:, None]
+    result = verts.clone()
+    result[ids, 0] = moved[:, 0]
+    result[ids, 2] = moved[:, 1]
+    return result
+
+
+#: the tent over the bust (`span_bust`) is full in the directions within the first of these
+#: angles (degrees) of straight ahead and fades out by the second: the bust holds the cloth
+#: out in the directions it faces, while towards the sides the front panel turns into the
+#: armhole, where the sleeve (not moved by it) joins it
+TENT_DEG = (30.0, 60.0)
+
+
+def _tent_weight(ahead: torch.Tensor) -> torch.Tensor:
+    """The tent's weight of horizontal unit directions by their component ahead (+z)."""
+    full, none = (math.cos(math.radians(a)) for a in TENT_DEG)
+    return ((ahead - none) / (full - none)).clamp(0.0, 1.0)
+
+
+def tent_weights() -> torch.Tensor:
+    """How much of the tent each of the `DIRECTIONS` horizontal directions takes: 1 near
+    ahead (+z), falling to 0 towards the sides (`TENT_DEG`). (U,)."""
+    return _tent_weight(_directions()[:, 1])
+
+
+def concave_majorant(values: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """Per column of `values` (S, D), over the rows 0..last[d] (last (D,) long), the least
+    function of the row that is concave and not below the values: the upper hull of the
+    points (row, value), a ruler laid over them. Rows after `last` (and rows whose value is
+    not finite, which never hold the ruler up) keep their values. (S, D) -> (S, D)."""
+    rows = values.shape[0]
+    idx = torch.arange(rows)
+    finite = torch.isfinite(values)
+    v = torch.where(finite, values, torch.full_like(values, -1e9))
+    # the chord from row j to row k at row i, for j < i < k <= last: (J, I, K, D)
+    j, i, k = idx[:, None, None], idx[None, :, None], idx[None, None, :]
+    share = ((i - j).float() / (k - j).clamp(min=1).float())[..., None]
+    chord = v[:, None, None, :] + share * (v[None, None, :, :] - v[:, None, None, :])
+    usable = (j < i) & (i < k)
+    usable = usable[..., None] & (k[..., None] <= last[None, None, None, :])
+    usable = usable & finite[:, None, None, :] & finite[None, None, :, :]
+    chord = torch.where(usable, chord, torch.full_like(chord, -math.inf))
+    ruler = chord.amax(dim=(0, 2))  # (I, D)
+    above = idx[:, None] <= last[None, :]
+    return torch.where(above & finite, torch.maximum(values, ruler), values)
+
+
+#: cloth does not bend over a point more tightly than this radius (m): about the bending length
+#: of a light woven fabric (the cantilever test gives 2-4 cm for shirtings), so over the
+#: tip of a conical bust it makes a rounded cap, not a cone (`round_over_apex`)
+BEND_RADIUS_M = 0.03
+
+
+def round_over_apex(profile: torch.Tensor, apex: torch.Tensor) -> torch.Tensor:
+    """Each column of `profile` (S, D: a direction's support in sections `SLICE_M` apart)
+    rounded over its `apex` row (D,): dilated by a half disc of `BEND_RADIUS_M` less that
+    radius, so where the cloth turns over the apex (from the tent above to the fall below) it
+    bends no more tightly than that, reaching no farther there and standing off the straight
+    parts by at most radius * (sqrt(1 + slope^2) - 1) (1.5 mm for a tent's 0.3 m/m). Full
+    within one radius of the apex, fading out over the next. (S, D) -> (S, D)."""
+    rows, cols = profile.shape
+    k = round(BEND_RADIUS_M / SLICE_M)
+    shift = torch.arange(-k, k + 1)
+    cap = torch.sqrt(BEND_RADIUS_M**2 - (shift * SLICE_M).float() ** 2) - BEND_RADIUS_M
+    edge = torch.full((k, cols), -math.inf)
+    padded = torch.cat([edge, profile, edge])
+    shifted = torch.stack([padded[k + d : k + d + rows] for d in shift.tolist()])  # (2k+1, S, D)
+    dilated = (shifted + cap[:, None, None]).amax(dim=0)
+    away = (torch.arange(rows)[:, None] - apex[None, :]).abs().float()
+    weight = (2.0 - away / k).clamp(0.0, 1.0)
+    rounded = profile + weight * (dilated - profile).clamp(min=0.0)
+    return torch.where(torch.isfinite(profile), rounded, profile)
+
+
+def _section_supports(
+    verts: torch.Tensor, edges: torch.Tensor, heights: torch.Tensor, dirs: torch.Tensor
+) -> torch.Tensor:
+    """The support function of the mesh's exact section at each height (where its edges
+    (E, 2) cross the horizontal plane; verts (N, 3)) in the directions `dirs` (U, 2):
+    (S, U) for heights (S,), -inf where no edge crosses."""
+    a, b = verts[edges[:, 0]], verts[edges[:, 1]]
+    low, high = torch.minimum(a[:, 1], b[:, 1]), torch.maximum(a[:, 1], b[:, 1])
+    out = torch.full((heights.numel(), dirs.shape[0]), -math.inf)
+    for i, y in enumerate(heights.tolist()):
+        crossing = (low <= y) & (high > y)
+        if not bool(crossing.any()):
+            continue
+        ea, eb = a[crossing], b[crossing]
+        t = ((y - ea[:, 1]) / (eb[:, 1] - ea[:, 1]))[:, None]
+        points = (ea + t * (eb - ea))[:, [0, 2]]  # (k, 2)
+        out[i] = (points @ dirs.T).amax(dim=0)
+    return out
+
+
+def span_bust(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    movable: torch.Tensor,
+    lowest_y: float,
+    ring: torch.Tensor,
+) -> torch.Tensor:
+    """Cloth over the bust hangs from the shoulders in tension: from the upper chest it runs
+    straight down to the bust's apex (a tent) and straight across from one breast to the
+    other, instead of following the upper curve of the breasts, their nipples, the cleavage
+    and the hollow under the collarbones. In each direction ahead (`tent_weights`), the
+    support function of the movable part's exact horizontal sections (every `SLICE_M`), from
+    its top down to the section that reaches farthest (the apex, searched down to
+    `lowest_y`: the waist), is raised to its concave majorant in height
+    (`concave_majorant`): the sections of the convex hull of the chest above the apex.
+
+    Each movable vertex then moves out along its ray from its section's centre. Where the
+    section is a ring round the body (`ring` (N,) 1: below the armpits) a vertex facing ahead
+    goes onto that hull, across the cleavage too; where it is not (0: the shoulders, two
+    arcs beside the neck) a vertex moves by as much as the hull rises where its ray leaves
+    the section, so one inside (a neckline's dip) keeps its depth under it; in between, and
+    for rays turning sideways (`tent_weights` of the ray), a blend of the two. Below the
+    apex nothing moves: the fall (`hang`) takes over. verts (N, 3) m, y up; faces (F, 3);
+    movable (N,) bool -> (N, 3)."""
+    from render_engine.garment.geometry import unique_edges
+
+    ids = (movable & (verts[:, 1] >= lowest_y)).nonzero().squeeze(1)
+    if ids.numel() < 3:
+        return verts
+    edges = unique_edges(faces)
+    edges = edges[movable[edges].all(dim=1)]
+    p = verts[ids]
+    xz = p[:, [0, 2]]
+    top = float(p[:, 1].max())
+    pos = (top - p[:, 1]) / SLICE_M  # (n,) 0 at the top section
+    num = int(pos.ceil().long().max()) + 1
+    heights = top - SLICE_M * torch.arange(num, dtype=torch.float32)
+    dirs = _directions()
+    own = _section_supports(verts, edges, heights, dirs)  # (S, U)
+    weight = tent_weights()
+    ahead = (weight > 0).nonzero().squeeze(1)
+    # the apex in each direction: the section that reaches farthest
+    apex = own[:, ahead].nan_to_num(neginf=-1e9).argmax(dim=0)  # (D,)
+    # the sections above the bust and the cap round its apex: down to the lowest apex of the
+    # directions fully ahead, and as far again as the cap reaches below it
+    lowest = int(apex[weight[ahead] >= 1.0].max()) + 2 * round(BEND_RADIUS_M / SLICE_M)
+    raised = own.clone()
+    tent = round_over_apex(concave_majorant(own[:, ahead], apex), apex)
+    raised[:, ahead] = own[:, ahead] + weight[ahead] * (tent - own[:, ahead])
+    centre = _slice_centres(own)
+    lo = pos.floor().long().clamp(0, num - 1)
+    hi = (lo + 1).clamp(max=num - 1)
+    t = (pos - lo.float()).clamp(0, 1)
+    c = centre[lo] * (1 - t)[:, None] + centre[hi] * t[:, None]
+    offset = xz - c
+    r = offset.norm(dim=1).clamp(min=1e-6)
+    ray = offset / r[:, None]
+    # the tent moves the cloth facing ahead (a vertex facing sideways, by the armhole, stays
+    # with the sleeve it joins); how far a vertex goes onto the hull rather than keeping its
+    # depth under it
+    facing = _tent_weight(ray[:, 1])
+    onto = ring[ids]
+    grow = torch.zeros(ids.numel())
+    for slice_ids, w in ((lo, 1 - t), (hi, t)):
+        before = _exit_radius(c, ray, own[slice_ids], dirs)
+        after = _exit_radius(c, ray, raised[slice_ids], dirs)
+        bounded = torch.isfinite(before) & torch.isfinite(after)
+        rise = torch.where(bounded, after - before, 0.0).clamp(min=0.0)
+        reach = torch.where(bounded, after - r, 0.0).clamp(min=0.0)
+        grow = grow + w * torch.where(slice_ids <= lowest, rise + onto * (reach - rise), 0.0)
+    moved = xz + ray * (facing * grow)[:, None]
     result = verts.clone()
     result[ids, 0] = moved[:, 0]
     result[ids, 2] = moved[:, 1]

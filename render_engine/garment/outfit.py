@@ -73,10 +73,15 @@ HAIR_STYLES: dict[str, tuple[float, float]] = {
     "buzz": (0.004, 0.06),
     "none": (0.0, 0.0),
 }
-BASE_LAYER_GAP_M = 0.0015
+#: the base layer's offset over the skin: 3 mm, as at 1.5 mm the skin and the bodysuit's
+#: edge tied in depth where the surface turns away from the camera (a sawtooth along the leg
+#: openings at the hips in the gallery's front views)
+BASE_LAYER_GAP_M = 0.003
 #: the base layer's neckline: this much wider than the widest of a garment's (a dress's or a
-#: blouse's, 8 cm) and lower all round, so its edge never shows beside a garment's neckline
-BASE_NECK_MARGIN_M = 0.01
+#: blouse's, 8 cm) and lower all round, so its edge never shows beside a garment's neckline;
+#: 1.5 cm, as a garment's edge moves out with its envelope over the bust (`span_bust`) by up
+#: to about half a centimetre and the base layer's must stay an edge band further out
+BASE_NECK_MARGIN_M = 0.015
 BASE_NECK_WIDTH_M = 0.08 + BASE_NECK_MARGIN_M
 #: the base layer's edges show this much of its thickness
 BASE_LAYER_BAND_M = 0.0015

@@ -399,8 +399,8 @@ HEM_SHADOW_REACH_M = 0.1
 def hem_points(mesh: TriMesh) -> tuple[torch.Tensor, torch.Tensor]:
     """(H, 3) points along the lower hems of a garment's body (torso and skirt regions):
     the midpoints of its boundary edges whose face lies above them (the cloth hangs from
-    there: the face's centre rises from the edge by more than half its distance); and (H,)
-    one vertex of each such edge."""
+    there: the way from the edge into its face, square to the edge, rises by more than half
+    its length, i.e. at more than 30 degrees); and (H,) one vertex of each such edge."""
     from render_engine.garment.pattern import GarmentRegion
 
     faces = mesh.faces
@@ -420,8 +420,15 @@ def hem_points(mesh: TriMesh) -> tuple[torch.Tensor, torch.Tensor]:
         trunk = torch.tensor([GarmentRegion.TORSO, GarmentRegion.SKIRT])
         edge_ok = torch.isin(mesh.labels[edge], trunk).all(dim=1)
         edge, face = edge[edge_ok], face[edge_ok]
-    mid = mesh.verts[edge].mean(dim=1)  # (B, 3)
+    ends = mesh.verts[edge]  # (B, 2, 3)
+    mid = ends.mean(dim=1)  # (B, 3)
     rise = mesh.verts[faces[face]].mean(dim=1) - mid
+    # the way into the cloth square to the edge: along a hem it points up; along a vertical
+    # edge (an open front's) it is level, whatever the triangle's shape (the face's centre
+    # alone rose over the edge's middle on half the faces of an open front's V, and the
+    # plain top in the opening was shaded as if under a hem)
+    along = torch.nn.functional.normalize(ends[:, 1] - ends[:, 0], dim=1)
+    rise = rise - (rise * along).sum(dim=1, keepdim=True) * along
     hangs = rise[:, 1] > 0.5 * rise.norm(dim=1)
     return mid[hangs], edge[hangs, 0]
 

@@ -50,3 +50,29 @@ def test_a_suit_jackets_hem_shades_the_trousers_under_it_and_nothing_above() -> 
     assert float(shade[legs & (y < jacket_hem - HEM_SHADOW_DROP_M - 0.01)].min()) == 1.0
     jacket = torch.isin(g.labels, torch.tensor([GarmentRegion.TORSO, GarmentRegion.SKIRT]))
     assert float(shade[jacket & ~band].min()) == 1.0
+
+
+def test_an_open_fronts_edges_cast_no_hem_shadow_into_the_opening() -> None:
+    """The open front's V runs down the coat: its edges are no hems. On half of its faces
+    the face's centre rose over the edge's middle (triangles leaning up along a vertical
+    edge), so those edges counted as hems and shaded the plain top and the base layer in
+    the opening by up to 54 % (gallery body a): a dark grey gap down to the crotch."""
+    from render_engine.body.fitted import build_body
+    from render_engine.body.pose import pose_body
+
+    torch.set_num_threads(2)
+    fitted = build_body({"gender": 0.9, "weight": 0.6})
+    body = dataclasses.replace(fitted, mesh=pose_body(fitted, "standing_neutral"))
+    gbody = as_garment_body(body)
+    coat = dress(body, "outerwear", GUIDE, "M", "#8B6F47", subcategory="coats")
+    hems, _ = hem_points(coat.mesh)
+    below_waist = hems[:, 1] < float(gbody.joints["waist"][1]) - 0.03
+    # the coat's lower hems are all its skirt's hem, below the crotch
+    assert int(below_waist.sum()) >= 20
+    assert float(hems[below_waist, 1].max()) < gbody.crotch_y()
+    meshes = outfit(body, [coat.mesh])
+    for name in ("inner_top", "base_layer"):
+        layer = next(m for m in meshes if m.name == name)
+        shade = layer.extras.get("shade", torch.ones(layer.num_verts))
+        assert isinstance(shade, torch.Tensor)
+        assert float(shade.min()) == 1.0, name

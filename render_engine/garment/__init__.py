@@ -13,7 +13,7 @@ garment.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -42,6 +42,7 @@ from render_engine.garment.envelope import (
     hang,
     hang_limb,
     limb_fall_slope,
+    respace_bunched,
     span_bust,
     untangle_loops,
 )
@@ -165,6 +166,13 @@ def bridge_concavities(
     return x
 
 
+def _hang_on(
+    movable: torch.Tensor, fall_from_y: float, slope: float | None, faces: torch.Tensor
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """`hang` of these vertices, as a function of the surface (for `respace_bunched`)."""
+    return lambda verts: hang(verts, movable, fall_from_y, slope, faces=faces)
+
+
 def hanging_cloth(
     piece_verts: torch.Tensor,
     faces: torch.Tensor,
@@ -204,11 +212,19 @@ def hanging_cloth(
     for c in torch.unique(component_t[trunk]).tolist():
         mine = component_t == c
         movable = mine & trunk & (y < armpit)
-        if bool((mine & (labels == GarmentRegion.LEG)).any()):
+        legs = bool((mine & (labels == GarmentRegion.LEG)).any())
+        if legs:
             movable &= y > crotch
             fade = torch.where(mine, fade * ((y - crotch) / CROTCH_ABOVE_M).clamp(0, 1), fade)
         # the fall starts at the bust (the chest joint) and the shoulder blades beside it
-        moved = hang(piece_verts, movable, float(j["chest"][1]), slope)
+        chest = float(j["chest"][1])
+        moved = hang(piece_verts, movable, chest, slope, faces=faces)
+        if not legs:
+            # what the move bunched under an overhang (the bust) is spread down the envelope
+            # again (`respace_bunched`); not on trousers: respaced, the folds of the groin
+            # beside the fork turned over in front of it, where `span_crotch` spans them
+            rehang = _hang_on(movable, chest, slope, faces)
+            moved = respace_bunched(piece_verts, moved, faces, movable, rehang)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
     # over the bust the cloth runs straight from the upper chest to the apex (`span_bust`),

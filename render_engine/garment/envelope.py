@@ -29,6 +29,7 @@ cloth's bending radius.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -109,7 +110,7 @@ def _exit_radius(
 
 
 def _slice_supports(
-    xz: torch.Tensor, sid: torch.Tensor, num: int, dirs: torch.Tensor
+    xz: torch.Tensor, sid: torch.Tensor, num: int, dirs: torch.Tensor, band: bool = True
 ) -> torch.Tensor:
     """The support function of each of `num` horizontal slices (xz (n, 2) horizontal
     positions, sid (n,) their slice) in the directions `dirs` (U, 2): (num, U), -inf where a
@@ -120,6 +121,8 @@ def _slice_supports(
     support = support.scatter_reduce(
         0, sid[:, None].expand(-1, dirs.shape[0]), proj, reduce="amax", include_self=True
     )
+    if not band:
+        return support
     padded = torch.cat([support[:1], support, support[-1:]])
     return torch.maximum(torch.maximum(padded[:-2], padded[1:-1]), padded[2:])
 
@@ -144,6 +147,7 @@ def hang(
     fall_from_y: float,
     slope: float | torch.Tensor | None,
     own_centre: bool = False,
+    faces: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The envelope of the movable vertices (verts (N, 3) m, y up; movable (N,) bool): each
     moves out horizontally onto its slice's convex hull and, below `fall_from_y`, onto the
@@ -151,7 +155,10 @@ def hang(
     per horizontal direction of `_directions`). Each moves along its ray from the slice's
     centre: that of the envelope, or with `own_centre` that of the slice's own section (a
     limb's: the envelope falling from a bent elbow can lie off to one side of the forearm,
-    and rays from its centre would scramble the order of a cuff's points). (N, 3) -> (N, 3)."""
+    and rays from its centre would scramble the order of a cuff's points). With the mesh's
+    `faces` (F, 3), each slice's section is the exact one at its height with the slice's own
+    vertices (`_section_supports`); without, the slice's vertices with its neighbours' (a
+    limb's slices are tilted: their exact sections are not level). (N, 3) -> (N, 3)."""
     ids = movable.nonzero().squeeze(1)
     if ids.numel() < 3:
         return verts
@@ -163,7 +170,21 @@ def hang(
     sid = pos.round().long()
     num = int(sid.max()) + 1
     dirs = _directions()
-    support = _slice_supports(xz, sid, num, dirs)
+    if faces is None:
+        support = _slice_supports(xz, sid, num, dirs)
+    else:
+        # the exact section at each slice's height (where the mesh's edges cross it) and the
+        # slice's own vertices: no band of neighbours, which held the hull out at a bust's
+        # apex for a slice below it, so the fall began with a kink under the apex
+        from render_engine.garment.geometry import unique_edges
+
+        edges = unique_edges(faces)
+        edges = edges[movable[edges].all(dim=1)]
+        heights = top - SLICE_M * torch.arange(num, dtype=torch.float32)
+        support = torch.maximum(
+            _slice_supports(xz, sid, num, dirs, band=False),
+            _section_supports(verts, edges, heights, dirs),
+        )
     own = support
     if slope is not None:
         start = max(1, math.ceil((top - fall_from_y) / SLICE_M))
@@ -208,6 +229,66 @@ def hang(
     result[ids, 0] = moved[:, 0]
     result[ids, 2] = moved[:, 1]
     return result
+
+
+#: cloth does not compress: a face the move onto the envelope shrinks to under this share of
+#: its area (or turns over) was bunched there (`respace_bunched`)
+BUNCHED_AREA = 0.5
+#: rings of vertices round the bunched faces that are respaced with them, and the passes
+RESPACE_RINGS = 3
+RESPACE_PASSES = 40
+
+
+def respace_bunched(
+    before: torch.Tensor,
+    after: torch.Tensor,
+    faces: torch.Tensor,
+    movable: torch.Tensor,
+    rehang: Callable[[torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
+    """The envelope (`hang`) with the cloth it bunched respaced down it.
+
+    `hang` moves each vertex out horizontally at its own height. Under an overhang (the
+    underside of a bust, of the buttocks) the body's surface runs nearly level, then back
+    up into the crease: its vertices all land on the envelope at about one height, and those
+    going back up land above the ones before them, so their faces turn over (gallery body
+    a's shirt: a fold of 157 degrees 4 cm under each bust apex, which the smoothing and the
+    drape left as a 40-degree point with a crease under it). Cloth does not compress, so
+    where a face shrank to under `BUNCHED_AREA` of its area, or turned over, the heights of
+    its vertices and of `RESPACE_RINGS` rings round them are relaxed (`RESPACE_PASSES` passes
+    of the uniform Laplacian of the height alone: the vertices spread out down the surface,
+    in order) and the result is hung again (`rehang`, the same envelope). before, after:
+    (N, 3) the surface before and after `hang`; faces (F, 3); movable (N,) bool. (N, 3)."""
+    from render_engine.garment.geometry import boundary_vertices, uniform_laplacian, unique_edges
+
+    f = faces[movable[faces].all(dim=1)]
+    if f.shape[0] == 0:
+        return after
+
+    def doubled_areas(v: torch.Tensor) -> torch.Tensor:
+        return torch.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]], dim=1)
+
+    was, now = doubled_areas(before), doubled_areas(after)
+    bunched = (was * now).sum(dim=1) <= 0
+    bunched |= now.norm(dim=1) < BUNCHED_AREA * was.norm(dim=1)
+    if not bool(bunched.any()):
+        return after
+    edges = unique_edges(f)
+    region = torch.zeros(before.shape[0], dtype=torch.bool)
+    region[f[bunched].reshape(-1)] = True
+    for _ in range(RESPACE_RINGS):
+        grow = region.clone()
+        grow[edges[region[edges[:, 1]], 0]] = True
+        grow[edges[region[edges[:, 0]], 1]] = True
+        region = grow
+    # a hem or a neckline keeps its height: relaxed, an edge vertex (its neighbours all on
+    # one side) moved up into the cloth, and a top's hem rose in an arch over the groin
+    region &= movable & ~boundary_vertices(faces, before.shape[0])
+    x = before.clone()
+    for _ in range(RESPACE_PASSES):
+        step = 0.5 * uniform_laplacian(x, edges)[:, 1]
+        x[:, 1] = torch.where(region, x[:, 1] + step, x[:, 1])
+    return rehang(x)
 
 
 #: the tent over the bust (`span_bust`) is full in the directions within the first of these

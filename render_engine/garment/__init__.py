@@ -219,12 +219,15 @@ def hanging_cloth(
         # the fall starts at the bust (the chest joint) and the shoulder blades beside it
         chest = float(j["chest"][1])
         moved = hang(piece_verts, movable, chest, slope, faces=faces)
-        if not legs:
-            # what the move bunched under an overhang (the bust) is spread down the envelope
-            # again (`respace_bunched`); not on trousers: respaced, the folds of the groin
-            # beside the fork turned over in front of it, where `span_crotch` spans them
-            rehang = _hang_on(movable, chest, slope, faces)
-            moved = respace_bunched(piece_verts, moved, faces, movable, rehang)
+        # what the move bunched under an overhang (the bust, the buttocks) is spread down
+        # the envelope again (`respace_bunched`); on trousers behind the hip joints only:
+        # respaced, the folds of the groin beside the fork turned over in front of it,
+        # where `span_crotch` spans them
+        respaced = movable
+        if legs:
+            respaced = movable & (piece_verts[:, 2] < float(j["hip_L"][2] + j["hip_R"][2]) / 2)
+        rehang = _hang_on(movable, chest, slope, faces)
+        moved = respace_bunched(piece_verts, moved, faces, respaced, rehang)
         hung = torch.where(mine[:, None], moved, hung)
     out = piece_verts + (hung - piece_verts) * fade[:, None]
     # over the bust the cloth runs straight from the upper chest to the apex (`span_bust`),

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -58,6 +58,8 @@ SWING_SD_DEG = 30.0
 ARM_PARAMETERS = 6  # raise, swing and elbow of each arm
 #: Axis of the rest elbow's bend, left arm, world axes (see `body.pose`'s t-pose).
 ELBOW_AXIS = (33.0, 30.0, -3.0)
+#: Arms lowered further than this (degrees from the rest A-pose) count as hanging down.
+ARMS_DOWN_BELOW_DEG = -30.0
 
 
 @dataclass(frozen=True)
@@ -303,3 +305,39 @@ def estimate_pose(
     pose = unpack(x)
     return PhotoPose(pose.turn_deg, pose.raise_deg, pose.forward_deg, pose.elbow_deg,
                      pose.lateral_m, rms)
+
+
+def arms_hang(pose: PhotoPose) -> bool:
+    """Whether the pose's arms hang down (lowered past `ARMS_DOWN_BELOW_DEG` on average)."""
+    return sum(pose.raise_deg) / 2 < ARMS_DOWN_BELOW_DEG
+
+
+def hanging_arms_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list[PhotoPose]:
+    """Each photo's pose, with the forward swing and elbow bend of arms hanging in a front or
+    back photo taken from the side photos.
+
+    Both turn the arm in the body's sagittal plane: a side photo shows them in its own
+    plane, a front or back photo only end-on, as depth, where they barely move the
+    landmarks (a hanging forearm bent by 30 degrees rises by a few centimetres, as far as
+    BlazePose's wrist lies off anny's), so its estimate is noise: on grid photos of arms
+    hanging with the elbows bent 11 degrees, the front and back estimates ranged from a
+    swing of -19 to +29 degrees and an elbow bent from 8 to 65 degrees, the side photos' from
+    -3 to 1 and 13 to 17. In front and back photos those angles move the forearm and the hand
+    across the trunk's outline (the elbow's axis is not horizontal) and so the widths of the
+    hip and waist rows the fit reads. The side photos' mean is used where at least one side
+    photo has its arms posed (not left at rest for want of evidence, see `estimate_pose`);
+    people turning on the spot between photos keep their arms' pose.
+    """
+    sides = [
+        p for label, p in zip(labels, poses, strict=True)
+        if label.startswith("side") and (p.forward_deg, p.elbow_deg) != ((0.0, 0.0), (0.0, 0.0))
+    ]
+    if not sides:
+        return poses
+    forward = sum(sum(p.forward_deg) for p in sides) / (2 * len(sides))
+    elbow = sum(sum(p.elbow_deg) for p in sides) / (2 * len(sides))
+    return [
+        replace(p, forward_deg=(forward, forward), elbow_deg=(elbow, elbow))
+        if label in ("front", "back") and arms_hang(p) else p
+        for label, p in zip(labels, poses, strict=True)
+    ]

@@ -312,24 +312,26 @@ def arms_hang(pose: PhotoPose) -> bool:
     return sum(pose.raise_deg) / 2 < ARMS_DOWN_BELOW_DEG
 
 
-def hanging_arms_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list[PhotoPose]:
-    """Each photo's pose, with the forward swing and elbow bend of arms hanging in a front or
-    back photo taken from the side photos.
+def hanging_elbows_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list[PhotoPose]:
+    """Each photo's pose, with the elbow bend of arms hanging in a front or back photo
+    taken from the side photos.
 
-    Both turn the arm in the body's sagittal plane: a side photo shows them in its own
-    plane, a front or back photo only end-on, as depth, where they move the landmarks by the
-    cosine of the angle alone (a forearm bent 30 degrees instead of 11 lifts the wrist by 3
-    cm, about as far as BlazePose's wrist lies off anny's), so its estimate there is noise.
-    On the ten photo sets of grid seed 11 with the arms hanging in every photo (truly: no
-    swing, elbows bent 11 degrees), the front and back photos read swings of -22 to +35
-    degrees and elbows bent -1 to 65 degrees, the side photos -3 to +5 and 5 to 17. In a
-    front or back photo those angles move the forearm and the hand across the trunk's
-    outline (the elbow's axis is not horizontal), on the hip and waist rows the fit reads as
-    the trunk: grid scan 18's back photo, read swung back 18 degrees with the elbows bent
-    63, widened the fitted hips by about 4 cm. The side photos' mean is used where a side
-    photo has its arms posed (not left at rest for want of evidence, see `estimate_pose`): a
-    person turning on the spot between photos keeps the arms' pose; the raise, which a front
-    photo shows and a side photo does not, stays each photo's own.
+    The elbow bends the forearm in the body's sagittal plane: a side photo shows the bend in
+    its own plane, a front or back photo only end-on, as depth, where it moves the landmarks
+    by the cosine of the angle alone (a forearm bent 30 degrees instead of 11 lifts the
+    wrist by 3 cm, about as far as BlazePose's wrist lies off anny's), so its estimate there
+    is noise. On the ten photo sets of grid seed 11 with the arms hanging in every photo
+    (truly: elbows bent 11 degrees), the front and back photos read elbows bent -1 to 65
+    degrees, the side photos 5 to 17. In a front or back photo the bend carries the forearm
+    and the hand across the trunk's outline (the elbow's axis is not horizontal), on the hip
+    and waist rows that the fit reads as the trunk: grid scan 18's back photo, read with the
+    elbows bent 63 degrees (and swung back 18), widened the fitted hips by about 4 cm. The
+    side photos' mean is used where a side photo has its arms posed (not left at rest for
+    want of evidence, see `estimate_pose`): a person turning on the spot between photos
+    keeps the arms' pose. The raise, which a front photo shows and a side photo does not,
+    stays each photo's own, and so does the upper arm's forward swing: it turns a hanging
+    arm in depth, which a front photo's widths hardly see, and taking it from the side photo
+    too made the grid's chests worse (docs/scan.md).
     """
     sides = [
         p for label, p in zip(labels, poses, strict=True)
@@ -337,10 +339,9 @@ def hanging_arms_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list[P
     ]
     if not sides:
         return poses
-    forward = sum(sum(p.forward_deg) for p in sides) / (2 * len(sides))
     elbow = sum(sum(p.elbow_deg) for p in sides) / (2 * len(sides))
     return [
-        replace(p, forward_deg=(forward, forward), elbow_deg=(elbow, elbow))
+        replace(p, elbow_deg=(elbow, elbow))
         if label in ("front", "back") and arms_hang(p) else p
         for label, p in zip(labels, poses, strict=True)
     ]

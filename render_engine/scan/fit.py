@@ -40,12 +40,7 @@ import torch
 from render_engine.body.fit import PHENOTYPE_BOUNDS
 from render_engine.body.measures import body_measures
 from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
-from render_engine.scan.posing import (
-    PhotoPose,
-    arms_hang,
-    pose_vertices,
-    turn_matrix,
-)
+from render_engine.scan.posing import PhotoPose, arms_hang, pose_vertices, turn_matrix
 from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERTICAL_FOV_DEG
 from render_engine.scan.proxy import fitting_proxy
 from render_engine.scan.render import place_in_views, soft_silhouettes

@@ -329,9 +329,10 @@ def hanging_elbows_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list
     side photos' mean is used where a side photo has its arms posed (not left at rest for
     want of evidence, see `estimate_pose`): a person turning on the spot between photos
     keeps the arms' pose. The raise, which a front photo shows and a side photo does not,
-    stays each photo's own, and so does the upper arm's forward swing: it turns a hanging
-    arm in depth, which a front photo's widths hardly see, and taking it from the side photo
-    too made the grid's chests worse (docs/scan.md).
+    stays each photo's own, and so does the upper arm's forward swing, though a front photo
+    sees it end-on too: taken from the side photos as well, it made the chests of the grid's
+    arms-down scans worse (docs/scan.md), the arms' pose then offsetting less of the other
+    errors (camera, the widths' ambiguity where arms cover the trunk's sides).
     """
     sides = [
         p for label, p in zip(labels, poses, strict=True)

@@ -40,7 +40,7 @@ import torch
 from render_engine.body.fit import PHENOTYPE_BOUNDS
 from render_engine.body.measures import body_measures
 from render_engine.body.model import PHENOTYPE_LABELS, phenotype_tensor, rest_shape
-from render_engine.scan.posing import PhotoPose, pose_vertices, turn_matrix
+from render_engine.scan.posing import PhotoPose, arms_hang, pose_vertices, turn_matrix
 from render_engine.scan.protocol import CAMERA_DISTANCE_M, CAMERA_HEIGHT_M, VERTICAL_FOV_DEG
 from render_engine.scan.proxy import fitting_proxy
 from render_engine.scan.render import place_in_views, soft_silhouettes
@@ -70,8 +70,6 @@ PROFILE_STARTS: tuple[dict[str, float], ...] = (
 ARM_REFINE_DEG = 8.0
 ARM_REFINE_SD_DEG = 4.0
 ARM_REFINE_STEP_DEG = 0.5
-#: Arms lowered further than this (degrees from the rest A-pose) count as hanging down.
-ARMS_DOWN_BELOW_DEG = -30.0
 PROFILE_PIXEL_TOLERANCE = 1.0  # pixels (at 256 rows) of width error worth one unit of loss
 ROBUST_SCALE = 3.0  # Cauchy scale of the width residuals, in units of the tolerance
 SIGMA = 1e-4  # soft-edge width of the silhouettes, squared NDC units (about 0.5 px at 128 rows)
@@ -408,7 +406,7 @@ def fit_profiles(
     proportions look alike in silhouette and the loss has local minima between them, so
     `PROFILE_SCOUT_ITERATIONS` steps are taken from `start` and from each of
     `PROFILE_STARTS` (laid over `start`), and the lowest loss is carried on to
-    `iterations` steps. Arms hanging down in front and back views (`ARMS_DOWN_BELOW_DEG`)
+    `iterations` steps. Arms hanging down in front and back views (`posing.arms_hang`)
     are lowered or raised with the body, within `ARM_REFINE_DEG` of `photo_poses`. Returns
     a `ProfileFit`. Deterministic: the same photos give the same phenotype in any
     process state.
@@ -428,7 +426,7 @@ def fit_profiles(
     # front and back views with the arms hanging: their lowering refined with the body
     hanging = [] if photo_poses is None else [
         v for v, (label, pose) in enumerate(zip(poses, photo_poses, strict=True))
-        if label in ("front", "back") and sum(pose.raise_deg) / 2 < ARMS_DOWN_BELOW_DEG
+        if label in ("front", "back") and arms_hang(pose)
     ]
     k = len(hanging)
     lo = torch.cat([lo, torch.full((k,), -ARM_REFINE_DEG, dtype=lo.dtype)])

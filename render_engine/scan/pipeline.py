@@ -36,7 +36,7 @@ from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
-from render_engine.scan.posing import PhotoPose, estimate_pose
+from render_engine.scan.posing import PhotoPose, estimate_pose, hanging_elbows_as_in_side
 from render_engine.scan.profile import central_runs, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
@@ -297,6 +297,8 @@ def scan_from_photos(
             widths.append(width)
             gaps.append(gap)
             targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
+        # a front or back photo sees a hanging arm's elbow bend end-on, a side photo in its plane
+        photo_poses = hanging_elbows_as_in_side(poses, photo_poses)
         return (cameras, photo_poses, torch.stack(widths), torch.stack(gaps),
                 soft_targets(torch.stack(targets)))
 

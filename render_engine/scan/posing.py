@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -58,6 +58,8 @@ SWING_SD_DEG = 30.0
 ARM_PARAMETERS = 6  # raise, swing and elbow of each arm
 #: Axis of the rest elbow's bend, left arm, world axes (see `body.pose`'s t-pose).
 ELBOW_AXIS = (33.0, 30.0, -3.0)
+#: Arms lowered further than this (degrees from the rest A-pose) count as hanging down.
+ARMS_DOWN_BELOW_DEG = -30.0
 
 
 @dataclass(frozen=True)
@@ -303,3 +305,44 @@ def estimate_pose(
     pose = unpack(x)
     return PhotoPose(pose.turn_deg, pose.raise_deg, pose.forward_deg, pose.elbow_deg,
                      pose.lateral_m, rms)
+
+
+def arms_hang(pose: PhotoPose) -> bool:
+    """Whether the pose's arms hang down (lowered past `ARMS_DOWN_BELOW_DEG` on average)."""
+    return sum(pose.raise_deg) / 2 < ARMS_DOWN_BELOW_DEG
+
+
+def hanging_elbows_as_in_side(labels: list[str], poses: list[PhotoPose]) -> list[PhotoPose]:
+    """Each photo's pose, with the elbow bend of arms hanging in a front or back photo
+    taken from the side photos.
+
+    The elbow bends the forearm in the body's sagittal plane: a side photo shows the bend in
+    its own plane, a front or back photo only end-on, as depth, where it moves the landmarks
+    by the cosine of the angle alone (a forearm bent 30 degrees instead of 11 lifts the
+    wrist by 3 cm, about as far as BlazePose's wrist lies off anny's), so its estimate there
+    is noise. On the ten photo sets of grid seed 11 with the arms hanging in every photo
+    (truly: elbows bent 11 degrees), the front and back photos read elbows bent -1 to 65
+    degrees, the side photos 5 to 17. In a front or back photo the bend carries the forearm
+    and the hand across the trunk's outline (the elbow's axis is not horizontal), on the hip
+    and waist rows that the fit reads as the trunk: grid scan 18's back photo, read with the
+    elbows bent 63 degrees (and swung back 18), widened the fitted hips by about 4 cm. The
+    side photos' mean is used where a side photo has its arms posed (not left at rest for
+    want of evidence, see `estimate_pose`): a person turning on the spot between photos
+    keeps the arms' pose. The raise, which a front photo shows and a side photo does not,
+    stays each photo's own, and so does the upper arm's forward swing, though a front photo
+    sees it end-on too: taken from the side photos as well, it made the chests of the grid's
+    arms-down scans worse (docs/scan.md), the arms' pose then offsetting less of the other
+    errors (camera, the widths' ambiguity where arms cover the trunk's sides).
+    """
+    sides = [
+        p for label, p in zip(labels, poses, strict=True)
+        if label.startswith("side") and (p.forward_deg, p.elbow_deg) != ((0.0, 0.0), (0.0, 0.0))
+    ]
+    if not sides:
+        return poses
+    elbow = sum(sum(p.elbow_deg) for p in sides) / (2 * len(sides))
+    return [
+        replace(p, elbow_deg=(elbow, elbow))
+        if label in ("front", "back") and arms_hang(p) else p
+        for label, p in zip(labels, poses, strict=True)
+    ]

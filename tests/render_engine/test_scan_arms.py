@@ -11,7 +11,7 @@ import torch
 from render_engine.body.measures import body_measures
 from render_engine.body.model import phenotype_tensor, rest_shape
 from render_engine.scan import fit as F
-from render_engine.scan.posing import PhotoPose
+from render_engine.scan.posing import PhotoPose, hanging_elbows_as_in_side
 from render_engine.scan.profile import profile_rows
 
 TRUTH = {"gender": 0.8, "age": 0.85, "muscle": 0.4, "weight": 0.45, "height": 0.4,
@@ -22,9 +22,10 @@ POSES = ["front", "side_left", "back"]
 
 
 def hips_of(phenotype: dict[str, float]) -> float:
+    """The hips' girth in cm (`body_measures` gives metres)."""
     with torch.no_grad():
         verts, heads = rest_shape(phenotype_tensor(phenotype))
-        return float(body_measures(verts, heads)["hips"][0])
+        return 100.0 * float(body_measures(verts, heads)["hips"][0])
 
 
 def lowered(by: float) -> list[PhotoPose]:
@@ -50,4 +51,44 @@ def test_the_profile_fit_finds_where_hanging_arms_hang_and_keeps_the_hips() -> N
     for view in (front, back):  # hanging in front and back photos: refined towards -47
         assert all(abs(r - -47.0) < 2.0 for r in view.raise_deg), view.raise_deg
     assert side.raise_deg == (-30.0, -30.0)  # a side photo hardly shows a sideways raise
+    assert abs(hips_of(fit.phenotype) - hips_of(TRUTH)) < 1.5
+
+
+def test_hanging_arms_take_their_elbow_bend_from_the_side_photo() -> None:
+    hanging = PhotoPose(raise_deg=(-42.0, -44.0), forward_deg=(-18.0, -17.0),
+                        elbow_deg=(-18.0, -20.0))
+    a_pose = PhotoPose(raise_deg=(-5.0, -3.0), forward_deg=(6.0, 6.0), elbow_deg=(10.0, 10.0))
+    side = PhotoPose(raise_deg=(-34.0, -34.0), forward_deg=(1.0, 1.0), elbow_deg=(32.0, 32.0))
+    front, side_out, back = hanging_elbows_as_in_side(POSES, [hanging, side, hanging])
+    for view in (front, back):
+        assert view.elbow_deg == (32.0, 32.0)
+        # a front photo shows the raise itself; the swing stays its own too
+        assert view.raise_deg == hanging.raise_deg and view.forward_deg == hanging.forward_deg
+    assert side_out == side
+    # arms held out in the front photo: its own estimate is kept
+    assert hanging_elbows_as_in_side(POSES, [a_pose, side, hanging])[0] == a_pose
+    # a side photo whose arms were left at rest (no evidence of their pose) tells nothing
+    at_rest = PhotoPose(turn_deg=2.0)
+    assert hanging_elbows_as_in_side(POSES, [hanging, at_rest, hanging])[0] == hanging
+
+
+@pytest.mark.slow
+def test_an_end_on_elbow_misread_in_front_and_back_photos_does_not_widen_the_hips() -> None:
+    """Grid scan 18's back photo: BlazePose's landmarks read the hanging arms swung back 18
+    degrees with the elbows bent 63 (truly 0 and 11), which pulls the hands across the hip
+    rows; the fit widened the hips by about 4 cm to fill the photo's outline (3.8 cm here)."""
+    truth = phenotype_tensor(TRUTH)
+    with torch.no_grad():
+        verts, _ = rest_shape(truth)
+    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
+    rows = profile_rows(height_m, 256)
+    hanging = PhotoPose(raise_deg=(-40.0, -40.0), elbow_deg=(34.0, 34.0))
+    photo = F.profile_widths(truth, POSES, rows, 256, with_weight=False,
+                             photo_poses=[hanging] * 3)
+    misread = PhotoPose(raise_deg=(-40.0, -40.0), forward_deg=(-18.0, -18.0),
+                        elbow_deg=(-18.0, -18.0))
+    side = PhotoPose(raise_deg=(-34.0, -34.0), forward_deg=(1.0, 1.0), elbow_deg=(32.0, 32.0))
+    poses = hanging_elbows_as_in_side(POSES, [misread, side, misread])
+    fit = F.fit_profiles(photo.widths[0].to(torch.float32), POSES, START, height_m, 256,
+                         photo_poses=poses, photo_gaps=photo.gaps[0])
     assert abs(hips_of(fit.phenotype) - hips_of(TRUTH)) < 1.5

@@ -16,23 +16,12 @@ No distance, lens height, field of view, aspect or framing is assumed. Per photo
    linear in height, a tilted one does not (its rows follow tan): that and the joints'
    spacing give the pitch, the soles-to-crown span the distance. Each row's error counts in
    metres at the person over its own tolerance (the outline's ends 1 cm, a landmark 3 cm:
-   a landmark is not at anny's joint), Cauchy-weighted beyond it (BlazePose's mask now and
-   then loses the feet against a floor of their colour: one such row, 5-17 cm short, used
-   to outweigh all the others and tilt the camera by up to 8 degrees), and the pitch has a
-   weak prior about level (10 degrees): a tilt and a lens height trade against each other,
-   and without the prior the landmarks' offsets tilted the estimate by 5-10 degrees, which
-   with the lens height it drags along shrinks or widens the person's widths against their
-   height by up to 10 %.
-   Photos taken from one spot (`estimate_spot`: the first photo and those of its size and
-   lens) are fitted together: one pitch, roll and lens height (the phone stays put, the
-   floor is the same), a distance per photo tied to their mean (the person turns on the
-   spot, moving a few centimetres). The tilt-for-lens-height trade is nearly exact for
-   points on the person's axis plane only; the front photo's toes, the back photo's heels
-   and a side view's joints lie off it, each photo on its own side, so one lens height for
-   all of them pins the tilt: on the grids' 56 photo sets (seeds 11 and 12, the true body)
-   the mean pitch error fell from 2.2-4.1 to 1.8-2.1 degrees, the lens height's from
-   0.13-0.29 m to 0.10-0.11 m. The pipeline solves it with the start body, then again with
-   the fitted one.
+   a landmark is not at anny's joint), and the pitch has a weak prior about level (10
+   degrees): a tilt and a lens height trade against each other, and without the prior the
+   landmarks' offsets tilted the estimate by 5-10 degrees, which with the lens height it
+   drags along shrinks or widens the person's widths against their height by up to 10 %.
+   The pipeline solves it with the start body, then again with the fitted one, and lets
+   photos taken from one spot share the front photo's pitch and roll (`pipeline`).
 4. Reference view: the levelled photo differs from the fit's reference camera
    (`protocol`: level, 2.5 m, lens at 1.0 m, 60 degrees vertical, 3:4) by a scale and a shift
    for every point at the person's depth, so the mask is resampled into that view (one
@@ -65,14 +54,6 @@ JOINT_TOLERANCE_M = 0.03
 #: offset from anny's joint alone can tilt the estimate by 10 degrees.
 PITCH_SD_DEG = 10.0
 MAX_PITCH_DEG = 20.0
-#: Cauchy scale of the rows' errors, in tolerances: BlazePose's mask now and then loses the
-#: feet against a floor of their colour (5-17 cm short on 10 of the 168 photos of the grids,
-#: seeds 11 and 12, with the true camera; the others within 2 cm), and one such row at
-#: its 1 cm tolerance outweighed every other row and tilted the camera by up to 8 degrees.
-ROW_ROBUST_SCALE = 1.0
-#: Spread (m) of the photos' distances about their mean, for photos from one spot: the
-#: person turns on the spot, which moves their axis by a few centimetres.
-SPOT_DISTANCE_SD_M = 0.1
 MAX_ROLL_DEG = 10.0
 
 
@@ -89,7 +70,7 @@ class PhotoCamera:
     distance_m: float  # lens to the person's axis, horizontally
     lens_height_m: float
     residual_px: float  # rms of the rows' errors (soles, crown, joints) of the fit, pixels
-    misfit: float = 0.0  # half the sum of squares of `estimate_spot`'s residuals
+    misfit: float = 0.0  # half the sum of squares of `estimate_camera`'s residuals
 
     @property
     def vertical_fov_deg(self) -> float:
@@ -207,31 +188,6 @@ def body_roll(detection: P.Detection) -> float:
     return max(-limit, min(limit, roll))
 
 
-def _robust(r: np.ndarray) -> np.ndarray:
-    """Residuals in tolerances -> Cauchy residuals (half their squares sum to the Cauchy
-    cost, scale `ROW_ROBUST_SCALE`): quadratic within a tolerance, a row many tolerances off
-    (feet lost in the mask) weighs little more than one a few off."""
-    c = ROW_ROBUST_SCALE
-    return np.asarray(np.sign(r) * c * np.sqrt(np.log1p((r / c) ** 2)))
-
-
-def estimate_spot(
-    photos: list[tuple[P.Detection, int, int, BodyPoints]],
-    focal_px: float | None = None,
-    focal_source: str = "none",
-    pitch_deg: float | None = None,
-    roll_deg: float | None = None,
-) -> list[PhotoCamera]:
-    """The cameras of photos taken from one spot with one lens (see the module): one pitch,
-    one roll (the first photo's person's axis) and one lens height, a distance per photo
-    (tied to their mean, `SPOT_DISTANCE_SD_M`), by least squares on the rows of the soles,
-    the crown and the joints of every photo against its `BodyPoints` projected.
-    photos: (detection, width, height, body points), of one size. `pitch_deg` / `roll_deg`
-    given: held at that value. Each camera's `misfit` is the whole fit's cost."""
-    cameras, _ = _fit_spot(photos, focal_px, focal_source, pitch_deg, roll_deg)
-    return cameras
-
-
 def estimate_camera(
     detection: P.Detection,
     width: int,
@@ -242,81 +198,60 @@ def estimate_camera(
     pitch_deg: float | None = None,
     roll_deg: float | None = None,
 ) -> PhotoCamera:
-    """One photo's camera: `estimate_spot` of that photo alone."""
-    return estimate_spot(
-        [(detection, width, height, body)], focal_px, focal_source, pitch_deg, roll_deg
-    )[0]
-
-
-def _fit_spot(
-    photos: list[tuple[P.Detection, int, int, BodyPoints]],
-    focal_px: float | None,
-    focal_source: str,
-    pitch_deg: float | None,
-    roll_deg: float | None,
-) -> tuple[list[PhotoCamera], float]:
-    """`estimate_spot`'s cameras and the fit's cost (half the sum of squares of its
-    residuals)."""
+    """The photo's camera (see the module): pitch, distance and lens height by least
+    squares on the rows of the soles, the crown and the joints against `body` projected.
+    `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos)."""
     from scipy.optimize import least_squares
 
-    width, height = photos[0][1], photos[0][2]
     if focal_px is None:
         focal_px, focal_source = prior_focal_px(width, height), "prior"
     f, cx, cy = float(focal_px), width / 2, height / 2
-    roll = body_roll(photos[0][0]) if roll_deg is None else math.radians(roll_deg)
-    observed = [person_rows(det, roll, f, cx, cy) for det, *_ in photos]  # each (2 + K,)
-    seen = [~np.isnan(o[2:]) for o in observed]
-    bodies = [body for *_, body in photos]
+    roll = body_roll(detection) if roll_deg is None else math.radians(roll_deg)
+    observed = person_rows(detection, roll, f, cx, cy)  # (2 + K,)
+    seen = ~np.isnan(observed[2:])
+
     fixed = None if pitch_deg is None else math.radians(pitch_deg)
 
-    def row_errors(x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per photo, pixels: the soles' and crown's rows (2,), the seen joints' rows, minus
-        the photo's. x: pitch, lens height, then each photo's distance."""
-        pitch = x[0] if fixed is None else fixed
-        h = x[1]
-        out = []
-        for d, body, rows, ok in zip(x[2:], bodies, observed, seen, strict=True):
-            soles = _rows(body.soles, f, cy, pitch, d, h).max()
-            crown = _rows(body.crown, f, cy, pitch, d, h).min()
-            joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[ok]
-            ends = np.array([soles, crown], dtype=np.float64)
-            out.append((ends - rows[:2], joints - rows[2:][ok]))
-        return out
+    def row_errors(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels: the soles' and crown's rows, the seen joints' rows, minus the photo's."""
+        pitch, d, h = x
+        if fixed is not None:
+            pitch = fixed
+        soles = _rows(body.soles, f, cy, pitch, d, h).max()
+        crown = _rows(body.crown, f, cy, pitch, d, h).min()
+        joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
+        ends = np.array([soles, crown], dtype=np.float64)
+        return ends - observed[:2], joints - observed[2:][seen]
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        """Each row's error in metres at the person over its tolerance (robust), the pitch
-        prior and the distances' tie."""
-        parts = []
-        for d, (ends, joints) in zip(x[2:], row_errors(x), strict=True):
-            metres = d / f  # pixels -> metres at the person's distance
-            parts += [_robust(ends * metres / OUTLINE_TOLERANCE_M),
-                      _robust(joints * metres / JOINT_TOLERANCE_M)]
-        distances = x[2:]
+        """Each row's error in metres at the person over its tolerance, and the pitch prior."""
+        ends, joints = row_errors(x)
+        metres = x[1] / f  # pixels -> metres at the person's distance
         prior = math.degrees(x[0]) / PITCH_SD_DEG if fixed is None else 0.0
-        parts += [np.array([prior]), (distances - distances.mean()) / SPOT_DISTANCE_SD_M]
-        out: np.ndarray = np.concatenate(parts)
+        out: np.ndarray = np.concatenate([
+            ends * metres / OUTLINE_TOLERANCE_M,
+            joints * metres / JOINT_TOLERANCE_M,
+            [prior],
+        ])
         return out
 
-    tall = float(bodies[0].crown[:, 1].max())
-    d0 = [f * tall / max(1.0, o[0] - o[1]) for o in observed]
-    h0 = min(3.9, max(-0.9, (observed[0][0] - cy) * d0[0] / f))
+    span = max(1.0, observed[0] - observed[1])
+    tall = float(body.crown[:, 1].max())
+    d0 = f * tall / span
+    h0 = (observed[0] - cy) * d0 / f
     limit = math.radians(MAX_PITCH_DEG)
-    n = len(photos)
     fit = least_squares(
-        residuals, np.array([0.0, h0, *d0]),
-        bounds=([-limit, -1.0] + [0.3] * n, [limit, 4.0] + [20.0] * n),
-        x_scale=[0.05] + [0.3] * (n + 1),
+        residuals, np.array([0.0, d0, h0]),
+        bounds=([-limit, 0.3, -1.0], [limit, 20.0, 4.0]), x_scale=[0.05, 0.3, 0.3],
     )
-    pitch = float(fit.x[0]) if fixed is None else fixed
-    cameras = []
-    for d, (ends, joints) in zip(fit.x[2:], row_errors(fit.x), strict=True):
-        rms = float(np.sqrt(np.mean(np.concatenate([ends, joints]) ** 2)))
-        cameras.append(PhotoCamera(
-            focal_px=f, focal_source=focal_source, width=width, height=height,
-            pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=float(d),
-            lens_height_m=float(fit.x[1]), residual_px=rms, misfit=float(fit.cost),
-        ))
-    return cameras, float(fit.cost)
+    rms = float(np.sqrt(np.mean(np.concatenate(row_errors(fit.x)) ** 2)))
+    pitch, d, h = (float(v) for v in fit.x)
+    pitch = pitch if fixed is None else fixed
+    return PhotoCamera(
+        focal_px=f, focal_source=focal_source, width=width, height=height,
+        pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
+        lens_height_m=h, residual_px=rms, misfit=float(fit.cost),
+    )
 
 
 #: The focal lengths tried for photos without one in EXIF (`estimate_shared_focal`), as
@@ -333,10 +268,10 @@ def estimate_shared_focal(
 ) -> list[PhotoCamera]:
     """The cameras of photos taken from one spot with one lens of unknown focal length
     (`photos`: detection, width, height, body points; same size): the focal length that
-    explains all their rows best. The photos' cameras are fitted together at each candidate
-    of `FOCAL_CANDIDATES` (`estimate_spot`: one pitch, roll and lens height), scored by that
-    fit's cost (the rows against the body, the pitch prior, the distances' tie) and a
-    log-normal prior about the phone prior (`FOCAL_LOG_SD`), and the best is kept.
+    explains all their rows best. One focal length and the first photo's pitch and roll
+    are shared; each candidate of `FOCAL_CANDIDATES` is scored by the sum of the cameras'
+    misfits (the rows against the body, the pitch prior) and a log-normal prior about the
+    phone prior (`FOCAL_LOG_SD`), and the best is kept.
 
     Why it can tell: a focal length, a pitch and a lens height trade against each other for
     points on one plane, but the person is not on one plane (feet towards the camera, the
@@ -347,8 +282,14 @@ def estimate_shared_focal(
     prior = prior_focal_px(width, height)
     best: tuple[float, list[PhotoCamera]] | None = None
     for k in FOCAL_CANDIDATES:
-        cameras, cost = _fit_spot(photos, prior * k, "estimated", None, None)
-        score = cost + 0.5 * (math.log(k) / FOCAL_LOG_SD) ** 2
+        f = prior * k
+        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated")
+        cameras = [first] + [
+            estimate_camera(det, w, h, body, f, "estimated",
+                            pitch_deg=first.pitch_deg, roll_deg=first.roll_deg)
+            for det, w, h, body in photos[1:]
+        ]
+        score = sum(c.misfit for c in cameras) + 0.5 * (math.log(k) / FOCAL_LOG_SD) ** 2
         if best is None or score < best[0]:
             best = (score, cameras)
     assert best is not None

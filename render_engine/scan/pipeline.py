@@ -29,7 +29,6 @@ from render_engine.scan.camera import (
     body_points,
     estimate_camera,
     estimate_shared_focal,
-    estimate_spot,
     reference_mask,
 )
 from render_engine.scan.decode import PhotoTooLarge, decode_photo
@@ -242,51 +241,45 @@ def scan_from_photos(
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
+        estimated: dict[int, PhotoCamera] = {}
 
         def size(i: int) -> tuple[int, int]:
             photo = read[used[i].index]
             assert photo is not None
             return photo.rgb.shape[1], photo.rgb.shape[0]
 
-        def same_lens(i: int) -> bool:
-            """Of the first photo's size and lens (both without a focal length in EXIF, or
-            both with the same one): taken from the same spot."""
-            a, b = read[used[i].index], read[used[order[0]].index]
-            assert a is not None and b is not None
-            if size(i) != size(order[0]) or (a.focal_px is None) != (b.focal_px is None):
-                return False
-            if a.focal_px is None or b.focal_px is None:
-                return True
-            return a.focal_source == b.focal_source and abs(a.focal_px - b.focal_px) < 1e-6
+        def no_focal(i: int) -> bool:
+            photo = read[used[i].index]
+            return photo is not None and photo.focal_px is None
 
-        def spot_photos(group: list[int]) -> list[tuple[Detection, int, int, BodyPoints]]:
+        if no_focal(order[0]):
+            # no focal length in EXIF: the first photo and those of its size without one
+            # were taken from one spot with one lens, whose focal length their rows choose
+            group = [i for i in order if no_focal(i) and size(i) == size(order[0])]
             points = []
             for i in group:
                 detection = used[i].detection
                 assert detection is not None
                 points.append((detection, *size(i), bodies[i]))
-            return points
-
-        # the first photo and those of its size and lens were taken from one spot: one
-        # pitch, roll and lens height (a side view's landmarks say little of the pitch),
-        # and, without a focal length in EXIF, one focal length chosen by their rows
-        group = [i for i in order if same_lens(i)]
-        first_photo = read[used[order[0]].index]
-        assert first_photo is not None
-        if first_photo.focal_px is None:
-            spot = estimate_shared_focal(spot_photos(group))
-        else:
-            spot = estimate_spot(
-                spot_photos(group), first_photo.focal_px, first_photo.focal_source)
-        estimated: dict[int, PhotoCamera] = dict(zip(group, spot, strict=True))
+            estimated.update(zip(group, estimate_shared_focal(points), strict=True))
         for i in order:
             if i in estimated:
                 continue
-            # another lens or size (another phone, or a crop): a camera of its own
-            photo, detection = read[used[i].index], used[i].detection
+            r, photo, detection = used[i], read[used[i].index], used[i].detection
             assert photo is not None and detection is not None
+            h, w = photo.rgb.shape[:2]
+            first = estimated.get(order[0])
+            # photos of the same size and lens as the first are taken from the same spot:
+            # they share its pitch and roll (a side view's landmarks say little of either)
+            same = first is not None and (first.width, first.height) == (w, h) and (
+                first.focal_source == (
+                    "estimated" if photo.focal_px is None else photo.focal_source)
+            ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
             estimated[i] = estimate_camera(
-                detection, *size(i), bodies[i], photo.focal_px, photo.focal_source)
+                detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
+                pitch_deg=first.pitch_deg if same and first else None,
+                roll_deg=first.roll_deg if same and first else None,
+            )
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

@@ -158,13 +158,19 @@ def sleeve_end(body: GarmentBody, sleeve_m: float) -> torch.Tensor:
     return torch.where(torch.isfinite(t), sleeve_m - t, torch.ones_like(t))
 
 
+def shoulder_half_width(body: GarmentBody) -> float:
+    """Half the distance (m) between the shoulder joints, across."""
+    j = body.joints
+    return float((j["shoulder_L"][0] - j["shoulder_R"][0]).abs()) / 2
+
+
 def armholes(body: GarmentBody, inset: float = 0.03) -> torch.Tensor:
     """(V,) field of sleeveless armholes: vertical planes `inset` inside the shoulder joints
     down to the armpits (8 cm under the shoulder joints), the torso kept whole below; the two
     are joined by a smooth maximum so each armhole is one rounded curve."""
     j = body.joints
     cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
-    half = float((j["shoulder_L"][0] - j["shoulder_R"][0]).abs()) / 2 - inset
+    half = shoulder_half_width(body) - inset
     armpit = float(j["shoulder_L"][1] + j["shoulder_R"][1]) / 2 - 0.08
     return smooth_max(half - (body.verts[:, 0] - cx).abs(), below(body, armpit), 0.03)
 

@@ -33,6 +33,7 @@ from render_engine.garment.categories import (
     neck_section,
     neck_top,
     neckline,
+    shoulder_half_width,
     sleeve_end,
     sleeveless_keep,
 )
@@ -83,6 +84,10 @@ BASE_LAYER_GAP_M = 0.003
 #: to about half a centimetre and the base layer's must stay an edge band further out
 BASE_NECK_MARGIN_M = 0.015
 BASE_NECK_WIDTH_M = 0.08 + BASE_NECK_MARGIN_M
+#: the base layer's armholes: this far inside the shoulder joints
+BASE_ARMHOLE_INSET_M = 0.045
+#: the narrowest strap of the base layer over a bare shoulder
+BASE_STRAP_M = 0.03
 #: the base layer's edges show this much of its thickness
 BASE_LAYER_BAND_M = 0.0015
 HIDE_DEPTH_M = 0.004
@@ -105,18 +110,26 @@ def skin_rgb(skin_tone: str) -> tuple[float, float, float]:
     return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
-def base_layer(body: GarmentBody) -> Piece:
-    """A plain bodysuit: scoop neck, armholes 4 cm inside the shoulders, leg openings cut high
-    on the hips (a plane per leg rising 0.45 m per m from the crotch to the side)."""
+def base_layer(body: GarmentBody, bare_shoulders: bool = False) -> Piece:
+    """A plain bodysuit: scoop neck, armholes 4.5 cm inside the shoulders, leg openings cut
+    high on the hips (a plane per leg rising 0.45 m per m from the crotch to the side).
+
+    Under a garment its neckline lies outside every garment's, hidden under it: wider beside
+    the neck than the widest (`neckline_at` widens a garment's to 2 cm beside a thick neck),
+    and lower. With `bare_shoulders` (nothing worn over them) it is a tank's instead, leaving
+    each strap at least `BASE_STRAP_M` wide: on narrow shoulders the hidden cut left a strap
+    of 7 mm, which the cut broke into slivers on the shoulder tops."""
     cx = float((body.joints["hip_L"][0] + body.joints["hip_R"][0]) / 2)
     leg = body.verts[:, 1] - (body.crotch_y() - 0.01 + 0.45 * (body.verts[:, 0] - cx).abs())
-    # its neckline lies outside every garment's, hidden under it: wider beside the neck than
-    # the widest (`neckline_at` widens a garment's to 2 cm beside a thick neck), and lower
-    width = max(BASE_NECK_WIDTH_M, neck_section(body)[2] + 0.02 + BASE_NECK_MARGIN_M)
+    neck_half = neck_section(body)[2]
+    width = max(BASE_NECK_WIDTH_M, neck_half + 0.02 + BASE_NECK_MARGIN_M)
+    if bare_shoulders:
+        armhole = shoulder_half_width(body) - BASE_ARMHOLE_INSET_M
+        width = max(neck_half + 0.02, min(width, armhole - BASE_STRAP_M))
     field = field_min(
         neckline(body, width, 0.11, 0.04, lower=BASE_NECK_MARGIN_M),
         below(body, neck_top(body)),
-        armholes(body, 0.045),
+        armholes(body, BASE_ARMHOLE_INSET_M),
         leg,
     )
     keep = sleeveless_keep(body)
@@ -128,6 +141,7 @@ def base_layer(body: GarmentBody) -> Piece:
         torch.ones(n),
         torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
         field,
+        final=True,
     )
 
 
@@ -155,6 +169,7 @@ def inner_top(body: GarmentBody) -> TriMesh:
         torch.ones(n),
         torch.full((n,), GarmentRegion.TORSO, dtype=torch.int64),
         field,
+        final=True,
     )
     piece.verts = relax_edge_rows(piece.verts, piece.faces)
     mesh = _solid(piece, INNER_TOP_COLOR, "inner_top", "cotton")
@@ -290,6 +305,19 @@ def _offsets(loops: list[torch.Tensor]) -> list[int]:
     return out
 
 
+def _shoulders_covered(body: GarmentBody, covers: torch.Tensor) -> bool:
+    """Whether garments cover (V,) `covers` most of the shoulder tops between the neck and
+    the armholes, where the base layer's straps would show."""
+    j = body.joints
+    cx = float((j["shoulder_L"][0] + j["shoulder_R"][0]) / 2)
+    armpit = float(j["shoulder_L"][1] + j["shoulder_R"][1]) / 2 - 0.06
+    x = (body.verts[:, 0] - cx).abs()
+    tops = (body.verts[:, 1] > armpit) & (x > neck_section(body)[2] + 0.02) & (
+        x < shoulder_half_width(body) - BASE_ARMHOLE_INSET_M
+    ) & body.mask(Part.CHEST, Part.NECK, Part.UPPER_ARM)
+    return bool(tops.any()) and float(covers[tops].float().mean()) > 0.5
+
+
 def _sink(verts: torch.Tensor, normals: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     return verts - normals * (HIDE_DEPTH_M * where.float())[:, None]
 
@@ -323,13 +351,13 @@ def outfit(
     colors = mesh.colors.detach().float().clone()
     if skin_tone is not None:
         colors[:] = torch.tensor(skin_rgb(skin_tone))
-    base = base_layer(gbody)
-    covers_body = base.covers.clone() if base.covers is not None else torch.zeros(gbody.num_verts)
     garment_covers = torch.zeros(gbody.num_verts, dtype=torch.bool)
     for g in garments:
         cov = g.extras.get("covers")
         if isinstance(cov, torch.Tensor) and cov.shape[0] == gbody.num_verts:
             garment_covers |= cov
+    base = base_layer(gbody, bare_shoulders=not _shoulders_covered(gbody, garment_covers))
+    covers_body = base.covers.clone() if base.covers is not None else torch.zeros(gbody.num_verts)
     covers_body = covers_body | garment_covers
     out = [
         TriMesh(

@@ -124,6 +124,7 @@ def shell(
     scale: torch.Tensor,
     labels: torch.Tensor,
     field: torch.Tensor | None = None,
+    final: bool = False,
 ) -> Piece:
     """The body surface over the kept parts, cut along ``field``'s zero, pushed out along the
     normals.
@@ -133,6 +134,8 @@ def shell(
     (V,) m; scale (V,) rest scale; labels (V,) garment regions. The edges are the field's
     contour across the body's triangles; only where `keep` ends inside the field's positive
     side does an edge follow the body's triangles (the field is -5 cm outside `keep`).
+    final: the piece is drawn as cut (the base layer), not draped: its edges relax within
+    the surface (`smooth_loops` with normals), so they stay at `offset` over the skin.
     """
     f = torch.ones(body.num_verts) if field is None else field.float()
     keep = fill_pinholes(body.faces, keep)
@@ -148,8 +151,10 @@ def shell(
     normals = torch.nn.functional.normalize(cmap.apply(body.normals), dim=1)
     verts = base + normals * cmap.apply(offset.float())[:, None]  # (N, 3)
     # the contour of a field over a bumpy, nearly level surface (shoulder tops) wanders at the
-    # scale of the triangles: relax each edge along itself
-    verts = smooth_loops(verts, boundary_loops(faces), iterations=EDGE_SMOOTHING)
+    # scale of the triangles: relax each edge along itself, within the surface
+    verts = smooth_loops(
+        verts, boundary_loops(faces), iterations=EDGE_SMOOTHING, normals=normals if final else None
+    )
     return Piece(
         verts=verts,
         faces=faces,

@@ -16,8 +16,9 @@ A mesh may carry, in its `extras`:
 any, so plain meshes shade exactly as before). `shading.shade_fragments` interpolates its
 attributes per pixel, samples the pictures and perturbs the normal by the weave: a height
 field ``h(s, t)`` over cloth coordinates in metres (``s`` around the body, ``t`` up), whose
-gradient tilts the normal in a tangent frame; the tilt fades out where the weave's period
-is under about 3 pixels, so it never aliases into moire.
+gradient tilts the normal in a tangent frame; the tilt fades out where the weave's finest
+period (`weave_finest_period`), foreshortened as the pixel sees it, is under about 3 pixels,
+so it never aliases into moire.
 """
 
 from __future__ import annotations
@@ -167,6 +168,15 @@ def scene_surface(meshes: Sequence[TriMesh],
             ]
         ).to(device)
     return Surface(torch.cat(rows).to(device), textures)
+
+
+def weave_finest_period(weave: torch.Tensor, period: torch.Tensor) -> torch.Tensor:
+    """(M,) weave kind, (M,) period (m) -> (M,) the shortest period (m) in the weave's height
+    field: a plain weave's and a twill's run diagonally (period / sqrt 2), the rib's cross
+    term at half the period; smooth cloth keeps its period (no weave to show)."""
+    w = weave.round()
+    share = torch.where(w == 3, 0.5, torch.where(w >= 1, 1.0 / math.sqrt(2.0), 1.0))
+    return period * share
 
 
 def weave_gradient(st: torch.Tensor, weave: torch.Tensor, period: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,7 @@ from render_engine.scene.materials import (
     Surface,
     U,
     V,
+    weave_finest_period,
     weave_gradient,
 )
 from render_engine.scene.materials import S as CLOTH_S
@@ -71,7 +72,7 @@ def shade_fragments(
     fabric = attrs[:, 9:] if surface is not None else None
     if fabric is not None and surface is not None:
         albedo = _textured(albedo, fabric, surface.textures) * fabric[:, SHADE : SHADE + 1]
-        normal = _woven(normal, fabric, texel_m)
+        normal = _woven(normal, fabric, texel_m, to_eye)
 
     ambient = rig.ambient[None, :] * (1.0 - rig.sky * (1.0 - normal[:, 1:2]) / 2)  # (M, 3)
     cos = (normal @ rig.directions.T).clamp(min=0.0)  # (M, L)
@@ -127,14 +128,23 @@ def _textured(
     return out
 
 
-def _woven(normal: torch.Tensor, fabric: torch.Tensor, texel_m: float) -> torch.Tensor:
-    """(M, 3) normals tilted by the weave's height field, faded out where its period covers
-    fewer than 3 pixels (from 6 pixels on it shows fully)."""
+def _woven(
+    normal: torch.Tensor, fabric: torch.Tensor, texel_m: float, to_eye: torch.Tensor
+) -> torch.Tensor:
+    """(M, 3) normals tilted by the weave's height field, faded out where its finest period
+    (`weave_finest_period`) covers fewer than 3 pixels of the cloth as this pixel sees it
+    (from 6 pixels on it shows fully). to_eye: (M, 3) unit vectors to the eye.
+
+    A pixel spans `texel_m` across the line of sight, and 1 / cos(slant) times that along a
+    surface turning away, so the weave's period there is its length times the cosine over
+    the pixel: a weave faded by its nominal period alone aliased into a pixel checkerboard
+    and moire on every turning surface (a plain weave's diagonal runs at period / sqrt 2)."""
     relief = fabric[:, RELIEF]
     if texel_m <= 0 or not bool((relief > 0).any()):
         return normal
-    period = fabric[:, PERIOD]
-    fade = ((period / texel_m - 3.0) / 3.0).clamp(0.0, 1.0)
+    facing = (normal * to_eye).sum(dim=1).abs()  # (M,) cosine of the slant
+    pixels = weave_finest_period(fabric[:, WEAVE], fabric[:, PERIOD]) * facing / texel_m
+    fade = ((pixels - 3.0) / 3.0).clamp(0.0, 1.0)
     amount = relief * fade
     idx = (amount > 0).nonzero().squeeze(1)  # only woven cloth pays for the weave
     if idx.numel() == 0:

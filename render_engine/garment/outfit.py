@@ -262,7 +262,10 @@ def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMes
     twin = mesh.num_verts + torch.arange(count)
     own = twin + count  # the edge's points again, the strip's own
     nxt_own = torch.cat(
-        [own[o : o + loop.shape[0]].roll(-1) for o, loop in zip(_offsets(loops), loops, strict=True)]
+        [
+            own[o : o + loop.shape[0]].roll(-1)
+            for o, loop in zip(_offsets(loops), loops, strict=True)
+        ]
     )
     nxt_twin = torch.cat(
         [

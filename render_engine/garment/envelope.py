@@ -332,10 +332,14 @@ def concave_majorant(values: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
     return torch.where(above & finite, torch.maximum(values, ruler), values)
 
 
-#: cloth does not bend over a point more tightly than this radius (m): about the bending length
-#: of a light woven fabric (the cantilever test gives 2-4 cm for shirtings), so over the
-#: tip of a conical bust it makes a rounded cap, not a cone (`round_over_apex`)
-BEND_RADIUS_M = 0.03
+#: cloth does not bend over a point more tightly than this radius (m), so over the tip of a
+#: conical bust it makes a rounded cap, not a cone (`round_over_apex`). 3 cm (a shirting's
+#: bending length, 2-4 cm in the cantilever test) turned the profile through the apex by
+#: 15-24 degrees within a centimetre, and the cap shaded as a small bright point at 1080p.
+#: Cloth over a bust rests on the breast's rounded mound, not on its tip: the turn from the
+#: tent above (about 25 degrees) to the fall below (about 17) is spread over the 4-6 cm the
+#: mound's front spans; at 6 cm the turn is 9-14 degrees a centimetre (2026-12-06)
+BEND_RADIUS_M = 0.06
 
 
 def round_over_apex(profile: torch.Tensor, apex: torch.Tensor) -> torch.Tensor:
@@ -343,7 +347,7 @@ def round_over_apex(profile: torch.Tensor, apex: torch.Tensor) -> torch.Tensor:
     rounded over its `apex` row (D,): dilated by a half disc of `BEND_RADIUS_M` less that
     radius, so where the cloth turns over the apex (from the tent above to the fall below) it
     bends no more tightly than that, reaching no farther there and standing off the straight
-    parts by at most radius * (sqrt(1 + slope^2) - 1) (1.5 mm for a tent's 0.3 m/m). Full
+    parts by at most radius * (sqrt(1 + slope^2) - 1) (2.6 mm for a tent's 0.3 m/m). Full
     within one radius of the apex, fading out over the next. (S, D) -> (S, D)."""
     rows, cols = profile.shape
     k = round(BEND_RADIUS_M / SLICE_M)

@@ -260,32 +260,68 @@ def with_edge_band(mesh: TriMesh, thickness: float = EDGE_THICKNESS_M) -> TriMes
 
     Each boundary vertex gets a twin moved against its vertex normal; each boundary edge
     (u, w) a quad (u, w, w', u'). Seen at a hem or neckline, the strip is the cloth's edge.
+    The strip starts from copies of the edge's vertices (from ``edgeBandFrom + B``, B the
+    edge's points; its middle row, half the thickness out across the edge and in, from
+    ``edgeBandFrom + 2B``), not from the edge's own: a folded hem is a crease, and the renderer's
+    vertex normals average every face round a vertex, so shared with the strip (square to
+    the cloth) the edge's normals tilted half way into it and the cloth's last row of
+    triangles shaded dark in a scalloped line, one scallop per triangle (gallery tops a,
+    three-quarter: the hem and cuffs read as a wavy edge).
     """
     loops = boundary_loops(mesh.faces)
     if not loops:
         return mesh
     normals = vertex_normals(mesh.verts, mesh.faces)
     ids = torch.cat(loops)  # (B,)
-    twin = mesh.num_verts + torch.arange(ids.shape[0])
-    nxt = torch.cat([loop.roll(-1) for loop in loops])
+    count = ids.shape[0]
+    twin = mesh.num_verts + torch.arange(count)
+    own = twin + count  # the edge's points again, the strip's own
+    nxt_own = torch.cat(
+        [
+            own[o : o + loop.shape[0]].roll(-1)
+            for o, loop in zip(_offsets(loops), loops, strict=True)
+        ]
+    )
     nxt_twin = torch.cat(
         [
             twin[o : o + loop.shape[0]].roll(-1)
             for o, loop in zip(_offsets(loops), loops, strict=True)
         ]
     )
+    # the fold: from the edge out across it and in, half the thickness each way (a bevel
+    # between the cloth's face and the strip's), so the edge reads as a rounded fold along
+    # its whole length; `out_dir` leaves the cloth square to the edge in its tangent plane
+    mid = twin + 2 * count
+    nxt_mid = nxt_twin + 2 * count
+    p = mesh.verts[ids]
+    n = normals[ids]
+    nxt = torch.cat([loop.roll(-1) for loop in loops])
+    prv = torch.cat([loop.roll(1) for loop in loops])
+    along = torch.nn.functional.normalize(mesh.verts[nxt] - mesh.verts[prv], dim=1)
+    out_dir = torch.nn.functional.normalize(torch.linalg.cross(along, n), dim=1)
+    inward = uniform_laplacian(mesh.verts, unique_edges(mesh.faces))[ids]
+    out_dir = out_dir * torch.where((out_dir * inward).sum(dim=1, keepdim=True) > 0, -1.0, 1.0)
     faces = torch.cat(
-        [mesh.faces, torch.stack([ids, twin, nxt], 1), torch.stack([nxt, twin, nxt_twin], 1)]
+        [
+            mesh.faces,
+            torch.stack([own, mid, nxt_own], 1),
+            torch.stack([nxt_own, mid, nxt_mid], 1),
+            torch.stack([mid, twin, nxt_mid], 1),
+            torch.stack([nxt_mid, twin, nxt_twin], 1),
+        ]
     )
-    verts = torch.cat([mesh.verts, mesh.verts[ids] - normals[ids] * thickness])
-    colors = torch.cat([mesh.colors, mesh.colors[ids] * EDGE_BAND_SHADE])
-    labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[ids]])
+    half = 0.5 * thickness
+    verts = torch.cat([mesh.verts, p - n * thickness, p, p + (out_dir - n) * half])
+    band_colors = mesh.colors[ids] * EDGE_BAND_SHADE
+    colors = torch.cat([mesh.colors, band_colors, mesh.colors[ids], band_colors])
+    both = torch.cat([ids, ids, ids])
+    labels = None if mesh.labels is None else torch.cat([mesh.labels, mesh.labels[both]])
     extras = dict(mesh.extras)
     extras["edgeBandFrom"] = mesh.num_verts
     for key in ("uv", "front", "plainColor", "shade"):
         value = extras.get(key)
         if isinstance(value, torch.Tensor) and value.shape[0] == mesh.num_verts:
-            extras[key] = torch.cat([value, value[ids]])
+            extras[key] = torch.cat([value, value[both]])
     if isinstance(extras.get("texture"), torch.Tensor):
         # a pictured cloth's colour is its picture's: its band darkens as a plain one's does
         shade = extras.get("shade")

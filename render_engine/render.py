@@ -116,17 +116,30 @@ class StageClock:
 
 @dataclass(frozen=True)
 class PreparedScene:
-    """Geometry ready for any camera: merged mesh, its Meshes and vertex normals (V, 3)."""
+    """Geometry ready for any camera: merged mesh, its Meshes, vertex normals (V, 3) and
+    its faces (F, 3) over welded vertices (one id per position, `welded_faces`)."""
 
     mesh: SceneMesh
     meshes: Meshes
     normals: torch.Tensor
+    welded: torch.Tensor
+
+
+def welded_faces(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """(V, 3) vertices and (F, 3) faces -> (F, 3) faces over one id per vertex position (to
+    the micrometre): a seam whose sides keep their own vertices for their shading (a hem's
+    folded band, `garment.outfit.with_edge_band`) is still one continuous surface."""
+    key = torch.round(verts.detach().to(torch.float64) * 1e6)
+    ids: torch.Tensor = torch.unique(key, dim=0, return_inverse=True)[1]
+    return ids[faces]
 
 
 def prepare_scene(meshes: list[TriMesh], device: torch.device) -> PreparedScene:
     scene = merge_meshes(meshes, device)
     p3d = Meshes(verts=[scene.verts], faces=[scene.faces])
-    return PreparedScene(scene, p3d, p3d.verts_normals_packed())
+    return PreparedScene(
+        scene, p3d, p3d.verts_normals_packed(), welded_faces(scene.verts, scene.faces)
+    )
 
 
 def edge_pixels(pix_to_face: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
@@ -136,7 +149,8 @@ def edge_pixels(pix_to_face: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     Two 4-neighbours are on an edge when one shows the figure and the other the background,
     or when they show different faces that share no vertex (an occlusion boundary, or a
     boundary between two meshes, whose vertices are disjoint). Neighbours on faces that
-    share a vertex lie on one continuous, smoothly shaded surface and need no anti-aliasing.
+    share a vertex lie on one continuous surface and need no anti-aliasing. `faces`: the
+    scene's faces, or over welded vertices (`welded_faces`) to count seams as shared.
     """
     edges = torch.zeros_like(pix_to_face, dtype=torch.bool)
     for dim in (1, 2):
@@ -180,7 +194,7 @@ def _render_band(
         perspective_correct=True,
         rows=(h0, h1),
     )
-    edges = edge_pixels(frags.pix_to_face[..., 0], scene.mesh.faces)[0, r0 - h0 : r1 - h0]
+    edges = edge_pixels(frags.pix_to_face[..., 0], scene.welded)[0, r0 - h0 : r1 - h0]
     inner = slice(r0 - h0, r1 - h0)
     rgb, alpha = shade_fragments(
         frags.pix_to_face[:, inner],

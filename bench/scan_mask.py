@@ -2,7 +2,7 @@
 
 Usage: python bench/scan_mask.py [--seed S] [--scans N] [--cache DIR] [--collect]
        [--variant NAME] [--height ROWS] [--dump FILE]
-       python bench/scan_mask.py --true-mask-grid OUT [--seed S] [--scans N]
+       python bench/scan_mask.py --true-mask-grid OUT [--seed S] [--scans N] [--first K]
 
 For the grid's photos (`bench/scan.py` `grid_scans`), the true silhouette is rendered with the
 photo's own camera (`photoshoot.take_photo`'s rasterization: which pixel centres the body
@@ -14,7 +14,7 @@ camera, the pose and the body model taken out. Reports the signed width error (p
 skin and background.
 
 The photos' detections (landmarks, BlazePose's soft mask) are cached in --cache, so mask
-variants (--variant: `pipeline`, `prob05`, or `module:function(rgb, prob, mask)`) are
+variants (--variant: `pipeline`, `refined`, `prob05`, or `module:function(rgb, prob, mask)`) are
 compared on the same readings.
 
 --true-mask-grid runs the grid's scans (`scan_from_photos`, as bench/scan.py) with
@@ -197,6 +197,10 @@ def variant_mask(name: str, d: dict, pose: str) -> np.ndarray:
         return d[f"{pose}_mask"]
     if name == "prob05":
         return d[f"{pose}_prob"] > 0.5
+    if name == "refined":  # `person.refine_edges` on BlazePose's mask
+        from render_engine.scan.person import refine_edges
+
+        return refine_edges(d[f"{pose}_rgb"], d[f"{pose}_mask"])
     import importlib
 
     module, func = name.split(":")
@@ -272,8 +276,14 @@ def table(records: list[dict], key) -> list[str]:  # noqa: ANN001
     return lines
 
 
-def true_mask_grid(seed: int, scans: int, out: str) -> None:
-    """`scan_from_photos` on the grid's scans with each photo's mask the true silhouette."""
+FEET = 0.08  # the feet and ankles: the lowest 8 % of a standing person's height
+
+
+def true_mask_grid(seed: int, scans: int, out: str, first: int = 0, part: str = "all",
+                   only: set[int] | None = None) -> None:
+    """`scan_from_photos` on the grid's scans with each photo's mask the true silhouette
+    (`part` "all"), or only its feet (the rows of the lowest `FEET` of the person's height;
+    "feet"), or all but its feet ("body"), BlazePose's elsewhere."""
     import os
     import time
 
@@ -299,11 +309,24 @@ def true_mask_grid(seed: int, scans: int, out: str) -> None:
         true = masks.pop(0)
         if found is None:
             return None
-        return replace(found, mask=np.asarray(true_coverage(true, rgb.shape[:2]) >= 0.5))
+        mask = np.asarray(true_coverage(true, rgb.shape[:2]) >= 0.5)
+        if part != "all":
+            rows = np.nonzero(mask.any(axis=1))[0]
+            cut = int(rows[-1] + 1 - FEET * (rows[-1] + 1 - rows[0]))
+            keep = mask.copy()
+            mask = found.mask.copy()
+            if part == "feet":
+                mask[cut:] = keep[cut:]
+            else:
+                mask[:cut] = keep[:cut]
+        return replace(found, mask=mask)
 
     photoshoot.take_photo, pipeline.detect_person = take, detect
     try:
-        for _i, truth, photos, row in bench_scan.grid_scans(seed, scans):
+        for _i, truth, photos, row in bench_scan.grid_scans(seed, scans, first):
+            if only is not None and _i not in only:
+                masks.clear()
+                continue
             row["load"] = round(os.getloadavg()[0], 1)
             start = time.perf_counter()
             result = pipeline.scan_from_photos(photos, height_cm=truth.measurements["height"])
@@ -327,10 +350,15 @@ def main() -> None:
     parser.add_argument("--collect", action="store_true")
     parser.add_argument("--dump", default="")
     parser.add_argument("--true-mask-grid", default="")
+    parser.add_argument("--first", type=int, default=0, help="with --true-mask-grid")
+    parser.add_argument("--only", default="", help="with --true-mask-grid: scan indices")
+    parser.add_argument("--part", default="all", choices=["all", "feet", "body"],
+                        help="with --true-mask-grid: which part of the mask is the true one")
     args = parser.parse_args()
     torch.set_num_threads(2)
     if args.true_mask_grid:
-        true_mask_grid(args.seed, args.scans, args.true_mask_grid)
+        true_mask_grid(args.seed, args.scans, args.true_mask_grid, args.first, args.part,
+                       {int(x) for x in args.only.split(",")} if args.only else None)
         return
     cache = Path(args.cache)
     if args.collect:

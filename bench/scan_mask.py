@@ -14,7 +14,7 @@ camera, the pose and the body model taken out. Reports the signed width error (p
 skin and background.
 
 The photos' detections (landmarks, BlazePose's soft mask) are cached in --cache, so mask
-variants (--variant: `pipeline`, `refined`, `prob05`, or `module:function(rgb, prob, mask)`) are
+variants (--variant: `pipeline`, `grabcut`, `prob05`, or `module:function(rgb, prob, mask)`) are
 compared on the same readings.
 
 --true-mask-grid runs the grid's scans (`scan_from_photos`, as bench/scan.py) with
@@ -191,16 +191,41 @@ def model_widths(row: dict, rows: list[float], height: int) -> torch.Tensor:
     return prof.widths[0]
 
 
+def grabcut_band(rgb: np.ndarray, mask: np.ndarray, band: float = 2.0) -> np.ndarray:
+    """GrabCut (OpenCV) deciding only the pixels within `band` of BlazePose's own pixels
+    (about 1/200 of the person's height) either side of its outline; deeper inside is the
+    person, farther out the background. (In the pipeline, after `detect_person`, it made the
+    grid worse: it shrinks the mask where the clothing's colour is near the wall's.)"""
+    import cv2
+
+    rows = np.nonzero(mask.any(axis=1))[0]
+    r = max(2, int(round(band * (rows[-1] + 1 - rows[0]) / 200)))
+    kernel = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    inner = cv2.erode(mask.astype(np.uint8), kernel) > 0
+    outer = cv2.dilate(mask.astype(np.uint8), kernel) > 0
+    ys, xs = np.nonzero(outer)
+    y0, y1 = max(0, ys.min() - 4 * r), min(mask.shape[0], ys.max() + 4 * r + 1)
+    x0, x1 = max(0, xs.min() - 4 * r), min(mask.shape[1], xs.max() + 4 * r + 1)
+    labels = np.full((y1 - y0, x1 - x0), cv2.GC_BGD, np.uint8)
+    labels[outer[y0:y1, x0:x1]] = cv2.GC_PR_BGD
+    labels[mask[y0:y1, x0:x1]] = cv2.GC_PR_FGD
+    labels[inner[y0:y1, x0:x1]] = cv2.GC_FGD
+    cv2.setRNGSeed(0)
+    cv2.grabCut(np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]), labels, None,
+                np.zeros((1, 65)), np.zeros((1, 65)), 3, cv2.GC_INIT_WITH_MASK)
+    out = np.zeros_like(mask)
+    out[y0:y1, x0:x1] = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    return out
+
+
 def variant_mask(name: str, d: dict, pose: str) -> np.ndarray:
     """The mask a variant measures: 'pipeline' is `person.detect_person`'s own."""
     if name == "pipeline":
         return d[f"{pose}_mask"]
     if name == "prob05":
         return d[f"{pose}_prob"] > 0.5
-    if name == "refined":  # `person.refine_edges` on BlazePose's mask
-        from render_engine.scan.person import refine_edges
-
-        return refine_edges(d[f"{pose}_rgb"], d[f"{pose}_mask"])
+    if name == "grabcut":  # tried 2026-12-06, not kept (see docs/scan.md, Known limits)
+        return grabcut_band(d[f"{pose}_rgb"], d[f"{pose}_mask"])
     import importlib
 
     module, func = name.split(":")

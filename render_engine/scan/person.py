@@ -334,7 +334,56 @@ def detect_person(rgb: np.ndarray) -> Detection | None:
         mask = np.asarray(full) >= 128
     else:
         mask = seg
-    return Detection(lm, mask, second, depth)
+    return Detection(lm, grow_feet(rgb, mask), second, depth)
+
+
+#: The feet and ankles: the lowest share of a standing person's height (the mask's).
+FEET_SHARE = 0.08
+#: How far below the mask's bottom (share of its height) lost feet are looked for.
+FEET_REACH = 0.12
+
+
+def grow_feet(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """BlazePose's (H, W) bool person mask with the feet it lost (now and then: darker feet
+    on a grey or wooden floor, its bottom 5-12 cm above the soles, which the cameras take
+    as the soles' row) taken back from the photo: GrabCut (OpenCV; colour models of person
+    and background, and the contrast between neighbouring pixels) decides the pixels in the
+    mask's lowest `FEET_SHARE` and up to `FEET_REACH` below it, beside the feet; above that
+    the mask stays as it is, pixels are only added, and only those joined to the person."""
+    import cv2
+
+    rows = np.nonzero(mask.any(axis=1))[0]
+    if len(rows) < 10:
+        return mask
+    h, w = mask.shape
+    tall = int(rows[-1] + 1 - rows[0])
+    feet_top = int(rows[-1] + 1 - FEET_SHARE * tall)
+    y0 = max(0, int(rows[-1] + 1 - 3 * FEET_SHARE * tall))
+    y1 = min(h, int(rows[-1] + 1 + FEET_REACH * tall))
+    cols = np.nonzero(mask[feet_top:].any(axis=0))[0]
+    side = int(0.1 * tall)
+    x0, x1 = max(0, int(cols[0]) - side), min(w, int(cols[-1]) + 1 + side)
+    part = mask[y0:y1, x0:x1]
+    r = max(2, int(round(2 * tall / 200)))
+    inner = cv2.erode(part.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+    labels = np.full(part.shape, cv2.GC_PR_BGD, np.uint8)
+    labels[part] = cv2.GC_PR_FGD
+    labels[inner] = cv2.GC_FGD
+    above = feet_top - y0  # the legs above the feet: as BlazePose has them
+    labels[:above] = np.where(part[:above], cv2.GC_FGD, cv2.GC_BGD)
+    if not ((labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)).any():
+        return mask
+    try:
+        cv2.setRNGSeed(0)  # its colour models start from k-means: the same photo, the same mask
+        cv2.grabCut(np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]), labels, None,
+                    np.zeros((1, 65)), np.zeros((1, 65)), 3, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return mask
+    grown = mask.copy()
+    grown[y0:y1, x0:x1] |= (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    _, parts = cv2.connectedComponents(grown.astype(np.uint8))
+    person = np.unique(parts[mask])
+    return np.asarray(np.isin(parts, person[person > 0]))
 
 
 def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:

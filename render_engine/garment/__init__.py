@@ -143,27 +143,13 @@ def bridge_concavities(
     hollows remain fill and convex parts (the girths) stay; along the surface fully, so the
     vertices the envelope bunched together (the underside of the bust, pushed out level with
     its apex) spread out again instead of leaving a crumpled line. (N, 3) -> (N, 3)."""
-    from render_engine.garment.geometry import (
-        boundary_vertices,
-        uniform_laplacian,
-        unique_edges,
-        vertex_normals,
-    )
+    from render_engine.garment.geometry import boundary_vertices, relax_surface
 
     movable = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
     movable &= ~boundary_vertices(faces, verts.shape[0])
-    edges = unique_edges(faces)
-    x = verts.clone()
-    for _ in range(passes):
-        # only the outward part of the Laplacian: hollows fill, convex parts (and so the
-        # girths the size guide sets) stay where they are
-        normals = vertex_normals(x, faces)
-        lap = uniform_laplacian(x, edges)
-        across = (lap * normals).sum(dim=1, keepdim=True)
-        along = lap - across * normals
-        step = BRIDGE_STEP * along + 0.5 * across.clamp(min=0.0) * normals
-        x = torch.where(movable[:, None], x + step, x)
-    return x
+    # only the outward part across the surface: hollows fill, convex parts (and so the
+    # girths the size guide sets) stay where they are
+    return relax_surface(verts, faces, movable, passes, BRIDGE_STEP, 0.5, outwards_only=True)
 
 
 #: rings of vertices next to a draped garment's edges relaxed after the edges were
@@ -181,30 +167,10 @@ def settle_edge_rows(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     triangles tilted and the cloth's normal swung from one edge point to the next (the
     shirt's hem at the cleft of the buttocks: 43 degrees between neighbouring points on the
     look test's figure), a kink in the shading along the hem. (N, 3) -> (N, 3)."""
-    from render_engine.garment.geometry import (
-        boundary_vertices,
-        uniform_laplacian,
-        unique_edges,
-        vertex_normals,
-    )
+    from render_engine.garment.geometry import relax_surface, rows_next_to_edges
 
-    edge = boundary_vertices(faces, verts.shape[0])
-    pairs = unique_edges(faces)
-    near = edge.clone()
-    for _ in range(EDGE_ROW_RINGS):
-        grow = near.clone()
-        grow[pairs[near[pairs[:, 1]], 0]] = True
-        grow[pairs[near[pairs[:, 0]], 1]] = True
-        near = grow
-    movable = near & ~edge
-    x = verts
-    for _ in range(EDGE_ROW_PASSES):
-        normals = vertex_normals(x, faces)
-        lap = uniform_laplacian(x, pairs)
-        across = (lap * normals).sum(dim=1, keepdim=True)
-        step = 0.5 * (lap - across * normals) + 0.5 * across.clamp(min=0.0) * normals
-        x = torch.where(movable[:, None], x + step, x)
-    return x
+    movable = rows_next_to_edges(faces, verts.shape[0], EDGE_ROW_RINGS)
+    return relax_surface(verts, faces, movable, EDGE_ROW_PASSES, 0.5, 0.5, outwards_only=True)
 
 
 #: passes of the uniform Laplacian over the draped trunk (`smooth_drape`): enough to take out
@@ -227,24 +193,13 @@ def smooth_drape(
     vertex: over centimetre triangles a turn of up to 10 degrees, which sharpened the
     rounded cap over the bust's apex (the profile through it turned by 20 degrees within a
     centimetre on the drape test's figure, against 15 before the drape). (N, 3) -> (N, 3)."""
-    from render_engine.garment.geometry import (
-        boundary_vertices,
-        uniform_laplacian,
-        unique_edges,
-        vertex_normals,
-    )
+    from render_engine.garment.geometry import boundary_vertices, relax_surface
 
     movable = torch.isin(labels, torch.tensor(TRUNK_REGIONS))
     movable &= ~boundary_vertices(faces, verts.shape[0])
-    edges = unique_edges(faces)
-    x = verts
-    for _ in range(passes):
-        # across the surface only: the wobble is in height; sliding the vertices along it
-        # would reshape the triangles an open front's lapels are cut across afterwards
-        normals = vertex_normals(x, faces)
-        across = (uniform_laplacian(x, edges) * normals).sum(dim=1, keepdim=True) * normals
-        x = torch.where(movable[:, None], x + 0.5 * across, x)
-    return x
+    # across the surface only: the wobble is in height; sliding the vertices along it
+    # would reshape the triangles an open front's lapels are cut across afterwards
+    return relax_surface(verts, faces, movable, passes, 0.0, 0.5)
 
 
 def _hang_on(

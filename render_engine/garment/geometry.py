@@ -85,6 +85,44 @@ def boundary_vertices(faces: torch.Tensor, num_verts: int) -> torch.Tensor:
     return out
 
 
+def rows_next_to_edges(faces: torch.Tensor, num_verts: int, rings: int) -> torch.Tensor:
+    """(V,) bool: the vertices within `rings` edges of a boundary, the boundary's own not."""
+    edge = boundary_vertices(faces, num_verts)
+    pairs = unique_edges(faces)
+    near = edge.clone()
+    for _ in range(rings):
+        grow = near.clone()
+        grow[pairs[near[pairs[:, 1]], 0]] = True
+        grow[pairs[near[pairs[:, 0]], 1]] = True
+        near = grow
+    return near & ~edge
+
+
+def relax_surface(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    movable: torch.Tensor,
+    passes: int,
+    along: float,
+    across: float,
+    outwards_only: bool = False,
+) -> torch.Tensor:
+    """`passes` steps of the uniform Laplacian on the (V,) bool `movable` vertices, split at
+    each vertex into its part along the surface (times `along`) and across it (times
+    `across`; with `outwards_only` only where it points out, so hollows fill and convex parts
+    stay). (V, 3) -> (V, 3)."""
+    edges = unique_edges(faces)
+    x = verts
+    for _ in range(passes):
+        normals = vertex_normals(x, faces)
+        lap = uniform_laplacian(x, edges)
+        height = (lap * normals).sum(dim=1, keepdim=True)
+        out = height.clamp(min=0.0) if outwards_only else height
+        step = along * (lap - height * normals) + across * out * normals
+        x = torch.where(movable[:, None], x + step, x)
+    return x
+
+
 def subdivide(verts: torch.Tensor, faces: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Split every triangle into four at its edges' midpoints (flat: the surface is unchanged).
     (V, 3), (F, 3) -> (V + E, 3), (4F, 3), same orientation; the old vertices keep their ids."""

@@ -42,6 +42,8 @@ from render_engine.garment.color import parse_color_hex
 from render_engine.garment.cut import boundary_loops
 from render_engine.garment.geometry import (
     boundary_vertices,
+    relax_surface,
+    rows_next_to_edges,
     uniform_laplacian,
     unique_edges,
     vertex_normals,
@@ -192,19 +194,8 @@ def relax_edge_rows(
     and the edge, seen from the front, shows a jag of the body's triangle size (the plain
     top's neckline on gallery body a: 9 turned faces). A drape undoes this for a garment;
     here the rows next to the edge follow it instead. (N, 3) -> (N, 3)."""
-    edge = boundary_vertices(faces, verts.shape[0])
-    near = edge.clone()
-    pairs = unique_edges(faces)
-    for _ in range(rings):
-        grow = near.clone()
-        grow[pairs[near[pairs[:, 1]], 0]] = True
-        grow[pairs[near[pairs[:, 0]], 1]] = True
-        near = grow
-    movable = near & ~edge
-    x = verts
-    for _ in range(EDGE_ROW_PASSES):
-        x = torch.where(movable[:, None], x + 0.5 * uniform_laplacian(x, pairs), x)
-    return x
+    movable = rows_next_to_edges(faces, verts.shape[0], rings)
+    return relax_surface(verts, faces, movable, EDGE_ROW_PASSES, 0.5, 0.5)
 
 
 def hair(body: GarmentBody, style: str = "short") -> Piece | None:

@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (a diagnostic script of one investigation, 2026-12-06: not typed; see docs/scan.md)
 """How far BlazePose's person mask is from the true silhouette, in the widths the scan fits.
 
 Usage: python bench/scan_mask.py [--seed S] [--scans N] [--cache DIR] [--collect]

@@ -375,8 +375,11 @@ def grow_feet(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return mask
     try:
         cv2.setRNGSeed(0)  # its colour models start from k-means: the same photo, the same mask
-        cv2.grabCut(np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]), labels, None,
-                    np.zeros((1, 65)), np.zeros((1, 65)), 3, cv2.GC_INIT_WITH_MASK)
+        # OpenCV's stubs want a rectangle, which the mask mode (GC_INIT_WITH_MASK) ignores
+        cv2.grabCut(  # type: ignore[call-overload]
+            np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]), labels, None,
+            np.zeros((1, 65)), np.zeros((1, 65)), 3, cv2.GC_INIT_WITH_MASK,
+        )
     except cv2.error:
         return mask
     grown = mask.copy()

@@ -32,7 +32,8 @@ def _height_over_skin(points: torch.Tensor, body: GarmentBody) -> torch.Tensor:
     normal = torch.nn.functional.normalize(
         torch.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0], dim=1), dim=1
     )
-    return squared.sqrt() * torch.sign(((pts - t[:, 0]) * normal).sum(dim=1))
+    distance: torch.Tensor = squared.sqrt()
+    return distance * torch.sign(((pts - t[:, 0]) * normal).sum(dim=1))
 
 
 def test_over_bare_shoulders_the_base_layer_has_two_whole_straps(body: GarmentBody) -> None:

@@ -225,12 +225,9 @@ def hair(body: GarmentBody, style: str = "short") -> Piece | None:
         torch.full((n,), GarmentRegion.HEAD, dtype=torch.int64),
         field,
     )
-    edges = unique_edges(piece.faces)
     inner = ~boundary_vertices(piece.faces, piece.verts.shape[0])
-    x = piece.verts
-    for _ in range(6):  # soften ears' and brows' detail out of the cap
-        x = torch.where(inner[:, None], x + 0.5 * uniform_laplacian(x, edges), x)
-    piece.verts = x
+    # soften ears' and brows' detail out of the cap
+    piece.verts = relax_surface(piece.verts, piece.faces, inner, 6, 0.5, 0.5)
     return piece
 
 

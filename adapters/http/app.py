@@ -13,7 +13,7 @@ from adapters.http import errors, nul_bytes, storefront
 from adapters.http.base_url import RequestBaseUrl
 from adapters.http.middleware import Idempotency, Metrics, Outages, RequestContext
 from adapters.http.nul_bytes import RefuseNul
-from adapters.http.readiness import Readiness
+from adapters.http.readiness import Readiness, readiness_checks
 from adapters.http.responses import Accepted, Envelope
 from adapters.http.routers import (
     audit,
@@ -69,7 +69,7 @@ def create_app(container: Container) -> FastAPI:
                              "operation_spans": False})
     app.state.container = container  # read only by adapters.http.deps
     app.state.metrics = Metrics()
-    app.state.readiness = Readiness(container)
+    app.state.readiness = Readiness(readiness_checks(container))
     for module in (auth, users, products, cart, orders, payments, files, avatars, renders,
                    closet, operations, audit, session):
         app.include_router(module.router)

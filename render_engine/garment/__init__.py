@@ -62,8 +62,9 @@ from render_engine.garment.sizing import (
     ordered_sizes,
     recommend_size,
 )
-from render_engine.garment.texture import garment_textures, planar_uv
+from render_engine.garment.texture import garment_textures
 from render_engine.garment.trims import BUTTON_SHADE
+from render_engine.garment.wrap import wrapped_uv
 from render_engine.mesh import TriMesh
 from render_engine.scene.materials import material_for
 
@@ -414,7 +415,7 @@ def dress(
     check_fit_style(fit)
     measures = check_size(size_guide, size)
     color = parse_color_hex(color_hex)
-    textures = garment_textures(images) if images else None
+    pictures = garment_textures(images) if images else None
     if steps is not None and (not isinstance(steps, int) or steps < 0):
         from render_engine.errors import InvalidRequest
 
@@ -602,9 +603,9 @@ def dress(
         mesh.extras["liftedBody"] = garment_body
     if open_front:  # a coat's front edge shows its thickness (`outfit.with_edge_band`)
         mesh.extras["edgeThickness"] = OPEN_FRONT_EDGE_M
-    if textures is not None:
-        uv, front = planar_uv(mesh.verts, mesh.faces)
-        mesh.extras.update(texture=textures, uv=uv, front=front)
+    if pictures is not None:
+        uv, front = wrapped_uv(mesh.verts, mesh.faces, labels, pictures.cloth)
+        mesh.extras.update(texture=pictures.textures, uv=uv, front=front)
         # buttons keep their own darker colour, not the photo's
         mesh.extras["plainColor"] = labels == GarmentRegion.BUTTON
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start

@@ -1,0 +1,217 @@
+"""The product photo wrapped round the garment's tubes of cloth.
+
+A flat-lay photo shows each panel from side seam to side seam. A flat projection of the
+draped garment (`texture.planar_uv`) does not: seen from the front, cloth turning away at the
+sides covers little width, so a print was drawn out into streaks there; and the garment's box
+(its sleeves included) is not the photo's, so a top's hips fell beside the photo's cloth, on
+its fill colour, and stripes stopped short of the side seams.
+
+Here each tube (the trunk with its skirt, collar, placket and hood; each trouser leg) takes,
+at each height, the photo's run of cloth in the matching row: the front half of its
+cross-section, by arc length, spans the front photo's run, the back half the back photo's
+(mirrored, as the renderer reads it). Sleeves, shoes and bags keep the projection.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from render_engine.garment.pattern import GarmentRegion as R
+from render_engine.garment.texture import planar_uv
+
+#: regions that make up the trunk's tube
+TRUNK = (R.TORSO, R.NECK, R.WAISTBAND, R.SKIRT, R.LAPEL, R.COLLAR, R.PLACKET, R.BUTTON, R.HOOD)
+#: height of the slices in which a tube's width and depth are measured (m)
+SLICE_M = 0.02
+#: steps of the arc-length quadrature
+ARC_STEPS = 16
+#: Going up the photo, the trunk's run may widen by at most a quarter column a row (14
+#: degrees from vertical: a fitted top's side from the waist to the bust leans less); a
+#: sleeve leaves the trunk at its underarm at 30-60 degrees, and what lies beyond is sleeve.
+UNDERARM_SLOPE = 0.25
+
+
+def cloth_runs(row: torch.Tensor) -> list[tuple[int, int]]:
+    """(W,) bool -> the runs of cloth in one row of a photo, [start, end), left to right."""
+    edges = torch.diff(torch.nn.functional.pad(row.to(torch.int8), (1, 1)))  # (W + 1,)
+    starts = (edges == 1).nonzero().squeeze(1).tolist()
+    ends = (edges == -1).nonzero().squeeze(1).tolist()
+    return list(zip(starts, ends, strict=True))
+
+
+def _axis_column(cloth: torch.Tensor) -> float:
+    """(H, W) bool -> the column of the garment's vertical axis (its cloth's mean column)."""
+    counts = cloth.float().sum(dim=0)  # (W,)
+    cols = torch.arange(cloth.shape[1], dtype=torch.float32) + 0.5
+    return float((counts * cols).sum() / counts.sum().clamp(min=1.0))
+
+
+def _filled(columns: torch.Tensor) -> torch.Tensor:
+    """(H, 2) with NaN rows (no cloth) -> each NaN row takes the nearest row with cloth."""
+    ok = ~columns[:, 0].isnan()
+    if not bool(ok.any()):
+        return torch.tensor([[0.0, float(columns.shape[0])]]).expand_as(columns).clone()
+    rows = torch.arange(columns.shape[0])
+    have = rows[ok]
+    nearest = have[(rows[:, None] - have[None]).abs().argmin(dim=1)]
+    return columns[nearest]
+
+
+def trunk_columns(cloth: torch.Tensor) -> torch.Tensor:
+    """(H, W) bool mask of a cut-out photo -> (H, 2) the trunk's [first, last) column in each
+    row: the run on the garment's axis (or, where the axis is open, as at a neckline, a coat's
+    front or a trouser fork, from the run left of it to the run right of it), kept from
+    widening upwards faster than `UNDERARM_SLOPE` (where a t-shirt's sleeves join it)."""
+    height = cloth.shape[0]
+    axis = _axis_column(cloth)
+    columns = torch.full((height, 2), float("nan"))
+    for r in range(height):
+        runs = cloth_runs(cloth[r])
+        if not runs:
+            continue
+        left = [run for run in runs if run[0] <= axis]
+        right = [run for run in runs if run[1] > axis]
+        lo = left[-1][0] if left else right[0][0]
+        hi = right[0][1] if right else left[-1][1]
+        columns[r] = torch.tensor([float(lo), float(hi)])
+    columns = _filled(columns)
+    for r in range(height - 2, -1, -1):
+        columns[r, 0] = max(float(columns[r, 0]), float(columns[r + 1, 0]) - UNDERARM_SLOPE)
+        columns[r, 1] = min(float(columns[r, 1]), float(columns[r + 1, 1]) + UNDERARM_SLOPE)
+    return columns
+
+
+def leg_columns(cloth: torch.Tensor, side: int) -> torch.Tensor:
+    """(H, W) bool -> (H, 2) the [first, last) columns of the photo's left (side 0) or right
+    (side 1) leg in each row: the first or last run where the legs stand apart, the run's
+    half on that side of the axis above the fork."""
+    height = cloth.shape[0]
+    axis = _axis_column(cloth)
+    columns = torch.full((height, 2), float("nan"))
+    for r in range(height):
+        runs = cloth_runs(cloth[r])
+        if len(runs) >= 2:
+            lo, hi = runs[0] if side == 0 else runs[-1]
+            columns[r] = torch.tensor([float(lo), float(hi)])
+        elif runs:
+            lo, hi = runs[0]
+            columns[r] = torch.tensor([float(lo), max(float(lo) + 1.0, axis)] if side == 0
+                                      else [min(axis, float(hi) - 1.0), float(hi)])
+    return _filled(columns)
+
+
+def _smoothed(values: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """(B,) per-slice values, (B,) bool slices with vertices -> (B,) averaged with their
+    neighbours (weights 1 2 1, over the slices that have vertices); an empty slice takes the
+    nearest one's."""
+    w = present.float()
+    v = torch.where(present, values, torch.zeros_like(values)) * w
+    kernel = torch.tensor([[[1.0, 2.0, 1.0]]])
+    num = torch.nn.functional.conv1d(v[None, None], kernel, padding=1)[0, 0]
+    den = torch.nn.functional.conv1d(w[None, None], kernel, padding=1)[0, 0]
+    smooth = num / den.clamp(min=1e-9)
+    have = present.nonzero().squeeze(1)
+    nearest = have[(torch.arange(values.shape[0])[:, None] - have[None]).abs().argmin(dim=1)]
+    return smooth[nearest]
+
+
+def arc_fraction(verts: torch.Tensor) -> torch.Tensor:
+    """(N, 3) the vertices of one tube -> (N,) where each lies across its half of the tube's
+    cross-section, by arc length: 0 at the side seam on -x, 1 at the one on +x.
+
+    The tube is measured in slices of `SLICE_M` (width and depth, smoothed with the slices
+    above and below, then interpolated linearly between the slices' middles: a print's
+    vertical lines would step at every slice otherwise) and taken as an ellipse there, of
+    half width ``a`` and half depth ``b``; a vertex at (x, z) from its middle sits at angle
+    atan2(x / a, |z| / b) on it (from z as well as x: near a seam x hardly changes, and an
+    angle from x alone, asin(x / a), turned a few millimetres of drape into a jump of a
+    quarter of the panel), and the fraction is the arc length from the -x seam over the
+    half's whole length."""
+    y = verts[:, 1]
+    where = (y - y.min()) / SLICE_M  # (N,) in slices
+    slice_of = where.floor().long()
+    count = int(slice_of.max()) + 1
+    present = torch.bincount(slice_of, minlength=count) > 0  # (B,)
+    below = (where - 0.5).floor().long().clamp(0, count - 1)
+    above = (below + 1).clamp(max=count - 1)
+    share = (where - 0.5 - below.float()).clamp(0.0, 1.0)
+
+    def measure(values: torch.Tensor, how: str) -> torch.Tensor:  # (N,) -> (N,) interpolated
+        start = torch.full((count,), float("inf") if how == "amin" else float("-inf"))
+        out = start.scatter_reduce(0, slice_of, values, reduce=how)
+        per_slice = _smoothed(torch.where(present, out, torch.zeros_like(out)), present)
+        return torch.lerp(per_slice[below], per_slice[above], share)
+
+    x_lo, x_hi = measure(verts[:, 0], "amin"), measure(verts[:, 0], "amax")
+    z_lo, z_hi = measure(verts[:, 2], "amin"), measure(verts[:, 2], "amax")
+    a = ((x_hi - x_lo) / 2).clamp(min=1e-3)  # (N,)
+    b = ((z_hi - z_lo) / 2).clamp(min=1e-3)
+    across = (verts[:, 0] - (x_hi + x_lo) / 2) / a  # (N,)
+    depth = (verts[:, 2] - (z_hi + z_lo) / 2).abs() / b  # (N,) the same on either half
+    phi = torch.atan2(across, depth)  # (N,) in [-pi/2, pi/2], +-pi/2 at the seams
+
+    def arc(upto: torch.Tensor) -> torch.Tensor:  # (N,) angle -> (N,) arc length from -pi/2
+        steps = (torch.arange(ARC_STEPS, dtype=verts.dtype) + 0.5) / ARC_STEPS  # (K,)
+        span = upto + math.pi / 2
+        psi = -math.pi / 2 + span[:, None] * steps[None]  # (N, K)
+        speed = torch.sqrt((a[:, None] * psi.cos()) ** 2 + (b[:, None] * psi.sin()) ** 2)
+        return speed.mean(dim=1) * span
+
+    return arc(phi) / arc(torch.full_like(phi, math.pi / 2)).clamp(min=1e-9)
+
+
+def _at_rows(columns: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, 2) columns per row, (N,) v in [0, 1] down the photo -> (N,) first, (N,) last."""
+    rows = (v * columns.shape[0]).long().clamp(0, columns.shape[0] - 1)
+    return columns[rows, 0], columns[rows, 1]
+
+
+def wrapped_uv(
+    verts: torch.Tensor,
+    faces: torch.Tensor,
+    labels: torch.Tensor,
+    cloth: tuple[torch.Tensor, torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(V, 3), (F, 3), (V,) regions, the front and back photos' (H, W) masks of cloth ->
+    uv (V, 2), front (V,) as `texture.planar_uv` gives them, the trunk's and the legs'
+    vertices wrapped onto the photos' cloth row by row.
+
+    ``v`` of the tubes runs from their top (collar, hood) to their lowest hem, the photo's
+    top and bottom; sleeves, shoes and bags keep the projection's ``uv``."""
+    uv, front = planar_uv(verts, faces)
+    is_front = front > 0
+    trunk = torch.isin(labels, torch.tensor(TRUNK, dtype=labels.dtype))
+    legs = labels == R.LEG
+    tubes = trunk | legs
+    if not bool(tubes.any()):
+        return uv, front
+    y = verts[:, 1]
+    top, bottom = float(y[tubes].max()), float(y[tubes].min())
+    v = ((top - y) / max(top - bottom, 1e-6)).clamp(0.0, 1.0)
+    front_cloth, back_cloth = cloth
+    groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    if bool(trunk.any()):
+        groups.append((trunk, trunk_columns(front_cloth), trunk_columns(back_cloth)))
+    if bool(legs.any()):
+        x = verts[:, 0]
+        middle = (float(x[legs].min()) + float(x[legs].max())) / 2
+        # the wearer's right leg (-x) is on the front photo's left and the back photo's right
+        right, left = legs & (x < middle), legs & (x >= middle)
+        for members, side in ((right, 0), (left, 1)):
+            if bool(members.any()):
+                groups.append((members, leg_columns(front_cloth, side),
+                               leg_columns(back_cloth, 1 - side)))
+    width_f, width_b = float(front_cloth.shape[1]), float(back_cloth.shape[1])
+    for members, front_cols, back_cols in groups:
+        t = arc_fraction(verts[members])  # (N,)
+        vm = v[members]
+        lo, hi = _at_rows(front_cols, vm)
+        u_front = (lo + t * (hi - lo)) / width_f
+        lo_b, hi_b = _at_rows(back_cols, vm)
+        # seen from behind the -x seam is on the picture's right; the renderer reads 1 - u
+        u_back = 1.0 - (lo_b + (1.0 - t) * (hi_b - lo_b)) / width_b
+        uv[members, 0] = torch.where(is_front[members], u_front, u_back)
+        uv[members, 1] = vm
+    return uv, front

@@ -1,0 +1,134 @@
+"""The product photo wraps round the garment like the cloth it was cut from: each panel from
+side seam to side seam (`garment.wrap`), no print stopping short of the sides or drawn into
+streaks where the cloth turns away."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from render_engine.garment import as_garment_body, dress
+from render_engine.garment.body_view import GarmentBody
+from render_engine.garment.pattern import GarmentRegion
+from render_engine.garment.product_images import product_photo
+from render_engine.garment.texture import cut_out, load_picture, planar_uv
+from render_engine.garment.wrap import TRUNK, arc_fraction, leg_columns, trunk_columns
+from render_engine.mesh import TriMesh
+
+GUIDE = {"M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54, "inseam": 76}}
+
+
+def uv_of(mesh: TriMesh) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The garment's (V, 2) uv, (V,) front and (V,) regions."""
+    uv, front = mesh.extras["uv"], mesh.extras["front"]
+    assert isinstance(uv, torch.Tensor) and isinstance(front, torch.Tensor)
+    assert mesh.labels is not None
+    return uv, front, mesh.labels
+
+
+def cloth_of(kind: str) -> torch.Tensor:
+    return cut_out(load_picture(product_photo("#2E4A7D", "stripes", kind)))[1]
+
+
+@pytest.fixture(scope="module")
+def body() -> GarmentBody:
+    from render_engine.body.fitted import build_body
+
+    torch.set_num_threads(2)
+    return as_garment_body(build_body({"gender": 0.6, "weight": 0.6, "height": 0.45}))
+
+
+def test_the_trunk_of_a_t_shirt_photo_leaves_its_sleeves_out() -> None:
+    cloth = cloth_of("tops")  # the flat-lay t-shirt: trunk 0.24-0.76 of the photo's width
+    height, width = cloth.shape
+    columns = trunk_columns(cloth) / width  # (H, 2) as fractions of the cut-out
+    trunk_width = columns[int(0.8 * height)]  # a row of the trunk alone, near the hem
+    sleeve_row = columns[int(0.2 * height)]  # a row through both sleeves
+    assert float(trunk_width[1] - trunk_width[0]) == pytest.approx(0.58, abs=0.03)
+    assert bool(cloth[int(0.2 * height)].float().mean() > 0.9)  # the sleeves are there,
+    assert float(sleeve_row[1] - sleeve_row[0]) < float(trunk_width[1] - trunk_width[0]) + 0.05
+
+
+def test_white_stripes_on_a_white_backdrop_are_cloth() -> None:
+    cloth = cloth_of("tops")  # navy with white stripes, on white
+    height, width = cloth.shape
+    assert bool(cloth[int(0.6 * height), int(0.5 * width)])  # a stripe's row is cloth
+    # the backdrop beside the trunk, under a sleeve, is not
+    assert not bool(cloth[int(0.6 * height), int(0.02 * width)])
+
+
+def test_each_leg_of_a_trousers_photo_is_its_own_run_below_the_fork() -> None:
+    cloth = cloth_of("bottoms")
+    height, width = cloth.shape
+    row = int(0.9 * height)
+    right, left = leg_columns(cloth, 0)[row] / width, leg_columns(cloth, 1)[row] / width
+    assert float(right[1]) < 0.5 < float(left[0])  # apart, each on its side of the fork
+
+
+def test_the_arc_fraction_round_an_ellipse_is_its_arc_length() -> None:
+    a, b = 0.16, 0.10
+    angles = torch.linspace(-math.pi, math.pi, 721)[:-1]
+    rings = [torch.stack([a * angles.sin(), torch.full_like(angles, y), b * angles.cos()], 1)
+             for y in torch.arange(0.0, 0.2, 0.005).tolist()]
+    verts = torch.cat(rings)
+    t = arc_fraction(verts)[: angles.shape[0]]  # the first ring
+    # the slow reference: the polygon's length from the -x seam, over the half's length
+    half = angles.abs() <= math.pi / 2
+    front = angles[half]
+    pts = torch.stack([a * front.sin(), b * front.cos()], 1)
+    lengths = torch.cat([torch.zeros(1), (pts[1:] - pts[:-1]).norm(dim=1).cumsum(0)])
+    reference = lengths / lengths[-1]
+    assert torch.allclose(t[half], reference, atol=0.01)
+    # the back half mirrors the front: the same x, the same fraction
+    back = ~half
+    assert torch.allclose(t[back], (torch.asin(angles[back].sin()) / math.pi + 0.5), atol=0.2)
+    assert float(t[half][0]) == pytest.approx(0.0, abs=0.01)
+    assert float(t[half][-1]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_tops_trunk_shows_the_photos_trunk_from_side_seam_to_side_seam(
+    body: GarmentBody,
+) -> None:
+    photo = product_photo("#2E4A7D", "stripes", "tops")
+    garment = dress(body, "tops", GUIDE, "M", "#2E4A7D", images=[photo])
+    mesh = garment.mesh
+    uv, front, labels = uv_of(mesh)
+    cloth = cloth_of("tops")
+    trunk = torch.isin(labels, torch.tensor(TRUNK))
+
+    def off_the_cloth(uv: torch.Tensor, front: torch.Tensor) -> float:
+        """Share of the trunk's front vertices whose (u, v) falls on the photo's fill."""
+        chosen = trunk & (front > 0)
+        rows = (uv[chosen, 1] * cloth.shape[0]).long().clamp(0, cloth.shape[0] - 1)
+        cols = (uv[chosen, 0] * cloth.shape[1]).long().clamp(0, cloth.shape[1] - 1)
+        return (~cloth[rows, cols]).float().mean().item()
+
+    def photo_shown(uv: torch.Tensor, front: torch.Tensor) -> float:
+        """Share of the photo's trunk width the trunk's front shows, at the waist's rows."""
+        rows = trunk & (front > 0) & (uv[:, 1] >= 0.6) & (uv[:, 1] < 0.7)
+        lo, hi = (trunk_columns(cloth) / cloth.shape[1])[int(0.65 * cloth.shape[0])]
+        return float((uv[rows, 0].max() - uv[rows, 0].min()) / (hi - lo))
+
+    assert off_the_cloth(uv, front) < 0.01
+    assert photo_shown(uv, front) > 0.95
+    # the flat projection over the garment's box (sleeves in it) showed about 60 %: the
+    # print's sides never reached the side seams
+    assert photo_shown(*planar_uv(mesh.verts, mesh.faces)) < 0.8
+
+
+def test_front_and_back_meet_at_the_side_seams(body: GarmentBody) -> None:
+    photo = product_photo("#2E4A7D", "checks", "bottoms")
+    garment = dress(body, "bottoms", GUIDE, "M", "#2E4A7D", images=[photo])
+    mesh = garment.mesh
+    uv, front, labels = uv_of(mesh)
+    legs = labels == GarmentRegion.LEG
+    faces = mesh.faces
+    edges = torch.cat([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    a, b = edges[:, 0], edges[:, 1]
+    across = legs[a] & legs[b] & ((front[a] > 0) != (front[b] > 0))  # the seams' edges
+    # the renderer reads the back photo at 1 - u, the photo's mirror: with one photo for both
+    # sides, a seam's two vertices must carry one u
+    assert int(across.sum()) > 20
+    assert float((uv[a, 0] - uv[b, 0])[across].abs().median()) < 0.05

@@ -8,8 +8,12 @@ its fill colour, and stripes stopped short of the side seams.
 
 Here each tube (the trunk with its skirt, collar, placket and hood; each trouser leg) takes,
 at each height, the photo's run of cloth in the matching row: the front half of its
-cross-section, by arc length, spans the front photo's run, the back half the back photo's
-(mirrored, as the renderer reads it). Sleeves, shoes and bags keep the projection.
+cross-section, by arc length from its centre line, on the front photo's run, the back half on
+the back photo's (mirrored, as the renderer reads it). Across, the photo keeps the scale it
+has down the garment (the tube's length over the photo's rows), so a dot stays round; where
+the garment's half is wider than the photo's panel (a flared skirt, whose cloth would fall in
+folds), the print goes on mirrored at the panel's edge rather than stretched. Sleeves, shoes
+and bags keep the projection.
 """
 
 from __future__ import annotations
@@ -117,9 +121,10 @@ def _smoothed(values: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     return smooth[nearest]
 
 
-def arc_fraction(verts: torch.Tensor) -> torch.Tensor:
+def arc_coordinates(verts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 3) the vertices of one tube -> (N,) where each lies across its half of the tube's
-    cross-section, by arc length: 0 at the side seam on -x, 1 at the one on +x.
+    cross-section, by arc length: 0 at the side seam on -x, 1 at the one on +x; and (N,) that
+    half's length (m).
 
     The tube is measured in slices of `SLICE_M` (width and depth, smoothed with the slices
     above and below, then interpolated linearly between the slices' middles: a print's
@@ -159,7 +164,16 @@ def arc_fraction(verts: torch.Tensor) -> torch.Tensor:
         speed = torch.sqrt((a[:, None] * psi.cos()) ** 2 + (b[:, None] * psi.sin()) ** 2)
         return speed.mean(dim=1) * span
 
-    return arc(phi) / arc(torch.full_like(phi, math.pi / 2)).clamp(min=1e-9)
+    half = arc(torch.full_like(phi, math.pi / 2)).clamp(min=1e-9)
+    return arc(phi) / half, half
+
+
+def reflected(columns: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """(N,) columns, (N,) run starts and ends -> (N,) the columns folded back into their
+    run as a mirror does at each edge."""
+    width = (hi - lo).clamp(min=1.0)
+    along = torch.remainder(columns - lo, 2 * width)
+    return lo + torch.where(along > width, 2 * width - along, along)
 
 
 def _at_rows(columns: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,15 +217,20 @@ def wrapped_uv(
             if bool(members.any()):
                 groups.append((members, leg_columns(front_cloth, side),
                                leg_columns(back_cloth, 1 - side)))
-    width_f, width_b = float(front_cloth.shape[1]), float(back_cloth.shape[1])
+    length = max(top - bottom, 1e-6)
     for members, front_cols, back_cols in groups:
-        t = arc_fraction(verts[members])  # (N,)
+        t, half = arc_coordinates(verts[members])  # (N,), (N,)
+        from_centre = (t - 0.5) * half  # (N,) m along the cloth from the centre line, + to +x
         vm = v[members]
-        lo, hi = _at_rows(front_cols, vm)
-        u_front = (lo + t * (hi - lo)) / width_f
-        lo_b, hi_b = _at_rows(back_cols, vm)
-        # seen from behind the -x seam is on the picture's right; the renderer reads 1 - u
-        u_back = 1.0 - (lo_b + (1.0 - t) * (hi_b - lo_b)) / width_b
-        uv[members, 0] = torch.where(is_front[members], u_front, u_back)
+        u_sides = []
+        for cols, photo, sign in ((front_cols, front_cloth, 1.0), (back_cols, back_cloth, -1.0)):
+            rows, width = float(photo.shape[0]), float(photo.shape[1])
+            lo, hi = _at_rows(cols, vm)
+            # the photo's scale down the garment, across it too; seen from behind, the -x
+            # seam is on the picture's right (sign -1)
+            col = (lo + hi) / 2 + sign * from_centre * rows / length
+            u_sides.append(reflected(col, lo, hi) / width)
+        # the renderer reads the back photo at 1 - u
+        uv[members, 0] = torch.where(is_front[members], u_sides[0], 1.0 - u_sides[1])
         uv[members, 1] = vm
     return uv, front

@@ -14,7 +14,13 @@ from render_engine.garment.body_view import GarmentBody
 from render_engine.garment.pattern import GarmentRegion
 from render_engine.garment.product_images import product_photo
 from render_engine.garment.texture import cut_out, load_picture, planar_uv
-from render_engine.garment.wrap import TRUNK, arc_fraction, leg_columns, trunk_columns
+from render_engine.garment.wrap import (
+    TRUNK,
+    arc_coordinates,
+    leg_columns,
+    reflected,
+    trunk_columns,
+)
 from render_engine.mesh import TriMesh
 
 GUIDE = {"M": {"chest": 96, "waist": 80, "hips": 98, "sleeve": 54, "inseam": 76}}
@@ -73,7 +79,8 @@ def test_the_arc_fraction_round_an_ellipse_is_its_arc_length() -> None:
     rings = [torch.stack([a * angles.sin(), torch.full_like(angles, y), b * angles.cos()], 1)
              for y in torch.arange(0.0, 0.2, 0.005).tolist()]
     verts = torch.cat(rings)
-    t = arc_fraction(verts)[: angles.shape[0]]  # the first ring
+    t, half_length = arc_coordinates(verts)
+    t = t[: angles.shape[0]]  # the first ring
     # the slow reference: the polygon's length from the -x seam, over the half's length
     half = angles.abs() <= math.pi / 2
     front = angles[half]
@@ -81,6 +88,7 @@ def test_the_arc_fraction_round_an_ellipse_is_its_arc_length() -> None:
     lengths = torch.cat([torch.zeros(1), (pts[1:] - pts[:-1]).norm(dim=1).cumsum(0)])
     reference = lengths / lengths[-1]
     assert torch.allclose(t[half], reference, atol=0.01)
+    assert float(half_length[0]) == pytest.approx(float(lengths[-1]), rel=0.01)
     # the back half mirrors the front: the same x, the same fraction
     back = ~half
     assert torch.allclose(t[back], (torch.asin(angles[back].sin()) / math.pi + 0.5), atol=0.2)
@@ -132,3 +140,35 @@ def test_front_and_back_meet_at_the_side_seams(body: GarmentBody) -> None:
     # sides, a seam's two vertices must carry one u
     assert int(across.sum()) > 20
     assert float((uv[a, 0] - uv[b, 0])[across].abs().median()) < 0.05
+
+
+def test_a_column_beyond_its_run_is_mirrored_back_into_it() -> None:
+    lo, hi = torch.tensor([10.0, 10.0, 10.0, 10.0]), torch.tensor([20.0, 20.0, 20.0, 20.0])
+    assert reflected(torch.tensor([15.0, 23.0, 7.0, 34.0]), lo, hi).tolist() == [
+        15.0, 17.0, 13.0, 14.0]
+
+
+def test_a_print_keeps_its_proportions_across_the_front(body: GarmentBody) -> None:
+    """Across the front, the photo's pixels per metre are those down the garment: a dot
+    stays round (seam to seam, a flared skirt's dots were drawn 1.5 times as wide)."""
+    photo = product_photo("#D98BA6", "print", "dresses")
+    mesh = dress(body, "dresses", GUIDE, "M", "#D98BA6", images=[photo]).mesh
+    uv, front, labels = uv_of(mesh)
+    cloth = cloth_of("dresses")
+    trunk = torch.isin(labels, torch.tensor(TRUNK))
+    x, y = mesh.verts[:, 0], mesh.verts[:, 1]
+    middle = (x[trunk].max() + x[trunk].min()) / 2
+    centre = trunk & (front > 0.9) & ((x - middle).abs() < 0.05)  # where arc length ~ x
+
+    def slope(a: torch.Tensor, b: torch.Tensor) -> float:
+        a, b = a - a.mean(), b - b.mean()
+        return float((a * b).sum() / (a * a).sum())
+
+    # fitted in bands of height, so that the skirt's flare does not tilt x against y
+    across = []
+    for band in torch.arange(float(y[centre].min()), float(y[centre].max()), 0.1).tolist():
+        sel = centre & (y >= band) & (y < band + 0.1)
+        if int(sel.sum()) > 10:
+            across.append(slope(x[sel], uv[sel, 0] * cloth.shape[1]))
+    down = -slope(y[centre], uv[centre, 1] * cloth.shape[0])
+    assert across and all(value == pytest.approx(down, rel=0.1) for value in across)

@@ -19,6 +19,7 @@ and bags keep the projection.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -37,12 +38,18 @@ ARC_STEPS = 16
 UNDERARM_SLOPE = 0.25
 
 
-def cloth_runs(row: torch.Tensor) -> list[tuple[int, int]]:
-    """(W,) bool -> the runs of cloth in one row of a photo, [start, end), left to right."""
-    edges = torch.diff(torch.nn.functional.pad(row.to(torch.int8), (1, 1)))  # (W + 1,)
-    starts = (edges == 1).nonzero().squeeze(1).tolist()
-    ends = (edges == -1).nonzero().squeeze(1).tolist()
-    return list(zip(starts, ends, strict=True))
+Runs = list[list[tuple[int, int]]]
+
+
+def cloth_runs(cloth: torch.Tensor) -> Runs:
+    """(H, W) bool -> per row, the runs of cloth [start, end), left to right."""
+    edges = torch.diff(torch.nn.functional.pad(cloth.to(torch.int8), (1, 1)), dim=1)
+    starts = (edges == 1).nonzero().tolist()  # row-major: the rows' runs in order
+    ends = (edges == -1).nonzero().tolist()
+    runs: Runs = [[] for _ in range(cloth.shape[0])]
+    for (row, start), (_, end) in zip(starts, ends, strict=True):
+        runs[row].append((start, end))
+    return runs
 
 
 def _axis_column(cloth: torch.Tensor) -> float:
@@ -52,69 +59,86 @@ def _axis_column(cloth: torch.Tensor) -> float:
     return float((counts * cols).sum() / counts.sum().clamp(min=1.0))
 
 
-def _filled(columns: torch.Tensor) -> torch.Tensor:
-    """(H, 2) with NaN rows (no cloth) -> each NaN row takes the nearest row with cloth."""
-    ok = ~columns[:, 0].isnan()
-    if not bool(ok.any()):
-        return torch.tensor([[0.0, float(columns.shape[0])]]).expand_as(columns).clone()
-    rows = torch.arange(columns.shape[0])
-    have = rows[ok]
-    nearest = have[(rows[:, None] - have[None]).abs().argmin(dim=1)]
-    return columns[nearest]
+def _filled(columns: list[tuple[float, float] | None]) -> torch.Tensor:
+    """Per row [first, last) or None (no cloth) -> (H, 2), each None row taking the nearest
+    row with cloth."""
+    rows = [r for r, c in enumerate(columns) if c is not None]
+    if not rows:
+        return torch.tensor([[0.0, 1.0]]).expand(len(columns), 2).clone()
+    have = torch.tensor(rows)
+    table = torch.tensor([columns[r] for r in rows])  # (R, 2)
+    nearest = (torch.arange(len(columns))[:, None] - have[None]).abs().argmin(dim=1)
+    return table[nearest]
 
 
-def trunk_columns(cloth: torch.Tensor) -> torch.Tensor:
+@dataclass(frozen=True)
+class PhotoRows:
+    """A cut-out photo's runs of cloth per row, its axis column and its size (pixels)."""
+
+    runs: Runs
+    axis: float
+    height: int
+    width: int
+
+    @classmethod
+    def of(cls, cloth: torch.Tensor) -> PhotoRows:
+        """(H, W) bool mask of cloth -> its rows."""
+        return cls(cloth_runs(cloth), _axis_column(cloth), cloth.shape[0], cloth.shape[1])
+
+
+def trunk_columns(cloth: torch.Tensor | PhotoRows) -> torch.Tensor:
     """(H, W) bool mask of a cut-out photo -> (H, 2) the trunk's [first, last) column in each
     row: the run on the garment's axis (or, where the axis is open, as at a neckline, a coat's
     front or a trouser fork, from the run left of it to the run right of it), kept from
     widening upwards faster than `UNDERARM_SLOPE` (where a t-shirt's sleeves join it)."""
-    height = cloth.shape[0]
-    axis = _axis_column(cloth)
-    columns = torch.full((height, 2), float("nan"))
-    for r in range(height):
-        runs = cloth_runs(cloth[r])
+    photo = cloth if isinstance(cloth, PhotoRows) else PhotoRows.of(cloth)
+    axis = photo.axis
+    found: list[tuple[float, float] | None] = []
+    for runs in photo.runs:
         if not runs:
+            found.append(None)
             continue
         left = [run for run in runs if run[0] <= axis]
         right = [run for run in runs if run[1] > axis]
         lo = left[-1][0] if left else right[0][0]
         hi = right[0][1] if right else left[-1][1]
-        columns[r] = torch.tensor([float(lo), float(hi)])
-    columns = _filled(columns)
-    for r in range(height - 2, -1, -1):
-        columns[r, 0] = max(float(columns[r, 0]), float(columns[r + 1, 0]) - UNDERARM_SLOPE)
-        columns[r, 1] = min(float(columns[r, 1]), float(columns[r + 1, 1]) + UNDERARM_SLOPE)
-    return columns
+        found.append((float(lo), float(hi)))
+    columns = _filled(found).tolist()
+    for r in range(len(columns) - 2, -1, -1):
+        columns[r][0] = max(columns[r][0], columns[r + 1][0] - UNDERARM_SLOPE)
+        columns[r][1] = min(columns[r][1], columns[r + 1][1] + UNDERARM_SLOPE)
+    return torch.tensor(columns)
 
 
-def leg_columns(cloth: torch.Tensor, side: int) -> torch.Tensor:
+def leg_columns(cloth: torch.Tensor | PhotoRows, side: int) -> torch.Tensor:
     """(H, W) bool -> (H, 2) the [first, last) columns of the photo's left (side 0) or right
     (side 1) leg in each row: the first or last run where the legs stand apart, the run's
     half on that side of the axis above the fork."""
-    height = cloth.shape[0]
-    axis = _axis_column(cloth)
-    columns = torch.full((height, 2), float("nan"))
-    for r in range(height):
-        runs = cloth_runs(cloth[r])
+    photo = cloth if isinstance(cloth, PhotoRows) else PhotoRows.of(cloth)
+    axis = photo.axis
+    found: list[tuple[float, float] | None] = []
+    for runs in photo.runs:
         if len(runs) >= 2:
             lo, hi = runs[0] if side == 0 else runs[-1]
-            columns[r] = torch.tensor([float(lo), float(hi)])
+            found.append((float(lo), float(hi)))
         elif runs:
             lo, hi = runs[0]
-            columns[r] = torch.tensor([float(lo), max(float(lo) + 1.0, axis)] if side == 0
-                                      else [min(axis, float(hi) - 1.0), float(hi)])
-    return _filled(columns)
+            found.append((float(lo), max(lo + 1.0, axis)) if side == 0
+                         else (min(axis, hi - 1.0), float(hi)))
+        else:
+            found.append(None)
+    return _filled(found)
 
 
 def _smoothed(values: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     """(B,) per-slice values, (B,) bool slices with vertices -> (B,) averaged with their
     neighbours (weights 1 2 1, over the slices that have vertices); an empty slice takes the
     nearest one's."""
-    w = present.float()
-    v = torch.where(present, values, torch.zeros_like(values)) * w
-    kernel = torch.tensor([[[1.0, 2.0, 1.0]]])
-    num = torch.nn.functional.conv1d(v[None, None], kernel, padding=1)[0, 0]
-    den = torch.nn.functional.conv1d(w[None, None], kernel, padding=1)[0, 0]
+    w = torch.nn.functional.pad(present.to(values.dtype), (1, 1))  # (B + 2,)
+    v = torch.nn.functional.pad(torch.where(present, values, torch.zeros_like(values)), (1, 1))
+    v = v * w
+    num = v[:-2] + 2 * v[1:-1] + v[2:]
+    den = w[:-2] + 2 * w[1:-1] + w[2:]
     smooth = num / den.clamp(min=1e-9)
     have = present.nonzero().squeeze(1)
     nearest = have[(torch.arange(values.shape[0])[:, None] - have[None]).abs().argmin(dim=1)]
@@ -204,10 +228,11 @@ def wrapped_uv(
     y = verts[:, 1]
     top, bottom = float(y[tubes].max()), float(y[tubes].min())
     v = ((top - y) / max(top - bottom, 1e-6)).clamp(0.0, 1.0)
-    front_cloth, back_cloth = cloth
+    front_photo = PhotoRows.of(cloth[0])
+    back_photo = front_photo if cloth[1] is cloth[0] else PhotoRows.of(cloth[1])
     groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     if bool(trunk.any()):
-        groups.append((trunk, trunk_columns(front_cloth), trunk_columns(back_cloth)))
+        groups.append((trunk, trunk_columns(front_photo), trunk_columns(back_photo)))
     if bool(legs.any()):
         x = verts[:, 0]
         middle = (float(x[legs].min()) + float(x[legs].max())) / 2
@@ -215,16 +240,16 @@ def wrapped_uv(
         right, left = legs & (x < middle), legs & (x >= middle)
         for members, side in ((right, 0), (left, 1)):
             if bool(members.any()):
-                groups.append((members, leg_columns(front_cloth, side),
-                               leg_columns(back_cloth, 1 - side)))
+                groups.append((members, leg_columns(front_photo, side),
+                               leg_columns(back_photo, 1 - side)))
     length = max(top - bottom, 1e-6)
     for members, front_cols, back_cols in groups:
         t, half = arc_coordinates(verts[members])  # (N,), (N,)
         from_centre = (t - 0.5) * half  # (N,) m along the cloth from the centre line, + to +x
         vm = v[members]
         u_sides = []
-        for cols, photo, sign in ((front_cols, front_cloth, 1.0), (back_cols, back_cloth, -1.0)):
-            rows, width = float(photo.shape[0]), float(photo.shape[1])
+        for cols, photo, sign in ((front_cols, front_photo, 1.0), (back_cols, back_photo, -1.0)):
+            rows, width = float(photo.height), float(photo.width)
             lo, hi = _at_rows(cols, vm)
             # the photo's scale down the garment, across it too; seen from behind, the -x
             # seam is on the picture's right (sign -1)

@@ -56,6 +56,7 @@ else:
     body = fit_measurements(json.loads(sys.argv[1]))
 guide = json.loads(sys.argv[2])
 garments = json.loads(sys.argv[5])
+photos = sys.argv[6] == "1"
 spec = RenderSpec(output=OutputSpec(format="png", resolution="1080p", quality="high",
                                     background="white"))
 try:
@@ -66,6 +67,10 @@ out = {}
 for name, (category, sub) in garments.items():
     rows = out[name] = []
     extra = {"subcategory": sub} if sub else {}
+    if photos:  # the product's own photo (checks), cut out and wrapped round the garment
+        from render_engine.garment.product_images import product_photo
+        kind = {"bottoms": "bottoms", "dresses": "dresses"}.get(category, "tops")
+        extra["images"] = [product_photo("#3366CC", "checks", kind)]
     for i in range(int(sys.argv[3]) + 1):
         t0, c0 = time.perf_counter(), time.process_time()
         posed = pose_figure(body, "standing_neutral", {})
@@ -88,7 +93,8 @@ print("RESULT " + json.dumps(out))
 
 
 def run_tree(
-    tree: str, repeats: int, params: str, garments: dict[str, tuple[str, str]]
+    tree: str, repeats: int, params: str, garments: dict[str, tuple[str, str]],
+    photos: bool = False,
 ) -> dict[str, list[dict[str, float]]]:
     env = {**os.environ, "PYTHONPATH": tree}
     proc = subprocess.run(
@@ -101,6 +107,7 @@ def run_tree(
             str(repeats),
             params,
             json.dumps(garments),
+            "1" if photos else "0",
         ],
         cwd=tree,
         env=env,
@@ -122,6 +129,9 @@ def main() -> int:
         "--body-params", default="", help="a saved body (avatar.json 'params'), not fitted"
     )
     parser.add_argument("--garments", nargs="*", default=["top"], choices=sorted(GARMENTS))
+    parser.add_argument("--photos", action="store_true",
+                        help="dress each garment with a product photo (checks): the cut-out "
+                        "and its wrapping round the garment are timed with the drape")
     args = parser.parse_args()
     garments = {name: GARMENTS[name] for name in args.garments}
     results: dict[str, dict[str, list[dict[str, float]]]] = {
@@ -130,7 +140,8 @@ def main() -> int:
     loads = [os.getloadavg()[0]]
     for _ in range(args.rounds):
         for tree, path in (("baseline", args.baseline), ("this", str(ROOT))):
-            for name, rows in run_tree(path, args.repeats, args.body_params, garments).items():
+            for name, rows in run_tree(path, args.repeats, args.body_params, garments,
+                                       args.photos).items():
                 results[tree][name] += rows
             loads.append(os.getloadavg()[0])
     print(f"load average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}")

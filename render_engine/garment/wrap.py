@@ -12,8 +12,9 @@ cross-section, by arc length from its centre line, on the front photo's run, the
 the back photo's (mirrored, as the renderer reads it). Across, the photo keeps the scale it
 has down the garment (the tube's length over the photo's rows), so a dot stays round; where
 the garment's half is wider than the photo's panel (a flared skirt, whose cloth would fall in
-folds), the print goes on mirrored at the panel's edge rather than stretched. Sleeves, shoes
-and bags keep the projection.
+folds), the print goes on mirrored at the panel's edge rather than stretched. A sleeve takes
+the cloth of the trunk's side panel at its height (see `wrapped_uv`); shoes and bags keep the
+projection.
 """
 
 from __future__ import annotations
@@ -213,11 +214,14 @@ def wrapped_uv(
     cloth: tuple[torch.Tensor, torch.Tensor],
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(V, 3), (F, 3), (V,) regions, the front and back photos' (H, W) masks of cloth ->
-    uv (V, 2), front (V,) as `texture.planar_uv` gives them, the trunk's and the legs'
-    vertices wrapped onto the photos' cloth row by row.
+    uv (V, 2), front (V,) as `texture.planar_uv` gives them, the trunk's, the legs' and the
+    sleeves' vertices wrapped onto the photos' cloth row by row.
 
     ``v`` of the tubes runs from their top (collar, hood) to their lowest hem, the photo's
-    top and bottom; sleeves, shoes and bags keep the projection's ``uv``."""
+    top and bottom. A sleeve takes the cloth of the trunk's side panel at its own height, its
+    centre line on the panel's side edge (mirrored inward): a flat-lay photo's sleeves are
+    short or splayed, and a chest print or logo sits in the middle, not at the sides. Shoes
+    and bags keep the projection's ``uv``."""
     uv, front = planar_uv(verts, faces)
     is_front = front > 0
     trunk = torch.isin(labels, torch.tensor(TRUNK, dtype=labels.dtype))
@@ -225,36 +229,42 @@ def wrapped_uv(
     tubes = trunk | legs
     if not bool(tubes.any()):
         return uv, front
-    y = verts[:, 1]
+    x, y = verts[:, 0], verts[:, 1]
     top, bottom = float(y[tubes].max()), float(y[tubes].min())
-    v = ((top - y) / max(top - bottom, 1e-6)).clamp(0.0, 1.0)
+    length = max(top - bottom, 1e-6)
+    v = ((top - y) / length).clamp(0.0, 1.0)
     front_photo = PhotoRows.of(cloth[0])
     back_photo = front_photo if cloth[1] is cloth[0] else PhotoRows.of(cloth[1])
-    groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    # (members, front photo's columns, back photo's, where the centre line falls in each run:
+    # 0 its first column, 0.5 its middle, 1 its last)
+    groups: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, float, float]] = []
     if bool(trunk.any()):
-        groups.append((trunk, trunk_columns(front_photo), trunk_columns(back_photo)))
+        trunk_front, trunk_back = trunk_columns(front_photo), trunk_columns(back_photo)
+        groups.append((trunk, trunk_front, trunk_back, 0.5, 0.5))
+        sleeves = labels == R.SLEEVE
+        middle = (float(x[trunk].min()) + float(x[trunk].max())) / 2
+        # the wearer's right (-x) is on the front photo's left and the back photo's right
+        for members, at_front in ((sleeves & (x < middle), 0.0), (sleeves & (x >= middle), 1.0)):
+            if bool(members.any()):
+                groups.append((members, trunk_front, trunk_back, at_front, 1.0 - at_front))
     if bool(legs.any()):
-        x = verts[:, 0]
         middle = (float(x[legs].min()) + float(x[legs].max())) / 2
-        # the wearer's right leg (-x) is on the front photo's left and the back photo's right
-        right, left = legs & (x < middle), legs & (x >= middle)
-        for members, side in ((right, 0), (left, 1)):
+        for members, side in ((legs & (x < middle), 0), (legs & (x >= middle), 1)):
             if bool(members.any()):
                 groups.append((members, leg_columns(front_photo, side),
-                               leg_columns(back_photo, 1 - side)))
-    length = max(top - bottom, 1e-6)
-    for members, front_cols, back_cols in groups:
+                               leg_columns(back_photo, 1 - side), 0.5, 0.5))
+    for members, front_cols, back_cols, at_front, at_back in groups:
         t, half = arc_coordinates(verts[members])  # (N,), (N,)
         from_centre = (t - 0.5) * half  # (N,) m along the cloth from the centre line, + to +x
         vm = v[members]
         u_sides = []
-        for cols, photo, sign in ((front_cols, front_photo, 1.0), (back_cols, back_photo, -1.0)):
-            rows, width = float(photo.height), float(photo.width)
+        for cols, photo, sign, at in ((front_cols, front_photo, 1.0, at_front),
+                                      (back_cols, back_photo, -1.0, at_back)):
             lo, hi = _at_rows(cols, vm)
             # the photo's scale down the garment, across it too; seen from behind, the -x
             # seam is on the picture's right (sign -1)
-            col = (lo + hi) / 2 + sign * from_centre * rows / length
-            u_sides.append(reflected(col, lo, hi) / width)
+            col = lo + at * (hi - lo) + sign * from_centre * photo.height / length
+            u_sides.append(reflected(col, lo, hi) / photo.width)
         # the renderer reads the back photo at 1 - u
         uv[members, 0] = torch.where(is_front[members], u_sides[0], 1.0 - u_sides[1])
         uv[members, 1] = vm

@@ -172,3 +172,26 @@ def test_a_print_keeps_its_proportions_across_the_front(body: GarmentBody) -> No
             across.append(slope(x[sel], uv[sel, 0] * cloth.shape[1]))
     down = -slope(y[centre], uv[centre, 1] * cloth.shape[0])
     assert across and all(value == pytest.approx(down, rel=0.1) for value in across)
+
+
+def test_a_sleeve_takes_the_side_panels_cloth_level_with_the_trunk(body: GarmentBody) -> None:
+    """Stripes run round a sleeve level with the trunk's: a sleeve vertex reads the photo's
+    row of the trunk at its own height, near the panel's side edge (not its middle, where a
+    chest print sits)."""
+    photo = product_photo("#2E4A7D", "stripes", "tops", mark=True)
+    mesh = dress(body, "tops", GUIDE, "M", "#2E4A7D", images=[photo],
+                 subcategory="shirts").mesh
+    uv, front, labels = uv_of(mesh)
+    trunk = torch.isin(labels, torch.tensor(TRUNK))
+    sleeves = (labels == GarmentRegion.SLEEVE) & (front > 0)
+    y = mesh.verts[:, 1]
+    top, bottom = y[trunk].max(), y[trunk].min()
+    assert torch.allclose(uv[sleeves, 1], ((top - y[sleeves]) / (top - bottom)).clamp(0, 1))
+    columns = trunk_columns(cloth_of("tops")) / cloth_of("tops").shape[1]
+    rows = (uv[sleeves, 1] * columns.shape[0]).long().clamp(0, columns.shape[0] - 1)
+    lo, hi = columns[rows, 0], columns[rows, 1]
+    quarter = (hi - lo) / 4
+    # within the panel, and off its middle half (the mark spans 0.40-0.60 of the photo)
+    assert bool(((uv[sleeves, 0] >= lo - 1e-4) & (uv[sleeves, 0] <= hi + 1e-4)).all())
+    middle = (uv[sleeves, 0] > lo + quarter * 1.5) & (uv[sleeves, 0] < hi - quarter * 1.5)
+    assert float(middle.float().mean()) < 0.05

@@ -60,16 +60,20 @@ def _axis_column(cloth: torch.Tensor) -> float:
     return float((counts * cols).sum() / counts.sum().clamp(min=1.0))
 
 
+def _nearest(present: torch.Tensor) -> torch.Tensor:
+    """(B,) bool, at least one True -> (B,) the index of the nearest True entry."""
+    have = present.nonzero().squeeze(1)
+    return have[(torch.arange(present.shape[0])[:, None] - have[None]).abs().argmin(dim=1)]
+
+
 def _filled(columns: list[tuple[float, float] | None]) -> torch.Tensor:
     """Per row [first, last) or None (no cloth) -> (H, 2), each None row taking the nearest
     row with cloth."""
-    rows = [r for r, c in enumerate(columns) if c is not None]
-    if not rows:
+    present = torch.tensor([c is not None for c in columns])
+    if not bool(present.any()):
         return torch.tensor([[0.0, 1.0]]).expand(len(columns), 2).clone()
-    have = torch.tensor(rows)
-    table = torch.tensor([columns[r] for r in rows])  # (R, 2)
-    nearest = (torch.arange(len(columns))[:, None] - have[None]).abs().argmin(dim=1)
-    return table[nearest]
+    table = torch.tensor([c if c is not None else (0.0, 0.0) for c in columns])  # (H, 2)
+    return table[_nearest(present)]
 
 
 @dataclass(frozen=True)
@@ -140,10 +144,7 @@ def _smoothed(values: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     v = v * w
     num = v[:-2] + 2 * v[1:-1] + v[2:]
     den = w[:-2] + 2 * w[1:-1] + w[2:]
-    smooth = num / den.clamp(min=1e-9)
-    have = present.nonzero().squeeze(1)
-    nearest = have[(torch.arange(values.shape[0])[:, None] - have[None]).abs().argmin(dim=1)]
-    return smooth[nearest]
+    return (num / den.clamp(min=1e-9))[_nearest(present)]
 
 
 def arc_coordinates(verts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

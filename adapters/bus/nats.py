@@ -88,12 +88,14 @@ class NatsCommandBus:
         worker's last heartbeat (seconds ago). Raises when the broker cannot be reached, and
         at once while another thread is connecting (a first connection to a broker that is
         down retries for up to ``connect_timeout + 30`` s: readiness must not wait on it)."""
-        if not self._connecting.acquire(blocking=False):
-            raise ConnectionError("connecting to NATS")
-        try:
-            loop = self._connect_once()
-        finally:
-            self._connecting.release()
+        loop = self._loop
+        if loop is None:  # not connected yet: connect, unless another thread is at it
+            if not self._connecting.acquire(blocking=False):
+                raise ConnectionError("connecting to NATS")
+            try:
+                loop = self._connect_once()
+            finally:
+                self._connecting.release()
         if not self._nc.is_connected:
             raise ConnectionError("not connected to NATS (reconnecting)")
         return loop.run(asyncio.wait_for(self._health(stale_s), timeout),

@@ -53,3 +53,23 @@ def test_the_broker_check_says_connecting_at_once_while_another_thread_connects(
         bus._connecting.release()
     assert len(raised) == 1 and isinstance(raised[0], ConnectionError)
     assert "connecting" in str(raised[0])
+
+
+def test_once_connected_the_broker_check_does_not_wait_on_the_connection_lock() -> None:
+    """Readiness runs the broker and workers checks at once: the one that found the lock
+    held for a moment must not report "connecting" when the connection is made."""
+    from types import SimpleNamespace
+
+    bus = NatsCommandBus("nats://127.0.0.1:9")
+    bus._loop = SimpleNamespace()  # type: ignore[assignment]  # connected: a loop exists
+    bus._nc = SimpleNamespace(is_connected=False)  # and it is reconnecting
+    bus._connecting.acquire()  # another check passes through the lock
+    try:
+        try:
+            bus.health()
+        except ConnectionError as exc:
+            assert "reconnecting" in str(exc)  # its own state, not "connecting"
+        else:
+            raise AssertionError("a broker that is reconnecting was reported healthy")
+    finally:
+        bus._connecting.release()

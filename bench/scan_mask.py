@@ -43,6 +43,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 BANDS = {"hips": (0.49, 0.55), "waist": (0.59, 0.65), "chest": (0.71, 0.77)}
 
 
+def record_shots() -> list:
+    """Wraps bench/scan.py's `draw_shot` so that every photo drawn keeps its true camera
+    (the shots, in drawing order; the last is the photo just made)."""
+    import bench.scan as bench_scan
+
+    shots: list = []
+    original = bench_scan.draw_shot
+
+    def draw(rng, verts, index):  # noqa: ANN001, ANN202
+        shot, aspect = original(rng, verts, index)
+        shots.append(shot)
+        return shot, aspect
+
+    bench_scan.draw_shot = draw
+    return shots
+
 def true_mask(verts: torch.Tensor, faces: torch.Tensor, pose: str, shot) -> np.ndarray:  # noqa: ANN001
     """(H, W) bool: the photo's pixels whose centre the body covers (as `take_photo` draws)."""
     from render_engine.scan import photoshoot
@@ -102,16 +118,9 @@ def collect(seed: int, scans: int, cache: Path) -> None:
         chosen.append(pick)
         return pick
 
-    shots: list = []
     original_draw = bench_scan.draw_shot
-
-    def draw(rng, verts, index):  # noqa: ANN001, ANN202
-        shot, aspect = original_draw(rng, verts, index)
-        shots.append(shot)
-        return shot, aspect
-
+    shots = record_shots()
     P._run, P._find, P._mirrored, P._find_person = run, find, mirrored, consensus
-    bench_scan.draw_shot = draw
     try:
         for i, truth, photos, row in bench_scan.grid_scans(seed, scans):
             out = cache / f"s{seed}_{i}.npz"

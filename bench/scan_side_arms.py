@@ -97,15 +97,9 @@ def main() -> None:
         return fit
 
     pipeline.fit_profiles = capture
-    shots: list = []
-    original_draw = bench_scan.draw_shot
+    from bench.scan_mask import record_shots
 
-    def draw(rng, verts, index):  # noqa: ANN001, ANN202
-        shot, aspect = original_draw(rng, verts, index)
-        shots.append(shot)
-        return shot, aspect
-
-    bench_scan.draw_shot = draw
+    shots = record_shots()
     if args.true_camera:
         from bench.scan_mask import true_camera
 

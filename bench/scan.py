@@ -197,6 +197,7 @@ def run_grid(args: argparse.Namespace) -> None:
                 errors={k: round(result.measurements[k] - truth.measurements[k], 2)
                         for k in KEYS},
                 cameras=[r.camera.as_report() for r in result.photo_reports if r.camera],
+                poses=result.body.extras["scan"]["photoPoses"],
             )
         print(json.dumps(row), flush=True)
         with out.open("a") as fh:

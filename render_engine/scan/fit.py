@@ -83,6 +83,9 @@ class Profiles(NamedTuple):
     gaps: torch.Tensor  # (B, N, R, 2) pixels beside the trunk's run, left and right
     heights: torch.Tensor  # (B,) m
     weights: torch.Tensor | None  # (B,) kg
+    #: (B, N, R) the widths without the arms in side views whose photo shows the arms
+    #: over the trunk (`PhotoPose.arms_over_trunk`), the widths elsewhere
+    trunk: torch.Tensor | None = None
 
 
 class ProfileFit(NamedTuple):
@@ -263,10 +266,27 @@ def profile_widths(
         views = from_photo_spots(views, spots.repeat(b, 1))
         axes = from_photo_spots(axes, spots.repeat(b, 1))
     widths, clearance, gaps = mesh_widths(views, faces, rows, height, axes)  # (B N, R[, 2])
+    trunk = widths
+    over = [n for n, p in enumerate(per_body[0] or []) if p.arms_over_trunk]
+    if over:
+        pick = torch.tensor([i * len(poses) + n for i in range(b) for n in over])
+        trunk = widths.clone()
+        trunk[pick] = mesh_widths(views[pick], without_arms(faces), rows, height, axes[pick])[0]
     shape = (b, len(poses), len(rows))
     return Profiles(
-        widths.reshape(shape), clearance.reshape(shape), gaps.reshape(*shape, 2), heights, weights
+        widths.reshape(shape), clearance.reshape(shape), gaps.reshape(*shape, 2), heights,
+        weights, trunk.reshape(shape),
     )
+
+
+def without_arms(faces: torch.Tensor) -> torch.Tensor:
+    """(F, 3) faces of anny's mesh -> those not on an arm (`posing`'s arm chains, upper
+    and lower, carry under half of the face's skinning weight)."""
+    from render_engine.scan.posing import _arms
+
+    _, chains = _arms()
+    on_arm = chains.sum(dim=(0, 1)).to(torch.float32)  # (V,)
+    return faces[on_arm[faces].mean(dim=1) <= 0.5]
 
 
 def band_faces(phenotype: torch.Tensor, margin: float = 0.1) -> torch.Tensor:
@@ -458,8 +478,15 @@ def fit_profiles(
             ph, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
             photo_poses=photo_poses, spots=spots, body_poses=posed_as(extra),
         )
+        # a row of a side view whose photo shows the arms over the trunk is only known to
+        # lie between the body's trunk and the body with its arms, which the landmarks
+        # may have posed a little off: no evidence while the photo's width lies between
+        full, trunk = p.widths.flatten(1), p.trunk.flatten(1) if p.trunk is not None else None
+        seen_as = full if trunk is None else torch.clamp(
+            target, torch.minimum(trunk, full), torch.maximum(trunk, full)
+        )
         parts = [
-            (p.widths.flatten(1) - target) / PROFILE_PIXEL_TOLERANCE,
+            (seen_as - target) / PROFILE_PIXEL_TOLERANCE,
             ((p.heights - height_m) / 0.001)[:, None],
             math.sqrt(PRIOR_WEIGHT) * (ph - prior),
             extra / ARM_REFINE_SD_DEG,

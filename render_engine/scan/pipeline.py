@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -36,7 +36,12 @@ from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
-from render_engine.scan.posing import PhotoPose, estimate_pose, hanging_elbows_as_in_side
+from render_engine.scan.posing import (
+    PhotoPose,
+    arms_over_trunk,
+    estimate_pose,
+    hanging_elbows_as_in_side,
+)
 from render_engine.scan.profile import central_runs, profile_rows
 from render_engine.scan.protocol import (
     MAX_PHOTOS,
@@ -291,7 +296,12 @@ def scan_from_photos(
             camera = estimated[i]
             cameras.append(camera)
             # the arms and the turn, by anny's joints reprojected against the landmarks
-            photo_poses.append(estimate_pose(detection, camera, heads, r.pose))
+            pose = estimate_pose(detection, camera, heads, r.pose)
+            if r.pose.startswith("side"):
+                pose = replace(
+                    pose, arms_over_trunk=arms_over_trunk(detection, camera)
+                )
+            photo_poses.append(pose)
             analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT))
             width, gap = central_runs(analysis, rows)
             widths.append(width)

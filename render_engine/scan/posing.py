@@ -72,13 +72,17 @@ class PhotoPose:
     elbow_deg: tuple[float, float] = (0.0, 0.0)  # elbows straightened
     lateral_m: float = 0.0  # the person's place right of the camera's axis (m)
     residual_px: float = 0.0  # rms of the weighed landmark residuals, pixels
+    #: a side photo shows both arms over the trunk, within its outline (`arms_over_trunk`):
+    #: the arms add nothing to its widths there, so the body's do not count either
+    arms_over_trunk: bool = False
 
-    def as_report(self) -> dict[str, float]:
+    def as_report(self) -> dict[str, float | bool]:
         return {
             "turnDeg": round(self.turn_deg, 1),
             "armForwardDeg": round((self.forward_deg[0] + self.forward_deg[1]) / 2, 1),
             "armRaiseDeg": round((self.raise_deg[0] + self.raise_deg[1]) / 2, 1),
             "elbowStraightenDeg": round((self.elbow_deg[0] + self.elbow_deg[1]) / 2, 1),
+            "armsOverTrunk": self.arms_over_trunk,
         }
 
 
@@ -305,6 +309,46 @@ def estimate_pose(
     pose = unpack(x)
     return PhotoPose(pose.turn_deg, pose.raise_deg, pose.forward_deg, pose.elbow_deg,
                      pose.lateral_m, rms)
+
+
+#: Half the thickness of the arm (m) at the landmarks that must lie within a side photo's
+#: outline for its arms to count as over the trunk: the forearm at the elbow, the wrist.
+ARM_HALF_WIDTH_M = ((P.LEFT_ELBOW, 0.045), (P.RIGHT_ELBOW, 0.045), (P.LEFT_WRIST, 0.04),
+                    (P.RIGHT_WRIST, 0.04))
+
+
+def arms_over_trunk(detection: P.Detection, camera: PhotoCamera) -> bool:
+    """Whether a side photo shows both arms hanging over the trunk: the wrists below the
+    hips and every elbow and wrist landmark within the person's outline along its row by
+    the arm's half thickness there.
+
+    Seen from the side, a hanging arm lies over the trunk and the thigh and adds nothing to
+    the outline; but a side view hardly shows how far the arms are raised sideways (only by
+    their foreshortening), and a misread raise puts the posed body's forearm and hand a few
+    centimetres in front of or behind the hips, where they would widen the body's rows and
+    not the photo's (the fit then picks another build to match them: chest errors of +3 to
+    +5 cm, see docs/scan.md). Arms in the A-pose (wrists above the hips: a side view of
+    them shows the elbows behind the back on many people), an elbow sticking out, or a
+    hand in front of the belly fail the test, and the whole body is compared as before."""
+    mask = detection.mask
+    h, w = mask.shape
+    hips_row = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[1])
+    if min(detection.landmarks[i, 1] for i in (P.LEFT_WRIST, P.RIGHT_WRIST)) < hips_row:
+        return False
+    px_per_m = camera.focal_px / max(camera.distance_m, 1e-6)
+    for index, half_m in ARM_HALF_WIDTH_M:
+        x, y = detection.landmarks[index, :2]
+        r, c = int(round(float(y))), int(round(float(x)))
+        if not (0 <= r < h and 0 <= c < w) or not mask[r, c]:
+            return False
+        line = mask[r]
+        outside_left = np.flatnonzero(~line[:c])
+        outside_right = np.flatnonzero(~line[c:])
+        left = c - (int(outside_left[-1]) + 1 if outside_left.size else 0)
+        right = (int(outside_right[0]) if outside_right.size else w - c) - 1
+        if min(left, right) < half_m * px_per_m:
+            return False
+    return True
 
 
 def arms_hang(pose: PhotoPose) -> bool:

@@ -332,7 +332,7 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette() -> N
     )
     from render_engine.body.model import phenotype_tensor
 
-    exact, clearance, _, heights, _ = profile_widths(
+    exact, clearance, _, heights, _, _ = profile_widths(
         phenotype_tensor(phenotype), poses, rows, 1024, with_weight=False
     )
     assert float(heights[0]) == pytest.approx(height_m, abs=1e-3)

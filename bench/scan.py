@@ -192,12 +192,14 @@ def run_grid(args: argparse.Namespace) -> None:
             row.update(seconds=round(time.perf_counter() - start, 1), rejected=exc.code,
                        reasons=exc.reasons)
         else:
+            scan = result.body.extras["scan"]
+            assert isinstance(scan, dict)
             row.update(
                 seconds=round(time.perf_counter() - start, 1),
                 errors={k: round(result.measurements[k] - truth.measurements[k], 2)
                         for k in KEYS},
                 cameras=[r.camera.as_report() for r in result.photo_reports if r.camera],
-                poses=result.body.extras["scan"]["photoPoses"],
+                poses=scan["photoPoses"],
             )
         print(json.dumps(row), flush=True)
         with out.open("a") as fh:

@@ -21,11 +21,11 @@ START = {"gender": 0.5, "age": 0.8, "muscle": 0.5, "weight": 0.5, "height": 0.4,
 POSES = ["front", "side_left", "back"]
 
 
-def hips_of(phenotype: dict[str, float]) -> float:
-    """The hips' girth in cm (`body_measures` gives metres)."""
+def girth_of(phenotype: dict[str, float], name: str) -> float:
+    """A girth of the body (`body_measures`' name: "hips", "chest") in cm."""
     with torch.no_grad():
         verts, heads = rest_shape(phenotype_tensor(phenotype))
-        return 100.0 * float(body_measures(verts, heads)["hips"][0])
+        return 100.0 * float(body_measures(verts, heads)[name][0])
 
 
 def lowered(by: float) -> list[PhotoPose]:
@@ -51,7 +51,7 @@ def test_the_profile_fit_finds_where_hanging_arms_hang_and_keeps_the_hips() -> N
     for view in (front, back):  # hanging in front and back photos: refined towards -47
         assert all(abs(r - -47.0) < 2.0 for r in view.raise_deg), view.raise_deg
     assert side.raise_deg == (-30.0, -30.0)  # a side photo hardly shows a sideways raise
-    assert abs(hips_of(fit.phenotype) - hips_of(TRUTH)) < 1.5
+    assert abs(girth_of(fit.phenotype, "hips") - girth_of(TRUTH, "hips")) < 1.5
 
 
 def test_hanging_arms_take_their_elbow_bend_from_the_side_photo() -> None:
@@ -91,4 +91,35 @@ def test_an_end_on_elbow_misread_in_front_and_back_photos_does_not_widen_the_hip
     poses = hanging_elbows_as_in_side(POSES, [misread, side, misread])
     fit = F.fit_profiles(photo.widths[0].to(torch.float32), POSES, START, height_m, 256,
                          photo_poses=poses, photo_gaps=photo.gaps[0])
-    assert abs(hips_of(fit.phenotype) - hips_of(TRUTH)) < 1.5
+    assert abs(girth_of(fit.phenotype, "hips") - girth_of(TRUTH, "hips")) < 1.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("over_trunk", [True, False])
+def test_a_misread_side_raise_moves_the_chest_only_when_the_arms_count(
+    over_trunk: bool,
+) -> None:
+    """A side photo whose arms hang over the trunk (`PhotoPose.arms_over_trunk`) counts its
+    rows as intervals between the body's trunk and the body with its arms."""
+    build = {"gender": 0.3, "age": 0.95, "muscle": 0.5, "weight": 0.6, "height": 0.5,
+             "proportions": 0.5}
+    truth = phenotype_tensor(build)
+    with torch.no_grad():
+        verts, _ = rest_shape(truth)
+    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
+    rows = profile_rows(height_m, 256)
+    # arms hanging straight in every photo; the side photo's landmarks read the raise as
+    # -8, not -40, and the elbow bent: the posed hand lies in front of the hips
+    down = PhotoPose(raise_deg=(-40.0, -40.0), elbow_deg=(45.0, 45.0))
+    photo = F.profile_widths(truth, POSES, rows, 256, with_weight=False,
+                             photo_poses=[down, down, down])
+    misread = dataclasses.replace(down, raise_deg=(-8.0, -8.0), elbow_deg=(20.0, 20.0),
+                                  arms_over_trunk=over_trunk)
+    fit = F.fit_profiles(photo.widths[0].to(torch.float32), POSES, {**START, "height": 0.5},
+                         height_m, 256, photo_poses=[down, misread, down],
+                         photo_gaps=photo.gaps[0])
+    error = girth_of(fit.phenotype, "chest") - girth_of(build, "chest")
+    if over_trunk:
+        assert abs(error) < 1.5, error
+    else:  # what the fit did before: the posed hand in front of the hips moves the build
+        assert abs(error) > 1.5, error

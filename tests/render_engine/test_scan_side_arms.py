@@ -1,21 +1,14 @@
-"""A side photo whose arms lie over the trunk: the body's arms, however the landmarks misread
-their sideways raise, do not widen the body's side view where the photo's arms add nothing."""
+"""Whether a side photo shows the arms hanging over the trunk (`posing.arms_over_trunk`):
+then the body's arms, however the landmarks misread their sideways raise, do not count in
+its side view (the fit's side of it: tests/render_engine/test_scan_arms.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
-import pytest
-import torch
 
-from render_engine.body.measures import body_measures
-from render_engine.body.model import phenotype_tensor, rest_shape
-from render_engine.scan import fit as F
 from render_engine.scan import person as P
 from render_engine.scan.camera import PhotoCamera
-from render_engine.scan.posing import PhotoPose, arms_over_trunk
-from render_engine.scan.profile import profile_rows
+from render_engine.scan.posing import arms_over_trunk
 
 CAMERA = PhotoCamera(focal_px=1000.0, focal_source="prior", width=600, height=1000,
                      pitch_deg=0.0, roll_deg=0.0, distance_m=2.5, lens_height_m=1.0,
@@ -53,43 +46,3 @@ def test_arms_in_the_a_pose_are_not_taken_as_over_the_trunk() -> None:
 def test_an_arm_outside_the_person_is_not_over_the_trunk() -> None:
     assert not arms_over_trunk(side_photo(500.0), CAMERA)
     assert not arms_over_trunk(side_photo(900.0), CAMERA)  # off the photo
-
-
-BUILD = {"gender": 0.3, "age": 0.95, "muscle": 0.5, "weight": 0.6, "height": 0.5,
-         "proportions": 0.5}
-START = {"gender": 0.5, "age": 0.8, "muscle": 0.5, "weight": 0.5, "height": 0.5,
-         "proportions": 0.5}
-POSES = ["front", "side_left", "back"]
-
-
-def chest_of(phenotype: dict[str, float]) -> float:
-    """The chest's girth in cm (`body_measures` gives metres)."""
-    with torch.no_grad():
-        verts, heads = rest_shape(phenotype_tensor(phenotype))
-        return 100.0 * float(body_measures(verts, heads)["chest"][0])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("over_trunk", [True, False])
-def test_a_misread_side_raise_moves_the_chest_only_when_the_arms_count(
-    over_trunk: bool,
-) -> None:
-    truth = phenotype_tensor(BUILD)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
-    # arms hanging straight in every photo; the side photo's landmarks read the raise as
-    # -8, not -40, and the elbow bent: the posed hand lies in front of the hips
-    down = PhotoPose(raise_deg=(-40.0, -40.0), elbow_deg=(45.0, 45.0))
-    photo = F.profile_widths(truth, POSES, rows, 256, with_weight=False,
-                             photo_poses=[down, down, down])
-    misread = dataclasses.replace(down, raise_deg=(-8.0, -8.0), elbow_deg=(20.0, 20.0),
-                                  arms_over_trunk=over_trunk)
-    fit = F.fit_profiles(photo.widths[0].to(torch.float32), POSES, START, height_m, 256,
-                         photo_poses=[down, misread, down], photo_gaps=photo.gaps[0])
-    error = chest_of(fit.phenotype) - chest_of(BUILD)
-    if over_trunk:
-        assert abs(error) < 1.5, error
-    else:  # what the fit did before: the posed hand in front of the hips moves the build
-        assert abs(error) > 1.5, error

@@ -270,12 +270,22 @@ def _find_person(small: np.ndarray) -> _Found | None:
     well-framed person)."""
     h, w = small.shape[:2]
     found = _find(small)
-    if found is None:
+    if found is None or not _sees_body(found):
+        # nobody, or a reading that lost the body below the shoulders (a small person's
+        # skeleton collapsed onto the head): a crop around such a reading holds no legs,
+        # so the tiles are searched for a reading that sees the whole body
+        fallback = found
         for tile in _tiles(h, w):
-            found = _find(small, tile)
-            if found is not None and found.seg.any():
+            candidate = _find(small, tile)
+            if candidate is None or not candidate.seg.any():
+                continue
+            if _sees_body(candidate):
+                found = candidate
                 break
+            fallback = fallback or candidate
         else:
+            found = fallback
+        if found is None:
             return None
     box = _box_around(found)
     if box is None:
@@ -294,7 +304,14 @@ def _find_person(small: np.ndarray) -> _Found | None:
     for extra in (_find_mirrored(small, base), _find(small, other)):
         if extra is not None and extra.seg.any():
             readings.append(extra)
-    return consensus(readings)
+    whole = [r for r in readings if _sees_body(r)]
+    return consensus(whole or readings)
+
+
+def _sees_body(found: _Found) -> bool:
+    """The reading sees one of each of `BODY_PAIRS` (shoulders, hips, knees, ankles)."""
+    vis = found.landmarks[:, 2] >= MIN_VISIBILITY
+    return all(vis[a] or vis[b] for a, b in BODY_PAIRS)
 
 
 def detect_person(rgb: np.ndarray) -> Detection | None:

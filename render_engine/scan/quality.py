@@ -32,7 +32,10 @@ PERSON_ROWS = 256
 MAX_BLUR_SIGMA = 2.0  # pixels at PERSON_ROWS: a blur of about 1.5 % of the person's height
 DARK_P95 = 0.25
 MAX_CLIPPED = 0.35  # fraction of the person's pixels at full white
-MIN_PERSON_HEIGHT, MAX_PERSON_HEIGHT = 0.25, 0.95  # fraction of the photo height
+#: Fractions of the photo's height the person's mask may fill. A person filling 25-95 % of
+#: the frame is promised to work; the mask measures a few per cent short or long of the body
+#: (feet lost against the floor, hair, a soft edge), so the limits leave that much room.
+MIN_PERSON_HEIGHT, MAX_PERSON_HEIGHT = 0.2, 0.97
 IDEAL_PERSON_HEIGHT = (0.35, 0.9)
 
 REASONS = {
@@ -43,7 +46,7 @@ REASONS = {
     "IMAGE_OVEREXPOSED": "the photo is overexposed",
     "NO_PERSON_DETECTED": "no person was found in the photo",
     "MULTIPLE_PEOPLE": "more than one person is in the photo",
-    "PERSON_TOO_SMALL": "the person is too far away (under a quarter of the photo's height)",
+    "PERSON_TOO_SMALL": "the person is too far away (under a fifth of the photo's height)",
     "PERSON_TOO_LARGE": "the person is too close (head and feet need some room)",
     "PERSON_CUT_OFF": "the person's head, feet or arms are outside the photo",
     "POSE_NOT_RECOGNISED": "the body's shoulders, hips, knees and ankles are not all visible",

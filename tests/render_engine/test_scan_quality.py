@@ -107,7 +107,7 @@ def test_a_spoiled_photo_is_rejected_with_its_reason(
     assert quality.score <= 0.3
 
 
-def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos: torch.Tensor) -> None:
+def test_a_person_under_a_fifth_of_the_photo_height_is_too_small(photos: torch.Tensor) -> None:
     from render_engine.scan.person import Detection
     from render_engine.scan.quality import analyse_detection
 
@@ -115,9 +115,9 @@ def test_a_person_under_a_quarter_of_the_photo_height_is_too_small(photos: torch
     found = detect_person((image.permute(1, 2, 0) * 255).to(torch.uint8).numpy())
     assert found is not None
     h, w = image.shape[1:]
-    # the same person in a photo four times as tall: under a quarter of its height
-    big = torch.nn.functional.pad(image, (0, 0, 0, 3 * h), value=0.9)
-    mask = np.zeros((4 * h, w), dtype=bool)
+    # the same person in a photo five times as tall: under a fifth of its height
+    big = torch.nn.functional.pad(image, (0, 0, 0, 4 * h), value=0.9)
+    mask = np.zeros((5 * h, w), dtype=bool)
     mask[:h] = found.mask
     small = Detection(found.landmarks, mask, second_person=False)
     assert analyse_detection(big, small, "front").reason == "PERSON_TOO_SMALL"
@@ -430,3 +430,27 @@ def test_a_row_counts_only_where_photo_and_body_agree_on_the_arms_beside_the_tru
     # the trust falls smoothly with the disagreement
     partial = gap_agreement(torch.tensor([[3.0, inf]]), torch.tensor([[5.5, inf]]))
     assert 0.0 < float(partial[0]) < 1.0
+
+
+@pytest.mark.slow
+def test_a_small_person_seen_from_the_side_is_found_whole_not_refused() -> None:
+    """A person under a third of a 720-row photo, from the side with the arms down, in black
+    on a grey wall: BlazePose's reading of the whole photo collapsed onto the head and
+    shoulders (its mask 9 % of the height: `PERSON_TOO_SMALL`), and a crop around that
+    reading held no legs. The tiles are searched for a reading that sees the whole body."""
+    from render_engine.body.pose import pose_body
+
+    body = build_body({"gender": 0.8, "age": 0.85, "muscle": 0.4, "weight": 0.3,
+                       "height": 0.25, "proportions": 0.3})
+    shot = Shot(distance_m=5.48, lens_height_m=1.55, vfov_deg=51.8, aspect=0.75, pitch_deg=3.9,
+                roll_deg=0.8, offset_m=-0.37, rows=720, background="plain")
+    down = pose_body(body, "standing_neutral").verts
+    rgb = take_photo(down, body.mesh.faces, dressed_colors(body, "light", "black"), "side_left",
+                     shot, seed=8)
+    found = detect_person(rgb)
+    assert found is not None
+    rows = np.nonzero(found.mask.any(axis=1))[0]
+    assert (rows[-1] + 1 - rows[0]) / rgb.shape[0] > 0.27  # the whole person: 0.29
+    assert found.body_seen()
+    quality = analyse_photo(jpeg(rgb, shot), "side_left")
+    assert quality.usable, quality.reason

@@ -304,8 +304,7 @@ def _find_person(small: np.ndarray) -> _Found | None:
     for extra in (_find_mirrored(small, base), _find(small, other)):
         if extra is not None and extra.seg.any():
             readings.append(extra)
-    whole = [r for r in readings if _sees_body(r)]
-    return consensus(whole or readings)
+    return consensus(readings)
 
 
 def _sees_body(found: _Found) -> bool:

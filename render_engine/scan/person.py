@@ -73,7 +73,7 @@ class Detection:
 
     def body_seen(self) -> bool:
         """At least one of each pair of `BODY_PAIRS` is visible."""
-        return all(self.visible(a) or self.visible(b) for a, b in BODY_PAIRS)
+        return sees_body(self.landmarks)
 
     def visible(self, index: int) -> bool:
         return bool(self.landmarks[index, 2] >= MIN_VISIBILITY)
@@ -270,7 +270,7 @@ def _find_person(small: np.ndarray) -> _Found | None:
     well-framed person)."""
     h, w = small.shape[:2]
     found = _find(small)
-    if found is None or not _sees_body(found):
+    if found is None or not sees_body(found.landmarks):
         # nobody, or a reading that lost the body below the shoulders (a small person's
         # skeleton collapsed onto the head): a crop around such a reading holds no legs,
         # so the tiles are searched for a reading that sees the whole body
@@ -279,7 +279,7 @@ def _find_person(small: np.ndarray) -> _Found | None:
             candidate = _find(small, tile)
             if candidate is None or not candidate.seg.any():
                 continue
-            if _sees_body(candidate):
+            if sees_body(candidate.landmarks):
                 found = candidate
                 break
             fallback = fallback or candidate
@@ -307,10 +307,10 @@ def _find_person(small: np.ndarray) -> _Found | None:
     return consensus(readings)
 
 
-def _sees_body(found: _Found) -> bool:
-    """The reading sees one of each of `BODY_PAIRS` (shoulders, hips, knees, ankles)."""
-    vis = found.landmarks[:, 2] >= MIN_VISIBILITY
-    return all(vis[a] or vis[b] for a, b in BODY_PAIRS)
+def sees_body(landmarks: np.ndarray) -> bool:
+    """(33, 3) landmarks show one of each of `BODY_PAIRS` (shoulders, hips, knees, ankles)."""
+    vis = landmarks[:, 2] >= MIN_VISIBILITY
+    return all(bool(vis[a] or vis[b]) for a, b in BODY_PAIRS)
 
 
 def detect_person(rgb: np.ndarray) -> Detection | None:

@@ -296,13 +296,15 @@ def estimate_shared_focal(
     return best[1]
 
 
-def reference_mask(
+def reference_transform(
     detection: P.Detection, camera: PhotoCamera, size: tuple[int, int]
-) -> torch.Tensor:
-    """The person's mask as the fit's reference camera (`protocol`) would see it: (H, W)
-    float coverage in [0, 1] for `size` = (H, W) of a 3:4 reference image."""
-    import torch.nn.functional as F
-
+) -> tuple[np.ndarray, float]:
+    """(3, 3) homography from a pixel of the fit's reference view (`protocol`; `size` = (H,
+    W) of a 3:4 reference image) to the photo's pixel that shows the same point of the
+    person's axis plane: the photo levelled (pitch and roll undone), scaled to the
+    reference's metres per pixel at the person, its floor row onto the reference's floor
+    row and the person's axis onto the centre column; and that scale (reference pixels
+    per photo pixel)."""
     from render_engine.scan.protocol import (
         CAMERA_DISTANCE_M,
         CAMERA_HEIGHT_M,
@@ -316,8 +318,6 @@ def reference_mask(
         camera.focal_px, cx, cy, math.radians(camera.pitch_deg), math.radians(camera.roll_deg)
     )
     axis = _apply(level, detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[None])[0]
-    # level photo -> reference: scale k (same metres per pixel at the person's depth), the
-    # floor row onto the reference's floor row, the person's axis onto the centre column
     k = (f0 / CAMERA_DISTANCE_M) / (camera.focal_px / camera.distance_m)
     floor_level = cy + camera.focal_px * camera.lens_height_m / camera.distance_m
     floor_ref = out_h / 2 - 0.5 + f0 * CAMERA_HEIGHT_M / CAMERA_DISTANCE_M
@@ -325,7 +325,19 @@ def reference_mask(
         [[k, 0.0, (out_w / 2 - 0.5) - k * axis[0]], [0.0, k, floor_ref - k * floor_level],
          [0.0, 0.0, 1.0]]
     )
-    to_photo = np.linalg.inv(affine @ level)  # reference pixel -> photo pixel
+    inverse: np.ndarray = np.linalg.inv(affine @ level)
+    return inverse, k
+
+
+def reference_mask(
+    detection: P.Detection, camera: PhotoCamera, size: tuple[int, int]
+) -> torch.Tensor:
+    """The person's mask as the fit's reference camera (`protocol`) would see it: (H, W)
+    float coverage in [0, 1] for `size` = (H, W) of a 3:4 reference image."""
+    import torch.nn.functional as F
+
+    out_h, out_w = size
+    to_photo, k = reference_transform(detection, camera, size)  # reference -> photo pixel
     # shrink the mask first (area) so that the resampling below is about 1:1
     mask = torch.from_numpy(detection.mask.astype(np.float32))[None, None]
     shrink = max(1, int(1 / max(k, 1e-6)) // 2)

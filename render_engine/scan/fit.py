@@ -86,6 +86,9 @@ class Profiles(NamedTuple):
     #: (B, N, R) the widths without the arms in side views whose photo shows the arms
     #: over the trunk (`PhotoPose.arms_over_trunk`), the widths elsewhere
     trunk: torch.Tensor | None = None
+    #: (B, T, R) the trunk's visible width between the arms in the views `trunk_views`
+    #: (`profile.mesh_trunk_widths`), None when none is asked for
+    visible: torch.Tensor | None = None
 
 
 class ProfileFit(NamedTuple):
@@ -233,6 +236,7 @@ def profile_widths(
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
     body_poses: list[list[PhotoPose]] | None = None,
+    trunk_views: list[int] | None = None,
 ) -> Profiles:
     """(B, 6) phenotypes -> their `Profiles`: width profiles (B, N, R) in pixels at `height`
     rows, seen in `poses` by the protocol's camera (`profile.mesh_widths` on the full mesh),
@@ -241,9 +245,10 @@ def profile_widths(
     faces: the faces to cut (all of anny's when None; see
     `band_faces`). photo_poses: each view's pose (`posing`), the rest pose when None.
     spots: (N, 2) or (N, 3) each photo's spot (`from_photo_spots`). body_poses: each
-    body's own view poses (B lists of N), instead of `photo_poses` for all."""
+    body's own view poses (B lists of N), instead of `photo_poses` for all. trunk_views:
+    the views whose trunk's visible width between the arms is wanted too."""
     from render_engine.body.fitted import _topology
-    from render_engine.scan.profile import mesh_widths
+    from render_engine.scan.profile import mesh_trunk_widths, mesh_widths
 
     if faces is None:
         faces = _topology()[0]
@@ -272,21 +277,37 @@ def profile_widths(
         pick = torch.tensor([i * len(poses) + n for i in range(b) for n in over])
         trunk = widths.clone()
         trunk[pick] = mesh_widths(views[pick], without_arms(faces), rows, height, axes[pick])[0]
+    visible = None
+    if trunk_views:
+        pick = torch.tensor([i * len(poses) + n for i in range(b) for n in trunk_views])
+        visible = mesh_trunk_widths(
+            views[pick], without_arms(faces), arms_only(faces), rows, height, axes[pick]
+        ).reshape(b, len(trunk_views), len(rows))
     shape = (b, len(poses), len(rows))
     return Profiles(
         widths.reshape(shape), clearance.reshape(shape), gaps.reshape(*shape, 2), heights,
-        weights, trunk.reshape(shape),
+        weights, trunk.reshape(shape), visible,
     )
 
 
-def without_arms(faces: torch.Tensor) -> torch.Tensor:
-    """(F, 3) faces of anny's mesh -> those not on an arm (`posing`'s arm chains, upper
-    and lower, carry under half of the face's skinning weight)."""
+def _on_arm(faces: torch.Tensor) -> torch.Tensor:
+    """(F,) whether each face of anny's mesh is on an arm (`posing`'s arm chains, upper and
+    lower, carry over half of its skinning weight)."""
     from render_engine.scan.posing import _arms
 
     _, chains = _arms()
     on_arm = chains.sum(dim=(0, 1)).to(torch.float32)  # (V,)
-    return faces[on_arm[faces].mean(dim=1) <= 0.5]
+    return on_arm[faces].mean(dim=1) > 0.5
+
+
+def without_arms(faces: torch.Tensor) -> torch.Tensor:
+    """(F, 3) faces of anny's mesh -> those not on an arm (see `_on_arm`)."""
+    return faces[~_on_arm(faces)]
+
+
+def arms_only(faces: torch.Tensor) -> torch.Tensor:
+    """(F, 3) faces of anny's mesh -> those on an arm (see `_on_arm`)."""
+    return faces[_on_arm(faces)]
 
 
 def band_faces(phenotype: torch.Tensor, margin: float = 0.1) -> torch.Tensor:
@@ -413,6 +434,7 @@ def fit_profiles(
     photo_poses: list[PhotoPose] | None = None,
     spots: torch.Tensor | None = None,
     photo_gaps: torch.Tensor | None = None,
+    photo_trunks: torch.Tensor | None = None,
 ) -> ProfileFit:
     """Levenberg-Marquardt on the width profiles (see `profile`): the phenotype whose
     silhouettes are as wide as the photos' at every profile row, at the user's height,
@@ -420,6 +442,10 @@ def fit_profiles(
     photo_gaps: (N, R, 2) the gaps beside the trunk on them (`profile.central_runs`): a
     row counts only where the body's arms lie beside its trunk as the photo's do
     (`gap_agreement`), and only where the photo's centre falls on the person.
+    photo_trunks: (N, R) the trunk's visible width between arms hanging against it
+    (`trunk.trunk_runs`; nan where a photo does not show it): where known, the body's
+    (`profile.mesh_trunk_widths`) is held to it too, so that the arms' thickness and the
+    trunk's no longer trade against each other in those rows.
 
     The bodies' widths are measured exactly on the full mesh (`profile_widths`), so they
     change continuously with the phenotype. Builds that trade muscle against weight and
@@ -442,6 +468,17 @@ def fit_profiles(
     faces = band_faces(prior)
 
     seen = (target > 0).to(prior.dtype)  # the photo's centre on the person
+    # the views and rows where the photo shows the trunk between hanging arms
+    known = (
+        torch.zeros(0, len(row_pos), dtype=torch.bool) if photo_trunks is None
+        else photo_trunks.isfinite()
+    )
+    trunk_views = [v for v in range(known.shape[0]) if bool(known[v].any())]
+    trunk_target = (
+        photo_trunks[trunk_views].to(prior.dtype)[known[trunk_views]]
+        if photo_trunks is not None and trunk_views else torch.zeros(0, dtype=prior.dtype)
+    )
+    n_trunk = trunk_target.numel()
     gaps = None if photo_gaps is None else photo_gaps.to(prior.dtype).flatten(0, 1)  # (N R, 2)
     # front and back views with the arms hanging: their lowering refined with the body
     hanging = [] if photo_poses is None else [
@@ -477,6 +514,7 @@ def fit_profiles(
         p = profile_widths(
             ph, poses, row_pos, rows, with_weight=weight_kg is not None, faces=faces,
             photo_poses=photo_poses, spots=spots, body_poses=posed_as(extra),
+            trunk_views=trunk_views,
         )
         # a row of a side view whose photo shows the arms over the trunk is only known to
         # lie between the body's trunk and the body with its arms, which the landmarks
@@ -485,8 +523,12 @@ def fit_profiles(
         seen_as = full if trunk is None else torch.clamp(
             target, torch.minimum(trunk, full), torch.maximum(trunk, full)
         )
-        parts = [
-            (seen_as - target) / PROFILE_PIXEL_TOLERANCE,
+        parts = [(seen_as - target) / PROFILE_PIXEL_TOLERANCE]
+        if n_trunk:
+            assert p.visible is not None
+            visible = p.visible[:, known[trunk_views]]  # (B, n_trunk)
+            parts.append((visible - trunk_target) / PROFILE_PIXEL_TOLERANCE)
+        parts += [
             ((p.heights - height_m) / 0.001)[:, None],
             math.sqrt(PRIOR_WEIGHT) * (ph - prior),
             extra / ARM_REFINE_SD_DEG,
@@ -496,6 +538,7 @@ def fit_profiles(
         trust = join_weights(p.clearance.flatten(1)) * seen
         if gaps is not None:
             trust = trust * gap_agreement(gaps[None], p.gaps.flatten(1, 2))
+        trust = torch.cat([trust, torch.ones(trust.shape[0], n_trunk, dtype=trust.dtype)], dim=1)
         return torch.cat(parts, dim=1), trust
 
     starts = [
@@ -514,14 +557,14 @@ def fit_profiles(
     with torch.no_grad():
         scouts = [
             _levenberg_marquardt(
-                residuals, x0.clamp(lo, hi), lo, hi, n_widths, PROFILE_SCOUT_ITERATIONS, step,
-                fd_step,
+                residuals, x0.clamp(lo, hi), lo, hi, n_widths + n_trunk,
+                PROFILE_SCOUT_ITERATIONS, step, fd_step,
             )
             for x0 in starts
         ]
         best = min(scouts, key=lambda fit: fit[1])  # first of equals: deterministic
         x, final = _levenberg_marquardt(
-            residuals, best[0], lo, hi, n_widths, iterations, step, fd_step
+            residuals, best[0], lo, hi, n_widths + n_trunk, iterations, step, fd_step
         )
         if best[1] < final:
             x, final = best

@@ -38,6 +38,7 @@ from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
 from render_engine.scan.person import Detection, detect_person
 from render_engine.scan.posing import (
     PhotoPose,
+    arms_hang,
     arms_over_trunk,
     estimate_pose,
     hanging_elbows_as_in_side,
@@ -59,6 +60,7 @@ from render_engine.scan.quality import (
     unreadable,
 )
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
+from render_engine.scan.trunk import trunk_runs
 
 STAGES = (
     ("image_analysis", 0, 15, "Analyzing input images..."),
@@ -240,9 +242,13 @@ def scan_from_photos(
 
     def views(
         phenotype: dict[str, float],
-    ) -> tuple[list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> tuple[
+        list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor
+    ]:
         """Cameras, poses (`posing`), (N, R) trunk widths and (N, R, 2) the gaps beside
-        them at `ANALYSIS_HEIGHT` (`profile.central_runs`), and (N, h, w) refine targets."""
+        them at `ANALYSIS_HEIGHT` (`profile.central_runs`), (N, R) the trunk's visible
+        width between arms hanging against it (`trunk.trunk_runs`, nan where unknown),
+        and (N, h, w) refine targets."""
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
@@ -289,6 +295,7 @@ def scan_from_photos(
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []
         gaps: list[torch.Tensor] = []
+        trunks: list[torch.Tensor] = []
         targets: list[torch.Tensor] = []
         for i, r in enumerate(used):
             detection = r.detection
@@ -306,14 +313,21 @@ def scan_from_photos(
             width, gap = central_runs(analysis, rows)
             widths.append(width)
             gaps.append(gap)
+            photo = read[r.index]
+            assert photo is not None
+            trunks.append(
+                trunk_runs(photo.rgb, detection, camera, image_size(ANALYSIS_HEIGHT), rows)
+                if r.pose in ("front", "back") and arms_hang(pose)
+                else torch.full((len(rows),), float("nan"))
+            )
             targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
         # a front or back photo sees a hanging arm's elbow bend end-on, a side photo in its plane
         photo_poses = hanging_elbows_as_in_side(poses, photo_poses)
         return (cameras, photo_poses, torch.stack(widths), torch.stack(gaps),
-                soft_targets(torch.stack(targets)))
+                torch.stack(trunks), soft_targets(torch.stack(targets)))
 
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
-    cameras, photo_poses, widths, gaps, targets = views(start)
+    cameras, photo_poses, widths, gaps, trunks, targets = views(start)
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
@@ -333,9 +347,10 @@ def scan_from_photos(
         photo_poses=photo_poses,
         spots=photo_spots(cameras, photo_poses),
         photo_gaps=gaps,
+        photo_trunks=trunks,
     ).phenotype
     # the cameras and poses again, with the fitted body's joints
-    cameras, photo_poses, widths, gaps, targets = views(phenotype)
+    cameras, photo_poses, widths, gaps, trunks, targets = views(phenotype)
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping

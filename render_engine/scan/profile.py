@@ -114,6 +114,45 @@ def _axis_columns(axis: torch.Tensor, pos: torch.Tensor, f_px: float, height: in
     return u0 + t * (u1 - u0)
 
 
+def _row_intervals(
+    views: torch.Tensor, faces: torch.Tensor, pos: torch.Tensor, height: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Where each face's projection crosses each row: (P,) group (view * R + index into
+    `pos`, the rows sorted), (P,) left and right ends (pixels right of the optical axis),
+    (G, V) every vertex's column and (P,) the face's depth (its corners' mean z: larger is
+    nearer the camera). views (G, V, 3), faces (F, 3), pos (R,) sorted."""
+    g, n_rows = views.shape[0], pos.shape[0]
+    device = views.device
+    v = views.to(torch.float64)
+    f_px = (height / 2) / math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
+    depth = (CAMERA_DISTANCE_M - v[..., 2]).clamp_min(1e-6)  # (G, V)
+    u = f_px * v[..., 0] / depth  # (G, V) pixels right of the optical axis
+    r = height / 2 - 0.5 - f_px * (v[..., 1] - CAMERA_HEIGHT_M) / depth  # (G, V) image row
+    # (view, face, row) triples where the row's line crosses the face's projection
+    fr = r[:, faces]  # (G, F, 3)
+    first = torch.searchsorted(pos, fr.amin(dim=2).contiguous())  # (G, F) first row inside
+    last = torch.searchsorted(pos, fr.amax(dim=2).contiguous(), right=True)  # one past
+    count = (last - first).clamp_min(0).flatten()  # (G F,)
+    pair = torch.repeat_interleave(torch.arange(count.shape[0], device=device), count)
+    offset = torch.cumsum(count, 0) - count
+    row = first.flatten()[pair] + torch.arange(pair.shape[0], device=device) - offset[pair]
+    view = torch.div(pair, faces.shape[0], rounding_mode="floor")
+    corner_r = fr.flatten(0, 1)[pair]  # (P, 3)
+    corner_u = u.gather(1, faces.flatten()[None].expand(g, -1)).view(g, -1, 3).flatten(0, 1)
+    corner_u = corner_u[pair]  # (P, 3)
+    a_r, b_r = corner_r, corner_r.roll(-1, dims=1)  # the three edges (0-1, 1-2, 2-0)
+    a_u, b_u = corner_u, corner_u.roll(-1, dims=1)
+    p = pos[row][:, None]  # (P, 1)
+    crosses = (torch.minimum(a_r, b_r) <= p) & (p <= torch.maximum(a_r, b_r)) & (a_r != b_r)
+    t = (p - a_r) / torch.where(a_r != b_r, b_r - a_r, torch.ones_like(a_r))
+    x = a_u + t * (b_u - a_u)  # (P, 3)
+    lo = torch.where(crosses, x, torch.full_like(x, math.inf)).amin(dim=1)  # (P,)
+    hi = torch.where(crosses, x, torch.full_like(x, -math.inf)).amax(dim=1)
+    ok = crosses.any(dim=1)
+    z = v[..., 2].gather(1, faces.flatten()[None].expand(g, -1)).view(g, -1, 3).mean(dim=2)
+    return (view * n_rows + row)[ok], lo[ok], hi[ok], u, z.flatten()[pair][ok]
+
+
 #: Gaps between two parts of a silhouette row narrower than this (pixels at the profile's
 #: image height) are closed, as the photos' silhouettes are by a 3 x 3 morphological closing.
 CLOSING_GAP_PX = 2.0
@@ -145,39 +184,25 @@ def mesh_widths(
     (pixels) from that run to the next run on its left and right (inf where none; see
     `central_runs`, the same on pixels).
     """
+    widths, clearance, gaps, _ = _mesh_runs(views, faces, rows, height, axis)
+    return widths, clearance, gaps
+
+
+def _mesh_runs(
+    views: torch.Tensor,
+    faces: torch.Tensor,
+    rows: list[float],
+    height: int,
+    axis: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """`mesh_widths`, and (G, R, 3) the run's left and right ends and the centre column
+    (pixels right of the optical axis; nan ends where the centre is outside the run)."""
     g, n_rows = views.shape[0], len(rows)
     device = views.device
-    v = views.to(torch.float64)
     f_px = (height / 2) / math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
-    depth = (CAMERA_DISTANCE_M - v[..., 2]).clamp_min(1e-6)  # (G, V)
-    u = f_px * v[..., 0] / depth  # (G, V) pixels right of the optical axis
-    r = height / 2 - 0.5 - f_px * (v[..., 1] - CAMERA_HEIGHT_M) / depth  # (G, V) image row
     pos, row_order = torch.sort(torch.tensor(rows, dtype=torch.float64, device=device))
     centre = _axis_columns(axis.to(torch.float64), pos, f_px, height)  # (G, R)
-
-    # (view, face, row) triples where the row's line crosses the face's projection
-    fr = r[:, faces]  # (G, F, 3)
-    first = torch.searchsorted(pos, fr.amin(dim=2).contiguous())  # (G, F) first row inside
-    last = torch.searchsorted(pos, fr.amax(dim=2).contiguous(), right=True)  # one past
-    count = (last - first).clamp_min(0).flatten()  # (G F,)
-    pair = torch.repeat_interleave(torch.arange(count.shape[0], device=device), count)
-    offset = torch.cumsum(count, 0) - count
-    row = first.flatten()[pair] + torch.arange(pair.shape[0], device=device) - offset[pair]
-    view = torch.div(pair, faces.shape[0], rounding_mode="floor")
-    corner_r = fr.flatten(0, 1)[pair]  # (P, 3)
-    corner_u = u.gather(1, faces.flatten()[None].expand(g, -1)).view(g, -1, 3).flatten(0, 1)
-    corner_u = corner_u[pair]  # (P, 3)
-    a_r, b_r = corner_r, corner_r.roll(-1, dims=1)  # the three edges (0-1, 1-2, 2-0)
-    a_u, b_u = corner_u, corner_u.roll(-1, dims=1)
-    p = pos[row][:, None]  # (P, 1)
-    crosses = (torch.minimum(a_r, b_r) <= p) & (p <= torch.maximum(a_r, b_r)) & (a_r != b_r)
-    t = (p - a_r) / torch.where(a_r != b_r, b_r - a_r, torch.ones_like(a_r))
-    x = a_u + t * (b_u - a_u)  # (P, 3)
-    lo = torch.where(crosses, x, torch.full_like(x, math.inf)).amin(dim=1)  # (P,)
-    hi = torch.where(crosses, x, torch.full_like(x, -math.inf)).amax(dim=1)
-    ok = crosses.any(dim=1)
-    group, lo, hi = (view * n_rows + row)[ok], lo[ok], hi[ok]
-
+    group, lo, hi, u, _ = _row_intervals(views, faces, pos, height)
     # per (view, row) group: intervals by left end; a group's values are shifted by
     # group * SPAN so that one sort and one running maximum serve all groups at once
     span = 4.0 * (float(u.abs().max()) + CLOSING_GAP_PX + 1.0)
@@ -189,7 +214,9 @@ def mesh_widths(
     if key.numel() == 0:
         zeros = torch.zeros(g, n_rows, dtype=torch.float64, device=device)
         far = torch.full_like(zeros, math.inf)
-        return zeros, far, far[..., None].expand(g, n_rows, 2).clone()
+        return zeros, far, far[..., None].expand(g, n_rows, 2).clone(), torch.full_like(
+            far[..., None].expand(g, n_rows, 3), math.nan
+        )
     # gap before each interval in its group (inf for a group's first): a new run starts
     # where it exceeds the closing gap; `close` says how near it is to that threshold
     space = torch.full_like(key, math.inf)
@@ -244,4 +271,71 @@ def mesh_widths(
     out_clear[:, row_order] = clearance.view(g, n_rows)
     out_gaps = torch.empty(g, n_rows, 2, dtype=out.dtype, device=device)
     out_gaps[:, row_order] = torch.stack([gap_left, gap_right], dim=-1).view(g, n_rows, 2)
-    return out, out_clear, out_gaps
+    nan = torch.full_like(c, math.nan)
+    shift = groups * span
+    ends = torch.stack(
+        [torch.where(found, left - shift, nan), torch.where(found, right - shift, nan), c - shift],
+        dim=-1,
+    )
+    out_ends = torch.empty(g, n_rows, 3, dtype=out.dtype, device=device)
+    out_ends[:, row_order] = ends.view(g, n_rows, 3)
+    return out, out_clear, out_gaps, out_ends
+
+
+def mesh_trunk_widths(
+    views: torch.Tensor,
+    trunk_faces: torch.Tensor,
+    arm_faces: torch.Tensor,
+    rows: list[float],
+    height: int,
+    axis: torch.Tensor,
+) -> torch.Tensor:
+    """(G, R) the trunk's visible width (pixels) at each row, as `trunk.trunk_runs`
+    measures it on a photo whose arms hang against the trunk: the run of the trunk's own
+    faces around the centre (`mesh_widths` on `trunk_faces`), less what the arms' faces
+    cover of it from each side (an arm against the trunk hides its edge; one apart hides
+    nothing). Which of arm and trunk is nearer the camera is judged where the arm's face
+    ends towards the centre, against the trunk's faces over that point (the nearest of
+    them): an upper arm behind the chest's side hides nothing. 0 where the centre falls
+    outside the trunk. views, axis as `mesh_widths`."""
+    g, n_rows = views.shape[0], len(rows)
+    device = views.device
+    size = g * n_rows
+    _, _, _, ends = _mesh_runs(views, trunk_faces, rows, height, axis)  # (G, R, 3)
+    pos, row_order = torch.sort(torch.tensor(rows, dtype=torch.float64, device=device))
+    # the trunk's intervals per (view, sorted row) group, padded into (G R, M)
+    t_group, t_lo, t_hi, _, t_z = _row_intervals(views, trunk_faces, pos, height)
+    order = torch.argsort(t_group, stable=True)
+    t_group, t_lo, t_hi, t_z = t_group[order], t_lo[order], t_hi[order], t_z[order]
+    counts = torch.bincount(t_group, minlength=size)
+    first = torch.cumsum(counts, 0) - counts
+    slot = torch.arange(t_group.shape[0], device=device) - first[t_group]
+    m = int(counts.max()) if t_group.numel() else 0
+    pad_lo = torch.full((size, m), math.inf, dtype=t_lo.dtype, device=device)
+    pad_hi = torch.full((size, m), -math.inf, dtype=t_lo.dtype, device=device)
+    pad_z = torch.full((size, m), -math.inf, dtype=t_lo.dtype, device=device)
+    pad_lo[t_group, slot], pad_hi[t_group, slot], pad_z[t_group, slot] = t_lo, t_hi, t_z
+    # the arms' intervals, each judged at its end towards the centre
+    group, lo, hi, _, z = _row_intervals(views, arm_faces, pos, height)
+    view, row = torch.div(group, n_rows, rounding_mode="floor"), group % n_rows
+    flat = view * n_rows + row_order[row]  # (view, caller's row)
+    centre = ends[..., 2].flatten()[flat]
+    on_left = (lo + hi) / 2 < centre
+    end = torch.where(on_left, hi, lo)  # (P,)
+    # only an arm's face ending over the trunk's run can hide its edge
+    over = (end > ends[..., 0].flatten()[flat]) & (end < ends[..., 1].flatten()[flat])
+    group, lo, hi, z, flat, on_left, end = (
+        t[over] for t in (group, lo, hi, z, flat, on_left, end)
+    )
+    covers = (pad_lo[group] <= end[:, None]) & (end[:, None] <= pad_hi[group])  # (P, M)
+    trunk_z = torch.where(covers, pad_z[group], torch.full_like(pad_z[group], -math.inf))
+    hides = z > trunk_z.amax(dim=1)
+    left_arm, right_arm = hides & on_left, hides & ~on_left
+    inner_left = torch.full((size,), -math.inf, dtype=lo.dtype, device=device)
+    inner_left = inner_left.scatter_reduce(0, flat[left_arm], hi[left_arm], reduce="amax")
+    inner_right = torch.full((size,), math.inf, dtype=lo.dtype, device=device)
+    inner_right = inner_right.scatter_reduce(0, flat[right_arm], lo[right_arm], reduce="amin")
+    left = torch.maximum(ends[..., 0].flatten(), inner_left)
+    right = torch.minimum(ends[..., 1].flatten(), inner_right)
+    width = torch.nan_to_num((right - left).clamp_min(0.0), nan=0.0)
+    return width.view(g, n_rows)

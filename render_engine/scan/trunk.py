@@ -96,9 +96,18 @@ def _run_around(inside: np.ndarray, centre: int) -> tuple[int, int]:
 
 
 def row_trunk(lab: np.ndarray, inside: np.ndarray, centre: int, px_per_m: float) -> float:
-    """The trunk's visible width (oversampled pixels) on one row: lab (W S, 3), inside
-    (W S,) bool, the centre sample inside the outline's run; nan unless each side's end of
-    the trunk is clear (see the module).
+    """The trunk's visible width (oversampled pixels) on one row (see `trunk_ends`), nan
+    where its ends are not clear."""
+    ends = trunk_ends(lab, inside, centre, px_per_m)
+    return math.nan if ends is None else float(ends[1] - ends[0])
+
+
+def trunk_ends(
+    lab: np.ndarray, inside: np.ndarray, centre: int, px_per_m: float
+) -> tuple[int, int] | None:
+    """The trunk's visible ends on one row (oversampled sample boundaries: the trunk holds
+    samples left .. right - 1): lab (W S, 3), inside (W S,) bool, the centre sample inside
+    the outline's run; None unless each side's end of the trunk is clear (see the module).
 
     A side whose run ends with more of the outline beyond it within an arm's span (the arm
     apart from the trunk) ends at the trunk's own edge. A side with nothing beyond holds the
@@ -107,7 +116,7 @@ def row_trunk(lab: np.ndarray, inside: np.ndarray, centre: int, px_per_m: float)
     darker towards its side, but gradually: an edge is sharp). Where both arms lie in the
     run, they must be more alike each other than either is like the trunk's centre."""
     if not inside[centre]:
-        return math.nan
+        return None
     a, b = _run_around(inside, centre)
     side = max(2, int(round(SIDE_M * px_per_m)))
     lo, hi = (int(round(m * px_per_m)) for m in ARM_SPAN_M)
@@ -125,7 +134,7 @@ def row_trunk(lab: np.ndarray, inside: np.ndarray, centre: int, px_per_m: float)
             ends.append(end if sign < 0 else end + 1)  # the arm apart: the trunk's own edge
             continue
         if (centre - a if sign < 0 else b - centre) < hi + side:
-            return math.nan  # too narrow for an arm and half a trunk on this side
+            return None  # too narrow for an arm and half a trunk on this side
         candidates = range(a + lo, a + hi + 1) if sign < 0 else range(b + 1 - hi, b + 2 - lo)
         step, x = max((_step(lab, x, side), x) for x in candidates)
         # inwards of the step the trunk may darken towards its side (shading), but gradually:
@@ -134,12 +143,12 @@ def row_trunk(lab: np.ndarray, inside: np.ndarray, centre: int, px_per_m: float)
                  else range(centre + side, x - 2 * side + 1))
         shade = max((_step(lab, y, side) for y in inner), default=0.0)
         if step < MIN_STEP_DELTA_E or shade >= step / 2:
-            return math.nan
+            return None
         ends.append(x)
         arms.append(lab[a:x].mean(0) if sign < 0 else lab[x:b + 1].mean(0))
     if len(arms) == 2 and distance(arms[0], arms[1]) >= distance(arms[0], core):
-        return math.nan  # the two "arms" differ: something else lies there (a bag, a shadow)
-    return float(ends[1] - ends[0])
+        return None  # the two "arms" differ: something else lies there (a bag, a shadow)
+    return ends[0], ends[1]
 
 
 def trunk_runs(

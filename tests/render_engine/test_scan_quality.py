@@ -332,9 +332,8 @@ def test_mesh_widths_cut_from_the_mesh_match_the_pixels_of_its_silhouette() -> N
     )
     from render_engine.body.model import phenotype_tensor
 
-    exact, clearance, _, heights, _, _ = profile_widths(
-        phenotype_tensor(phenotype), poses, rows, 1024, with_weight=False
-    )
+    profiles = profile_widths(phenotype_tensor(phenotype), poses, rows, 1024, with_weight=False)
+    exact, clearance, heights = profiles.widths, profiles.clearance, profiles.heights
     assert float(heights[0]) == pytest.approx(height_m, abs=1e-3)
     clear = clearance[0] > 4.0
     assert int(clear.sum()) >= 30  # most rows are clear of joins

@@ -42,6 +42,7 @@ from render_engine.scan.posing import (
     arms_over_trunk,
     estimate_pose,
     hanging_elbows_as_in_side,
+    side_arms_as_in_front,
 )
 from render_engine.scan.profile import central_runs, profile_rows
 from render_engine.scan.protocol import (
@@ -321,8 +322,10 @@ def scan_from_photos(
                 else torch.full((len(rows),), float("nan"))
             )
             targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
-        # a front or back photo sees a hanging arm's elbow bend end-on, a side photo in its plane
-        photo_poses = hanging_elbows_as_in_side(poses, photo_poses)
+        # a side photo without evidence of its arms' pose keeps the front photo's hanging
+        # arms; a front or back photo sees a hanging arm's elbow bend end-on, a side photo
+        # in its plane
+        photo_poses = hanging_elbows_as_in_side(poses, side_arms_as_in_front(poses, photo_poses))
         return (cameras, photo_poses, torch.stack(widths), torch.stack(gaps),
                 torch.stack(trunks), soft_targets(torch.stack(targets)))
 

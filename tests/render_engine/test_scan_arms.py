@@ -11,7 +11,12 @@ import torch
 from render_engine.body.measures import body_measures
 from render_engine.body.model import phenotype_tensor, rest_shape
 from render_engine.scan import fit as F
-from render_engine.scan.posing import PhotoPose, hanging_elbows_as_in_side
+from render_engine.scan.posing import (
+    RELAXED_ELBOW_DEG,
+    PhotoPose,
+    hanging_elbows_as_in_side,
+    side_arms_as_in_front,
+)
 from render_engine.scan.profile import profile_rows
 
 TRUTH = {"gender": 0.8, "age": 0.85, "muscle": 0.4, "weight": 0.45, "height": 0.4,
@@ -70,6 +75,21 @@ def test_hanging_arms_take_their_elbow_bend_from_the_side_photo() -> None:
     # a side photo whose arms were left at rest (no evidence of their pose) tells nothing
     at_rest = PhotoPose(turn_deg=2.0)
     assert hanging_elbows_as_in_side(POSES, [hanging, at_rest, hanging])[0] == hanging
+
+
+def test_a_side_photo_without_evidence_keeps_the_front_photo_s_hanging_arms() -> None:
+    front = PhotoPose(raise_deg=(-44.0, -44.0), forward_deg=(-8.0, -8.0), elbow_deg=(-5.0, -5.0))
+    back = PhotoPose(raise_deg=(-42.0, -42.0), elbow_deg=(34.0, 34.0))
+    at_rest = PhotoPose(turn_deg=8.0)  # the landmarks showed nothing beyond noise
+    _, side, _ = side_arms_as_in_front(POSES, [front, at_rest, back])
+    assert side.raise_deg == (-43.0, -43.0)
+    assert side.elbow_deg == (RELAXED_ELBOW_DEG, RELAXED_ELBOW_DEG)
+    assert side.forward_deg == (0.0, 0.0) and side.turn_deg == 8.0
+    # a side photo with its own estimate keeps it; A-pose front photos give nothing
+    posed = PhotoPose(raise_deg=(-20.0, -20.0), elbow_deg=(30.0, 30.0))
+    assert side_arms_as_in_front(POSES, [front, posed, back])[1] == posed
+    a_pose = PhotoPose(raise_deg=(-3.0, -3.0))
+    assert side_arms_as_in_front(POSES, [a_pose, at_rest, a_pose])[1] == at_rest
 
 
 @pytest.mark.slow

@@ -7,9 +7,10 @@ and the trunk differ in colour (bare arms and a top, sleeves of another colour) 
 shows where each arm ends: `trunk_runs` finds, on each profile row, the colour step between
 each arm and the trunk inside the outline's run, and reports the trunk's visible width
 between them. It reports a row only when the photo says so clearly: a step on both sides
-that is large in CIELAB units (`MIN_STEP_DELTA_E`, far above shading and JPEG noise), the
-two arms alike in colour and the trunk between them alike its own centre, so a top of the
-skin's colour, or sleeves of the top's, gives no row and the fit goes on without.
+that is large in CIELAB units (`MIN_STEP_DELTA_E`) and twice any step between it and the
+centre (shading darkens a trunk towards its sides gradually), and the two arms more alike
+each other than the trunk; a top of the skin's colour, or sleeves of the top's, gives few
+rows (shading edges only) and the fit goes on with the outline.
 
 All positions are in the fit's reference view (`camera.reference_transform`), at the
 analysis size, sampled `OVERSAMPLE` times finer across the row from the photo itself.
@@ -35,8 +36,8 @@ ARM_SPAN_M = (0.03, 0.15)
 #: Each side of a candidate edge is averaged over this width (m at the person).
 SIDE_M = 0.012
 #: A colour step counts as an arm's edge from this CIELAB distance: a clearly different
-#: colour (about 2.3 is the least difference people notice; shading across a trunk and
-#: JPEG noise stay well under 10).
+#: colour (about 2.3 is the least difference people notice). Shading is told apart by
+#: its gradualness (see `trunk_ends`), not by this threshold.
 MIN_STEP_DELTA_E = 15.0
 
 

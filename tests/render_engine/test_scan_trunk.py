@@ -116,6 +116,7 @@ def test_a_photo_and_the_mesh_read_the_same_trunk_between_hanging_arms() -> None
     colours = dressed_colors(body, "medium", "navy")
     photo = take_photo(posed, body.mesh.faces, colours, "front", shot)
     detection = detect_person(photo)
+    assert detection is not None
     h, w = photo.shape[:2]
     f = (h / 2) / math.tan(math.radians(shot.vfov_deg) / 2)
     camera = PhotoCamera(f, "true", w, h, 0.0, 0.0, shot.distance_m, shot.lens_height_m, 0.0)
@@ -134,7 +135,9 @@ def test_a_photo_and_the_mesh_read_the_same_trunk_between_hanging_arms() -> None
     # read, and those agree with the mesh as well
     skin = torch.tensor(SKIN_TONES["medium"], dtype=torch.float32).expand(len(colours), 3)
     alike = take_photo(posed, body.mesh.faces, skin, "front", shot)
-    plain = trunk_runs(alike, detect_person(alike), camera, image_size(256), rows)
+    found = detect_person(alike)
+    assert found is not None
+    plain = trunk_runs(alike, found, camera, image_size(256), rows)
     some = plain.isfinite()
     assert int(some.sum()) < int(known.sum())
     error = (plain[some] - cut.visible[0, 0][some].to(read.dtype)).abs()

@@ -33,6 +33,15 @@ def girth_of(phenotype: dict[str, float], name: str) -> float:
         return 100.0 * float(body_measures(verts, heads)[name][0])
 
 
+def standing(phenotype: dict[str, float]) -> tuple[torch.Tensor, float, list[float]]:
+    """A build's (1, 6) phenotype, its height (m) and its profile rows at 256 image rows."""
+    truth = phenotype_tensor(phenotype)
+    with torch.no_grad():
+        verts, _ = rest_shape(truth)
+    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
+    return truth, height_m, profile_rows(height_m, 256)
+
+
 def lowered(by: float) -> list[PhotoPose]:
     down = PhotoPose(raise_deg=(by, by), elbow_deg=(30.0, 30.0))
     return [down, dataclasses.replace(down, raise_deg=(-30.0, -30.0)), down]
@@ -40,11 +49,7 @@ def lowered(by: float) -> list[PhotoPose]:
 
 @pytest.mark.slow
 def test_the_profile_fit_finds_where_hanging_arms_hang_and_keeps_the_hips() -> None:
-    truth = phenotype_tensor(TRUTH)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
+    truth, height_m, rows = standing(TRUTH)
     # the photos: arms lowered by 47 degrees, hands against the hips; the landmarks said 41
     photo = F.profile_widths(truth, POSES, rows, 256, with_weight=False,
                              photo_poses=lowered(-47.0))
@@ -97,11 +102,7 @@ def test_an_end_on_elbow_misread_in_front_and_back_photos_does_not_widen_the_hip
     """Grid scan 18's back photo: BlazePose's landmarks read the hanging arms swung back 18
     degrees with the elbows bent 63 (truly 0 and 11), which pulls the hands across the hip
     rows; the fit widened the hips by about 4 cm to fill the photo's outline (3.8 cm here)."""
-    truth = phenotype_tensor(TRUTH)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
+    truth, height_m, rows = standing(TRUTH)
     hanging = PhotoPose(raise_deg=(-40.0, -40.0), elbow_deg=(34.0, 34.0))
     photo = F.profile_widths(truth, POSES, rows, 256, with_weight=False,
                              photo_poses=[hanging] * 3)
@@ -123,11 +124,7 @@ def test_a_misread_side_raise_moves_the_chest_only_when_the_arms_count(
     rows as intervals between the body's trunk and the body with its arms."""
     build = {"gender": 0.3, "age": 0.95, "muscle": 0.5, "weight": 0.6, "height": 0.5,
              "proportions": 0.5}
-    truth = phenotype_tensor(build)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
+    truth, height_m, rows = standing(build)
     # arms hanging straight in every photo; the side photo's landmarks read the raise as
     # -8, not -40, and the elbow bent: the posed hand lies in front of the hips
     down = PhotoPose(raise_deg=(-40.0, -40.0), elbow_deg=(45.0, 45.0))

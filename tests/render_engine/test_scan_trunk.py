@@ -16,6 +16,7 @@ from render_engine.scan import fit as F
 from render_engine.scan.posing import PhotoPose
 from render_engine.scan.profile import profile_rows
 from render_engine.scan.trunk import row_trunk
+from tests.render_engine.test_scan_arms import TRUTH, standing
 
 PX_PER_M = 350.0  # oversampled pixels per metre at the person (about the analysis view's)
 SKIN = np.array([45.0, 15.0, 22.0])  # CIELAB
@@ -63,16 +64,8 @@ def test_two_different_things_beside_the_trunk_are_not_taken_for_arms() -> None:
     assert math.isnan(row_trunk(lab, inside, 200, PX_PER_M))
 
 
-TRUTH = {"gender": 0.8, "age": 0.85, "muscle": 0.4, "weight": 0.45, "height": 0.4,
-         "proportions": 0.4}
-
-
 def test_the_mesh_s_trunk_between_hanging_arms_is_narrower_than_the_trunk_itself() -> None:
-    truth = phenotype_tensor(TRUTH)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
+    truth, height_m, rows = standing(TRUTH)
     hanging = PhotoPose(raise_deg=(-46.0, -46.0), elbow_deg=(30.0, 30.0))
     for pose, hidden in ((hanging, True), (PhotoPose(), False)):
         seen = F.profile_widths(truth, ["front"], rows, 256, with_weight=False,
@@ -159,11 +152,7 @@ def test_the_trunk_between_misread_hanging_arms_keeps_the_build() -> None:
     start = {"gender": 0.3, "age": 0.8, "muscle": 0.4, "weight": 0.5, "height": 0.7,
              "proportions": 0.5}
     poses = ["front", "side_left", "back"]
-    truth = phenotype_tensor(truth_ph)
-    with torch.no_grad():
-        verts, _ = rest_shape(truth)
-    height_m = float(verts[0, :, 1].max() - verts[0, :, 1].min())
-    rows = profile_rows(height_m, 256)
+    truth, height_m, rows = standing(truth_ph)
     seen = PhotoPose(raise_deg=(-48.0, -48.0), forward_deg=(12.0, 12.0), elbow_deg=(10.0, 10.0))
     side = PhotoPose(raise_deg=(-45.0, -45.0), elbow_deg=(25.0, 25.0), arms_over_trunk=True)
     photo = F.profile_widths(truth, poses, rows, 256, with_weight=False,

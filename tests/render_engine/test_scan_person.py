@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from render_engine.scan.person import _Found, _landmark_distance, _mirrored, consensus
 
@@ -114,3 +115,35 @@ def test_feet_are_not_grown_into_the_floor() -> None:
     rgb[truth] = (30, 35, 80)
     grown = grow_feet(rgb, truth)
     assert (grown == truth).all()
+
+
+def test_when_the_crop_finds_nobody_the_other_crops_are_read_before_the_whole_photo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A side view in a room (grid seed 16, scan 8): the whole photo's reading had its mask
+    cut straight across the shins where BlazePose's own region of interest ended, and the
+    crop around the person found nobody. The mirrored crop and the larger crop are read
+    then, and the whole photo's reading is kept only when none of them finds the person."""
+    import render_engine.scan.person as person
+
+    whole = reading(50, 1)
+    whole.seg[150:] = False  # cut off across the shins
+    cropped = reading(50, 2)
+    calls: list[str] = []
+
+    def find(image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> _Found | None:
+        calls.append("whole" if box is None else "crop")
+        if box is None:
+            return whole
+        return None if len(calls) == 2 else cropped  # the first crop finds nobody
+
+    monkeypatch.setattr(person, "_find", find)
+    small = np.zeros((240, 200, 3), np.uint8)
+    found = person._find_person(small)
+    assert found is not None and found is not whole
+    assert np.nonzero(found.seg.any(axis=1))[0][-1] == 229  # down to the feet
+    assert calls == ["whole", "crop", "crop", "crop"]
+
+    calls.clear()
+    monkeypatch.setattr(person, "_find", lambda image, box=None: whole if box is None else None)
+    assert person._find_person(small) is whole

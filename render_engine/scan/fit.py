@@ -273,15 +273,16 @@ def profile_widths(
     widths, clearance, gaps = mesh_widths(views, faces, rows, height, axes)  # (B N, R[, 2])
     trunk = widths
     over = [n for n, p in enumerate(per_body[0] or []) if p.arms_over_trunk]
+    trunk_faces = without_arms(faces) if over or trunk_views else faces
     if over:
         pick = torch.tensor([i * len(poses) + n for i in range(b) for n in over])
         trunk = widths.clone()
-        trunk[pick] = mesh_widths(views[pick], without_arms(faces), rows, height, axes[pick])[0]
+        trunk[pick] = mesh_widths(views[pick], trunk_faces, rows, height, axes[pick])[0]
     visible = None
     if trunk_views:
         pick = torch.tensor([i * len(poses) + n for i in range(b) for n in trunk_views])
         visible = mesh_trunk_widths(
-            views[pick], without_arms(faces), arms_only(faces), rows, height, axes[pick]
+            views[pick], trunk_faces, arms_only(faces), rows, height, axes[pick]
         ).reshape(b, len(trunk_views), len(rows))
     shape = (b, len(poses), len(rows))
     return Profiles(

@@ -104,6 +104,23 @@ class _Photo:
     focal_source: str
 
 
+@dataclass(frozen=True)
+class _Views:
+    """Each photo's camera and pose, and what a fit compares, read from the photos with
+    them: the profile fit's readings or the refinement's targets (the others None)."""
+
+    cameras: list[PhotoCamera]
+    poses: list[PhotoPose]  # each photo's pose (`posing`)
+    #: (N, R) the trunk's widths and (N, R, 2) the gaps beside them at `ANALYSIS_HEIGHT`
+    #: (`profile.central_runs`), (N, R) the trunk's visible width between arms hanging
+    #: against it (`trunk.trunk_runs`, nan where unknown)
+    widths: torch.Tensor | None = None
+    gaps: torch.Tensor | None = None
+    trunks: torch.Tensor | None = None
+    #: (N, h, w) the soft silhouettes the refinement fits
+    targets: torch.Tensor | None = None
+
+
 def _read(data: bytes | torch.Tensor) -> _Photo:
     if isinstance(data, (bytes, bytearray, memoryview)):
         decoded = decode_photo(bytes(data))
@@ -241,15 +258,9 @@ def scan_from_photos(
     height_m = measurements.height / 100.0
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
 
-    def views(
-        phenotype: dict[str, float],
-    ) -> tuple[
-        list[PhotoCamera], list[PhotoPose], torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor
-    ]:
-        """Cameras, poses (`posing`), (N, R) trunk widths and (N, R, 2) the gaps beside
-        them at `ANALYSIS_HEIGHT` (`profile.central_runs`), (N, R) the trunk's visible
-        width between arms hanging against it (`trunk.trunk_runs`, nan where unknown),
-        and (N, h, w) refine targets."""
+    def views(phenotype: dict[str, float], refine: bool = False) -> _Views:
+        """Each photo's camera and pose, as the body of `phenotype` explains them, and what
+        the profile fit compares, or with `refine` what the refinement does (`_Views`)."""
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
@@ -310,6 +321,9 @@ def scan_from_photos(
                     pose, arms_over_trunk=arms_over_trunk(detection, camera)
                 )
             photo_poses.append(pose)
+            if refine:
+                targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
+                continue
             analysis = reference_mask(detection, camera, image_size(ANALYSIS_HEIGHT))
             width, gap = central_runs(analysis, rows)
             widths.append(width)
@@ -321,16 +335,18 @@ def scan_from_photos(
                 if r.pose in ("front", "back") and arms_hang(pose)
                 else torch.full((len(rows),), float("nan"))
             )
-            targets.append(reference_mask(detection, camera, image_size(REFINE_HEIGHT)))
         # a side photo without evidence of its arms' pose keeps the front photo's hanging
         # arms; a front or back photo sees a hanging arm's elbow bend end-on, a side photo
         # in its plane
         photo_poses = hanging_elbows_as_in_side(poses, side_arms_as_in_front(poses, photo_poses))
-        return (cameras, photo_poses, torch.stack(widths), torch.stack(gaps),
-                torch.stack(trunks), soft_targets(torch.stack(targets)))
+        if refine:
+            return _Views(cameras, photo_poses, targets=soft_targets(torch.stack(targets)))
+        return _Views(cameras, photo_poses, widths=torch.stack(widths), gaps=torch.stack(gaps),
+                      trunks=torch.stack(trunks))
 
     rows = profile_rows(height_m, ANALYSIS_HEIGHT)
-    cameras, photo_poses, widths, gaps, trunks, targets = views(start)
+    seen = views(start)
+    assert seen.widths is not None and seen.gaps is not None
     report("feature_detection", 1.0)
     timings["feature_detection"] = time.perf_counter() - t
 
@@ -340,20 +356,21 @@ def scan_from_photos(
     # from the measurement fit's phenotype and a few other builds (see `fit_profiles`),
     # pulled weakly towards the measurement fit's phenotype
     phenotype = fit_profiles(
-        widths,
+        seen.widths,
         poses,
         start,
         height_m,
         ANALYSIS_HEIGHT,
         weight_kg,
         on_step=lambda i, n: report("mesh_generation", 0.1 + 0.9 * i / n),
-        photo_poses=photo_poses,
-        spots=photo_spots(cameras, photo_poses),
-        photo_gaps=gaps,
-        photo_trunks=trunks,
+        photo_poses=seen.poses,
+        spots=photo_spots(seen.cameras, seen.poses),
+        photo_gaps=seen.gaps,
+        photo_trunks=seen.trunks,
     ).phenotype
     # the cameras and poses again, with the fitted body's joints
-    cameras, photo_poses, widths, gaps, trunks, targets = views(phenotype)
+    seen = views(phenotype, refine=True)
+    cameras, photo_poses = seen.cameras, seen.poses
     timings["mesh_generation"] = time.perf_counter() - t
 
     # texture_mapping
@@ -367,8 +384,9 @@ def scan_from_photos(
 
     # optimization
     t = begin("optimization")
+    assert seen.targets is not None
     refined = fit_silhouettes(
-        targets,
+        seen.targets,
         poses,
         phenotype,
         height_m,

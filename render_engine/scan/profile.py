@@ -194,15 +194,18 @@ def _mesh_runs(
     rows: list[float],
     height: int,
     axis: torch.Tensor,
+    intervals: tuple[torch.Tensor, ...] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """`mesh_widths`, and (G, R, 3) the run's left and right ends and the centre column
-    (pixels right of the optical axis; nan ends where the centre is outside the run)."""
+    (pixels right of the optical axis; nan ends where the centre is outside the run).
+    intervals: `_row_intervals` of these views and faces at the sorted rows, when the
+    caller has them already."""
     g, n_rows = views.shape[0], len(rows)
     device = views.device
     f_px = (height / 2) / math.tan(math.radians(VERTICAL_FOV_DEG) / 2)
     pos, row_order = torch.sort(torch.tensor(rows, dtype=torch.float64, device=device))
     centre = _axis_columns(axis.to(torch.float64), pos, f_px, height)  # (G, R)
-    group, lo, hi, u, _ = _row_intervals(views, faces, pos, height)
+    group, lo, hi, u, _ = intervals or _row_intervals(views, faces, pos, height)
     # per (view, row) group: intervals by left end; a group's values are shifted by
     # group * SPAN so that one sort and one running maximum serve all groups at once
     span = 4.0 * (float(u.abs().max()) + CLOSING_GAP_PX + 1.0)
@@ -301,10 +304,11 @@ def mesh_trunk_widths(
     g, n_rows = views.shape[0], len(rows)
     device = views.device
     size = g * n_rows
-    _, _, _, ends = _mesh_runs(views, trunk_faces, rows, height, axis)  # (G, R, 3)
     pos, row_order = torch.sort(torch.tensor(rows, dtype=torch.float64, device=device))
+    trunk = _row_intervals(views, trunk_faces, pos, height)
+    _, _, _, ends = _mesh_runs(views, trunk_faces, rows, height, axis, trunk)  # (G, R, 3)
     # the trunk's intervals per (view, sorted row) group, padded into (G R, M)
-    t_group, t_lo, t_hi, _, t_z = _row_intervals(views, trunk_faces, pos, height)
+    t_group, t_lo, t_hi, _, t_z = trunk
     order = torch.argsort(t_group, stable=True)
     t_group, t_lo, t_hi, t_z = t_group[order], t_lo[order], t_hi[order], t_z[order]
     counts = torch.bincount(t_group, minlength=size)

@@ -21,7 +21,8 @@ No distance, lens height, field of view, aspect or framing is assumed. Per photo
    landmarks' offsets tilted the estimate by 5-10 degrees, which with the lens height it
    drags along shrinks or widens the person's widths against their height by up to 10 %.
    The pipeline solves it with the start body, then again with the fitted one, and lets
-   photos taken from one spot share the front photo's pitch and roll (`pipeline`).
+   photos taken from one spot share the front photo's pitch and roll (`pipeline`; or, when
+   the front photo lost part of the outline, another photo's).
 4. Reference view: the levelled photo differs from the fit's reference camera
    (`protocol`: level, 2.5 m, lens at 1.0 m, 60 degrees vertical, 3:4) by a scale and a shift
    for every point at the person's depth, so the mask is resampled into that view (one

@@ -327,15 +327,15 @@ def scan_from_photos(
         # one spot, one distance: a person turning on the spot stays within a few per cent
         # of it, so a photo that reads them much further away has lost part of the outline
         # (dark bare feet on a brown wooden floor: the mask and the foot landmarks end at
-        # the leggings' hem, the person 8 % short). The first photo (in `order`) that is not
-        # that far judges the spot's pitch then, and those still further take its camera.
+        # the leggings' hem, the person 8 % short, and the rows read a tilt of 15 degrees).
+        # The first photo (in `order`) that is not that far judges the spot's pitch and
+        # roll then. Each photo keeps its own distance: one that did step back is seen
+        # from where it stood.
         far = further(estimated, spot)
         if far:
             lead = next(i for i in order if i in spot and i not in far)
             if lead != order[0]:
-                estimated, spot = estimate([lead] + [i for i in order if i != lead])
-            for i in further(estimated, spot):
-                estimated[i] = estimated[lead]
+                estimated, _ = estimate([lead] + [i for i in order if i != lead])
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

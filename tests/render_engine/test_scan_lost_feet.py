@@ -56,10 +56,10 @@ def test_a_front_photo_that_lost_the_feet_no_longer_sets_the_spots_camera(
     front, side, back = cameras
     assert front is not None and side is not None and back is not None
     # the front photo reads the person further away than the others: the back photo's
-    # rows judge the spot's pitch, and the front photo takes the back photo's camera
-    assert front == back
-    assert side.pitch_deg == back.pitch_deg
-    assert abs(back.pitch_deg - SHOT.pitch_deg) < 8.0
+    # rows judge the spot's pitch (the front photo's read it 10 degrees off)
+    assert front.distance_m > 1.05 * min(side.distance_m, back.distance_m)
+    assert front.pitch_deg == side.pitch_deg == back.pitch_deg
+    assert abs(back.pitch_deg - SHOT.pitch_deg) < 3.0
 
     with_rule = max(abs(result.measurements[k] - body.measurements[k])
                     for k in ("chest", "waist", "hips"))
@@ -68,3 +68,26 @@ def test_a_front_photo_that_lost_the_feet_no_longer_sets_the_spots_camera(
     without_rule = girths_off(body, footless)
     assert with_rule < without_rule
     assert with_rule < intact + 2.0
+
+
+def test_a_person_who_stepped_back_for_the_front_photo_is_seen_from_where_they_stood() -> None:
+    """The same rule meets a front photo taken 0.4 m further away (the person stepped back):
+    the back photo judges the pitch, and the front photo keeps its own distance."""
+    body = build_body(BODY)
+    colours = dressed_colors(body, "medium", "grey")
+    verts, faces = body.mesh.verts, body.mesh.faces
+    back_a_step = Shot(distance_m=SHOT.distance_m + 0.4, lens_height_m=SHOT.lens_height_m,
+                       vfov_deg=SHOT.vfov_deg, aspect=SHOT.aspect, pitch_deg=SHOT.pitch_deg,
+                       rows=SHOT.rows, background=SHOT.background, exif=True)
+    shots = {"front": back_a_step, "side_left": SHOT, "back": SHOT}
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
+        (pose, jpeg_bytes(take_photo(verts, faces, colours, pose, shots[pose], seed=i),
+                          shots[pose]))
+        for i, pose in enumerate(POSES)
+    ]
+    result = scan_from_photos(photos, height_cm=body.measurements["height"])
+    front = result.photo_reports[0].camera
+    assert front is not None
+    assert front.distance_m == pytest.approx(back_a_step.distance_m, rel=0.05)
+    for k in ("chest", "waist", "hips"):
+        assert abs(result.measurements[k] - body.measurements[k]) < 3.0, k

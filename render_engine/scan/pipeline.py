@@ -171,6 +171,82 @@ def photo_spots(cameras: list[PhotoCamera], poses: list[PhotoPose]) -> torch.Ten
     )
 
 
+def spot_cameras(
+    photos: list[tuple[Detection | None, _Photo | None]],
+    order: list[int],
+    bodies: list[BodyPoints],
+) -> list[PhotoCamera]:
+    """Each photo's camera (`camera.estimate_camera`; photos: detection and decoded photo,
+    bodies: the body's points turned as in each). Photos of the size and lens of the first
+    of `order` were taken from its spot: they share its pitch and roll (a side view's
+    landmarks say little of either) and, without a focal length in EXIF, one focal length
+    (`camera.estimate_shared_focal`). A person turning on the spot stays within a few per
+    cent of one distance, so a photo of the spot that reads them over
+    `SPOT_DISTANCE_SPREAD` further away than the nearest has lost part of the outline (dark
+    bare feet on a brown wooden floor: the mask and the foot landmarks end at the leggings'
+    hem, the person 8 % short, and its rows read a tilt 15 degrees off): the first photo of
+    `order` that is not that far judges the spot's pitch and roll then. Each photo keeps its
+    own distance and lens height: one that did step back is seen from where it stood."""
+
+    def size(i: int) -> tuple[int, int]:
+        photo = photos[i][1]
+        assert photo is not None
+        return photo.rgb.shape[1], photo.rgb.shape[0]
+
+    def no_focal(i: int) -> bool:
+        photo = photos[i][1]
+        return photo is not None and photo.focal_px is None
+
+    def estimate(order: list[int]) -> tuple[dict[int, PhotoCamera], list[int]]:
+        """Each photo's camera, the first of `order` judging the pitch and roll of its
+        spot; and the photos of that spot."""
+        estimated: dict[int, PhotoCamera] = {}
+        spot = [order[0]]
+        if no_focal(order[0]):
+            # no focal length in EXIF: the first photo and those of its size without one
+            # were taken from one spot with one lens, whose focal length their rows choose
+            spot = [i for i in order if no_focal(i) and size(i) == size(order[0])]
+            points = []
+            for i in spot:
+                detection = photos[i][0]
+                assert detection is not None
+                points.append((detection, *size(i), bodies[i]))
+            estimated.update(zip(spot, estimate_shared_focal(points), strict=True))
+        for i in order:
+            if i in estimated:
+                continue
+            photo, detection = photos[i][1], photos[i][0]
+            assert photo is not None and detection is not None
+            h, w = photo.rgb.shape[:2]
+            first = estimated.get(order[0])
+            same = first is not None and (first.width, first.height) == (w, h) and (
+                first.focal_source == (
+                    "estimated" if photo.focal_px is None else photo.focal_source)
+            ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
+            if same:
+                spot.append(i)
+            estimated[i] = estimate_camera(
+                detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
+                pitch_deg=first.pitch_deg if same and first else None,
+                roll_deg=first.roll_deg if same and first else None,
+            )
+        return estimated, spot
+
+    def further(estimated: dict[int, PhotoCamera], spot: list[int]) -> list[int]:
+        """The photos of `spot` that read the person further away than its nearest by
+        over `SPOT_DISTANCE_SPREAD`."""
+        near = min(estimated[i].distance_m for i in spot)
+        return [i for i in spot if estimated[i].distance_m > (1 + SPOT_DISTANCE_SPREAD) * near]
+
+    estimated, spot = estimate(order)
+    far = further(estimated, spot)
+    if far:
+        lead = next(i for i in order if i in spot and i not in far)
+        if lead != order[0]:
+            estimated, _ = estimate([lead] + [i for i in order if i != lead])
+    return [estimated[i] for i in range(len(photos))]
+
+
 def scan_from_photos(
     photos: list[tuple[str, bytes | torch.Tensor]],
     height_cm: float,
@@ -269,73 +345,7 @@ def scan_from_photos(
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
-
-        def size(i: int) -> tuple[int, int]:
-            photo = read[used[i].index]
-            assert photo is not None
-            return photo.rgb.shape[1], photo.rgb.shape[0]
-
-        def no_focal(i: int) -> bool:
-            photo = read[used[i].index]
-            return photo is not None and photo.focal_px is None
-
-        def estimate(order: list[int]) -> tuple[dict[int, PhotoCamera], list[int]]:
-            """Each photo's camera, the first of `order` judging the pitch and roll of its
-            spot; and the photos of that spot."""
-            estimated: dict[int, PhotoCamera] = {}
-            spot = [order[0]]
-            if no_focal(order[0]):
-                # no focal length in EXIF: the first photo and those of its size without one
-                # were taken from one spot with one lens, whose focal length their rows choose
-                spot = [i for i in order if no_focal(i) and size(i) == size(order[0])]
-                points = []
-                for i in spot:
-                    detection = used[i].detection
-                    assert detection is not None
-                    points.append((detection, *size(i), bodies[i]))
-                estimated.update(zip(spot, estimate_shared_focal(points), strict=True))
-            for i in order:
-                if i in estimated:
-                    continue
-                photo, detection = read[used[i].index], used[i].detection
-                assert photo is not None and detection is not None
-                h, w = photo.rgb.shape[:2]
-                first = estimated.get(order[0])
-                # photos of the same size and lens as the first are taken from the same
-                # spot: they share its pitch and roll (a side view's landmarks say little of
-                # either)
-                same = first is not None and (first.width, first.height) == (w, h) and (
-                    first.focal_source == (
-                        "estimated" if photo.focal_px is None else photo.focal_source)
-                ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
-                if same:
-                    spot.append(i)
-                estimated[i] = estimate_camera(
-                    detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
-                    pitch_deg=first.pitch_deg if same and first else None,
-                    roll_deg=first.roll_deg if same and first else None,
-                )
-            return estimated, spot
-
-        def further(estimated: dict[int, PhotoCamera], spot: list[int]) -> list[int]:
-            """The photos of `spot` that read the person further away than its nearest by
-            over `SPOT_DISTANCE_SPREAD`."""
-            near = min(estimated[i].distance_m for i in spot)
-            return [i for i in spot if estimated[i].distance_m > (1 + SPOT_DISTANCE_SPREAD) * near]
-
-        estimated, spot = estimate(order)
-        # one spot, one distance: a person turning on the spot stays within a few per cent
-        # of it, so a photo that reads them much further away has lost part of the outline
-        # (dark bare feet on a brown wooden floor: the mask and the foot landmarks end at
-        # the leggings' hem, the person 8 % short, and the rows read a tilt of 15 degrees).
-        # The first photo (in `order`) that is not that far judges the spot's pitch and
-        # roll then. Each photo keeps its own distance: one that did step back is seen
-        # from where it stood.
-        far = further(estimated, spot)
-        if far:
-            lead = next(i for i in order if i in spot and i not in far)
-            if lead != order[0]:
-                estimated, _ = estimate([lead] + [i for i in order if i != lead])
+        estimated = spot_cameras([(r.detection, read[r.index]) for r in used], order, bodies)
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

@@ -117,7 +117,7 @@ def _resized(rgb: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
 
 
-def _person_component(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
+def person_component(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The connected parts of `mask` that hold any of `points` (K, 2) pixels; the largest
     part when none does."""
     from scipy import ndimage
@@ -321,7 +321,7 @@ def detect_person(rgb: np.ndarray) -> Detection | None:
     lm = found.landmarks * scale  # (33, 3) in the photo's pixels
     depth = found.depth * (w / sw)
     body = [i for i in BODY_LANDMARKS if lm[i, 2] >= MIN_VISIBILITY]
-    seg = _person_component(found.seg, found.landmarks[body, :2])
+    seg = person_component(found.seg, found.landmarks[body, :2])
     # a second person: paint the first one over and look again
     painted = small.copy()
     rows = np.nonzero(seg.any(axis=1))[0]

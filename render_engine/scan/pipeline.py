@@ -35,6 +35,7 @@ from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
+from render_engine.scan.palette import person_palette, without_room
 from render_engine.scan.person import Detection, detect_person
 from render_engine.scan.posing import (
     PhotoPose,
@@ -298,24 +299,38 @@ def scan_from_photos(
     reports: list[PhotoReport] = []
     read: list[_Photo | None] = []
     feedback: list[PhotoFeedback] = []
-    for i, (pose, data) in enumerate(photos):
-        detection = None
+    found: list[Detection | None] = []
+    unread: dict[int, PhotoQuality] = {}
+    for i, (_pose, data) in enumerate(photos):
+        photo: _Photo | None = None
         try:
-            photo: _Photo | None = _read(data)
+            photo = _read(data)
         except PhotoTooLarge:
-            photo, quality = None, unreadable("IMAGE_TOO_LARGE")
+            unread[i] = unreadable("IMAGE_TOO_LARGE")
         except Exception:  # undecodable input (Pillow raises many types)
-            photo, quality = None, unreadable()
-        if photo is not None:
-            detection = detect_person(photo.rgb)
+            unread[i] = unreadable()
+        read.append(photo)
+        found.append(None if photo is None else detect_person(photo.rgb))
+        report("image_analysis", 0.9 * (i + 1) / len(photos))
+    # the colours the person wears in every photo: the room's pieces out of each mask
+    palette = person_palette([
+        (photo.rgb, detection) for photo, detection in zip(read, found, strict=True)
+        if photo is not None and detection is not None and detection.body_seen()
+    ])
+    for i, (pose, _data) in enumerate(photos):
+        photo, detection = read[i], found[i]
+        if photo is None:
+            quality = unread[i]
+        else:
+            if detection is not None and detection.body_seen():
+                detection = replace(detection, mask=without_room(photo.rgb, detection, palette))
             image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
             quality = analyse_detection(image, detection, pose)
         fitted = quality.usable and pose in POSE_YAW_DEG
         reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
         feedback.append(photo_feedback(i, pose, quality, fitted,
                                        None if photo is None else photo.rgb, detection))
-        read.append(photo)
-        report("image_analysis", (i + 1) / len(photos))
+    report("image_analysis", 1.0)
     timings["image_analysis"] = time.perf_counter() - t
     reasons = {f"{r.index}:{r.pose}": r.quality.reason for r in reports if r.quality.reason}
     used = [r for r in reports if r.used]

@@ -30,7 +30,7 @@ def main() -> None:
 
     from bench.scan import grid_scans
     from render_engine.scan.decode import decode_photo
-    from render_engine.scan.palette import person_palette, without_room
+    from render_engine.scan.palette import chromaticity, person_palette, without_room
     from render_engine.scan.person import detect_person
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -52,10 +52,10 @@ def main() -> None:
             detection = detect_person(rgb)
             assert detection is not None, pose
             read.append((pose, rgb, detection))
-        palette = person_palette([(rgb, d) for _, rgb, d in read])
+        palette = person_palette([(chromaticity(rgb), d) for _, rgb, d in read])
         panels = []
         for pose, rgb, detection in read:
-            kept = without_room(rgb, detection, palette)
+            kept = without_room(chromaticity(rgb), detection, palette)
             cut = detection.mask & ~kept
             print(f"seed {args.seed} scan {i} {pose}: {int(cut.sum())} of "
                   f"{int(detection.mask.sum())} mask pixels cut")

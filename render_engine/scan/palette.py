@@ -18,6 +18,8 @@ a known limit.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from render_engine.scan import person as P
@@ -50,13 +52,20 @@ LIMBS = (
 TRUNK = (P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.RIGHT_HIP, P.LEFT_HIP)
 
 
-def _chroma_bins(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 3) uint8 -> (H, W) chromaticity bin index and (H, W) brightness (0..765)."""
-    f = rgb.astype(np.float32)
-    total = f.sum(axis=2)
-    share = f[..., :2] / np.maximum(total, 1.0)[..., None]
-    q = np.clip((share * BINS).astype(np.int32), 0, BINS - 1)
-    return q[..., 0] * BINS + q[..., 1], total
+class Chroma(NamedTuple):
+    """A photo's colours as the palette compares them: (H, W) chromaticity bin of each pixel
+    (red share x `BINS` + green share) and (H, W) brightness (sum of the channels, 0..765)."""
+
+    bins: np.ndarray
+    brightness: np.ndarray
+
+
+def chromaticity(rgb: np.ndarray) -> Chroma:
+    """(H, W, 3) uint8 photo -> its `Chroma` (computed once per photo of a scan)."""
+    total = rgb.sum(axis=2, dtype=np.uint16)
+    share = rgb[..., :2].astype(np.float32) / np.maximum(total, 1).astype(np.float32)[..., None]
+    q = np.clip((share * BINS).astype(np.int16), 0, BINS - 1)
+    return Chroma(q[..., 0] * BINS + q[..., 1], total)
 
 
 def _skeleton(detection: P.Detection) -> np.ndarray:
@@ -80,17 +89,16 @@ def _skeleton(detection: P.Detection) -> np.ndarray:
     return np.asarray((drawn > 0) & mask, dtype=bool)
 
 
-def person_palette(photos: list[tuple[np.ndarray, P.Detection]]) -> np.ndarray:
+def person_palette(photos: list[tuple[Chroma, P.Detection]]) -> np.ndarray:
     """The chromaticities the person wears: (BINS * BINS,) bool, from the skeleton's pixels
-    (`_skeleton`) of every (rgb, detection) photo of one scan, widened by
+    (`_skeleton`) of every (colours, detection) photo of one scan, widened by
     `TOLERANCE_BINS`."""
     from scipy import ndimage
 
     counts = np.zeros(BINS * BINS, np.int64)
-    for rgb, detection in photos:
-        bins, brightness = _chroma_bins(rgb)
-        on = _skeleton(detection) & (brightness >= MIN_BRIGHTNESS)
-        counts += np.bincount(bins[on], minlength=BINS * BINS)
+    for colours, detection in photos:
+        on = _skeleton(detection) & (colours.brightness >= MIN_BRIGHTNESS)
+        counts += np.bincount(colours.bins[on], minlength=BINS * BINS)
     worn = (counts >= MIN_PIXELS).reshape(BINS, BINS)
     size = 2 * TOLERANCE_BINS + 1
     widened = ndimage.binary_dilation(worn, structure=np.ones((size, size), bool))
@@ -108,7 +116,7 @@ def _band(detection: P.Detection) -> tuple[int, int] | None:
     return int(min(tops)), int(np.ceil(max(knees)))
 
 
-def without_room(rgb: np.ndarray, detection: P.Detection, palette: np.ndarray) -> np.ndarray:
+def without_room(colours: Chroma, detection: P.Detection, palette: np.ndarray) -> np.ndarray:
     """`detection`'s (H, W) bool mask less the pieces, between its shoulders and knees and
     reaching its outline, in none of `palette`'s colours (see the module)."""
     import cv2
@@ -118,8 +126,7 @@ def without_room(rgb: np.ndarray, detection: P.Detection, palette: np.ndarray) -
     rows = np.nonzero(mask.any(axis=1))[0]
     if band is None or len(rows) < 10:
         return mask
-    bins, brightness = _chroma_bins(rgb)
-    foreign = mask & ~palette[bins] & (brightness >= MIN_BRIGHTNESS)
+    foreign = mask & ~palette[colours.bins] & (colours.brightness >= MIN_BRIGHTNESS)
     foreign[: band[0]] = False
     foreign[band[1] :] = False
     if not foreign.any():

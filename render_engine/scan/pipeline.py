@@ -35,7 +35,7 @@ from render_engine.scan.decode import PhotoTooLarge, decode_photo
 from render_engine.scan.errors import ScanCancelled, ScanRejected
 from render_engine.scan.feedback import PhotoFeedback, photo_feedback
 from render_engine.scan.fit import fit_profiles, fit_silhouettes, soft_targets
-from render_engine.scan.palette import person_palette, without_room
+from render_engine.scan.palette import Chroma, chromaticity, person_palette, without_room
 from render_engine.scan.person import Detection, detect_person
 from render_engine.scan.posing import (
     PhotoPose,
@@ -313,17 +313,20 @@ def scan_from_photos(
         found.append(None if photo is None else detect_person(photo.rgb))
         report("image_analysis", 0.9 * (i + 1) / len(photos))
     # the colours the person wears in every photo: the room's pieces out of each mask
-    palette = person_palette([
-        (photo.rgb, detection) for photo, detection in zip(read, found, strict=True)
-        if photo is not None and detection is not None and detection.body_seen()
-    ])
+    colours: dict[int, Chroma] = {}
+    worn: list[tuple[Chroma, Detection]] = []
+    for i, (photo, detection) in enumerate(zip(read, found, strict=True)):
+        if photo is not None and detection is not None and detection.body_seen():
+            colours[i] = chromaticity(photo.rgb)
+            worn.append((colours[i], detection))
+    palette = person_palette(worn)
     for i, (pose, _data) in enumerate(photos):
         photo, detection = read[i], found[i]
         if photo is None:
             quality = unread[i]
         else:
-            if detection is not None and detection.body_seen():
-                detection = replace(detection, mask=without_room(photo.rgb, detection, palette))
+            if detection is not None and i in colours:
+                detection = replace(detection, mask=without_room(colours[i], detection, palette))
             image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
             quality = analyse_detection(image, detection, pose)
         fitted = quality.usable and pose in POSE_YAW_DEG

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from render_engine.scan import person as P
-from render_engine.scan.palette import person_palette, without_room
+from render_engine.scan.palette import Chroma, chromaticity, person_palette, without_room
 
 WALL = (200, 190, 120)
 CLOTHES = (235, 235, 230)
@@ -62,16 +62,16 @@ def with_cabinet_taken_in(
 def test_a_cabinet_taken_into_the_mask_is_cut_back_to_the_person() -> None:
     rgb, person = side_view()
     painted, bled = with_cabinet_taken_in(rgb, person)
-    palette = person_palette([(painted, bled)])
-    kept = without_room(painted, bled, palette)
+    palette = person_palette([(chromaticity(painted), bled)])
+    kept = without_room(chromaticity(painted), bled, palette)
     assert (kept == person.mask).all()
 
 
 def test_the_shaded_side_of_the_person_is_theirs() -> None:
     """Shade scales the channels together: the darker back half keeps its chromaticity."""
     rgb, person = side_view(clothes=(200, 60, 60))
-    palette = person_palette([(rgb, person)])
-    assert (without_room(rgb, person, palette) == person.mask).all()
+    palette = person_palette([(chromaticity(rgb), person)])
+    assert (without_room(chromaticity(rgb), person, palette) == person.mask).all()
 
 
 def test_a_colour_the_person_wears_in_another_photo_is_never_cut() -> None:
@@ -81,16 +81,16 @@ def test_a_colour_the_person_wears_in_another_photo_is_never_cut() -> None:
     painted, bled = with_cabinet_taken_in(rgb, person)
     front = np.empty_like(rgb)
     front[:] = CABINET  # the front photo shows the person in the cabinet's green
-    palette = person_palette([(painted, bled), (front, person)])
-    assert (without_room(painted, bled, palette) == bled.mask).all()
+    palette = person_palette([(chromaticity(painted), bled), (chromaticity(front), person)])
+    assert (without_room(chromaticity(painted), bled, palette) == bled.mask).all()
 
 
 def test_nothing_is_cut_where_the_palette_missed_the_clothes() -> None:
     """More than a quarter of the trunk and thighs in colours the palette lacks means the
     palette is wrong, not that the room is there."""
     rgb, person = side_view()
-    palette = np.zeros_like(person_palette([(rgb, person)]))
-    assert (without_room(rgb, person, palette) == person.mask).all()
+    palette = np.zeros_like(person_palette([(chromaticity(rgb), person)]))
+    assert (without_room(chromaticity(rgb), person, palette) == person.mask).all()
 
 
 @pytest.mark.slow
@@ -105,16 +105,16 @@ def test_blazepose_s_outline_of_a_rendered_person_is_left_as_it_is() -> None:
 
     body = build_body({"gender": 0.2, "age": 0.5, "muscle": 0.5, "weight": 0.6, "height": 0.5,
                        "proportions": 0.5})
-    colours = dressed_colors(body, "dark", "olive")
+    dressed = dressed_colors(body, "dark", "olive")
     for background in ("plain", "room"):
         shot = Shot(distance_m=2.8, lens_height_m=1.1, rows=720, background=background)
-        photos = []
+        photos: list[tuple[Chroma, P.Detection]] = []
         for i, pose in enumerate(("front", "side_left", "back")):
             with torch.no_grad():
-                rgb = take_photo(body.mesh.verts, body.mesh.faces, colours, pose, shot, seed=i)
+                rgb = take_photo(body.mesh.verts, body.mesh.faces, dressed, pose, shot, seed=i)
             detection = detect_person(rgb)
             assert detection is not None
-            photos.append((rgb, detection))
+            photos.append((chromaticity(rgb), detection))
         palette = person_palette(photos)
-        for rgb, detection in photos:
-            assert (without_room(rgb, detection, palette) == detection.mask).all()
+        for colours, detection in photos:
+            assert (without_room(colours, detection, palette) == detection.mask).all()

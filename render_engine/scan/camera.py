@@ -247,10 +247,12 @@ def estimate_camera(
     )
     rms = float(np.sqrt(np.mean(np.concatenate(row_errors(fit.x)) ** 2)))
     pitch, d, h = (float(v) for v in fit.x)
-    pitch = pitch if fixed is None else fixed
+    # a pitch or roll given is kept as given: photos of one spot share it to the last bit
+    # (degrees(radians(x)) can differ from x in its last bit)
     return PhotoCamera(
         focal_px=f, focal_source=focal_source, width=width, height=height,
-        pitch_deg=math.degrees(pitch), roll_deg=math.degrees(roll), distance_m=d,
+        pitch_deg=math.degrees(pitch) if pitch_deg is None else pitch_deg,
+        roll_deg=math.degrees(roll) if roll_deg is None else roll_deg, distance_m=d,
         lens_height_m=h, residual_px=rms, misfit=float(fit.cost),
     )
 

@@ -54,7 +54,8 @@ TRUNK = (P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.RIGHT_HIP, P.LEFT_HIP)
 
 class Chroma(NamedTuple):
     """A photo's colours as the palette compares them: (H, W) chromaticity bin of each pixel
-    (red share x `BINS` + green share) and (H, W) brightness (sum of the channels, 0..765)."""
+    (the red share's bin x `BINS` + the green share's bin) and (H, W) brightness (sum of
+    the channels, 0..765)."""
 
     bins: np.ndarray
     brightness: np.ndarray

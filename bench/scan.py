@@ -1,7 +1,7 @@
 """Scan benchmark: photo scans of known anny bodies taken by varied phones in varied rooms.
 
 Usage: python bench/scan.py [--scans N] [--first K] [--only I,J] [--threads T] [--seed S]
-       [--weight-sd KG] [--out FILE] [--no-write] [--report]
+       [--weight-sd KG] [--new-bodies] [--true-pitch] [--out FILE] [--no-write] [--report]
 
 Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a camera
 (distance 1.8-4 m, lens height 0.6-1.6 m, vertical field of view 45-80 degrees, aspect 3:4,
@@ -20,6 +20,16 @@ With ``--weight-sd KG`` each person also states their weight, as the services a 
 compares us with ask: the true (anny) weight plus a Gaussian error of KG kilograms (a
 bathroom scale, the time of day), drawn from a generator of its own per scan so that the
 grid's scans stay the same. Its table goes to the section "scan_weight".
+
+With ``--new-bodies`` each scan's body is not one of `BODIES` but a phenotype of its own,
+drawn from a generator of its own per seed and scan (`new_body`): adults of any build
+within anny's range short of its extremes, so that a run shows how the scan does on
+bodies nobody looked at while developing it (every other grid of this benchmark uses the
+ten `BODIES`). Its table goes to the section "scan_new_bodies".
+
+``--true-pitch`` is a diagnostic, not a scan anyone can run: each photo's camera is
+estimated with the pitch held at the true one (as if the phone had said how far it was
+tilted), to show how much of the error is the pitch's (`pitch_held`). It prints only.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +70,19 @@ BODIES = [
 ]
 ASPECTS = {"3:4": 3 / 4, "9:16": 9 / 16, "1:1": 1.0, "4:3": 4 / 3}
 POSES = ["front", "side_left", "back"]
+#: The range `new_body` draws each phenotype value from: adults (anny's age 2/3 is a young
+#: adult, 1 old), every build short of the parameter's extremes.
+NEW_BODY_RANGES = {
+    "gender": (0.0, 1.0), "age": (0.68, 1.0), "muscle": (0.1, 0.9), "weight": (0.1, 0.9),
+    "height": (0.1, 0.9), "proportions": (0.1, 0.9),
+}
+
+
+def new_body(seed: int, scan: int) -> dict[str, float]:
+    """A phenotype none of `BODIES` is: each value uniform in `NEW_BODY_RANGES`, from a
+    generator of the seed and scan's own (the grid's other draws stay put)."""
+    rng = random.Random(f"body-{seed}-{scan}")
+    return {k: round(rng.uniform(lo, hi), 3) for k, (lo, hi) in NEW_BODY_RANGES.items()}
 KEYS = ("height", "chest", "waist", "hips")
 
 
@@ -104,20 +128,24 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="only tabulate --out")
     parser.add_argument("--weight-sd", type=float, default=None,
                         help="each person states their weight, true +- this SD (kg)")
+    parser.add_argument("--new-bodies", action="store_true",
+                        help="bodies drawn anew (new_body), not BODIES")
+    parser.add_argument("--true-pitch", action="store_true",
+                        help="diagnostic: the cameras' pitch held at the truth; prints only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not args.report:
         run_grid(args)
-    if not args.no_write:
+    if not args.no_write and not args.true_pitch:
         write_report(args)
 
 
-def grid_scans(seed: int, count: int, first: int = 0) -> Iterator[
+def grid_scans(seed: int, count: int, first: int = 0, new_bodies: bool = False) -> Iterator[
     tuple[int, FittedBody, list[tuple[str, bytes | torch.Tensor]], dict[str, Any]]
 ]:
     """Yield (index, truth body, [(pose, JPEG bytes)], row) of the grid's scans `first` ..
     `count` - 1 (the draws of earlier ones are made and skipped, so scan i is the same
-    whatever `first` is)."""
+    whatever `first` is); with `new_bodies` each body is `new_body`'s, not one of `BODIES`."""
     from render_engine.body import build_body
     from render_engine.body.pose import pose_body
     from render_engine.scan.photoshoot import (
@@ -131,7 +159,8 @@ def grid_scans(seed: int, count: int, first: int = 0) -> Iterator[
     rng = random.Random(seed)
     for i in range(count):
         body_index = i % len(BODIES)
-        truth = build_body(BODIES[body_index])
+        phenotype = new_body(seed, i) if new_bodies else BODIES[body_index]
+        truth = build_body(phenotype)
         # arms: the rest A-pose, down in the side photo, or down in every photo
         arms = {0: "A", 1: "down in side", 2: "down", 3: "A"}[i % 4]
         verts = truth.mesh.verts
@@ -161,6 +190,9 @@ def grid_scans(seed: int, count: int, first: int = 0) -> Iterator[
             "roll": round(shot.roll_deg, 1), "background": shot.background, "skin": skin,
             "clothing": clothing, "arms": arms, "exif": shot.exif,
         }
+        if new_bodies:
+            row["body"] = "new"
+            row["phenotype"] = phenotype
         yield i, truth, photos, row
 
 
@@ -172,12 +204,37 @@ def stated_weight(true_kg: float, scan: int, sd_kg: float | None) -> float | Non
     return true_kg + random.Random(f"weight-{scan}").gauss(0.0, sd_kg)
 
 
+@contextmanager
+def pitch_held(pitch_deg: float | None) -> Iterator[None]:
+    """Within it, every photo's camera is estimated with its pitch held at `pitch_deg`
+    (None: estimated as usual). A diagnostic (`--true-pitch`): the scan has no such input."""
+    from render_engine.scan import camera, pipeline
+
+    if pitch_deg is None:
+        yield
+        return
+    estimate = camera.estimate_camera
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        return estimate(*args, **{**kwargs, "pitch_deg": pitch_deg})
+
+    # the pipeline calls the name it imported, `estimate_shared_focal` the camera module's
+    modules = (vars(camera), vars(pipeline))
+    for names in modules:
+        names["estimate_camera"] = held
+    try:
+        yield
+    finally:
+        for names in modules:
+            names["estimate_camera"] = estimate
+
+
 def run_grid(args: argparse.Namespace) -> None:
     from render_engine.scan import ScanRejected, scan_from_photos
 
     out = Path(args.out)
     only = {int(x) for x in args.only.split(",")} if args.only else None
-    for i, truth, photos, row in grid_scans(args.seed, args.scans, args.first):
+    for i, truth, photos, row in grid_scans(args.seed, args.scans, args.first, args.new_bodies):
         if only is not None and i not in only:
             continue
         row["load"] = round(os.getloadavg()[0], 1)
@@ -186,8 +243,9 @@ def run_grid(args: argparse.Namespace) -> None:
             row["statedWeight"] = round(weight, 1)
         start = time.perf_counter()
         try:
-            result = scan_from_photos(photos, height_cm=truth.measurements["height"],
-                                      weight_kg=weight)
+            with pitch_held(row["pitch"] if args.true_pitch else None):
+                result = scan_from_photos(photos, height_cm=truth.measurements["height"],
+                                          weight_kg=weight)
         except ScanRejected as exc:
             row.update(seconds=round(time.perf_counter() - start, 1), rejected=exc.code,
                        reasons=exc.reasons)
@@ -215,8 +273,13 @@ def write_report(args: argparse.Namespace) -> None:
                 by_scan.setdefault(row["scan"], row)
     rows = [by_scan[k] for k in sorted(by_scan)]
     done = [r for r in rows if "errors" in r]
+    def body(r: dict[str, Any]) -> str:
+        if "phenotype" not in r:
+            return str(r["body"])
+        return "new: " + " ".join(f"{k[0]}{v:.2f}" for k, v in r["phenotype"].items())
+
     lines = [
-        f"| {r['scan']} | {r['body']}"
+        f"| {r['scan']} | {body(r)}"
         + (f" ({r['statedWeight']} kg)" if "statedWeight" in r else "")
         + f" | {r['aspect']} {r['rows']}px | {r['distance']} m, "
         f"{r['lens']} m, {r['vfov']} deg, pitch {r['pitch']}, roll {r['roll']} | "
@@ -245,7 +308,9 @@ def write_report(args: argparse.Namespace) -> None:
         + ("each person states only their height." if args.weight_sd is None else
            f"each person states their height and their weight, the true weight with a "
            f"Gaussian error of SD {args.weight_sd:g} kg (stated weight in brackets after the "
-           "body)."),
+           "body).")
+        + (" Bodies drawn anew (`new_body`: g gender, a age, m muscle, w weight, h height, "
+           "p proportions)." if args.new_bodies else ""),
         "",
         "| scan | body | frame | camera (distance, lens height, vertical FOV) | background "
         "| skin/clothing | arms | EXIF | s (load) | height | chest | waist | hips |",
@@ -257,7 +322,9 @@ def write_report(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench.report import write_section
 
-    if args.weight_sd is None:
+    if args.new_bodies:
+        write_section("scan_new_bodies", "Photo scans of bodies drawn anew (issue 11)", text)
+    elif args.weight_sd is None:
         write_section("scan", "Photo scans (issue 11 grid)", text)
     else:
         write_section("scan_weight", "Photo scans with a stated weight (issue 11 grid)", text)

@@ -1,7 +1,8 @@
 """Scan benchmark: photo scans of known anny bodies taken by varied phones in varied rooms.
 
 Usage: python bench/scan.py [--scans N] [--first K] [--only I,J] [--threads T] [--seed S]
-       [--weight-sd KG] [--new-bodies] [--true-pitch] [--out FILE] [--no-write] [--report]
+       [--weight-sd KG] [--new-bodies] [--sensor-pitch-sd DEG] [--out FILE] [--no-write]
+       [--report]
 
 Each scan draws, with a fixed seed: a body (one of `BODIES`, 10 adult builds), a camera
 (distance 1.8-4 m, lens height 0.6-1.6 m, vertical field of view 45-80 degrees, aspect 3:4,
@@ -27,9 +28,10 @@ within anny's range short of its extremes, so that a run shows how the scan does
 bodies nobody looked at while developing it (every other grid of this benchmark uses the
 ten `BODIES`). Its table goes to the section "scan_new_bodies".
 
-``--true-pitch`` is a diagnostic, not a scan anyone can run: each photo's camera is
-estimated with the pitch held at the true one (as if the phone had said how far it was
-tilted), to show how much of the error is the pitch's (`pitch_held`). It prints only.
+With ``--sensor-pitch-sd DEG`` each photo comes with its camera's pitch as a phone's motion
+sensor would report it (`scan_from_photos`'s ``camera_pitches``): the true pitch plus a
+Gaussian error of DEG degrees (0: the true pitch), drawn from a generator of its own per
+scan (`sensor_pitches`). It prints only (its records go to `--out`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,13 +131,14 @@ def main() -> None:
                         help="each person states their weight, true +- this SD (kg)")
     parser.add_argument("--new-bodies", action="store_true",
                         help="bodies drawn anew (new_body), not BODIES")
-    parser.add_argument("--true-pitch", action="store_true",
-                        help="diagnostic: the cameras' pitch held at the truth; prints only")
+    parser.add_argument("--sensor-pitch-sd", type=float, default=None,
+                        help="each photo's pitch as a phone's sensor reports it, true +- this "
+                             "SD (degrees); prints only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if not args.report:
         run_grid(args)
-    if not args.no_write and not args.true_pitch:
+    if not args.no_write and args.sensor_pitch_sd is None:
         write_report(args)
 
 
@@ -204,29 +206,15 @@ def stated_weight(true_kg: float, scan: int, sd_kg: float | None) -> float | Non
     return true_kg + random.Random(f"weight-{scan}").gauss(0.0, sd_kg)
 
 
-@contextmanager
-def pitch_held(pitch_deg: float | None) -> Iterator[None]:
-    """Within it, every photo's camera is estimated with its pitch held at `pitch_deg`
-    (None: estimated as usual). A diagnostic (`--true-pitch`): the scan has no such input."""
-    from render_engine.scan import camera, pipeline
-
-    if pitch_deg is None:
-        yield
-        return
-    estimate = camera.estimate_camera
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        return estimate(*args, **{**kwargs, "pitch_deg": pitch_deg})
-
-    # the pipeline calls the name it imported, `estimate_shared_focal` the camera module's
-    modules = (vars(camera), vars(pipeline))
-    for names in modules:
-        names["estimate_camera"] = held
-    try:
-        yield
-    finally:
-        for names in modules:
-            names["estimate_camera"] = estimate
+def sensor_pitches(true_deg: float, scan: int, sd_deg: float | None,
+                   count: int) -> list[float | None] | None:
+    """Each of a scan's `count` photos' pitch as its phone's motion sensor reports it: None
+    unless `sd_deg` is given, else the true pitch with an error drawn from the scan's own
+    generator (the grid's draws stay put)."""
+    if sd_deg is None:
+        return None
+    rng = random.Random(f"pitch-{scan}")
+    return [true_deg + rng.gauss(0.0, sd_deg) for _ in range(count)]
 
 
 def run_grid(args: argparse.Namespace) -> None:
@@ -243,9 +231,10 @@ def run_grid(args: argparse.Namespace) -> None:
             row["statedWeight"] = round(weight, 1)
         start = time.perf_counter()
         try:
-            with pitch_held(row["pitch"] if args.true_pitch else None):
-                result = scan_from_photos(photos, height_cm=truth.measurements["height"],
-                                          weight_kg=weight)
+            result = scan_from_photos(
+                photos, height_cm=truth.measurements["height"], weight_kg=weight,
+                camera_pitches=sensor_pitches(row["pitch"], i, args.sensor_pitch_sd, len(photos)),
+            )
         except ScanRejected as exc:
             row.update(seconds=round(time.perf_counter() - start, 1), rejected=exc.code,
                        reasons=exc.reasons)

@@ -50,6 +50,7 @@ class ScanPhoto(TypedDict, total=False):
     quality: float | None
     key: str  # where the upload lies, added when the scan is requested
     contentType: str
+    cameraPitchDeg: float  # as the phone's motion sensor read it, when the request said
 
 
 class StatedBody(TypedDict):
@@ -70,11 +71,13 @@ class ScanInputs(StatedBody):
 
 
 class OfferedPhoto(NamedTuple):
-    """A scan photo as a scan request names it: the URL of an upload, its pose, its quality."""
+    """A scan photo as a scan request names it: the URL of an upload, its pose, its quality
+    and the camera's pitch when the phone measured it (degrees down from level)."""
 
     url: str
     pose: str
     quality: float | None = None
+    camera_pitch_deg: float | None = None
 
 
 # The blob key an upload URL points at, or None when the URL is none of this shop's.
@@ -98,7 +101,11 @@ def scan_photos(user_id: uuid.UUID, offered: Sequence[OfferedPhoto],
                                "Use the url of an upload you made with POST /v1/uploads",
                                "INVALID")
         pose = "side_left" if photo.pose == "side" else photo.pose
-        photos.append({"uploadId": key[len(folder):], "pose": pose, "quality": photo.quality})
+        scan_photo: ScanPhoto = {"uploadId": key[len(folder):], "pose": pose,
+                                 "quality": photo.quality}
+        if photo.camera_pitch_deg is not None:
+            scan_photo["cameraPitchDeg"] = photo.camera_pitch_deg
+        photos.append(scan_photo)
     return photos
 
 

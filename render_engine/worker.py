@@ -256,12 +256,15 @@ def _scan(
         from render_engine.scan import scan_from_photos
 
         photos: list[tuple[str, bytes | torch.Tensor]] = []  # (pose, image)
+        pitches: list[float | None] = []  # as the phone's motion sensor read them
         for photo in inputs["photos"]:
             try:
                 photos.append((photo["pose"], blobs.get(photo["key"])))
             except Exception as exc:
                 raise BrokenInput("A scan photo is missing", code="INPUT_UNAVAILABLE") from exc
-        scan = scan_from_photos(photos, **stated())
+            pitch = photo.get("cameraPitchDeg")
+            pitches.append(None if pitch is None else float(pitch))
+        scan = scan_from_photos(photos, camera_pitches=pitches, **stated())
         body, quality = scan.body, float(scan.quality_score)
         feedback = scan.feedback
     elif scan_type == "body_measurement":

@@ -57,14 +57,20 @@ def synthetic_photos(dark: bool = False, cut_off: Collection[str] = ()
 
 
 def request_photo_scan(client: Any, headers: dict[str, str], dark: bool = False,
-                       cut_off: Collection[str] = ()) -> tuple[float, str]:
+                       cut_off: Collection[str] = (),
+                       camera_pitch: float | None = None) -> tuple[float, str]:
+    """A scan of `synthetic_photos`, each sent with `camera_pitch` (as a phone's motion
+    sensor would) when given; the body's height in cm and the scan's id."""
     height, photos = synthetic_photos(dark, cut_off)
     images = []
     for pose, data in zip(POSES, photos, strict=True):
         r = client.post("/v1/uploads", headers=headers, data={"purpose": "scan_image"},
                         files={"file": (f"{pose}.png", data, "image/png")})
         assert r.status_code == 201, r.text
-        images.append({"url": r.json()["data"]["url"], "pose": pose})
+        image = {"url": r.json()["data"]["url"], "pose": pose}
+        if camera_pitch is not None:
+            image["cameraPitchDeg"] = camera_pitch
+        images.append(image)
     r = client.post("/v1/avatars/scans", headers=headers, json={
         "scanType": "photo_based", "images": images,
         "userPreferences": {"height": round(height), "gender": "male"}})

@@ -393,6 +393,9 @@ class ScanImage(Body):
     url: Annotated[str, StringConstraints(max_length=2048)]
     pose: Literal["front", "side_left", "side_right", "back", "custom", "side"]
     quality: Annotated[float, Field(ge=0, le=1)] | None = None
+    # degrees the camera looked down from level (negative: up) as the phone's motion sensor
+    # read it when the photo was taken; the scan estimates it when absent (docs/scan.md)
+    cameraPitchDeg: Annotated[float, Field(ge=-45, le=45, allow_inf_nan=False)] | None = None
 
 
 class ScanPreferences(Body):

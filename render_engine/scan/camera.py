@@ -268,13 +268,15 @@ FOCAL_LOG_SD = 0.3
 
 def estimate_shared_focal(
     photos: list[tuple[P.Detection, int, int, BodyPoints]],
+    pitch_deg: float | None = None,
 ) -> list[PhotoCamera]:
     """The cameras of photos taken from one spot with one lens of unknown focal length
     (`photos`: detection, width, height, body points; same size): the focal length that
     explains all their rows best. One focal length and the first photo's pitch and roll
-    are shared; each candidate of `FOCAL_CANDIDATES` is scored by the sum of the cameras'
-    misfits (the rows against the body, the pitch prior) and a log-normal prior about the
-    phone prior (`FOCAL_LOG_SD`), and the best is kept.
+    are shared (the pitch held at `pitch_deg` when the phone measured it); each candidate of
+    `FOCAL_CANDIDATES` is scored by the sum of the cameras' misfits (the rows against the
+    body, the pitch prior) and a log-normal prior about the phone prior (`FOCAL_LOG_SD`),
+    and the best is kept.
 
     Why it can tell: a focal length, a pitch and a lens height trade against each other for
     points on one plane, but the person is not on one plane (feet towards the camera, the
@@ -286,7 +288,8 @@ def estimate_shared_focal(
     best: tuple[float, list[PhotoCamera]] | None = None
     for k in FOCAL_CANDIDATES:
         f = prior * k
-        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated")
+        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated",
+                                pitch_deg=pitch_deg)
         cameras = [first] + [
             estimate_camera(det, w, h, body, f, "estimated",
                             pitch_deg=first.pitch_deg, roll_deg=first.roll_deg)

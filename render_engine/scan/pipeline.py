@@ -15,7 +15,7 @@ Stages (the spec's ScanStatusResponse), with the overall progress each one spans
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,6 +23,7 @@ import torch
 
 from render_engine.body.fit import Measurements, fit_measurements
 from render_engine.body.fitted import FittedBody, build_body
+from render_engine.errors import InvalidRequest
 from render_engine.scan.camera import (
     BodyPoints,
     PhotoCamera,
@@ -79,6 +80,9 @@ STAGES = (
 SPOT_DISTANCE_SPREAD = 0.05
 REFINE_HEIGHT = 128  # rows of the soft-silhouette refinement
 REFINE_STEPS = 6
+#: The pitch a phone's motion sensor may report for a photo of a standing person (degrees):
+#: beyond it the person would hardly be in the picture.
+MAX_SENSOR_PITCH_DEG = 45.0
 
 OnStage = Callable[[str, int, str], None]
 
@@ -176,6 +180,7 @@ def spot_cameras(
     photos: list[tuple[Detection | None, _Photo | None]],
     order: list[int],
     bodies: list[BodyPoints],
+    pitches: Sequence[float | None] | None = None,
 ) -> list[PhotoCamera]:
     """Each photo's camera (`camera.estimate_camera`; photos: detection and decoded photo,
     bodies: the body's points turned as in each). Photos of the size and lens of the first
@@ -187,7 +192,12 @@ def spot_cameras(
     bare feet on a brown wooden floor: the mask and the foot landmarks end at the leggings'
     hem, the person 8 % short, and its rows read a tilt 15 degrees off): the first photo of
     `order` that is not that far judges the spot's pitch and roll then. Each photo keeps its
-    own distance and lens height: one that did step back is seen from where it stood."""
+    own distance and lens height: one that did step back is seen from where it stood.
+    `pitches`: each photo's pitch as the phone's motion sensor measured it (None where it
+    did not): a spot's pitch is then the mean of those measured for its photos (a sensor
+    reads each photo a little differently, and one pitch keeps the spot's photos
+    consistent), a photo of no spot keeps its own."""
+    measured = list(pitches) if pitches is not None else [None] * len(photos)
 
     def size(i: int) -> tuple[int, int]:
         photo = photos[i][1]
@@ -198,11 +208,22 @@ def spot_cameras(
         photo = photos[i][1]
         return photo is not None and photo.focal_px is None
 
+    def spot_pitch(lead: int) -> float | None:
+        """The mean pitch measured for the photos of `lead`'s size and lens, if any."""
+        lens = photos[lead][1]
+        assert lens is not None
+        readings = [
+            p for i, p in enumerate(measured) if p is not None and size(i) == size(lead)
+            and (photo := photos[i][1]) is not None and photo.focal_px == lens.focal_px
+        ]
+        return sum(readings) / len(readings) if readings else None
+
     def estimate(order: list[int]) -> tuple[dict[int, PhotoCamera], list[int]]:
         """Each photo's camera, the first of `order` judging the pitch and roll of its
         spot; and the photos of that spot."""
         estimated: dict[int, PhotoCamera] = {}
         spot = [order[0]]
+        pitch = spot_pitch(order[0])
         if no_focal(order[0]):
             # no focal length in EXIF: the first photo and those of its size without one
             # were taken from one spot with one lens, whose focal length their rows choose
@@ -212,7 +233,7 @@ def spot_cameras(
                 detection = photos[i][0]
                 assert detection is not None
                 points.append((detection, *size(i), bodies[i]))
-            estimated.update(zip(spot, estimate_shared_focal(points), strict=True))
+            estimated.update(zip(spot, estimate_shared_focal(points, pitch), strict=True))
         for i in order:
             if i in estimated:
                 continue
@@ -226,9 +247,10 @@ def spot_cameras(
             ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
             if same:
                 spot.append(i)
+            own = pitch if i == order[0] else measured[i]
             estimated[i] = estimate_camera(
                 detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
-                pitch_deg=first.pitch_deg if same and first else None,
+                pitch_deg=first.pitch_deg if same and first else own,
                 roll_deg=first.roll_deg if same and first else None,
             )
         return estimated, spot
@@ -256,10 +278,14 @@ def scan_from_photos(
     body_type: str | None = None,
     on_stage: OnStage | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    camera_pitches: Sequence[float | None] | None = None,
 ) -> ScanResult:
     """Fit a body to 3-10 photos of a person taken by any camera (see docs/scan.md).
 
     photos: (pose, image) pairs, pose in `POSES`, image as file bytes or a (3, H, W) tensor.
+    camera_pitches: each photo's camera pitch (degrees down from level) as the phone's
+    motion sensor measured it when the photo was taken, None where unknown (the pitch is
+    then estimated; see `spot_cameras`). A person in front of a wall hardly shows it.
     Raises `ScanRejected` (with per-photo reasons) when the photos cannot make a body,
     `InvalidRequest` for bad measurements, `ScanCancelled` when `is_cancelled()` turns true.
     """
@@ -268,6 +294,15 @@ def scan_from_photos(
     measurements = Measurements(
         height=float(height_cm), weight=None if weight_kg is None else float(weight_kg)
     )
+    pitches = list(camera_pitches) if camera_pitches is not None else [None] * len(photos)
+    if len(pitches) != len(photos) or any(
+        p is not None and not -MAX_SENSOR_PITCH_DEG <= p <= MAX_SENSOR_PITCH_DEG
+        for p in pitches
+    ):
+        raise InvalidRequest(
+            f"camera pitches: one per photo, each within +-{MAX_SENSOR_PITCH_DEG:g} degrees",
+            "INVALID_CAMERA_PITCH",
+        )
     if not MIN_PHOTOS <= len(photos) <= MAX_PHOTOS:
         raise ScanRejected(
             f"a scan needs {MIN_PHOTOS}-{MAX_PHOTOS} photos, got {len(photos)}",
@@ -363,7 +398,8 @@ def scan_from_photos(
         bodies, heads = _body_points(phenotype, poses)
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
-        estimated = spot_cameras([(r.detection, read[r.index]) for r in used], order, bodies)
+        estimated = spot_cameras([(r.detection, read[r.index]) for r in used], order, bodies,
+                                 [pitches[r.index] for r in used])
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

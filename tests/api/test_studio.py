@@ -83,6 +83,24 @@ def test_a_scan_cannot_use_another_users_upload(client: Any, people: Any) -> Non
                       ).status_code == 404
 
 
+def test_a_cameras_pitch_beyond_45_degrees_or_not_a_number_is_refused(
+        client: Any, people: Any) -> None:
+    ada = people.register()
+    urls = [upload(client, ada["headers"], png_bytes()).json()["data"]["url"] for _ in range(3)]
+    for bad in (60, -45.5, "level", True):
+        images = [{"url": u, "pose": p, "cameraPitchDeg": bad}
+                  for u, p in zip(urls, ["front", "side_left", "back"], strict=True)]
+        r = client.post("/v1/avatars/scans", headers=ada["headers"], json={
+            "scanType": "photo_based", "images": images, "userPreferences": {"height": 175}})
+        assert r.status_code == 400, bad
+        assert r.json()["error"]["details"]["fields"][0]["field"] == "images.0.cameraPitchDeg"
+    images = [{"url": u, "pose": p, "cameraPitchDeg": 4.5}
+              for u, p in zip(urls, ["front", "side_left", "back"], strict=True)]
+    r = client.post("/v1/avatars/scans", headers=ada["headers"], json={
+        "scanType": "photo_based", "images": images, "userPreferences": {"height": 175}})
+    assert r.status_code == 202, r.text
+
+
 def test_a_photo_scan_needs_three_to_ten_images(client: Any, people: Any) -> None:
     ada = people.register()
     r = client.post("/v1/avatars/scans", headers=ada["headers"], json={

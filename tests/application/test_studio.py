@@ -160,6 +160,18 @@ def test_a_scan_photo_is_an_upload_of_the_person_and_side_is_the_left_side(
         assert refused.value.field == "images.1.url"
 
 
+def test_a_cameras_pitch_the_phone_measured_goes_with_its_photo_to_the_scan(
+        studio: Studio) -> None:
+    front, side = uploaded(studio, PERSON, "scan_image"), uploaded(studio, PERSON, "scan_image")
+    avatar_id = uuid.uuid4()
+    studio.request_scan(PERSON, avatar_id, "Me", "photo_based", MEASURED,
+                        [OfferedPhoto(front, "front", None, -3.5), OfferedPhoto(side, "side")],
+                        BLOBS.get)
+    measured, unknown = studio.avatar_of(PERSON, avatar_id).inputs["photos"]
+    assert measured["cameraPitchDeg"] == -3.5
+    assert "cameraPitchDeg" not in unknown
+
+
 def test_removing_what_the_closet_never_held_is_not_found(studio: Studio) -> None:
     with pytest.raises(NotFound):
         studio.remove_from_closet(PERSON, "closet_nothing")

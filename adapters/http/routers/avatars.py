@@ -74,7 +74,8 @@ def request_scan(body: ScanRequestIn, studio: StudioService, projections: Projec
                  reads: StudioReadsDep, blobs: Blobs, user: CurrentUser,
                  idempotency_key: IdempotencyKey = None) -> Envelope[ScanStatus]:
     avatar_id = uuid.uuid4()
-    offered = [OfferedPhoto(image.url, image.pose, image.quality) for image in body.images]
+    offered = [OfferedPhoto(image.url, image.pose, image.quality, image.cameraPitchDeg)
+               for image in body.images]
     position = studio.request_scan(user.id, avatar_id, body.name or "My Avatar", body.scanType,
                                    _stated(body), offered, blobs.key_of_url)
     projections.wait_for("studio", position)

@@ -169,6 +169,7 @@ function photoForm(status, onDone) {
     h("ul", {},
       h("li", {}, "3 to 10 photos: front, left side, right side and back at least."),
       h("li", {}, "Whole body in the frame, head to feet, camera at waist height about 2–3 m away."),
+      h("li", {}, "Keep the phone upright (vertical, not tipped back or forward): its tilt is what the photos show least."),
       h("li", {}, "Fitted clothes, arms slightly away from the body, feet hip-width apart."),
       h("li", {}, "Even light from the front, a plain background, no other people."),
       h("li", {}, "Sharp photos (hold still); JPEG, PNG or WebP up to 10 MB each."))),

@@ -26,7 +26,8 @@ With ``--new-bodies`` each scan's body is not one of `BODIES` but a phenotype of
 drawn from a generator of its own per seed and scan (`new_body`): adults of any build
 within anny's range short of its extremes, so that a run shows how the scan does on
 bodies nobody looked at while developing it (every other grid of this benchmark uses the
-ten `BODIES`). Its table goes to the section "scan_new_bodies".
+ten `BODIES`). Its table goes to the section "scan_new_bodies" (with ``--weight-sd`` too,
+it prints only).
 
 With ``--sensor-pitch-sd DEG`` each photo comes with its camera's pitch as a phone's motion
 sensor would report it (`scan_from_photos`'s ``camera_pitches``): the true pitch plus a
@@ -71,6 +72,7 @@ BODIES = [
 ]
 ASPECTS = {"3:4": 3 / 4, "9:16": 9 / 16, "1:1": 1.0, "4:3": 4 / 3}
 POSES = ["front", "side_left", "back"]
+KEYS = ("height", "chest", "waist", "hips")
 #: The range `new_body` draws each phenotype value from: adults (anny's age 2/3 is a young
 #: adult, 1 old), every build short of the parameter's extremes.
 NEW_BODY_RANGES = {
@@ -84,7 +86,6 @@ def new_body(seed: int, scan: int) -> dict[str, float]:
     generator of the seed and scan's own (the grid's other draws stay put)."""
     rng = random.Random(f"body-{seed}-{scan}")
     return {k: round(rng.uniform(lo, hi), 3) for k, (lo, hi) in NEW_BODY_RANGES.items()}
-KEYS = ("height", "chest", "waist", "hips")
 
 
 def draw_shot(rng: random.Random, verts: torch.Tensor, index: int) -> tuple[Shot, str]:
@@ -138,7 +139,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if not args.report:
         run_grid(args)
-    if not args.no_write and args.sensor_pitch_sd is None:
+    # each section holds one kind of run; a run of two kinds at once prints only
+    one_kind = args.sensor_pitch_sd is None and not (
+        args.new_bodies and args.weight_sd is not None)
+    if not args.no_write and one_kind:
         write_report(args)
 
 
@@ -262,6 +266,7 @@ def write_report(args: argparse.Namespace) -> None:
                 by_scan.setdefault(row["scan"], row)
     rows = [by_scan[k] for k in sorted(by_scan)]
     done = [r for r in rows if "errors" in r]
+
     def body(r: dict[str, Any]) -> str:
         if "phenotype" not in r:
             return str(r["body"])

@@ -72,6 +72,9 @@ class PhotoCamera:
     lens_height_m: float
     residual_px: float  # rms of the rows' errors (soles, crown, joints) of the fit, pixels
     misfit: float = 0.0  # half the sum of squares of `estimate_camera`'s residuals
+    #: where the pitch came from: "sensor" (the phone's reading), "room" (the room's
+    #: verticals, `room`) or "estimated" (the person's rows)
+    pitch_source: str = "estimated"
 
     @property
     def vertical_fov_deg(self) -> float:
@@ -81,7 +84,8 @@ class PhotoCamera:
         return {
             "focalPx": round(self.focal_px, 1), "focalSource": self.focal_source,
             "verticalFovDeg": round(self.vertical_fov_deg, 1),
-            "pitchDeg": round(self.pitch_deg, 2), "rollDeg": round(self.roll_deg, 2),
+            "pitchDeg": round(self.pitch_deg, 2), "pitchSource": self.pitch_source,
+            "rollDeg": round(self.roll_deg, 2),
             "distanceM": round(self.distance_m, 3), "lensHeightM": round(self.lens_height_m, 3),
         }
 
@@ -198,10 +202,12 @@ def estimate_camera(
     focal_source: str = "none",
     pitch_deg: float | None = None,
     roll_deg: float | None = None,
+    pitch_source: str = "estimated",
 ) -> PhotoCamera:
     """The photo's camera (see the module): pitch, distance and lens height by least
     squares on the rows of the soles, the crown and the joints against `body` projected.
-    `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos)."""
+    `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos,
+    a phone's reading, the room's verticals: `pitch_source` says which)."""
     from scipy.optimize import least_squares
 
     if focal_px is None:
@@ -254,6 +260,7 @@ def estimate_camera(
         pitch_deg=math.degrees(pitch) if pitch_deg is None else pitch_deg,
         roll_deg=math.degrees(roll) if roll_deg is None else roll_deg, distance_m=d,
         lens_height_m=h, residual_px=rms, misfit=float(fit.cost),
+        pitch_source="estimated" if pitch_deg is None else pitch_source,
     )
 
 
@@ -269,11 +276,15 @@ FOCAL_LOG_SD = 0.3
 def estimate_shared_focal(
     photos: list[tuple[P.Detection, int, int, BodyPoints]],
     pitch_deg: float | None = None,
+    pitch_source: str = "sensor",
+    room: tuple[float, float] | None = None,
 ) -> list[PhotoCamera]:
     """The cameras of photos taken from one spot with one lens of unknown focal length
     (`photos`: detection, width, height, body points; same size): the focal length that
     explains all their rows best. One focal length and the first photo's pitch and roll
-    are shared (the pitch held at `pitch_deg` when the phone measured it); each candidate of
+    are shared (the pitch held at `pitch_deg` when the phone measured it; with `room`, the
+    room's verticals' tan(pitch) / focal_px and roll in degrees, each candidate's pitch is the
+    one they give at its focal length, and the roll theirs); each candidate of
     `FOCAL_CANDIDATES` is scored by the sum of the cameras' misfits (the rows against the
     body, the pitch prior) and a log-normal prior about the phone prior (`FOCAL_LOG_SD`),
     and the best is kept.
@@ -288,11 +299,14 @@ def estimate_shared_focal(
     best: tuple[float, list[PhotoCamera]] | None = None
     for k in FOCAL_CANDIDATES:
         f = prior * k
+        pitch, roll, source = pitch_deg, None, pitch_source
+        if room is not None and pitch_deg is None:
+            pitch, roll, source = math.degrees(math.atan(f * room[0])), room[1], "room"
         first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated",
-                                pitch_deg=pitch_deg)
+                                pitch_deg=pitch, roll_deg=roll, pitch_source=source)
         cameras = [first] + [
-            estimate_camera(det, w, h, body, f, "estimated",
-                            pitch_deg=first.pitch_deg, roll_deg=first.roll_deg)
+            estimate_camera(det, w, h, body, f, "estimated", pitch_deg=first.pitch_deg,
+                            roll_deg=first.roll_deg, pitch_source=first.pitch_source)
             for det, w, h, body in photos[1:]
         ]
         score = sum(c.misfit for c in cameras) + 0.5 * (math.log(k) / FOCAL_LOG_SD) ** 2

@@ -4,9 +4,9 @@ benchmark generator (nothing here is used by the scan itself).
 A `Shot` places a phone: distance to the person, lens height, vertical field of view, aspect,
 pitch (down positive) and roll, and a lateral offset. The body (anny, optionally posed with
 the arms down) is flat shaded with tight clothing of a colour, skin of a tone, in front of a
-background: a plain wall, a gradient, or a furnished room (patterned wallpaper, wooden floor
-planks, a door, a sofa, a picture, a plant). Photos are JPEG files, with
-`FocalLengthIn35mmFilm` in their EXIF when `Shot.exif` is set.
+background: a plain wall, a gradient, or a furnished room seen in perspective (striped
+wallpaper, side walls, a wooden floor of planks, a door, a sofa, a picture, a plant).
+Photos are JPEG files, with `FocalLengthIn35mmFilm` in their EXIF when `Shot.exif` is set.
 
 Projection: the camera model of `camera` (x right, y down, z forward, pinhole at the
 photo's centre); pixels go to PyTorch3D's NDC and are rasterized through an identity
@@ -99,44 +99,77 @@ def _background(shot: Shot, rng: random.Random) -> np.ndarray:
         b = np.array([rng.uniform(0.3, 0.9) for _ in range(3)])
         t = ((yy / h) * 0.7 + (xx / w) * 0.3)[..., None]
         return np.asarray(a * (1 - t) + b * t)
-    # a furnished room: the floor line where a floor 3 m behind the person meets the wall
-    horizon = h / 2 + shot.focal_px * math.tan(math.radians(shot.pitch_deg))
-    floor_row = int(horizon + shot.focal_px * shot.lens_height_m / (shot.distance_m + 3.0))
+    return _room(shot, rng)
+
+
+def _room(shot: Shot, rng: random.Random) -> np.ndarray:
+    """(H, W, 3) float: a furnished room seen through the shot's camera, in perspective (its
+    pitch and roll included): a back wall 3 m behind the person with a skirting board, a
+    door, a picture and a sofa against it, side walls and a ceiling, a wooden floor of planks
+    running towards the camera. Each pixel's ray is traced to the first surface it meets
+    (2 x 2 rays a pixel, averaged: edges are antialiased as a camera's are)."""
+    from render_engine.scan.camera import _rotation
+
+    h, w = shot.size
+    ss = 2
+    yy, xx = np.mgrid[0:h * ss, 0:w * ss].astype(np.float64)
+    f = shot.focal_px * ss
+    cam = np.stack([(xx + 0.5 - w * ss / 2) / f, (yy + 0.5 - h * ss / 2) / f,
+                    np.ones_like(xx)], axis=-1)  # (H', W', 3) photo camera rays
+    level = cam @ _rotation(math.radians(shot.pitch_deg), math.radians(shot.roll_deg)).T
+    ray = np.stack([level[..., 0], -level[..., 1], -level[..., 2]], axis=-1)  # world
+    eye = np.array([-shot.offset_m, shot.lens_height_m, shot.distance_m])
+    back, ceiling = -3.0, rng.uniform(2.4, 2.8)
+    left, right = -rng.uniform(1.8, 2.6), rng.uniform(1.8, 2.6)
+
+    def hit(axis: int, plane: float) -> np.ndarray:
+        """(H', W') distance along each ray to the plane `axis` = `plane` (inf: behind)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (plane - eye[axis]) / ray[..., axis]
+        return np.where(t > 1e-6, t, np.inf)
+
+    t = np.stack([hit(2, back), hit(1, 0.0), hit(1, ceiling), hit(0, left), hit(0, right)])
+    surface = t.argmin(axis=0)  # 0 back wall, 1 floor, 2 ceiling, 3/4 side walls
+    point = eye + ray * t.min(axis=0)[..., None]  # (H', W', 3)
+    px, py, pz = point[..., 0], point[..., 1], point[..., 2]
+
     wall = np.array([rng.uniform(0.55, 0.85), rng.uniform(0.5, 0.8), rng.uniform(0.45, 0.75)])
-    stripe = 0.06 * (np.sin(xx / max(4, w / 40) * math.pi) > 0.3)[..., None]
-    dots = 0.05 * ((np.sin(xx / 7.0) * np.sin(yy / 7.0)) > 0.8)[..., None]
-    image = wall * (1 - stripe - dots)
+    period = rng.uniform(0.08, 0.2)  # wallpaper stripes (m)
+    stripe = 0.06 * (np.sin(px / period * math.pi) > 0.3)
+    image = np.broadcast_to(wall, (*px.shape, 3)) * (1 - stripe)[..., None]
+    side = wall * 0.85 * (1 - 0.06 * (np.sin(pz / period * math.pi) > 0.3))[..., None]
+    image = np.where((surface >= 3)[..., None], side, image)
+    image = np.where((surface == 2)[..., None], np.array([0.9, 0.9, 0.88]), image)
     wood = np.array([0.55, 0.36, 0.2])
-    planks = 0.12 * np.sin(yy / 3.0 + 5 * np.sin(xx / 53.0))[..., None]
-    seams = ((xx + 37 * (yy // 25)) % max(20, w // 6) < 2)[..., None] * 0.25
-    floor = wood * (1 + planks - seams)
-    image = np.where((yy >= floor_row)[..., None], floor, image)
+    plank_w = rng.uniform(0.12, 0.2)
+    plank = np.floor(px / plank_w)
+    tone = 1 + 0.08 * np.sin(plank * 12.9898) + 0.05 * np.sin(pz * 9.0 + px * 3.0)
+    seam = (np.abs(px / plank_w - np.round(px / plank_w)) * plank_w < 0.004) | (
+        (pz + plank * 0.37) % 1.2 < 0.006)
+    floor = wood * (tone * (1 - 0.3 * seam))[..., None]
+    image = np.where((surface == 1)[..., None], floor, image)
 
-    def box(x0: float, y0: float, x1: float, y1: float, colour: np.ndarray) -> None:
-        xs0, xs1 = int(max(0, x0)), int(min(w, x1))
-        ys0, ys1 = int(max(0, y0)), int(min(h, y1))
-        if xs1 > xs0 and ys1 > ys0:
-            image[ys0:ys1, xs0:xs1] = colour
+    on_wall = surface == 0
 
-    scale = shot.focal_px / (shot.distance_m + 3.0)  # pixels per metre on the back wall
-    door_x = rng.uniform(0.0, 0.3) * w
-    box(door_x, floor_row - 2.0 * scale, door_x + 0.85 * scale, floor_row,
-        np.array([0.85, 0.82, 0.75]))
-    box(door_x + 0.7 * scale, floor_row - 1.0 * scale, door_x + 0.76 * scale,
-        floor_row - 0.95 * scale, np.array([0.7, 0.6, 0.2]))
-    sofa_x = rng.uniform(0.55, 0.85) * w
+    def panel(x0: float, y0: float, x1: float, y1: float, colour: np.ndarray) -> None:
+        """A flat piece on the back wall, x0..x1 by y0..y1 (m)."""
+        inside = on_wall & (px >= x0) & (px < x1) & (py >= y0) & (py < y1)
+        image[inside] = colour
+
+    panel(left, 0.0, right, 0.09, np.array([0.92, 0.92, 0.9]))  # skirting board
+    door_x = rng.uniform(left + 0.1, -1.0)
+    panel(door_x - 0.06, 0.0, door_x + 0.91, 2.06, np.array([0.95, 0.95, 0.93]))  # frame
+    panel(door_x, 0.0, door_x + 0.85, 2.0, np.array([0.85, 0.82, 0.75]))
+    panel(door_x + 0.7, 1.0, door_x + 0.76, 1.05, np.array([0.7, 0.6, 0.2]))
+    sofa_x = rng.uniform(0.6, right - 1.1)
     sofa = np.array([rng.uniform(0.2, 0.6), rng.uniform(0.2, 0.5), rng.uniform(0.2, 0.6)])
-    box(sofa_x - 1.0 * scale, floor_row - 0.8 * scale, sofa_x + 1.0 * scale, floor_row, sofa)
-    box(sofa_x - 1.1 * scale, floor_row - 0.55 * scale, sofa_x + 1.1 * scale, floor_row,
-        sofa * 0.8)
-    box(sofa_x - 0.5 * scale, floor_row - 1.8 * scale, sofa_x + 0.3 * scale,
-        floor_row - 1.2 * scale, np.array([0.2, 0.35, 0.55]))
-    plant_x = rng.uniform(0.35, 0.65) * w
-    box(plant_x - 0.15 * scale, floor_row - 0.4 * scale, plant_x + 0.15 * scale, floor_row,
-        np.array([0.6, 0.3, 0.2]))
-    box(plant_x - 0.3 * scale, floor_row - 1.1 * scale, plant_x + 0.3 * scale,
-        floor_row - 0.4 * scale, np.array([0.15, 0.45, 0.2]))
-    return np.asarray(image)
+    panel(sofa_x - 1.0, 0.0, sofa_x + 1.0, 0.8, sofa)
+    panel(sofa_x - 1.1, 0.0, sofa_x + 1.1, 0.55, sofa * 0.8)
+    panel(sofa_x - 0.5, 1.2, sofa_x + 0.3, 1.8, np.array([0.2, 0.35, 0.55]))  # picture
+    plant_x = rng.uniform(-0.6, 0.4)
+    panel(plant_x - 0.15, 0.0, plant_x + 0.15, 0.4, np.array([0.6, 0.3, 0.2]))
+    panel(plant_x - 0.3, 0.4, plant_x + 0.3, 1.1, np.array([0.15, 0.45, 0.2]))
+    return np.asarray(image.reshape(h, ss, w, ss, 3).mean(axis=(1, 3)))
 
 
 def take_photo(

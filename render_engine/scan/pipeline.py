@@ -14,6 +14,7 @@ Stages (the spec's ScanStatusResponse), with the overall progress each one spans
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from render_engine.scan.camera import (
     body_points,
     estimate_camera,
     estimate_shared_focal,
+    prior_focal_px,
     reference_mask,
 )
 from render_engine.scan.decode import PhotoTooLarge, decode_photo
@@ -62,6 +64,7 @@ from render_engine.scan.quality import (
     to_rgb8,
     unreadable,
 )
+from render_engine.scan.room import RoomVerticals, room_verticals
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 from render_engine.scan.trunk import trunk_runs
 
@@ -181,6 +184,7 @@ def spot_cameras(
     order: list[int],
     bodies: list[BodyPoints],
     pitches: Sequence[float | None] | None = None,
+    rooms: Sequence[RoomVerticals | None] | None = None,
 ) -> list[PhotoCamera]:
     """Each photo's camera (`camera.estimate_camera`; photos: detection and decoded photo,
     bodies: the body's points turned as in each). Photos of the size and lens of the first
@@ -193,11 +197,17 @@ def spot_cameras(
     hem, the person 8 % short, and its rows read a tilt 15 degrees off): the first photo of
     `order` that is not that far judges the spot's pitch and roll then. Each photo keeps its
     own distance and lens height: one that did step back is seen from where it stood.
-    `pitches`: each photo's pitch as the phone's motion sensor measured it (None where it
-    did not): a spot's pitch is then the mean of those measured for its photos (a sensor
-    reads each photo a little differently, and one pitch keeps the spot's photos
-    consistent), a photo of no spot keeps its own."""
+
+    What is measured beats what the rows estimate. `pitches`: each photo's pitch as the
+    phone's motion sensor measured it (None where it did not): a spot's pitch is the mean
+    of those measured for its photos (a sensor reads each photo a little differently, and
+    one pitch keeps the spot's photos consistent). `rooms`: what each photo's room verticals
+    say of its camera (`room.room_verticals`, None where the photo shows too few): a spot's
+    tilt and roll are their mean, each reading weighted by its precision; they give the
+    pitch where no sensor did (at each candidate focal length where EXIF has none) and the
+    roll (else read from the person's axis). A photo of no spot keeps its own readings."""
     measured = list(pitches) if pitches is not None else [None] * len(photos)
+    seen = list(rooms) if rooms is not None else [None] * len(photos)
 
     def size(i: int) -> tuple[int, int]:
         photo = photos[i][1]
@@ -208,50 +218,82 @@ def spot_cameras(
         photo = photos[i][1]
         return photo is not None and photo.focal_px is None
 
+    def same_lens(i: int, lead: int) -> bool:
+        """Photo `i` has `lead`'s size and focal length (both None: neither in EXIF)."""
+        a, b = photos[i][1], photos[lead][1]
+        assert a is not None and b is not None
+        return size(i) == size(lead) and (
+            a.focal_px == b.focal_px or (
+                a.focal_px is not None and b.focal_px is not None
+                and abs(a.focal_px - b.focal_px) < 1e-6))
+
     def spot_pitch(lead: int) -> float | None:
         """The mean pitch measured for the photos of `lead`'s size and lens, if any."""
-        lens = photos[lead][1]
-        assert lens is not None
-        readings = [
-            p for i, p in enumerate(measured) if p is not None and size(i) == size(lead)
-            and (photo := photos[i][1]) is not None and photo.focal_px == lens.focal_px
-        ]
+        readings = [p for i, p in enumerate(measured) if p is not None and same_lens(i, lead)]
         return sum(readings) / len(readings) if readings else None
+
+    def spot_room(lead: int) -> tuple[float, float] | None:
+        """The precision-weighted mean tilt per pixel and roll (degrees) the room's
+        verticals read for the photos of `lead`'s size and lens, if any."""
+        readings = [r for i, r in enumerate(seen) if r is not None and same_lens(i, lead)]
+        if not readings:
+            return None
+        weights = [1.0 / r.tilt_sd_per_px**2 for r in readings]
+        total = sum(weights)
+        return (sum(w * r.tilt_per_px for w, r in zip(weights, readings, strict=True)) / total,
+                sum(w * r.roll_deg for w, r in zip(weights, readings, strict=True)) / total)
+
+    def held(i: int, sensor: float | None, room: tuple[float, float] | None
+             ) -> tuple[float | None, float | None, str]:
+        """Photo `i`'s pitch and roll to hold (None: estimate) and the pitch's source."""
+        photo = photos[i][1]
+        assert photo is not None
+        f = photo.focal_px if photo.focal_px is not None else prior_focal_px(*size(i))
+        roll = None if room is None else room[1]
+        if sensor is not None:
+            return sensor, roll, "sensor"
+        if room is not None:
+            return math.degrees(math.atan(f * room[0])), roll, "room"
+        return None, None, "estimated"
 
     def estimate(order: list[int]) -> tuple[dict[int, PhotoCamera], list[int]]:
         """Each photo's camera, the first of `order` judging the pitch and roll of its
         spot; and the photos of that spot."""
         estimated: dict[int, PhotoCamera] = {}
-        spot = [order[0]]
-        pitch = spot_pitch(order[0])
-        if no_focal(order[0]):
+        lead = order[0]
+        spot = [lead]
+        pitch, room = spot_pitch(lead), spot_room(lead)
+        if no_focal(lead):
             # no focal length in EXIF: the first photo and those of its size without one
             # were taken from one spot with one lens, whose focal length their rows choose
-            spot = [i for i in order if no_focal(i) and size(i) == size(order[0])]
+            spot = [i for i in order if no_focal(i) and size(i) == size(lead)]
             points = []
             for i in spot:
                 detection = photos[i][0]
                 assert detection is not None
                 points.append((detection, *size(i), bodies[i]))
-            estimated.update(zip(spot, estimate_shared_focal(points, pitch), strict=True))
+            estimated.update(zip(spot, estimate_shared_focal(points, pitch, "sensor", room),
+                                 strict=True))
         for i in order:
             if i in estimated:
                 continue
             photo, detection = photos[i][1], photos[i][0]
             assert photo is not None and detection is not None
             h, w = photo.rgb.shape[:2]
-            first = estimated.get(order[0])
-            same = first is not None and (first.width, first.height) == (w, h) and (
-                first.focal_source == (
-                    "estimated" if photo.focal_px is None else photo.focal_source)
-            ) and (photo.focal_px is None or abs(photo.focal_px - first.focal_px) < 1e-6)
-            if same:
+            first = estimated.get(lead)
+            own: tuple[float | None, float | None, str]
+            if first is not None and same_lens(i, lead):
                 spot.append(i)
-            own = pitch if i == order[0] else measured[i]
+                own = first.pitch_deg, first.roll_deg, first.pitch_source
+            elif i == lead:
+                own = held(i, pitch, room)
+            else:
+                reading = seen[i]
+                own = held(i, measured[i], None if reading is None else (
+                    reading.tilt_per_px, reading.roll_deg))
             estimated[i] = estimate_camera(
                 detection, w, h, bodies[i], photo.focal_px, photo.focal_source,
-                pitch_deg=first.pitch_deg if same and first else own,
-                roll_deg=first.roll_deg if same and first else None,
+                pitch_deg=own[0], roll_deg=own[1], pitch_source=own[2],
             )
         return estimated, spot
 
@@ -391,6 +433,14 @@ def scan_from_photos(
     t = begin("feature_detection")
     height_m = measurements.height / 100.0
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
+    # the room's verticals, where a photo shows enough of them, tell its camera's pitch
+    rooms: list[RoomVerticals | None] = []
+    for r in used:
+        photo = read[r.index]
+        assert photo is not None and r.detection is not None
+        h, w = photo.rgb.shape[:2]
+        f = photo.focal_px if photo.focal_px is not None else prior_focal_px(w, h)
+        rooms.append(room_verticals(photo.rgb, r.detection, f))
 
     def views(phenotype: dict[str, float], refine: bool = False) -> _Views:
         """Each photo's camera and pose, as the body of `phenotype` explains them, and what
@@ -399,7 +449,7 @@ def scan_from_photos(
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
         estimated = spot_cameras([(r.detection, read[r.index]) for r in used], order, bodies,
-                                 [pitches[r.index] for r in used])
+                                 [pitches[r.index] for r in used], rooms)
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

@@ -147,3 +147,37 @@ def test_when_the_crop_finds_nobody_the_other_crops_are_read_before_the_whole_ph
     calls.clear()
     monkeypatch.setattr(person, "_find", lambda image, box=None: whole if box is None else None)
     assert person._find_person(small) is whole
+
+
+def test_a_tile_that_sees_the_trunk_beats_a_whole_photo_reading_collapsed_onto_the_head(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A side view of a person in white on a wooden floor (grid seed 11, scan 2, the room
+    in perspective): the whole photo's reading collapsed onto the head (26 mask pixels), no
+    tile saw the ankles, but one held the trunk and the knees. The crop is drawn around
+    that tile's reading, and finds the whole person; a crop around the head held nobody."""
+    import render_engine.scan.person as person
+
+    small = np.zeros((240, 200, 3), np.uint8)
+    collapsed = reading(4, 1)
+    collapsed.landmarks[:, :2] = collapsed.landmarks[0, :2]
+    collapsed.landmarks[23:, 2] = 0.05  # hips, knees, ankles unseen
+    collapsed.seg[:] = False
+    collapsed.seg[40:45, 98:103] = True
+    trunk = reading(50, 2)
+    trunk.landmarks[27:, 2] = 0.05  # the ankles unseen
+    trunk.seg[200:] = False
+    whole_person = reading(50, 3)
+    tiles = person._tiles(*small.shape[:2])
+
+    def find(image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> _Found | None:
+        if box is None:
+            return collapsed
+        if box in tiles:
+            return trunk if box == tiles[0] else None
+        return whole_person if box[2] > 100 else None  # a crop around the head: nobody
+
+    monkeypatch.setattr(person, "_find", find)
+    found = person._find_person(small)
+    assert found is not None and person.sees_body(found.landmarks)
+    assert np.nonzero(found.seg.any(axis=1))[0][-1] == 229  # down to the feet

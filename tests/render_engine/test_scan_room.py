@@ -1,0 +1,169 @@
+"""The room's verticals tell the camera's pitch and roll (`render_engine.scan.room`): lines
+drawn towards a known vanishing point read back as its tilt and roll; the person's own
+outline, the floor's planks and a room the person leans against are not taken for them; a
+photo of a furnished room reads the camera that took it, and a scan in such a room holds
+its pitch without a sensor."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+from render_engine.body import build_body  # noqa: E402
+from render_engine.scan import person as P  # noqa: E402
+from render_engine.scan import scan_from_photos  # noqa: E402
+from render_engine.scan.person import detect_person  # noqa: E402
+from render_engine.scan.photoshoot import Shot, dressed_colors, jpeg_bytes, take_photo  # noqa: E402
+from render_engine.scan.room import predicted_directions, room_verticals  # noqa: E402
+
+H, W, F = 960, 720, 800.0
+
+
+def standing(lean_deg: float = 0.0, column: float = W / 2) -> P.Detection:
+    """A person on `column`, their axis leaning `lean_deg` (clockwise) from the photo's
+    vertical, filling the middle fifth of the photo's width."""
+    landmarks = np.zeros((33, 3))
+    landmarks[:, 2] = 1.0
+    feet = np.array([column, 0.9 * H])
+    top = feet + 0.6 * H * np.array([math.sin(math.radians(lean_deg)),
+                                      -math.cos(math.radians(lean_deg))])
+    for i in (P.LEFT_ANKLE, P.RIGHT_ANKLE):
+        landmarks[i, :2] = feet
+    for i in (P.LEFT_SHOULDER, P.RIGHT_SHOULDER):
+        landmarks[i, :2] = top
+    mask = np.zeros((H, W), bool)
+    mask[int(0.2 * H):int(0.92 * H), int(column - W / 10):int(column + W / 10)] = True
+    return P.Detection(landmarks=landmarks, mask=mask, second_person=False)
+
+
+def lines_towards(vanishing: np.ndarray, columns: list[float], rows: tuple[float, float] = (
+        0.1 * H, 0.85 * H)) -> np.ndarray:
+    """(H, W, 3) a light wall with dark lines through `vanishing` (pixels), one crossing
+    each of `columns` at the photo's middle row, drawn between `rows`."""
+    rgb = np.full((H, W, 3), 200, np.uint8)
+    rgb += np.random.default_rng(0).integers(0, 6, rgb.shape, dtype=np.uint8)
+    for column in columns:
+        through = np.array([column, H / 2])
+        d = vanishing - through
+        ends = [through + d * (row - H / 2) / d[1] for row in rows]
+        cv2.line(rgb, tuple(int(round(v)) for v in ends[0]),
+                 tuple(int(round(v)) for v in ends[1]), (60, 50, 40), 3, cv2.LINE_AA)
+    return rgb
+
+
+def vanishing_point(pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Where a camera of focal `F` tilted and rolled so sees the room's verticals meet."""
+    g = F / math.tan(math.radians(pitch_deg))
+    roll = math.radians(roll_deg)
+    return np.array([W / 2 - g * math.sin(roll), H / 2 + g * math.cos(roll)])
+
+
+COLUMNS = [40.0, 110.0, 190.0, 260.0, 480.0, 560.0, 640.0, 690.0]
+
+
+@pytest.mark.parametrize(("pitch", "roll"), [(8.0, 0.0), (-5.0, 2.0), (3.0, -2.5)])
+def test_lines_towards_a_vanishing_point_read_as_its_pitch_and_roll(pitch: float,
+                                                                     roll: float) -> None:
+    rgb = lines_towards(vanishing_point(pitch, roll), COLUMNS)
+    reading = room_verticals(rgb, standing(lean_deg=roll), F)
+    assert reading is not None
+    assert reading.pitch_deg(F) == pytest.approx(pitch, abs=0.3)
+    assert reading.roll_deg == pytest.approx(roll, abs=0.2)
+    assert len(reading.segments) >= len(COLUMNS)
+
+
+def test_the_direction_of_a_vertical_points_at_the_vanishing_point() -> None:
+    tilt, roll = math.tan(math.radians(7.0)) / F, math.radians(1.5)
+    points = np.array([[-300.0, -200.0], [250.0, 100.0], [0.0, 0.0]])
+    vanishing = np.array([-math.sin(roll), math.cos(roll)]) / tilt
+    towards = vanishing - points
+    towards /= np.linalg.norm(towards, axis=1, keepdims=True)
+    assert np.allclose(predicted_directions(tilt, roll, points), towards, atol=1e-9)
+
+
+def test_a_plain_wall_reads_nothing() -> None:
+    rgb = np.full((H, W, 3), 200, np.uint8)
+    assert room_verticals(rgb, standing(), F) is None
+
+
+def test_the_persons_own_outline_is_not_taken_for_the_rooms_verticals() -> None:
+    """Lines only where the person's mask is (their legs, their clothes' seams, a mask
+    grown over a wide dress) say nothing."""
+    rgb = lines_towards(vanishing_point(8.0, 0.0), COLUMNS)
+    assert room_verticals(rgb, standing(), F) is not None
+    person = standing()
+    for column in COLUMNS:
+        person.mask[:, int(column) - 15:int(column) + 15] = True
+    assert room_verticals(rgb, person, F) is None
+
+
+def test_lines_converging_near_the_middle_of_the_photo_are_not_verticals() -> None:
+    """A wooden floor's planks run towards the camera and meet on the horizon, inside the
+    photo: a pitch of over 25 degrees would be needed for verticals to meet there."""
+    rgb = lines_towards(np.array([W / 2, 0.45 * H]), COLUMNS, rows=(0.6 * H, H - 5.0))
+    assert room_verticals(rgb, standing(), F) is None
+
+
+def test_a_person_leaning_away_from_the_rooms_vertical_voids_the_reading() -> None:
+    """People stand upright: a person's axis 8 degrees off what the lines call vertical
+    says the lines are not the room's verticals (a slanted pattern, a leaning shelf)."""
+    rgb = lines_towards(vanishing_point(4.0, 0.0), COLUMNS)
+    assert room_verticals(rgb, standing(), F) is not None
+    assert room_verticals(rgb, standing(lean_deg=8.0), F) is None
+
+
+@pytest.mark.slow
+def test_photos_of_a_furnished_room_read_the_camera_that_took_them() -> None:
+    """Cameras drawn as the benchmark draws them (any distance, lens height, lens, aspect,
+    pitch and roll), in the generator's room in perspective: each reading within a degree
+    of the pitch and half a degree of the roll, where the photo gives one."""
+    import random
+
+    body = build_body({"age": 0.7, "gender": 0.4, "weight": 0.5, "height": 0.6})
+    colours = dressed_colors(body, "medium_dark", "grey")
+    rng = random.Random(5)
+    readings = 0
+    for k, pose in enumerate(("front", "side_left", "back", "side_right")):
+        shot = Shot(distance_m=rng.uniform(1.8, 4.0), lens_height_m=rng.uniform(0.6, 1.6),
+                    vfov_deg=rng.uniform(45, 80), aspect=rng.choice([3 / 4, 9 / 16, 1.0]),
+                    pitch_deg=rng.uniform(-10, 10), roll_deg=rng.uniform(-3, 3),
+                    background="room", rows=800)
+        rgb = take_photo(body.mesh.verts, body.mesh.faces, colours, pose, shot, seed=k)
+        reading = room_verticals(rgb, detect_person(rgb), shot.focal_px)
+        if reading is None:
+            continue
+        readings += 1
+        assert reading.pitch_deg(shot.focal_px) == pytest.approx(shot.pitch_deg, abs=1.0)
+        assert reading.roll_deg == pytest.approx(shot.roll_deg, abs=0.5)
+    assert readings >= 3
+
+
+@pytest.mark.slow
+def test_a_scan_in_a_furnished_room_takes_its_pitch_from_the_room() -> None:
+    """A phone tipped down 8 degrees, no focal length in EXIF, no sensor reading: every
+    camera's pitch comes from the room, within a degree and a half of the truth (the
+    focal length the rows choose carries it), and its roll within half a degree. (What
+    a pitch held at the truth does for the girths: `test_scan_camera_pitch`.)"""
+    body = build_body({"gender": 0.64, "age": 0.96, "muscle": 0.49, "weight": 0.23,
+                       "height": 0.59, "proportions": 0.56})
+    colours = dressed_colors(body, "light", "olive")
+    shot = Shot(distance_m=3.0, lens_height_m=1.3, vfov_deg=62.0, aspect=9 / 16,
+                pitch_deg=8.0, roll_deg=1.0, rows=960, background="room", exif=False)
+    photos: list[tuple[str, bytes | torch.Tensor]] = [
+        (pose, jpeg_bytes(take_photo(body.mesh.verts, body.mesh.faces, colours, pose, shot,
+                                     seed=i), shot))
+        for i, pose in enumerate(("front", "side_left", "back"))
+    ]
+    result = scan_from_photos(photos, height_cm=body.measurements["height"])
+    cameras = [r.camera for r in result.photo_reports if r.camera]
+    assert len(cameras) == 3
+    for camera in cameras:
+        assert camera.pitch_source == "room"
+        assert camera.pitch_deg == pytest.approx(8.0, abs=1.5)
+        assert camera.roll_deg == pytest.approx(1.0, abs=0.5)

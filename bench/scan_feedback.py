@@ -1,7 +1,8 @@
 """Regenerate the scan-feedback overlays in docs/scan/ (docs/scan.md "What each photo
 reports"): a generated photo set in a furnished room, 9:16, whose front photo (taken too close)
 cuts off the feet. The scan refuses it and reports every photo; the overlays saved are the
-bytes the worker would store.
+bytes the worker would store. Then a set taken by a phone tipped 8 degrees down, which
+completes: its front photo's overlay shows the room's verticals that told the tilt.
 
     python bench/scan_feedback.py                  # into docs/scan/
     python bench/scan_feedback.py --out /tmp/fb
@@ -56,6 +57,19 @@ def main() -> None:
         name = PHOTOS[photo.pose][0]
         if name and photo.overlay:
             (out / name).write_bytes(photo.overlay)
+
+    tilted = Shot(rows=960, aspect=9 / 16, background="room", distance_m=3.0,
+                  lens_height_m=1.4, vfov_deg=65, pitch_deg=8.0, roll_deg=1.0, exif=False)
+    done = scan_from_photos(
+        [(pose, jpeg_bytes(take_photo(body.mesh.verts, body.mesh.faces, colours, pose, tilted,
+                                      seed=3), tilted)) for pose in ("front", "side_left", "back")],
+        body.measurements["height"],
+    )
+    front = done.feedback[0]
+    camera = done.photo_reports[0].camera
+    assert front.overlay is not None and camera is not None
+    print("tilted front:", camera.as_report())
+    (out / "feedback_room_verticals.jpg").write_bytes(front.overlay)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ def estimate_camera(
     pitch_deg: float | None = None,
     roll_deg: float | None = None,
     pitch_source: str = "estimated",
+    soles: bool = True,
 ) -> PhotoCamera:
     """The photo's camera (see the module): pitch, distance and lens height by least
     squares on the rows of the soles, the crown and the joints against `body` projected.
@@ -224,11 +225,11 @@ def estimate_camera(
         pitch, d, h = x
         if fixed is not None:
             pitch = fixed
-        soles = _rows(body.soles, f, cy, pitch, d, h).max()
+        soles_row = _rows(body.soles, f, cy, pitch, d, h).max()
         crown = _rows(body.crown, f, cy, pitch, d, h).min()
         joints = _rows(body.joints, f, cy, pitch, d, h).mean(axis=1)[seen]
-        ends = np.array([soles, crown], dtype=np.float64)
-        return ends - observed[:2], joints - observed[2:][seen]
+        ends = np.array([soles_row, crown], dtype=np.float64) - observed[:2]
+        return (ends if soles else ends[1:]), joints - observed[2:][seen]
 
     def residuals(x: np.ndarray) -> np.ndarray:
         """Each row's error in metres at the person over its tolerance, and the pitch prior."""

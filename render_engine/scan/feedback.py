@@ -1,7 +1,8 @@
 """What a scan tells the person about each photo (or chosen video frame): its pose, accepted
 or refused with the reason's code and message, and what was detected drawn over the photo
-(the outline and BlazePose's keypoints, `overlay.draw_overlay`), so that a client can show
-why a photo was refused and what to change."""
+(the outline and BlazePose's keypoints, and the room's verticals that told the camera's
+tilt: `overlay.draw_overlay`), so that a client can show why a photo was refused and what
+to change."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ class PhotoFeedback:
 
 
 def photo_feedback(index: int, pose: str, quality: PhotoQuality, used: bool,
-                   rgb: np.ndarray | None, detection: Detection | None) -> PhotoFeedback:
-    """One photo's feedback; the overlay is drawn whenever a person was found in it."""
+                   rgb: np.ndarray | None, detection: Detection | None,
+                   verticals: np.ndarray | None = None) -> PhotoFeedback:
+    """One photo's feedback; the overlay is drawn whenever a person was found in it (with
+    `verticals`, the room's vertical edges read in it: (K, 4) segments)."""
     from render_engine.scan.overlay import draw_overlay
 
     if used:
@@ -54,5 +57,5 @@ def photo_feedback(index: int, pose: str, quality: PhotoQuality, used: bool,
     overlay = None
     if rgb is not None and detection is not None:
         overlay = draw_overlay(rgb, detection, verdict, max_side=OVERLAY_SIDE,
-                               image_format="JPEG")
+                               image_format="JPEG", verticals=verticals)
     return PhotoFeedback(index, pose, used, code, message, overlay)

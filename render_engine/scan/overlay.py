@@ -1,6 +1,6 @@
 """What the scan saw in a photo, drawn over it: the person's outline, BlazePose's skeleton and
-landmarks, and the photo's verdict (its reason when refused). A PNG or JPEG a client can
-show."""
+landmarks, the room's vertical edges that told the camera's tilt (`room`), and the photo's
+verdict (its reason when refused). A PNG or JPEG a client can show."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from render_engine.scan import person as P
 OUTLINE = (0, 255, 120)
 BONE = (255, 200, 0)
 POINT = (255, 60, 60)
+VERTICAL = (0, 200, 255)
 
 
 def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
-                 max_side: int = 800, image_format: str = "PNG") -> bytes:
-    """(H, W, 3) uint8 photo, its detection (None: nobody found) and a one-line verdict ->
-    PNG (or JPEG) bytes at most `max_side` pixels on the long side."""
+                 max_side: int = 800, image_format: str = "PNG",
+                 verticals: np.ndarray | None = None) -> bytes:
+    """(H, W, 3) uint8 photo, its detection (None: nobody found), a one-line verdict and the
+    room's verticals read (K, 4: x0, y0, x1, y1 in the photo's pixels) -> PNG (or JPEG)
+    bytes at most `max_side` pixels on the long side."""
     from PIL import Image, ImageDraw, ImageFont
     from scipy import ndimage
 
@@ -28,6 +31,9 @@ def draw_overlay(rgb: np.ndarray, detection: P.Detection | None, verdict: str,
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     image = image.resize(size, Image.Resampling.BILINEAR)
     draw = ImageDraw.Draw(image)
+    if verticals is not None:
+        for x0, y0, x1, y1 in verticals * scale:
+            draw.line([(x0, y0), (x1, y1)], fill=VERTICAL, width=max(2, round(max(size) / 300)))
     if detection is not None:
         mask = np.asarray(
             Image.fromarray(detection.mask.astype(np.uint8) * 255).resize(

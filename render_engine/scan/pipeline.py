@@ -308,7 +308,23 @@ def spot_cameras(
     if far:
         lead = next(i for i in order if i in spot and i not in far)
         if lead != order[0]:
-            estimated, _ = estimate([lead] + [i for i in order if i != lead])
+            estimated, spot = estimate([lead] + [i for i in order if i != lead])
+        # a far photo whose crown and joints, without its soles, put the person where the
+        # spot's other photos do lost its feet (the soles' row is the mask's bottom, ended
+        # at a hem); one whose whole outline says further did step back, and stays there
+        near = min(estimated[i].distance_m for i in spot)
+        for i in further(estimated, spot):
+            photo, detection = photos[i][1], photos[i][0]
+            assert photo is not None and detection is not None
+            h, w = photo.rgb.shape[:2]
+            camera = estimated[i]
+            without = estimate_camera(
+                detection, w, h, bodies[i], camera.focal_px, camera.focal_source,
+                pitch_deg=camera.pitch_deg, roll_deg=camera.roll_deg,
+                pitch_source=camera.pitch_source, soles=False,
+            )
+            if without.distance_m <= (1 + SPOT_DISTANCE_SPREAD) * near:
+                estimated[i] = without
     return [estimated[i] for i in range(len(photos))]
 
 
@@ -397,6 +413,8 @@ def scan_from_photos(
             colours[i] = chromaticity(photo.rgb)
             worn.append((colours[i], detection))
     palette = person_palette(worn)
+    # the room's verticals, where a fitted photo shows enough of them, tell its camera's tilt
+    rooms: dict[int, RoomVerticals | None] = {}
     for i, (pose, _data) in enumerate(photos):
         photo, detection = read[i], found[i]
         if photo is None:
@@ -407,9 +425,15 @@ def scan_from_photos(
             image = torch.from_numpy(photo.rgb).permute(2, 0, 1).to(torch.float32) / 255.0
             quality = analyse_detection(image, detection, pose)
         fitted = quality.usable and pose in POSE_YAW_DEG
+        if fitted and photo is not None and detection is not None:
+            h, w = photo.rgb.shape[:2]
+            rooms[i] = room_verticals(photo.rgb, detection, photo.focal_px
+                                      if photo.focal_px is not None else prior_focal_px(w, h))
+        room = rooms.get(i)
         reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
         feedback.append(photo_feedback(i, pose, quality, fitted,
-                                       None if photo is None else photo.rgb, detection))
+                                       None if photo is None else photo.rgb, detection,
+                                       None if room is None else room.segments))
     report("image_analysis", 1.0)
     timings["image_analysis"] = time.perf_counter() - t
     reasons = {f"{r.index}:{r.pose}": r.quality.reason for r in reports if r.quality.reason}
@@ -433,14 +457,6 @@ def scan_from_photos(
     t = begin("feature_detection")
     height_m = measurements.height / 100.0
     start = fit_measurements(measurements, gender=gender, body_type=body_type).phenotype
-    # the room's verticals, where a photo shows enough of them, tell its camera's pitch
-    rooms: list[RoomVerticals | None] = []
-    for r in used:
-        photo = read[r.index]
-        assert photo is not None and r.detection is not None
-        h, w = photo.rgb.shape[:2]
-        f = photo.focal_px if photo.focal_px is not None else prior_focal_px(w, h)
-        rooms.append(room_verticals(photo.rgb, r.detection, f))
 
     def views(phenotype: dict[str, float], refine: bool = False) -> _Views:
         """Each photo's camera and pose, as the body of `phenotype` explains them, and what
@@ -449,7 +465,8 @@ def scan_from_photos(
         # the front photo (else the back) first: BlazePose's joints sit nearest anny's there
         order = sorted(range(len(used)), key=lambda i: {"front": 0, "back": 1}.get(poses[i], 2))
         estimated = spot_cameras([(r.detection, read[r.index]) for r in used], order, bodies,
-                                 [pitches[r.index] for r in used], rooms)
+                                 [pitches[r.index] for r in used],
+                                 [rooms.get(r.index) for r in used])
         cameras: list[PhotoCamera] = []
         photo_poses: list[PhotoPose] = []
         widths: list[torch.Tensor] = []

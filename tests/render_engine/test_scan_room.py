@@ -135,7 +135,9 @@ def test_photos_of_a_furnished_room_read_the_camera_that_took_them() -> None:
                     pitch_deg=rng.uniform(-10, 10), roll_deg=rng.uniform(-3, 3),
                     background="room", rows=800)
         rgb = take_photo(body.mesh.verts, body.mesh.faces, colours, pose, shot, seed=k)
-        reading = room_verticals(rgb, detect_person(rgb), shot.focal_px)
+        detection = detect_person(rgb)
+        assert detection is not None
+        reading = room_verticals(rgb, detection, shot.focal_px)
         if reading is None:
             continue
         readings += 1
@@ -167,3 +169,61 @@ def test_a_scan_in_a_furnished_room_takes_its_pitch_from_the_room() -> None:
         assert camera.pitch_source == "room"
         assert camera.pitch_deg == pytest.approx(8.0, abs=1.5)
         assert camera.roll_deg == pytest.approx(1.0, abs=0.5)
+
+
+def test_the_overlay_draws_the_verticals_read_over_the_rooms_lines() -> None:
+    import io
+
+    from PIL import Image
+
+    from render_engine.scan.overlay import VERTICAL, draw_overlay
+
+    rgb = lines_towards(vanishing_point(6.0, 1.0), COLUMNS)
+    reading = room_verticals(rgb, standing(lean_deg=1.0), F)
+    assert reading is not None
+    png = draw_overlay(rgb, None, "front: accepted", max_side=480, verticals=reading.segments)
+    drawn = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    marked = (drawn == np.array(VERTICAL)).all(axis=2)
+    dark = np.asarray(Image.fromarray(rgb).resize(drawn.shape[1::-1])).mean(axis=2) < 150
+    assert marked.sum() > 500
+    assert cv2.dilate(dark.astype(np.uint8), np.ones((5, 5), np.uint8))[marked].mean() > 0.95
+
+
+@pytest.mark.slow
+def test_a_spot_takes_the_rooms_tilt_where_no_sensor_read_one_and_the_sensors_before_it() -> None:
+    """The three photos of one spot (EXIF focal length): with the room's readings and no
+    sensor, every camera holds the room's pitch and roll; with a sensor's reading too, the
+    sensor's pitch and still the room's roll; with neither, the rows estimate both."""
+    from render_engine.scan.person import Detection
+    from render_engine.scan.pipeline import _body_points, _Photo, _read, spot_cameras
+
+    body = build_body({"age": 0.6, "gender": 0.2, "weight": 0.45})
+    colours = dressed_colors(body, "medium_light", "navy")
+    shot = Shot(distance_m=2.6, lens_height_m=1.0, vfov_deg=66.0, aspect=3 / 4,
+                pitch_deg=-4.0, roll_deg=-1.5, rows=800, background="room")
+    poses = ["front", "side_left", "back"]
+    photos: list[tuple[Detection | None, _Photo | None]] = []
+    rooms = []
+    for i, pose in enumerate(poses):
+        photo = _read(jpeg_bytes(take_photo(body.mesh.verts, body.mesh.faces, colours, pose,
+                                            shot, seed=i), shot))
+        detection = detect_person(photo.rgb)
+        assert detection is not None
+        photos.append((detection, photo))
+        rooms.append(room_verticals(photo.rgb, detection, shot.focal_px))
+    assert sum(r is not None for r in rooms) >= 2
+    bodies, _ = _body_points({"age": 0.6, "gender": 0.2, "weight": 0.45}, poses)
+
+    from_room = spot_cameras(photos, [0, 2, 1], bodies, None, rooms)
+    assert {c.pitch_source for c in from_room} == {"room"}
+    assert len({c.pitch_deg for c in from_room}) == 1
+    assert from_room[0].pitch_deg == pytest.approx(-4.0, abs=0.75)
+    assert from_room[0].roll_deg == pytest.approx(-1.5, abs=0.3)
+
+    with_sensor = spot_cameras(photos, [0, 2, 1], bodies, [-3.0, -3.2, -3.1], rooms)
+    assert {c.pitch_source for c in with_sensor} == {"sensor"}
+    assert with_sensor[1].pitch_deg == pytest.approx(-3.1)
+    assert with_sensor[1].roll_deg == from_room[1].roll_deg
+
+    alone = spot_cameras(photos, [0, 2, 1], bodies)
+    assert {c.pitch_source for c in alone} == {"estimated"}

@@ -128,6 +128,8 @@ JOINTS = (
     ((P.LEFT_HIP, P.RIGHT_HIP), ("upperleg01.L", "upperleg01.R")),
     ((P.LEFT_SHOULDER, P.RIGHT_SHOULDER), ("upperarm01.L", "upperarm01.R")),
 )
+#: The first of `JOINTS` below the hips (ankles, knees).
+LOWER_JOINTS = 2
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,10 @@ def estimate_camera(
     roll = body_roll(detection) if roll_deg is None else math.radians(roll_deg)
     observed = person_rows(detection, roll, f, cx, cy)  # (2 + K,)
     seen = ~np.isnan(observed[2:])
+    if not soles:
+        # the lowest rows go with the soles: where the outline lost the feet, the ankles'
+        # and knees' landmarks are often lost with them (drawn at a hem)
+        seen[:LOWER_JOINTS] = False
 
     fixed = None if pitch_deg is None else math.radians(pitch_deg)
 

@@ -59,7 +59,7 @@ def main() -> None:
             (out / name).write_bytes(photo.overlay)
 
     tilted = Shot(rows=960, aspect=9 / 16, background="room", distance_m=3.0,
-                  lens_height_m=1.4, vfov_deg=65, pitch_deg=8.0, roll_deg=1.0, exif=False)
+                  lens_height_m=1.4, vfov_deg=65, pitch_deg=8.0, roll_deg=1.0)
     done = scan_from_photos(
         [(pose, jpeg_bytes(take_photo(body.mesh.verts, body.mesh.faces, colours, pose, tilted,
                                       seed=3), tilted)) for pose in ("front", "side_left", "back")],

@@ -210,7 +210,8 @@ def estimate_camera(
     """The photo's camera (see the module): pitch, distance and lens height by least
     squares on the rows of the soles, the crown and the joints against `body` projected.
     `pitch_deg` / `roll_deg` given: held at that value (a camera shared by several photos,
-    a phone's reading, the room's verticals: `pitch_source` says which)."""
+    a phone's reading, the room's verticals: `pitch_source` says which). `soles` False:
+    the soles', ankles' and knees' rows left out (a photo whose outline lost the feet)."""
     from scipy.optimize import least_squares
 
     if focal_px is None:

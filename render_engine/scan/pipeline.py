@@ -195,8 +195,11 @@ def spot_cameras(
     `SPOT_DISTANCE_SPREAD` further away than the nearest has lost part of the outline (dark
     bare feet on a brown wooden floor: the mask and the foot landmarks end at the leggings'
     hem, the person 8 % short, and its rows read a tilt 15 degrees off): the first photo of
-    `order` that is not that far judges the spot's pitch and roll then. Each photo keeps its
-    own distance and lens height: one that did step back is seen from where it stood.
+    `order` that is not that far judges the spot's pitch and roll then, and each far photo
+    is read again from its crown, shoulders and hips alone (`estimate_camera` without
+    `soles`: the ankles' and knees' landmarks are often lost with the feet): where that puts
+    the person within the spread of the nearest, it lost its feet and is read so; where
+    even its upper body says further, the person did step back and is seen from there.
 
     What is measured beats what the rows estimate. `pitches`: each photo's pitch as the
     phone's motion sensor measured it (None where it did not): a spot's pitch is the mean
@@ -309,9 +312,9 @@ def spot_cameras(
         lead = next(i for i in order if i in spot and i not in far)
         if lead != order[0]:
             estimated, spot = estimate([lead] + [i for i in order if i != lead])
-        # a far photo whose crown and joints, without its soles, put the person where the
-        # spot's other photos do lost its feet (the soles' row is the mask's bottom, ended
-        # at a hem); one whose whole outline says further did step back, and stays there
+        # a far photo whose crown, shoulders and hips put the person where the spot's other
+        # photos do lost its feet (the soles' row is the mask's bottom, ended at a hem);
+        # one whose upper body says further too did step back, and stays there
         near = min(estimated[i].distance_m for i in spot)
         for i in further(estimated, spot):
             photo, detection = photos[i][1], photos[i][0]

@@ -13,12 +13,15 @@ vanishing point's distance from the centre is its inverse) and the roll. With th
 length (EXIF, or each candidate of `camera.estimate_shared_focal`) that is the pitch.
 
 How: OpenCV's line segment detector (LSD) on the photo, the segments away from the person
-(the person's mask, grown) and within `MAX_LEAN_DEG` of the photo's vertical kept; a
-RANSAC over pairs of segments (their intersection is a candidate vanishing point) picks the
-largest set that converges to one point, least squares on that set's angles (each
-segment weighted by its length) refines it and says how well it is known. A reading is
-given only when enough long segments, spread across the photo, agree with it, and the
-person's own axis (ankles to shoulders) stands along it.
+(the person's mask, grown) kept. The lines that meet inside the photo, on the horizon (a
+floor's planks, a ceiling's or a rug's edges running away from the camera: near the middle
+column some look upright) are found first and left out. Among the rest within
+`MAX_LEAN_DEG` of the photo's vertical, a RANSAC over pairs of segments (their
+intersection is a candidate vanishing point) picks the largest set that converges to one
+point beyond a `MAX_PITCH_DEG` tilt's, and least squares on that set's angles (each
+segment's end offset in pixels: long segments count most) refines it and says how well it
+is known. A reading is given only when enough long segments, spread across the photo,
+agree with it, and the person's own axis (ankles to shoulders) stands along it.
 """
 
 from __future__ import annotations

@@ -307,9 +307,10 @@ def estimate_shared_focal(
     best: tuple[float, list[PhotoCamera]] | None = None
     for k in FOCAL_CANDIDATES:
         f = prior * k
-        pitch, roll, source = pitch_deg, None, pitch_source
+        # the room's roll wherever it was read; its pitch where no sensor measured one
+        pitch, roll, source = pitch_deg, None if room is None else room[1], pitch_source
         if room is not None and pitch_deg is None:
-            pitch, roll, source = math.degrees(math.atan(f * room[0])), room[1], "room"
+            pitch, source = math.degrees(math.atan(f * room[0])), "room"
         first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated",
                                 pitch_deg=pitch, roll_deg=roll, pitch_source=source)
         cameras = [first] + [

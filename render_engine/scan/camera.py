@@ -41,6 +41,7 @@ import torch
 
 from render_engine.scan import person as P
 from render_engine.scan.decode import FILM_DIAGONAL_MM
+from render_engine.scan.room import pitch_from_tilt
 
 PRIOR_FOCAL_35MM = 26.0
 #: How far (m, at the person) each measured row may stray from the same point of the body:
@@ -310,7 +311,7 @@ def estimate_shared_focal(
         # the room's roll wherever it was read; its pitch where no sensor measured one
         pitch, roll, source = pitch_deg, None if room is None else room[1], pitch_source
         if room is not None and pitch_deg is None:
-            pitch, source = math.degrees(math.atan(f * room[0])), "room"
+            pitch, source = pitch_from_tilt(room[0], f), "room"
         first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated",
                                 pitch_deg=pitch, roll_deg=roll, pitch_source=source)
         cameras = [first] + [

@@ -14,7 +14,6 @@ Stages (the spec's ScanStatusResponse), with the overall progress each one spans
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,7 +63,7 @@ from render_engine.scan.quality import (
     to_rgb8,
     unreadable,
 )
-from render_engine.scan.room import RoomVerticals, room_verticals
+from render_engine.scan.room import RoomVerticals, pitch_from_tilt, room_verticals
 from render_engine.scan.silhouette import ANALYSIS_HEIGHT
 from render_engine.scan.trunk import trunk_runs
 
@@ -256,7 +255,7 @@ def spot_cameras(
         if sensor is not None:
             return sensor, roll, "sensor"
         if room is not None:
-            return math.degrees(math.atan(f * room[0])), roll, "room"
+            return pitch_from_tilt(room[0], f), roll, "room"
         return None, None, "estimated"
 
     def estimate(order: list[int]) -> tuple[dict[int, PhotoCamera], list[int]]:

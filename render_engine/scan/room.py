@@ -64,6 +64,12 @@ RANSAC_TRIALS = 300
 MAX_ROWS = 1280
 
 
+def pitch_from_tilt(tilt_per_px: float, focal_px: float) -> float:
+    """The pitch (degrees) that a tilt per pixel (tan(pitch) / focal_px) gives at a focal
+    length."""
+    return math.degrees(math.atan(focal_px * tilt_per_px))
+
+
 @dataclass(frozen=True)
 class RoomVerticals:
     """What a photo's room says of its camera: tan(pitch) / focal_px (1/px, positive looking
@@ -76,7 +82,7 @@ class RoomVerticals:
     segments: np.ndarray = field(compare=False, repr=False)
 
     def pitch_deg(self, focal_px: float) -> float:
-        return math.degrees(math.atan(focal_px * self.tilt_per_px))
+        return pitch_from_tilt(self.tilt_per_px, focal_px)
 
     def pitch_sd_deg(self, focal_px: float) -> float:
         tan = focal_px * self.tilt_per_px

@@ -64,7 +64,7 @@ class PhotoCamera:
     """The camera of one photo (pixels of the decoded photo, metres, degrees)."""
 
     focal_px: float
-    focal_source: str  # "exif_35mm", "exif_sensor", "estimated" or "prior"
+    focal_source: str  # "exif_35mm", "exif_sensor", "room", "estimated" or "prior"
     width: int
     height: int
     pitch_deg: float  # positive: looking down
@@ -287,6 +287,7 @@ def estimate_shared_focal(
     pitch_deg: float | None = None,
     pitch_source: str = "sensor",
     room: tuple[float, float] | None = None,
+    room_focal: tuple[float, float] | None = None,
 ) -> list[PhotoCamera]:
     """The cameras of photos taken from one spot with one lens of unknown focal length
     (`photos`: detection, width, height, body points; same size): the focal length that
@@ -296,7 +297,9 @@ def estimate_shared_focal(
     one they give at its focal length, and the roll theirs); each candidate of
     `FOCAL_CANDIDATES` is scored by the sum of the cameras' misfits (the rows against the
     body, the pitch prior) and a log-normal prior about the phone prior (`FOCAL_LOG_SD`),
-    and the best is kept.
+    and the best is kept. `room_focal`: the focal length the room's vanishing points give
+    (`room.focal_from_horizon`: pixels, standard deviation in log) is one more candidate
+    and one more log-normal term; the cameras' focal source is then "room".
 
     Why it can tell: a focal length, a pitch and a lens height trade against each other for
     points on one plane, but the person is not on one plane (feet towards the camera, the
@@ -306,20 +309,25 @@ def estimate_shared_focal(
     width, height = photos[0][1], photos[0][2]
     prior = prior_focal_px(width, height)
     best: tuple[float, list[PhotoCamera]] | None = None
-    for k in FOCAL_CANDIDATES:
+    focal_source = "estimated" if room_focal is None else "room"
+    candidates = FOCAL_CANDIDATES if room_focal is None else (
+        *FOCAL_CANDIDATES, room_focal[0] / prior)
+    for k in candidates:
         f = prior * k
         # the room's roll wherever it was read; its pitch where no sensor measured one
         pitch, roll, source = pitch_deg, None if room is None else room[1], pitch_source
         if room is not None and pitch_deg is None:
             pitch, source = pitch_from_tilt(room[0], f), "room"
-        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, "estimated",
+        first = estimate_camera(photos[0][0], width, height, photos[0][3], f, focal_source,
                                 pitch_deg=pitch, roll_deg=roll, pitch_source=source)
         cameras = [first] + [
-            estimate_camera(det, w, h, body, f, "estimated", pitch_deg=first.pitch_deg,
+            estimate_camera(det, w, h, body, f, focal_source, pitch_deg=first.pitch_deg,
                             roll_deg=first.roll_deg, pitch_source=first.pitch_source)
             for det, w, h, body in photos[1:]
         ]
         score = sum(c.misfit for c in cameras) + 0.5 * (math.log(k) / FOCAL_LOG_SD) ** 2
+        if room_focal is not None:
+            score += 0.5 * (math.log(f / room_focal[0]) / room_focal[1]) ** 2
         if best is None or score < best[0]:
             best = (score, cameras)
     assert best is not None

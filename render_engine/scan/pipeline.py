@@ -14,6 +14,7 @@ Stages (the spec's ScanStatusResponse), with the overall progress each one spans
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -245,6 +246,20 @@ def spot_cameras(
         return (sum(w * r.tilt_per_px for w, r in zip(weights, readings, strict=True)) / total,
                 sum(w * r.roll_deg for w, r in zip(weights, readings, strict=True)) / total)
 
+    def spot_focal(lead: int) -> tuple[float, float] | None:
+        """The focal length (pixels, standard deviation in log) the room's vanishing points
+        give for the photos of `lead`'s size and lens: the precision-weighted mean of the
+        logs, as precise as the best single reading (a spot's photos see the same room,
+        their readings are not independent)."""
+        readings = [(r.focal_px, r.focal_log_sd) for i, r in enumerate(seen)
+                    if r is not None and r.focal_px is not None and r.focal_log_sd is not None
+                    and same_lens(i, lead)]
+        if not readings:
+            return None
+        weights = [1.0 / max(sd, 1e-3) ** 2 for _, sd in readings]
+        mean = sum(w * math.log(f) for w, (f, _) in zip(weights, readings, strict=True))
+        return math.exp(mean / sum(weights)), min(sd for _, sd in readings)
+
     def held(i: int, sensor: float | None, room: tuple[float, float] | None
              ) -> tuple[float | None, float | None, str]:
         """Photo `i`'s pitch and roll to hold (None: estimate) and the pitch's source."""
@@ -274,8 +289,8 @@ def spot_cameras(
                 detection = photos[i][0]
                 assert detection is not None
                 points.append((detection, *size(i), bodies[i]))
-            estimated.update(zip(spot, estimate_shared_focal(points, pitch, "sensor", room),
-                                 strict=True))
+            estimated.update(zip(spot, estimate_shared_focal(points, pitch, "sensor", room,
+                                                             spot_focal(lead)), strict=True))
         for i in order:
             if i in estimated:
                 continue
@@ -429,8 +444,10 @@ def scan_from_photos(
         fitted = quality.usable and pose in POSE_YAW_DEG
         if fitted and photo is not None and detection is not None:
             h, w = photo.rgb.shape[:2]
-            rooms[i] = room_verticals(photo.rgb, detection, photo.focal_px
-                                      if photo.focal_px is not None else prior_focal_px(w, h))
+            rooms[i] = room_verticals(
+                photo.rgb, detection, photo.focal_px
+                if photo.focal_px is not None else prior_focal_px(w, h),
+                focal_known=photo.focal_px is not None)
         room = rooms.get(i)
         reports.append(PhotoReport(i, pose, quality, fitted, None, detection))
         feedback.append(photo_feedback(i, pose, quality, fitted,

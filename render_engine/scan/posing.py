@@ -319,10 +319,17 @@ ARM_HALF_WIDTH_M = ((P.LEFT_ELBOW, 0.045), (P.RIGHT_ELBOW, 0.045), (P.LEFT_WRIST
                     (P.RIGHT_WRIST, 0.04))
 
 
+#: A hanging arm's wrist is at about the hip joint's height (wrist and trochanter heights
+#: are close in anthropometric tables), so the landmarks' errors put it either side: the
+#: wrists may read this far (m) above the hips' landmarks and still hang. Arms in an A-pose
+#: raise the wrists 10-20 cm above that.
+WRIST_ABOVE_HIPS_M = 0.04
+
+
 def arms_over_trunk(detection: P.Detection, camera: PhotoCamera) -> bool:
-    """Whether a side photo shows both arms hanging over the trunk: the wrists below the
-    hips and every elbow and wrist landmark within the person's outline along its row by
-    the arm's half thickness there.
+    """Whether a side photo shows both arms hanging over the trunk: the wrists down at the
+    hips (`WRIST_ABOVE_HIPS_M`) and every elbow and wrist landmark within the person's
+    outline along its row by the arm's half thickness there.
 
     Seen from the side, a hanging arm lies over the trunk and the thigh and adds nothing to
     the outline; but a side view hardly shows how far the arms are raised sideways (only by
@@ -334,10 +341,11 @@ def arms_over_trunk(detection: P.Detection, camera: PhotoCamera) -> bool:
     hand in front of the belly fail the test, and the whole body is compared as before."""
     mask = detection.mask
     h, w = mask.shape
-    hips_row = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[1])
-    if min(detection.landmarks[i, 1] for i in (P.LEFT_WRIST, P.RIGHT_WRIST)) < hips_row:
-        return False
     px_per_m = camera.focal_px / max(camera.distance_m, 1e-6)
+    hips_row = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[1])
+    if min(detection.landmarks[i, 1] for i in (P.LEFT_WRIST, P.RIGHT_WRIST)) < (
+            hips_row - WRIST_ABOVE_HIPS_M * px_per_m):
+        return False
     for index, half_m in ARM_HALF_WIDTH_M:
         x, y = detection.landmarks[index, :2]
         r, c = int(round(float(y))), int(round(float(x)))

@@ -22,6 +22,15 @@ point beyond a `MAX_PITCH_DEG` tilt's, and least squares on that set's angles (e
 segment's end offset in pixels: long segments count most) refines it and says how well it
 is known. A reading is given only when enough long segments, spread across the photo,
 agree with it, and the person's own axis (ankles to shoulders) stands along it.
+
+The lines left out first say more: they meet on the horizon, at the vanishing point of a
+horizontal direction, and any horizontal direction is square to the vertical. For two
+square directions' vanishing points v1 and v2 (pixels from the centre, the lens's axis),
+`v1 . v2 = -focal_px ** 2`: the room gives the focal length too (Hartley & Zisserman,
+"Multiple View Geometry", 8.8), where no EXIF does. It is only as good as the tilt is
+large: a level phone sees the verticals parallel and the horizon through the centre, and
+their product tells nothing; a reading whose precision does not beat `MAX_FOCAL_LOG_SD`
+is not given.
 """
 
 from __future__ import annotations
@@ -59,6 +68,13 @@ MAX_PITCH_SD_DEG = 1.0
 #: vertical through it by this much (degrees): a person stands upright within a few degrees;
 #: more says the segments are not the room's verticals.
 MAX_AXIS_DISAGREEMENT_DEG = 4.0
+#: The focal length from the room counts when its standard deviation, in log, is at most
+#: this (half the phone prior's spread, `camera.FOCAL_LOG_SD`: a reading that narrows it
+#: less is not worth a model's error, lines taken for horizontal that are not), the
+#: receding lines are at least `MIN_INLIERS`, and it lies within `FOCAL_RANGE` of the
+#: focal length given (a phone's lenses: 13-77 mm in 35 mm terms about a 26 mm prior).
+MAX_FOCAL_LOG_SD = 0.15
+FOCAL_RANGE = (0.5, 3.0)
 RANSAC_TRIALS = 300
 #: Photos are read at most this many rows high (LSD's time grows with the pixels).
 MAX_ROWS = 1280
@@ -74,12 +90,15 @@ def pitch_from_tilt(tilt_per_px: float, focal_px: float) -> float:
 class RoomVerticals:
     """What a photo's room says of its camera: tan(pitch) / focal_px (1/px, positive looking
     down), its standard deviation, the roll (degrees, as `camera.PhotoCamera.roll_deg`) and
-    the segments it rests on ((K, 4): x0, y0, x1, y1 in the photo's pixels)."""
+    the segments it rests on ((K, 4): x0, y0, x1, y1 in the photo's pixels); where the
+    horizon's lines tell it, the focal length (pixels) and its standard deviation in log."""
 
     tilt_per_px: float
     tilt_sd_per_px: float
     roll_deg: float
     segments: np.ndarray = field(compare=False, repr=False)
+    focal_px: float | None = None
+    focal_log_sd: float | None = None
 
     def pitch_deg(self, focal_px: float) -> float:
         return pitch_from_tilt(self.tilt_per_px, focal_px)
@@ -134,12 +153,31 @@ def _segments(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     lean = np.degrees(np.abs(np.arctan2(dx, dy)))
     keep = (length >= MIN_SEGMENT * gray.shape[0]) & (lean <= 80.0)
     seg = seg[keep]
-    # away from the person: none of five points along the segment in the grown mask
-    t = np.linspace(0.0, 1.0, 5)[None, :]
-    xs = np.clip(np.round(seg[:, [0]] + t * (seg[:, [2]] - seg[:, [0]])), 0, gray.shape[1] - 1)
-    ys = np.clip(np.round(seg[:, [1]] + t * (seg[:, [3]] - seg[:, [1]])), 0, gray.shape[0] - 1)
-    clear = ~near[ys.astype(int), xs.astype(int)].any(axis=1)
-    return np.asarray(seg[clear] / scale)
+    # away from the person: a segment passing behind a hand or an arm (a door's frame) keeps
+    # its longest piece clear of the grown mask, if still long enough (one piece: two
+    # pieces of one edge are not two edges agreeing)
+    shortest = MIN_SEGMENT * gray.shape[0]
+    pieces: list[np.ndarray] = []
+    for x0, y0, x1, y1 in seg:
+        longest: np.ndarray | None = None
+        t = np.linspace(0.0, 1.0, max(2, int(math.hypot(x1 - x0, y1 - y0) / 2) + 1))
+        xs = np.clip(np.round(x0 + t * (x1 - x0)), 0, gray.shape[1] - 1).astype(int)
+        ys = np.clip(np.round(y0 + t * (y1 - y0)), 0, gray.shape[0] - 1).astype(int)
+        clear = np.concatenate([[False], ~near[ys, xs], [False]])
+        edges = np.flatnonzero(np.diff(clear.astype(np.int8)))
+        for start, stop in zip(edges[::2], edges[1::2] - 1, strict=True):
+            a, b = t[start], t[stop]
+            piece = np.array([x0 + a * (x1 - x0), y0 + a * (y1 - y0),
+                              x0 + b * (x1 - x0), y0 + b * (y1 - y0)])
+            extent = math.hypot(piece[2] - piece[0], piece[3] - piece[1])
+            if extent >= shortest and (longest is None or extent > math.hypot(
+                    longest[2] - longest[0], longest[3] - longest[1])):
+                longest = piece
+        if longest is not None:
+            pieces.append(longest)
+    if not pieces:
+        return np.zeros((0, 4))
+    return np.asarray(np.stack(pieces) / scale)
 
 
 def _from_pair(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
@@ -158,13 +196,72 @@ def _from_pair(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
     return float(v[2] / norm), roll
 
 
+def _meeting_point(
+    directions: np.ndarray, mids: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The point (2,) the segments (unit `directions` and middles (K, 2), centred pixels)
+    meet at, least squares on their angles as `room_verticals` fits the verticals, and its
+    (2, 2) covariance; None where they do not pin one down."""
+    from scipy.optimize import least_squares
+
+    # a start: the point nearest to every segment's line, long segments weighing most
+    normals = np.stack([-directions[:, 1], directions[:, 0]], axis=1)
+    w = length**2
+    a = (normals * w[:, None]).T @ normals
+    b = (normals * w[:, None]).T @ (normals * mids).sum(axis=1)
+    try:
+        start = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return None
+
+    def residuals(p: np.ndarray) -> np.ndarray:
+        towards = p[None, :] - mids
+        towards = towards / np.maximum(np.linalg.norm(towards, axis=1, keepdims=True), 1e-9)
+        towards *= np.sign((towards * directions).sum(axis=1, keepdims=True) + 1e-12)
+        return np.asarray(_angles(directions, towards) * length / END_TOLERANCE_PX)
+
+    fit = least_squares(residuals, start)
+    dof = max(1, len(length) - 2)
+    sigma2 = max(2 * fit.cost / dof, (1.0 / END_TOLERANCE_PX) ** 2)
+    try:
+        covariance = np.linalg.inv(fit.jac.T @ fit.jac) * sigma2
+    except np.linalg.LinAlgError:
+        return None
+    return np.asarray(fit.x), np.asarray(covariance)
+
+
+def focal_from_horizon(
+    tilt_per_px: float, roll: float, tilt_roll_cov: np.ndarray,
+    horizon: np.ndarray, horizon_cov: np.ndarray,
+) -> tuple[float, float] | None:
+    """The focal length (pixels) and its standard deviation in log that the vertical
+    vanishing point (`tilt_per_px`, `roll` radians; their (2, 2) covariance) and the
+    vanishing point of a horizontal direction (`horizon`: (2,) centred pixels, its (2, 2)
+    covariance) give: `v1 . v2 = -focal ** 2` for square directions. None where their
+    product does not say a positive square."""
+    s, c = math.sin(roll), math.cos(roll)
+    x, y = float(horizon[0]), float(horizon[1])
+    square = (x * s - y * c) / tilt_per_px  # -(horizon . vertical point)
+    if not math.isfinite(square) or square <= 0:
+        return None
+    # first-order propagation of both points' uncertainties
+    jac = np.array([-square / tilt_per_px, (x * c + y * s) / tilt_per_px,
+                    s / tilt_per_px, -c / tilt_per_px])
+    cov = np.zeros((4, 4))
+    cov[:2, :2], cov[2:, 2:] = tilt_roll_cov, horizon_cov
+    sd = math.sqrt(max(float(jac @ cov @ jac), 0.0))
+    return math.sqrt(square), sd / (2 * square)
+
+
 def room_verticals(
-    rgb: np.ndarray, detection: P.Detection, focal_px: float, seed: int = 0
+    rgb: np.ndarray, detection: P.Detection, focal_px: float, seed: int = 0,
+    focal_known: bool = True,
 ) -> RoomVerticals | None:
     """The camera's tilt and roll from the room's verticals in `rgb` (H, W, 3 uint8), the
-    person (`detection`) left out; None where the photo does not show enough of them.
-    `focal_px`: the photo's focal length, or the phone prior's (only to judge the bounds
-    and the precision in degrees)."""
+    person (`detection`) left out; None where the photo does not show enough of them; and
+    the focal length where the horizon's lines tell it. `focal_px`: the photo's focal
+    length (`focal_known`), or the phone prior's (then the room's own, where it reads one,
+    judges the precision in degrees); it bounds the tilts looked for."""
     from scipy.optimize import least_squares
 
     h, w = rgb.shape[:2]
@@ -247,10 +344,22 @@ def room_verticals(
     except np.linalg.LinAlgError:
         return None
     tilt_sd = math.sqrt(max(covariance[0, 0], 0.0)) / focal_px
+    # the focal length, where the lines receding to the horizon are enough to place it
+    focal: tuple[float, float] | None = None
+    if receding is not None and receding.sum() >= MIN_INLIERS:
+        met = _meeting_point(directions[receding], mids[receding], length[receding])
+        if met is not None:
+            scale = np.array([1.0 / focal_px, 1.0])  # x[0] is the tilt times focal_px
+            focal = focal_from_horizon(tilt, roll, covariance * np.outer(scale, scale), *met)
+        if focal is not None and (
+                focal[1] > MAX_FOCAL_LOG_SD
+                or not FOCAL_RANGE[0] <= focal[0] / focal_px <= FOCAL_RANGE[1]):
+            focal = None
+    judged = focal[0] if focal is not None and not focal_known else focal_px
     spread = float(np.std(mids[best, 0])) / w
     if (length[best].sum() < MIN_TOTAL_LENGTH * h or spread < MIN_SPREAD
             or abs(tilt) > bound
-            or RoomVerticals(tilt, tilt_sd, 0.0, seg).pitch_sd_deg(focal_px)
+            or RoomVerticals(tilt, tilt_sd, 0.0, seg).pitch_sd_deg(judged)
             > MAX_PITCH_SD_DEG):
         return None
     # the person's axis stands along the room's vertical through it
@@ -262,4 +371,6 @@ def room_verticals(
     if math.degrees(abs(_angles(axis[None, :], along)[0])) > MAX_AXIS_DISAGREEMENT_DEG:
         return None
     return RoomVerticals(tilt_per_px=tilt, tilt_sd_per_px=tilt_sd,
-                         roll_deg=math.degrees(roll), segments=seg[best] + centre)
+                         roll_deg=math.degrees(roll), segments=seg[best] + centre,
+                         focal_px=None if focal is None else focal[0],
+                         focal_log_sd=None if focal is None else focal[1])

@@ -38,6 +38,12 @@ def test_a_hand_at_the_outline_may_make_the_outline() -> None:
     assert not arms_over_trunk(side_photo(360.0 - 0.03 * PX_PER_M), CAMERA)
 
 
+def test_hanging_wrists_read_a_little_above_the_hips_still_hang() -> None:
+    # a hanging wrist is at the hip joint's height: the landmarks put it 3 cm either side
+    assert arms_over_trunk(side_photo(300.0, wrists_row=430.0 - 0.03 * PX_PER_M), CAMERA)
+    assert arms_over_trunk(side_photo(300.0, wrists_row=430.0 + 0.03 * PX_PER_M), CAMERA)
+
+
 def test_arms_in_the_a_pose_are_not_taken_as_over_the_trunk() -> None:
     # wrists above the hips: seen from the side the elbows may stick out behind the back
     assert not arms_over_trunk(side_photo(300.0, wrists_row=400.0), CAMERA)

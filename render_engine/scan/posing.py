@@ -343,10 +343,15 @@ def arms_over_trunk(detection: P.Detection, camera: PhotoCamera) -> bool:
     h, w = mask.shape
     px_per_m = camera.focal_px / max(camera.distance_m, 1e-6)
     hips_row = float(detection.midpoint(P.LEFT_HIP, P.RIGHT_HIP)[1])
-    if min(detection.landmarks[i, 1] for i in (P.LEFT_WRIST, P.RIGHT_WRIST)) < (
+    # the far arm, hidden behind the trunk, is over it by being hidden: its landmarks are
+    # BlazePose's guesses and judge nothing (one that stuck out would be seen)
+    wrists = [i for i in (P.LEFT_WRIST, P.RIGHT_WRIST) if detection.visible(i)]
+    if not wrists or min(detection.landmarks[i, 1] for i in wrists) < (
             hips_row - WRIST_ABOVE_HIPS_M * px_per_m):
         return False
     for index, half_m in ARM_HALF_WIDTH_M:
+        if not detection.visible(index):
+            continue
         x, y = detection.landmarks[index, :2]
         r, c = int(round(float(y))), int(round(float(x)))
         if not (0 <= r < h and 0 <= c < w) or not mask[r, c]:

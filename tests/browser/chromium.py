@@ -34,6 +34,8 @@ def start(profile_dir: Path, width: int = 1280, height: int = 900) -> Any:
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile_dir}",
+                 # a camera for the page: Chromium's own test pattern, no prompt
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                  f"--window-size={width},{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -44,6 +44,18 @@ def test_hanging_wrists_read_a_little_above_the_hips_still_hang() -> None:
     assert arms_over_trunk(side_photo(300.0, wrists_row=430.0 + 0.03 * PX_PER_M), CAMERA)
 
 
+def test_the_far_arm_hidden_behind_the_trunk_judges_nothing() -> None:
+    """BlazePose guesses the landmarks of the arm the trunk hides (low visibility): a guess
+    at the outline's edge does not void the near arm's reading; the same points seen do."""
+    photo = side_photo(300.0)
+    for i in (P.RIGHT_ELBOW, P.RIGHT_WRIST):
+        photo.landmarks[i, :2] = (245.0, photo.landmarks[i, 1])  # 5 px inside the back
+        photo.landmarks[i, 2] = 0.1
+    assert arms_over_trunk(photo, CAMERA)
+    photo.landmarks[[P.RIGHT_ELBOW, P.RIGHT_WRIST], 2] = 0.9
+    assert not arms_over_trunk(photo, CAMERA)
+
+
 def test_arms_in_the_a_pose_are_not_taken_as_over_the_trunk() -> None:
     # wrists above the hips: seen from the side the elbows may stick out behind the back
     assert not arms_over_trunk(side_photo(300.0, wrists_row=400.0), CAMERA)

@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { h, clear, field, act, formData, notice, errorBox, when, money, productPicture } from "./dom.js";
 import { go, flash } from "./app.js";
+import { watchTilt, describePitch, MAX_PITCH_DEG } from "./tilt.js";
 
 const POSES = ["standing_neutral", "standing_relaxed", "hands_on_hips", "walking", "t_pose"];
 const LIGHTS = ["soft_daylight", "studio_bright", "dramatic", "warm_evening", "cool_overcast"];
@@ -116,28 +117,83 @@ function measurementForm(status, onDone) {
   return form;
 }
 
+// The phone's camera in the page: each photo taken here carries the phone's tilt at that
+// moment (its motion sensor), which the scan cannot see in front of a plain wall. A timer
+// lets a person alone prop the phone and step back.
+function cameraPanel(addPhoto) {
+  const video = h("video", { autoplay: true, playsinline: true, muted: true, class: "camera" });
+  const tiltText = h("span", { id: "camera-tilt", class: "muted" }, "tilt: waiting for the sensor");
+  const timer = h("select", { id: "camera-timer", "aria-label": "Timer" },
+    [["10", "Timer 10 s"], ["5", "Timer 5 s"], ["0", "No timer"]].map(([v, t]) => h("option", { value: v }, t)));
+  const count = h("span", { class: "countdown", role: "status", "aria-live": "polite" });
+  const out = h("div");
+  let stream = null; let tilt = null; let taken = 0;
+  const stop = () => {
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+    if (tilt) tilt.stop();
+    stream = null; tilt = null; panel.hidden = true; open.hidden = false;
+  };
+  const take = () => act(out, async () => {
+    for (let s = Number(timer.value); s > 0; s -= 1) { count.textContent = `${s}…`; await wait(1000); }
+    count.textContent = "";
+    if (!stream || !video.videoWidth) throw new Error("The camera is not running.");
+    const pitch = tilt ? tilt.current() : null;  // the tilt at the moment of the photo
+    const canvas = h("canvas", { width: video.videoWidth, height: video.videoHeight });
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+    if (!blob) throw new Error("The photo could not be taken.");
+    taken += 1;
+    addPhoto(new File([blob], `camera-${taken}.jpg`, { type: "image/jpeg" }), pitch);
+  });
+  const panel = h("div", { class: "camera-panel", hidden: true }, video,
+    h("p", {}, "Phone tilt: ", tiltText, " — hold it upright, lens at about waist height."),
+    h("div", { class: "actions" }, timer,
+      h("button", { type: "button", id: "camera-take", onclick: take }, "Take photo"),
+      h("button", { type: "button", class: "secondary", onclick: stop }, "Close camera"), count));
+  const open = h("button", { type: "button", id: "camera-open", class: "secondary", onclick: () => act(out, async () => {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new Error("This browser cannot use a camera here; choose photos instead.");
+    }
+    tilt = await watchTilt((p) => { tiltText.textContent = describePitch(p); });
+    stream = await navigator.mediaDevices.getUserMedia({ audio: false,
+      video: { facingMode: "environment", width: { ideal: 1920 }, height: { ideal: 1920 } } });
+    video.srcObject = stream;
+    panel.hidden = false; open.hidden = true;
+    // the camera goes off with the page (another tab of the studio, another view)
+    const watch = setInterval(() => { if (!box.isConnected) { clearInterval(watch); stop(); } }, 1000);
+  }) }, "Use the camera here");
+  const box = h("div", { class: "camera-box" }, open, panel, out);
+  return box;
+}
+
 function photoForm(status, onDone) {
   const out = h("div");
   const list = h("ol", { class: "photos" });
   const input = h("input", { type: "file", id: "photos", name: "photos", accept: "image/jpeg,image/png,image/webp",
     multiple: true, capture: "environment" });
   const rows = [];
+  const addPhoto = (file, pitch = null) => {
+    if (rows.length >= 10) return;
+    const pose = PHOTO_POSES[Math.min(rows.length, 3)][0];
+    const select = h("select", { "aria-label": `Pose of ${file.name}` },
+      PHOTO_POSES.map(([v, t]) => h("option", { value: v, selected: v === pose }, t)));
+    const state = h("span", { class: "muted" }, "not uploaded");
+    const preview = h("img", { class: "photo", alt: file.name, src: URL.createObjectURL(file) });
+    // a tilt beyond what the API takes is not sent: the scan estimates it
+    const sent = pitch !== null && Math.abs(pitch) <= MAX_PITCH_DEG ? pitch : null;
+    const row = { file, select, state, upload: null, pitch: sent };
+    row.el = h("li", {}, preview, h("span", {}, file.name), select,
+      pitch === null ? null : h("span", { class: "tilt muted" },
+        sent === null ? `tilt ${describePitch(pitch)}: too far, not sent` : `tilt ${describePitch(sent)}`),
+      state,
+      h("button", { type: "button", class: "link", onclick: () => {
+        rows.splice(rows.indexOf(row), 1); row.el.remove();
+      } }, "Remove"));
+    rows.push(row);
+    list.append(row.el);
+  };
   input.addEventListener("change", () => {
-    for (const file of input.files) {
-      if (rows.length >= 10) break;
-      const pose = PHOTO_POSES[Math.min(rows.length, 3)][0];
-      const select = h("select", { "aria-label": `Pose of ${file.name}` },
-        PHOTO_POSES.map(([v, t]) => h("option", { value: v, selected: v === pose }, t)));
-      const state = h("span", { class: "muted" }, "not uploaded");
-      const preview = h("img", { class: "photo", alt: file.name, src: URL.createObjectURL(file) });
-      const row = { file, select, state, upload: null };
-      row.el = h("li", {}, preview, h("span", {}, file.name), select, state,
-        h("button", { type: "button", class: "link", onclick: () => {
-          rows.splice(rows.indexOf(row), 1); row.el.remove();
-        } }, "Remove"));
-      rows.push(row);
-      list.append(row.el);
-    }
+    for (const file of input.files) addPhoto(file);
     input.value = "";
   });
   const form = h("form", { onsubmit: (e) => {
@@ -159,9 +215,14 @@ function photoForm(status, onDone) {
         }
       }
       if (refused) throw new Error(`${refused} photo(s) were refused; remove or replace them.`);
+      const d = formData(form);
+      // the stated height fixes the scan's scale; a weight, when known, its volume
+      const userPreferences = { height: Math.round(Number(d.height)) };
+      if (d.weight) userPreferences.weight = Number(d.weight);
       const scan = (await api.post("/v1/avatars/scans", { scanType: "photo_based",
-        name: formData(form).name || "Photo avatar",
-        images: rows.map((r) => ({ url: r.upload.url, pose: r.select.value })) })).data;
+        name: d.name || "Photo avatar", userPreferences,
+        images: rows.map((r) => ({ url: r.upload.url, pose: r.select.value,
+          ...(r.pitch === null ? {} : { cameraPitchDeg: Math.round(r.pitch * 10) / 10 }) })) })).data;
       await followScan(scan.scanId, status, onDone);
     }, form);
   } },
@@ -169,12 +230,19 @@ function photoForm(status, onDone) {
     h("ul", {},
       h("li", {}, "3 to 10 photos: front, left side, right side and back at least."),
       h("li", {}, "Whole body in the frame, head to feet, camera at waist height about 2–3 m away."),
-      h("li", {}, "Keep the phone upright (vertical, not tipped back or forward): its tilt is what the photos show least."),
+      h("li", {}, "Keep the phone upright (vertical, not tipped back or forward): its tilt is what the photos show least. "
+        + "Photos taken with the camera here carry the phone's tilt from its motion sensor."),
       h("li", {}, "Fitted clothes, arms slightly away from the body, feet hip-width apart."),
-      h("li", {}, "Even light from the front, a plain background, no other people."),
+      h("li", {}, "Even light, no other people. A room helps: door frames and wall corners on either side of you show how the phone was tilted."),
       h("li", {}, "Sharp photos (hold still); JPEG, PNG or WebP up to 10 MB each."))),
-  field("Avatar name", { name: "name", value: "Photo avatar" }),
+  h("div", { class: "cols" },
+    field("Avatar name", { name: "name", value: "Photo avatar", maxlength: 100 }),
+    field("Your height (cm)", { name: "height", type: "number", min: 100, max: 250, step: 1, required: true,
+      inputmode: "numeric" }),
+    field("Your weight (kg, optional: it helps)", { name: "weight", type: "number", min: 30, max: 300,
+      step: "0.1", inputmode: "decimal" })),
   h("div", { class: "field" }, h("label", { for: "photos" }, "Photos (take or choose)"), input),
+  cameraPanel(addPhoto),
   list, h("button", { type: "submit" }, "Upload and build"), out);
   return form;
 }

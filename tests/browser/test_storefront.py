@@ -161,6 +161,18 @@ class Steps:
             (By.CSS_SELECTOR, "#nav a[href='#/login']")))
         self.heading("Shop")
 
+    def sign_up_for_photos(self, first: str, last: str) -> None:
+        """A new shopper signs up (a fresh address), lands in the studio and opens the photo
+        form."""
+        self.open("#/signup")
+        self.fill("[name=firstName]", first)
+        self.fill("[name=lastName]", last)
+        self.fill("[name=email]", f"{last.lower()}-{uuid.uuid4().hex[:8]}@example.com")
+        self.fill("[name=password]", PASSWORD)
+        self.el("form button[type=submit]").click()
+        self.heading("Try-on studio")
+        self.el(".tabs button[data-tab=photos]").click()
+
     def heading(self, text: str, timeout: float = 30) -> None:
         self.wait(f"heading {text!r}", ec.text_to_be_present_in_element(
             (By.CSS_SELECTOR, "main h1"), text), timeout)
@@ -352,14 +364,7 @@ def test_a_refused_photo_shows_the_apis_reason_beside_it(
     from PIL import Image
 
     s = Steps(browser, shop["base"], artifacts, first=30)
-    s.open("#/signup")
-    s.fill("[name=firstName]", "Lin")
-    s.fill("[name=lastName]", "Photo")
-    s.fill("[name=email]", f"photo-{uuid.uuid4().hex[:8]}@example.com")
-    s.fill("[name=password]", PASSWORD)
-    s.el("form button[type=submit]").click()
-    s.heading("Try-on studio")
-    s.el(".tabs button[data-tab=photos]").click()
+    s.sign_up_for_photos("Lin", "Photo")
     photos = []
     for i, colour in enumerate(((200, 40, 40), (40, 200, 40))):
         path = tmp_path / f"photo-{i}.png"
@@ -398,14 +403,7 @@ def test_photos_taken_with_the_camera_in_the_page_carry_the_phones_tilt(
     import json
 
     s = Steps(browser, shop["base"], artifacts, first=40)
-    s.open("#/signup")
-    s.fill("[name=firstName]", "Ada")
-    s.fill("[name=lastName]", "Camera")
-    s.fill("[name=email]", f"camera-{uuid.uuid4().hex[:8]}@example.com")
-    s.fill("[name=password]", PASSWORD)
-    s.el("form button[type=submit]").click()
-    s.heading("Try-on studio")
-    s.el(".tabs button[data-tab=photos]").click()
+    s.sign_up_for_photos("Ada", "Camera")
     s.el("#camera-open").click()
     s.wait("the camera running", lambda d: d.execute_script(
         "const v = document.querySelector('video.camera'); return v && v.videoWidth > 0"))

@@ -239,6 +239,8 @@ def focal_from_horizon(
     vanishing point of a horizontal direction (`horizon`: (2,) centred pixels, its (2, 2)
     covariance) give: `v1 . v2 = -focal ** 2` for square directions. None where their
     product does not say a positive square."""
+    if tilt_per_px == 0:  # a level phone: the verticals meet nowhere
+        return None
     s, c = math.sin(roll), math.cos(roll)
     x, y = float(horizon[0]), float(horizon[1])
     square = (x * s - y * c) / tilt_per_px  # -(horizon . vertical point)

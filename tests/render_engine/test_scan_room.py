@@ -123,6 +123,17 @@ def test_without_the_horizons_lines_or_a_tilt_the_room_tells_no_focal_length() -
     assert level is not None and level.focal_px is None
 
 
+def test_verticals_seen_parallel_and_a_horizon_through_the_centre_give_no_focal_length() -> None:
+    from render_engine.scan.room import focal_from_horizon
+
+    cov = np.eye(2) * 1e-12
+    assert focal_from_horizon(0.0, 0.0, cov, np.array([10.0, 0.0]), cov) is None
+    # a horizon point on the wrong side of the centre says a negative square
+    assert focal_from_horizon(1e-4, 0.0, cov, np.array([0.0, 50.0]), cov) is None
+    focal = focal_from_horizon(1e-4, 0.0, cov, np.array([0.0, -64.0]), cov)
+    assert focal is not None and focal[0] == pytest.approx(800.0)
+
+
 def test_a_vertical_passing_behind_the_person_keeps_its_pieces_clear_of_them() -> None:
     """A door's frame seen past a hand: the piece above it and the piece below are still
     the room's; the longest is kept (one edge, not two agreeing)."""

@@ -127,11 +127,12 @@ function cameraPanel(addPhoto) {
     [["10", "Timer 10 s"], ["5", "Timer 5 s"], ["0", "No timer"]].map(([v, t]) => h("option", { value: v }, t)));
   const count = h("span", { class: "countdown", role: "status", "aria-live": "polite" });
   const out = h("div");
-  let stream = null; let tilt = null; let taken = 0;
+  let stream = null; let tilt = null; let watch = null; let taken = 0;
   const stop = () => {
     if (stream) stream.getTracks().forEach((t) => t.stop());
     if (tilt) tilt.stop();
-    stream = null; tilt = null; panel.hidden = true; open.hidden = false;
+    clearInterval(watch);
+    stream = null; tilt = null; watch = null; panel.hidden = true; open.hidden = false;
   };
   const take = () => act(out, async () => {
     for (let s = Number(timer.value); s > 0; s -= 1) { count.textContent = `${s}…`; await wait(1000); }
@@ -155,12 +156,14 @@ function cameraPanel(addPhoto) {
       throw new Error("This browser cannot use a camera here; choose photos instead.");
     }
     tilt = await watchTilt((p) => { tiltText.textContent = describePitch(p); });
-    stream = await navigator.mediaDevices.getUserMedia({ audio: false,
-      video: { facingMode: "environment", width: { ideal: 1920 }, height: { ideal: 1920 } } });
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: false,
+        video: { facingMode: "environment", width: { ideal: 1920 }, height: { ideal: 1920 } } });
+    } catch (err) { stop(); throw err; }  // refused or no camera: the tilt listener goes too
     video.srcObject = stream;
     panel.hidden = false; open.hidden = true;
     // the camera goes off with the page (another tab of the studio, another view)
-    const watch = setInterval(() => { if (!box.isConnected) { clearInterval(watch); stop(); } }, 1000);
+    watch = setInterval(() => { if (!box.isConnected) stop(); }, 1000);
   }) }, "Use the camera here");
   const box = h("div", { class: "camera-box" }, open, panel, out);
   return box;

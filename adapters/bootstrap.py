@@ -28,6 +28,7 @@ from adapters.outage import (
     Breaker,
     after_failure,
     database_pools,
+    guard_pools,
     postgres_probe,
     tune_pools,
 )
@@ -216,6 +217,8 @@ def bootstrap(settings: Settings | None = None, *, start_projections: bool = Fal
     release_schema_lock()
     if settings.uses_postgres:
         tune_pools(database_pools(pools), settings.db_pool_timeout_s)
+        if container.breaker is not None:
+            guard_pools(database_pools(pools), container.breaker)
         runner.on_failure = after_failure(pools)
         if container.dispatcher is not None:
             container.dispatcher.on_failure = runner.on_failure

@@ -7,22 +7,31 @@ backing off in long-running loops.
 - ``Breaker``: once such a failure is seen, the API answers ``503`` at once (instead of
   letting every request wait for a pool timeout) until a probe on a fresh connection gets
   through; then the pools drop the connections the outage broke.
+- ``guard_pools``: a request's time on a failing database is bounded. eventsourcing's
+  PostgreSQL recorders retry a failed operation 10 times, 0.2 s apart, each try waiting up
+  to the pool's timeout for a connection: 12 s to a 503. Guarded, a request stops at once
+  while the breaker is open, and retries for at most ``RETRY_BUDGET_S`` after its first
+  lost connection (enough for a stale pooled connection to be replaced after a restart).
 - ``Backoff``: the pause of a loop that failed, doubling up to a bound and reset by a
   success, so that a process keeps trying without hammering a server that is down.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
 from projections.backoff import Backoff
 
-__all__ = ["Backoff", "Breaker", "unavailable"]
+__all__ = ["Backoff", "Breaker", "DatabaseUnavailable", "guard_pools", "open_attempts",
+           "unavailable"]
 log = structlog.get_logger("tryon.outage")
 
 RETRY_AFTER_S = 2
@@ -37,7 +46,7 @@ def unavailable(exc: BaseException | None) -> bool:
     while exc is not None and seen < 8:
         if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
                             persistence.OperationalError, persistence.InterfaceError,
-                            ConnectionError)):
+                            ConnectionError, DatabaseUnavailable)):
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
@@ -88,6 +97,76 @@ class Breaker:
             self._open.clear()
             down = time.monotonic() - (self.opened_at or time.monotonic())
         log.warning("outage.database_back", down_s=round(down, 2))
+
+
+class DatabaseUnavailable(Exception):
+    """A request gives up on the database without another try. Deliberately not one of the
+    errors eventsourcing's recorders retry, so it ends their retry loop at once."""
+
+
+#: How long a request keeps retrying after its first lost connection. After a restart every
+#: pooled connection is dead; one retry on a fresh connection is what it takes (0.2 s apart).
+RETRY_BUDGET_S = 0.5
+
+
+@dataclass
+class _Attempts:
+    first_failure: float | None = None
+
+
+_attempts: contextvars.ContextVar[_Attempts | None] = contextvars.ContextVar(
+    "tryon_database_attempts", default=None)
+
+
+def open_attempts() -> None:
+    """Start this request's count (the HTTP edge, per request; shared with the threads it
+    hands work to). Outside a request nothing is bounded: loops have their own backoff."""
+    _attempts.set(_Attempts())
+
+
+def guard_pools(pools: Iterable[Any], breaker: Breaker,
+                budget_s: float = RETRY_BUDGET_S) -> None:
+    """Has each pool's ``connection()`` check the breaker and the request's retry budget."""
+    for pool in pools:
+        pool.connection = _guarded(pool, pool.connection, breaker, budget_s)
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """A failure of the connection itself (refused, broken, shut down, no pooled connection in
+    time), not a statement's: a lock timeout or a serialization failure is worth its retry."""
+    import psycopg
+
+    if not isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return False
+    sqlstate = getattr(exc, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in ("08", "57")
+
+
+def _guarded(pool: Any, connection: Callable[..., Any], breaker: Breaker,
+             budget_s: float) -> Callable[..., Any]:
+    @contextmanager
+    def guarded(timeout: float | None = None) -> Iterator[Any]:
+        attempts = _attempts.get()
+        if attempts is None:
+            with connection(timeout=timeout) as conn:
+                yield conn
+            return
+        if breaker.is_open:
+            raise DatabaseUnavailable("the database is down")
+        if attempts.first_failure is not None:
+            left = budget_s - (time.monotonic() - attempts.first_failure)
+            if left <= 0:
+                raise DatabaseUnavailable("the database did not come back in time")
+            timeout = min(timeout if timeout is not None else pool.timeout, left)
+        try:
+            with connection(timeout=timeout) as conn:
+                yield conn
+        except Exception as exc:
+            if attempts.first_failure is None and _lost_connection(exc):
+                attempts.first_failure = time.monotonic()
+            raise
+
+    return guarded
 
 
 def postgres_probe(conninfo: str, timeout_s: float) -> Callable[[], None]:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.idempotency import IdempotencyStore, KeyInUse, KeyReused, Stored, person_in
-from adapters.outage import RETRY_AFTER_S, Breaker, unavailable
+from adapters.outage import RETRY_AFTER_S, Breaker, open_attempts, unavailable
 from adapters.security.tokens import TokenService
 from application import metadata, receipts
 from domain import ids
@@ -256,6 +256,7 @@ class Outages:
             await self.app(scope, receive, send)
             return
         book = receipts.open_book()
+        open_attempts()
         if (self.breaker is not None and self.breaker.is_open
                 and not scope["path"].startswith(self.OPERATIONS)):
             await send_unavailable(send)

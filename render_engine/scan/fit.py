@@ -54,16 +54,22 @@ PROFILE_SCOUT_ITERATIONS = 4
 JOIN_MARGIN_PX = 2.0  # clearance (pixels) from which a profile row counts fully
 #: Other starts of the profile fit, laid over the measurement fit's phenotype: the
 #: silhouettes leave builds (muscle against weight and proportions, the gender axis) with
-#: local minima between them. Each gender end with each corner of muscle and weight: the
-#: basins lie along both axes at once (held-out seed 22 scan 5, a slim woman of little
-#: muscle, was fitted as a muscular man, chest +6.2 cm, at a higher loss than her own
-#: build's: starts that moved gender or build alone never reached it).
+#: local minima between them. Each gender end, each corner of muscle and weight, and each
+#: gender end with each corner: the basins lie along both axes at once (held-out seed 22
+#: scan 5, a slim woman of little muscle, was fitted as a muscular man, chest +6.2 cm, at a
+#: higher loss than her own build's: starts that moved gender or build alone never reached
+#: it).
 PROFILE_STARTS: tuple[dict[str, float], ...] = (
     {"gender": 0.15},
     {"gender": 0.85},
+    *({"muscle": m, "weight": w} for m in (0.3, 0.7) for w in (0.3, 0.7)),
     *({"gender": g, "muscle": m, "weight": w}
       for g in (0.15, 0.85) for m in (0.3, 0.7) for w in (0.3, 0.7)),
 )
+#: The scouts of lowest loss carried on to `PROFILE_ITERATIONS` steps each: four steps
+#: rank the basins only roughly (with one carried, a start that scouted lowest could end
+#: higher than another start's basin: `test_scan_trunk`'s misread hanging arms).
+PROFILE_CARRIED = 2
 #: Arms hanging down in a front or back photo: how far (degrees) the profile fit may lower or
 #: raise them from the landmarks' estimate, its prior spread, and its difference step. A hand
 #: lies beside the hips there, and BlazePose's wrist a few centimetres off anny's: 2-3 cm at
@@ -453,9 +459,10 @@ def fit_profiles(
     change continuously with the phenotype. Builds that trade muscle against weight and
     proportions look alike in silhouette and the loss has local minima between them, so
     `PROFILE_SCOUT_ITERATIONS` steps are taken from `start` and from each of
-    `PROFILE_STARTS` (laid over `start`), and the lowest loss is carried on to
-    `iterations` steps. Arms hanging down in front and back views (`posing.arms_hang`)
-    are lowered or raised with the body, within `ARM_REFINE_DEG` of `photo_poses`. Returns
+    `PROFILE_STARTS` (laid over `start`), the `PROFILE_CARRIED` of lowest loss are carried
+    on to `iterations` steps each, and the lowest loss is kept. Arms hanging down in front
+    and back views (`posing.arms_hang`) are lowered or raised with the body, within
+    `ARM_REFINE_DEG` of `photo_poses`. Returns
     a `ProfileFit`. Deterministic: the same photos give the same phenotype in any
     process state.
     """
@@ -547,7 +554,7 @@ def fit_profiles(
         torch.cat([x0, torch.zeros(k, dtype=x0.dtype)])
         for x0 in [prior[0]] + [phenotype_tensor({**start, **s})[0] for s in PROFILE_STARTS]
     ]
-    total = len(starts) * PROFILE_SCOUT_ITERATIONS + iterations
+    total = len(starts) * PROFILE_SCOUT_ITERATIONS + min(PROFILE_CARRIED, len(starts)) * iterations
     done = 0
 
     def step() -> None:
@@ -564,12 +571,17 @@ def fit_profiles(
             )
             for x0 in starts
         ]
-        best = min(scouts, key=lambda fit: fit[1])  # first of equals: deterministic
-        x, final = _levenberg_marquardt(
-            residuals, best[0], lo, hi, n_widths + n_trunk, iterations, step, fd_step
-        )
-        if best[1] < final:
-            x, final = best
+        # the lowest scouts carried on, each kept at its scout's loss if its steps found no
+        # lower, and the lowest of them kept (stable sort: first of equals, deterministic)
+        x, final = scouts[0]
+        ranked = sorted(scouts, key=lambda fit: fit[1])
+        for scout in ranked[:PROFILE_CARRIED]:
+            fit = _levenberg_marquardt(
+                residuals, scout[0], lo, hi, n_widths + n_trunk, iterations, step, fd_step
+            )
+            best = fit if fit[1] <= scout[1] else scout
+            if scout is ranked[0] or best[1] < final:
+                x, final = best
     if on_step is not None:
         on_step(total, total)
     refined = posed_as(x[None, 6:])

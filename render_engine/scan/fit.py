@@ -56,9 +56,9 @@ JOIN_MARGIN_PX = 2.0  # clearance (pixels) from which a profile row counts fully
 #: silhouettes leave builds (muscle against weight and proportions, the gender axis) with
 #: local minima between them. Each gender end, each corner of muscle and weight, and each
 #: gender end with each corner: the basins lie along both axes at once (held-out seed 22
-#: scan 5, a slim woman of little muscle, was fitted as a muscular man, chest +6.2 cm, at a
-#: higher loss than her own build's: starts that moved gender or build alone never reached
-#: it).
+#: scan 5, a slim man of little muscle, was fitted as a fuller, more muscular build halfway
+#: to female, chest +6.2 cm, at a higher loss than his own build's: starts that moved
+#: gender or build alone never reached it).
 PROFILE_STARTS: tuple[dict[str, float], ...] = (
     {"gender": 0.15},
     {"gender": 0.85},

@@ -462,9 +462,8 @@ def fit_profiles(
     `PROFILE_STARTS` (laid over `start`), the `PROFILE_CARRIED` of lowest loss are carried
     on to `iterations` steps each, and the lowest loss is kept. Arms hanging down in front
     and back views (`posing.arms_hang`) are lowered or raised with the body, within
-    `ARM_REFINE_DEG` of `photo_poses`. Returns
-    a `ProfileFit`. Deterministic: the same photos give the same phenotype in any
-    process state.
+    `ARM_REFINE_DEG` of `photo_poses`. Returns a `ProfileFit`. Deterministic: the same
+    photos give the same phenotype in any process state.
     """
     from render_engine.scan.profile import profile_rows
 
@@ -571,17 +570,15 @@ def fit_profiles(
             )
             for x0 in starts
         ]
-        # the lowest scouts carried on, each kept at its scout's loss if its steps found no
-        # lower, and the lowest of them kept (stable sort: first of equals, deterministic)
-        x, final = scouts[0]
-        ranked = sorted(scouts, key=lambda fit: fit[1])
-        for scout in ranked[:PROFILE_CARRIED]:
+        # the lowest scouts carried on (each kept as scouted if its steps found no lower
+        # loss), the lowest of them kept; sort and min take the first of equals: deterministic
+        carried = []
+        for scout in sorted(scouts, key=lambda fit: fit[1])[:PROFILE_CARRIED]:
             fit = _levenberg_marquardt(
                 residuals, scout[0], lo, hi, n_widths + n_trunk, iterations, step, fd_step
             )
-            best = fit if fit[1] <= scout[1] else scout
-            if scout is ranked[0] or best[1] < final:
-                x, final = best
+            carried.append(fit if fit[1] <= scout[1] else scout)
+        x, final = min(carried, key=lambda fit: fit[1])
     if on_step is not None:
         on_step(total, total)
     refined = posed_as(x[None, 6:])

@@ -41,7 +41,9 @@ def central_runs(
     within its pixel by the coverage of the two pixels across it (an edge at e between
     pixels a - 1 and a covers (a + 1) - e of them), so a width is not rounded to whole
     pixels (a pixel is 1-3 % of a trunk's width at the analysis size). Widths interpolate
-    linearly between the two nearest pixel rows; gaps (to the next
+    linearly between the two nearest pixel rows where both show the same parts
+    (`_same_parts`), else are the nearest row's (an arm joins the run between them); gaps
+    (to the next
     silhouette pixel left and right of the run: an arm beside the trunk; inf where there
     is none) are the nearest pixel row's. Width 0 and gaps inf where the centre pixel is
     background."""
@@ -86,10 +88,24 @@ def central_runs(
         r0 = math.floor(pos)
         frac = pos - r0
         lo, hi = run_at(r0), run_at(r0 + 1)
-        widths[i] = (1 - frac) * lo[0] + frac * hi[0]
         near = lo if frac < 0.5 else hi
+        if _same_parts(lo, hi):
+            widths[i] = (1 - frac) * lo[0] + frac * hi[0]
+        else:
+            # the run joins an arm (or a gap closes) between the two pixel rows: a blend of
+            # the trunk's width and the trunk-and-arm's would match neither the body's cut
+            # at this row nor the gaps reported with it, so the nearest row's run counts
+            widths[i] = near[0]
         gaps[i, 0], gaps[i, 1] = near[1], near[2]
     return widths, gaps
+
+
+def _same_parts(a: tuple[float, float, float], b: tuple[float, float, float]) -> bool:
+    """Two pixel rows' runs (width, left gap, right gap; `central_runs`) are the same parts
+    of the silhouette: both on the person or both not, and apart from (or joined to) what
+    lies beside them on each side alike."""
+    return (a[0] > 0) == (b[0] > 0) and all(
+        math.isinf(x) == math.isinf(y) for x, y in zip(a[1:], b[1:], strict=True))
 
 
 def profile_rows(height_m: float, rows: int) -> list[float]:

@@ -404,6 +404,26 @@ def test_central_runs_close_narrow_gaps_and_report_the_arms_beside_the_trunk() -
     assert gaps.tolist() == [[5.0, math.inf]]
 
 
+def test_a_row_between_a_joined_and_an_apart_hand_takes_the_nearest_rows_run() -> None:
+    """Held-out seed 22 scan 5 with the phone's pitch: halfway between a pixel row where a
+    hand 2 px off the trunk is closed into its run and one where it is 4 px off, the width
+    was the blend of the two (trunk and hand against trunk alone, 6 px apart) reported with
+    the apart row's gaps: a width no body cut at that row has, 6 px from either, worth
+    about 15 units of the profile fit's loss where the whole fit's was 10. Where the two
+    rows show different parts, the nearest row's run counts, width and gaps alike; where
+    they show the same, the widths still interpolate."""
+    mask = torch.zeros(4, 60, dtype=torch.bool)
+    mask[:, 20:40] = True  # trunk
+    mask[0, 42:48] = True  # the hand 2 px off the trunk: closed into its run
+    mask[1:, 44:50] = True  # 4 px off: apart
+    widths, gaps = central_runs(mask, [0.25, 0.5, 1.5])
+    assert widths.tolist() == pytest.approx([28.0, 20.0, 20.0])
+    assert gaps.tolist() == [[math.inf, math.inf], [math.inf, 4.0], [math.inf, 4.0]]
+    cover = mask.to(torch.float32)
+    cover[2, 39] = 0.5  # the trunk's edge half a pixel in on row 2: the same parts
+    assert central_runs(cover, [1.5])[0].tolist() == pytest.approx([19.75])
+
+
 def test_a_row_counts_only_where_photo_and_body_agree_on_the_arms_beside_the_trunk() -> None:
     from render_engine.scan.fit import gap_agreement
 

@@ -43,10 +43,9 @@ def central_runs(
     pixels (a pixel is 1-3 % of a trunk's width at the analysis size). Widths interpolate
     linearly between the two nearest pixel rows where both show the same parts
     (`_same_parts`), else are the nearest row's (an arm joins the run between them); gaps
-    (to the next
-    silhouette pixel left and right of the run: an arm beside the trunk; inf where there
-    is none) are the nearest pixel row's. Width 0 and gaps inf where the centre pixel is
-    background."""
+    (to the next silhouette pixel left and right of the run: an arm beside the trunk; inf
+    where there is none) are the nearest pixel row's. Width 0 and gaps inf where the
+    centre pixel is background."""
     closing = CLOSING_GAP_PX if closing_px is None else closing_px
     cover = coverage.to(torch.float32).clamp(0.0, 1.0)
     mask = cover > 0.5

@@ -16,8 +16,8 @@ camera, the pose and the body model taken out. Reports the signed width error (p
 skin and background.
 
 The photos' detections (landmarks, BlazePose's soft mask) are cached in --cache, so mask
-variants (--variant: `pipeline`, `grabcut`, `prob05`, or `module:function(rgb, prob, mask)`) are
-compared on the same readings.
+variants (--variant: `pipeline`, `grabcut`, `snap`, `snap_largest`, `prob05`, or
+`module:function(rgb, prob, mask)`) are compared on the same readings.
 
 --true-mask-grid runs the grid's scans (`scan_from_photos`, as bench/scan.py) with
 BlazePose's mask replaced by the true silhouette (its landmarks kept): the most any
@@ -229,6 +229,47 @@ def grabcut_band(rgb: np.ndarray, mask: np.ndarray, band: float = 2.0) -> np.nda
     return out
 
 
+def snap_outline(rgb: np.ndarray, mask: np.ndarray, outermost: bool = True) -> np.ndarray:
+    """Tried 2026-12-08 (twentieth session), not kept (docs/benchmarks.md, "the outline
+    moved onto the photo's colour step"): in each row, each end of a run of BlazePose's mask
+    moved to a colour step between neighbouring photo pixels within one segmentation pixel
+    of it (BlazePose segments a 256-pixel crop 1.5 person heights wide), never past half of
+    the run or gap beside it, where the step makes up half of the colour change across the
+    span and that change is clear (24 of 0-255 RGB, Euclidean); of several such steps the
+    outermost (`outermost`), else the largest."""
+    out = mask.copy()
+    rows = np.nonzero(mask.any(axis=1))[0]
+    if len(rows) == 0:
+        return out
+    w = mask.shape[1]
+    r = max(1, int(round(1.5 * (rows[-1] + 1 - rows[0]) / 256)))
+    image = rgb.astype(np.float32)
+    steps = np.linalg.norm(np.diff(image, axis=1), axis=2)  # (H, W - 1)
+    for y in rows:
+        row = mask[y]
+        ends = np.nonzero(row[1:] != row[:-1])[0] + 1
+        bounds = np.concatenate([[0], ends, [w]])
+        for j, x in enumerate(ends.tolist()):
+            lo = max(1, x - min(r, int(x - bounds[j]) // 2))
+            hi = min(w - 1, x + min(r, int(bounds[j + 2] - x) // 2))
+            if hi - lo < 2:
+                continue
+            span = steps[y, lo - 1:hi]
+            change = float(np.linalg.norm(image[y, hi] - image[y, lo - 1]))
+            edges = np.nonzero(span >= 0.5 * change)[0]
+            if change < 24.0 or len(edges) == 0:
+                continue
+            person_right = bool(row[x])
+            outer = int(edges[0] if person_right else edges[-1])
+            k = outer if outermost else int(np.argmax(span))
+            moved = lo + k
+            if moved < x:
+                out[y, moved:x] = person_right
+            elif moved > x:
+                out[y, x:moved] = not person_right
+    return out
+
+
 def variant_mask(name: str, d: dict, pose: str) -> np.ndarray:
     """The mask a variant measures: 'pipeline' is `person.detect_person`'s own."""
     if name == "pipeline":
@@ -237,6 +278,8 @@ def variant_mask(name: str, d: dict, pose: str) -> np.ndarray:
         return d[f"{pose}_prob"] > 0.5
     if name == "grabcut":  # tried 2026-12-06, not kept (see docs/scan.md, Known limits)
         return grabcut_band(d[f"{pose}_rgb"], d[f"{pose}_mask"])
+    if name in ("snap", "snap_largest"):  # tried 2026-12-08, not kept (docs/benchmarks.md)
+        return snap_outline(d[f"{pose}_rgb"], d[f"{pose}_mask"], outermost=name == "snap")
     import importlib
 
     module, func = name.split(":")
